@@ -1,0 +1,1 @@
+"""The five services. Services never import each other, only ``shared``."""

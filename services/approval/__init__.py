@@ -1,0 +1,1 @@
+"""Approval: pre-review, staged workflow, separated roles, parallel approval, suspension, audit chain."""

@@ -1,0 +1,1 @@
+"""Credit: government and social credit records with objections and repair."""

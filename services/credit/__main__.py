@@ -1,0 +1,3 @@
+from services.credit.main import main
+
+main()

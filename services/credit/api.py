@@ -1,0 +1,7 @@
+"""HTTP API of the credit service (thin: validates input, calls handlers)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/v1", tags=["credit"])

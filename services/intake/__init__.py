@@ -1,0 +1,1 @@
+"""Intake: service catalog, case submission, tracking, ratings, external submissions."""

@@ -1,0 +1,1 @@
+"""Notify: the right person hears about it once, on the right channel, in their language."""

@@ -1,0 +1,112 @@
+"""Operator commands that need only ``shared``: topics, contracts, calendar, dead letters.
+
+The full ``egov`` console script (``services/cli.py``) mounts this app and adds per-service
+commands. ``python -m shared.cli ...`` works on its own too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import sys
+from pathlib import Path
+
+import typer
+
+from shared.calendar.cli import calendar_app
+from shared.contracts import TOPICS
+from shared.settings import ServiceSettings
+
+app = typer.Typer(no_args_is_help=True, help="egov platform operator CLI", pretty_exceptions_enable=False)
+topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics from the contracts registry")
+contracts_app = typer.Typer(no_args_is_help=True, help="event contracts: JSON Schema and AsyncAPI")
+app.add_typer(topics_app, name="topics")
+app.add_typer(contracts_app, name="contracts")
+app.add_typer(calendar_app, name="calendar")
+
+
+@topics_app.command("ensure")
+def topics_ensure() -> None:
+    """Create every registry topic with its partition count (idempotent)."""
+    from shared.kafka.admin import ensure_topics
+
+    settings = ServiceSettings(service_name="cli")
+    result = asyncio.run(ensure_topics(settings))
+    for name in result.created:
+        typer.echo(f"created  {name} ({TOPICS[name].partitions} partitions)")
+    for name in result.existing:
+        typer.echo(f"exists   {name}")
+    if result.mismatched:
+        for line in result.mismatched:
+            typer.echo(f"MISMATCH {line}", err=True)
+        raise typer.Exit(1)
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """Print the registry's topics with partitions, key and retention."""
+    for spec in TOPICS.values():
+        days = spec.retention_ms // 86_400_000
+        typer.echo(f"{spec.name:28} {spec.partitions:>2}p key={spec.key:16} {days}d  {spec.description}")
+
+
+@contracts_app.command("export")
+def contracts_export(directory: Path = typer.Argument(Path("docs/contracts"))) -> None:
+    """Write one JSON Schema per event type and asyncapi.json into DIRECTORY."""
+    from shared.contracts.export import export
+
+    for path in export(directory):
+        typer.echo(str(path))
+
+
+@contracts_app.command("check")
+def contracts_check(directory: Path = typer.Argument(Path("docs/contracts"))) -> None:
+    """Exit 1 when the committed export differs from what the code generates."""
+    from shared.contracts.export import render_all
+
+    drift = 0
+    for rel, content in render_all().items():
+        path = directory / rel
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != content:
+            drift += 1
+            diff = difflib.unified_diff(
+                current.splitlines(), content.splitlines(), str(path), "generated", lineterm=""
+            )
+            typer.echo("\n".join(list(diff)[:40]), err=True)
+    if drift:
+        typer.echo(f"{drift} contract file(s) out of date: run `make contracts`", err=True)
+        raise typer.Exit(1)
+    typer.echo("contracts up to date")
+
+
+@app.command("token")
+def token(
+    subject: str = typer.Option(..., "--sub", help="officer id, applicant id number or system name"),
+    roles: str = typer.Option("handler", help="comma-separated roles"),
+    name: str = typer.Option("", help="display name"),
+    department: str | None = typer.Option(None, help="department code"),
+    region: str | None = typer.Option(None, help="six-digit region code"),
+    hours: float = typer.Option(12.0, help="validity in hours"),
+) -> None:
+    """Mint a development JWT (HS256, EGOV_JWT_SECRET)."""
+    from datetime import UTC, datetime, timedelta
+
+    from shared.auth import mint_token
+
+    settings = ServiceSettings(service_name="cli")
+    typer.echo(
+        mint_token(
+            settings, subject=subject, now=datetime.now(UTC),
+            roles=[r.strip() for r in roles.split(",") if r.strip()], name=name,
+            department=department, region=region, ttl=timedelta(hours=hours),
+        )
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Event contracts, defined once. Import event models from here."""
+
+from shared.contracts.envelope import (
+    CONTENT_TYPE,
+    Envelope,
+    EventData,
+    derived_event_id,
+    make_envelope,
+    new_event_id,
+)
+from shared.contracts import common, events
+from shared.contracts.common import *  # noqa: F403
+from shared.contracts.events import *  # noqa: F403
+from shared.contracts.registry import (
+    DEAD_LETTER_TOPIC,
+    EVENT_TYPES,
+    TOPICS,
+    TopicSpec,
+    UnknownEventType,
+    model_for,
+    parse_data,
+    register_topic,
+    topic_for,
+    types_on_topic,
+)
+
+__all__ = [
+    "CONTENT_TYPE",
+    "DEAD_LETTER_TOPIC",
+    "EVENT_TYPES",
+    "TOPICS",
+    "Envelope",
+    "EventData",
+    "TopicSpec",
+    "UnknownEventType",
+    "derived_event_id",
+    "make_envelope",
+    "model_for",
+    "new_event_id",
+    "parse_data",
+    "register_topic",
+    "topic_for",
+    "types_on_topic",
+]
+__all__ += events.__all__ + common.__all__

@@ -1,0 +1,145 @@
+"""Value types used inside event payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.calendar.limits import Limit, LimitUnit
+
+AwareDatetime = Annotated[datetime, Field(description="RFC 3339 timestamp with offset")]
+RegionCode = Annotated[str, Field(pattern=r"^\d{6}$", description="GB/T 2260 division code")]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ApplicantKind(StrEnum):
+    PERSON = "person"
+    ENTITY = "entity"
+
+
+class SubjectKind(StrEnum):
+    PERSON = "person"
+    ENTITY = "entity"
+    DEPARTMENT = "department"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    APP = "app"
+    WINDOW = "window"
+    KIOSK = "kiosk"
+    BANK_BRANCH = "bank_branch"
+    EXTERNAL = "external"
+
+
+class MaterialForm(StrEnum):
+    UPLOAD = "upload"
+    ELICENSE = "elicense"
+    COMMITMENT = "commitment"
+
+
+class ParallelMode(StrEnum):
+    ALL = "all"  # 会签: every department must approve
+    ANY = "any"  # 或签: the first approval suffices
+
+
+class StageKind(StrEnum):
+    PREREVIEW = "prereview"
+    ACCEPT = "accept"
+    REVIEW = "review"
+    DECIDE = "decide"
+    DELIVER = "deliver"
+    VERIFICATION = "verification"
+    RECTIFICATION = "rectification"
+    OBJECTION = "objection"
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Severity(StrEnum):
+    GENERAL = "general"
+    SERIOUS = "serious"
+    VERY_SERIOUS = "very_serious"
+
+
+class RatingLevel(StrEnum):
+    VERY_SATISFIED = "very_satisfied"  # 非常满意
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+    VERY_DISSATISFIED = "very_dissatisfied"  # 非常不满意
+
+
+class Applicant(Frozen):
+    kind: ApplicantKind
+    id_number: str = Field(description="resident ID (person) or unified social credit code")
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Contact(Frozen):
+    phone: str | None = None
+    email: str | None = None
+    locale: str = "zh-CN"
+
+
+class Material(Frozen):
+    code: str
+    form: MaterialForm
+    name: str | None = None
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    size: int | None = Field(None, ge=0)
+    licence_ref: str | None = None
+    commitment_text: str | None = None
+
+
+class StagePlanEntry(Frozen):
+    stage: StageKind
+    name: str
+    limit: Limit
+    departments: list[str] = Field(min_length=1)
+    parallel_mode: ParallelMode = ParallelMode.ALL
+    required_role: str = "handler"
+
+
+class CreditCheck(Frozen):
+    level: str | None = None
+    black_list: bool = False
+    red_list: bool = False
+    skipped: bool = False
+    reason: str | None = None
+
+
+JsonObject = dict[str, Any]
+
+__all__ = [
+    "Applicant",
+    "ApplicantKind",
+    "AwareDatetime",
+    "Channel",
+    "Contact",
+    "CreditCheck",
+    "Frozen",
+    "JsonObject",
+    "Light",
+    "Limit",
+    "LimitUnit",
+    "Material",
+    "MaterialForm",
+    "ParallelMode",
+    "RatingLevel",
+    "RegionCode",
+    "Severity",
+    "StageKind",
+    "StagePlanEntry",
+    "SubjectKind",
+]

@@ -1,0 +1,104 @@
+"""CloudEvents 1.0 structured-mode JSON envelope shared by every event on the bus."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
+
+
+class EventData(BaseModel):
+    """Base of every event payload. Subclasses set the class variables below.
+
+    Unknown fields are ignored so that additive changes within a schema version never
+    break an older consumer.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+    key_field: ClassVar[str] = "case_id"
+    schema_version: ClassVar[int] = 1
+    summary: ClassVar[str] = ""
+
+    def event_key(self) -> str:
+        return str(getattr(self, self.key_field))
+
+
+class Envelope(BaseModel):
+    """A CloudEvents 1.0 event. Extension attributes: correlationid, causationid, schemaversion."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(min_length=1, max_length=200)
+    source: str = Field(min_length=1, description="URI-reference of the producer, e.g. /egov/intake")
+    type: str = Field(min_length=1)
+    time: datetime
+    subject: str = Field(min_length=1, description="case id, or subject id for credit events")
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: str | None = None
+    correlationid: str | None = None
+    causationid: str | None = None
+    schemaversion: int = 1
+    data: dict[str, Any]
+
+    def to_json_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_json_bytes(cls, raw: bytes) -> Envelope:
+        return cls.model_validate_json(raw)
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+def derived_event_id(*parts: str) -> str:
+    """Deterministic id for an event derived from state: a replay yields the same id."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, "egov:" + ":".join(parts)).hex
+
+
+def make_envelope(
+    data: EventData,
+    *,
+    source: str,
+    time: datetime,
+    id: str | None = None,
+    correlation_id: str | None = None,
+    causation: Envelope | None = None,
+) -> Envelope:
+    """Wrap ``data`` in an envelope; correlation is inherited from ``causation`` when given."""
+    if time.tzinfo is None:
+        raise ValueError("event time must be timezone-aware")
+    event_id = id or new_event_id()
+    corr = correlation_id or (causation.correlationid if causation else None) or event_id
+    return Envelope(
+        id=event_id,
+        source=source,
+        type=data.event_type,
+        time=time.astimezone(UTC),
+        subject=data.event_key(),
+        correlationid=corr,
+        causationid=causation.id if causation else None,
+        schemaversion=data.schema_version,
+        data=json.loads(data.model_dump_json()),
+    )
+
+
+__all__ = [
+    "CONTENT_TYPE",
+    "Envelope",
+    "EventData",
+    "ValidationError",
+    "derived_event_id",
+    "make_envelope",
+    "new_event_id",
+]

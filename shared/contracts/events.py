@@ -1,0 +1,440 @@
+"""Every event the platform exchanges: one frozen pydantic model per versioned type.
+
+Within a version changes are additive only; a breaking change is a new ``.v2`` type.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.contracts.common import (
+    Applicant,
+    AwareDatetime,
+    Channel,
+    Contact,
+    CreditCheck,
+    JsonObject,
+    Light,
+    Limit,
+    Material,
+    ParallelMode,
+    RatingLevel,
+    RegionCode,
+    Severity,
+    StageKind,
+    StagePlanEntry,
+    SubjectKind,
+)
+from shared.contracts.envelope import EventData
+
+T_INTAKE_IN = "egov.intake.submissions"
+T_CASES = "egov.cases"
+T_STAGES = "egov.stages"
+T_SUPERVISION = "egov.supervision"
+T_CREDIT_INCIDENTS = "egov.credit.incidents"
+T_CREDIT_CHANGES = "egov.credit.changes"
+T_NOTIFICATIONS = "egov.notifications"
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+class CaseSubmissionReceived(EventData):
+    """Published by other systems (app, window, bank branch, another region) to ask intake to
+    register a case; intake validates it, assigns a case number and publishes CaseSubmitted."""
+
+    event_type = "gov.egov.intake.submission.v1"
+    topic = T_INTAKE_IN
+    key_field = "external_id"
+    summary = "external system submits a case (the public 'case submitted' contract)"
+
+    external_id: str = Field(min_length=1, max_length=120)
+    source_system: str = Field(min_length=1, max_length=120)
+    applicant: Applicant
+    contact: Contact = Contact()
+    item_code: str
+    form: JsonObject = Field(default_factory=dict)
+    materials: list[Material] = Field(default_factory=list)
+    channel: Channel = Channel.EXTERNAL
+    receiving_region: RegionCode
+    handling_region: RegionCode | None = None
+    submitted_at: AwareDatetime
+
+
+class CaseSubmitted(EventData):
+    event_type = "gov.egov.case.submitted.v1"
+    topic = T_CASES
+    summary = "a case was registered with a case number (HTTP or external submission)"
+
+    case_id: str
+    item_code: str
+    item_name: str
+    department: str
+    receiving_region: RegionCode
+    handling_region: RegionCode
+    channel: Channel
+    applicant: Applicant
+    contact: Contact
+    materials: list[Material]
+    form: JsonObject = Field(default_factory=dict)
+    commitment_used: bool = False
+    accept_with_gaps: bool = False
+    credit_check: CreditCheck = CreditCheck(skipped=True)
+    promised_limit: Limit
+    statutory_limit: Limit
+    stage_plan: list[StagePlanEntry]
+    required_materials: list[str] = Field(default_factory=list)
+    commitment_allowed: bool = False
+    submitted_at: AwareDatetime
+    external_ref: str | None = None
+
+
+class CaseSupplemented(EventData):
+    event_type = "gov.egov.case.supplemented.v1"
+    topic = T_CASES
+    summary = "the applicant added materials asked for in a supplement request"
+
+    case_id: str
+    materials: list[Material]
+    supplemented_at: AwareDatetime
+
+
+class CaseRated(EventData):
+    event_type = "gov.egov.case.rated.v1"
+    topic = T_CASES
+    summary = "the applicant rated a decided case (好差评, once per case)"
+
+    case_id: str
+    rating_id: str
+    level: RatingLevel
+    scores: dict[str, int] = Field(default_factory=dict)
+    comment: str | None = None
+    department: str
+    item_code: str
+    region: RegionCode
+    rated_at: AwareDatetime
+
+
+class RatingInvited(EventData):
+    event_type = "gov.egov.case.rating_invited.v1"
+    topic = T_CASES
+    summary = "an unrated decided case is invited to rate"
+
+    case_id: str
+    invited_at: AwareDatetime
+
+
+class RectificationOpened(EventData):
+    event_type = "gov.egov.rectification.opened.v1"
+    topic = T_CASES
+    summary = "a bad rating opened a rectification the department must answer by due_at"
+
+    case_id: str
+    rectification_id: str
+    rating_level: RatingLevel
+    department: str
+    item_code: str
+    region: RegionCode
+    opened_at: AwareDatetime
+    due_at: AwareDatetime
+    limit: Limit
+
+
+class RectificationClosed(EventData):
+    event_type = "gov.egov.rectification.closed.v1"
+    topic = T_CASES
+    summary = "the department answered a rectification"
+
+    case_id: str
+    rectification_id: str
+    department: str
+    officer: str
+    answer: str
+    closed_at: AwareDatetime
+
+
+# --- approval (and credit objections, which are supervised as stages) ------------------------
+
+
+class PreReviewDone(EventData):
+    event_type = "gov.egov.prereview.done.v1"
+    topic = T_STAGES
+    summary = "pre-review (预审) passed, failed or asked for supplements"
+
+    case_id: str
+    outcome: Literal["passed", "failed", "supplement_requested"]
+    reasons: list[str] = Field(default_factory=list, description="in words an applicant reads")
+    requested_materials: list[str] = Field(default_factory=list)
+    officer: str | None = None
+    automatic: bool = False
+    department: str
+    region: RegionCode
+    decided_at: AwareDatetime
+
+
+class StageOpened(EventData):
+    event_type = "gov.egov.stage.opened.v1"
+    topic = T_STAGES
+    summary = "a stage (or a department's sub-task of a parallel stage) started its clock"
+
+    case_id: str
+    stage_id: str
+    stage: StageKind
+    name: str
+    item_code: str
+    department: str
+    region: RegionCode
+    assignee: str | None = None
+    required_role: str = "handler"
+    opened_at: AwareDatetime
+    due_at: AwareDatetime
+    limit: Limit
+    promised_limit: Limit | None = None
+    statutory_limit: Limit | None = None
+    parent_stage_id: str | None = None
+    parallel_mode: ParallelMode | None = None
+
+
+class StageSignedIn(EventData):
+    event_type = "gov.egov.stage.signed_in.v1"
+    topic = T_STAGES
+    summary = "an officer took the task (签收)"
+
+    case_id: str
+    stage_id: str
+    officer: str
+    department: str
+    signed_in_at: AwareDatetime
+
+
+class StageSuspended(EventData):
+    event_type = "gov.egov.stage.suspended.v1"
+    topic = T_STAGES
+    summary = "the clock stopped: special procedure or waiting for supplements"
+
+    case_id: str
+    stage_id: str
+    reason: Literal["hearing", "expert_review", "testing", "onsite_survey", "supplement"]
+    note: str | None = None
+    max_length: Limit | None = None
+    suspended_at: AwareDatetime
+
+
+class StageResumed(EventData):
+    event_type = "gov.egov.stage.resumed.v1"
+    topic = T_STAGES
+    summary = "the clock runs again; due_at is the deadline pushed out by the suspended time"
+
+    case_id: str
+    stage_id: str
+    resumed_at: AwareDatetime
+    due_at: AwareDatetime
+
+
+class StageClosed(EventData):
+    event_type = "gov.egov.stage.closed.v1"
+    topic = T_STAGES
+    summary = "a stage ended with an outcome"
+
+    case_id: str
+    stage_id: str
+    stage: StageKind
+    outcome: Literal["passed", "approved", "denied", "refused", "failed", "completed", "cancelled"]
+    officer: str | None = None
+    reason: str | None = None
+    legal_basis: str | None = None
+    department: str
+    closed_at: AwareDatetime
+
+
+class CaseDecided(EventData):
+    event_type = "gov.egov.case.decided.v1"
+    topic = T_STAGES
+    summary = "the case has its decision (准予 / 不予 / 不予受理 / revoked after verification)"
+
+    case_id: str
+    decision: Literal["approved", "denied", "refused", "revoked", "prereview_failed"]
+    reasons: list[str] = Field(default_factory=list)
+    legal_basis: str | None = None
+    licence_ref: str | None = None
+    department: str
+    item_code: str
+    region: RegionCode
+    decided_at: AwareDatetime
+
+
+# --- monitor ----------------------------------------------------------------------------------
+
+
+class _StageAlert(EventData):
+    topic = T_SUPERVISION
+
+    case_id: str
+    stage_id: str
+    stage: StageKind
+    item_code: str
+    department: str
+    region: RegionCode
+    assignee: str | None = None
+    due_at: AwareDatetime
+    light: Light
+    at: AwareDatetime
+
+
+class StageWarned(_StageAlert):
+    event_type = "gov.egov.stage.warned.v1"
+    summary = "a stage turned yellow (within the warning margin); once per stage"
+
+
+class StageOverdue(_StageAlert):
+    event_type = "gov.egov.stage.overdue.v1"
+    summary = "a stage turned red (past its deadline); once per stage"
+
+
+class SupervisionEscalated(EventData):
+    event_type = "gov.egov.supervision.escalated.v1"
+    topic = T_SUPERVISION
+    summary = "one rung of the 催办/督办 ladder for an overdue stage"
+
+    case_id: str
+    stage_id: str
+    stage: StageKind
+    item_code: str
+    department: str
+    region: RegionCode
+    rung: int = Field(ge=1, le=9)
+    recipients: list[str] = Field(description="roles: handler, section_chief, department_head, ...")
+    card: Literal["none", "yellow", "red"] = "none"
+    due_at: AwareDatetime
+    escalated_at: AwareDatetime
+
+
+class SupervisionFinding(EventData):
+    event_type = "gov.egov.supervision.finding.v1"
+    topic = T_SUPERVISION
+    summary = "electronic supervision (电子监察) found an anomaly"
+
+    case_id: str
+    stage_id: str | None = None
+    kind: Literal[
+        "prereview_late",
+        "late_sign_in",
+        "closed_red_without_reason",
+        "after_the_fact_entry",
+        "implausibly_fast",
+        "rectification_late",
+    ]
+    detail: str
+    department: str
+    region: RegionCode
+    item_code: str | None = None
+    found_at: AwareDatetime
+
+
+# --- credit -----------------------------------------------------------------------------------
+
+
+class CreditIncident(EventData):
+    event_type = "gov.egov.credit.incident.v1"
+    topic = T_CREDIT_INCIDENTS
+    key_field = "subject_id"
+    summary = "a broken commitment by an applicant or a department, or a record from another system"
+
+    subject_id: str
+    subject_kind: SubjectKind
+    subject_name: str | None = None
+    incident_type: str = Field(min_length=1, max_length=80)
+    severity: Severity
+    source_system: str = Field(min_length=1, max_length=120)
+    evidence: list[str] = Field(default_factory=list)
+    description: str | None = None
+    case_id: str | None = None
+    stage_id: str | None = None
+    region: RegionCode | None = None
+    occurred_at: AwareDatetime
+
+
+class CreditChanged(EventData):
+    event_type = "gov.egov.credit.changed.v1"
+    topic = T_CREDIT_CHANGES
+    key_field = "subject_id"
+    summary = "a subject's credit level or list membership changed"
+
+    subject_id: str
+    subject_kind: SubjectKind
+    previous_level: str | None = None
+    level: str
+    red_list: bool
+    black_list: bool
+    reason: str
+    record_id: str | None = None
+    changed_at: AwareDatetime
+
+
+# --- notify -----------------------------------------------------------------------------------
+
+
+class _NotificationOutcome(EventData):
+    topic = T_NOTIFICATIONS
+    key_field = "notification_id"
+
+    notification_id: str
+    source_event_id: str
+    source_event_type: str
+    case_id: str | None = None
+    recipient: str = Field(description="masked recipient address or officer id")
+    recipient_kind: Literal["applicant", "officer", "system"]
+    channel: Literal["email", "sms", "inbox", "webhook"]
+    template: str
+    attempts: int = 1
+
+
+class NotificationDelivered(_NotificationOutcome):
+    event_type = "gov.egov.notification.delivered.v1"
+    summary = "a notification reached its channel"
+
+    latency_s: float = Field(description="seconds from the source event's time")
+    delivered_at: AwareDatetime
+
+
+class NotificationFailed(_NotificationOutcome):
+    event_type = "gov.egov.notification.failed.v1"
+    summary = "a notification permanently failed after retries"
+
+    error: str
+    failed_at: AwareDatetime
+
+
+__all__ = [
+    "CaseDecided",
+    "CaseRated",
+    "CaseSubmissionReceived",
+    "CaseSubmitted",
+    "CaseSupplemented",
+    "CreditChanged",
+    "CreditIncident",
+    "NotificationDelivered",
+    "NotificationFailed",
+    "PreReviewDone",
+    "RatingInvited",
+    "RectificationClosed",
+    "RectificationOpened",
+    "StageClosed",
+    "StageOpened",
+    "StageOverdue",
+    "StageResumed",
+    "StageSignedIn",
+    "StageSuspended",
+    "StageWarned",
+    "SupervisionEscalated",
+    "SupervisionFinding",
+    "T_CASES",
+    "T_CREDIT_CHANGES",
+    "T_CREDIT_INCIDENTS",
+    "T_INTAKE_IN",
+    "T_NOTIFICATIONS",
+    "T_STAGES",
+    "T_SUPERVISION",
+]

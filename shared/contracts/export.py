@@ -1,0 +1,125 @@
+"""Generate one JSON Schema per event type and an AsyncAPI 3.0 document for all topics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from shared.contracts.envelope import Envelope
+from shared.contracts.registry import EVENT_TYPES, TOPICS
+
+ENVELOPE_FIELDS = ("specversion", "id", "source", "type", "time", "subject")
+
+
+def event_schema(event_type: str) -> dict[str, Any]:
+    """The full CloudEvent (envelope + typed data) as a JSON Schema 2020-12 document."""
+    model = EVENT_TYPES[event_type]
+    data_schema = model.model_json_schema(mode="serialization")
+    defs = data_schema.pop("$defs", {})
+    envelope = Envelope.model_json_schema(mode="serialization")
+    props = dict(envelope["properties"])
+    props["type"] = {"const": event_type, "type": "string", "title": "Type"}
+    props["subject"] = {**props["subject"], "description": f"the event key: data.{model.key_field}"}
+    props["schemaversion"] = {"const": model.schema_version, "type": "integer"}
+    props["data"] = data_schema
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://egov.example.gov.cn/schemas/{event_type}.json",
+        "title": event_type,
+        "description": (model.summary or model.__doc__ or "").strip(),
+        "type": "object",
+        "properties": props,
+        "required": [*ENVELOPE_FIELDS, "data"],
+        "x-topic": model.topic,
+        "x-key": model.key_field,
+    }
+    if defs:
+        schema["$defs"] = defs
+    return schema
+
+
+def asyncapi_document() -> dict[str, Any]:
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for name, spec in sorted(TOPICS.items()):
+        types = sorted(t for t, cls in EVENT_TYPES.items() if cls.topic == name)
+        channel_id = name.replace(".", "_")
+        channels[channel_id] = {
+            "address": name,
+            "description": spec.description,
+            "messages": {
+                t.replace(".", "_"): {"$ref": f"#/components/messages/{t.replace('.', '_')}"}
+                for t in types
+            },
+            "bindings": {
+                "kafka": {
+                    "partitions": spec.partitions,
+                    "topicConfiguration": {
+                        "retention.ms": spec.retention_ms,
+                        "cleanup.policy": [spec.cleanup_policy],
+                    },
+                    "bindingVersion": "0.5.0",
+                }
+            },
+            "x-producers": list(spec.producers),
+            "x-consumers": list(spec.consumers),
+        }
+        if types:
+            operations[f"publish_{channel_id}"] = {
+                "action": "send",
+                "channel": {"$ref": f"#/channels/{channel_id}"},
+                "summary": f"produced by {', '.join(spec.producers) or 'nobody'}",
+                "messages": [
+                    {"$ref": f"#/channels/{channel_id}/messages/{t.replace('.', '_')}"} for t in types
+                ],
+            }
+        for t in types:
+            model = EVENT_TYPES[t]
+            messages[t.replace(".", "_")] = {
+                "name": t,
+                "title": t,
+                "summary": model.summary,
+                "contentType": "application/cloudevents+json",
+                "payload": {"$ref": f"schemas/{t}.json"},
+                "bindings": {"kafka": {"key": {"type": "string", "description": model.key_field}}},
+            }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "egov platform events",
+            "version": "1.0.0",
+            "description": (
+                "CloudEvents 1.0 (structured JSON) exchanged by the integrated online government "
+                "services platform. Every message is keyed by its CloudEvent subject."
+            ),
+        },
+        "defaultContentType": "application/cloudevents+json",
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }
+
+
+def render_all() -> dict[str, str]:
+    """Relative path -> file content for the whole export (deterministic)."""
+    files = {
+        f"schemas/{t}.json": json.dumps(event_schema(t), indent=2, ensure_ascii=False, sort_keys=True)
+        + "\n"
+        for t in sorted(EVENT_TYPES)
+    }
+    files["asyncapi.json"] = (
+        json.dumps(asyncapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    )
+    return files
+
+
+def export(directory: Path) -> list[Path]:
+    written = []
+    for rel, content in render_all().items():
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    return written

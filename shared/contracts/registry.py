@@ -1,0 +1,174 @@
+"""The contracts registry: event type -> payload model, topic, key; topic -> partitions, retention.
+
+Topic creation (`egov topics ensure`), the JSON Schema / AsyncAPI export and the Strimzi
+KafkaTopic manifests are all generated from this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.contracts import events as ev
+from shared.contracts.envelope import Envelope, EventData
+
+DEAD_LETTER_TOPIC = "egov.deadletter"
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    key: str
+    description: str
+    retention_ms: int = 14 * DAY_MS
+    cleanup_policy: str = "delete"
+    internal: bool = False
+    producers: tuple[str, ...] = ()
+    consumers: tuple[str, ...] = ()
+    config: dict[str, str] = field(default_factory=dict)
+
+    def topic_config(self) -> dict[str, str]:
+        return {
+            "retention.ms": str(self.retention_ms),
+            "cleanup.policy": self.cleanup_policy,
+            **self.config,
+        }
+
+
+CASE_PARTITIONS = 6
+
+TOPICS: dict[str, TopicSpec] = {
+    t.name: t
+    for t in (
+        TopicSpec(
+            ev.T_INTAKE_IN,
+            CASE_PARTITIONS,
+            "external_id",
+            "case submissions published by other systems (app, window, bank, other regions)",
+            producers=("external",),
+            consumers=("intake",),
+        ),
+        TopicSpec(
+            ev.T_CASES,
+            CASE_PARTITIONS,
+            "case_id",
+            "case lifecycle owned by intake: submitted, supplemented, ratings, rectifications",
+            retention_ms=30 * DAY_MS,
+            producers=("intake",),
+            consumers=("approval", "monitor", "notify"),
+        ),
+        TopicSpec(
+            ev.T_STAGES,
+            CASE_PARTITIONS,
+            "case_id",
+            "stage clocks and decisions: pre-review, stages, sub-tasks, suspensions, decisions",
+            retention_ms=30 * DAY_MS,
+            producers=("approval", "credit"),
+            consumers=("monitor", "notify", "intake"),
+        ),
+        TopicSpec(
+            ev.T_SUPERVISION,
+            CASE_PARTITIONS,
+            "case_id",
+            "lights, escalations and findings of electronic supervision",
+            retention_ms=90 * DAY_MS,
+            producers=("monitor",),
+            consumers=("notify",),
+        ),
+        TopicSpec(
+            ev.T_CREDIT_INCIDENTS,
+            CASE_PARTITIONS,
+            "subject_id",
+            "credit incidents from the monitor, approval and other systems (courts, tax)",
+            retention_ms=90 * DAY_MS,
+            producers=("monitor", "approval", "external"),
+            consumers=("credit",),
+        ),
+        TopicSpec(
+            ev.T_CREDIT_CHANGES,
+            CASE_PARTITIONS,
+            "subject_id",
+            "credit level and list changes",
+            retention_ms=90 * DAY_MS,
+            producers=("credit",),
+            consumers=("notify", "intake"),
+        ),
+        TopicSpec(
+            ev.T_NOTIFICATIONS,
+            CASE_PARTITIONS,
+            "notification_id",
+            "notification outcomes",
+            producers=("notify",),
+            consumers=(),
+        ),
+        TopicSpec(
+            DEAD_LETTER_TOPIC,
+            3,
+            "original key",
+            "messages a consumer could not handle, with the original bytes and the reason in headers",
+            retention_ms=30 * DAY_MS,
+            internal=True,
+            producers=("intake", "approval", "monitor", "notify", "credit"),
+        ),
+    )
+}
+
+
+def _all_event_classes() -> list[type[EventData]]:
+    found: list[type[EventData]] = []
+    stack: list[type[EventData]] = list(EventData.__subclasses__())
+    while stack:
+        cls = stack.pop(0)
+        stack.extend(cls.__subclasses__())
+        if "event_type" in cls.__dict__:
+            found.append(cls)
+    return found
+
+
+EVENT_TYPES: dict[str, type[EventData]] = {cls.event_type: cls for cls in _all_event_classes()}
+
+
+def register_topic(spec: TopicSpec) -> None:
+    """Services add their internal topics (for example the monitor's timer topic) here."""
+    TOPICS[spec.name] = spec
+
+
+def model_for(event_type: str) -> type[EventData]:
+    try:
+        return EVENT_TYPES[event_type]
+    except KeyError:
+        raise UnknownEventType(event_type) from None
+
+
+def topic_for(event_type: str) -> str:
+    return model_for(event_type).topic
+
+
+def types_on_topic(topic: str) -> list[str]:
+    return sorted(t for t, cls in EVENT_TYPES.items() if cls.topic == topic)
+
+
+def parse_data(envelope: Envelope) -> EventData:
+    """Validate ``envelope.data`` against the model of its type (raises ValidationError)."""
+    return model_for(envelope.type).model_validate(envelope.data)
+
+
+class UnknownEventType(KeyError):
+    def __init__(self, event_type: str) -> None:
+        super().__init__(event_type)
+        self.event_type = event_type
+
+    def __str__(self) -> str:
+        return f"unknown event type {self.event_type!r}"
+
+
+def _check_registry() -> None:
+    for t, cls in EVENT_TYPES.items():
+        if cls.topic not in TOPICS:
+            raise RuntimeError(f"{t} maps to unregistered topic {cls.topic}")
+        if cls.key_field not in cls.model_fields:
+            raise RuntimeError(f"{t} key field {cls.key_field} is not a field")
+
+
+_check_registry()

@@ -1,0 +1,303 @@
+"""The consumer loop every service uses.
+
+For each message: size check, JSON and envelope validation, type lookup, payload validation,
+deduplication by (source, id), the handler with retries, then commit. Anything that cannot be
+handled goes to the dead-letter topic with its original bytes and the reason; the loop carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from pydantic import ValidationError
+
+from shared.clock import Clock
+from shared.contracts import DEAD_LETTER_TOPIC, Envelope, EventData, UnknownEventType, model_for
+from shared.kafka.client import connection_kwargs
+from shared.kafka.deadletter import DeadLetter, DeadLetterReason
+from shared.kafka.dedupe import DedupeStore
+from shared.observability.logging import correlation_id
+from shared.observability.metrics import (
+    CONSUMER_LAG,
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    EVENTS_FAILED,
+    HANDLER_LATENCY,
+)
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, Any], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """Raised by a handler for a message that can never succeed (dead-lettered at once)."""
+
+
+class RawSender(Protocol):
+    async def send_raw(
+        self, topic: str, key: bytes | None, value: bytes, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None: ...
+
+
+class Record(Protocol):
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+def _errors_text(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:20]:
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "(root)"
+        parts.append(f"{loc}: {err.get('msg')}")
+    return "; ".join(parts)
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        settings: ServiceSettings,
+        group_id: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        sender: RawSender,
+        dedupe: DedupeStore,
+        clock: Clock,
+        name: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.group_id = group_id
+        self.topics = list(topics)
+        self.handlers = dict(handlers)
+        self.sender = sender
+        self.dedupe = dedupe
+        self.clock = clock
+        self.name = name or group_id
+        self.assigned = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        consumer = AIOKafkaConsumer(
+            **connection_kwargs(self.settings),
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=max(self.settings.kafka_max_message_bytes * 2, 1_048_576),
+            fetch_max_bytes=max(self.settings.kafka_max_message_bytes * 4, 52_428_800),
+        )
+        await consumer.start()
+        consumer.subscribe(self.topics, listener=_Listener(self))
+        self._consumer = consumer
+        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.name}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    async def wait_assigned(self, timeout: float = 60.0) -> None:
+        await asyncio.wait_for(self.assigned.wait(), timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        consumer = self._consumer
+        while not self._stopping:
+            try:
+                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+            except KafkaError as exc:
+                log.warning("fetch failed, retrying: %s", exc)
+                await asyncio.sleep(1)
+                continue
+            offsets: dict[TopicPartition, int] = {}
+            for tp, records in batch.items():
+                for record in records:
+                    await self.process(record)
+                    offsets[tp] = record.offset + 1
+            if offsets:
+                try:
+                    await consumer.commit(offsets)
+                except (CommitFailedError, KafkaError) as exc:
+                    # A rebalance took the partition; the new owner re-reads and dedupes.
+                    log.warning("commit failed (%s); events will be redelivered", exc)
+            await self._record_lag(consumer)
+
+    async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            try:
+                position = await asyncio.wait_for(consumer.position(tp), 1.0)
+            except Exception:  # noqa: BLE001 - lag is best effort
+                continue
+            CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(high - position, 0))
+
+    # -- one message ----------------------------------------------------------------------
+
+    async def process(self, record: Record) -> str:
+        """Handle one record; never raises. Returns the outcome label."""
+        value = record.value or b""
+        if len(value) > self.settings.kafka_max_message_bytes:
+            return await self._dead_letter(
+                record, DeadLetterReason.TOO_LARGE,
+                f"{len(value)} bytes > limit {self.settings.kafka_max_message_bytes}",
+            )
+        try:
+            raw = json.loads(value)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return await self._dead_letter(record, DeadLetterReason.NOT_JSON, str(exc))
+        try:
+            envelope = Envelope.model_validate(raw)
+        except ValidationError as exc:
+            return await self._dead_letter(
+                record, DeadLetterReason.INVALID_ENVELOPE, _errors_text(exc),
+                event_type=raw.get("type") if isinstance(raw, dict) else None,
+            )
+        try:
+            model: type[EventData] = model_for(envelope.type)
+        except UnknownEventType as exc:
+            return await self._dead_letter(
+                record, DeadLetterReason.UNKNOWN_TYPE, str(exc), event_type=envelope.type
+            )
+        try:
+            data = model.model_validate(envelope.data)
+        except ValidationError as exc:
+            return await self._dead_letter(
+                record, DeadLetterReason.SCHEMA_VIOLATION, _errors_text(exc),
+                event_type=envelope.type,
+            )
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            EVENTS_CONSUMED.labels(self.service, envelope.type, "ignored").inc()
+            return "ignored"
+        dedupe_key = f"{envelope.source}|{envelope.id}"
+        if await self._retrying(lambda: self.dedupe.seen(self.name, dedupe_key)):
+            EVENTS_CONSUMED.labels(self.service, envelope.type, "duplicate").inc()
+            return "duplicate"
+        token = correlation_id.set(envelope.correlationid)
+        try:
+            error = await self._call_with_retries(handler, envelope, data)
+        finally:
+            correlation_id.reset(token)
+        if error is not None:
+            reason, text = error
+            return await self._dead_letter(record, reason, text, event_type=envelope.type)
+        await self._retrying(lambda: self.dedupe.mark(self.name, dedupe_key, self.clock.now()))
+        EVENTS_CONSUMED.labels(self.service, envelope.type, "handled").inc()
+        return "handled"
+
+    async def _call_with_retries(
+        self, handler: Handler, envelope: Envelope, data: EventData
+    ) -> tuple[DeadLetterReason, str] | None:
+        attempts = max(1, self.settings.consumer_max_retries)
+        delay = self.settings.consumer_retry_backoff_s
+        last = ""
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            try:
+                await handler(envelope, data)
+                HANDLER_LATENCY.labels(self.service, envelope.type).observe(
+                    time.perf_counter() - started
+                )
+                return None
+            except PermanentError as exc:
+                EVENTS_FAILED.labels(self.service, envelope.type).inc()
+                return DeadLetterReason.REJECTED, str(exc) or type(exc).__name__
+            except Exception as exc:  # noqa: BLE001 - isolate one bad message
+                EVENTS_FAILED.labels(self.service, envelope.type).inc()
+                last = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "handler for %s failed (attempt %d/%d): %s",
+                    envelope.type, attempt, attempts, last,
+                    exc_info=attempt == attempts,
+                )
+                if attempt < attempts:
+                    await asyncio.sleep(delay)
+                    delay *= 2
+        return DeadLetterReason.HANDLER_FAILED, f"after {attempts} attempts: {last}"
+
+    async def _retrying(self, op: Callable[[], Awaitable[Any]]) -> Any:
+        """Infrastructure calls (dedupe store, dead-letter write) retry until they succeed:
+        giving up would lose the message."""
+        delay = 0.2
+        while True:
+            try:
+                return await op()
+            except Exception as exc:  # noqa: BLE001
+                if self._stopping:
+                    raise
+                log.warning("infrastructure call failed, retrying in %.1fs: %s", delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+
+    async def _dead_letter(
+        self,
+        record: Record,
+        reason: DeadLetterReason,
+        error: str,
+        event_type: str | None = None,
+    ) -> str:
+        letter = DeadLetter(
+            reason=reason,
+            error=error,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            consumer=self.name,
+            failed_at=self.clock.now(),
+            key=record.key,
+            value=record.value or b"",
+            original_headers=tuple(record.headers or ()),
+            event_type=event_type,
+        )
+        await self._retrying(
+            lambda: self.sender.send_raw(DEAD_LETTER_TOPIC, letter.key, letter.value, letter.headers())
+        )
+        EVENTS_DEAD_LETTERED.labels(self.service, record.topic, reason.value).inc()
+        EVENTS_CONSUMED.labels(self.service, event_type or "unknown", "dead_lettered").inc()
+        log.warning(
+            "dead-lettered %s[%d]@%d: %s: %s", record.topic, record.partition, record.offset,
+            reason.value, error[:300],
+        )
+        return "dead_lettered"
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: EventConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.owner.assigned.set()

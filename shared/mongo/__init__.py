@@ -1,0 +1,6 @@
+"""MongoDB helpers: the process-wide client, transactions and the transactional outbox."""
+
+from shared.mongo.client import Document, create_client, database, in_transaction, ping
+from shared.mongo.outbox import Outbox, OutboxRelay
+
+__all__ = ["Document", "Outbox", "OutboxRelay", "create_client", "database", "in_transaction", "ping"]

@@ -1,0 +1,1 @@
+"""Metrics, structured logging and the health / readiness / metrics HTTP endpoints."""

@@ -1,0 +1,161 @@
+"""Process wiring shared by the services: the real adapters every service needs.
+
+A service's ``bootstrap.py`` builds an :class:`Infrastructure`, registers its consumers, and
+passes :meth:`Infrastructure.lifespan` to :func:`shared.observability.http.create_app`.
+Unit tests never construct this; they wire fakes into the same handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from fastapi import FastAPI
+
+from shared.calendar import WorkingCalendar, load_default_calendar
+from shared.clock import Clock, SimulatedClock, SystemClock
+from shared.kafka.consumer import EventConsumer, Handler
+from shared.kafka.dedupe import MongoDedupe
+from shared.kafka.producer import KafkaPublisher
+from shared.mongo.client import create_client, database, ping
+from shared.mongo.outbox import Outbox, OutboxRelay
+from shared.observability.metrics import SERVICE_INFO
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def clock_from_settings(settings: ServiceSettings) -> Clock:
+    if settings.clock_speed == 1.0 and settings.clock_real_epoch is None:
+        return SystemClock()
+    epoch = settings.clock_real_epoch or datetime.now(UTC)
+    origin = settings.clock_sim_origin or epoch
+    return SimulatedClock(real_epoch=epoch, sim_origin=origin, speed=settings.clock_speed)
+
+
+@lru_cache(maxsize=4)
+def _calendar_from_file(path: str | None, fallback: bool) -> WorkingCalendar:
+    if path is None:
+        cal = load_default_calendar()
+        if not fallback:
+            return cal
+        return WorkingCalendar.from_file(None, fallback_weekends_only=True)  # type: ignore[arg-type]
+    return WorkingCalendar.from_file(path, fallback_weekends_only=fallback)
+
+
+def calendar_from_settings(settings: ServiceSettings) -> WorkingCalendar:
+    return _calendar_from_file(settings.calendar_file, settings.calendar_fallback_weekends_only)
+
+
+class Infrastructure:
+    """Mongo client + database, Kafka publisher, dedupe store, outbox relay and consumers."""
+
+    def __init__(self, settings: ServiceSettings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.clock = clock or clock_from_settings(settings)
+        self.calendar = calendar_from_settings(settings)
+        self.mongo = create_client(settings)
+        self.db = database(self.mongo, settings)
+        self.publisher = KafkaPublisher(settings)
+        self.dedupe = MongoDedupe(self.db, timedelta(hours=settings.dedupe_ttl_hours))
+        self.outbox = Outbox(self.db)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.relay = OutboxRelay(
+            self.db, self.publisher, service=self.service, owner=self.owner,
+            poll_s=settings.outbox_poll_s, batch=settings.outbox_batch,
+        )
+        self.consumers: list[EventConsumer] = []
+        self.background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.on_start: list[Callable[[], Awaitable[None]]] = []
+        self.on_stop: list[Callable[[], Awaitable[None]]] = []
+
+    def add_consumer(
+        self,
+        *,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        group_id: str | None = None,
+    ) -> EventConsumer:
+        consumer = EventConsumer(
+            settings=self.settings,
+            group_id=group_id or f"egov-{self.service}",
+            topics=topics,
+            handlers=handlers,
+            sender=self.publisher,
+            dedupe=self.dedupe,
+            clock=self.clock,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def add_background(self, loop: Callable[[], Awaitable[None]]) -> None:
+        """A coroutine function run for the life of the process (periodic jobs)."""
+        self.background.append(loop)
+
+    async def start(self) -> None:
+        await ping(self.mongo)
+        await self.dedupe.ensure_indexes()
+        await self.outbox.ensure_indexes()
+        await self.publisher.start()
+        for hook in self.on_start:
+            await hook()
+        await self.relay.start()
+        for consumer in self.consumers:
+            await consumer.start()
+        for loop in self.background:
+            self._tasks.append(asyncio.create_task(loop()))
+        SERVICE_INFO.labels(self.service, "0.1.0").set(1)
+        log.info("%s started", self.service)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        for consumer in self.consumers:
+            await consumer.stop()
+        await self.relay.stop()
+        for hook in self.on_stop:
+            await hook()
+        await self.publisher.stop()
+        await self.mongo.close()
+        log.info("%s stopped", self.service)
+
+    def readiness(self) -> dict[str, Callable[[], Awaitable[Any]]]:
+        return {"mongodb": lambda: ping(self.mongo), "kafka": self.publisher.check}
+
+    @asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run the HTTP server (and with it, through the lifespan, the consumers and relay)."""
+    import uvicorn
+
+    from shared.observability.logging import configure_logging
+
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )

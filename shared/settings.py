@@ -1,0 +1,69 @@
+"""Typed settings common to every service (environment prefix ``EGOV_``).
+
+Each service subclasses :class:`ServiceSettings` with its own fields; no module reads
+``os.environ`` directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EGOV_", env_file=None, extra="ignore")
+
+    service_name: str = "egov"
+    environment: str = Field("dev", description="dev, test or prod; shown in logs and metrics")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_client_id: str | None = None
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    kafka_replication_factor: int = Field(1, description="for topics created by `topics ensure`")
+    kafka_max_message_bytes: int = Field(
+        1_048_576, description="bytes; a larger incoming message is dead-lettered"
+    )
+    consumer_max_retries: int = Field(3, description="handler attempts before dead-lettering")
+    consumer_retry_backoff_s: float = Field(0.2, description="first retry delay, doubled each try")
+
+    mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_db: str | None = Field(None, description="database name; default egov_<service>")
+    dedupe_ttl_hours: int = Field(72, description="how long processed event ids are remembered")
+
+    outbox_poll_s: float = Field(0.2, description="seconds between outbox relay polls")
+    outbox_batch: int = 200
+
+    # Accelerated simulation clock: every process with the same three values agrees on time.
+    clock_speed: float = Field(1.0, description="simulated seconds per real second; 1 = real time")
+    clock_real_epoch: datetime | None = Field(
+        None, description="real instant at which the simulation starts (ISO 8601, with offset)"
+    )
+    clock_sim_origin: datetime | None = Field(
+        None, description="simulated instant at real_epoch; default = real_epoch"
+    )
+
+    calendar_file: str | None = Field(None, description="holiday calendar JSON; default packaged")
+    calendar_fallback_weekends_only: bool = Field(
+        False, description="treat uncovered years as Mon-Fri working days instead of failing"
+    )
+
+    # Officer / applicant authentication (bearer JWT).
+    jwt_algorithm: str = Field("HS256", description="HS256 (dev, shared key) or RS256 (JWKS)")
+    jwt_secret: str = Field("dev-only-hs256-secret-change-me-in-production", description="HS256 key; a Secret in k8s")
+    jwt_jwks_url: str | None = Field(None, description="identity provider JWKS URL for RS256")
+    jwt_issuer: str = "egov-dev"
+    jwt_audience: str = "egov"
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def database_name(self) -> str:
+        return self.mongo_db or f"egov_{self.service_name}"
