@@ -1,4 +1,4 @@
-"""Code shared by every service: contracts, settings, clock, calendar, messaging and storage helpers.
+"""Code shared by every service: contracts, settings, clock, calendar, messaging, storage.
 
 Never imports from ``services``.
 """

@@ -63,8 +63,12 @@ class TokenVerifier:
             else:
                 key = s.jwt_secret
             claims = jwt.decode(
-                token, key, algorithms=[s.jwt_algorithm], audience=s.jwt_audience,
-                issuer=s.jwt_issuer, options={"require": ["sub", "exp"]},
+                token,
+                key,
+                algorithms=[s.jwt_algorithm],
+                audience=s.jwt_audience,
+                issuer=s.jwt_issuer,
+                options={"require": ["sub", "exp"]},
             )
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from exc

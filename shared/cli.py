@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import sys
 from pathlib import Path
 
 import typer
@@ -17,7 +16,9 @@ from shared.calendar.cli import calendar_app
 from shared.contracts import TOPICS
 from shared.settings import ServiceSettings
 
-app = typer.Typer(no_args_is_help=True, help="egov platform operator CLI", pretty_exceptions_enable=False)
+app = typer.Typer(
+    no_args_is_help=True, help="egov platform operator CLI", pretty_exceptions_enable=False
+)
 topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics from the contracts registry")
 contracts_app = typer.Typer(no_args_is_help=True, help="event contracts: JSON Schema and AsyncAPI")
 app.add_typer(topics_app, name="topics")
@@ -47,7 +48,9 @@ def topics_list() -> None:
     """Print the registry's topics with partitions, key and retention."""
     for spec in TOPICS.values():
         days = spec.retention_ms // 86_400_000
-        typer.echo(f"{spec.name:28} {spec.partitions:>2}p key={spec.key:16} {days}d  {spec.description}")
+        typer.echo(
+            f"{spec.name:28} {spec.partitions:>2}p key={spec.key:16} {days}d  {spec.description}"
+        )
 
 
 @contracts_app.command("export")
@@ -82,7 +85,9 @@ def contracts_check(directory: Path = typer.Argument(Path("docs/contracts"))) ->
 
 @app.command("token")
 def token(
-    subject: str = typer.Option(..., "--sub", help="officer id, applicant id number or system name"),
+    subject: str = typer.Option(
+        ..., "--sub", help="officer id, applicant id number or system name"
+    ),
     roles: str = typer.Option("handler", help="comma-separated roles"),
     name: str = typer.Option("", help="display name"),
     department: str | None = typer.Option(None, help="department code"),
@@ -97,9 +102,14 @@ def token(
     settings = ServiceSettings(service_name="cli")
     typer.echo(
         mint_token(
-            settings, subject=subject, now=datetime.now(UTC),
-            roles=[r.strip() for r in roles.split(",") if r.strip()], name=name,
-            department=department, region=region, ttl=timedelta(hours=hours),
+            settings,
+            subject=subject,
+            now=datetime.now(UTC),
+            roles=[r.strip() for r in roles.split(",") if r.strip()],
+            name=name,
+            department=department,
+            region=region,
+            ttl=timedelta(hours=hours),
         )
     )
 
@@ -109,4 +119,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -43,10 +43,7 @@ def clock_from_settings(settings: ServiceSettings) -> Clock:
 @lru_cache(maxsize=4)
 def _calendar_from_file(path: str | None, fallback: bool) -> WorkingCalendar:
     if path is None:
-        cal = load_default_calendar()
-        if not fallback:
-            return cal
-        return WorkingCalendar.from_file(None, fallback_weekends_only=True)  # type: ignore[arg-type]
+        return load_default_calendar(fallback_weekends_only=fallback)
     return WorkingCalendar.from_file(path, fallback_weekends_only=fallback)
 
 
@@ -69,11 +66,15 @@ class Infrastructure:
         self.outbox = Outbox(self.db)
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.relay = OutboxRelay(
-            self.db, self.publisher, service=self.service, owner=self.owner,
-            poll_s=settings.outbox_poll_s, batch=settings.outbox_batch,
+            self.db,
+            self.publisher,
+            service=self.service,
+            owner=self.owner,
+            poll_s=settings.outbox_poll_s,
+            batch=settings.outbox_batch,
         )
         self.consumers: list[EventConsumer] = []
-        self.background: list[Callable[[], Awaitable[None]]] = []
+        self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.on_start: list[Callable[[], Awaitable[None]]] = []
         self.on_stop: list[Callable[[], Awaitable[None]]] = []
@@ -97,7 +98,7 @@ class Infrastructure:
         self.consumers.append(consumer)
         return consumer
 
-    def add_background(self, loop: Callable[[], Awaitable[None]]) -> None:
+    def add_background(self, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A coroutine function run for the life of the process (periodic jobs)."""
         self.background.append(loop)
 

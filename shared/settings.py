@@ -56,7 +56,9 @@ class ServiceSettings(BaseSettings):
 
     # Officer / applicant authentication (bearer JWT).
     jwt_algorithm: str = Field("HS256", description="HS256 (dev, shared key) or RS256 (JWKS)")
-    jwt_secret: str = Field("dev-only-hs256-secret-change-me-in-production", description="HS256 key; a Secret in k8s")
+    jwt_secret: str = Field(
+        "dev-only-hs256-secret-change-me-in-production", description="HS256 key; a Secret in k8s"
+    )
     jwt_jwks_url: str | None = Field(None, description="identity provider JWKS URL for RS256")
     jwt_issuer: str = "egov-dev"
     jwt_audience: str = "egov"

@@ -1,5 +1,7 @@
 """Event contracts, defined once. Import event models from here."""
 
+from shared.contracts import common, events
+from shared.contracts.common import *  # noqa: F403
 from shared.contracts.envelope import (
     CONTENT_TYPE,
     Envelope,
@@ -8,8 +10,6 @@ from shared.contracts.envelope import (
     make_envelope,
     new_event_id,
 )
-from shared.contracts import common, events
-from shared.contracts.common import *  # noqa: F403
 from shared.contracts.events import *  # noqa: F403
 from shared.contracts.registry import (
     DEAD_LETTER_TOPIC,

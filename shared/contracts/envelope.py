@@ -38,7 +38,9 @@ class Envelope(BaseModel):
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, max_length=200)
-    source: str = Field(min_length=1, description="URI-reference of the producer, e.g. /egov/intake")
+    source: str = Field(
+        min_length=1, description="URI-reference of the producer, e.g. /egov/intake"
+    )
     type: str = Field(min_length=1)
     time: datetime
     subject: str = Field(min_length=1, description="case id, or subject id for credit events")

@@ -36,6 +36,11 @@ def event_schema(event_type: str) -> dict[str, Any]:
     }
     if defs:
         schema["$defs"] = defs
+    from shared.contracts.examples import EXAMPLES, example_envelope
+
+    if event_type in EXAMPLES:
+        example = example_envelope(event_type, id="example-1")
+        schema["examples"] = [json.loads(example.to_json_bytes())]
     return schema
 
 
@@ -72,7 +77,8 @@ def asyncapi_document() -> dict[str, Any]:
                 "channel": {"$ref": f"#/channels/{channel_id}"},
                 "summary": f"produced by {', '.join(spec.producers) or 'nobody'}",
                 "messages": [
-                    {"$ref": f"#/channels/{channel_id}/messages/{t.replace('.', '_')}"} for t in types
+                    {"$ref": f"#/channels/{channel_id}/messages/{t.replace('.', '_')}"}
+                    for t in types
                 ],
             }
         for t in types:
@@ -105,7 +111,9 @@ def asyncapi_document() -> dict[str, Any]:
 def render_all() -> dict[str, str]:
     """Relative path -> file content for the whole export (deterministic)."""
     files = {
-        f"schemas/{t}.json": json.dumps(event_schema(t), indent=2, ensure_ascii=False, sort_keys=True)
+        f"schemas/{t}.json": json.dumps(
+            event_schema(t), indent=2, ensure_ascii=False, sort_keys=True
+        )
         + "\n"
         for t in sorted(EVENT_TYPES)
     }

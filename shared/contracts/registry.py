@@ -12,6 +12,7 @@ from shared.contracts import events as ev
 from shared.contracts.envelope import Envelope, EventData
 
 DEAD_LETTER_TOPIC = "egov.deadletter"
+MONITOR_TIMERS_TOPIC = "egov.monitor.timers"
 DAY_MS = 86_400_000
 
 
@@ -106,10 +107,20 @@ TOPICS: dict[str, TopicSpec] = {
             DEAD_LETTER_TOPIC,
             3,
             "original key",
-            "messages a consumer could not handle, with the original bytes and the reason in headers",
+            "messages a consumer could not handle: original bytes, reason in headers",
             retention_ms=30 * DAY_MS,
             internal=True,
             producers=("intake", "approval", "monitor", "notify", "credit"),
+        ),
+        TopicSpec(
+            MONITOR_TIMERS_TOPIC,
+            CASE_PARTITIONS,
+            "case_id",
+            "the monitor's due timers, routed to the worker that owns the case's partition",
+            retention_ms=7 * DAY_MS,
+            internal=True,
+            producers=("monitor",),
+            consumers=("monitor",),
         ),
     )
 }

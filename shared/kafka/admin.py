@@ -49,8 +49,12 @@ async def ensure_topics(
             errors = [e for e in getattr(resp, "topic_errors", []) if e[1] not in (0, 36)]
             if errors and with_config:
                 # Some brokers refuse configs they do not know; the partition count is what matters.
-                log.warning("create %s with config failed (%s); retrying without", spec.name, errors)
-                resp = await admin.create_topics([NewTopic(spec.name, spec.partitions, settings.kafka_replication_factor)])
+                log.warning(
+                    "create %s with config failed (%s); retrying without", spec.name, errors
+                )
+                resp = await admin.create_topics(
+                    [NewTopic(spec.name, spec.partitions, settings.kafka_replication_factor)]
+                )
                 errors = [e for e in getattr(resp, "topic_errors", []) if e[1] not in (0, 36)]
             if errors:
                 raise RuntimeError(f"could not create topic {spec.name}: {errors}")

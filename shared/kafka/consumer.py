@@ -121,8 +121,8 @@ class EventConsumer:
             await self._consumer.stop()
             self._consumer = None
 
-    async def wait_assigned(self, timeout: float = 60.0) -> None:
-        await asyncio.wait_for(self.assigned.wait(), timeout)
+    async def wait_assigned(self, within_s: float = 60.0) -> None:
+        await asyncio.wait_for(self.assigned.wait(), within_s)
 
     @property
     def running(self) -> bool:
@@ -160,7 +160,9 @@ class EventConsumer:
                 position = await asyncio.wait_for(consumer.position(tp), 1.0)
             except Exception:  # noqa: BLE001 - lag is best effort
                 continue
-            CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(high - position, 0))
+            CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(
+                max(high - position, 0)
+            )
 
     # -- one message ----------------------------------------------------------------------
 
@@ -169,7 +171,8 @@ class EventConsumer:
         value = record.value or b""
         if len(value) > self.settings.kafka_max_message_bytes:
             return await self._dead_letter(
-                record, DeadLetterReason.TOO_LARGE,
+                record,
+                DeadLetterReason.TOO_LARGE,
                 f"{len(value)} bytes > limit {self.settings.kafka_max_message_bytes}",
             )
         try:
@@ -180,7 +183,9 @@ class EventConsumer:
             envelope = Envelope.model_validate(raw)
         except ValidationError as exc:
             return await self._dead_letter(
-                record, DeadLetterReason.INVALID_ENVELOPE, _errors_text(exc),
+                record,
+                DeadLetterReason.INVALID_ENVELOPE,
+                _errors_text(exc),
                 event_type=raw.get("type") if isinstance(raw, dict) else None,
             )
         try:
@@ -193,7 +198,9 @@ class EventConsumer:
             data = model.model_validate(envelope.data)
         except ValidationError as exc:
             return await self._dead_letter(
-                record, DeadLetterReason.SCHEMA_VIOLATION, _errors_text(exc),
+                record,
+                DeadLetterReason.SCHEMA_VIOLATION,
+                _errors_text(exc),
                 event_type=envelope.type,
             )
         handler = self.handlers.get(envelope.type)
@@ -238,7 +245,10 @@ class EventConsumer:
                 last = f"{type(exc).__name__}: {exc}"
                 log.warning(
                     "handler for %s failed (attempt %d/%d): %s",
-                    envelope.type, attempt, attempts, last,
+                    envelope.type,
+                    attempt,
+                    attempts,
+                    last,
                     exc_info=attempt == attempts,
                 )
                 if attempt < attempts:
@@ -281,13 +291,19 @@ class EventConsumer:
             event_type=event_type,
         )
         await self._retrying(
-            lambda: self.sender.send_raw(DEAD_LETTER_TOPIC, letter.key, letter.value, letter.headers())
+            lambda: self.sender.send_raw(
+                DEAD_LETTER_TOPIC, letter.key, letter.value, letter.headers()
+            )
         )
         EVENTS_DEAD_LETTERED.labels(self.service, record.topic, reason.value).inc()
         EVENTS_CONSUMED.labels(self.service, event_type or "unknown", "dead_lettered").inc()
         log.warning(
-            "dead-lettered %s[%d]@%d: %s: %s", record.topic, record.partition, record.offset,
-            reason.value, error[:300],
+            "dead-lettered %s[%d]@%d: %s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            reason.value,
+            error[:300],
         )
         return "dead_lettered"
 

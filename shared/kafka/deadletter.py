@@ -59,7 +59,9 @@ class DeadLetter:
         return own + kept
 
 
-def read_dead_letter_headers(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> dict[str, str]:
+def read_dead_letter_headers(
+    headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...],
+) -> dict[str, str]:
     return {k: v.decode(errors="replace") for k, v in headers if k.startswith("dlq.")}
 
 

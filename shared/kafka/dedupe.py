@@ -28,7 +28,9 @@ class InMemoryDedupe:
 class MongoDedupe:
     """``processed_events`` with a TTL index: ids are forgotten after ``ttl``."""
 
-    def __init__(self, db: AsyncDatabase[Any], ttl: timedelta, collection: str = "processed_events"):
+    def __init__(
+        self, db: AsyncDatabase[Any], ttl: timedelta, collection: str = "processed_events"
+    ):
         self.col = db[collection]
         self.ttl = ttl
 

@@ -44,7 +44,7 @@ class KafkaPublisher:
         self._producer = AIOKafkaProducer(
             **connection_kwargs(self.settings),
             acks="all",
-            enable_idempotence=False,  # not every Kafka-protocol broker supports it; consumers dedupe
+            enable_idempotence=False,  # not every Kafka-protocol broker has it; consumers dedupe
             linger_ms=5,
             max_request_size=max(self.settings.kafka_max_message_bytes * 2, 1_048_576),
         )

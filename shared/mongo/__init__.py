@@ -3,4 +3,12 @@
 from shared.mongo.client import Document, create_client, database, in_transaction, ping
 from shared.mongo.outbox import Outbox, OutboxRelay
 
-__all__ = ["Document", "Outbox", "OutboxRelay", "create_client", "database", "in_transaction", "ping"]
+__all__ = [
+    "Document",
+    "Outbox",
+    "OutboxRelay",
+    "create_client",
+    "database",
+    "in_transaction",
+    "ping",
+]

@@ -128,18 +128,25 @@ class OutboxRelay:
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many events went out."""
-        docs = await self.outbox.col.find({"sent": False}).sort("seq", ASCENDING).to_list(self.batch)
+        docs = (
+            await self.outbox.col.find({"sent": False}).sort("seq", ASCENDING).to_list(self.batch)
+        )
         if not docs:
             OUTBOX_PENDING.labels(self.service).set(0)
             return 0
         futures = []
         producer = self.publisher.producer
         for doc in docs:
-            env_headers = [("content-type", b"application/cloudevents+json; charset=UTF-8"),
-                           ("ce_type", doc["type"].encode()), ("ce_id", str(doc["_id"]).encode())]
+            env_headers = [
+                ("content-type", b"application/cloudevents+json; charset=UTF-8"),
+                ("ce_type", doc["type"].encode()),
+                ("ce_id", str(doc["_id"]).encode()),
+            ]
             futures.append(
                 await producer.send(
-                    doc["topic"], value=bytes(doc["value"]), key=doc["key"].encode(),
+                    doc["topic"],
+                    value=bytes(doc["value"]),
+                    key=doc["key"].encode(),
                     headers=env_headers,
                 )
             )
@@ -162,7 +169,9 @@ class OutboxRelay:
                     sent = await self.run_once()
                     if sent >= self.batch:
                         continue  # more waiting: go again at once
-                    OUTBOX_PENDING.labels(self.service).set(0 if sent == 0 else await self.outbox.pending())
+                    OUTBOX_PENDING.labels(self.service).set(
+                        0 if sent == 0 else await self.outbox.pending()
+                    )
                 delay = self.poll_s
             except asyncio.CancelledError:
                 raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -61,9 +61,7 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = JSONResponse(
-        {"detail": f"request body larger than {limit} bytes"}, status_code=413
-    ).body
+    body = JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413).body
     await send(
         {
             "type": "http.response.start",
@@ -78,7 +76,13 @@ def validation_error_body(exc: RequestValidationError) -> dict[str, Any]:
     errors = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
-        errors.append({"field": ".".join(loc) or "body", "message": err.get("msg", ""), "type": err.get("type")})
+        errors.append(
+            {
+                "field": ".".join(loc) or "body",
+                "message": err.get("msg", ""),
+                "type": err.get("type"),
+            }
+        )
     return {"detail": "invalid request", "errors": errors}
 
 
@@ -92,7 +96,9 @@ def create_app(
     max_body_bytes: int = 1_048_576,
     description: str = "",
 ) -> FastAPI:
-    app = FastAPI(title=f"egov {service}", version=version, lifespan=lifespan, description=description)
+    app = FastAPI(
+        title=f"egov {service}", version=version, lifespan=lifespan, description=description
+    )
     checks = readiness or {}
 
     @app.exception_handler(RequestValidationError)
@@ -103,7 +109,9 @@ def create_app(
     async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # A bug, not the caller's fault: log it with the correlation id; still a clean JSON body.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": "internal error", "correlation_id": correlation_id.get()}, 500)
+        return JSONResponse(
+            {"detail": "internal error", "correlation_id": correlation_id.get()}, 500
+        )
 
     @app.middleware("http")
     async def _metrics_and_correlation(request: Request, call_next: Any) -> Response:
@@ -152,5 +160,3 @@ def create_app(
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app
-
-

@@ -49,8 +49,9 @@ def test_simulated_clock_runs_speed_times_faster() -> None:
 
 def test_processes_with_the_same_configuration_agree() -> None:
     # Two processes each reading their own real clock, given in different zones.
-    real_a = FixedClock(REAL_EPOCH + timedelta(seconds=123))
-    real_b = FixedClock((REAL_EPOCH + timedelta(seconds=123)).astimezone(timezone(-timedelta(hours=5))))
+    real_now = REAL_EPOCH + timedelta(seconds=123)
+    real_a = FixedClock(real_now)
+    real_b = FixedClock(real_now.astimezone(timezone(-timedelta(hours=5))))
     a = SimulatedClock(REAL_EPOCH, SIM_ORIGIN, speed=120, real=real_a)
     b = SimulatedClock(REAL_EPOCH.astimezone(SHANGHAI), SIM_ORIGIN, speed=120, real=real_b)
     assert a.now() == b.now() == SIM_ORIGIN + timedelta(seconds=123 * 120)

@@ -1,0 +1,51 @@
+# Developer entry points. `make run` / `make stop` for the local platform, `make test` for CI.
+PY ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+DURABLE ?=
+
+.PHONY: venv run stop status test test-unit lint fmt contracts clean
+
+venv: $(STAMP)
+
+# Reinstalls only when pyproject.toml or constraints.txt change, so repeated calls are fast.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,devinfra]"
+	@touch $@
+
+run: venv
+	$(BIN)/python scripts/run_platform.py start $(if $(filter 1 yes true,$(DURABLE)),--durable)
+
+stop: venv
+	$(BIN)/python scripts/run_platform.py stop
+
+status: venv
+	$(BIN)/python scripts/run_platform.py status
+
+test: venv
+	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
+
+test-unit: venv
+	$(BIN)/python scripts/run_tests.py --unit-only $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared $(wildcard services/*/domain.py)
+
+fmt: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+contracts: venv
+	$(BIN)/egov contracts export docs/contracts
+
+# Stops the local platform, then removes local state (stack data, logs) and tool caches.
+# Keeps .venv and .dev/node.
+clean:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python scripts/run_platform.py stop; fi
+	rm -rf .dev/local .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -1,0 +1,223 @@
+"""The whole platform on this machine: the local stack, its topics, the services and any extra
+local processes, in the foreground until Ctrl-C or `make stop`.
+
+    python scripts/run_platform.py start [--durable]    # make run [DURABLE=1]
+    python scripts/run_platform.py stop                 # make stop, from another terminal
+    python scripts/run_platform.py status
+
+Stack ports: EGOV_DEV_KAFKA_PORT (default 9092) and EGOV_DEV_MONGO_PORT (default 27017).
+State, pid files and logs live in .dev/local.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts import devstack  # noqa: E402
+
+STATE_DIR = devstack.DEFAULT_STATE_DIR
+PLATFORM = "platform"  # name of this process's own pid file
+STACK = ("s3", "kafka", "mongo")
+PLATFORM_STOP_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """A process `make run` starts beside the stack (later: a local SMTP server, Prometheus)."""
+
+    name: str
+    argv: tuple[str, ...]
+    port: int
+    health_path: str | None = "/healthz"  # None: ready once the port accepts connections
+    links: tuple[str, ...] = ()  # paths listed in the table of URLs
+    env: Mapping[str, str] = field(default_factory=dict)
+    requires: str | None = None  # repo-relative file; skipped with a warning while it is missing
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def launch(self, stack_env: Mapping[str, str]) -> devstack.Launch:
+        health = self.health_path
+
+        def ready() -> bool:
+            if health is None:
+                return devstack.port_open(self.port)
+            return devstack.http_ok(self.url + health)
+
+        return devstack.Launch(self.name, self.argv, ready, {**stack_env, **self.env})
+
+
+def _service(name: str, port: int) -> ProcessSpec:
+    return ProcessSpec(
+        name=name,
+        argv=(sys.executable, "-m", f"services.{name}"),
+        port=port,
+        links=("/docs", "/metrics", "/readyz"),
+        env={"EGOV_SERVICE_NAME": name, "EGOV_HTTP_PORT": str(port), "PYTHONUNBUFFERED": "1"},
+        requires=f"services/{name}/__main__.py",
+    )
+
+
+PROCESSES: list[ProcessSpec] = [
+    _service("intake", 8001),
+    _service("approval", 8002),
+    _service("monitor", 8003),
+    _service("notify", 8004),
+    _service("credit", 8005),
+]
+
+
+class Shutdown(Exception):
+    """Ctrl-C or SIGTERM (`make stop`) arrived."""
+
+
+def _shutdown(signum: int, frame: FrameType | None) -> None:
+    raise Shutdown
+
+
+def _available(specs: Sequence[ProcessSpec]) -> list[ProcessSpec]:
+    present = []
+    for spec in specs:
+        if spec.requires and not (devstack.REPO_ROOT / spec.requires).exists():
+            print(f"warning: skipping {spec.name}: {spec.requires} does not exist yet")
+        else:
+            present.append(spec)
+    return present
+
+
+def _start_processes(specs: Sequence[ProcessSpec], stack_env: Mapping[str, str]) -> None:
+    """Launch every process, then wait for each: they start in parallel."""
+    waits = []
+    for spec in specs:
+        if devstack.port_open(spec.port):
+            raise devstack.StackError(
+                f"port {spec.port} for {spec.name} is taken by another process"
+            )
+        launch = spec.launch(stack_env)
+        pid = devstack.launch(launch, STATE_DIR)
+        waits.append((launch, pid))
+    for launch, pid in waits:
+        devstack.wait_ready(launch, pid, STATE_DIR)
+
+
+def _print_table(stack: devstack.StackInfo, specs: Sequence[ProcessSpec]) -> None:
+    print(f"\nthe platform is running (pid {os.getpid()}); Ctrl-C or `make stop` stops it")
+    print(f"  {'kafka':<10} {stack.kafka_bootstrap}")
+    print(f"  {'mongo':<10} {stack.mongo_uri}")
+    for spec in specs:
+        links = "  ".join(spec.url + link for link in spec.links) or spec.url
+        print(f"  {spec.name:<10} {links}")
+    print(f"logs: {STATE_DIR / 'logs'}", flush=True)
+
+
+def _watch(specs: Sequence[ProcessSpec]) -> None:
+    """Wait for Shutdown, reporting (once) any process that exits on its own."""
+    reported: set[str] = set()
+    while True:
+        time.sleep(1.0)
+        for spec in specs:
+            if spec.name not in reported and devstack.running_pid(STATE_DIR, spec.name) is None:
+                reported.add(spec.name)
+                print(f"warning: {spec.name} exited\n{devstack.log_tail(STATE_DIR, spec.name)}")
+
+
+def start(*, durable: bool, kafka_port: int, mongo_port: int) -> int:
+    other = devstack.running_pid(STATE_DIR, PLATFORM)
+    if other is not None:
+        print(f"the platform is already running (pid {other}); use `make stop` first")
+        return 1
+    devstack.write_pid(STATE_DIR, PLATFORM, os.getpid())
+    signal.signal(signal.SIGINT, _shutdown)
+    signal.signal(signal.SIGTERM, _shutdown)
+    stack: devstack.StackInfo | None = None
+    code = 0
+    try:
+        stack = devstack.start_stack(
+            STATE_DIR, kafka_port=kafka_port, mongo_port=mongo_port, durable=durable
+        )
+        devstack.ensure_topics(stack.env())
+        specs = _available(PROCESSES)
+        _start_processes(specs, stack.env())
+        _print_table(stack, specs)
+        _watch(specs)
+    except devstack.StackError as error:
+        print(f"run_platform: {error}", file=sys.stderr)
+        code = 1
+    except Shutdown:
+        print("\nstopping the platform ...", flush=True)
+    finally:
+        # Clean-up runs to the end: a second Ctrl-C or SIGTERM must not leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        devstack.stop_processes(STATE_DIR, [spec.name for spec in PROCESSES])
+        if stack is not None and stack.started:
+            devstack.stop_stack(STATE_DIR)
+        elif stack is not None:
+            print("the stack was running before; left running (`make stop` stops it too)")
+        devstack.pid_path(STATE_DIR, PLATFORM).unlink(missing_ok=True)
+    return code
+
+
+def stop() -> int:
+    pid = devstack.running_pid(STATE_DIR, PLATFORM)
+    if pid is None:
+        print("no platform running")
+    else:
+        print(f"stopping the platform (pid {pid}) ...", flush=True)
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + PLATFORM_STOP_TIMEOUT_S
+        while devstack.is_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    # Safety net, e.g. after a platform killed with SIGKILL: stop anything with a pid file left.
+    leftovers = [path.stem for path in (STATE_DIR / "run").glob("*.pid")]
+    devstack.stop_processes(STATE_DIR, [name for name in leftovers if name not in STACK])
+    devstack.stop_stack(STATE_DIR)
+    return 0
+
+
+def status() -> int:
+    pid = devstack.running_pid(STATE_DIR, PLATFORM)
+    print(f"platform  {f'running (pid {pid})' if pid else 'not running'}")
+    for spec in PROCESSES:
+        service_pid = devstack.running_pid(STATE_DIR, spec.name)
+        state = f"running (pid {service_pid})  {spec.url}" if service_pid else "not running"
+        print(f"  {spec.name:<10} {state}")
+    print("stack:")
+    devstack.main(["status", "--state-dir", str(STATE_DIR)])
+    return 0 if pid else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    start_parser = commands.add_parser("start", help="run the platform in the foreground")
+    start_parser.add_argument("--durable", action="store_true", help="keep Kafka data on disk")
+    start_parser.add_argument(
+        "--kafka-port", type=int, default=int(os.environ.get("EGOV_DEV_KAFKA_PORT", "9092"))
+    )
+    start_parser.add_argument(
+        "--mongo-port", type=int, default=int(os.environ.get("EGOV_DEV_MONGO_PORT", "27017"))
+    )
+    commands.add_parser("stop", help="stop a platform started elsewhere, and any leftovers")
+    commands.add_parser("status", help="show what runs")
+    args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    if args.command == "start":
+        return start(durable=args.durable, kafka_port=args.kafka_port, mongo_port=args.mongo_port)
+    return stop() if args.command == "stop" else status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Run the test suite: unit tests without infrastructure, then integration and e2e tests against
+a private stack on free ports (state in .dev/test-<pid>, removed after a green run).
+
+    python scripts/run_tests.py [--unit-only] [extra pytest arguments, e.g. -k kafka]
+
+Pytest's exit code 5 (no tests collected) counts as success; the stack is stopped whatever
+happens. Exits non-zero if any phase failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts import devstack  # noqa: E402
+
+REPO_ROOT = devstack.REPO_ROOT
+NO_TESTS_COLLECTED = 5
+
+
+@dataclass
+class Phase:
+    name: str
+    outcome: str  # passed, no tests, skipped, failed, interrupted
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in {"passed", "no tests", "skipped"}
+
+
+@dataclass
+class Counts:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def add_junit(self, path: Path) -> None:
+        try:
+            root = ElementTree.parse(path).getroot()
+        except (OSError, ElementTree.ParseError):
+            return
+        for suite in root.iter("testsuite"):
+            total, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
+            failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            self.passed += total - skipped - failed
+            self.failed += failed
+            self.skipped += skipped
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM gets the same clean-up as Ctrl-C
+
+
+def _pytest(paths: Sequence[str], args: Sequence[str], env: dict[str, str]) -> str:
+    present = [path for path in paths if (REPO_ROOT / path).is_dir()]
+    if not present:
+        print(f"note: {' and '.join(paths)} not found; nothing to run")
+        return "skipped"
+    command = [sys.executable, "-m", "pytest", *present, "-q", *args]
+    print(f"$ {' '.join(command)}", flush=True)
+    code = subprocess.run(command, cwd=REPO_ROOT, env=env).returncode
+    return {0: "passed", NO_TESTS_COLLECTED: "no tests"}.get(code, f"failed (exit {code})")
+
+
+def _reap_abandoned_stacks() -> None:
+    """Stop stacks left by test runs that were killed outright (their pid no longer runs)."""
+    for state_dir in sorted((REPO_ROOT / ".dev").glob("test-*")):
+        owner = state_dir.name.removeprefix("test-")
+        if owner.isdigit() and not devstack.is_running(int(owner)):
+            print(f"cleaning up {state_dir} left by an earlier run")
+            devstack.stop_stack(state_dir)
+            shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
+    parser.add_argument("--unit-only", action="store_true", help="no stack, only tests/unit")
+    args, pytest_args = parser.parse_known_args(argv)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+
+    state_dir = REPO_ROOT / ".dev" / f"test-{os.getpid()}"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    phases: list[Phase] = []
+    counts = Counts()
+    env = dict(os.environ)
+
+    def phase(name: str, step: Callable[[], str]) -> bool:
+        print(f"\n=== {name}", flush=True)
+        started = time.monotonic()
+        try:
+            outcome = step()
+        except devstack.StackError as error:
+            print(f"run_tests: {error}", file=sys.stderr)
+            outcome = "failed"
+        phases.append(Phase(name, outcome, time.monotonic() - started))
+        return phases[-1].ok
+
+    def start_stack() -> str:
+        stack = devstack.start_stack(state_dir, kafka_port=0, mongo_port=0, memory_db=True)
+        env.update(stack.env(), EGOV_TEST_STACK="1")
+        return "passed"
+
+    def topics() -> str:
+        return "passed" if devstack.ensure_topics(env) else "skipped"
+
+    def tests(name: str, paths: Sequence[str], extra: Sequence[str]) -> str:
+        junit = state_dir / f"junit-{name}.xml"
+        outcome = _pytest(paths, [*extra, f"--junitxml={junit}", *pytest_args], env)
+        counts.add_junit(junit)
+        return outcome
+
+    interrupted = False
+    try:
+        _reap_abandoned_stacks()
+        phase("unit tests", lambda: tests("unit", ["tests/unit"], []))
+        if not args.unit_only and phase("stack up", start_stack) and phase("topics", topics):
+            it_paths, no_cache = ["tests/integration", "tests/e2e"], ["-p", "no:cacheprovider"]
+            phase("integration + e2e tests", lambda: tests("integration", it_paths, no_cache))
+    except KeyboardInterrupt:
+        interrupted = True
+        phases.append(Phase("(interrupted)", "interrupted", 0.0))
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
+        if not args.unit_only:
+            phase("stack down", lambda: "passed" if devstack.stop_stack(state_dir) else "skipped")
+
+    ok = not interrupted and all(p.ok for p in phases)
+    if ok:
+        shutil.rmtree(state_dir, ignore_errors=True)
+    print("\n=== summary")
+    for p in phases:
+        print(f"  {p.name:<26} {p.outcome:<18} {p.seconds:6.1f} s")
+    if not ok and (state_dir / "logs").is_dir():
+        print(f"  stack logs kept in {state_dir / 'logs'}")
+    print(f"tests: {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped")
+    return 130 if interrupted else 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

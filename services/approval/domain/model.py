@@ -1,0 +1,210 @@
+"""State of a case as the approval service sees it: stages, suspensions, who acted at which level."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.calendar.limits import Limit
+from shared.contracts.common import ApplicantKind, ParallelMode, StageKind
+
+SuspensionReason = Literal["hearing", "expert_review", "testing", "onsite_survey", "supplement"]
+SPECIAL_PROCEDURES: tuple[SuspensionReason, ...] = (
+    "hearing",
+    "expert_review",
+    "testing",
+    "onsite_survey",
+)
+
+
+class CaseStatus(StrEnum):
+    PREREVIEW = "prereview"
+    AWAITING_SUPPLEMENT = "awaiting_supplement"
+    IN_PROGRESS = "in_progress"
+    VERIFICATION = "verification"  # delivered; only the commitment check (核查) is still open
+    COMPLETED = "completed"
+    PREREVIEW_FAILED = "prereview_failed"
+    REFUSED = "refused"
+    DENIED = "denied"
+    REVOKED = "revoked"
+
+
+TERMINAL = frozenset(
+    {
+        CaseStatus.COMPLETED,
+        CaseStatus.PREREVIEW_FAILED,
+        CaseStatus.REFUSED,
+        CaseStatus.DENIED,
+        CaseStatus.REVOKED,
+    }
+)
+
+
+class StageState(StrEnum):
+    OPEN = "open"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class Action(StrEnum):
+    """What an officer can do to a stage (the URL segment of the action endpoint)."""
+
+    SIGN_IN = "sign-in"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    PASS = "pass"  # pre-review, review
+    FAIL = "fail"  # pre-review
+    REQUEST_SUPPLEMENTS = "request-supplements"  # pre-review
+    ACCEPT = "accept"  # accept (受理)
+    REFUSE = "refuse"  # accept (不予受理)
+    APPROVE = "approve"  # decide (准予), parallel sub-task
+    DENY = "deny"  # review, decide (不予), parallel sub-task
+    DELIVER = "deliver"  # deliver (送达)
+    VERIFY = "verify"  # verification (核查): record whether the commitment was true
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Suspension(Model):
+    reason: SuspensionReason
+    note: str | None = None
+    max_length: Limit | None = None
+    started_at: datetime
+    ended_at: datetime | None = None
+    remaining_s: float = Field(description="working time (or hours, or seconds) left at start")
+
+
+class Stage(Model):
+    stage_id: str
+    kind: StageKind
+    name: str
+    department: str
+    region: str
+    required_role: str = "handler"
+    limit: Limit
+    opened_at: datetime
+    due_at: datetime
+    state: StageState = StageState.OPEN
+    assignee: str | None = None
+    signed_in_at: datetime | None = None
+    outcome: str | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    reason: str | None = None
+    legal_basis: str | None = None
+    parent_stage_id: str | None = None
+    parallel_mode: ParallelMode | None = None
+    sub_stage_ids: list[str] = Field(default_factory=list)
+    suspensions: list[Suspension] = Field(default_factory=list)
+    plan_index: int | None = None
+
+    @property
+    def is_parent(self) -> bool:
+        return bool(self.sub_stage_ids)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state != StageState.CLOSED
+
+    @property
+    def current_suspension(self) -> Suspension | None:
+        if self.state == StageState.SUSPENDED and self.suspensions:
+            return self.suspensions[-1]
+        return None
+
+
+class PlanStep(Model):
+    stage: StageKind
+    name: str
+    limit: Limit
+    departments: list[str]
+    parallel_mode: ParallelMode = ParallelMode.ALL
+    required_role: str = "handler"
+
+
+class ApplicantRef(Model):
+    kind: ApplicantKind
+    id_number: str
+    name: str
+
+
+class MaterialRef(Model):
+    code: str
+    form: str
+    licence_ref: str | None = None
+
+
+class Case(Model):
+    case_id: str
+    version: int = 0
+    status: CaseStatus = CaseStatus.PREREVIEW
+    item_code: str
+    item_name: str
+    department: str
+    region: str
+    applicant: ApplicantRef
+    materials: list[MaterialRef] = Field(default_factory=list)
+    required_materials: list[str] = Field(default_factory=list)
+    commitment_used: bool = False
+    commitment_allowed: bool = False
+    credit_black_list: bool = False
+    issues_licence: bool = False
+    promised_limit: Limit
+    statutory_limit: Limit
+    plan: list[PlanStep]
+    stages: dict[str, Stage] = Field(default_factory=dict)
+    findings: list[str] = Field(default_factory=list, description="automatic completeness check")
+    supplement_rounds: int = 0
+    decision: str | None = None
+    licence_ref: str | None = None
+    delivered: bool = False
+    levels: dict[str, str] = Field(
+        default_factory=dict, description="officer id -> the level (role) they acted at"
+    )
+    submitted_at: datetime
+    audit_seq: int = 0
+    audit_head: str = ""
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def active_stages(self) -> list[Stage]:
+        return [s for s in self.stages.values() if s.is_active]
+
+
+class ApprovalError(Exception):
+    """A refused action; the API maps each subclass to an HTTP status."""
+
+
+class NotFound(ApprovalError):
+    pass
+
+
+class Forbidden(ApprovalError):
+    pass
+
+
+class ActionNotAllowed(ApprovalError):
+    def __init__(self, message: str, allowed: list[str]) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class StaleVersion(ApprovalError):
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"case was changed: version {expected} is stale, current is {current}")
+        self.expected = expected
+        self.current = current
+
+
+class InvalidAction(ApprovalError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
