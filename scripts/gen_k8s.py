@@ -9,8 +9,7 @@ Generated (do not edit by hand; edit the source and re-run):
 - deploy/k8s/base/dashboards/*.json          <- scripts/ops_dashboards.py
 - deploy/k8s/base/config/calendar.json       <- shared/calendar/data/cn_official.json
 - deploy/k8s/base/config/departments.yaml    <- shared/reference/departments.yaml
-
-The workloads themselves (deploy/k8s/base/services/*.yaml) are written by hand.
+- deploy/k8s/base/services/<name>.yaml       <- scripts/ops_workloads.py
 """
 
 from __future__ import annotations
@@ -55,7 +54,7 @@ def _registry_topics() -> dict[str, Any]:
 
 
 def k8s_name(topic: str) -> str:
-    """Kubernetes object names allow [a-z0-9-.] but Strimzi recommends no dots: egov.cases -> egov-cases."""
+    """DNS-1123 name without dots: egov.cases -> egov-cases (spec.topicName keeps them)."""
     return topic.replace(".", "-").replace("_", "-").lower()
 
 
@@ -94,7 +93,11 @@ def render_prometheus_rule() -> str:
         "kind": "PrometheusRule",
         "metadata": {
             "name": "egov-alerts",
-            "labels": {"app.kubernetes.io/part-of": "egov", "prometheus": "egov", "role": "alert-rules"},
+            "labels": {
+                "app.kubernetes.io/part-of": "egov",
+                "prometheus": "egov",
+                "role": "alert-rules",
+            },
         },
         "spec": {"groups": source["groups"]},
     }
@@ -111,6 +114,18 @@ def render_dashboards() -> dict[str, str]:
     }
 
 
+def render_workloads() -> dict[str, str]:
+    from scripts.ops_workloads import SERVICES as WORKLOADS
+    from scripts.ops_workloads import service_documents
+
+    header = HEADER.format(source="scripts/ops_workloads.py")
+    return {
+        f"{name}.yaml": header
+        + yaml.safe_dump_all(service_documents(svc), sort_keys=False, width=100)
+        for name, svc in WORKLOADS.items()
+    }
+
+
 def render_all() -> dict[Path, str]:
     files: dict[Path, str] = {
         BASE / "kafka-topics.yaml": render_kafka_topics(),
@@ -122,6 +137,8 @@ def render_all() -> dict[Path, str]:
             REPO_ROOT / "shared" / "reference" / "departments.yaml"
         ).read_text(encoding="utf-8"),
     }
+    for name, text in render_workloads().items():
+        files[BASE / "services" / name] = text
     for name, text in render_dashboards().items():
         files[BASE / "dashboards" / name] = text
     return files
@@ -150,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
-            print(f"{len(problems)} generated file(s) stale: run scripts/gen_k8s.py", file=sys.stderr)
+            print(
+                f"{len(problems)} generated file(s) stale: run scripts/gen_k8s.py", file=sys.stderr
+            )
             return 1
         print("generated manifests up to date")
         return 0

@@ -14,6 +14,7 @@ import typer
 
 from shared.calendar.cli import calendar_app
 from shared.contracts import TOPICS
+from shared.dlq import dlq_app
 from shared.settings import ServiceSettings
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ contracts_app = typer.Typer(no_args_is_help=True, help="event contracts: JSON Sc
 app.add_typer(topics_app, name="topics")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(dlq_app, name="dlq")
 
 
 @topics_app.command("ensure")

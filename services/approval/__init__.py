@@ -1,1 +1,2 @@
-"""Approval: pre-review, staged workflow, separated roles, parallel approval, suspension, audit chain."""
+"""Approval: pre-review, staged workflow, separated roles, parallel approval, suspension,
+audit chain."""

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from services.approval import metrics
 from services.approval.api import router
-from services.approval.handlers import HANDLERS
+from services.approval.handlers import Deps, make_handlers, policy_from
 from services.approval.settings import ApprovalSettings
+from services.approval.store import MongoCaseStore
 from shared.auth import TokenVerifier
-from shared.observability.http import create_app
+from shared.clock import Clock
+from shared.kafka import EventConsumer
+from shared.observability.http import Lifespan, ReadinessCheck, create_app
 from shared.runtime import Infrastructure
 
+log = logging.getLogger(__name__)
+
 CONSUMED_TOPICS: tuple[str, ...] = ("egov.cases",)
+DESCRIPTION = (
+    "Approval: pre-review, staged workflow, separated roles, parallel approval, suspension, "
+    "audit chain."
+)
 
 
 @dataclass
@@ -21,19 +33,61 @@ class ApprovalService:
     settings: ApprovalSettings
     infra: Infrastructure
     app: FastAPI
+    deps: Deps
+    consumer: EventConsumer
 
 
-def build(settings: ApprovalSettings | None = None) -> ApprovalService:
-    settings = settings or ApprovalSettings()
-    infra = Infrastructure(settings)
-    if CONSUMED_TOPICS:
-        infra.add_consumer(topics=CONSUMED_TOPICS, handlers=HANDLERS)
+def create_api(
+    settings: ApprovalSettings,
+    deps: Deps,
+    *,
+    lifespan: Lifespan | None = None,
+    readiness: dict[str, ReadinessCheck] | None = None,
+) -> FastAPI:
+    """The HTTP app over ``deps`` (real adapters here, in-memory fakes in unit tests)."""
     app = create_app(
         service=settings.service_name,
         routers=[router],
-        readiness=infra.readiness(),
-        lifespan=infra.lifespan,
-        description="Approval: pre-review, staged workflow, separated roles, parallel approval, suspension, audit chain.",
+        readiness=readiness,
+        lifespan=lifespan,
+        description=DESCRIPTION,
     )
     app.state.verifier = TokenVerifier(settings)
-    return ApprovalService(settings=settings, infra=infra, app=app)
+    app.state.deps = deps
+    return app
+
+
+def build(
+    settings: ApprovalSettings | None = None, *, clock: Clock | None = None
+) -> ApprovalService:
+    settings = settings or ApprovalSettings()
+    infra = Infrastructure(settings, clock=clock)
+    store = MongoCaseStore(infra.mongo, infra.db, infra.outbox)
+    deps = Deps(
+        store=store,
+        clock=infra.clock,
+        calendar=infra.calendar,
+        settings=settings,
+        policy=policy_from(settings),
+        wake=infra.relay.wake,
+    )
+    consumer = infra.add_consumer(
+        topics=CONSUMED_TOPICS, handlers=make_handlers(deps), group_id=settings.consumer_group
+    )
+    infra.on_start.append(store.ensure_indexes)
+
+    async def refresh_open_gauge() -> None:
+        seen: set[str] = set()
+        while True:
+            try:
+                counts = await store.open_stage_counts()
+                for department in seen | set(counts):
+                    metrics.STAGES_OPEN.labels(department).set(counts.get(department, 0))
+                seen |= set(counts)
+            except Exception as exc:  # noqa: BLE001 - a gauge must not stop the service
+                log.warning("open-stage count failed: %s", exc)
+            await asyncio.sleep(settings.gauge_refresh_s)
+
+    infra.add_background(refresh_open_gauge)
+    app = create_api(settings, deps, lifespan=infra.lifespan, readiness=infra.readiness())
+    return ApprovalService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

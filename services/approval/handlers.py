@@ -1,8 +1,204 @@
-"""Event handlers of the approval service and their routing table (event type -> handler)."""
+"""Event and command handlers of the approval service and the routing table (event type ->
+handler). Each handler loads the case, applies a pure rule, and writes the new state, its
+timeline entries and its events in one transaction through the outbox."""
 
 from __future__ import annotations
 
-from shared.kafka import Handler
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
-# Filled in by the approval issue: one async function per incoming event type.
-HANDLERS: dict[str, Handler] = {}
+from services.approval import metrics
+from services.approval.domain import (
+    Action,
+    ActionInput,
+    ApprovalError,
+    Calendar,
+    Case,
+    NotFound,
+    Officer,
+    Policy,
+    Transition,
+    act,
+    apply_supplement,
+    chain,
+    open_case,
+)
+from services.approval.ports import CaseStore, Clock
+from services.approval.settings import ApprovalSettings
+from shared.calendar.limits import Limit
+from shared.contracts import (
+    CaseDecided,
+    CaseSubmitted,
+    CaseSupplemented,
+    CreditIncident,
+    Envelope,
+    StageClosed,
+    StageOpened,
+    StageSuspended,
+    derived_event_id,
+    make_envelope,
+)
+from shared.kafka import Handler, PermanentError
+from shared.observability.logging import correlation_id
+
+log = logging.getLogger(__name__)
+
+SOURCE = "/egov/approval"
+
+
+@dataclass
+class Deps:
+    store: CaseStore
+    clock: Clock
+    calendar: Calendar
+    settings: ApprovalSettings
+    policy: Policy
+    wake: Callable[[], None] = field(default=lambda: None)
+
+
+def policy_from(settings: ApprovalSettings) -> Policy:
+    return Policy(
+        prereview_limit=Limit(value=settings.prereview_working_days),
+        prereview_role=settings.prereview_role,
+        verification_limit=Limit(value=settings.verification_working_days),
+        verification_role=settings.verification_role,
+        suspension_max={k: Limit(value=v) for k, v in settings.suspension_max_working_days.items()},
+    )
+
+
+def _envelopes(tr: Transition, causation: Envelope | None) -> list[Envelope]:
+    corr = None if causation else correlation_id.get()
+    return [
+        make_envelope(
+            e.data,
+            source=SOURCE,
+            time=tr.now,
+            id=derived_event_id(*e.key),
+            correlation_id=corr,
+            causation=causation,
+        )
+        for e in tr.events
+    ]
+
+
+def _entries(tr: Transition, case_before: Case | None) -> list[dict[str, Any]]:
+    seq = case_before.audit_seq if case_before else 0
+    head = case_before.audit_head if case_before else ""
+    entries, seq, head = chain(tr.case.case_id, tr.audit, at=tr.now.isoformat(), seq=seq, head=head)
+    tr.case.audit_seq, tr.case.audit_head = seq, head
+    return entries
+
+
+def _count(tr: Transition) -> None:
+    for e in tr.events:
+        d = e.data
+        if isinstance(d, StageOpened):
+            metrics.STAGES_OPENED.labels(d.stage.value, d.department).inc()
+        elif isinstance(d, StageClosed):
+            metrics.STAGES_CLOSED.labels(d.stage.value, d.department, d.outcome).inc()
+        elif isinstance(d, StageSuspended):
+            metrics.SUSPENSIONS.labels(d.reason, tr.case.department).inc()
+        elif isinstance(d, CaseDecided):
+            metrics.DECISIONS.labels(d.decision, d.department, d.item_code).inc()
+        elif isinstance(d, CreditIncident):
+            metrics.CREDIT_INCIDENTS.labels(tr.case.department).inc()
+
+
+async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted) -> None:
+    if await deps.store.get(data.case_id) is not None:
+        return  # replay: the case and its pre-review already exist
+    if not data.stage_plan:
+        raise PermanentError(f"case {data.case_id} has an empty stage plan")
+    issues_licence = data.issues_licence or (data.item_code in deps.settings.licence_item_codes)
+    tr = open_case(
+        data,
+        now=deps.clock.now(),
+        calendar=deps.calendar,
+        policy=deps.policy,
+        issues_licence=issues_licence,
+    )
+    entries = _entries(tr, None)
+    if await deps.store.create(tr.case, entries, _envelopes(tr, envelope)):
+        if tr.case.findings:
+            metrics.PREREVIEW_FINDINGS.labels(tr.case.department).inc()
+        _count(tr)
+        deps.wake()
+        log.info("case %s opened for pre-review", data.case_id)
+
+
+async def on_case_supplemented(deps: Deps, envelope: Envelope, data: CaseSupplemented) -> None:
+    case = await deps.store.get(data.case_id)
+    if case is None:
+        raise PermanentError(f"supplement for unknown case {data.case_id}")
+    tr = apply_supplement(case, data, now=deps.clock.now(), calendar=deps.calendar)
+    if not tr.changed:
+        log.info("supplement for case %s ignored: nothing waits for it", data.case_id)
+        return
+    entries = _entries(tr, case)
+    await deps.store.update(tr.case, case.version, entries, _envelopes(tr, envelope))
+    _count(tr)
+    deps.wake()
+
+
+async def perform_action(
+    deps: Deps,
+    *,
+    case_id: str,
+    stage_id: str,
+    action: Action,
+    officer: Officer,
+    params: ActionInput,
+    expected_version: int,
+) -> Case:
+    """An officer's action on a stage; raises an ApprovalError the API turns into 4xx."""
+    department = officer.department or "unknown"
+    try:
+        case = await deps.store.get(case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}")
+        if ":" not in stage_id:  # short form: /stages/review -> "<case>:review"
+            stage_id = f"{case_id}:{stage_id}"
+        tr = act(
+            case,
+            stage_id,
+            action,
+            officer,
+            params,
+            expected_version=expected_version,
+            now=deps.clock.now(),
+            calendar=deps.calendar,
+            policy=deps.policy,
+        )
+        entries = _entries(tr, case)
+        await deps.store.update(tr.case, case.version, entries, _envelopes(tr, None))
+    except ApprovalError as exc:
+        metrics.ACTIONS.labels(action.value, department, _outcome_label(exc)).inc()
+        raise
+    metrics.ACTIONS.labels(action.value, department, "ok").inc()
+    _count(tr)
+    deps.wake()
+    return tr.case
+
+
+def _outcome_label(exc: ApprovalError) -> str:
+    return {
+        "Forbidden": "forbidden",
+        "ActionNotAllowed": "conflict",
+        "StaleVersion": "stale",
+        "InvalidAction": "invalid",
+        "NotFound": "not_found",
+    }.get(type(exc).__name__, "error")
+
+
+# Routing table: event type -> handler taking (deps, envelope, data).
+HANDLERS: dict[str, Callable[..., Any]] = {
+    CaseSubmitted.event_type: on_case_submitted,
+    CaseSupplemented.event_type: on_case_supplemented,
+}
+
+
+def make_handlers(deps: Deps) -> dict[str, Handler]:
+    return {event_type: partial(fn, deps) for event_type, fn in HANDLERS.items()}

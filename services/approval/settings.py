@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
 class ApprovalSettings(ServiceSettings):
     service_name: str = "approval"
     http_port: int = 8002
+
+    consumer_group: str = Field("egov-approval", description="Kafka group of the case consumer")
+    prereview_working_days: int = Field(2, ge=1, description="pre-review (预审) limit")
+    prereview_role: str = "handler"
+    verification_working_days: int = Field(
+        20, ge=1, description="limit of the commitment verification (核查) task"
+    )
+    verification_role: str = "handler"
+    suspension_max_working_days: dict[str, int] = Field(
+        default_factory=lambda: {
+            "hearing": 20,
+            "expert_review": 30,
+            "testing": 30,
+            "onsite_survey": 10,
+        },
+        description="default maximum length of each special procedure (特别程序), working days",
+    )
+    licence_item_codes: list[str] = Field(
+        default_factory=list,
+        description="items whose approval issues an e-licence (or CaseSubmitted.issues_licence)",
+    )
+    light_warn_fraction: float = Field(
+        0.2, gt=0, lt=1, description="yellow within max(one working day, this share of the limit)"
+    )
+    tasks_page_max: int = Field(200, ge=1, description="largest page of GET /v1/tasks")
+    gauge_refresh_s: float = Field(15.0, gt=0, description="seconds between open-stage counts")

@@ -2,6 +2,166 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.domain import IntakeError, ServiceItem, SubmissionIn
+from services.intake.handlers import Deps, submit_case
+from services.intake.handlers import catalog as catalog_handlers
+from services.intake.handlers.ratings import answer_rectification, rate_case
+from services.intake.handlers.tracking import add_supplement, track_case
+from shared.auth import OptionalPrincipal, Principal, require_roles
+from shared.contracts import Material, RatingLevel
 
 router = APIRouter(prefix="/v1", tags=["intake"])
+
+
+def _deps(request: Request) -> Deps:
+    deps: Deps = request.app.state.intake
+    return deps
+
+
+DepsDep = Annotated[Deps, Depends(_deps)]
+Admin = Annotated[Principal, require_roles("admin")]
+DepartmentOfficer = Annotated[Principal, require_roles("handler", "department_head")]
+CodeQuery = Annotated[str | None, Query(alias="code", max_length=32)]
+CodeHeader = Annotated[str | None, Header(alias="X-Verification-Code", max_length=32)]
+
+
+async def on_intake_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IntakeError)
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+# -- catalog ---------------------------------------------------------------------------------
+
+
+@router.get("/catalog/items", summary="list service items")
+async def list_items(
+    deps: DepsDep,
+    region: str | None = None,
+    department: str | None = None,
+    include_closed: bool = False,
+) -> list[ServiceItem]:
+    return await catalog_handlers.list_items(
+        deps, region=region, department=department, include_closed=include_closed
+    )
+
+
+@router.get("/catalog/items/{code}", summary="one service item")
+async def get_item(deps: DepsDep, code: str) -> ServiceItem:
+    return await catalog_handlers.get_item(deps, code)
+
+
+@router.post("/catalog/items", status_code=201, summary="create an item (admin)")
+async def create_item(deps: DepsDep, _: Admin, item: ServiceItem) -> ServiceItem:
+    return await catalog_handlers.create_item(deps, item)
+
+
+@router.put("/catalog/items/{code}", summary="replace an item definition (admin)")
+async def update_item(deps: DepsDep, _: Admin, code: str, item: ServiceItem) -> ServiceItem:
+    return await catalog_handlers.update_item(deps, code, item)
+
+
+@router.post("/catalog/items/{code}/close", summary="close an item to applications (admin)")
+async def close_item(deps: DepsDep, _: Admin, code: str) -> ServiceItem:
+    return await catalog_handlers.close_item(deps, code)
+
+
+# -- cases -----------------------------------------------------------------------------------
+
+
+@router.post("/cases", status_code=201, summary="submit a case")
+async def submit(
+    deps: DepsDep,
+    body: SubmissionIn,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)
+    ] = None,
+) -> dict[str, Any]:
+    result, replayed = await submit_case(deps, body, idempotency_key=idempotency_key)
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return result
+
+
+@router.get("/cases/{case_no}", summary="track a case (verification code or applicant token)")
+async def track(
+    deps: DepsDep,
+    case_no: str,
+    principal: OptionalPrincipal,
+    code: CodeQuery = None,
+    code_header: CodeHeader = None,
+) -> dict[str, Any]:
+    return await track_case(deps, case_no, code=code or code_header, principal=principal)
+
+
+class SupplementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    materials: list[Material] = Field(min_length=1, max_length=100)
+
+
+@router.post("/cases/{case_no}/supplements", summary="answer a supplement request (补正)")
+async def supplement(
+    deps: DepsDep,
+    case_no: str,
+    body: SupplementIn,
+    principal: OptionalPrincipal,
+    code: CodeQuery = None,
+    code_header: CodeHeader = None,
+) -> dict[str, Any]:
+    return await add_supplement(
+        deps, case_no, body.materials, code=code or code_header, principal=principal
+    )
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: RatingLevel
+    scores: dict[Annotated[str, Field(max_length=40)], Annotated[int, Field(ge=1, le=5)]] = Field(
+        default_factory=dict, max_length=10
+    )
+    comment: str | None = Field(None, max_length=1000)
+
+
+@router.post("/cases/{case_no}/rating", status_code=201, summary="rate a decided case (好差评)")
+async def rate(
+    deps: DepsDep,
+    case_no: str,
+    body: RatingIn,
+    principal: OptionalPrincipal,
+    code: CodeQuery = None,
+    code_header: CodeHeader = None,
+) -> dict[str, Any]:
+    return await rate_case(
+        deps,
+        case_no,
+        level=body.level,
+        scores=body.scores,
+        comment=body.comment,
+        code=code or code_header,
+        principal=principal,
+    )
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: str = Field(min_length=1, max_length=4000)
+
+
+@router.post(
+    "/rectifications/{rectification_id}/answer",
+    summary="the department answers a rectification (整改答复)",
+)
+async def answer(
+    deps: DepsDep, rectification_id: str, body: AnswerIn, officer: DepartmentOfficer
+) -> dict[str, Any]:
+    return await answer_rectification(deps, rectification_id, answer=body.answer, principal=officer)

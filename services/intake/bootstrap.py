@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import yaml
 from fastapi import FastAPI
 
-from services.intake.api import router
-from services.intake.handlers import HANDLERS
+from services.intake.api import on_intake_error, router
+from services.intake.credit import HttpCreditClient
+from services.intake.domain import IntakeError
+from services.intake.handlers import Deps, bind
+from services.intake.handlers.catalog import load_catalog
+from services.intake.handlers.ratings import invitation_loop
+from services.intake.ports import CreditPort, IntakeStore
 from services.intake.settings import IntakeSettings
+from services.intake.store import MongoIntakeStore
 from shared.auth import TokenVerifier
-from shared.observability.http import create_app
-from shared.runtime import Infrastructure
+from shared.calendar import WorkingCalendar
+from shared.clock import Clock
+from shared.kafka import EventConsumer
+from shared.observability.http import Lifespan, ReadinessCheck, create_app
+from shared.runtime import Infrastructure, calendar_from_settings
 
 CONSUMED_TOPICS: tuple[str, ...] = ("egov.intake.submissions", "egov.stages", "egov.credit.changes")
+DESCRIPTION = "Intake: service catalog, case submission, tracking, ratings, external submissions."
 
 
 @dataclass
@@ -21,19 +35,94 @@ class IntakeService:
     settings: IntakeSettings
     infra: Infrastructure
     app: FastAPI
+    deps: Deps
+    consumer: EventConsumer
 
 
-def build(settings: IntakeSettings | None = None) -> IntakeService:
-    settings = settings or IntakeSettings()
-    infra = Infrastructure(settings)
-    if CONSUMED_TOPICS:
-        infra.add_consumer(topics=CONSUMED_TOPICS, handlers=HANDLERS)
+def make_app(
+    deps: Deps,
+    *,
+    lifespan: Lifespan | None = None,
+    readiness: dict[str, ReadinessCheck] | None = None,
+) -> FastAPI:
     app = create_app(
-        service=settings.service_name,
+        service=deps.settings.service_name,
         routers=[router],
-        readiness=infra.readiness(),
-        lifespan=infra.lifespan,
-        description="Intake: service catalog, case submission, tracking, ratings, external submissions.",
+        readiness=readiness,
+        lifespan=lifespan,
+        description=DESCRIPTION,
     )
-    app.state.verifier = TokenVerifier(settings)
-    return IntakeService(settings=settings, infra=infra, app=app)
+    app.add_exception_handler(IntakeError, on_intake_error)
+    app.state.verifier = TokenVerifier(deps.settings)
+    app.state.intake = deps
+    return app
+
+
+def build_deps(
+    settings: IntakeSettings,
+    *,
+    store: IntakeStore,
+    credit: CreditPort,
+    clock: Clock,
+    calendar: WorkingCalendar | None = None,
+) -> Deps:
+    """Wiring shared by the real service and the unit tests (which pass in-memory fakes)."""
+    return Deps(
+        settings=settings,
+        store=store,
+        credit=credit,
+        clock=clock,
+        calendar=calendar or calendar_from_settings(settings),
+    )
+
+
+def read_licences(catalog_dir: str) -> list[dict[str, Any]]:
+    path = Path(catalog_dir) / "elicences.yaml"
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list(data.get("licences") or [])
+
+
+def build(
+    settings: IntakeSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    credit: CreditPort | None = None,
+) -> IntakeService:
+    settings = settings or IntakeSettings()
+    infra = Infrastructure(settings, clock=clock)
+    store = MongoIntakeStore(
+        infra.mongo,
+        infra.db,
+        infra.outbox,
+        clock=infra.clock,
+        idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
+    )
+    http_credit = HttpCreditClient(settings) if credit is None else None
+    deps = build_deps(
+        settings,
+        store=store,
+        credit=http_credit if credit is None else credit,
+        clock=infra.clock,
+        calendar=infra.calendar,
+    )
+    deps.wake = infra.relay.wake
+
+    async def on_start() -> None:
+        await store.ensure_indexes()
+        await load_catalog(deps)
+        await store.load_licences(read_licences(settings.catalog_dir))
+
+    async def on_stop() -> None:
+        if http_credit is not None:
+            await http_credit.aclose()
+
+    infra.on_start.append(on_start)
+    infra.on_stop.append(on_stop)
+    consumer = infra.add_consumer(
+        topics=CONSUMED_TOPICS, handlers=bind(deps), group_id=settings.consumer_group
+    )
+    infra.add_background(lambda: invitation_loop(deps))
+    app = make_app(deps, lifespan=infra.lifespan, readiness=infra.readiness())
+    return IntakeService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

@@ -1,7 +1,220 @@
-"""HTTP API of the notify service (thin: validates input, calls handlers)."""
+"""HTTP API of the notify service (thin: validates input, calls the stores).
+
+- ``GET /v1/inbox``, ``POST /v1/inbox/{id}/read``: the signed-in applicant's or officer's inbox.
+- ``/v1/directory/...``: the officer directory (role admin).
+- ``/v1/webhooks``: webhook subscriptions (role admin or system).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from pydantic import BaseModel, Field, HttpUrl, field_validator
+
+from services.notify.domain import OFFICER_ROLES, Officer, mask_personal
+from services.notify.handlers import WEBHOOK_EVENT_TYPES
+from services.notify.settings import NotifySettings
+from services.notify.store import MongoDirectory, MongoInbox, MongoSubscriptions
+from shared.auth import CurrentPrincipal, Principal, require_roles
+from shared.clock import Clock
+from shared.identifiers import mask_text
+from shared.reference import departments
 
 router = APIRouter(prefix="/v1", tags=["notify"])
+
+
+@dataclass
+class ApiDeps:
+    settings: NotifySettings
+    clock: Clock
+    directory: MongoDirectory
+    inbox: MongoInbox
+    subscriptions: MongoSubscriptions
+
+
+def _deps(request: Request) -> ApiDeps:
+    deps: ApiDeps = request.app.state.notify
+    return deps
+
+
+DepsDep = Annotated[ApiDeps, Depends(_deps)]
+Admin = Annotated[Principal, require_roles("admin")]
+Integrator = Annotated[Principal, require_roles("admin", "system")]
+
+
+# --- inbox -------------------------------------------------------------------------------------
+
+
+class InboxItem(BaseModel):
+    id: str
+    case_id: str | None
+    template: str
+    subject: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None
+    masked: bool
+
+
+def _sees_personal_data(principal: Principal, settings: NotifySettings) -> bool:
+    if principal.has_any("applicant"):
+        return True  # an applicant's inbox holds only their own case data
+    return principal.has_any(*settings.personal_data_roles)
+
+
+@router.get("/inbox", response_model=list[InboxItem], summary="the caller's notifications")
+async def list_inbox(
+    principal: CurrentPrincipal,
+    deps: DepsDep,
+    unread_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[InboxItem]:
+    docs = await deps.inbox.list(principal.subject, unread_only=unread_only, limit=limit)
+    unmasked = _sees_personal_data(principal, deps.settings)
+    items = []
+    for d in docs:
+        subject, body = d.get("subject", ""), d.get("body", "")
+        if not unmasked:
+            personal = list(d.get("personal") or [])
+            subject = mask_text(mask_personal(subject, personal))
+            body = mask_text(mask_personal(body, personal))
+        items.append(
+            InboxItem(
+                id=str(d["_id"]),
+                case_id=d.get("case_id"),
+                template=d["template"],
+                subject=subject,
+                body=body,
+                created_at=d["created_at"],
+                read_at=d.get("read_at"),
+                masked=not unmasked,
+            )
+        )
+    return items
+
+
+@router.post("/inbox/{item_id}/read", status_code=204, summary="mark a notification read")
+async def mark_read(item_id: str, principal: CurrentPrincipal, deps: DepsDep) -> Response:
+    if not await deps.inbox.mark_read(item_id, principal.subject, deps.clock.now()):
+        raise HTTPException(404, "no such notification in your inbox")
+    return Response(status_code=204)
+
+
+# --- directory (admin) -------------------------------------------------------------------------
+
+
+class OfficerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    department: str
+    section: str | None = Field(None, max_length=80)
+    roles: list[str] = Field(min_length=1)
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(None, pattern=r"^\+?\d{6,20}$")
+    locale: str = Field("zh-CN", pattern=r"^(zh-CN|en)$")
+    active: bool = True
+
+    @field_validator("department")
+    @classmethod
+    def _known_department(cls, value: str) -> str:
+        if value not in departments():
+            raise ValueError(f"unknown department code {value!r} (see shared/reference)")
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        unknown = [r for r in value if r not in OFFICER_ROLES]
+        if unknown:
+            raise ValueError(f"unknown roles {unknown}; allowed: {', '.join(OFFICER_ROLES)}")
+        return value
+
+
+@router.get("/directory", summary="directory version and officers (admin)")
+async def get_directory(_: Admin, deps: DepsDep, department: str | None = None) -> dict[str, Any]:
+    officers = await deps.directory.all_officers(department)
+    return {
+        "version": await deps.directory.version(),
+        "officers": [o.model_dump() for o in officers],
+    }
+
+
+@router.put("/directory/officers/{officer_id}", summary="add or change an officer (admin)")
+async def put_officer(
+    officer_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,80}$")],
+    body: OfficerIn,
+    _: Admin,
+    deps: DepsDep,
+) -> dict[str, Any]:
+    officer = Officer.model_validate({"id": officer_id, **body.model_dump()})
+    await deps.directory.upsert_officer(officer, source="api")
+    return officer.model_dump()
+
+
+@router.delete("/directory/officers/{officer_id}", status_code=204, summary="remove an officer")
+async def delete_officer(officer_id: str, _: Admin, deps: DepsDep) -> Response:
+    if not await deps.directory.delete_officer(officer_id):
+        raise HTTPException(404, "no such officer")
+    return Response(status_code=204)
+
+
+# --- webhook subscriptions ---------------------------------------------------------------------
+
+
+class SubscriptionIn(BaseModel):
+    event_types: list[str] = Field(min_length=1)
+    url: HttpUrl
+    secret: str | None = Field(
+        None, min_length=16, max_length=200, description="HMAC key; generated when omitted"
+    )
+    description: str | None = Field(None, max_length=200)
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t not in WEBHOOK_EVENT_TYPES]
+        if unknown:
+            raise ValueError(
+                f"cannot subscribe to {unknown}; "
+                f"available: {', '.join(sorted(WEBHOOK_EVENT_TYPES))}"
+            )
+        return sorted(set(value))
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if k == "_id" else v) for k, v in doc.items() if k != "secret"} | {
+        "id": str(doc["_id"])
+    }
+
+
+@router.post("/webhooks", status_code=201, summary="subscribe a URL to event types")
+async def subscribe(body: SubscriptionIn, principal: Integrator, deps: DepsDep) -> dict[str, Any]:
+    secret = body.secret or secrets.token_urlsafe(32)
+    doc = {
+        "_id": uuid.uuid4().hex,
+        "event_types": body.event_types,
+        "url": str(body.url),
+        "secret": secret,
+        "description": body.description,
+        "active": True,
+        "created_at": deps.clock.now(),
+        "created_by": principal.subject,
+    }
+    await deps.subscriptions.add(doc)
+    return _public(doc) | {"secret": secret}  # shown once, at creation
+
+
+@router.get("/webhooks", summary="webhook subscriptions (secrets never shown)")
+async def list_subscriptions(_: Integrator, deps: DepsDep) -> list[dict[str, Any]]:
+    return [_public(d) for d in await deps.subscriptions.all()]
+
+
+@router.delete("/webhooks/{subscription_id}", status_code=204, summary="unsubscribe")
+async def unsubscribe(subscription_id: str, _: Integrator, deps: DepsDep) -> Response:
+    if not await deps.subscriptions.delete(subscription_id):
+        raise HTTPException(404, "no such active subscription")
+    return Response(status_code=204)

@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
+import httpx
+import yaml
 from fastapi import FastAPI
 
-from services.notify.api import router
-from services.notify.handlers import HANDLERS
+from services.notify.api import ApiDeps, router
+from services.notify.channels import EmailChannel, InboxChannel, SmsChannel, WebhookChannel
+from services.notify.delivery import Dispatcher
+from services.notify.domain import ChannelName, Directory, QuietHours, is_newer
+from services.notify.handlers import bind
+from services.notify.notifier import Deps
+from services.notify.ports import (
+    Channel,
+    DeliveryStore,
+    DirectoryStore,
+    ProjectionStore,
+    Renderer,
+    SubscriptionStore,
+)
 from services.notify.settings import NotifySettings
+from services.notify.store import (
+    MongoDeliveries,
+    MongoDirectory,
+    MongoInbox,
+    MongoProjections,
+    MongoSubscriptions,
+)
+from services.notify.templates import JinjaRenderer
 from shared.auth import TokenVerifier
+from shared.clock import Clock
+from shared.kafka import EventConsumer
 from shared.observability.http import create_app
 from shared.runtime import Infrastructure
 
-CONSUMED_TOPICS: tuple[str, ...] = ("egov.cases", "egov.stages", "egov.supervision", "egov.credit.changes")
+log = logging.getLogger(__name__)
+
+CONSUMED_TOPICS: tuple[str, ...] = (
+    "egov.cases",
+    "egov.stages",
+    "egov.supervision",
+    "egov.credit.changes",
+)
 
 
 @dataclass
@@ -21,19 +56,114 @@ class NotifyService:
     settings: NotifySettings
     infra: Infrastructure
     app: FastAPI
+    deps: Deps
+    consumer: EventConsumer
+    directory: MongoDirectory
 
 
-def build(settings: NotifySettings | None = None) -> NotifyService:
+def read_directory_file(path: str | Path) -> Directory:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return Directory.model_validate(data)
+
+
+async def load_directory_if_newer(directory: DirectoryStore, path: str | Path) -> bool:
+    """Load the file into the store when the store is empty or the file's version is newer."""
+    candidate = read_directory_file(path)
+    current = await directory.version()
+    if not is_newer(candidate.version, current):
+        return False
+    await directory.load(candidate)
+    log.info("officer directory %s loaded (was %s)", candidate.version, current)
+    return True
+
+
+def wire(
+    *,
+    settings: NotifySettings,
+    clock: Clock,
+    projections: ProjectionStore,
+    directory: DirectoryStore,
+    deliveries: DeliveryStore,
+    subscriptions: SubscriptionStore,
+    channels: Mapping[ChannelName, Channel],
+    renderer: Renderer | None = None,
+) -> Deps:
+    """The handlers' ports: real adapters from ``build``, in-memory fakes from unit tests."""
+    dispatcher = Dispatcher(
+        deliveries=deliveries, channels=channels, clock=clock, settings=settings
+    )
+    return Deps(
+        settings=settings,
+        clock=clock,
+        projections=projections,
+        directory=directory,
+        deliveries=deliveries,
+        subscriptions=subscriptions,
+        renderer=renderer or JinjaRenderer(settings.templates_dir, settings.default_locale),
+        dispatcher=dispatcher,
+        quiet_hours=QuietHours.parse(
+            settings.quiet_hours_start, settings.quiet_hours_end, settings.quiet_hours_tz
+        ),
+    )
+
+
+def build(settings: NotifySettings | None = None, *, clock: Clock | None = None) -> NotifyService:
     settings = settings or NotifySettings()
-    infra = Infrastructure(settings)
-    if CONSUMED_TOPICS:
-        infra.add_consumer(topics=CONSUMED_TOPICS, handlers=HANDLERS)
+    infra = Infrastructure(settings, clock=clock)
+    projections = MongoProjections(infra.db, timedelta(days=settings.parked_ttl_days))
+    directory = MongoDirectory(infra.db)
+    deliveries = MongoDeliveries(infra)
+    inbox = MongoInbox(infra.db)
+    subscriptions = MongoSubscriptions(infra.db)
+    http = httpx.AsyncClient(follow_redirects=False)
+    channels: dict[ChannelName, Channel] = {
+        ChannelName.EMAIL: EmailChannel(settings),
+        ChannelName.SMS: SmsChannel(settings, infra.clock, http),
+        ChannelName.INBOX: InboxChannel(inbox, infra.clock),
+        ChannelName.WEBHOOK: WebhookChannel(settings, infra.clock, http, subscriptions),
+    }
+    deps = wire(
+        settings=settings,
+        clock=infra.clock,
+        projections=projections,
+        directory=directory,
+        deliveries=deliveries,
+        subscriptions=subscriptions,
+        channels=channels,
+    )
+    consumer = infra.add_consumer(
+        topics=CONSUMED_TOPICS, handlers=bind(deps), group_id=settings.consumer_group
+    )
+
+    async def prepare() -> None:
+        for store in (projections, directory, deliveries, inbox, subscriptions):
+            await store.ensure_indexes()
+        await load_directory_if_newer(directory, settings.directory_file)
+
+    async def close_http() -> None:
+        await http.aclose()
+
+    infra.on_start.append(prepare)
+    infra.on_stop.append(close_http)
+    # Resumes deliveries left pending by a crash, retries with backoff, sends deferred SMS.
+    infra.add_background(deps.dispatcher.run_forever)
+
     app = create_app(
         service=settings.service_name,
         routers=[router],
         readiness=infra.readiness(),
         lifespan=infra.lifespan,
-        description="Notify: the right person hears about it once, on the right channel, in their language.",
+        description="Notify: the right person hears about it once, on the right channel, "
+        "in their language.",
     )
     app.state.verifier = TokenVerifier(settings)
-    return NotifyService(settings=settings, infra=infra, app=app)
+    app.state.notify = ApiDeps(
+        settings=settings,
+        clock=infra.clock,
+        directory=directory,
+        inbox=inbox,
+        subscriptions=subscriptions,
+    )
+    return NotifyService(
+        settings=settings, infra=infra, app=app, deps=deps, consumer=consumer, directory=directory
+    )

@@ -89,6 +89,9 @@ class CaseSubmitted(EventData):
     commitment_allowed: bool = False
     submitted_at: AwareDatetime
     external_ref: str | None = None
+    issues_licence: bool = Field(
+        False, description="the item's approval issues an e-licence (电子证照)"
+    )
 
 
 class CaseSupplemented(EventData):

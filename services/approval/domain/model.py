@@ -1,4 +1,4 @@
-"""State of a case as the approval service sees it: stages, suspensions, who acted at which level."""
+"""A case as the approval service sees it: stages, suspensions, who acted at which level."""
 
 from __future__ import annotations
 

@@ -50,7 +50,9 @@ def _elapsed(calendar: Calendar, limit: Limit, a: datetime, b: datetime) -> floa
     raise AssertionError(limit.unit)  # pragma: no cover
 
 
-def push_out(calendar: Calendar, limit: Limit, resumed_at: datetime, remaining_s: float) -> datetime:
+def push_out(
+    calendar: Calendar, limit: Limit, resumed_at: datetime, remaining_s: float
+) -> datetime:
     """The new deadline after a suspension: what was left when it stopped, counted from now."""
     if remaining_s <= 0:
         return resumed_at
@@ -112,7 +114,9 @@ def light_of(
     else:
         light = Light.GREEN
     if limit.unit == LimitUnit.WORKING_HOURS:
-        return TaskClock(light=light, seconds_left=left, working_days_left=None, hours_left=left / 3600)
+        return TaskClock(
+            light=light, seconds_left=left, working_days_left=None, hours_left=left / 3600
+        )
     return TaskClock(
         light=light, seconds_left=left, working_days_left=round(left / 86400.0, 3), hours_left=None
     )

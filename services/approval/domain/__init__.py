@@ -1,0 +1,66 @@
+"""Pure rules of the approval service: stdlib + pydantic, no I/O, time passed in."""
+
+from services.approval.domain.audit import AuditRecord, BrokenLink, chain, entry_hash, verify_chain
+from services.approval.domain.checks import completeness_findings, licence_expiry
+from services.approval.domain.model import (
+    Action,
+    ActionNotAllowed,
+    ApprovalError,
+    Case,
+    CaseStatus,
+    Forbidden,
+    InvalidAction,
+    NotFound,
+    Stage,
+    StageState,
+    StaleVersion,
+)
+from services.approval.domain.stages import Emitted, Transition
+from services.approval.domain.timing import Calendar, TaskClock, light_of, time_left
+from services.approval.domain.workflow import (
+    ActionInput,
+    Officer,
+    Policy,
+    act,
+    allowed_actions,
+    apply_supplement,
+    authorize,
+    open_case,
+    prereview_id,
+)
+
+__all__ = [
+    "Action",
+    "ActionInput",
+    "ActionNotAllowed",
+    "ApprovalError",
+    "AuditRecord",
+    "BrokenLink",
+    "Calendar",
+    "Case",
+    "CaseStatus",
+    "Emitted",
+    "Forbidden",
+    "InvalidAction",
+    "NotFound",
+    "Officer",
+    "Policy",
+    "Stage",
+    "StageState",
+    "StaleVersion",
+    "TaskClock",
+    "Transition",
+    "act",
+    "allowed_actions",
+    "apply_supplement",
+    "authorize",
+    "chain",
+    "completeness_findings",
+    "entry_hash",
+    "licence_expiry",
+    "light_of",
+    "open_case",
+    "prereview_id",
+    "time_left",
+    "verify_chain",
+]

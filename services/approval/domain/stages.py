@@ -1,0 +1,265 @@
+"""Opening, closing, suspending and resuming stages; each change records the event it publishes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from services.approval.domain.audit import AuditRecord
+from services.approval.domain.model import (
+    Case,
+    PlanStep,
+    Stage,
+    StageState,
+    Suspension,
+    SuspensionReason,
+)
+from services.approval.domain.timing import Calendar, push_out, time_left
+from shared.calendar.limits import Limit
+from shared.contracts.common import ParallelMode, StageKind
+from shared.contracts.envelope import EventData
+from shared.contracts.events import StageClosed, StageOpened, StageResumed, StageSuspended
+
+
+class Emitted(BaseModel):
+    """An event the transition publishes; ``key`` makes its id deterministic."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    key: tuple[str, ...]
+    data: EventData
+
+
+@dataclass
+class Transition:
+    case: Case
+    now: datetime
+    calendar: Calendar
+    events: list[Emitted] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.events or self.audit)
+
+    def emit(self, data: EventData, *key: str) -> None:
+        self.events.append(Emitted(key=(self.case.case_id, *key), data=data))
+
+    def record(
+        self, action: str, actor: str, stage_id: str | None = None, **detail: object
+    ) -> None:
+        self.audit.append(
+            AuditRecord(action=action, actor=actor, stage_id=stage_id, detail=dict(detail))
+        )
+
+
+def _opened_event(tr: Transition, stage: Stage) -> StageOpened:
+    case = tr.case
+    return StageOpened(
+        case_id=case.case_id,
+        stage_id=stage.stage_id,
+        stage=stage.kind,
+        name=stage.name,
+        item_code=case.item_code,
+        department=stage.department,
+        region=stage.region,
+        assignee=stage.assignee,
+        required_role=stage.required_role,
+        opened_at=stage.opened_at,
+        due_at=stage.due_at,
+        limit=stage.limit,
+        promised_limit=case.promised_limit,
+        statutory_limit=case.statutory_limit,
+        parent_stage_id=stage.parent_stage_id,
+        parallel_mode=stage.parallel_mode,
+    )
+
+
+def open_stage(
+    tr: Transition,
+    *,
+    stage_id: str,
+    kind: StageKind,
+    name: str,
+    department: str,
+    limit: Limit,
+    required_role: str,
+    plan_index: int | None = None,
+    parent_stage_id: str | None = None,
+    parallel_mode: ParallelMode | None = None,
+    sub_stage_ids: list[str] | None = None,
+) -> Stage:
+    stage = Stage(
+        stage_id=stage_id,
+        kind=kind,
+        name=name,
+        department=department,
+        region=tr.case.region,
+        required_role=required_role,
+        limit=limit,
+        opened_at=tr.now,
+        due_at=tr.calendar.deadline(tr.now, limit),
+        parent_stage_id=parent_stage_id,
+        parallel_mode=parallel_mode,
+        sub_stage_ids=sub_stage_ids or [],
+        plan_index=plan_index,
+    )
+    tr.case.stages[stage_id] = stage
+    tr.emit(_opened_event(tr, stage), stage_id, "opened")
+    tr.record(
+        "stage_opened",
+        "system",
+        stage_id,
+        kind=kind.value,
+        department=department,
+        due_at=stage.due_at.isoformat(),
+        limit=f"{limit.value} {limit.unit.value}",
+    )
+    return stage
+
+
+def open_plan_step(tr: Transition, index: int) -> Stage:
+    """Open step ``index`` of the item's stage plan; several departments make a parallel stage
+    (the parent, due like any stage, plus one sub-task per department)."""
+    step: PlanStep = tr.case.plan[index]
+    base = f"{tr.case.case_id}:{step.stage.value}"
+    if base in tr.case.stages:  # the plan repeats a kind: keep ids unique and deterministic
+        base = f"{base}-{index + 1}"
+    parallel = len(step.departments) > 1
+    subs = [f"{base}:{dept}" for dept in step.departments] if parallel else []
+    mode = step.parallel_mode if parallel else None
+    parent = open_stage(
+        tr,
+        stage_id=base,
+        kind=step.stage,
+        name=step.name,
+        department=step.departments[0],
+        limit=step.limit,
+        required_role=step.required_role,
+        plan_index=index,
+        parallel_mode=mode,
+        sub_stage_ids=subs,
+    )
+    for dept, sub_id in zip(step.departments, subs, strict=False):
+        open_stage(
+            tr,
+            stage_id=sub_id,
+            kind=step.stage,
+            name=step.name,
+            department=dept,
+            limit=step.limit,
+            required_role=step.required_role,
+            plan_index=index,
+            parent_stage_id=base,
+            parallel_mode=mode,
+        )
+    return parent
+
+
+def close_stage(
+    tr: Transition,
+    stage: Stage,
+    outcome: str,
+    *,
+    officer: str | None,
+    reason: str | None = None,
+    legal_basis: str | None = None,
+) -> None:
+    stage.state = StageState.CLOSED
+    stage.outcome = outcome
+    stage.closed_at = tr.now
+    stage.closed_by = officer
+    stage.reason = reason
+    stage.legal_basis = legal_basis
+    if stage.suspensions and stage.suspensions[-1].ended_at is None:
+        stage.suspensions[-1].ended_at = tr.now
+    tr.emit(
+        StageClosed(
+            case_id=tr.case.case_id,
+            stage_id=stage.stage_id,
+            stage=stage.kind,
+            outcome=outcome,
+            officer=officer,
+            reason=reason,
+            legal_basis=legal_basis,
+            department=stage.department,
+            closed_at=tr.now,
+        ),
+        stage.stage_id,
+        "closed",
+    )
+    tr.record(
+        "stage_closed",
+        officer or "system",
+        stage.stage_id,
+        outcome=outcome,
+        reason=reason,
+        legal_basis=legal_basis,
+    )
+
+
+def cancel_active(tr: Transition, *, except_ids: tuple[str, ...] = ()) -> None:
+    for stage in tr.case.active_stages():
+        if stage.stage_id not in except_ids:
+            close_stage(tr, stage, "cancelled", officer=None, reason="case decided")
+
+
+def suspend_stage(
+    tr: Transition,
+    stage: Stage,
+    reason: SuspensionReason,
+    *,
+    actor: str,
+    note: str | None,
+    max_length: Limit | None,
+) -> None:
+    remaining = time_left(tr.calendar, stage.limit, tr.now, stage.due_at)
+    stage.state = StageState.SUSPENDED
+    stage.suspensions.append(
+        Suspension(
+            reason=reason,
+            note=note,
+            max_length=max_length,
+            started_at=tr.now,
+            remaining_s=remaining,
+        )
+    )
+    n = str(len(stage.suspensions))
+    tr.emit(
+        StageSuspended(
+            case_id=tr.case.case_id,
+            stage_id=stage.stage_id,
+            reason=reason,
+            note=note,
+            max_length=max_length,
+            suspended_at=tr.now,
+        ),
+        stage.stage_id,
+        "suspended",
+        n,
+    )
+    tr.record("stage_suspended", actor, stage.stage_id, reason=reason, note=note)
+
+
+def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
+    suspension = stage.suspensions[-1]
+    suspension.ended_at = tr.now
+    stage.state = StageState.OPEN
+    if suspension.remaining_s > 0:
+        # Suspended time never counts: the stage gets back exactly what it had left.
+        stage.due_at = push_out(tr.calendar, stage.limit, tr.now, suspension.remaining_s)
+    n = str(len(stage.suspensions))
+    tr.emit(
+        StageResumed(
+            case_id=tr.case.case_id,
+            stage_id=stage.stage_id,
+            resumed_at=tr.now,
+            due_at=stage.due_at,
+        ),
+        stage.stage_id,
+        "resumed",
+        n,
+    )
+    tr.record("stage_resumed", actor, stage.stage_id, due_at=stage.due_at.isoformat())

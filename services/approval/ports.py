@@ -1,0 +1,53 @@
+"""What the approval handlers need from the outside world."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from services.approval.domain import Case
+from shared.contracts import Envelope
+
+
+class TaskQuery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    department: str | None = None
+    region: str | None = None
+    assignee: str | None = None
+    stage: str | None = None
+    status: str = "active"  # active (open or suspended), open, suspended, closed
+    limit: int = 50
+    offset: int = 0
+
+
+class CaseStore(Protocol):
+    async def get(self, case_id: str) -> Case | None: ...
+
+    async def create(
+        self, case: Case, entries: list[dict[str, Any]], envelopes: list[Envelope]
+    ) -> bool:
+        """Insert a new case with its first timeline entries and events; False if it exists."""
+        ...
+
+    async def update(
+        self,
+        case: Case,
+        expected_version: int,
+        entries: list[dict[str, Any]],
+        envelopes: list[Envelope],
+    ) -> None:
+        """Replace the case if it is still at ``expected_version`` (else raise StaleVersion)."""
+        ...
+
+    async def tasks(self, query: TaskQuery) -> tuple[list[dict[str, Any]], int]: ...
+
+    async def timeline(self, case_id: str) -> list[dict[str, Any]]: ...
+
+    async def open_stage_counts(self) -> dict[str, int]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

@@ -1,0 +1,140 @@
+"""MongoDB adapter: cases, their work-list rows and their hash-chained timeline, written with
+the outgoing events in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.approval.domain import Case, StaleVersion
+from services.approval.ports import TaskQuery
+from services.approval.tasks import task_row
+from shared.contracts import Envelope
+from shared.mongo import Outbox, in_transaction
+
+_STATES = {
+    "active": {"$in": ["open", "suspended"]},
+    "open": "open",
+    "suspended": "suspended",
+    "closed": "closed",
+}
+
+
+def case_to_doc(case: Case) -> dict[str, Any]:
+    # JSON mode keeps microseconds (BSON dates keep milliseconds) so a reload is exact.
+    doc = case.model_dump(mode="json")
+    doc["stages"] = list(doc["stages"].values())  # stage ids are not safe as field names
+    doc["_id"] = case.case_id
+    return doc
+
+
+def case_from_doc(doc: dict[str, Any]) -> Case:
+    doc = dict(doc)
+    doc.pop("_id", None)
+    doc["stages"] = {s["stage_id"]: s for s in doc.get("stages", [])}
+    return Case.model_validate(doc)
+
+
+class MongoCaseStore:
+    def __init__(
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        db: AsyncDatabase[dict[str, Any]],
+        outbox: Outbox,
+    ) -> None:
+        self.client = client
+        self.cases = db["cases"]
+        self.task_rows = db["tasks"]
+        self.entries = db["timeline"]
+        self.outbox = outbox
+
+    async def ensure_indexes(self) -> None:
+        await self.task_rows.create_index(
+            [("department", ASCENDING), ("state", ASCENDING), ("due_at", ASCENDING)]
+        )
+        await self.task_rows.create_index([("assignee", ASCENDING), ("state", ASCENDING)])
+        await self.task_rows.create_index("case_id")
+        await self.entries.create_index([("case_id", ASCENDING), ("seq", ASCENDING)], unique=True)
+
+    async def get(self, case_id: str) -> Case | None:
+        doc = await self.cases.find_one({"_id": case_id})
+        return case_from_doc(doc) if doc else None
+
+    async def _write_rest(
+        self,
+        s: AsyncClientSession,
+        case: Case,
+        entries: list[dict[str, Any]],
+        envelopes: list[Envelope],
+    ) -> None:
+        for stage in case.stages.values():
+            row = task_row(case, stage)
+            await self.task_rows.replace_one({"_id": row["_id"]}, row, upsert=True, session=s)
+        for entry in entries:
+            doc = dict(entry)
+            doc["_id"] = f"{case.case_id}:{entry['seq']:08d}"
+            await self.entries.insert_one(doc, session=s)
+        await self.outbox.add(envelopes, session=s)
+
+    async def create(
+        self, case: Case, entries: list[dict[str, Any]], envelopes: list[Envelope]
+    ) -> bool:
+        async def work(s: AsyncClientSession) -> None:
+            await self.cases.insert_one(case_to_doc(case), session=s)
+            await self._write_rest(s, case, entries, envelopes)
+
+        try:
+            await in_transaction(self.client, work)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def update(
+        self,
+        case: Case,
+        expected_version: int,
+        entries: list[dict[str, Any]],
+        envelopes: list[Envelope],
+    ) -> None:
+        async def work(s: AsyncClientSession) -> None:
+            result = await self.cases.replace_one(
+                {"_id": case.case_id, "version": expected_version}, case_to_doc(case), session=s
+            )
+            if result.matched_count == 0:
+                current = await self.cases.find_one(
+                    {"_id": case.case_id}, {"version": 1}, session=s
+                )
+                raise StaleVersion(expected_version, int((current or {}).get("version", -1)))
+            await self._write_rest(s, case, entries, envelopes)
+
+        await in_transaction(self.client, work)
+
+    async def tasks(self, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:
+        flt: dict[str, Any] = {"is_parent": False, "state": _STATES[query.status]}
+        for field in ("department", "region", "assignee", "stage"):
+            value = getattr(query, field)
+            if value is not None:
+                flt[field] = value
+        total = await self.task_rows.count_documents(flt)
+        cursor = (
+            self.task_rows.find(flt)
+            .sort([("due_at", ASCENDING), ("_id", ASCENDING)])
+            .skip(query.offset)
+            .limit(query.limit)
+        )
+        return await cursor.to_list(query.limit), total
+
+    async def timeline(self, case_id: str) -> list[dict[str, Any]]:
+        cursor = self.entries.find({"case_id": case_id}).sort("seq", ASCENDING)
+        return [{k: v for k, v in d.items() if k != "_id"} async for d in cursor]
+
+    async def open_stage_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        flt = {"state": {"$in": ["open", "suspended"]}, "is_parent": False}
+        async for row in self.task_rows.find(flt, {"department": 1}):
+            counts[row["department"]] = counts.get(row["department"], 0) + 1
+        return counts

@@ -1,0 +1,63 @@
+"""The officer work list: one row per actionable stage, with its light and working time left."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.approval.domain import Calendar, Case, Stage, StageState, light_of
+from shared.calendar.limits import Limit
+
+
+def task_row(case: Case, stage: Stage) -> dict[str, Any]:
+    """What the store keeps per stage so that the work list is one indexed query."""
+    suspension = stage.current_suspension
+    return {
+        "_id": stage.stage_id,
+        "case_id": case.case_id,
+        "case_version": case.version,
+        "case_status": case.status.value,
+        "item_code": case.item_code,
+        "item_name": case.item_name,
+        "stage": stage.kind.value,
+        "name": stage.name,
+        "department": stage.department,
+        "region": stage.region,
+        "required_role": stage.required_role,
+        "assignee": stage.assignee,
+        "signed_in_at": stage.signed_in_at,
+        "state": stage.state.value,
+        "is_parent": stage.is_parent,
+        "parent_stage_id": stage.parent_stage_id,
+        "parallel_mode": stage.parallel_mode.value if stage.parallel_mode else None,
+        "opened_at": stage.opened_at,
+        "due_at": stage.due_at,
+        "limit": stage.limit.model_dump(mode="json"),
+        "suspension_reason": suspension.reason if suspension else None,
+        "suspended_at": suspension.started_at if suspension else None,
+        "suspension_max": suspension.max_length.model_dump(mode="json")
+        if suspension and suspension.max_length
+        else None,
+        "remaining_s": suspension.remaining_s if suspension else None,
+    }
+
+
+def task_view(
+    row: dict[str, Any], *, calendar: Calendar, now: datetime, warn_fraction: float
+) -> dict[str, Any]:
+    limit = Limit.model_validate(row["limit"])
+    clock = light_of(
+        calendar,
+        limit,
+        now,
+        row["due_at"],
+        suspended_remaining_s=row.get("remaining_s"),
+        warn_fraction=warn_fraction,
+    )
+    view = {k: v for k, v in row.items() if k not in ("_id", "remaining_s", "is_parent")}
+    view["stage_id"] = row["_id"]
+    view["suspended"] = row["state"] == StageState.SUSPENDED.value
+    view["light"] = clock.light.value
+    view["working_days_left"] = clock.working_days_left
+    view["hours_left"] = clock.hours_left
+    return view

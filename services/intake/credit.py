@@ -1,0 +1,68 @@
+"""HTTP adapter for the credit service's eligibility answer (GET /v1/subjects/{id}/credit)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import httpx
+
+from services.intake.ports import CreditStatus, CreditUnavailable
+from services.intake.settings import IntakeSettings
+from shared.auth import mint_token
+
+_TOKEN_TTL = timedelta(minutes=30)
+
+
+class HttpCreditClient:
+    def __init__(
+        self, settings: IntakeSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ):
+        self.settings = settings
+        self.timeout = settings.credit_timeout_s
+        self._client = httpx.AsyncClient(
+            base_url=settings.credit_url.rstrip("/"), timeout=self.timeout, transport=transport
+        )
+        self._token: tuple[str, datetime] | None = None
+
+    def _bearer(self) -> str:
+        # A token is about real time (exp is checked against the wall clock), not business time.
+        now = datetime.now(UTC)
+        if self._token is None or self._token[1] - now < timedelta(minutes=5):
+            token = mint_token(
+                self.settings, subject="svc-intake", now=now, roles=["system"], ttl=_TOKEN_TTL
+            )
+            self._token = (token, now + _TOKEN_TTL)
+        return self._token[0]
+
+    async def status(self, subject_id: str) -> CreditStatus:
+        try:
+            response = await asyncio.wait_for(
+                self._client.get(
+                    f"/v1/subjects/{quote(subject_id, safe='')}/credit",
+                    headers={"Authorization": f"Bearer {self._bearer()}"},
+                ),
+                self.timeout,
+            )
+        except (httpx.HTTPError, TimeoutError) as exc:
+            raise CreditUnavailable(
+                f"no answer within {self.timeout}s: {type(exc).__name__}"
+            ) from exc
+        if response.status_code == 404:
+            return CreditStatus(level=None, red_list=False, black_list=False)  # no record
+        if response.status_code != 200:
+            raise CreditUnavailable(f"HTTP {response.status_code}")
+        try:
+            body = response.json()
+            level = body.get("level")
+            return CreditStatus(
+                level=None if level is None else str(level),
+                red_list=bool(body.get("red_list", False)),
+                black_list=bool(body["black_list"]),
+            )
+        except (ValueError, KeyError, AttributeError) as exc:
+            raise CreditUnavailable(f"unexpected answer: {type(exc).__name__}") from exc
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

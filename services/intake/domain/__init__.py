@@ -1,0 +1,54 @@
+"""Pure rules of the intake service: catalog, submissions, case progress, ratings."""
+
+from services.intake.domain.case import (
+    CaseRecord,
+    CaseStatus,
+    OpenStage,
+    Rating,
+    Rectification,
+    TimelineEntry,
+)
+from services.intake.domain.catalog import ItemStatus, MaterialSpec, ServiceItem, catalog_errors
+from services.intake.domain.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    IntakeError,
+    Invalid,
+    NotFound,
+)
+from services.intake.domain.submission import (
+    ApplicantIn,
+    Assessment,
+    Submission,
+    SubmissionIn,
+    assess_submission,
+    credit_refusal,
+    format_case_number,
+)
+
+__all__ = [
+    "ApplicantIn",
+    "Assessment",
+    "CaseRecord",
+    "CaseStatus",
+    "Conflict",
+    "FieldError",
+    "Forbidden",
+    "IntakeError",
+    "Invalid",
+    "ItemStatus",
+    "MaterialSpec",
+    "NotFound",
+    "OpenStage",
+    "Rating",
+    "Rectification",
+    "ServiceItem",
+    "Submission",
+    "SubmissionIn",
+    "TimelineEntry",
+    "assess_submission",
+    "catalog_errors",
+    "credit_refusal",
+    "format_case_number",
+]

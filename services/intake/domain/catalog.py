@@ -1,0 +1,175 @@
+"""The service catalog (事项目录 / 实施清单): what an item is and when a definition is valid."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.domain.errors import FieldError
+from shared.calendar import Limit, LimitUnit
+from shared.contracts.common import MaterialForm, RegionCode, StageKind, StagePlanEntry
+
+# Pre-review is opened by the approval service for every case; it is never part of a plan.
+PLAN_STAGE_KINDS = frozenset(
+    {StageKind.ACCEPT, StageKind.REVIEW, StageKind.DECIDE, StageKind.DELIVER}
+)
+
+
+class ItemStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class MaterialSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z0-9_]{1,60}$")
+    name: str = Field(min_length=1, max_length=200)
+    required: bool = True
+    key: bool = Field(True, description="a key material may never be missing, even with gaps")
+    forms: list[MaterialForm] = Field(
+        default_factory=lambda: [MaterialForm.UPLOAD, MaterialForm.ELICENSE], min_length=1
+    )
+    licence_type: str | None = Field(None, description="e-licence type accepted for it")
+
+
+class ServiceItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=r"^\d{6}-[A-Z]{2,6}-\d{3}$", examples=["500000-SCJ-001"])
+    version: int = Field(1, ge=1)
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = ""
+    department: str
+    region: RegionCode
+    handling_level: Literal["province", "municipal", "district", "township"] = "municipal"
+    legal_basis: str = Field(min_length=1, max_length=2000)
+    statutory_limit: Limit
+    promised_limit: Limit
+    stage_plan: list[StagePlanEntry]
+    materials: list[MaterialSpec] = Field(default_factory=list)
+    fee_yuan: float = Field(0, ge=0)
+    cross_region: bool = False
+    handling_regions: list[RegionCode] = Field(
+        default_factory=list, description="regions whose windows may receive a cross-region case"
+    )
+    commitment_allowed: bool = False
+    accept_with_gaps_allowed: bool = False
+    status: ItemStatus = ItemStatus.OPEN
+
+    @property
+    def required_materials(self) -> list[str]:
+        return [m.code for m in self.materials if m.required]
+
+    def material(self, code: str) -> MaterialSpec | None:
+        return next((m for m in self.materials if m.code == code), None)
+
+
+def approx_working_days(limit: Limit) -> float:
+    """Rough common measure to compare limits stated in different units."""
+    match limit.unit:
+        case LimitUnit.WORKING_DAYS:
+            return float(limit.value)
+        case LimitUnit.NATURAL_DAYS:
+            return limit.value * 5 / 7
+        case LimitUnit.WORKING_HOURS:
+            return limit.value / 8
+    raise ValueError(limit.unit)  # pragma: no cover
+
+
+def promised_exceeds_statutory(promised: Limit, statutory: Limit) -> bool:
+    if promised.unit == statutory.unit:
+        return promised.value > statutory.value
+    return approx_working_days(promised) > approx_working_days(statutory)
+
+
+def catalog_errors(
+    item: ServiceItem, departments: Mapping[str, str], regions: Mapping[str, str]
+) -> list[FieldError]:
+    """Why ``item`` is not a valid definition (empty when it is).
+
+    ``departments`` maps department code -> region code, ``regions`` region code -> name.
+    """
+    errors: list[FieldError] = []
+    if item.region not in regions:
+        errors.append(FieldError("region", f"unknown region {item.region!r}"))
+    dept_region = departments.get(item.department)
+    if dept_region is None:
+        errors.append(FieldError("department", f"unknown department {item.department!r}"))
+    elif dept_region != item.region:
+        errors.append(
+            FieldError(
+                "department",
+                f"{item.department} belongs to region {dept_region}, "
+                f"not to the item's region {item.region}",
+            )
+        )
+    if not item.code.startswith(item.department + "-"):
+        errors.append(
+            FieldError("code", f"the code must start with the department code {item.department}-")
+        )
+    if promised_exceeds_statutory(item.promised_limit, item.statutory_limit):
+        errors.append(
+            FieldError(
+                "promised_limit",
+                f"the promised limit ({_limit_text(item.promised_limit)}) "
+                f"exceeds the statutory limit ({_limit_text(item.statutory_limit)})",
+            )
+        )
+    if not item.stage_plan:
+        errors.append(
+            FieldError("stage_plan", "the stage plan has no stage; at least one is needed")
+        )
+    for i, entry in enumerate(item.stage_plan):
+        if entry.stage not in PLAN_STAGE_KINDS:
+            errors.append(
+                FieldError(
+                    f"stage_plan.{i}.stage",
+                    f"{entry.stage.value!r} is not a plan stage; "
+                    "use accept, review, decide or deliver (pre-review is automatic)",
+                )
+            )
+        for j, dept in enumerate(entry.departments):
+            if dept not in departments:
+                errors.append(
+                    FieldError(f"stage_plan.{i}.departments.{j}", f"unknown department {dept!r}")
+                )
+        if len(set(entry.departments)) != len(entry.departments):
+            errors.append(FieldError(f"stage_plan.{i}.departments", "a department is listed twice"))
+    seen: set[str] = set()
+    for i, spec in enumerate(item.materials):
+        if spec.code in seen:
+            errors.append(
+                FieldError(f"materials.{i}.code", f"duplicate material code {spec.code!r}")
+            )
+        seen.add(spec.code)
+        if MaterialForm.COMMITMENT in spec.forms and not item.commitment_allowed:
+            errors.append(
+                FieldError(
+                    f"materials.{i}.forms",
+                    "a commitment is offered for this material but "
+                    "the item does not allow the commitment system (commitment_allowed)",
+                )
+            )
+    if item.cross_region:
+        if not item.handling_regions:
+            errors.append(
+                FieldError(
+                    "handling_regions", "a cross-region item lists the regions that may receive it"
+                )
+            )
+        for i, region in enumerate(item.handling_regions):
+            if region not in regions:
+                errors.append(FieldError(f"handling_regions.{i}", f"unknown region {region!r}"))
+    elif any(r != item.region for r in item.handling_regions):
+        errors.append(
+            FieldError("handling_regions", "other regions are listed but cross_region is false")
+        )
+    return errors
+
+
+def _limit_text(limit: Limit) -> str:
+    return f"{limit.value} {limit.unit.value.replace('_', ' ')}"

@@ -1,0 +1,308 @@
+"""What an applicant submits, and the rules a submission must pass before it becomes a case."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from services.intake.domain.catalog import ItemStatus, ServiceItem
+from services.intake.domain.errors import Conflict, FieldError
+from shared.contracts.common import (
+    Applicant,
+    ApplicantKind,
+    Channel,
+    Contact,
+    CreditCheck,
+    JsonObject,
+    Material,
+    MaterialForm,
+    RegionCode,
+)
+from shared.identifiers import resident_id_error, uscc_error
+
+CASE_NUMBER_RE = re.compile(r"^(?P<region>\d{6})-(?P<day>\d{8})-(?P<seq>\d{6})$")
+MAX_SEQUENCE = 999_999
+
+
+def applicant_id_error(kind: ApplicantKind, id_number: str) -> str | None:
+    """Check digits per GB 11643-1999 (person) or GB 32100-2015 (entity)."""
+    if kind == ApplicantKind.PERSON:
+        error = resident_id_error(id_number.strip())
+        return None if error is None else f"not a valid resident ID number: {error}"
+    error = uscc_error(id_number.strip())
+    return None if error is None else f"not a valid unified social credit code: {error}"
+
+
+class ApplicantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ApplicantKind
+    id_number: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("id_number")
+    @classmethod
+    def _check_digits(cls, value: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if kind is None:
+            return value
+        error = applicant_id_error(kind, value)
+        if error is not None:
+            raise ValueError(error)
+        return value.strip().upper()
+
+    def to_applicant(self) -> Applicant:
+        return Applicant(kind=self.kind, id_number=self.id_number, name=self.name)
+
+
+class SubmissionIn(BaseModel):
+    """The body of ``POST /v1/cases``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_code: str = Field(min_length=1, max_length=40)
+    applicant: ApplicantIn
+    contact: Contact = Contact()
+    form: JsonObject = Field(default_factory=dict)
+    materials: list[Material] = Field(default_factory=list, max_length=200)
+    channel: Channel = Channel.WEB
+    receiving_region: RegionCode
+    handling_region: RegionCode | None = None
+    accept_with_gaps: bool = Field(False, description="ask for 容缺受理 if a material is missing")
+
+    def fingerprint(self) -> str:
+        """Stable hash of the body, to tell a retry from a different request under the same key."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Submission(BaseModel):
+    """A submission from any channel, after schema validation, before the item's rules."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item_code: str
+    applicant: Applicant
+    contact: Contact
+    form: JsonObject
+    materials: list[Material]
+    channel: Channel
+    receiving_region: str
+    handling_region: str | None
+    accept_with_gaps: bool = False
+    source_system: str | None = None
+    external_id: str | None = None
+
+
+class Assessment(BaseModel):
+    """What the item's rules concluded about a submission (before the credit check)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    handling_region: str
+    commitment_used: bool
+    missing: list[str]
+    gaps_used: bool
+
+    @property
+    def needs_credit_check(self) -> bool:
+        return self.commitment_used or self.gaps_used
+
+
+def check_item_open(item: ServiceItem) -> None:
+    if item.status == ItemStatus.CLOSED:
+        raise Conflict(f"item {item.code} ({item.name}) is closed to new applications")
+
+
+def assess_submission(
+    item: ServiceItem,
+    sub: Submission,
+    *,
+    known_regions: set[str] | frozenset[str],
+    max_material_bytes: int,
+) -> tuple[Assessment, list[FieldError]]:
+    """Apply the item's rules: regions, material forms, required materials, accept-with-gaps."""
+    errors: list[FieldError] = []
+    id_error = applicant_id_error(sub.applicant.kind, sub.applicant.id_number)
+    if id_error is not None:
+        errors.append(FieldError("applicant.id_number", id_error))
+    if sub.receiving_region not in known_regions:
+        errors.append(FieldError("receiving_region", f"unknown region {sub.receiving_region!r}"))
+    handling = sub.handling_region or item.region
+    if handling != item.region:
+        errors.append(
+            FieldError(
+                "handling_region",
+                f"item {item.code} is handled in region {item.region}, not {handling}",
+            )
+        )
+    if sub.receiving_region != handling and sub.receiving_region in known_regions:
+        if not item.cross_region:
+            errors.append(
+                FieldError(
+                    "receiving_region",
+                    f"item {item.code} cannot be handled "
+                    "cross-region (跨省通办); apply in region " + item.region,
+                )
+            )
+        elif item.handling_regions and sub.receiving_region not in item.handling_regions:
+            errors.append(
+                FieldError(
+                    "receiving_region",
+                    f"region {sub.receiving_region} is not "
+                    f"among the regions that may receive item {item.code}",
+                )
+            )
+    commitment_used = False
+    given: set[str] = set()
+    for i, material in enumerate(sub.materials):
+        where = f"materials.{i}"
+        spec = item.material(material.code)
+        if spec is None:
+            errors.append(
+                FieldError(
+                    f"{where}.code", f"{material.code!r} is not a material of item {item.code}"
+                )
+            )
+            continue
+        if material.code in given:
+            errors.append(FieldError(f"{where}.code", f"material {material.code!r} given twice"))
+        given.add(material.code)
+        if material.form not in spec.forms:
+            allowed = ", ".join(f.value for f in spec.forms)
+            errors.append(
+                FieldError(
+                    f"{where}.form",
+                    f"{spec.name} is accepted as {allowed}, not as {material.form.value}",
+                )
+            )
+            continue
+        match material.form:
+            case MaterialForm.UPLOAD:
+                if material.sha256 is None or material.size is None:
+                    errors.append(FieldError(where, "an upload needs its sha256 and size"))
+                elif material.size > max_material_bytes:
+                    errors.append(
+                        FieldError(
+                            f"{where}.size",
+                            f"{material.size} bytes is more than "
+                            f"the {max_material_bytes} bytes allowed",
+                        )
+                    )
+            case MaterialForm.ELICENSE:
+                if not material.licence_ref:
+                    errors.append(
+                        FieldError(f"{where}.licence_ref", "an e-licence reference is needed")
+                    )
+            case MaterialForm.COMMITMENT:
+                if not item.commitment_allowed:
+                    errors.append(
+                        FieldError(
+                            f"{where}.form",
+                            f"item {item.code} does not accept written commitments (告知承诺制)",
+                        )
+                    )
+                commitment_used = True
+    missing = [code for code in item.required_materials if code not in given]
+    missing_key = [code for code in missing if _spec_key(item, code)]
+    gaps_used = False
+    if missing_key:
+        names = ", ".join(_spec_name(item, c) for c in missing_key)
+        errors.append(FieldError("materials", f"missing required material(s): {names}"))
+    elif missing:
+        names = ", ".join(_spec_name(item, c) for c in missing)
+        if not sub.accept_with_gaps:
+            errors.append(
+                FieldError(
+                    "materials",
+                    f"missing required material(s): {names}; ask "
+                    "for accept-with-gaps (容缺受理) if the item allows it",
+                )
+            )
+        elif not item.accept_with_gaps_allowed:
+            errors.append(
+                FieldError(
+                    "accept_with_gaps",
+                    f"item {item.code} does not allow accept-with-gaps; missing: {names}",
+                )
+            )
+        else:
+            gaps_used = True
+    if sub.accept_with_gaps and not item.accept_with_gaps_allowed and not missing:
+        errors.append(
+            FieldError(
+                "accept_with_gaps", f"item {item.code} does not allow accept-with-gaps (容缺受理)"
+            )
+        )
+    assessment = Assessment(
+        handling_region=handling,
+        commitment_used=commitment_used,
+        missing=missing,
+        gaps_used=gaps_used,
+    )
+    return assessment, errors
+
+
+def credit_refusal(
+    assessment: Assessment, credit: CreditCheck, *, default_allows: bool
+) -> str | None:
+    """Why the applicant may not use commitments / accept-with-gaps, or None.
+
+    Subjects on the serious-dishonesty list (失信黑名单) lose both facilitations.
+    """
+    if not assessment.needs_credit_check:
+        return None
+    what = " and ".join(
+        w
+        for w, used in (
+            ("written commitments (告知承诺制)", assessment.commitment_used),
+            ("accept-with-gaps (容缺受理)", assessment.gaps_used),
+        )
+        if used
+    )
+    if credit.black_list:
+        return (
+            f"the applicant is on the serious-dishonesty list (失信黑名单) and may not use "
+            f"{what}; submit the full materials instead"
+        )
+    if credit.skipped and not default_allows:
+        return (
+            f"the credit service could not be reached and the configured default does not "
+            f"allow {what}; submit the full materials or try again later"
+        )
+    return None
+
+
+def format_case_number(region: str, local_day: date, seq: int) -> str:
+    if not (len(region) == 6 and region.isdigit()):
+        raise ValueError(f"region must be six digits, got {region!r}")
+    if not 1 <= seq <= MAX_SEQUENCE:
+        raise ValueError(f"sequence {seq} outside 1..{MAX_SEQUENCE}")
+    return f"{region}-{local_day:%Y%m%d}-{seq:06d}"
+
+
+def is_case_number(value: str) -> bool:
+    return CASE_NUMBER_RE.match(value) is not None
+
+
+def hash_verification_code(case_id: str, code: str) -> str:
+    return hashlib.sha256(f"{case_id}:{code.strip().upper()}".encode()).hexdigest()
+
+
+def _spec_key(item: ServiceItem, code: str) -> bool:
+    spec = item.material(code)
+    return spec is not None and spec.key
+
+
+def _spec_name(item: ServiceItem, code: str) -> str:
+    spec = item.material(code)
+    return f"{spec.name} ({code})" if spec else code
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

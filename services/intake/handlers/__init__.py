@@ -1,0 +1,50 @@
+"""Intake handlers: one async function per command or event, and the routing table.
+
+Every handler takes the :class:`Deps` first; :func:`bind` turns ``HANDLERS`` into the
+``(envelope, data)`` callables the shared consumer expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from services.intake.handlers.deps import Deps
+from services.intake.handlers.ratings import invite_unrated_cases
+from services.intake.handlers.submission import on_submission_received, submit_case
+from services.intake.handlers.tracking import (
+    on_case_decided,
+    on_credit_changed,
+    on_prereview_done,
+    on_stage_closed,
+    on_stage_opened,
+)
+from shared.contracts import (
+    CaseDecided,
+    CaseSubmissionReceived,
+    CreditChanged,
+    Envelope,
+    PreReviewDone,
+    StageClosed,
+    StageOpened,
+)
+from shared.kafka import Handler
+
+EventHandler = Callable[[Deps, Envelope, Any], Awaitable[None]]
+
+HANDLERS: dict[str, EventHandler] = {
+    CaseSubmissionReceived.event_type: on_submission_received,
+    PreReviewDone.event_type: on_prereview_done,
+    StageOpened.event_type: on_stage_opened,
+    StageClosed.event_type: on_stage_closed,
+    CaseDecided.event_type: on_case_decided,
+    CreditChanged.event_type: on_credit_changed,
+}
+
+
+def bind(deps: Deps) -> dict[str, Handler]:
+    return {event_type: partial(handler, deps) for event_type, handler in HANDLERS.items()}
+
+
+__all__ = ["HANDLERS", "Deps", "bind", "invite_unrated_cases", "submit_case"]

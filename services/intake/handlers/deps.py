@@ -1,0 +1,30 @@
+"""The ports and context every intake handler receives (built by bootstrap)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from services.intake.ports import CreditPort, IntakeStore
+from services.intake.settings import IntakeSettings
+from shared.calendar import WorkingCalendar
+from shared.clock import Clock
+from shared.reference import departments, regions
+
+SOURCE = "/egov/intake"
+
+
+def _department_regions() -> dict[str, str]:
+    return {code: d.region for code, d in departments().items()}
+
+
+@dataclass
+class Deps:
+    settings: IntakeSettings
+    store: IntakeStore
+    credit: CreditPort
+    clock: Clock
+    calendar: WorkingCalendar
+    wake: Callable[[], None] = lambda: None
+    departments: dict[str, str] = field(default_factory=_department_regions)
+    regions: dict[str, str] = field(default_factory=regions)

@@ -1,0 +1,231 @@
+"""Ratings (好差评), rectifications and rating invitations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from services.intake.domain import CaseRecord, Conflict, Forbidden, NotFound
+from services.intake.domain import case as rules
+from services.intake.handlers.deps import SOURCE, Deps
+from services.intake.handlers.tracking import authorize_applicant, update_case
+from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
+from services.intake.ports import VersionConflict
+from shared.auth import Principal
+from shared.calendar import Limit
+from shared.contracts import (
+    CaseRated,
+    Envelope,
+    RatingInvited,
+    RatingLevel,
+    RectificationClosed,
+    RectificationOpened,
+    derived_event_id,
+    make_envelope,
+)
+
+log = logging.getLogger(__name__)
+
+ANSWER_ROLES = ("handler", "department_head")
+
+
+def rectification_id_for(case_id: str) -> str:
+    return f"RECT-{case_id}"
+
+
+async def rate_case(
+    deps: Deps,
+    case_id: str,
+    *,
+    level: RatingLevel,
+    scores: dict[str, int],
+    comment: str | None,
+    code: str | None,
+    principal: Principal | None,
+) -> dict[str, Any]:
+    case = await deps.store.get_case(case_id)
+    authorize_applicant(case, case_id, code, principal)
+    now = deps.clock.now()
+    limit = Limit(value=deps.settings.rectification_days)
+    due_at = deps.calendar.deadline(now, limit)
+    rating_id = f"RATE-{case_id}"
+
+    def change(c: CaseRecord) -> CaseRecord:
+        rated = rules.rate(
+            c, rating_id=rating_id, level=level, scores=scores, comment=comment, at=now
+        )
+        if rules.needs_rectification(level):
+            rated = rules.open_rectification(
+                rated,
+                rectification_id=rectification_id_for(case_id),
+                at=now,
+                due_at=due_at,
+                limit=limit,
+            )
+        return rated
+
+    def events(c: CaseRecord) -> list[Envelope]:
+        rated = CaseRated(
+            case_id=case_id,
+            rating_id=rating_id,
+            level=level,
+            scores=scores,
+            comment=comment,
+            department=c.department,
+            item_code=c.item_code,
+            region=c.handling_region,
+            rated_at=now,
+        )
+        out = [
+            make_envelope(
+                rated, source=SOURCE, time=now, id=derived_event_id("case.rated", case_id)
+            )
+        ]
+        if c.rectification is not None:
+            opened = RectificationOpened(
+                case_id=case_id,
+                rectification_id=c.rectification.rectification_id,
+                rating_level=level,
+                department=c.department,
+                item_code=c.item_code,
+                region=c.handling_region,
+                opened_at=now,
+                due_at=due_at,
+                limit=limit,
+            )
+            out.append(
+                make_envelope(
+                    opened,
+                    source=SOURCE,
+                    time=now,
+                    id=derived_event_id("rectification.opened", case_id),
+                )
+            )
+        return out
+
+    try:
+        updated = await update_case(deps, case_id, change, events)
+    except VersionConflict as exc:  # a concurrent rating won
+        raise Conflict(f"case {case_id} was rated meanwhile; each case is rated once") from exc
+    assert updated is not None
+    deps.wake()
+    RATINGS.labels(updated.department, level.value).inc()
+    if updated.rectification is not None:
+        RECTIFICATIONS.labels(updated.department, "opened").inc()
+    response: dict[str, Any] = {"case_id": case_id, "rating_id": rating_id, "level": level.value}
+    if updated.rectification is not None:
+        response["rectification"] = {
+            "rectification_id": updated.rectification.rectification_id,
+            "due_at": updated.rectification.due_at.isoformat(),
+        }
+    return response
+
+
+async def answer_rectification(
+    deps: Deps, rectification_id: str, *, answer: str, principal: Principal
+) -> dict[str, Any]:
+    case = await deps.store.find_case_by_rectification(rectification_id)
+    if case is None or case.rectification is None:
+        raise NotFound(f"unknown rectification {rectification_id!r}")
+    if principal.department != case.rectification.department:
+        raise Forbidden(
+            f"rectification {rectification_id} belongs to department "
+            f"{case.rectification.department}"
+        )
+    now = deps.clock.now()
+
+    def events(c: CaseRecord) -> list[Envelope]:
+        closed = RectificationClosed(
+            case_id=c.case_id,
+            rectification_id=rectification_id,
+            department=c.department,
+            officer=principal.subject,
+            answer=answer,
+            closed_at=now,
+        )
+        return [
+            make_envelope(
+                closed,
+                source=SOURCE,
+                time=now,
+                id=derived_event_id("rectification.closed", c.case_id),
+            )
+        ]
+
+    try:
+        updated = await update_case(
+            deps,
+            case.case_id,
+            lambda c: rules.close_rectification(
+                c, officer=principal.subject, answer=answer, at=now
+            ),
+            events,
+        )
+    except VersionConflict as exc:
+        raise Conflict(f"rectification {rectification_id} changed meanwhile; retry") from exc
+    assert updated is not None and updated.rectification is not None
+    deps.wake()
+    RECTIFICATIONS.labels(updated.department, "closed").inc()
+    return {
+        "rectification_id": rectification_id,
+        "case_id": updated.case_id,
+        "closed_at": now.isoformat(),
+        "due_at": updated.rectification.due_at.isoformat(),
+        "on_time": now <= updated.rectification.due_at,
+    }
+
+
+async def invite_unrated_cases(deps: Deps) -> int:
+    """Publish RatingInvited once for every decided case left unrated long enough."""
+    now = deps.clock.now()
+    after = timedelta(days=deps.settings.rating_invite_after_days)
+    cases = await deps.store.decided_unrated(
+        decided_before=now - after, limit=deps.settings.rating_invite_batch
+    )
+    invited = 0
+    for case in cases:
+        if not rules.due_for_invitation(case, now=now, after=after):
+            continue
+
+        def events(c: CaseRecord) -> list[Envelope]:
+            data = RatingInvited(case_id=c.case_id, invited_at=now)
+            return [
+                make_envelope(
+                    data,
+                    source=SOURCE,
+                    time=now,
+                    id=derived_event_id("case.rating_invited", c.case_id),
+                )
+            ]
+
+        try:
+            updated = await update_case(
+                deps, case.case_id, lambda c: _invite_if_due(c, now, after), events
+            )
+        except VersionConflict:
+            continue  # picked up by the next sweep
+        if updated is not None and updated.invited_at == now:
+            invited += 1
+    if invited:
+        deps.wake()
+        RATING_INVITATIONS.inc(invited)
+    return invited
+
+
+def _invite_if_due(case: CaseRecord, now: Any, after: timedelta) -> CaseRecord:
+    return (
+        rules.invite(case, at=now) if rules.due_for_invitation(case, now=now, after=after) else case
+    )
+
+
+async def invitation_loop(deps: Deps) -> None:
+    while True:
+        try:
+            await invite_unrated_cases(deps)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failed sweep is retried next period
+            log.warning("rating invitation sweep failed: %s", exc)
+        await asyncio.sleep(deps.settings.rating_invite_interval_s)

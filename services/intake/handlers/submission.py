@@ -1,0 +1,329 @@
+"""Registering cases: HTTP submissions (with Idempotency-Key) and submissions other systems
+publish on egov.intake.submissions."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from services.intake.domain import (
+    Assessment,
+    CaseRecord,
+    FieldError,
+    IntakeError,
+    Invalid,
+    NotFound,
+    ServiceItem,
+    Submission,
+    SubmissionIn,
+    assess_submission,
+    credit_refusal,
+    format_case_number,
+)
+from services.intake.domain.case import submitted_entry
+from services.intake.domain.submission import check_item_open, hash_verification_code
+from services.intake.handlers.deps import SOURCE, Deps
+from services.intake.metrics import CREDIT_CHECKS, IDEMPOTENT_REPLAYS, SUBMISSIONS
+from services.intake.ports import CreditUnavailable, DuplicateKey, IdempotencyRecord
+from shared.clock import SHANGHAI
+from shared.contracts import (
+    CaseSubmissionReceived,
+    CaseSubmitted,
+    CreditCheck,
+    Envelope,
+    MaterialForm,
+    derived_event_id,
+    make_envelope,
+)
+from shared.kafka import PermanentError
+
+log = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L: read aloud or typed from a receipt without confusion.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+
+class Replayed(Exception):
+    def __init__(self, response: dict[str, Any]) -> None:
+        self.response = response
+
+
+async def submit_case(
+    deps: Deps, body: SubmissionIn, *, idempotency_key: str | None
+) -> tuple[dict[str, Any], bool]:
+    """``POST /v1/cases``. Returns (response, replayed)."""
+    fingerprint = body.fingerprint()
+    channel = body.channel.value
+    if idempotency_key:
+        record = await deps.store.find_idempotency(idempotency_key)
+        if record is not None:
+            return _replay(record, fingerprint, channel), True
+    sub = Submission(
+        item_code=body.item_code,
+        applicant=body.applicant.to_applicant(),
+        contact=body.contact,
+        form=body.form,
+        materials=body.materials,
+        channel=body.channel,
+        receiving_region=body.receiving_region,
+        handling_region=body.handling_region,
+        accept_with_gaps=body.accept_with_gaps,
+    )
+    try:
+        response = await register_case(
+            deps, sub, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
+    except DuplicateKey:
+        # A concurrent request with the same key won the race.
+        record = await deps.store.find_idempotency(idempotency_key or "")
+        if record is None:
+            raise
+        return _replay(record, fingerprint, channel), True
+    return response, False
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str, channel: str) -> dict[str, Any]:
+    if record.fingerprint != fingerprint:
+        raise Invalid(
+            "this Idempotency-Key was already used for a different request body; use a new key "
+            "for a new application",
+            [FieldError("Idempotency-Key", f"already used for case {record.case_id}")],
+        )
+    IDEMPOTENT_REPLAYS.labels(channel).inc()
+    SUBMISSIONS.labels(record.response.get("item_code", "unknown"), channel, "replayed").inc()
+    return record.response
+
+
+async def on_submission_received(
+    deps: Deps, envelope: Envelope, data: CaseSubmissionReceived
+) -> None:
+    """An external system's submission: register it or dead-letter it with the reason."""
+    existing = await deps.store.find_external(data.source_system, data.external_id)
+    if existing is not None:
+        SUBMISSIONS.labels(
+            data.item_code if await _known(deps, data.item_code) else "unknown",
+            data.channel.value,
+            "duplicate",
+        ).inc()
+        log.info(
+            "submission %s/%s already registered as %s",
+            data.source_system,
+            data.external_id,
+            existing,
+        )
+        return
+    sub = Submission(
+        item_code=data.item_code,
+        applicant=data.applicant,
+        contact=data.contact,
+        form=data.form,
+        materials=data.materials,
+        channel=data.channel,
+        receiving_region=data.receiving_region,
+        handling_region=data.handling_region,
+        source_system=data.source_system,
+        external_id=data.external_id,
+    )
+    try:
+        await register_case(deps, sub, causation=envelope, submitted_at=data.submitted_at)
+    except DuplicateKey:
+        log.info("submission %s/%s registered concurrently", data.source_system, data.external_id)
+    except IntakeError as exc:
+        raise PermanentError(f"submission refused ({exc.status_code}): {exc}") from exc
+
+
+async def _known(deps: Deps, code: str) -> bool:
+    return await deps.store.get_item(code) is not None
+
+
+async def register_case(
+    deps: Deps,
+    sub: Submission,
+    *,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    causation: Envelope | None = None,
+    submitted_at: Any = None,
+) -> dict[str, Any]:
+    channel = sub.channel.value
+    item = await deps.store.get_item(sub.item_code)
+    if item is None:
+        SUBMISSIONS.labels("unknown", channel, "unknown_item").inc()
+        raise NotFound(
+            f"unknown item {sub.item_code!r}",
+            [FieldError("item_code", "not in the service catalog")],
+        )
+    try:
+        check_item_open(item)
+    except IntakeError:
+        SUBMISSIONS.labels(item.code, channel, "closed").inc()
+        raise
+    assessment, errors = assess_submission(
+        item,
+        sub,
+        known_regions=frozenset(deps.regions),
+        max_material_bytes=deps.settings.max_material_bytes,
+    )
+    errors += await _licence_errors(deps, sub)
+    if errors:
+        SUBMISSIONS.labels(item.code, channel, "invalid").inc()
+        raise Invalid("the submission is not valid", errors)
+    credit = await check_credit(deps, sub.applicant.id_number, assessment)
+    refusal = credit_refusal(assessment, credit, default_allows=deps.settings.credit_default_allows)
+    if refusal is not None:
+        SUBMISSIONS.labels(item.code, channel, "credit_refused").inc()
+        field = "materials" if assessment.commitment_used else "accept_with_gaps"
+        raise Invalid(refusal, [FieldError(field, refusal)])
+
+    now = deps.clock.now()
+    seq = await deps.store.next_sequence(sub.receiving_region, now.astimezone(SHANGHAI).date())
+    case_id = format_case_number(sub.receiving_region, now.astimezone(SHANGHAI).date(), seq)
+    code = new_verification_code() if sub.source_system is None else None
+    case = _case_record(item, sub, assessment, credit, case_id, submitted_at or now, code)
+    event = _case_submitted(item, case)
+    envelope = make_envelope(
+        event,
+        source=SOURCE,
+        time=now,
+        causation=causation,
+        id=derived_event_id("case.submitted", case_id),
+    )
+    response: dict[str, Any] = {
+        "case_id": case_id,
+        "item_code": item.code,
+        "item_name": item.name,
+        "status": case.status.value,
+        "submitted_at": case.submitted_at.isoformat(),
+        "promised_limit": item.promised_limit.model_dump(mode="json"),
+        "credit_check": credit.model_dump(mode="json"),
+        "commitment_used": assessment.commitment_used,
+        "accept_with_gaps": assessment.gaps_used,
+        "tracking_url": f"/v1/cases/{case_id}",
+    }
+    if code is not None:
+        response["verification_code"] = code
+    record = None
+    if idempotency_key:
+        record = IdempotencyRecord(
+            key=idempotency_key, fingerprint=fingerprint or "", case_id=case_id, response=response
+        )
+    await deps.store.create_case(case, [envelope], idempotency=record)
+    deps.wake()
+    SUBMISSIONS.labels(item.code, channel, "accepted").inc()
+    log.info("case %s registered for item %s via %s", case_id, item.code, channel)
+    return response
+
+
+async def check_credit(deps: Deps, subject_id: str, assessment: Assessment) -> CreditCheck:
+    if not assessment.needs_credit_check:
+        CREDIT_CHECKS.labels("not_needed").inc()
+        return CreditCheck(skipped=True, reason="not needed: no commitment or accept-with-gaps")
+    try:
+        status = await deps.credit.status(subject_id)
+    except CreditUnavailable as exc:
+        CREDIT_CHECKS.labels("skipped_unavailable").inc()
+        last = await deps.store.last_known_credit(subject_id)
+        if last is not None:
+            return CreditCheck(
+                level=last.level,
+                red_list=last.red_list,
+                black_list=last.black_list,
+                skipped=True,
+                reason=f"credit service unavailable ({exc}); used the last known status of "
+                f"{last.changed_at.isoformat()}",
+            )
+        policy = "allowed" if deps.settings.credit_default_allows else "refused"
+        return CreditCheck(
+            skipped=True,
+            reason=f"credit service unavailable ({exc}); configured default applied: "
+            f"facilitations {policy}",
+        )
+    CREDIT_CHECKS.labels("answered").inc()
+    return CreditCheck(level=status.level, red_list=status.red_list, black_list=status.black_list)
+
+
+async def _licence_errors(deps: Deps, sub: Submission) -> list[FieldError]:
+    if not deps.settings.elicence_check:
+        return []
+    errors = []
+    for i, material in enumerate(sub.materials):
+        if material.form != MaterialForm.ELICENSE or not material.licence_ref:
+            continue
+        holder = await deps.store.licence_holder(material.licence_ref)
+        if holder is None:
+            errors.append(
+                FieldError(f"materials.{i}.licence_ref", "not found in the e-licence registry")
+            )
+        elif holder.upper() != sub.applicant.id_number.strip().upper():
+            errors.append(
+                FieldError(f"materials.{i}.licence_ref", "this e-licence belongs to another holder")
+            )
+    return errors
+
+
+def _case_record(
+    item: ServiceItem,
+    sub: Submission,
+    assessment: Assessment,
+    credit: CreditCheck,
+    case_id: str,
+    submitted_at: Any,
+    code: str | None,
+) -> CaseRecord:
+    return CaseRecord(
+        case_id=case_id,
+        item_code=item.code,
+        item_name=item.name,
+        department=item.department,
+        receiving_region=sub.receiving_region,
+        handling_region=assessment.handling_region,
+        channel=sub.channel,
+        applicant=sub.applicant,
+        contact=sub.contact,
+        materials=sub.materials,
+        form=sub.form,
+        commitment_used=assessment.commitment_used,
+        accept_with_gaps=assessment.gaps_used,
+        credit_check=credit,
+        promised_limit=item.promised_limit,
+        statutory_limit=item.statutory_limit,
+        stage_plan=item.stage_plan,
+        required_materials=item.required_materials,
+        commitment_allowed=item.commitment_allowed,
+        submitted_at=submitted_at,
+        source_system=sub.source_system,
+        external_id=sub.external_id,
+        verification_hash=hash_verification_code(case_id, code) if code else None,
+        timeline=[submitted_entry(submitted_at, item.name, sub.channel)],
+    )
+
+
+def _case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
+    return CaseSubmitted(
+        case_id=case.case_id,
+        item_code=item.code,
+        item_name=item.name,
+        department=item.department,
+        receiving_region=case.receiving_region,
+        handling_region=case.handling_region,
+        channel=case.channel,
+        applicant=case.applicant,
+        contact=case.contact,
+        materials=case.materials,
+        form=case.form,
+        commitment_used=case.commitment_used,
+        accept_with_gaps=case.accept_with_gaps,
+        credit_check=case.credit_check,
+        promised_limit=item.promised_limit,
+        statutory_limit=item.statutory_limit,
+        stage_plan=item.stage_plan,
+        required_materials=item.required_materials,
+        commitment_allowed=item.commitment_allowed,
+        submitted_at=case.submitted_at,
+        external_ref=case.external_ref,
+    )

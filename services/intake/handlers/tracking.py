@@ -1,0 +1,185 @@
+"""What intake learns of a case's progress from approval's events, and what the applicant sees."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from services.intake.domain import CaseRecord, NotFound
+from services.intake.domain import case as rules
+from services.intake.domain.submission import hash_verification_code, is_case_number
+from services.intake.handlers.deps import SOURCE, Deps
+from services.intake.ports import VersionConflict
+from shared.auth import Principal
+from shared.contracts import (
+    CaseDecided,
+    CaseSupplemented,
+    CreditChanged,
+    Envelope,
+    Material,
+    PreReviewDone,
+    StageClosed,
+    StageOpened,
+    make_envelope,
+)
+
+log = logging.getLogger(__name__)
+
+OFFICER_ROLES = (
+    "handler",
+    "reviewer",
+    "approver",
+    "section_chief",
+    "supervisor",
+    "department_head",
+    "inspector",
+    "admin",
+)
+
+
+async def update_case(
+    deps: Deps,
+    case_id: str,
+    change: Callable[[CaseRecord], CaseRecord],
+    events: Callable[[CaseRecord], list[Envelope]] = lambda _: [],
+    *,
+    attempts: int = 5,
+) -> CaseRecord | None:
+    """Read, change and save a case with optimistic concurrency; None for an unknown case."""
+    for _ in range(attempts):
+        case = await deps.store.get_case(case_id)
+        if case is None:
+            return None
+        updated = change(case)
+        if updated is case:
+            return case  # nothing to do (already applied)
+        try:
+            await deps.store.save_case(updated, events(updated))
+        except VersionConflict:
+            continue
+        return updated
+    raise VersionConflict(f"case {case_id} kept changing; giving up after {attempts} attempts")
+
+
+async def _apply(deps: Deps, case_id: str, change: Callable[[CaseRecord], CaseRecord]) -> None:
+    if await update_case(deps, case_id, change) is None:
+        # Stages on egov.stages also track credit objections and cases of other intakes.
+        log.debug("event for case %s not registered here; ignored", case_id)
+
+
+async def on_prereview_done(deps: Deps, envelope: Envelope, data: PreReviewDone) -> None:
+    await _apply(
+        deps,
+        data.case_id,
+        lambda c: rules.on_prereview(
+            c,
+            event_id=envelope.id,
+            outcome=data.outcome,
+            reasons=data.reasons,
+            requested=data.requested_materials,
+            at=data.decided_at,
+        ),
+    )
+
+
+async def on_stage_opened(deps: Deps, envelope: Envelope, data: StageOpened) -> None:
+    await _apply(
+        deps,
+        data.case_id,
+        lambda c: rules.on_stage_opened(
+            c,
+            event_id=envelope.id,
+            stage_id=data.stage_id,
+            stage=data.stage,
+            name=data.name,
+            department=data.department,
+            due_at=data.due_at,
+            at=data.opened_at,
+        ),
+    )
+
+
+async def on_stage_closed(deps: Deps, envelope: Envelope, data: StageClosed) -> None:
+    await _apply(
+        deps,
+        data.case_id,
+        lambda c: rules.on_stage_closed(
+            c,
+            event_id=envelope.id,
+            stage_id=data.stage_id,
+            stage=data.stage,
+            outcome=data.outcome,
+            reason=data.reason,
+            at=data.closed_at,
+        ),
+    )
+
+
+async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> None:
+    await _apply(
+        deps,
+        data.case_id,
+        lambda c: rules.on_decided(
+            c,
+            event_id=envelope.id,
+            decision=data.decision,
+            reasons=data.reasons,
+            at=data.decided_at,
+        ),
+    )
+
+
+async def on_credit_changed(deps: Deps, envelope: Envelope, data: CreditChanged) -> None:
+    """Remembered so a submission can fall back on it when the credit service is down."""
+    await deps.store.remember_credit(data)
+
+
+def authorize_applicant(
+    case: CaseRecord | None, case_id: str, code: str | None, principal: Principal | None
+) -> CaseRecord:
+    """The verification code, the applicant's own token, or an officer token opens a case.
+
+    Wrong code and unknown number answer alike, so case numbers cannot be probed.
+    """
+    if case is not None:
+        if code and case.verification_hash == hash_verification_code(case_id, code):
+            return case
+        if principal is not None and (
+            principal.subject.upper() == case.applicant.id_number.upper()
+            or principal.has_any(*OFFICER_ROLES)
+        ):
+            return case
+    raise NotFound(f"no case {case_id} with this verification code")
+
+
+async def track_case(
+    deps: Deps, case_id: str, *, code: str | None, principal: Principal | None
+) -> dict[str, Any]:
+    case = await deps.store.get_case(case_id) if is_case_number(case_id) else None
+    return rules.tracking_view(authorize_applicant(case, case_id, code, principal))
+
+
+async def add_supplement(
+    deps: Deps,
+    case_id: str,
+    materials: list[Material],
+    *,
+    code: str | None,
+    principal: Principal | None,
+) -> dict[str, Any]:
+    """The applicant answers a supplement request (补正); approval hears CaseSupplemented."""
+    case = await deps.store.get_case(case_id) if is_case_number(case_id) else None
+    authorize_applicant(case, case_id, code, principal)
+    now = deps.clock.now()
+
+    def events(updated: CaseRecord) -> list[Envelope]:
+        data = CaseSupplemented(case_id=case_id, materials=materials, supplemented_at=now)
+        return [make_envelope(data, source=SOURCE, time=now)]
+
+    updated = await update_case(
+        deps, case_id, lambda c: rules.on_supplemented(c, materials=materials, at=now), events
+    )
+    deps.wake()
+    assert updated is not None
+    return rules.tracking_view(updated)

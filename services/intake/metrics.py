@@ -1,0 +1,33 @@
+"""Intake's own Prometheus metrics (bounded labels only: never case or subject ids)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+SUBMISSIONS = Counter(
+    "egov_intake_submissions_total",
+    "Case submissions by item, channel and outcome (accepted, replayed, duplicate, invalid, "
+    "unknown_item, closed, credit_refused)",
+    ["item_code", "channel", "outcome"],
+)
+IDEMPOTENT_REPLAYS = Counter(
+    "egov_intake_idempotent_replays_total",
+    "Submissions answered from an earlier request with the same Idempotency-Key",
+    ["channel"],
+)
+CREDIT_CHECKS = Counter(
+    "egov_intake_credit_checks_total",
+    "Credit eligibility checks by outcome (answered, skipped_unavailable, not_needed)",
+    ["outcome"],
+)
+RATINGS = Counter(
+    "egov_intake_ratings_total", "Ratings (好差评) by department and level", ["department", "level"]
+)
+RECTIFICATIONS = Counter(
+    "egov_intake_rectifications_total",
+    "Rectifications opened and closed, by department",
+    ["department", "transition"],
+)
+RATING_INVITATIONS = Counter(
+    "egov_intake_rating_invitations_total", "Rating invitations sent to unrated decided cases"
+)

@@ -1,0 +1,95 @@
+"""What the intake handlers need from the outside world (real adapters in store.py and
+credit.py, in-memory fakes in the unit tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from services.intake.domain import CaseRecord, ServiceItem
+from shared.contracts import CreditChanged, Envelope
+
+
+class CreditUnavailable(Exception):
+    """The credit service did not answer usably (timeout, connection refused, 5xx, bad body)."""
+
+
+class CreditStatus:
+    def __init__(self, *, level: str | None, red_list: bool, black_list: bool) -> None:
+        self.level = level
+        self.red_list = red_list
+        self.black_list = black_list
+
+
+class CreditPort(Protocol):
+    async def status(self, subject_id: str) -> CreditStatus:
+        """The subject's current credit level and list membership; raises CreditUnavailable."""
+        ...
+
+
+class DuplicateKey(Exception):
+    """A unique key (item code, idempotency key, external submission) already exists."""
+
+
+class VersionConflict(Exception):
+    """The case changed since it was read (optimistic concurrency)."""
+
+
+class IdempotencyRecord:
+    def __init__(self, *, key: str, fingerprint: str, case_id: str, response: dict[str, Any]):
+        self.key = key
+        self.fingerprint = fingerprint
+        self.case_id = case_id
+        self.response = response
+
+
+class IntakeStore(Protocol):
+    """State and outgoing events are written together (one transaction with the outbox)."""
+
+    # catalog
+    async def get_item(self, code: str) -> ServiceItem | None: ...
+    async def list_items(
+        self, *, region: str | None, department: str | None, include_closed: bool
+    ) -> list[ServiceItem]: ...
+    async def insert_item(self, item: ServiceItem) -> None:
+        """Raises DuplicateKey when the code exists."""
+        ...
+
+    async def replace_item(self, item: ServiceItem, *, expected_version: int) -> bool: ...
+    async def load_item(self, item: ServiceItem) -> bool:
+        """Start-up load: insert, or replace a stored item with a lower version. True if written."""
+        ...
+
+    # cases
+    async def next_sequence(self, region: str, local_day: date) -> int: ...
+    async def find_idempotency(self, key: str) -> IdempotencyRecord | None: ...
+    async def find_external(self, source_system: str, external_id: str) -> str | None: ...
+    async def create_case(
+        self,
+        case: CaseRecord,
+        events: Sequence[Envelope],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        """Insert the case, its idempotency record / external reference and its events at once;
+        raises DuplicateKey when the idempotency key or external reference already exists."""
+        ...
+
+    async def get_case(self, case_id: str) -> CaseRecord | None: ...
+    async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
+        """Replace the case if its version is unchanged (bumping it); raises VersionConflict."""
+        ...
+
+    async def find_case_by_rectification(self, rectification_id: str) -> CaseRecord | None: ...
+    async def decided_unrated(
+        self, *, decided_before: datetime, limit: int
+    ) -> list[CaseRecord]: ...
+
+    # reference data
+    async def licence_holder(self, licence_ref: str) -> str | None:
+        """The id number of the holder of an e-licence in the licence registry, or None."""
+        ...
+
+    async def remember_credit(self, change: CreditChanged) -> None: ...
+    async def last_known_credit(self, subject_id: str) -> CreditChanged | None: ...

@@ -1,0 +1,246 @@
+"""MongoDB adapter of the intake service: catalog, cases, counters, idempotency records,
+external references, the e-licence registry and the last known credit status per subject."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.intake.domain import CaseRecord, ServiceItem
+from services.intake.ports import DuplicateKey, IdempotencyRecord, VersionConflict
+from shared.clock import Clock
+from shared.contracts import CreditChanged, Envelope
+from shared.mongo import Document, in_transaction
+from shared.mongo.outbox import Outbox
+
+
+def _case_doc(case: CaseRecord) -> Document:
+    doc = case.model_dump(mode="python")
+    doc["_id"] = case.case_id
+    return doc
+
+
+class MongoIntakeStore:
+    def __init__(
+        self,
+        client: Any,
+        db: AsyncDatabase[Document],
+        outbox: Outbox,
+        *,
+        clock: Clock,
+        idempotency_ttl: timedelta = timedelta(hours=24),
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.outbox = outbox
+        self.clock = clock
+        self.idempotency_ttl = idempotency_ttl
+        self.items = db["items"]
+        self.cases = db["cases"]
+        self.counters = db["case_counters"]
+        self.idempotency = db["idempotency_keys"]
+        self.external = db["external_submissions"]
+        self.licences = db["elicences"]
+        self.credit = db["credit_cache"]
+
+    async def ensure_indexes(self) -> None:
+        await self.external.create_index(
+            [("source_system", ASCENDING), ("external_id", ASCENDING)], unique=True
+        )
+        await self.cases.create_index("rectification.rectification_id")
+        await self.cases.create_index([("status", ASCENDING), ("decided_at", ASCENDING)])
+        await self.idempotency.create_index("expires_at", expireAfterSeconds=0)
+        await self.items.create_index([("region", ASCENDING), ("department", ASCENDING)])
+
+    # -- catalog ---------------------------------------------------------------------------
+
+    async def get_item(self, code: str) -> ServiceItem | None:
+        doc = await self.items.find_one({"_id": code})
+        return None if doc is None else ServiceItem.model_validate(_strip(doc))
+
+    async def list_items(
+        self, *, region: str | None, department: str | None, include_closed: bool
+    ) -> list[ServiceItem]:
+        query: Document = {}
+        if region:
+            query["region"] = region
+        if department:
+            query["department"] = department
+        if not include_closed:
+            query["status"] = "open"
+        docs = await self.items.find(query).sort("_id", ASCENDING).to_list(None)
+        return [ServiceItem.model_validate(_strip(d)) for d in docs]
+
+    async def insert_item(self, item: ServiceItem) -> None:
+        try:
+            await self.items.insert_one({"_id": item.code, **item.model_dump(mode="json")})
+        except DuplicateKeyError as exc:
+            raise DuplicateKey(item.code) from exc
+
+    async def replace_item(self, item: ServiceItem, *, expected_version: int) -> bool:
+        result = await self.items.replace_one(
+            {"_id": item.code, "version": expected_version},
+            {"_id": item.code, **item.model_dump(mode="json")},
+        )
+        return result.matched_count == 1
+
+    async def load_item(self, item: ServiceItem) -> bool:
+        existing = await self.items.find_one({"_id": item.code}, {"version": 1})
+        if existing is None:
+            try:
+                await self.insert_item(item)
+            except DuplicateKey:
+                return False  # another replica loaded it first
+            return True
+        if int(existing.get("version", 0)) < item.version:
+            return await self.replace_item(item, expected_version=int(existing["version"]))
+        return False
+
+    # -- cases -----------------------------------------------------------------------------
+
+    async def next_sequence(self, region: str, local_day: date) -> int:
+        key = f"{region}-{local_day:%Y%m%d}"
+        for _ in range(3):
+            try:
+                doc = await self.counters.find_one_and_update(
+                    {"_id": key},
+                    {"$inc": {"seq": 1}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                continue  # two first-of-the-day upserts raced; the loser increments again
+            assert doc is not None
+            return int(doc["seq"])
+        raise RuntimeError(f"could not allocate a case number for {key}")
+
+    async def find_idempotency(self, key: str) -> IdempotencyRecord | None:
+        doc = await self.idempotency.find_one({"_id": key})
+        if doc is None:
+            return None
+        return IdempotencyRecord(
+            key=key,
+            fingerprint=doc["fingerprint"],
+            case_id=doc["case_id"],
+            response=doc["response"],
+        )
+
+    async def find_external(self, source_system: str, external_id: str) -> str | None:
+        doc = await self.external.find_one(
+            {"source_system": source_system, "external_id": external_id}
+        )
+        return None if doc is None else str(doc["case_id"])
+
+    async def create_case(
+        self,
+        case: CaseRecord,
+        events: Sequence[Envelope],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        now = self.clock.now()
+
+        async def work(session: AsyncClientSession) -> None:
+            if idempotency is not None:
+                await self.idempotency.insert_one(
+                    {
+                        "_id": idempotency.key,
+                        "fingerprint": idempotency.fingerprint,
+                        "case_id": case.case_id,
+                        "response": idempotency.response,
+                        "created_at": now,
+                        "expires_at": now + self.idempotency_ttl,
+                    },
+                    session=session,
+                )
+            if case.source_system and case.external_id:
+                await self.external.insert_one(
+                    {
+                        "_id": f"{case.source_system}|{case.external_id}",
+                        "source_system": case.source_system,
+                        "external_id": case.external_id,
+                        "case_id": case.case_id,
+                        "at": now,
+                    },
+                    session=session,
+                )
+            await self.cases.insert_one(_case_doc(case), session=session)
+            await self.outbox.add(events, session=session)
+
+        try:
+            await in_transaction(self.client, work)
+        except DuplicateKeyError as exc:
+            raise DuplicateKey(str(exc)) from exc
+
+    async def get_case(self, case_id: str) -> CaseRecord | None:
+        doc = await self.cases.find_one({"_id": case_id})
+        return None if doc is None else CaseRecord.model_validate(doc)
+
+    async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
+        doc = _case_doc(case)
+        doc["version"] = case.version + 1
+
+        async def work(session: AsyncClientSession) -> None:
+            result = await self.cases.replace_one(
+                {"_id": case.case_id, "version": case.version}, doc, session=session
+            )
+            if result.matched_count != 1:
+                raise VersionConflict(case.case_id)
+            await self.outbox.add(events, session=session)
+
+        await in_transaction(self.client, work)
+
+    async def find_case_by_rectification(self, rectification_id: str) -> CaseRecord | None:
+        doc = await self.cases.find_one({"rectification.rectification_id": rectification_id})
+        return None if doc is None else CaseRecord.model_validate(doc)
+
+    async def decided_unrated(self, *, decided_before: datetime, limit: int) -> list[CaseRecord]:
+        docs = (
+            await self.cases.find(
+                {
+                    "status": "decided",
+                    "rating": None,
+                    "invited_at": None,
+                    "decided_at": {"$lte": decided_before},
+                }
+            )
+            .limit(limit)
+            .to_list(None)
+        )
+        return [CaseRecord.model_validate(d) for d in docs]
+
+    # -- reference data --------------------------------------------------------------------
+
+    async def load_licences(self, licences: Sequence[Document]) -> None:
+        for lic in licences:
+            await self.licences.replace_one(
+                {"_id": lic["ref"]}, {"_id": lic["ref"], **lic}, upsert=True
+            )
+
+    async def licence_holder(self, licence_ref: str) -> str | None:
+        doc = await self.licences.find_one({"_id": licence_ref}, {"holder": 1})
+        return None if doc is None else str(doc["holder"])
+
+    async def remember_credit(self, change: CreditChanged) -> None:
+        current = await self.credit.find_one({"_id": change.subject_id}, {"changed_at": 1})
+        if current is not None and current["changed_at"] >= change.changed_at:
+            return  # an older change arriving late
+        await self.credit.replace_one(
+            {"_id": change.subject_id},
+            {"_id": change.subject_id, **change.model_dump(mode="python")},
+            upsert=True,
+        )
+
+    async def last_known_credit(self, subject_id: str) -> CreditChanged | None:
+        doc = await self.credit.find_one({"_id": subject_id})
+        return None if doc is None else CreditChanged.model_validate(_strip(doc))
+
+
+def _strip(doc: Document) -> Document:
+    return {k: v for k, v in doc.items() if k != "_id"}

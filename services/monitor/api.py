@@ -1,0 +1,67 @@
+"""HTTP: the light board and the monitor's view of one case (thin: reads the local tables)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Protocol
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+
+from services.monitor.board import build_board, case_view
+from services.monitor.ports import CaseStore, StatsStore
+from shared.clock import Clock
+
+
+class BoardSource(Protocol):
+    store: CaseStore
+    stats: StatsStore
+    clock: Clock
+
+    def worker_status(self) -> dict[str, Any]: ...
+
+
+def _source(request: Request) -> BoardSource:
+    source: BoardSource = request.app.state.monitor
+    return source
+
+
+SourceDep = Annotated[BoardSource, Depends(_source)]
+
+router = APIRouter(prefix="/v1", tags=["monitor"])
+
+
+@router.get("/board", summary="light board: counts by colour, overdue list, rates")
+async def get_board(
+    source: SourceDep,
+    department: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    item: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+) -> dict[str, Any]:
+    """Covers the partitions this worker owns (see `partitions`); with several workers, ask each
+    or put them behind a fan-out."""
+    board = build_board(
+        source.store.records(),
+        source.stats.rows(),
+        source.clock.now(),
+        department=department,
+        region=region,
+        item=item,
+    )
+    board["partitions"] = source.worker_status()["partitions"]
+    return board
+
+
+@router.get("/stages/{case_id}", summary="the monitor's view of one case")
+async def get_case(
+    source: SourceDep, case_id: Annotated[str, Path(min_length=1, max_length=120)]
+) -> dict[str, Any]:
+    view = case_view(source.store.get(case_id), source.clock.now())
+    if view is None:
+        raise HTTPException(
+            404, "case not supervised here (unknown, finished, or on another worker)"
+        )
+    return view
+
+
+@router.get("/worker", summary="this worker's partitions, timers and recovery state")
+async def get_worker(source: SourceDep) -> dict[str, Any]:
+    return source.worker_status()

@@ -1,0 +1,95 @@
+"""The light board: a pure view over the case records and the closed-stage aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from services.monitor.domain import Light, StageState, Status
+
+OVERDUE_LIST_LIMIT = 500
+
+
+def _matches(row: dict[str, Any], filters: dict[str, str | None]) -> bool:
+    return all(v is None or row.get(k) == v for k, v in filters.items())
+
+
+def build_board(
+    records: Iterable[dict[str, Any]],
+    stats: Iterable[dict[str, Any]],
+    now: datetime,
+    *,
+    department: str | None = None,
+    region: str | None = None,
+    item: str | None = None,
+) -> dict[str, Any]:
+    filters = {"department": department, "region": region, "item_code": item}
+    counts = {Light.GREEN.value: 0, Light.YELLOW.value: 0, Light.RED.value: 0}
+    suspended = 0
+    rect_open = rect_overdue = 0
+    overdue: list[dict[str, Any]] = []
+    for rec in records:
+        for raw in rec["stages"].values():
+            if raw.get("status", "open") == Status.CLOSED.value or not _matches(raw, filters):
+                continue
+            stage = StageState.model_validate(raw)
+            light = stage.light(now)
+            counts[light.value] += 1
+            suspended += stage.status is Status.SUSPENDED
+            if stage.kind == "rectification":
+                rect_open += 1
+                rect_overdue += light is Light.RED
+            if light is Light.RED:
+                overdue.append(
+                    {
+                        "case_id": stage.case_id,
+                        "stage_id": stage.stage_id,
+                        "stage": stage.stage,
+                        "department": stage.department,
+                        "item_code": stage.item_code,
+                        "region": stage.region,
+                        "assignee": stage.assignee,
+                        "due_at": stage.due_at.isoformat(),
+                        "past_due_s": max(0.0, (now - stage.due_at).total_seconds()),
+                        "rung": stage.rung,
+                        "status": stage.status.value,
+                    }
+                )
+    overdue.sort(key=lambda o: o["past_due_s"], reverse=True)
+    totals: dict[str, float] = {}
+    for row in stats:
+        if _matches(row, filters):
+            for k in ("closed", "on_time", "handling_days", "ratings", "satisfied"):
+                totals[k] = totals.get(k, 0) + float(row.get(k, 0))
+    closed, ratings = totals.get("closed", 0), totals.get("ratings", 0)
+    return {
+        "at": now.isoformat(),
+        "filters": {k: v for k, v in filters.items() if v is not None},
+        "counts": counts,
+        "open": sum(counts.values()),
+        "suspended": suspended,
+        "rectifications": {"open": rect_open, "overdue": rect_overdue},
+        "overdue": overdue[:OVERDUE_LIST_LIMIT],
+        "overdue_total": len(overdue),
+        "closed": int(closed),
+        "on_time_rate": totals.get("on_time", 0) / closed if closed else None,
+        "average_handling_working_days": totals.get("handling_days", 0) / closed
+        if closed
+        else None,
+        "ratings": int(ratings),
+        "satisfaction_rate": totals.get("satisfied", 0) / ratings if ratings else None,
+    }
+
+
+def case_view(record: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    stages = []
+    for raw in record["stages"].values():
+        stage = StageState.model_validate(raw)
+        view = stage.model_dump(mode="json")
+        view["light"] = stage.light(now).value
+        stages.append(view)
+    stages.sort(key=lambda s: s["opened_at"])
+    return {"case_id": record["case_id"], "decided": bool(record.get("decided")), "stages": stages}

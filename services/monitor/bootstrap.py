@@ -1,0 +1,192 @@
+"""The only place the monitor's adapters are constructed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from mode import Service
+
+from services.monitor import metrics as m
+from services.monitor.api import router
+from services.monitor.settings import MonitorSettings
+from services.monitor.stream import MonitorStream
+from shared.calendar import WorkingCalendar
+from shared.clock import Clock
+from shared.contracts import T_CASES, T_STAGES
+from shared.observability.http import create_app
+from shared.runtime import calendar_from_settings, clock_from_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MonitorService:
+    settings: MonitorSettings
+    clock: Clock
+    calendar: WorkingCalendar
+    stream: MonitorStream
+    app: FastAPI = field(init=False)
+    worker_id: str = ""
+
+    @property
+    def store(self) -> Any:
+        return self.stream.deps.store
+
+    @property
+    def stats(self) -> Any:
+        return self.stream.deps.stats
+
+    def worker_status(self) -> dict[str, Any]:
+        return {
+            "worker_id": self.worker_id,
+            "partitions": sorted(self.stream.wheel.owned) if self.stream.recovered else [],
+            "recovered": self.stream.recovered,
+            "rebalancing": bool(getattr(self.stream.app, "rebalancing", False)),
+            "timers": len(self.stream.wheel),
+            "now": self.clock.now().isoformat(),
+        }
+
+    async def check_kafka(self) -> None:
+        producer = self.stream.app.producer
+        client = producer._ensure_producer().client  # noqa: SLF001 - faust exposes no public probe
+        await asyncio.wait_for(client.fetch_all_metadata(), timeout=5)
+
+    async def check_assigned(self) -> None:
+        if not self.stream.recovered:
+            raise RuntimeError("partitions not assigned or tables still recovering")
+
+    def refresh_gauges(self) -> None:
+        now = self.clock.now()
+        lights: Counter[tuple[str, str, str, str]] = Counter()
+        rect_open: Counter[tuple[str, str, str]] = Counter()
+        rect_over: Counter[tuple[str, str, str]] = Counter()
+        for raw in _open_stages(self.store.records()):
+            labels = (raw.get("department", ""), raw.get("item_code", ""), raw.get("region", ""))
+            due = datetime.fromisoformat(raw["due_at"])
+            warn = datetime.fromisoformat(raw["warn_at"])
+            if "red_at" in raw or (raw.get("status", "open") == "open" and due <= now):
+                light = "red"
+            elif "yellow_at" in raw or warn <= now:
+                light = "yellow"
+            else:
+                light = "green"
+            lights[(*labels, light)] += 1
+            if raw.get("kind") == "rectification":
+                rect_open[labels] += 1
+                rect_over[labels] += light == "red"
+        m.OPEN_STAGES.clear()
+        for key, n in lights.items():
+            m.OPEN_STAGES.labels(*key).set(n)
+        m.RECTIFICATIONS_OPEN.clear()
+        m.RECTIFICATIONS_OVERDUE.clear()
+        for key, n in rect_open.items():
+            m.RECTIFICATIONS_OPEN.labels(*key).set(n)
+            m.RECTIFICATIONS_OVERDUE.labels(*key).set(rect_over[key])
+        m.ON_TIME_RATIO.clear()
+        closed: Counter[tuple[str, str, str]] = Counter()
+        in_time: Counter[tuple[str, str, str]] = Counter()
+        for row in self.stats.rows():
+            labels = (row["department"], row["item_code"], row["region"])
+            closed[labels] += row.get("closed", 0)
+            in_time[labels] += row.get("on_time", 0)
+        for key, n in closed.items():
+            if n:
+                m.ON_TIME_RATIO.labels(*key).set(in_time[key] / n)
+        m.CALENDAR_DAYS_LEFT.set(self.calendar.coverage_days_left(now.date()))
+
+    async def refresh_lag(self) -> None:
+        consumer = self.stream.app.consumer
+        m.CONSUMER_LAG.clear()
+        for tp in consumer.assignment():
+            if tp.topic in (T_STAGES, T_CASES):
+                position = await consumer.position(tp)
+                if position is not None:
+                    lag = max(0, consumer.highwater(tp) - position)
+                    m.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
+
+
+def _open_stages(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for rec in records:
+        for raw in rec["stages"].values():
+            if raw.get("status", "open") != "closed":
+                yield raw
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn inside the faust worker's loop: the worker owns the signal handlers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class MonitorLoops(Service):
+    """HTTP server, timer loop and gauge refresh, run next to the faust app by the worker."""
+
+    def __init__(self, monitor: MonitorService, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.monitor = monitor
+        self._server: _EmbeddedServer | None = None
+        self._http: asyncio.Task[None] | None = None
+
+    async def on_start(self) -> None:
+        s = self.monitor.settings
+        config = uvicorn.Config(
+            self.monitor.app, host=s.http_host, port=s.http_port, log_config=None, lifespan="off"
+        )
+        self._server = _EmbeddedServer(config)
+        self._http = asyncio.create_task(self._server.serve())
+
+    async def on_stop(self) -> None:
+        if self._server is not None and self._http is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._http, timeout=5)
+
+    @Service.task
+    async def _timers(self) -> None:
+        await self.monitor.stream.run_timers()
+
+    @Service.task
+    async def _gauges(self) -> None:
+        while not self.should_stop:
+            try:
+                self.monitor.refresh_gauges()
+                await self.monitor.refresh_lag()
+            except Exception:  # noqa: BLE001 - metrics must never stop the worker
+                log.exception("gauge refresh failed")
+            await self.sleep(self.monitor.settings.monitor_board_refresh_s)
+
+
+def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None) -> MonitorService:
+    settings = settings or MonitorSettings()
+    clock = clock or clock_from_settings(settings)
+    calendar = calendar_from_settings(settings)
+    stream = MonitorStream(settings, clock, calendar)
+    service = MonitorService(
+        settings=settings,
+        clock=clock,
+        calendar=calendar,
+        stream=stream,
+        worker_id=settings.monitor_worker_id or f"{socket.gethostname()}:{os.getpid()}",
+    )
+    app = create_app(
+        service=settings.service_name,
+        routers=[router],
+        readiness={"kafka": service.check_kafka, "partitions": service.check_assigned},
+        description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
+    )
+    app.state.monitor = service
+    service.app = app
+    return service

@@ -1,0 +1,424 @@
+"""Pure supervision rules: lights, the escalation ladder and the findings of 电子监察.
+
+No I/O and no clock reads: every rule receives the instant it judges and the working calendar.
+A stage's timeline is measured in the unit of its limit: working days count whole working days
+(all 24 hours), working hours count office hours, natural days count every second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DAY_S = 86_400.0
+
+
+class Calendar(Protocol):
+    """The parts of shared.calendar.WorkingCalendar the rules use."""
+
+    @property
+    def office_hours_per_day(self) -> float: ...
+
+    def working_seconds_between(self, a: datetime, b: datetime) -> float: ...
+
+    def add_working_seconds(self, a: datetime, seconds: float) -> datetime: ...
+
+    def working_hours_between(self, a: datetime, b: datetime) -> float: ...
+
+    def add_working_hours(self, a: datetime, hours: float) -> datetime: ...
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+Card = Literal["none", "yellow", "red"]
+
+
+class Rung(BaseModel):
+    """One rung of the 催办/督办 ladder, reached ``after_working_days`` after the deadline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    after_working_days: float = Field(ge=0)
+    recipients: tuple[str, ...]
+    card: Card = "none"
+    credit_incident: bool = False
+
+
+DEFAULT_LADDER: tuple[Rung, ...] = (
+    Rung(after_working_days=0, recipients=("handler",)),
+    Rung(after_working_days=1, recipients=("section_chief",), card="yellow"),
+    Rung(after_working_days=2, recipients=("department_head",), card="red"),
+    Rung(after_working_days=3, recipients=("inspection_office",), card="red", credit_incident=True),
+)
+
+
+class WarningPolicy(BaseModel):
+    """Yellow starts when the larger margin is left: the earlier warning wins."""
+
+    model_config = ConfigDict(frozen=True)
+
+    margin_working_days: float = 1.0
+    margin_fraction: float = 0.2
+
+
+class LadderPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    default: tuple[Rung, ...] = DEFAULT_LADDER
+    by_department: dict[str, tuple[Rung, ...]] = Field(default_factory=dict)
+    by_item: dict[str, tuple[Rung, ...]] = Field(default_factory=dict)
+
+    def ladder_for(self, department: str, item_code: str) -> tuple[Rung, ...]:
+        """The item's own ladder wins over its department's, which wins over the default."""
+        if item_code in self.by_item:
+            return self.by_item[item_code]
+        return self.by_department.get(department, self.default)
+
+
+class FindingPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    prereview_working_days: int = 2
+    sign_in_working_hours: float = 4.0
+    after_the_fact_s: float = 86_400.0
+    fast_close_s: float = 60.0
+    fast_close_stages: tuple[str, ...] = ("review", "decide")
+
+
+# --- measuring a stage's time in the unit of its limit ---------------------------------------
+
+
+def measure(unit: str, a: datetime, b: datetime, calendar: Calendar) -> float:
+    """Seconds of [a, b) that count against a limit in ``unit`` (0 when b <= a)."""
+    if b <= a:
+        return 0.0
+    if unit == "natural_days":
+        return (b - a).total_seconds()
+    if unit == "working_hours":
+        return calendar.working_hours_between(a, b) * 3600.0
+    return calendar.working_seconds_between(a, b)
+
+
+def advance_by(unit: str, a: datetime, seconds: float, calendar: Calendar) -> datetime:
+    """The instant at which ``seconds`` of counted time have passed after ``a``."""
+    if seconds <= 0:
+        return a
+    if unit == "natural_days":
+        return a + timedelta(seconds=seconds)
+    if unit == "working_hours":
+        return calendar.add_working_hours(a, seconds / 3600.0)
+    return calendar.add_working_seconds(a, seconds)
+
+
+def one_day(unit: str, calendar: Calendar) -> float:
+    if unit == "working_hours":
+        return calendar.office_hours_per_day * 3600.0
+    return DAY_S
+
+
+def warning_margin(
+    unit: str, opened_at: datetime, due_at: datetime, calendar: Calendar, policy: WarningPolicy
+) -> float:
+    total = measure(unit, opened_at, due_at, calendar)
+    return max(policy.margin_working_days * one_day(unit, calendar), policy.margin_fraction * total)
+
+
+def warning_start(
+    unit: str, ref: datetime, due_at: datetime, margin: float, calendar: Calendar
+) -> datetime:
+    """When only ``margin`` is left before ``due_at``, looking forward from ``ref``."""
+    left = measure(unit, ref, due_at, calendar)
+    if left <= margin:
+        return ref
+    return advance_by(unit, ref, left - margin, calendar)
+
+
+def compute_light(
+    *,
+    unit: str,
+    opened_at: datetime,
+    due_at: datetime,
+    now: datetime,
+    calendar: Calendar,
+    policy: WarningPolicy,
+) -> Light:
+    """Green while more than the warning margin is left, yellow within it, red past due."""
+    if now >= due_at:
+        return Light.RED
+    margin = warning_margin(unit, opened_at, due_at, calendar, policy)
+    return Light.YELLOW if measure(unit, now, due_at, calendar) <= margin else Light.GREEN
+
+
+def rung_time(due_at: datetime, rung: Rung, calendar: Calendar) -> datetime:
+    return calendar.add_working_seconds(due_at, rung.after_working_days * DAY_S)
+
+
+# --- a supervised stage ------------------------------------------------------------------------
+
+
+class StageState(BaseModel):
+    """The monitor's record of one stage, sub-task or rectification (stored in the table)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Literal["stage", "rectification"] = "stage"
+    case_id: str
+    stage_id: str
+    stage: str
+    item_code: str = ""
+    department: str
+    region: str
+    assignee: str | None = None
+    opened_at: datetime
+    due_at: datetime
+    unit: str = "working_days"
+    margin_s: float
+    warn_at: datetime
+    status: Status = Status.OPEN
+    suspended_at: datetime | None = None
+    remaining_s: float | None = None
+    signed_in_at: datetime | None = None
+    yellow_at: datetime | None = None
+    red_at: datetime | None = None
+    rung: int = 0
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    reason: str | None = None
+
+    def light(self, now: datetime) -> Light:
+        """The colour now; a suspended stage keeps the colour it had when it stopped."""
+        at = now
+        if self.status is Status.SUSPENDED and self.suspended_at is not None:
+            at = self.suspended_at
+        elif self.status is Status.CLOSED and self.closed_at is not None:
+            at = self.closed_at
+        if self.red_at is not None or at >= self.due_at:
+            return Light.RED
+        return Light.YELLOW if self.yellow_at is not None or at >= self.warn_at else Light.GREEN
+
+
+def open_stage(
+    *,
+    case_id: str,
+    stage_id: str,
+    stage: str,
+    item_code: str,
+    department: str,
+    region: str,
+    assignee: str | None,
+    opened_at: datetime,
+    due_at: datetime,
+    unit: str,
+    calendar: Calendar,
+    policy: WarningPolicy,
+    kind: Literal["stage", "rectification"] = "stage",
+) -> StageState:
+    margin = warning_margin(unit, opened_at, due_at, calendar, policy)
+    return StageState(
+        kind=kind,
+        case_id=case_id,
+        stage_id=stage_id,
+        stage=stage,
+        item_code=item_code,
+        department=department,
+        region=region,
+        assignee=assignee,
+        opened_at=opened_at,
+        due_at=due_at,
+        unit=unit,
+        margin_s=margin,
+        warn_at=warning_start(unit, opened_at, due_at, margin, calendar),
+    )
+
+
+def suspend(stage: StageState, at: datetime, calendar: Calendar) -> StageState:
+    """The clock stops: keep the counted time still left; the ladder stops at once."""
+    if stage.status is not Status.OPEN:
+        return stage
+    left = measure(stage.unit, at, stage.due_at, calendar)
+    return stage.model_copy(
+        update={"status": Status.SUSPENDED, "suspended_at": at, "remaining_s": left}
+    )
+
+
+def resume(stage: StageState, at: datetime, due_at: datetime, calendar: Calendar) -> StageState:
+    """The clock runs again; the resumed event's ``due_at`` is authoritative."""
+    if stage.status is not Status.SUSPENDED:
+        return stage
+    return stage.model_copy(
+        update={
+            "status": Status.OPEN,
+            "suspended_at": None,
+            "remaining_s": None,
+            "due_at": due_at,
+            "warn_at": warning_start(stage.unit, at, due_at, stage.margin_s, calendar),
+        }
+    )
+
+
+def close(stage: StageState, at: datetime, outcome: str, reason: str | None) -> StageState:
+    return stage.model_copy(
+        update={"status": Status.CLOSED, "closed_at": at, "outcome": outcome, "reason": reason}
+    )
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Something the stage reached: a colour, or rung ``number`` of the ladder."""
+
+    kind: Literal["yellow", "red", "rung"]
+    at: datetime
+    number: int = 0
+    rung: Rung | None = None
+
+
+def advance(
+    stage: StageState, now: datetime, ladder: tuple[Rung, ...], calendar: Calendar
+) -> tuple[StageState, list[Transition]]:
+    """Everything due by ``now`` that has not fired yet, in order; once per colour and rung.
+
+    A stage found already past due skips yellow: the warning would come after the deadline.
+    """
+    if stage.status is not Status.OPEN:
+        return stage, []
+    fired: list[Transition] = []
+    update: dict[str, object] = {}
+    red_at = stage.red_at
+    if stage.yellow_at is None and red_at is None and stage.warn_at <= now < stage.due_at:
+        fired.append(Transition("yellow", stage.warn_at))
+        update["yellow_at"] = stage.warn_at
+    if red_at is None and now >= stage.due_at:
+        red_at = stage.due_at
+        fired.append(Transition("red", red_at))
+        update["red_at"] = red_at
+    rung = stage.rung
+    if red_at is not None:
+        while rung < len(ladder):
+            at = rung_time(stage.due_at, ladder[rung], calendar)
+            if at > now:
+                break
+            rung += 1
+            fired.append(Transition("rung", at, rung, ladder[rung - 1]))
+        update["rung"] = rung
+    if not fired:
+        return stage, []
+    return stage.model_copy(update=update), fired
+
+
+def next_due(stage: StageState, ladder: tuple[Rung, ...], calendar: Calendar) -> datetime | None:
+    """When this stage next needs the timer, or None (closed, suspended, ladder exhausted)."""
+    if stage.status is not Status.OPEN:
+        return None
+    if stage.red_at is None:
+        if stage.yellow_at is None and stage.warn_at < stage.due_at:
+            return stage.warn_at
+        return stage.due_at
+    if stage.rung < len(ladder):
+        return rung_time(stage.due_at, ladder[stage.rung], calendar)
+    return None
+
+
+# --- findings (电子监察) --------------------------------------------------------------------
+
+
+FindingKind = Literal[
+    "prereview_late",
+    "late_sign_in",
+    "closed_red_without_reason",
+    "after_the_fact_entry",
+    "implausibly_fast",
+    "rectification_late",
+]
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: FindingKind
+    detail: str
+
+
+def prereview_late(
+    opened_at: datetime, done_at: datetime, calendar: Calendar, policy: FindingPolicy
+) -> Finding | None:
+    """Pre-review (预审) must end within ``prereview_working_days`` working days of opening."""
+    days = calendar.working_seconds_between(opened_at, done_at) / DAY_S
+    if days <= policy.prereview_working_days:
+        return None
+    return Finding(
+        "prereview_late",
+        f"pre-review took {days:.2f} working days (limit {policy.prereview_working_days})",
+    )
+
+
+def late_sign_in(
+    opened_at: datetime, signed_in_at: datetime, calendar: Calendar, policy: FindingPolicy
+) -> Finding | None:
+    hours = calendar.working_hours_between(opened_at, signed_in_at)
+    if hours <= policy.sign_in_working_hours:
+        return None
+    return Finding(
+        "late_sign_in",
+        f"signed in {hours:.1f} office hours after opening "
+        f"(limit {policy.sign_in_working_hours:g})",
+    )
+
+
+def closed_red_without_reason(stage: StageState) -> Finding | None:
+    """``stage`` is already closed; a late close needs a recorded reason."""
+    assert stage.closed_at is not None
+    late = stage.red_at is not None or stage.closed_at > stage.due_at
+    if not late or (stage.reason or "").strip():
+        return None
+    kind: FindingKind = (
+        "rectification_late" if stage.kind == "rectification" else "closed_red_without_reason"
+    )
+    return Finding(
+        kind,
+        f"closed {stage.closed_at.isoformat()} after due {stage.due_at.isoformat()}"
+        " without a recorded reason",
+    )
+
+
+def after_the_fact(claimed: datetime, arrived: datetime, policy: FindingPolicy) -> Finding | None:
+    """Work typed in long after it claims to have happened (事后录入) defeats supervision."""
+    lag = (arrived - claimed).total_seconds()
+    if lag <= policy.after_the_fact_s:
+        return None
+    return Finding("after_the_fact_entry", f"recorded {lag / 3600:.1f} h after the time it claims")
+
+
+def implausibly_fast(
+    stage: StageState, calendar: Calendar, policy: FindingPolicy
+) -> Finding | None:
+    assert stage.closed_at is not None
+    if stage.stage not in policy.fast_close_stages or stage.outcome == "cancelled":
+        return None
+    start = stage.signed_in_at or stage.opened_at
+    took = calendar.working_seconds_between(start, stage.closed_at)
+    if took >= policy.fast_close_s:
+        return None
+    return Finding("implausibly_fast", f"{stage.stage} closed {took:.0f} s after it started")
+
+
+def handling_working_days(stage: StageState, calendar: Calendar) -> float:
+    assert stage.closed_at is not None
+    return calendar.working_seconds_between(stage.opened_at, stage.closed_at) / DAY_S
+
+
+def on_time(stage: StageState) -> bool:
+    assert stage.closed_at is not None
+    return stage.closed_at <= stage.due_at

@@ -1,0 +1,413 @@
+"""One async function per incoming event (and per timer firing), plus the HANDLERS table.
+
+Every handler publishes what it derived (acknowledged by the broker) BEFORE it writes the case
+record, so a crash in between replays the event and republishes the same derived ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services.monitor import domain as d
+from services.monitor import metrics as m
+from services.monitor.ports import CaseRecord, CaseStore, Publisher, Scheduler, StatsStore
+from shared.contracts import (
+    CaseDecided,
+    CaseRated,
+    CreditIncident,
+    Envelope,
+    EventData,
+    PreReviewDone,
+    RectificationClosed,
+    RectificationOpened,
+    StageClosed,
+    StageOpened,
+    StageOverdue,
+    StageResumed,
+    StageSignedIn,
+    StageSuspended,
+    StageWarned,
+    SupervisionEscalated,
+    SupervisionFinding,
+    derived_event_id,
+    make_envelope,
+)
+
+SOURCE = "/egov/monitor"
+TIMER_FIELD = "t"
+SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
+
+
+@dataclass
+class Deps:
+    store: CaseStore
+    stats: StatsStore
+    publisher: Publisher
+    scheduler: Scheduler
+    calendar: d.Calendar
+    warning: d.WarningPolicy
+    ladders: d.LadderPolicy
+    findings: d.FindingPolicy
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """Where and when a message arrived: its partition, the processing instant, its arrival."""
+
+    partition: int
+    now: datetime
+    arrived_at: datetime
+
+
+def _labels(stage: d.StageState) -> dict[str, str]:
+    return {"department": stage.department, "item_code": stage.item_code, "region": stage.region}
+
+
+def _record(deps: Deps, case_id: str, partition: int) -> CaseRecord:
+    return deps.store.get(case_id) or {"p": partition, "case_id": case_id, "stages": {}}
+
+
+def _stage(rec: CaseRecord, stage_id: str) -> d.StageState | None:
+    raw = rec["stages"].get(stage_id)
+    return None if raw is None else d.StageState.model_validate(raw)
+
+
+def _put(rec: CaseRecord, stage: d.StageState, due: datetime | None) -> None:
+    raw = stage.model_dump(mode="json", exclude_defaults=True)
+    if due is not None:
+        raw[TIMER_FIELD] = due.timestamp()  # lets a rebuild index timers without parsing stages
+    rec["stages"][stage.stage_id] = raw
+
+
+def _alert(stage: d.StageState, t: d.Transition, now: datetime, cause: Envelope | None) -> Envelope:
+    cls = StageWarned if t.kind == "yellow" else StageOverdue
+    data = cls(
+        case_id=stage.case_id,
+        stage_id=stage.stage_id,
+        stage=stage.stage,  # type: ignore[arg-type]
+        item_code=stage.item_code,
+        department=stage.department,
+        region=stage.region,
+        assignee=stage.assignee,
+        due_at=stage.due_at,
+        light=t.kind,  # type: ignore[arg-type]
+        at=t.at,
+    )
+    return make_envelope(
+        data, source=SOURCE, time=now, id=derived_event_id(stage.stage_id, t.kind), causation=cause
+    )
+
+
+def _rung(
+    stage: d.StageState, t: d.Transition, now: datetime, cause: Envelope | None
+) -> list[Envelope]:
+    assert t.rung is not None
+    rung_id = derived_event_id(stage.stage_id, "rung", str(t.number))
+    escalated = SupervisionEscalated(
+        case_id=stage.case_id,
+        stage_id=stage.stage_id,
+        stage=stage.stage,  # type: ignore[arg-type]
+        item_code=stage.item_code,
+        department=stage.department,
+        region=stage.region,
+        rung=t.number,
+        recipients=list(t.rung.recipients),
+        card=t.rung.card,
+        due_at=stage.due_at,
+        escalated_at=t.at,
+    )
+    out = [make_envelope(escalated, source=SOURCE, time=now, id=rung_id, causation=cause)]
+    if t.rung.credit_incident:
+        incident = CreditIncident(
+            subject_id=stage.department,
+            subject_kind="department",  # type: ignore[arg-type]
+            incident_type="overdue_escalation",
+            severity="serious",  # type: ignore[arg-type]
+            source_system="egov-monitor",
+            evidence=[rung_id],
+            description=f"{stage.stage} stage still open {t.rung.after_working_days:g} "
+            "working days after its deadline",
+            case_id=stage.case_id,
+            stage_id=stage.stage_id,
+            region=stage.region,
+            occurred_at=t.at,
+        )
+        out.append(
+            make_envelope(
+                incident,
+                source=SOURCE,
+                time=now,
+                id=derived_event_id(stage.stage_id, "rung", str(t.number), "credit"),
+                causation=cause,
+            )
+        )
+    return out
+
+
+def _finding_envelope(
+    f: d.Finding, stage: d.StageState, now: datetime, cause: Envelope | None
+) -> Envelope:
+    data = SupervisionFinding(
+        case_id=stage.case_id,
+        stage_id=stage.stage_id,
+        kind=f.kind,
+        detail=f.detail,
+        department=stage.department,
+        region=stage.region,
+        item_code=stage.item_code or None,
+        found_at=now,
+    )
+    # One finding per stage, kind and triggering event: a replay derives the same id.
+    key = derived_event_id(stage.stage_id, "finding", f.kind, cause.id if cause else "")
+    return make_envelope(data, source=SOURCE, time=now, id=key, causation=cause)
+
+
+async def settle(
+    deps: Deps,
+    msg: Incoming,
+    rec: CaseRecord,
+    stage: d.StageState,
+    cause: Envelope | None,
+    findings: list[d.Finding] | None = None,
+    *,
+    at: datetime | None = None,
+    then: Callable[[d.StageState], d.StageState] | None = None,
+) -> None:
+    """Fire what is due by ``at`` (default now), publish it with the findings, apply ``then``,
+    store the stage and schedule its next timer."""
+    ladder = deps.ladders.ladder_for(stage.department, stage.item_code)
+    stage, fired = d.advance(stage, min(at or msg.now, msg.now), ladder, deps.calendar)
+    if then is not None:
+        stage = then(stage)
+    out: list[Envelope] = []
+    for t in fired:
+        out.extend(
+            [_alert(stage, t, msg.now, cause)]
+            if t.kind != "rung"
+            else _rung(stage, t, msg.now, cause)
+        )
+    out.extend(_finding_envelope(f, stage, msg.now, cause) for f in findings or ())
+    if out:
+        await deps.publisher.publish(out)
+    labels = _labels(stage)
+    for t in fired:
+        m.TIMER_DELAY.observe(max(0.0, (msg.now - t.at).total_seconds()))
+        if t.kind == "yellow":
+            m.WARNED.labels(**labels).inc()
+        elif t.kind == "red":
+            m.OVERDUE.labels(**labels).inc()
+        else:
+            m.ESCALATED.labels(**labels, rung=str(t.number)).inc()
+    for f in findings or ():
+        m.FINDINGS.labels(**labels, kind=f.kind).inc()
+    due = d.next_due(stage, ladder, deps.calendar)
+    _put(rec, stage, due)
+    deps.store.put(stage.case_id, rec)
+    deps.scheduler.schedule(rec["p"], stage.case_id, stage.stage_id, due)
+
+
+def _late_entry(deps: Deps, msg: Incoming, claimed: datetime) -> list[d.Finding]:
+    f = d.after_the_fact(claimed, msg.arrived_at, deps.findings)
+    return [f] if f else []
+
+
+async def on_stage_opened(deps: Deps, msg: Incoming, env: Envelope, e: StageOpened) -> None:
+    rec = _record(deps, e.case_id, msg.partition)
+    if e.stage_id in rec["stages"]:
+        return  # a redelivery: the stage is already supervised
+    stage = d.open_stage(
+        case_id=e.case_id,
+        stage_id=e.stage_id,
+        stage=e.stage.value,
+        item_code=e.item_code,
+        department=e.department,
+        region=e.region,
+        assignee=e.assignee,
+        opened_at=e.opened_at,
+        due_at=e.due_at,
+        unit=e.limit.unit.value,
+        calendar=deps.calendar,
+        policy=deps.warning,
+    )
+    await settle(deps, msg, rec, stage, env, _late_entry(deps, msg, e.opened_at))
+
+
+async def on_rectification_opened(
+    deps: Deps, msg: Incoming, env: Envelope, e: RectificationOpened
+) -> None:
+    rec = _record(deps, e.case_id, msg.partition)
+    if e.rectification_id in rec["stages"]:
+        return
+    stage = d.open_stage(
+        kind="rectification",
+        case_id=e.case_id,
+        stage_id=e.rectification_id,
+        stage="rectification",
+        item_code=e.item_code,
+        department=e.department,
+        region=e.region,
+        assignee=None,
+        opened_at=e.opened_at,
+        due_at=e.due_at,
+        unit=e.limit.unit.value,
+        calendar=deps.calendar,
+        policy=deps.warning,
+    )
+    await settle(deps, msg, rec, stage, env)
+
+
+async def on_stage_signed_in(deps: Deps, msg: Incoming, env: Envelope, e: StageSignedIn) -> None:
+    rec = _record(deps, e.case_id, msg.partition)
+    stage = _stage(rec, e.stage_id)
+    if stage is None or stage.signed_in_at is not None:
+        return
+    stage = stage.model_copy(update={"signed_in_at": e.signed_in_at, "assignee": e.officer})
+    found = _late_entry(deps, msg, e.signed_in_at)
+    late = d.late_sign_in(stage.opened_at, e.signed_in_at, deps.calendar, deps.findings)
+    await settle(deps, msg, rec, stage, env, found + ([late] if late else []))
+
+
+async def on_stage_suspended(deps: Deps, msg: Incoming, env: Envelope, e: StageSuspended) -> None:
+    rec = _record(deps, e.case_id, msg.partition)
+    stage = _stage(rec, e.stage_id)
+    if stage is None:
+        return
+    # What was due before the suspension still fires; then the clock and the ladder stop.
+    await settle(
+        deps,
+        msg,
+        rec,
+        stage,
+        env,
+        at=e.suspended_at,
+        then=lambda s: d.suspend(s, e.suspended_at, deps.calendar),
+    )
+
+
+async def on_stage_resumed(deps: Deps, msg: Incoming, env: Envelope, e: StageResumed) -> None:
+    rec = _record(deps, e.case_id, msg.partition)
+    stage = _stage(rec, e.stage_id)
+    if stage is None:
+        return
+    await settle(deps, msg, rec, d.resume(stage, e.resumed_at, e.due_at, deps.calendar), env)
+
+
+async def _closed(
+    deps: Deps,
+    msg: Incoming,
+    env: Envelope,
+    rec: CaseRecord,
+    stage: d.StageState,
+    found: list[d.Finding],
+) -> None:
+    for rule in (
+        d.closed_red_without_reason(stage),
+        d.implausibly_fast(stage, deps.calendar, deps.findings),
+    ):
+        if rule:
+            found.append(rule)
+    on_time = d.on_time(stage)
+    days = d.handling_working_days(stage, deps.calendar)
+    await settle(deps, msg, rec, stage, env, found)
+    labels = _labels(stage)
+    m.CLOSED.labels(**labels, on_time=str(on_time).lower()).inc()
+    m.HANDLING_DAYS.labels(**labels).observe(days)
+    deps.stats.bump(
+        rec["p"],
+        stage.department,
+        stage.item_code,
+        stage.region,
+        closed=1,
+        on_time=int(on_time),
+        handling_days=days,
+    )
+
+
+async def on_stage_closed(deps: Deps, msg: Incoming, env: Envelope, e: StageClosed) -> None:
+    rec = _record(deps, e.case_id, msg.partition)
+    stage = _stage(rec, e.stage_id)
+    if stage is None or stage.status is d.Status.CLOSED:
+        return
+    closed = d.close(stage, e.closed_at, e.outcome, e.reason)
+    await _closed(deps, msg, env, rec, closed, _late_entry(deps, msg, e.closed_at))
+
+
+async def on_rectification_closed(
+    deps: Deps, msg: Incoming, env: Envelope, e: RectificationClosed
+) -> None:
+    rec = _record(deps, e.case_id, msg.partition)
+    stage = _stage(rec, e.rectification_id)
+    if stage is None or stage.status is d.Status.CLOSED:
+        return
+    closed = d.close(stage, e.closed_at, "completed", None)
+    await _closed(deps, msg, env, rec, closed, [])
+
+
+async def on_prereview_done(deps: Deps, msg: Incoming, env: Envelope, e: PreReviewDone) -> None:
+    rec = _record(deps, e.case_id, msg.partition)
+    pre = next(
+        (
+            s
+            for s in map(d.StageState.model_validate, rec["stages"].values())
+            if s.stage == "prereview"
+        ),
+        None,
+    )
+    if pre is None:
+        return  # the pre-review never opened as a stage here: nothing to measure against
+    found = _late_entry(deps, msg, e.decided_at)
+    late = d.prereview_late(pre.opened_at, e.decided_at, deps.calendar, deps.findings)
+    if late:
+        found.append(late)
+    if found:
+        await settle(deps, msg, rec, pre, env, found)
+
+
+async def on_case_decided(deps: Deps, msg: Incoming, env: Envelope, e: CaseDecided) -> None:
+    rec = deps.store.get(e.case_id)
+    if rec is None:
+        return
+    still_open = [s for s in rec["stages"].values() if s.get("status", "open") != "closed"]
+    if still_open:
+        rec["decided"] = True
+        deps.store.put(e.case_id, rec)
+    else:
+        deps.store.delete(e.case_id)  # nothing left to supervise; the board keeps the aggregates
+
+
+async def on_case_rated(deps: Deps, msg: Incoming, env: Envelope, e: CaseRated) -> None:
+    deps.stats.bump(
+        msg.partition,
+        e.department,
+        e.item_code,
+        e.region,
+        ratings=1,
+        satisfied=int(e.level.value in SATISFIED),
+    )
+
+
+async def on_timer(deps: Deps, msg: Incoming, case_id: str, stage_id: str) -> None:
+    rec = deps.store.get(case_id)
+    stage = None if rec is None else _stage(rec, stage_id)
+    if rec is None or stage is None or stage.status is not d.Status.OPEN:
+        return  # closed or suspended since: the firing is moot
+    await settle(deps, msg, rec, stage, None)
+
+
+Handler = Callable[[Deps, Incoming, Envelope, Any], Awaitable[None]]
+
+HANDLERS: dict[str, tuple[type[EventData], Handler]] = {
+    StageOpened.event_type: (StageOpened, on_stage_opened),
+    StageSignedIn.event_type: (StageSignedIn, on_stage_signed_in),
+    StageSuspended.event_type: (StageSuspended, on_stage_suspended),
+    StageResumed.event_type: (StageResumed, on_stage_resumed),
+    StageClosed.event_type: (StageClosed, on_stage_closed),
+    PreReviewDone.event_type: (PreReviewDone, on_prereview_done),
+    CaseDecided.event_type: (CaseDecided, on_case_decided),
+    RectificationOpened.event_type: (RectificationOpened, on_rectification_opened),
+    RectificationClosed.event_type: (RectificationClosed, on_rectification_closed),
+    CaseRated.event_type: (CaseRated, on_case_rated),
+}

@@ -1,0 +1,27 @@
+"""Entry point: `python -m services.monitor` or `egov serve monitor` starts one faust worker."""
+
+from __future__ import annotations
+
+import faust
+
+from services.monitor.bootstrap import MonitorLoops, build
+from shared.observability.logging import configure_logging
+
+
+def main() -> None:
+    service = build()
+    s = service.settings
+    configure_logging(s.service_name, s.log_level, s.log_json)
+    worker = faust.Worker(
+        service.stream.app,
+        MonitorLoops(service),
+        loglevel=s.log_level.lower(),
+        quiet=True,
+        override_logging=False,
+        redirect_stdouts=False,
+    )
+    worker.execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Settings of the monitor service (environment prefix EGOV_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.monitor.domain import (
+    DEFAULT_LADDER,
+    FindingPolicy,
+    LadderPolicy,
+    Rung,
+    WarningPolicy,
+)
+from shared.settings import ServiceSettings
+
+
+class MonitorSettings(ServiceSettings):
+    service_name: str = "monitor"
+    http_port: int = 8003
+
+    monitor_app_id: str = Field(
+        "egov-monitor", description="faust app id: consumer group and changelog topic prefix"
+    )
+    monitor_offset_reset: str = Field(
+        "earliest", description="where a new consumer group starts: earliest or latest"
+    )
+    monitor_worker_id: str | None = Field(None, description="shown in logs; default host:pid")
+    monitor_timer_max_sleep_s: float = Field(
+        0.5, description="real seconds the timer loop sleeps at most before looking again"
+    )
+    monitor_board_refresh_s: float = Field(
+        10.0, description="real seconds between refreshes of the colour gauges and lag gauge"
+    )
+    monitor_handler_retries: int = Field(3, description="attempts before dead-lettering")
+
+    # Lights: the warning margin is the larger of these two (the earlier warning).
+    warning_margin_working_days: float = 1.0
+    warning_margin_fraction: float = Field(0.2, description="share of the stage's limit")
+
+    # Escalation ladder as JSON: {"default": [rungs], "by_department": {...}, "by_item": {...}}.
+    ladder_default: list[Rung] = Field(default_factory=lambda: list(DEFAULT_LADDER))
+    ladder_by_department: dict[str, list[Rung]] = Field(default_factory=dict)
+    ladder_by_item: dict[str, list[Rung]] = Field(default_factory=dict)
+
+    # Findings (电子监察).
+    finding_prereview_working_days: int = 2
+    finding_sign_in_working_hours: float = Field(4.0, description="office hours after opening")
+    finding_after_the_fact_s: float = Field(
+        86_400.0, description="seconds an event's claimed time may lie behind its arrival"
+    )
+    finding_fast_close_s: float = Field(
+        60.0, description="a stage closed within this many working seconds is implausibly fast"
+    )
+    finding_fast_close_stages: list[str] = Field(default_factory=lambda: ["review", "decide"])
+
+    def warning_policy(self) -> WarningPolicy:
+        return WarningPolicy(
+            margin_working_days=self.warning_margin_working_days,
+            margin_fraction=self.warning_margin_fraction,
+        )
+
+    def ladder_policy(self) -> LadderPolicy:
+        return LadderPolicy(
+            default=tuple(self.ladder_default),
+            by_department={k: tuple(v) for k, v in self.ladder_by_department.items()},
+            by_item={k: tuple(v) for k, v in self.ladder_by_item.items()},
+        )
+
+    def finding_policy(self) -> FindingPolicy:
+        return FindingPolicy(
+            prereview_working_days=self.finding_prereview_working_days,
+            sign_in_working_hours=self.finding_sign_in_working_hours,
+            after_the_fact_s=self.finding_after_the_fact_s,
+            fast_close_s=self.finding_fast_close_s,
+            fast_close_stages=tuple(self.finding_fast_close_stages),
+        )

@@ -1,0 +1,311 @@
+"""The faust side: app, tables, the agent over stages + cases + timer firings, rebalance hooks.
+
+One agent consumes egov.stages, egov.cases and egov.monitor.timers (all keyed by case id, six
+partitions, so faust's assignor gives partition p of all three, and of the tables' changelogs, to
+the same worker). Only that agent writes the tables, as faust requires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from pydantic import ValidationError
+
+from services.monitor import handlers as h
+from services.monitor.ports import CaseRecord
+from services.monitor.settings import MonitorSettings
+from services.monitor.timers import TimerWheel
+from shared.clock import Clock, SimulatedClock
+from shared.contracts import (
+    DEAD_LETTER_TOPIC,
+    EVENT_TYPES,
+    T_CASES,
+    T_STAGES,
+    Envelope,
+    topic_for,
+)
+from shared.contracts.registry import MONITOR_TIMERS_TOPIC
+from shared.kafka import PermanentError
+from shared.kafka.deadletter import DeadLetter, DeadLetterReason
+from shared.kafka.producer import envelope_headers
+from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_PRODUCED
+
+log = logging.getLogger(__name__)
+
+SOURCE_TOPICS = (T_STAGES, T_CASES, MONITOR_TIMERS_TOPIC)
+
+
+def broker_url(bootstrap: str) -> str:
+    return ";".join(f"kafka://{h.strip()}" for h in bootstrap.split(",") if h.strip())
+
+
+def arrival_instant(clock: Clock, broker_ts: float | None) -> datetime:
+    """The broker's timestamp of a message on the service's clock (simulated if accelerated)."""
+    if broker_ts is None or broker_ts <= 0:
+        return clock.now()
+    real = datetime.fromtimestamp(broker_ts, UTC)
+    if isinstance(clock, SimulatedClock):
+        return clock.sim_origin + (real - clock.real_epoch) * clock.speed
+    return real
+
+
+class TableCaseStore:
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def get(self, case_id: str) -> CaseRecord | None:
+        value = self.table.get(case_id)
+        return value if isinstance(value, dict) else None
+
+    def put(self, case_id: str, record: CaseRecord) -> None:
+        self.table[case_id] = record
+
+    def delete(self, case_id: str) -> None:
+        if case_id in self.table:
+            del self.table[case_id]
+
+    def records(self) -> Iterator[CaseRecord]:
+        for value in list(self.table.values()):
+            if isinstance(value, dict):
+                yield value
+
+
+class TableStats:
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def bump(self, partition: int, department: str, item: str, region: str, **inc: float) -> None:
+        key = f"{partition}|{department}|{item}|{region}"
+        row = dict(self.table.get(key) or {})
+        row.update(department=department, item_code=item, region=region)
+        for name, value in inc.items():
+            row[name] = row.get(name, 0) + value
+        self.table[key] = row
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        for value in list(self.table.values()):
+            if isinstance(value, dict):
+                yield value
+
+
+class FaustPublisher:
+    """Publishes through the faust producer (acks=all) and waits for every acknowledgement."""
+
+    def __init__(self, app: faust.App, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+        pending = []
+        for env in envelopes:
+            pending.append(
+                await self.app.producer.send(
+                    topic_for(env.type),
+                    env.subject.encode(),
+                    env.to_json_bytes(),
+                    None,
+                    None,
+                    envelope_headers(env),
+                )
+            )
+        for fut, env in zip(pending, envelopes, strict=True):
+            await fut
+            EVENTS_PRODUCED.labels(self.service, env.type).inc()
+
+
+class MonitorStream:
+    """Builds the faust app and owns the per-message pipeline."""
+
+    def __init__(self, settings: MonitorSettings, clock: Clock, calendar: Any) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.service = settings.service_name
+        self.app = faust.App(
+            settings.monitor_app_id,
+            broker=broker_url(settings.kafka_bootstrap),
+            store="memory://",
+            web_enabled=False,
+            autodiscover=False,
+            topic_partitions=6,
+            producer_acks=-1,
+            consumer_auto_offset_reset=settings.monitor_offset_reset,
+            broker_commit_interval=1.0,
+            stream_wait_empty=False,
+        )
+        self.cases = self.app.Table("monitor-cases", default=None, partitions=6)
+        self.stats = self.app.Table("monitor-stats", default=None, partitions=6)
+        self.wheel = TimerWheel(clock, max_sleep_s=settings.monitor_timer_max_sleep_s)
+        self.publisher = FaustPublisher(self.app, self.service)
+        self.deps = h.Deps(
+            store=TableCaseStore(self.cases),
+            stats=TableStats(self.stats),
+            publisher=self.publisher,
+            scheduler=self.wheel,
+            calendar=calendar,
+            warning=settings.warning_policy(),
+            ladders=settings.ladder_policy(),
+            findings=settings.finding_policy(),
+        )
+        self.recovered = False
+        self.source = self.app.topic(
+            *SOURCE_TOPICS,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+        self.app.agent(self.source, name="monitor-supervise")(self._agent)
+        self.cases.on_recover(self._on_recovered)
+        self.app.on_partitions_revoked.connect(self._on_revoked)
+
+    # --- rebalance --------------------------------------------------------------------------
+
+    async def _on_revoked(self, _sender: Any, revoked: set[Any], **_: Any) -> None:
+        self.recovered = False
+        self.wheel.revoke({tp.partition for tp in revoked if tp.topic == T_STAGES})
+
+    def owned_partitions(self) -> set[int]:
+        return {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == T_STAGES}
+
+    async def _on_recovered(self) -> None:
+        owned = self.owned_partitions()
+
+        def entries() -> Iterator[tuple[int, str, str, float]]:
+            for rec in self.deps.store.records():
+                p = rec.get("p")
+                if p in owned:
+                    for stage_id, raw in rec["stages"].items():
+                        due = raw.get(h.TIMER_FIELD)
+                        if due is not None:
+                            yield p, rec["case_id"], stage_id, due
+
+        self.wheel.assign(owned, entries())
+        self.recovered = True
+        log.info("recovered partitions %s with %d timers", sorted(owned), len(self.wheel))
+
+    # --- timers -------------------------------------------------------------------------------
+
+    async def fire(self, due: list[tuple[int, str, str, float]]) -> None:
+        pending = []
+        for p, case_id, stage_id, ts in due:
+            body = json.dumps({"case_id": case_id, "stage_id": stage_id, "due": ts}).encode()
+            pending.append(
+                await self.app.producer.send(
+                    MONITOR_TIMERS_TOPIC, case_id.encode(), body, p, None, None
+                )
+            )
+        for fut in pending:
+            await fut
+
+    async def run_timers(self) -> None:
+        await self.wheel.run(self.fire)
+
+    # --- messages -----------------------------------------------------------------------------
+
+    async def _agent(self, stream: Any) -> None:
+        async for event in stream.events():
+            await self.handle(event.message)
+
+    async def handle(self, message: Any) -> None:
+        incoming = h.Incoming(
+            partition=message.partition,
+            now=self.clock.now(),
+            arrived_at=arrival_instant(self.clock, message.timestamp),
+        )
+        value: bytes = message.value or b""
+        if len(value) > self.settings.kafka_max_message_bytes:
+            await self.dead_letter(message, DeadLetterReason.TOO_LARGE, f"{len(value)} bytes")
+            return
+        if message.topic == MONITOR_TIMERS_TOPIC:
+            try:
+                body = json.loads(value)
+                case_id, stage_id = str(body["case_id"]), str(body["stage_id"])
+            except (ValueError, KeyError, TypeError) as exc:
+                await self.dead_letter(message, DeadLetterReason.NOT_JSON, str(exc))
+                return
+            await self._run(
+                message, "timer", lambda: h.on_timer(self.deps, incoming, case_id, stage_id)
+            )
+            return
+        try:
+            raw = json.loads(value)
+        except ValueError as exc:
+            await self.dead_letter(message, DeadLetterReason.NOT_JSON, str(exc))
+            return
+        try:
+            env = Envelope.model_validate(raw)
+        except ValidationError as exc:
+            await self.dead_letter(message, DeadLetterReason.INVALID_ENVELOPE, str(exc)[:500])
+            return
+        if env.type not in EVENT_TYPES:
+            await self.dead_letter(message, DeadLetterReason.UNKNOWN_TYPE, env.type, env.type)
+            return
+        route = h.HANDLERS.get(env.type)
+        if route is None:
+            EVENTS_CONSUMED.labels(self.service, env.type, "ignored").inc()
+            return
+        model, handler = route
+        try:
+            data = model.model_validate(env.data)
+        except ValidationError as exc:
+            await self.dead_letter(
+                message, DeadLetterReason.SCHEMA_VIOLATION, str(exc)[:500], env.type
+            )
+            return
+        await self._run(message, env.type, lambda: handler(self.deps, incoming, env, data))
+
+    async def _run(self, message: Any, event_type: str, call: Any) -> None:
+        attempts = max(1, self.settings.monitor_handler_retries)
+        for attempt in range(1, attempts + 1):
+            try:
+                await call()
+                EVENTS_CONSUMED.labels(self.service, event_type, "handled").inc()
+                return
+            except PermanentError as exc:
+                await self.dead_letter(message, DeadLetterReason.REJECTED, str(exc), event_type)
+                return
+            except Exception as exc:  # noqa: BLE001 - isolate one bad message
+                if attempt == attempts:
+                    log.exception("handler for %s failed; dead-lettering", event_type)
+                    await self.dead_letter(
+                        message,
+                        DeadLetterReason.HANDLER_FAILED,
+                        f"{type(exc).__name__}: {exc}",
+                        event_type,
+                    )
+                    return
+                await asyncio.sleep(self.settings.consumer_retry_backoff_s * 2 ** (attempt - 1))
+
+    async def dead_letter(
+        self, message: Any, reason: DeadLetterReason, error: str, event_type: str | None = None
+    ) -> None:
+        headers = message.headers or ()
+        if isinstance(headers, dict):
+            headers = list(headers.items())
+        letter = DeadLetter(
+            reason=reason,
+            error=error,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            consumer=self.settings.monitor_app_id,
+            failed_at=self.clock.now(),
+            key=message.key,
+            value=message.value or b"",
+            original_headers=tuple((k, bytes(v)) for k, v in headers),
+            event_type=event_type,
+        )
+        await self.app.producer.send_and_wait(
+            DEAD_LETTER_TOPIC, message.key, letter.value, None, None, letter.headers()
+        )
+        EVENTS_DEAD_LETTERED.labels(self.service, message.topic, reason.value).inc()
+        EVENTS_CONSUMED.labels(self.service, event_type or "unknown", "dead_lettered").inc()
+        log.warning(
+            "dead-lettered %s:%s@%s: %s", message.topic, message.partition, message.offset, reason
+        )

@@ -1,0 +1,211 @@
+"""Sending a recorded delivery: claim it, respect the rate limit, send, record the outcome.
+
+A delivery is written 'pending' before any attempt. ``attempt`` claims it with a lease so two
+senders never work on it at once; after a crash the lease runs out and the background job picks
+it up again. A delivery marked 'sent' is never claimed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from services.notify.domain import (
+    ChannelName,
+    RecipientKind,
+    SendResult,
+    after_failure,
+    mask_value,
+    rate_limited_until,
+)
+from services.notify.metrics import DELIVERIES, DELIVERY_LATENCY, RETRIES
+from services.notify.ports import Channel, DeliveryStore, Doc, Message
+from services.notify.settings import NotifySettings
+from shared.clock import Clock
+from shared.contracts import (
+    Envelope,
+    NotificationDelivered,
+    NotificationFailed,
+    derived_event_id,
+    make_envelope,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCE = "/egov/notify"
+PUSH_CHANNELS = (ChannelName.SMS, ChannelName.EMAIL)
+
+
+def message_from_doc(doc: Doc) -> Message:
+    return Message(
+        delivery_id=str(doc["_id"]),
+        channel=ChannelName(doc["channel"]),
+        address=doc["address"],
+        recipient_key=doc["recipient_key"],
+        recipient_kind=RecipientKind(doc["recipient_kind"]),
+        template=doc["template"],
+        subject=doc.get("subject", ""),
+        body=doc.get("body", ""),
+        event_id=doc["event_id"],
+        event_type=doc["event_type"],
+        case_id=doc.get("case_id"),
+        payload=bytes(doc.get("payload") or b""),
+        personal=list(doc.get("personal") or []),
+    )
+
+
+def public_recipient(doc: Doc) -> str:
+    """The recipient as published on the bus: officer and subscription ids, applicants masked."""
+    if doc["recipient_kind"] == RecipientKind.APPLICANT.value:
+        return mask_value(str(doc["address"]))
+    return str(doc["recipient_key"])
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        deliveries: DeliveryStore,
+        channels: Mapping[ChannelName, Channel],
+        clock: Clock,
+        settings: NotifySettings,
+    ) -> None:
+        self.deliveries = deliveries
+        self.channels = dict(channels)
+        self.clock = clock
+        self.settings = settings
+        self._limit = asyncio.Semaphore(settings.send_concurrency)
+
+    async def dispatch(self, ids: Iterable[str]) -> None:
+        await asyncio.gather(*(self._bounded(i) for i in ids))
+
+    async def _bounded(self, delivery_id: str) -> None:
+        async with self._limit:
+            try:
+                await self.attempt(delivery_id)
+            except Exception as exc:  # noqa: BLE001 - one delivery never stops the others
+                log.warning("delivery %s attempt failed to record: %s", delivery_id, exc)
+
+    async def run_due_once(self) -> int:
+        ids = await self.deliveries.due(self.clock.now(), self.settings.worker_batch)
+        await self.dispatch(ids)
+        return len(ids)
+
+    async def run_forever(self) -> None:
+        """Background job: resumes pending deliveries (after a crash), retries, deferred SMS."""
+        while True:
+            try:
+                await self.run_due_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the job survives database hiccups
+                log.warning("delivery worker pass failed: %s", exc)
+            await asyncio.sleep(self.settings.worker_poll_s)
+
+    async def attempt(self, delivery_id: str) -> str:
+        """One attempt; returns the outcome label (or 'skipped' when not claimable)."""
+        s = self.settings
+        now = self.clock.now()
+        doc = await self.deliveries.claim(
+            delivery_id, now=now, lease_until=now + timedelta(seconds=s.delivery_lease_s)
+        )
+        if doc is None:
+            return "skipped"
+        message = message_from_doc(doc)
+        if message.channel in PUSH_CHANNELS:
+            window = timedelta(seconds=s.rate_limit_window_s)
+            sent = await self.deliveries.sent_times(
+                message.recipient_key, message.channel.value, now - window
+            )
+            until = rate_limited_until(sent, now=now, limit=s.rate_limit_count, window=window)
+            if until is not None:
+                await self.deliveries.release(delivery_id, until)
+                DELIVERIES.labels(message.channel.value, message.template, "rate_limited").inc()
+                return "rate_limited"
+        attempts = int(doc.get("attempts", 0)) + 1
+        channel = self.channels[message.channel]
+        try:
+            result = await channel.send(message)
+        except Exception as exc:  # noqa: BLE001 - an adapter bug is treated as transient
+            result = SendResult.retry(f"{type(exc).__name__}: {exc}"[:300])
+        done = self.clock.now()
+        if result.ok:
+            await self._delivered(doc, attempts, done)
+            return "delivered"
+        decision = after_failure(
+            result,
+            attempts=attempts,
+            max_attempts=s.delivery_max_attempts,
+            now=done,
+            base_s=s.retry_base_s,
+            max_s=s.retry_max_s,
+        )
+        error = result.error or "unknown error"
+        if decision.give_up or decision.retry_at is None:
+            await self._failed(doc, attempts, done, error)
+            return "failed"
+        await self.deliveries.retry_later(
+            delivery_id, attempts=attempts, due_at=decision.retry_at, error=error
+        )
+        RETRIES.labels(message.channel.value).inc()
+        log.info("delivery %s on %s will be retried: %s", delivery_id, message.channel, error)
+        return "retry"
+
+    def _common(self, doc: Doc, attempts: int) -> dict[str, object]:
+        return {
+            "notification_id": str(doc["_id"]),
+            "source_event_id": doc["event_id"],
+            "source_event_type": doc["event_type"],
+            "case_id": doc.get("case_id"),
+            "recipient": public_recipient(doc),
+            "recipient_kind": doc["recipient_kind"],
+            "channel": doc["channel"],
+            "template": doc["template"],
+            "attempts": attempts,
+        }
+
+    def _envelope(
+        self, data: NotificationDelivered | NotificationFailed, doc: Doc, kind: str, at: datetime
+    ) -> Envelope:
+        env = make_envelope(
+            data,
+            source=SOURCE,
+            time=at,
+            id=derived_event_id("notify", kind, str(doc["_id"])),
+            correlation_id=doc.get("correlation_id"),
+        )
+        return env.model_copy(update={"causationid": doc["event_id"]})
+
+    async def _delivered(self, doc: Doc, attempts: int, at: datetime) -> None:
+        source_time: datetime = doc["source_time"]
+        latency = max((at - source_time).total_seconds(), 0.0)
+        data = NotificationDelivered.model_validate(
+            self._common(doc, attempts) | {"latency_s": latency, "delivered_at": at}
+        )
+        await self.deliveries.finish(
+            str(doc["_id"]),
+            status="sent",
+            attempts=attempts,
+            at=at,
+            error=None,
+            event=self._envelope(data, doc, "delivered", at),
+        )
+        DELIVERIES.labels(doc["channel"], doc["template"], "delivered").inc()
+        DELIVERY_LATENCY.labels(doc["channel"]).observe(latency)
+
+    async def _failed(self, doc: Doc, attempts: int, at: datetime, error: str) -> None:
+        data = NotificationFailed.model_validate(
+            self._common(doc, attempts) | {"error": error, "failed_at": at}
+        )
+        await self.deliveries.finish(
+            str(doc["_id"]),
+            status="failed",
+            attempts=attempts,
+            at=at,
+            error=error,
+            event=self._envelope(data, doc, "failed", at),
+        )
+        DELIVERIES.labels(doc["channel"], doc["template"], "failed").inc()
+        log.warning("delivery %s on %s failed for good: %s", doc["_id"], doc["channel"], error)

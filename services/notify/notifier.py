@@ -1,0 +1,267 @@
+"""The common path of every handler: resolve recipients, render, record deliveries, send.
+
+Everything is rendered before anything is recorded: a broken template raises PermanentError and
+nothing is sent (the event goes to the dead-letter topic with the reason).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.notify.delivery import Dispatcher
+from services.notify.domain import (
+    ChannelName,
+    Officer,
+    Planned,
+    QuietHours,
+    Recipient,
+    RecipientKind,
+    RoleQuery,
+    channels_for,
+    delivery_id,
+    officer_recipient,
+    quiet_hours_apply,
+    unique_recipients,
+)
+from services.notify.metrics import DELIVERIES
+from services.notify.ports import (
+    DeliveryStore,
+    DirectoryStore,
+    Doc,
+    ProjectionStore,
+    Renderer,
+    SubscriptionStore,
+)
+from services.notify.settings import NotifySettings
+from shared.clock import Clock
+from shared.contracts import Envelope, EventData
+from shared.reference import departments, inspection_office
+
+log = logging.getLogger(__name__)
+
+LOCALES = ("zh-CN", "en")
+
+
+def inspection_departments(region: str) -> list[str]:
+    office = inspection_office(region)
+    return [office.code] if office is not None else []
+
+
+def department_name(code: str, locale: str) -> str:
+    dept = departments().get(code)
+    if dept is None:
+        return code
+    return dept.name_en if locale == "en" else dept.name
+
+
+@dataclass
+class Deps:
+    settings: NotifySettings
+    clock: Clock
+    projections: ProjectionStore
+    directory: DirectoryStore
+    deliveries: DeliveryStore
+    subscriptions: SubscriptionStore
+    renderer: Renderer
+    dispatcher: Dispatcher
+    quiet_hours: QuietHours
+    offices_of_region: Callable[[str], list[str]] = inspection_departments
+
+
+# --- recipients --------------------------------------------------------------------------------
+
+
+def applicant_from_case(case: Doc) -> Recipient:
+    locale = case.get("locale") if case.get("locale") in LOCALES else "zh-CN"
+    return Recipient(
+        key=case["applicant_id"],
+        kind=RecipientKind.APPLICANT,
+        name=case["applicant_name"],
+        locale=str(locale),
+        email=case.get("email"),
+        phone=case.get("phone"),
+    )
+
+
+def personal_of(case: Doc | None) -> list[str]:
+    if case is None:
+        return []
+    values = [
+        case.get("applicant_name"),
+        case.get("applicant_id"),
+        case.get("phone"),
+        case.get("email"),
+    ]
+    return [str(v) for v in values if v]
+
+
+async def officers_for(deps: Deps, queries: list[RoleQuery]) -> list[Recipient]:
+    found: list[Officer] = []
+    for q in queries:
+        if q.region is not None:
+            offices = deps.offices_of_region(q.region)
+            if offices:
+                found += await deps.directory.officers(role=q.role, departments=offices)
+            continue
+        officers = await deps.directory.officers(
+            role=q.role, department=q.department, section=q.section
+        )
+        if not officers and q.section is not None:  # no chief for that section: the department's
+            officers = await deps.directory.officers(role=q.role, department=q.department)
+        found += officers
+    return unique_recipients([officer_recipient(o) for o in found])
+
+
+async def officer_by_id(deps: Deps, officer_id: str | None) -> Officer | None:
+    if not officer_id:
+        return None
+    officer = await deps.directory.get_officer(officer_id)
+    return officer if officer is not None and officer.active else None
+
+
+# --- the common path ---------------------------------------------------------------------------
+
+
+def _context(
+    recipient: Recipient, data: EventData, case: Doc | None, department: str, extra: Doc
+) -> Doc:
+    case_view = {
+        "case_id": getattr(data, "case_id", None) or "",
+        "item_name": (case or {}).get("item_name") or getattr(data, "item_code", "") or "",
+        "item_code": (case or {}).get("item_code") or getattr(data, "item_code", "") or "",
+        "applicant_name": (case or {}).get("applicant_name", ""),
+    }
+    return {
+        "event": data,
+        "recipient": recipient,
+        "case": case_view,
+        "department_name": department_name(department, recipient.locale),
+        "department_code": department,
+        **extra,
+    }
+
+
+async def notify(
+    deps: Deps,
+    envelope: Envelope,
+    data: EventData,
+    *,
+    template: str,
+    recipients: list[Recipient],
+    case: Doc | None,
+    department: str,
+    urgent: bool = False,
+    extra: Doc | None = None,
+) -> list[str]:
+    """Record and send one message per recipient and channel; returns the delivery ids."""
+    now = deps.clock.now()
+    planned: list[Planned] = []
+    urgent_applicant = template in deps.settings.urgent_templates
+    for recipient in unique_recipients(recipients):
+        is_urgent = urgent or (recipient.kind is RecipientKind.APPLICANT and urgent_applicant)
+        for channel, address in channels_for(recipient, urgent=is_urgent):
+            rendered = deps.renderer.render(
+                template,
+                channel,
+                recipient.locale,
+                _context(recipient, data, case, department, extra or {}),
+            )
+            due_at = now
+            deferred = False
+            if quiet_hours_apply(channel, recipient.kind, urgent=is_urgent):
+                until = deps.quiet_hours.deferred_until(now)
+                if until is not None:
+                    due_at, deferred = until, True
+            planned.append(
+                Planned(
+                    id=delivery_id(envelope.id, recipient.key, channel.value),
+                    channel=channel,
+                    recipient=recipient,
+                    address=address,
+                    template=template,
+                    subject=rendered.subject,
+                    body=rendered.body,
+                    urgent=is_urgent,
+                    due_at=due_at,
+                    deferred=deferred,
+                    personal=personal_of(case),
+                )
+            )
+    docs = [_doc(p, envelope, data, now) for p in planned]
+    docs += await _webhook_docs(deps, envelope, data, template, now)
+    inserted = await deps.deliveries.insert(docs)
+    if inserted < len(docs):
+        DELIVERIES.labels("any", template, "duplicate").inc(len(docs) - inserted)
+    for p in planned:
+        if p.deferred:
+            DELIVERIES.labels(p.channel.value, template, "deferred").inc()
+    ids = [str(d["_id"]) for d in docs]
+    await deps.dispatcher.dispatch(ids)
+    return ids
+
+
+def _doc(p: Planned, envelope: Envelope, data: EventData, now: datetime) -> Doc:
+    return {
+        "_id": p.id,
+        "event_id": envelope.id,
+        "event_type": envelope.type,
+        "correlation_id": envelope.correlationid,
+        "case_id": getattr(data, "case_id", None),
+        "template": p.template,
+        "recipient_key": p.recipient.key,
+        "recipient_kind": p.recipient.kind.value,
+        "channel": p.channel.value,
+        "address": p.address,
+        "locale": p.recipient.locale,
+        "subject": p.subject,
+        "body": p.body,
+        "personal": p.personal,
+        "urgent": p.urgent,
+        "status": "pending",
+        "attempts": 0,
+        "due_at": p.due_at,
+        "lease_until": now,
+        "created_at": now,
+        "source_time": envelope.time,
+    }
+
+
+async def _webhook_docs(
+    deps: Deps, envelope: Envelope, data: EventData, template: str, now: datetime
+) -> list[Doc]:
+    subs = await deps.subscriptions.for_event_type(envelope.type)
+    docs = []
+    for sub in subs:
+        sub_id = str(sub["_id"])
+        docs.append(
+            {
+                "_id": delivery_id(envelope.id, sub_id, ChannelName.WEBHOOK.value),
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "correlation_id": envelope.correlationid,
+                "case_id": getattr(data, "case_id", None),
+                "template": template,
+                "recipient_key": sub_id,
+                "recipient_kind": RecipientKind.SYSTEM.value,
+                "channel": ChannelName.WEBHOOK.value,
+                "address": sub_id,
+                "payload": envelope.to_json_bytes(),
+                "status": "pending",
+                "attempts": 0,
+                "due_at": now,
+                "lease_until": now,
+                "created_at": now,
+                "source_time": envelope.time,
+            }
+        )
+    return docs
+
+
+async def webhooks_only(deps: Deps, envelope: Envelope, data: EventData, template: str) -> None:
+    docs = await _webhook_docs(deps, envelope, data, template, deps.clock.now())
+    if docs:
+        await deps.deliveries.insert(docs)
+        await deps.dispatcher.dispatch([str(d["_id"]) for d in docs])

@@ -1,0 +1,124 @@
+"""What the notify handlers need from the outside world."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.notify.domain import ChannelName, Directory, Officer, RecipientKind, SendResult
+from shared.contracts import Envelope
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One rendered delivery handed to a channel."""
+
+    delivery_id: str
+    channel: ChannelName
+    address: str  # email, phone, inbox owner or webhook subscription id
+    recipient_key: str
+    recipient_kind: RecipientKind
+    template: str
+    subject: str
+    body: str
+    event_id: str
+    event_type: str
+    case_id: str | None = None
+    payload: bytes = b""  # webhook: the original CloudEvent
+    personal: list[str] = field(default_factory=list)
+
+
+class Channel(Protocol):
+    """An outbound channel. ``send`` never raises for delivery problems: it classifies them."""
+
+    name: ChannelName
+
+    async def send(self, message: Message) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+class Renderer(Protocol):
+    def render(self, template: str, channel: ChannelName, locale: str, context: Doc) -> Rendered:
+        """Raises shared.kafka.PermanentError when the template is missing or broken."""
+        ...
+
+
+class ProjectionStore(Protocol):
+    async def save_case(self, doc: Doc) -> None: ...
+    async def get_case(self, case_id: str) -> Doc | None: ...
+    async def get_subject(self, subject_id: str) -> Doc | None: ...
+    async def save_stage(self, stage_id: str, fields: Doc) -> None: ...
+    async def get_stage(self, stage_id: str) -> Doc | None: ...
+    async def park(self, case_id: str, envelope: Envelope, at: datetime) -> None: ...
+    async def take_parked(self, case_id: str) -> list[Envelope]: ...
+
+
+class DirectoryStore(Protocol):
+    async def officers(
+        self,
+        *,
+        role: str | None = None,
+        department: str | None = None,
+        section: str | None = None,
+        departments: list[str] | None = None,
+    ) -> list[Officer]: ...
+    async def get_officer(self, officer_id: str) -> Officer | None: ...
+    async def upsert_officer(self, officer: Officer, *, source: str) -> None: ...
+    async def delete_officer(self, officer_id: str) -> bool: ...
+    async def version(self) -> str | None: ...
+    async def load(self, directory: Directory) -> None: ...
+
+
+class DeliveryStore(Protocol):
+    async def insert(self, docs: list[Doc]) -> int:
+        """Insert new deliveries; existing ids (same event, recipient, channel) are skipped."""
+        ...
+
+    async def claim(self, delivery_id: str, *, now: datetime, lease_until: datetime) -> Doc | None:
+        """Take a pending, due, unleased delivery for one attempt, or None."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[str]: ...
+    async def release(self, delivery_id: str, due_at: datetime) -> None: ...
+    async def retry_later(
+        self, delivery_id: str, *, attempts: int, due_at: datetime, error: str
+    ) -> None: ...
+    async def finish(
+        self,
+        delivery_id: str,
+        *,
+        status: str,
+        attempts: int,
+        at: datetime,
+        error: str | None,
+        event: Envelope,
+    ) -> None:
+        """Mark sent or failed and write the outcome event to the outbox, in one transaction."""
+        ...
+
+    async def sent_times(
+        self, recipient_key: str, channel: str, since: datetime
+    ) -> list[datetime]: ...
+    async def get(self, delivery_id: str) -> Doc | None: ...
+
+
+class InboxStore(Protocol):
+    async def add(self, doc: Doc) -> None: ...
+    async def list(self, owner: str, *, unread_only: bool, limit: int) -> list[Doc]: ...
+    async def mark_read(self, item_id: str, owner: str, at: datetime) -> bool: ...
+
+
+class SubscriptionStore(Protocol):
+    async def add(self, doc: Doc) -> None: ...
+    async def for_event_type(self, event_type: str) -> list[Doc]: ...
+    async def get(self, subscription_id: str) -> Doc | None: ...
+    async def all(self) -> list[Doc]: ...
+    async def delete(self, subscription_id: str) -> bool: ...

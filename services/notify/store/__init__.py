@@ -1,0 +1,14 @@
+"""MongoDB adapters of the notify service (pymongo AsyncMongoClient through Infrastructure)."""
+
+from services.notify.store.deliveries import MongoDeliveries
+from services.notify.store.directory import MongoDirectory
+from services.notify.store.inbox import MongoInbox, MongoSubscriptions
+from services.notify.store.projections import MongoProjections
+
+__all__ = [
+    "MongoDeliveries",
+    "MongoDirectory",
+    "MongoInbox",
+    "MongoProjections",
+    "MongoSubscriptions",
+]

@@ -1,0 +1,81 @@
+"""The officer directory in MongoDB, loaded from the versioned YAML file and edited by admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.notify.domain import Directory, Officer
+
+_FIELDS = set(Officer.model_fields)
+
+
+class MongoDirectory:
+    def __init__(self, db: AsyncDatabase[Any]) -> None:
+        self.col = db["officers"]
+        self.sections = db["sections"]
+        self.meta = db["directory_meta"]
+
+    async def ensure_indexes(self) -> None:
+        await self.col.create_index([("department", ASCENDING), ("roles", ASCENDING)])
+
+    @staticmethod
+    def _officer(doc: dict[str, Any]) -> Officer:
+        return Officer.model_validate({k: v for k, v in doc.items() if k in _FIELDS})
+
+    async def officers(
+        self,
+        *,
+        role: str | None = None,
+        department: str | None = None,
+        section: str | None = None,
+        departments: list[str] | None = None,
+    ) -> list[Officer]:
+        query: dict[str, Any] = {"active": True}
+        if role is not None:
+            query["roles"] = role
+        if department is not None:
+            query["department"] = department
+        elif departments is not None:
+            query["department"] = {"$in": departments}
+        if section is not None:
+            query["section"] = section
+        docs = await self.col.find(query).sort("_id", ASCENDING).to_list(500)
+        return [self._officer(d) for d in docs]
+
+    async def all_officers(self, department: str | None = None) -> list[Officer]:
+        query: dict[str, Any] = {} if department is None else {"department": department}
+        docs = await self.col.find(query).sort("_id", ASCENDING).to_list(5000)
+        return [self._officer(d) for d in docs]
+
+    async def get_officer(self, officer_id: str) -> Officer | None:
+        doc = await self.col.find_one({"_id": officer_id})
+        return None if doc is None else self._officer(doc)
+
+    async def upsert_officer(self, officer: Officer, *, source: str) -> None:
+        doc = officer.model_dump() | {"source": source}
+        await self.col.replace_one({"_id": officer.id}, {"_id": officer.id, **doc}, upsert=True)
+
+    async def delete_officer(self, officer_id: str) -> bool:
+        result = await self.col.delete_one({"_id": officer_id})
+        return result.deleted_count == 1
+
+    async def version(self) -> str | None:
+        doc = await self.meta.find_one({"_id": "directory"})
+        return None if doc is None else str(doc["version"])
+
+    async def load(self, directory: Directory) -> None:
+        """Replace the file-sourced entries; officers added through the admin API are kept."""
+        ids = [o.id for o in directory.officers]
+        for officer in directory.officers:
+            await self.upsert_officer(officer, source="file")
+        await self.col.delete_many({"source": "file", "_id": {"$nin": ids}})
+        for section in directory.sections:
+            await self.sections.replace_one(
+                {"_id": section.code}, {"_id": section.code, **section.model_dump()}, upsert=True
+            )
+        await self.meta.replace_one(
+            {"_id": "directory"}, {"_id": "directory", "version": directory.version}, upsert=True
+        )

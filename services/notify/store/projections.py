@@ -1,0 +1,73 @@
+"""What notify keeps of other services' events: case contacts, subjects, stage assignees, and
+events parked until their case's contact data arrives."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.notify.ports import Doc
+from shared.contracts import Envelope
+
+
+class MongoProjections:
+    def __init__(self, db: AsyncDatabase[Any], parked_ttl: timedelta) -> None:
+        self.cases = db["case_contacts"]
+        self.subjects = db["subject_contacts"]
+        self.stages = db["stages"]
+        self.parked = db["parked_events"]
+        self.parked_ttl = parked_ttl
+
+    async def ensure_indexes(self) -> None:
+        await self.parked.create_index([("case_id", ASCENDING)])
+        await self.parked.create_index(
+            "at", expireAfterSeconds=int(self.parked_ttl.total_seconds())
+        )
+
+    async def save_case(self, doc: Doc) -> None:
+        await self.cases.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        subject = {
+            "name": doc["applicant_name"],
+            "kind": doc["applicant_kind"],
+            "phone": doc.get("phone"),
+            "email": doc.get("email"),
+            "locale": doc.get("locale", "zh-CN"),
+            "updated_at": doc["submitted_at"],
+        }
+        await self.subjects.update_one({"_id": doc["applicant_id"]}, {"$set": subject}, upsert=True)
+
+    async def get_case(self, case_id: str) -> Doc | None:
+        return await self.cases.find_one({"_id": case_id})
+
+    async def get_subject(self, subject_id: str) -> Doc | None:
+        return await self.subjects.find_one({"_id": subject_id})
+
+    async def save_stage(self, stage_id: str, fields: Doc) -> None:
+        await self.stages.update_one({"_id": stage_id}, {"$set": fields}, upsert=True)
+
+    async def get_stage(self, stage_id: str) -> Doc | None:
+        return await self.stages.find_one({"_id": stage_id})
+
+    async def park(self, case_id: str, envelope: Envelope, at: datetime) -> None:
+        try:
+            await self.parked.insert_one(
+                {
+                    "_id": envelope.id,
+                    "case_id": case_id,
+                    "envelope": envelope.to_json_bytes(),
+                    "at": at,
+                }
+            )
+        except DuplicateKeyError:
+            pass
+
+    async def take_parked(self, case_id: str) -> list[Envelope]:
+        docs = await self.parked.find({"case_id": case_id}).sort("at", ASCENDING).to_list(None)
+        out = [Envelope.from_json_bytes(bytes(d["envelope"])) for d in docs]
+        if docs:
+            await self.parked.delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
+        return out

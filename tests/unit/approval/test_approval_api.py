@@ -1,0 +1,173 @@
+"""The HTTP API over in-memory adapters: auth, versions, conflicts, the work list."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+from approval_fakes import DEPT, MONDAY_10, REGION, envelope_of, make_deps, submitted
+
+from services.approval.bootstrap import create_api
+from services.approval.handlers import Deps, on_case_submitted
+from shared.auth import mint_token
+from shared.clock import FixedClock
+
+
+@pytest.fixture
+def deps() -> Deps:
+    return make_deps(FixedClock(MONDAY_10))
+
+
+@pytest.fixture
+async def client(deps: Deps) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_api(deps.settings, deps)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app), base_url="http://approval"
+    ) as c:
+        yield c
+
+
+def token(deps: Deps, sub: str, *roles: str, department: str = DEPT) -> dict[str, str]:
+    t = mint_token(
+        deps.settings,
+        subject=sub,
+        now=datetime.now(UTC),
+        roles=list(roles),
+        department=department,
+        region=REGION,
+    )
+    return {"Authorization": f"Bearer {t}"}
+
+
+async def open_case(deps: Deps, case_id: str = "C1") -> None:
+    data = submitted(case_id)
+    await on_case_submitted(deps, envelope_of(data), data)
+
+
+async def test_wrong_signature_is_401_and_missing_role_is_403(
+    deps: Deps, client: httpx.AsyncClient
+) -> None:
+    await open_case(deps)
+    forged = jwt.encode(
+        {
+            "sub": "h-1",
+            "roles": ["handler"],
+            "aud": "egov",
+            "iss": "egov-dev",
+            "exp": int((datetime.now(UTC) + timedelta(hours=1)).timestamp()),
+        },
+        "not-the-key-not-the-key-not-the-key",
+        algorithm="HS256",
+    )
+    r = await client.post(
+        "/v1/cases/C1/stages/prereview/sign-in",
+        json={"version": 1},
+        headers={"Authorization": f"Bearer {forged}"},
+    )
+    assert r.status_code == 401
+    r = await client.post(
+        "/v1/cases/C1/stages/prereview/sign-in",
+        json={"version": 1},
+        headers=token(deps, "x", "applicant"),
+    )
+    assert r.status_code == 403
+    r = await client.post(
+        "/v1/cases/C1/stages/prereview/sign-in",
+        json={"version": 1},
+        headers=token(deps, "r-1", "reviewer"),
+    )
+    assert r.status_code == 403 and "handler" in r.json()["detail"]
+
+
+async def test_version_is_required_and_checked(deps: Deps, client: httpx.AsyncClient) -> None:
+    await open_case(deps)
+    h = token(deps, "h-1", "handler")
+    r = await client.post("/v1/cases/C1/stages/prereview/sign-in", headers=h)
+    assert r.status_code == 428 and r.json()["errors"][0]["field"] == "version"
+    r = await client.post("/v1/cases/C1/stages/prereview/sign-in", headers={**h, "If-Match": '"1"'})
+    assert r.status_code == 200 and r.headers["ETag"] == '"2"'
+    r = await client.post("/v1/cases/C1/stages/prereview/pass", json={"version": 1}, headers=h)
+    assert r.status_code == 409 and r.json()["current_version"] == 2
+
+
+async def test_disallowed_action_is_409_listing_the_allowed_ones(
+    deps: Deps, client: httpx.AsyncClient
+) -> None:
+    await open_case(deps)
+    h = token(deps, "h-1", "handler")
+    r = await client.post("/v1/cases/C1/stages/prereview/pass", json={"version": 1}, headers=h)
+    assert r.status_code == 409 and r.json()["allowed_actions"] == ["sign-in"]
+    r = await client.post("/v1/cases/C1/stages/prereview/fly", json={"version": 1}, headers=h)
+    assert r.status_code == 422
+    r = await client.post(
+        "/v1/cases/C1/stages/prereview/sign-in", json={"version": "one"}, headers=h
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "version"
+    r = await client.post("/v1/cases/NOPE/stages/prereview/sign-in", json={"version": 1}, headers=h)
+    assert r.status_code == 404
+
+
+async def test_refusal_without_legal_basis_is_422_with_the_field(
+    deps: Deps, client: httpx.AsyncClient
+) -> None:
+    await open_case(deps)
+    h = token(deps, "h-1", "handler")
+    for version, path in enumerate(["prereview/sign-in", "prereview/pass", "accept/sign-in"], 1):
+        r = await client.post(f"/v1/cases/C1/stages/{path}", json={"version": version}, headers=h)
+        assert r.status_code == 200, r.text
+    version = r.json()["version"]
+    r = await client.post(
+        "/v1/cases/C1/stages/accept/refuse",
+        json={"version": version, "reasons": ["不予受理"]},
+        headers=h,
+    )
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"field": "legal_basis", "message": "a refusal or denial needs its legal basis"}
+    ]
+
+
+async def test_work_list_shows_light_time_left_and_paginates(
+    deps: Deps, client: httpx.AsyncClient
+) -> None:
+    for i in range(3):
+        await open_case(deps, f"C{i}")
+    h = token(deps, "h-1", "handler")
+    r = await client.get("/v1/tasks", params={"limit": 2}, headers=h)
+    body = r.json()
+    assert r.status_code == 200 and body["total"] == 3 and body["next_offset"] == 2
+    first = body["items"][0]
+    assert first["stage"] == "prereview" and first["light"] == "green"
+    assert first["suspended"] is False and first["working_days_left"] > 2
+    r = await client.get("/v1/tasks", params={"offset": 2}, headers=h)
+    assert len(r.json()["items"]) == 1 and r.json()["next_offset"] is None
+    other = token(deps, "z-1", "handler", department="500000-ZJW")
+    assert (await client.get("/v1/tasks", headers=other)).json()["total"] == 0
+    r = await client.get("/v1/tasks", params={"department": DEPT}, headers=other)
+    assert r.status_code == 403
+    assert isinstance(deps.clock, FixedClock)
+    deps.clock.advance(timedelta(days=2, hours=6))  # Wednesday 16:00: yellow
+    r = await client.get("/v1/tasks", params={"stage": "prereview"}, headers=h)
+    assert {i["light"] for i in r.json()["items"]} == {"yellow"}
+    deps.clock.advance(timedelta(days=1))
+    r = await client.get("/v1/tasks", headers=h)
+    assert {i["light"] for i in r.json()["items"]} == {"red"}
+    mine = await client.get("/v1/tasks", params={"scope": "mine"}, headers=h)
+    assert mine.json()["total"] == 0
+
+
+async def test_case_view_masks_nothing_it_should_not_show_and_lists_actions(
+    deps: Deps, client: httpx.AsyncClient
+) -> None:
+    await open_case(deps)
+    r = await client.get("/v1/cases/C1", headers=token(deps, "h-1", "handler"))
+    body = r.json()
+    assert body["version"] == 1 and body["stages"][0]["allowed_actions"] == ["sign-in"]
+    r = await client.get("/v1/cases/C1/timeline", headers=token(deps, "h-1", "handler"))
+    assert [e["seq"] for e in r.json()["entries"]] == [1, 2, 3]
+    r = await client.get(
+        "/v1/cases/C1", headers=token(deps, "z", "handler", department="500000-ZJW")
+    )
+    assert r.status_code == 404

@@ -1,0 +1,103 @@
+"""Hash-chained timeline and the work-list light rule."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from approval_fakes import MONDAY_10, InMemoryCaseStore, envelope_of, make_deps, submitted
+
+from services.approval.domain import AuditRecord, chain, light_of, verify_chain
+from services.approval.handlers import on_case_submitted
+from shared.calendar import Limit, LimitUnit, load_default_calendar
+from shared.clock import SHANGHAI
+from shared.contracts import Light
+
+CAL = load_default_calendar()
+
+
+def records(n: int) -> list[AuditRecord]:
+    return [
+        AuditRecord(action=f"a{i}", actor="h-1", detail={"n": i, "text": "预审"}) for i in range(n)
+    ]
+
+
+def test_chain_links_each_entry_to_the_previous_one() -> None:
+    first, seq, head = chain("C1", records(2), at="2026-03-02T02:00:00+00:00", seq=0, head="")
+    more, seq, head = chain("C1", records(1), at="2026-03-02T03:00:00+00:00", seq=seq, head=head)
+    entries = first + more
+    assert [e["seq"] for e in entries] == [1, 2, 3]
+    assert entries[1]["prev_hash"] == entries[0]["hash"] and entries[2]["hash"] == head
+    assert verify_chain(entries) is None
+
+
+def test_altering_an_entry_is_reported_at_that_entry() -> None:
+    entries, _, _ = chain("C1", records(4), at="2026-03-02T02:00:00+00:00", seq=0, head="")
+    entries[2]["detail"] = {"n": 99, "text": "预审"}
+    broken = verify_chain(entries)
+    assert broken is not None and broken.seq == 3 and "altered" in broken.problem
+
+
+def test_rehashing_an_altered_entry_breaks_the_next_link() -> None:
+    from services.approval.domain import entry_hash
+
+    entries, _, _ = chain("C1", records(4), at="2026-03-02T02:00:00+00:00", seq=0, head="")
+    entries[1]["actor"] = "someone-else"
+    entries[1]["hash"] = entry_hash(entries[1])
+    broken = verify_chain(entries)
+    assert broken is not None and broken.seq == 3 and "prev_hash" in broken.problem
+
+
+def test_removing_an_entry_is_reported() -> None:
+    entries, _, _ = chain("C1", records(3), at="2026-03-02T02:00:00+00:00", seq=0, head="")
+    broken = verify_chain([entries[0], entries[2]])
+    assert broken is not None and broken.seq == 2
+
+
+async def test_a_submitted_case_has_a_valid_timeline() -> None:
+    deps = make_deps()
+    data = submitted("C9")
+    await on_case_submitted(deps, envelope_of(data), data)
+    assert isinstance(deps.store, InMemoryCaseStore)
+    timeline = await deps.store.timeline("C9")
+    assert [e["action"] for e in timeline] == [
+        "case_registered",
+        "completeness_checked",
+        "stage_opened",
+    ]
+    assert verify_chain(timeline) is None
+
+
+def test_light_is_green_then_yellow_within_a_working_day_then_red() -> None:
+    due = CAL.deadline(MONDAY_10, Limit(value=2))  # Wednesday 23:59:59
+    assert light_of(CAL, Limit(value=2), MONDAY_10, due).light == Light.GREEN
+    tuesday_noon = datetime(2026, 3, 3, 12, 0, tzinfo=SHANGHAI)
+    assert light_of(CAL, Limit(value=2), tuesday_noon, due).light == Light.GREEN
+    wednesday = datetime(2026, 3, 4, 9, 0, tzinfo=SHANGHAI)
+    clock = light_of(CAL, Limit(value=2), wednesday, due)
+    assert clock.light == Light.YELLOW and 0.6 < (clock.working_days_left or 0) < 0.7
+    late = light_of(CAL, Limit(value=2), due + timedelta(hours=1), due)
+    assert late.light == Light.RED and late.seconds_left < 0
+
+
+def test_yellow_margin_is_twenty_percent_of_a_long_limit() -> None:
+    limit = Limit(value=20)
+    due = CAL.deadline(MONDAY_10, limit)
+    # 20 % of 20 working days = 4 working days: yellow already with 3.5 days left.
+    left_4_5 = CAL.add_working_seconds(MONDAY_10, (20 - 4.5) * 86400 + 14 * 3600)
+    assert light_of(CAL, limit, left_4_5, due).light == Light.GREEN
+    left_3_5 = CAL.add_working_seconds(MONDAY_10, (20 - 3.5) * 86400 + 14 * 3600)
+    assert light_of(CAL, limit, left_3_5, due).light == Light.YELLOW
+
+
+def test_a_suspended_stage_keeps_what_it_had_left() -> None:
+    due = CAL.deadline(MONDAY_10, Limit(value=2))
+    much_later = MONDAY_10 + timedelta(days=30)
+    frozen = light_of(CAL, Limit(value=2), much_later, due, suspended_remaining_s=2 * 86400.0)
+    assert frozen.light == Light.GREEN and frozen.working_days_left == 2.0
+
+
+def test_working_hour_limits_count_office_hours() -> None:
+    limit = Limit(value=16, unit=LimitUnit.WORKING_HOURS)
+    due = CAL.deadline(MONDAY_10, limit)
+    clock = light_of(CAL, limit, MONDAY_10, due)
+    assert clock.hours_left == 16 and clock.light == Light.GREEN
