@@ -89,6 +89,7 @@ def _reap_abandoned_stacks() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--unit-only", action="store_true", help="no stack, only tests/unit")
+    parser.add_argument("--skip-e2e", action="store_true", help="unit and integration only")
     args, pytest_args = parser.parse_known_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -110,10 +111,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         phases.append(Phase(name, outcome, time.monotonic() - started))
         return phases[-1].ok
 
-    def start_stack() -> str:
-        stack = devstack.start_stack(state_dir, kafka_port=0, mongo_port=0, memory_db=True)
-        env.update(stack.env(), EGOV_TEST_STACK="1")
-        return "passed"
+    stacks: list[Path] = []
+
+    def start_stack(sub: str) -> Callable[[], str]:
+        def start() -> str:
+            stack_dir = state_dir / sub
+            stacks.append(stack_dir)
+            stack = devstack.start_stack(stack_dir, kafka_port=0, mongo_port=0, memory_db=True)
+            env.update(stack.env(), EGOV_TEST_STACK="1")
+            return "passed"
+
+        return start
+
+    def stop_stack(stack_dir: Path) -> Callable[[], str]:
+        return lambda: "passed" if devstack.stop_stack(stack_dir) else "skipped"
 
     def topics() -> str:
         return "passed" if devstack.ensure_topics(env) else "skipped"
@@ -128,16 +139,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _reap_abandoned_stacks()
         phase("unit tests", lambda: tests("unit", ["tests/unit"], []))
-        if not args.unit_only and phase("stack up", start_stack) and phase("topics", topics):
-            it_paths, no_cache = ["tests/integration", "tests/e2e"], ["-p", "no:cacheprovider"]
-            phase("integration + e2e tests", lambda: tests("integration", it_paths, no_cache))
+        no_cache = ["-p", "no:cacheprovider"]
+        if not args.unit_only and phase("stack up", start_stack("it")) and phase("topics", topics):
+            it_paths = [p for p in ("tests/integration", "tests/ops") if (REPO_ROOT / p).is_dir()]
+            phase("integration tests", lambda: tests("integration", it_paths, no_cache))
+            phase("stack down", stop_stack(stacks[-1]))
+        # The end-to-end suite gets a fresh broker and database: its checker reads every topic
+        # from the beginning and must see only what the scenario produced.
+        if (
+            not args.unit_only
+            and not args.skip_e2e
+            and (REPO_ROOT / "tests/e2e").is_dir()
+            and phase("e2e stack up", start_stack("e2e"))
+            and phase("e2e topics", topics)
+        ):
+            phase("e2e tests", lambda: tests("e2e", ["tests/e2e"], no_cache))
+            phase("e2e stack down", stop_stack(stacks[-1]))
     except KeyboardInterrupt:
         interrupted = True
         phases.append(Phase("(interrupted)", "interrupted", 0.0))
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
-        if not args.unit_only:
-            phase("stack down", lambda: "passed" if devstack.stop_stack(state_dir) else "skipped")
+        for stack_dir in stacks:  # idempotent: stops whatever an interrupted phase left running
+            devstack.stop_stack(stack_dir)
 
     ok = not interrupted and all(p.ok for p in phases)
     if ok:

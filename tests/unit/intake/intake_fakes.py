@@ -1,0 +1,160 @@
+"""In-memory fakes of intake's ports, wired through the real bootstrap.build_deps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from services.intake.bootstrap import build_deps, make_app
+from services.intake.domain import CaseRecord, ServiceItem
+from services.intake.handlers import Deps
+from services.intake.handlers.catalog import read_catalog_dir
+from services.intake.ports import (
+    CreditStatus,
+    CreditUnavailable,
+    DuplicateKey,
+    IdempotencyRecord,
+    VersionConflict,
+)
+from services.intake.settings import IntakeSettings
+from shared.clock import FixedClock
+from shared.contracts import CreditChanged, Envelope
+
+T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.items: dict[str, ServiceItem] = {}
+        self.cases: dict[str, CaseRecord] = {}
+        self.counters: dict[str, int] = {}
+        self.idempotency: dict[str, IdempotencyRecord] = {}
+        self.external: dict[tuple[str, str], str] = {}
+        self.licences: dict[str, str] = {}
+        self.credit: dict[str, CreditChanged] = {}
+        self.events: list[Envelope] = []
+
+    async def get_item(self, code: str) -> ServiceItem | None:
+        return self.items.get(code)
+
+    async def list_items(
+        self, *, region: str | None, department: str | None, include_closed: bool
+    ) -> list[ServiceItem]:
+        return [
+            i for c, i in sorted(self.items.items())
+            if (region is None or i.region == region)
+            and (department is None or i.department == department)
+            and (include_closed or i.status == "open")
+        ]
+
+    async def insert_item(self, item: ServiceItem) -> None:
+        if item.code in self.items:
+            raise DuplicateKey(item.code)
+        self.items[item.code] = item
+
+    async def replace_item(self, item: ServiceItem, *, expected_version: int) -> bool:
+        current = self.items.get(item.code)
+        if current is None or current.version != expected_version:
+            return False
+        self.items[item.code] = item
+        return True
+
+    async def load_item(self, item: ServiceItem) -> bool:
+        current = self.items.get(item.code)
+        if current is None or current.version < item.version:
+            self.items[item.code] = item
+            return True
+        return False
+
+    async def next_sequence(self, region: str, local_day: date) -> int:
+        key = f"{region}-{local_day:%Y%m%d}"
+        self.counters[key] = self.counters.get(key, 0) + 1
+        return self.counters[key]
+
+    async def find_idempotency(self, key: str) -> IdempotencyRecord | None:
+        return self.idempotency.get(key)
+
+    async def find_external(self, source_system: str, external_id: str) -> str | None:
+        return self.external.get((source_system, external_id))
+
+    async def create_case(
+        self, case: CaseRecord, events: Sequence[Envelope], *,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        if idempotency is not None and idempotency.key in self.idempotency:
+            raise DuplicateKey(idempotency.key)
+        ext = (case.source_system or "", case.external_id or "")
+        if case.source_system and ext in self.external:
+            raise DuplicateKey(str(ext))
+        if idempotency is not None:
+            self.idempotency[idempotency.key] = idempotency
+        if case.source_system:
+            self.external[ext] = case.case_id
+        self.cases[case.case_id] = case
+        self.events.extend(events)
+
+    async def get_case(self, case_id: str) -> CaseRecord | None:
+        return self.cases.get(case_id)
+
+    async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
+        current = self.cases.get(case.case_id)
+        if current is None or current.version != case.version:
+            raise VersionConflict(case.case_id)
+        self.cases[case.case_id] = case.model_copy(update={"version": case.version + 1})
+        self.events.extend(events)
+
+    async def find_case_by_rectification(self, rectification_id: str) -> CaseRecord | None:
+        return next((c for c in self.cases.values() if c.rectification
+                     and c.rectification.rectification_id == rectification_id), None)
+
+    async def decided_unrated(self, *, decided_before: datetime, limit: int) -> list[CaseRecord]:
+        return [c for c in self.cases.values() if c.status == "decided" and c.rating is None
+                and c.invited_at is None and c.decided_at and c.decided_at <= decided_before][:limit]
+
+    async def licence_holder(self, licence_ref: str) -> str | None:
+        return self.licences.get(licence_ref)
+
+    async def remember_credit(self, change: CreditChanged) -> None:
+        self.credit[change.subject_id] = change
+
+    async def last_known_credit(self, subject_id: str) -> CreditChanged | None:
+        return self.credit.get(subject_id)
+
+    def events_of(self, event_type: str) -> list[Envelope]:
+        return [e for e in self.events if e.type == event_type]
+
+
+class FakeCredit:
+    def __init__(self) -> None:
+        self.answers: dict[str, CreditStatus] = {}
+        self.down = False
+        self.calls: list[str] = []
+
+    async def status(self, subject_id: str) -> CreditStatus:
+        self.calls.append(subject_id)
+        if self.down:
+            raise CreditUnavailable("no answer within 0.8s: ConnectTimeout")
+        return self.answers.get(subject_id, CreditStatus(level="A", red_list=False, black_list=False))
+
+
+class Wiring:
+    def __init__(self, **settings: Any) -> None:
+        self.settings = IntakeSettings(**settings)
+        self.store = FakeStore()
+        self.credit = FakeCredit()
+        self.clock = FixedClock(T0)
+        self.woken = 0
+        self.deps: Deps = build_deps(
+            self.settings, store=self.store, credit=self.credit, clock=self.clock
+        )
+        self.deps.wake = self._wake
+        for item in read_catalog_dir(self.settings.catalog_dir):
+            self.store.items[item.code] = item
+        self.store.licences["EL-ID-500103199005170126"] = "500103199005170126"
+
+    def _wake(self) -> None:
+        self.woken += 1
+
+    def app(self) -> Any:
+        return make_app(self.deps)

@@ -1,0 +1,188 @@
+"""In-memory adapters for the notify unit tests (the same ports the Mongo stores implement)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from services.notify.domain import ChannelName, Directory, Officer, SendResult
+from services.notify.ports import Doc, Message
+from shared.contracts import Envelope
+
+
+class MemoryProjections:
+    def __init__(self) -> None:
+        self.cases: dict[str, Doc] = {}
+        self.subjects: dict[str, Doc] = {}
+        self.stages: dict[str, Doc] = {}
+        self.parked: list[tuple[str, Envelope]] = []
+
+    async def save_case(self, doc: Doc) -> None:
+        self.cases[doc["_id"]] = dict(doc)
+        self.subjects[doc["applicant_id"]] = {
+            "name": doc["applicant_name"], "phone": doc.get("phone"),
+            "email": doc.get("email"), "locale": doc.get("locale"),
+        }
+
+    async def get_case(self, case_id: str) -> Doc | None:
+        return self.cases.get(case_id)
+
+    async def get_subject(self, subject_id: str) -> Doc | None:
+        return self.subjects.get(subject_id)
+
+    async def save_stage(self, stage_id: str, fields: Doc) -> None:
+        self.stages.setdefault(stage_id, {}).update(fields)
+
+    async def get_stage(self, stage_id: str) -> Doc | None:
+        return self.stages.get(stage_id)
+
+    async def park(self, case_id: str, envelope: Envelope, at: datetime) -> None:
+        if all(e.id != envelope.id for _, e in self.parked):
+            self.parked.append((case_id, envelope))
+
+    async def take_parked(self, case_id: str) -> list[Envelope]:
+        taken = [e for c, e in self.parked if c == case_id]
+        self.parked = [(c, e) for c, e in self.parked if c != case_id]
+        return taken
+
+
+class MemoryDirectory:
+    def __init__(self) -> None:
+        self.items: dict[str, Officer] = {}
+        self.loaded: str | None = None
+
+    async def officers(self, *, role: str | None = None, department: str | None = None,
+                       section: str | None = None,
+                       departments: list[str] | None = None) -> list[Officer]:
+        out = []
+        for o in sorted(self.items.values(), key=lambda o: o.id):
+            if not o.active or (role is not None and role not in o.roles):
+                continue
+            if department is not None and o.department != department:
+                continue
+            if department is None and departments is not None and o.department not in departments:
+                continue
+            if section is not None and o.section != section:
+                continue
+            out.append(o)
+        return out
+
+    async def get_officer(self, officer_id: str) -> Officer | None:
+        return self.items.get(officer_id)
+
+    async def upsert_officer(self, officer: Officer, *, source: str) -> None:
+        self.items[officer.id] = officer
+
+    async def delete_officer(self, officer_id: str) -> bool:
+        return self.items.pop(officer_id, None) is not None
+
+    async def version(self) -> str | None:
+        return self.loaded
+
+    async def load(self, directory: Directory) -> None:
+        for o in directory.officers:
+            self.items[o.id] = o
+        self.loaded = directory.version
+
+
+class MemoryDeliveries:
+    def __init__(self) -> None:
+        self.docs: dict[str, Doc] = {}
+        self.events: list[Envelope] = []
+
+    async def insert(self, docs: list[Doc]) -> int:
+        n = 0
+        keys = {(d["event_id"], d["recipient_key"], d["channel"]) for d in self.docs.values()}
+        for doc in docs:
+            key = (doc["event_id"], doc["recipient_key"], doc["channel"])
+            if doc["_id"] in self.docs or key in keys:
+                continue
+            self.docs[doc["_id"]] = copy.deepcopy(doc)
+            keys.add(key)
+            n += 1
+        return n
+
+    async def claim(self, delivery_id: str, *, now: datetime, lease_until: datetime) -> Doc | None:
+        d = self.docs.get(delivery_id)
+        if d is None or d["status"] != "pending" or d["due_at"] > now or d["lease_until"] > now:
+            return None
+        d["lease_until"] = lease_until
+        return copy.deepcopy(d)
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        ready = [d for d in self.docs.values() if d["status"] == "pending"
+                 and d["due_at"] <= now and d["lease_until"] <= now]
+        return [d["_id"] for d in sorted(ready, key=lambda d: d["due_at"])][:limit]
+
+    async def release(self, delivery_id: str, due_at: datetime) -> None:
+        self.docs[delivery_id].update(due_at=due_at, lease_until=due_at)
+
+    async def retry_later(self, delivery_id: str, *, attempts: int, due_at: datetime,
+                          error: str) -> None:
+        self.docs[delivery_id].update(attempts=attempts, due_at=due_at, lease_until=due_at,
+                                      last_error=error)
+
+    async def finish(self, delivery_id: str, *, status: str, attempts: int, at: datetime,
+                     error: str | None, event: Envelope) -> None:
+        d = self.docs[delivery_id]
+        if d["status"] != "pending":
+            return
+        d.update(status=status, attempts=attempts, last_error=error)
+        d["sent_at" if status == "sent" else "failed_at"] = at
+        self.events.append(event)
+
+    async def sent_times(self, recipient_key: str, channel: str, since: datetime) -> list[datetime]:
+        return [d["sent_at"] for d in self.docs.values() if d["recipient_key"] == recipient_key
+                and d["channel"] == channel and d["status"] == "sent" and d["sent_at"] >= since]
+
+    async def get(self, delivery_id: str) -> Doc | None:
+        return self.docs.get(delivery_id)
+
+
+class MemorySubscriptions:
+    def __init__(self) -> None:
+        self.items: dict[str, Doc] = {}
+
+    async def add(self, doc: Doc) -> None:
+        self.items[doc["_id"]] = doc
+
+    async def for_event_type(self, event_type: str) -> list[Doc]:
+        return [d for d in self.items.values() if event_type in d["event_types"] and d["active"]]
+
+    async def get(self, subscription_id: str) -> Doc | None:
+        return self.items.get(subscription_id)
+
+    async def all(self) -> list[Doc]:
+        return list(self.items.values())
+
+    async def delete(self, subscription_id: str) -> bool:
+        return self.items.pop(subscription_id, None) is not None
+
+
+class FakeChannel:
+    """Records what it was asked to send; ``script`` decides the result per message."""
+
+    def __init__(self, name: ChannelName,
+                 script: Callable[[Message], SendResult] | None = None) -> None:
+        self.name = name
+        self.sent: list[Message] = []
+        self.script = script or (lambda _m: SendResult.sent())
+
+    async def send(self, message: Message) -> SendResult:
+        self.sent.append(message)
+        return self.script(message)
+
+
+def by_channel(channels: dict[ChannelName, FakeChannel]) -> dict[str, set[str]]:
+    """recipient key -> channels it received on."""
+    out: dict[str, set[str]] = {}
+    for name, ch in channels.items():
+        for m in ch.sent:
+            out.setdefault(m.recipient_key, set()).add(name.value)
+    return out
+
+
+def anything(*_: Any) -> None:
+    return None
