@@ -55,6 +55,11 @@ def task_view(
         warn_fraction=warn_fraction,
     )
     view = {k: v for k, v in row.items() if k not in ("_id", "remaining_s", "is_parent")}
+    view["suspension_overrun"] = False
+    if row.get("suspended_at") is not None and row.get("suspension_max") is not None:
+        maximum = Limit.model_validate(row["suspension_max"])
+        ends = calendar.deadline(row["suspended_at"], maximum)
+        view["suspension_overrun"] = now > ends
     view["stage_id"] = row["_id"]
     view["suspended"] = row["state"] == StageState.SUSPENDED.value
     view["light"] = clock.light.value

@@ -176,7 +176,10 @@ def allowed_actions(case: Case, stage: Stage) -> list[str]:
         return [Action.SIGN_IN.value]
     if stage.state == StageState.SUSPENDED:
         current = stage.current_suspension
-        return [] if current is None or current.reason == "supplement" else [Action.RESUME.value]
+        if current is not None and current.reason == "supplement":
+            # The applicant's reply resumes it; an officer may still fail a case left unanswered.
+            return [Action.FAIL.value]
+        return [Action.RESUME.value]
     if stage.parent_stage_id is not None:
         return [Action.APPROVE.value, Action.DENY.value, Action.SUSPEND.value]
     actions = [a.value for a in _KIND_ACTIONS.get(stage.kind, ())]

@@ -532,3 +532,26 @@ async def test_false_commitment_publishes_a_credit_incident(stack: Stack) -> Non
     )
     decisions = [e["data"]["decision"] for e in events if e["type"].endswith("case.decided.v1")]
     assert decisions == ["approved", "revoked"]
+
+
+async def test_concurrent_actions_on_one_version_let_exactly_one_through(stack: Stack) -> None:
+    case_id = f"CC-{uuid.uuid4().hex[:8]}"
+    case = await submit(stack, case_id)
+    path = f"/v1/cases/{case_id}/stages/prereview/sign-in"
+    responses = await asyncio.gather(
+        *[
+            stack.client.post(
+                path, json={"version": case["version"]}, headers=auth(stack, f"h-{i}", "handler")
+            )
+            for i in range(4)
+        ]
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 409, 409, 409], [r.text for r in responses]
+    final = await wait_case(stack, case_id, lambda c: True)
+    assert final["version"] == case["version"] + 1
+    metrics = (await stack.client.get("/metrics")).text
+    assert (
+        'egov_approval_actions_total{action="sign-in",department="500000-SCJ",outcome="ok"}'
+        in metrics
+    )

@@ -171,3 +171,31 @@ async def test_case_view_masks_nothing_it_should_not_show_and_lists_actions(
         "/v1/cases/C1", headers=token(deps, "z", "handler", department="500000-ZJW")
     )
     assert r.status_code == 404
+
+
+async def test_work_list_flags_a_suspension_past_its_maximum(
+    deps: Deps, client: httpx.AsyncClient
+) -> None:
+    await open_case(deps)
+    h = token(deps, "h-1", "handler")
+    for version, path in enumerate(["prereview/sign-in", "prereview/pass", "accept/sign-in"], 1):
+        r = await client.post(f"/v1/cases/C1/stages/{path}", json={"version": version}, headers=h)
+        assert r.status_code == 200, r.text
+    r = await client.post(
+        "/v1/cases/C1/stages/accept/suspend",
+        json={
+            "version": 4,
+            "suspension_reason": "onsite_survey",
+            "max_length": {"value": 1, "unit": "working_days"},
+        },
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    rows = (await client.get("/v1/tasks", params={"status": "suspended"}, headers=h)).json()
+    [task] = rows["items"]
+    assert task["suspended"] and task["suspension_overrun"] is False
+    assert isinstance(deps.clock, FixedClock)
+    deps.clock.advance(timedelta(days=3))
+    rows = (await client.get("/v1/tasks", params={"status": "suspended"}, headers=h)).json()
+    [task] = rows["items"]
+    assert task["suspension_overrun"] is True and task["light"] == "green"

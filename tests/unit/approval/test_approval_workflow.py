@@ -200,6 +200,10 @@ async def test_supplement_wait_stops_the_prereview_clock() -> None:
     [done] = store(deps).events("prereview.done")
     assert done.data["requested_materials"] == ["id_copy"]
 
+    with pytest.raises(ActionNotAllowed) as exc:
+        await do(deps, "C1", "prereview", Action.PASS, HANDLER)
+    assert exc.value.allowed == ["fail"]  # only the applicant's reply resumes the clock
+
     clock.advance(timedelta(days=3))  # Thursday 10:00: three working days waited
     supplement = CaseSupplemented(
         case_id="C1",
@@ -458,3 +462,16 @@ async def test_true_commitment_completes_the_case() -> None:
     case = await signed(deps, "C1", "deliver", Action.DELIVER, HANDLER)
     assert case.status == CaseStatus.COMPLETED
     assert store(deps).events("credit.incident") == []
+
+
+async def test_unanswered_supplement_request_can_be_failed() -> None:
+    deps = make_deps()
+    await submit(deps)
+    await signed(
+        deps, "C1", "prereview", Action.REQUEST_SUPPLEMENTS, HANDLER, materials=["id_copy"]
+    )
+    case = await do(deps, "C1", "prereview", Action.FAIL, HANDLER, reasons=["逾期未补正"])
+    assert case.status == CaseStatus.PREREVIEW_FAILED
+    stage = case.stages["C1:prereview"]
+    assert stage.suspensions[-1].ended_at is not None
+    assert store(deps).rows["C1:prereview"]["state"] == "closed"

@@ -1,0 +1,101 @@
+"""Every shipped template renders for every channel and locale; broken ones raise PermanentError."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import notify_samples as s
+import pytest
+
+from services.notify.domain import ChannelName, Recipient, RecipientKind
+from services.notify.notifier import _context
+from services.notify.settings import NotifySettings
+from services.notify.templates import JinjaRenderer
+from shared.contracts import EventData
+from shared.kafka import PermanentError
+
+AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+TEMPLATES = Path(NotifySettings().templates_dir)
+
+SAMPLES: dict[str, EventData] = {
+    "case_received": s.case_submitted("C1", AT),
+    "prereview_done": s.prereview_done("C1", AT),
+    "task_assigned": s.stage_opened("C1", "S1", AT),
+    "stage_warned": s.stage_warned("C1", "S1", AT),
+    "stage_overdue": s.stage_overdue("C1", "S1", AT),
+    "supervision_escalated": s.escalated("C1", "S1", AT, 2, ["section_chief"], "yellow"),
+    "supervision_finding": s.finding("C1", AT),
+    "case_decided": s.case_decided("C1", AT, "denied"),
+    "rectification_opened": s.rectification_opened("C1", AT),
+    "rectification_closed": s.rectification_closed("C1", AT),
+    "credit_changed": s.credit_changed("X", AT),
+    "rating_invited": s.rating_invited("C1", AT),
+}
+
+
+def ctx(data: EventData, locale: str) -> dict[str, object]:
+    who = Recipient("k", RecipientKind.APPLICANT, "张三", locale=locale)
+    return _context(who, data, {"item_name": "食品经营许可"}, s.DEPT, {})
+
+
+def test_every_template_directory_has_a_sample() -> None:
+    assert sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir()) == sorted(SAMPLES)
+
+
+@pytest.mark.parametrize("template", sorted(SAMPLES))
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.parametrize("channel", [ChannelName.EMAIL, ChannelName.SMS, ChannelName.INBOX])
+def test_shipped_templates_render(template: str, locale: str, channel: ChannelName) -> None:
+    out = JinjaRenderer(TEMPLATES).render(template, channel, locale, ctx(SAMPLES[template], locale))
+    assert "C1" in out.body or template == "credit_changed"
+    if channel is not ChannelName.SMS:
+        assert out.subject
+    if locale == "en":
+        assert "办件" not in out.body and "您好" not in out.body
+    if channel is ChannelName.SMS:
+        assert len(out.body) <= 140
+
+
+def test_dates_are_shown_in_beijing_time() -> None:
+    out = JinjaRenderer(TEMPLATES).render(
+        "task_assigned", ChannelName.EMAIL, "zh-CN", ctx(SAMPLES["task_assigned"], "zh-CN")
+    )
+    assert "2026-03-13 10:00" in out.body  # due 3 days after 02:00 UTC = 10:00 Beijing
+
+
+def test_unknown_locale_falls_back_to_the_default() -> None:
+    out = JinjaRenderer(TEMPLATES).render(
+        "rating_invited", ChannelName.SMS, "fr", ctx(SAMPLES["rating_invited"], "zh-CN")
+    )
+    assert "评价" in out.body
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    shutil.copytree(TEMPLATES, tmp_path / "t")
+    (tmp_path / "t" / "rating_invited" / "sms.zh-CN.j2").write_text(
+        "{% block body %}请评价 {{ event.case_id }} {{ event.no_such_field }}{% endblock %}"
+    )
+    (tmp_path / "t" / "case_decided" / "sms.zh-CN.j2").write_text("{% block body %}{{ oops {% endblock %}")
+    return tmp_path / "t"
+
+
+def test_unknown_variable_raises_permanent_error_with_the_reason(broken: Path) -> None:
+    with pytest.raises(PermanentError, match="template error.*no_such_field"):
+        JinjaRenderer(broken).render(
+            "rating_invited", ChannelName.SMS, "zh-CN", ctx(SAMPLES["rating_invited"], "zh-CN")
+        )
+
+
+def test_syntax_error_raises_permanent_error(broken: Path) -> None:
+    with pytest.raises(PermanentError, match="template error: syntax"):
+        JinjaRenderer(broken).render(
+            "case_decided", ChannelName.SMS, "zh-CN", ctx(SAMPLES["case_decided"], "zh-CN")
+        )
+
+
+def test_missing_template_raises_permanent_error() -> None:
+    with pytest.raises(PermanentError, match="none of"):
+        JinjaRenderer(TEMPLATES).render("no_such_template", ChannelName.EMAIL, "zh-CN", {})
