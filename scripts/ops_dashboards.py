@@ -121,7 +121,7 @@ SUPERVISION = dashboard(
             "timeseries",
             [
                 (
-                    "sum by (department) (increase(egov_monitor_stages_overdue_total[1h]))",
+                    "sum by (department) (increase(egov_monitor_overdue_total[1h]))",
                     "{{department}}",
                 )
             ],
@@ -135,8 +135,8 @@ SUPERVISION = dashboard(
             "barchart",
             [
                 (
-                    "sum by (rung) (increase(egov_monitor_escalations_total[1d]))"
-                    " or sum by (rung) (egov_monitor_escalations_total) * 0",
+                    "sum by (rung) (increase(egov_monitor_escalated_total[1d]))"
+                    " or sum by (rung) (egov_monitor_escalated_total) * 0",
                     "rung {{rung}}",
                 )
             ],
@@ -177,19 +177,21 @@ SUPERVISION = dashboard(
         ),
         panel(
             7,
-            "Applicant satisfaction (mean rating, 7 d)",
+            "Applicant satisfaction rate (7 d)",
             "stat",
             [
                 (
-                    "sum by (department) (increase(egov_monitor_satisfaction_score_sum[7d]))"
-                    " / sum by (department) (increase(egov_monitor_satisfaction_score_count[7d]))",
+                    "sum by (department) (increase(egov_intake_ratings_total{level=~"
+                    '"very_satisfied|satisfied|basically_satisfied"}[7d]))'
+                    " / sum by (department) (increase(egov_intake_ratings_total[7d]))",
                     "{{department}}",
                 )
             ],
             x=12,
             y=26,
-            description="Mean of the applicants' 1-5 ratings (好差评).",
-            thresholds=[("red", None), ("yellow", 3.5), ("green", 4.5)],
+            unit="percentunit",
+            description="Share of ratings (好差评) at least basically satisfied.",
+            thresholds=[("red", None), ("yellow", 0.9), ("green", 0.97)],
         ),
     ],
 )
@@ -233,7 +235,13 @@ HEALTH = dashboard(
             4,
             "Consumer lag (messages)",
             "timeseries",
-            [("sum by (service, topic) (egov_consumer_lag_messages)", "{{service}} {{topic}}")],
+            [
+                (
+                    "sum by (job, topic) (egov_consumer_lag_messages"
+                    " or egov_monitor_consumer_lag_messages)",
+                    "{{job}} {{topic}}",
+                )
+            ],
             x=0,
             y=12,
             description="Alert EgovConsumerLagHigh fires above 1000 for 10 minutes.",
@@ -325,8 +333,15 @@ HEALTH = dashboard(
             "Timer delay and calendar coverage",
             "stat",
             [
-                ("max by (service) (egov_monitor_timer_delay_seconds)", "timer delay {{service}}"),
-                ("min by (service) (egov_calendar_coverage_days)", "calendar days {{service}}"),
+                (
+                    "histogram_quantile(0.99, sum by (le, job)"
+                    " (rate(egov_monitor_timer_delay_seconds_bucket[10m])))",
+                    "timer delay p99 (s) {{job}}",
+                ),
+                (
+                    "min by (job) (egov_monitor_calendar_coverage_days_left)",
+                    "calendar days left {{job}}",
+                ),
             ],
             x=12,
             y=36,

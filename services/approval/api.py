@@ -204,6 +204,8 @@ async def get_tasks(
     oversight = principal.has_any(*OVERSIGHT_ROLES)
     if department is not None and department != principal.department and not oversight:
         raise HTTPException(403, "you may only list your own department's tasks")
+    if principal.region is None and not oversight:
+        raise HTTPException(403, "your token names no region")
     if scope == "mine":
         listed = department
     else:

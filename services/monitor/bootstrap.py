@@ -106,6 +106,8 @@ class MonitorService:
         m.CALENDAR_DAYS_LEFT.set(self.calendar.coverage_days_left(now.date()))
 
     async def refresh_lag(self) -> None:
+        if not self.stream.recovered:
+            return
         consumer = self.stream.app.consumer
         m.CONSUMER_LAG.clear()
         for tp in consumer.assignment():

@@ -31,6 +31,9 @@ class MonitorSettings(ServiceSettings):
     monitor_board_refresh_s: float = Field(
         10.0, description="real seconds between refreshes of the colour gauges and lag gauge"
     )
+    monitor_session_timeout_s: float = Field(
+        10.0, description="group session timeout: a dead worker's partitions move after this"
+    )
     monitor_handler_retries: int = Field(3, description="attempts before dead-lettering")
 
     # Lights: the warning margin is the larger of these two (the earlier warning).

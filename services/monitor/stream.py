@@ -137,6 +137,11 @@ class MonitorStream:
             consumer_auto_offset_reset=settings.monitor_offset_reset,
             broker_commit_interval=1.0,
             stream_wait_empty=False,
+            # Short group timeouts: a killed worker's partitions move within seconds, and a
+            # broker that waits half the session for members to join answers sooner.
+            broker_session_timeout=settings.monitor_session_timeout_s,
+            broker_rebalance_timeout=settings.monitor_session_timeout_s,
+            broker_heartbeat_interval=max(1.0, settings.monitor_session_timeout_s / 5),
         )
         self.cases = self.app.Table("monitor-cases", default=None, partitions=6)
         self.stats = self.app.Table("monitor-stats", default=None, partitions=6)
