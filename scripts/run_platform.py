@@ -70,7 +70,20 @@ def _service(name: str, port: int) -> ProcessSpec:
     )
 
 
+MAIL_DIR = STATE_DIR / "mail"
+
 PROCESSES: list[ProcessSpec] = [
+    # A local SMTP server that keeps every mail the platform sends in a maildir to read.
+    ProcessSpec(
+        name="smtp",
+        argv=(
+            sys.executable, "-m", "services.notify.devsmtp",
+            "--host", "127.0.0.1", "--port", "8025", "--maildir", str(MAIL_DIR),
+        ),
+        port=8025,
+        health_path=None,
+        requires="services/notify/devsmtp.py",
+    ),
     _service("intake", 8001),
     _service("approval", 8002),
     _service("monitor", 8003),
@@ -119,6 +132,7 @@ def _print_table(stack: devstack.StackInfo, specs: Sequence[ProcessSpec]) -> Non
     for spec in specs:
         links = "  ".join(spec.url + link for link in spec.links) or spec.url
         print(f"  {spec.name:<10} {links}")
+    print(f"mail: {MAIL_DIR} (maildir: new/ holds what the platform sent)")
     print(f"logs: {STATE_DIR / 'logs'}", flush=True)
 
 

@@ -186,3 +186,23 @@ def by_channel(channels: dict[ChannelName, FakeChannel]) -> dict[str, set[str]]:
 
 def anything(*_: Any) -> None:
     return None
+
+
+class MemoryInbox:
+    def __init__(self) -> None:
+        self.items: dict[str, Doc] = {}
+
+    async def add(self, doc: Doc) -> None:
+        self.items.setdefault(doc["_id"], dict(doc))
+
+    async def list(self, owner: str, *, unread_only: bool, limit: int) -> list[Doc]:
+        docs = [d for d in self.items.values() if d["owner"] == owner
+                and not (unread_only and d.get("read_at"))]
+        return sorted(docs, key=lambda d: d["created_at"], reverse=True)[:limit]
+
+    async def mark_read(self, item_id: str, owner: str, at: datetime) -> bool:
+        d = self.items.get(item_id)
+        if d is None or d["owner"] != owner:
+            return False
+        d["read_at"] = at
+        return True

@@ -218,13 +218,7 @@ async def test_a_sent_delivery_is_never_resent(world: World) -> None:
     assert sum(len(c.sent) for c in world.channels.values()) == 3
 
 
-async def test_broken_template_raises_permanent_error_and_records_nothing(
-    world: World, tmp_path: object
-) -> None:
-    from services.notify.templates import JinjaRenderer
-
-    world.deps.renderer = JinjaRenderer(world.deps.settings.templates_dir)
-    world.deps.renderer.env.loader.searchpath  # type: ignore[union-attr]
+async def test_broken_template_raises_permanent_error_and_records_nothing(world: World) -> None:
     await submit(world)
     before = len(world.deliveries.docs)
 

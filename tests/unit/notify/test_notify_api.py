@@ -1,0 +1,115 @@
+"""The HTTP API over in-memory stores: inbox (with masking), directory admin, subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import notify_samples as s
+import pytest
+from conftest import NOON, World
+from notify_fakes import MemoryInbox
+
+from services.notify.api import ApiDeps, router
+from services.notify.channels import InboxChannel
+from services.notify.domain import ChannelName
+from services.notify.settings import NotifySettings
+from shared.auth import TokenVerifier, mint_token
+from shared.observability.http import create_app
+
+APPLICANT = s.applicant_id()
+
+
+@pytest.fixture
+async def api(world: World, settings: NotifySettings) -> AsyncIterator[tuple[httpx.AsyncClient, MemoryInbox]]:
+    inbox = MemoryInbox()
+    world.deps.dispatcher.channels[ChannelName.INBOX] = InboxChannel(inbox, world.clock)
+    app = create_app(service="notify-test", routers=[router])
+    app.state.verifier = TokenVerifier(settings)
+    app.state.notify = ApiDeps(settings=settings, clock=world.clock,
+                               directory=world.directory,  # type: ignore[arg-type]
+                               inbox=inbox, subscriptions=world.subscriptions)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
+        yield c, inbox
+
+
+def auth(settings: NotifySettings, sub: str, *roles: str, department: str | None = None) -> dict[str, str]:
+    token = mint_token(settings, subject=sub, now=datetime.now(UTC), roles=list(roles), department=department)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_applicant_reads_and_marks_their_inbox(
+    world: World, api: tuple[httpx.AsyncClient, MemoryInbox], settings: NotifySettings
+) -> None:
+    client, _ = api
+    await world.handle(s.envelope(s.case_submitted("C1", NOON), NOON))
+    me = auth(settings, APPLICANT, "applicant")
+    items = (await client.get("/v1/inbox", headers=me)).json()
+    assert [(i["case_id"], i["template"], i["masked"]) for i in items] == [("C1", "case_received", False)]
+    assert "张三" in items[0]["body"]
+    assert (await client.post(f"/v1/inbox/{items[0]['id']}/read", headers=me)).status_code == 204
+    assert (await client.get("/v1/inbox?unread_only=true", headers=me)).json() == []
+    other = auth(settings, s.applicant_id(9), "applicant")
+    assert (await client.get("/v1/inbox", headers=other)).json() == []
+    assert (await client.post(f"/v1/inbox/{items[0]['id']}/read", headers=other)).status_code == 404
+    assert (await client.get("/v1/inbox")).status_code == 401
+
+
+async def test_staff_without_the_role_see_personal_data_masked(
+    world: World, api: tuple[httpx.AsyncClient, MemoryInbox], settings: NotifySettings
+) -> None:
+    client, inbox = api
+    await world.handle(s.envelope(s.case_submitted("C1", NOON, name="张三丰"), NOON))
+    item = next(iter(inbox.items.values()))
+    # The same message in an officer's inbox (e.g. a task naming the applicant).
+    await inbox.add(item | {"_id": "x1", "owner": "cq-scj-s01",
+                            "body": f"申请人张三丰 {APPLICANT} 电话 13912345678"})
+    await inbox.add(item | {"_id": "x2", "owner": "cq-scj-h01",
+                            "body": f"申请人张三丰 {APPLICANT} 电话 13912345678"})
+    supervisor = (await client.get("/v1/inbox", headers=auth(settings, "cq-scj-s01", "supervisor"))).json()
+    assert supervisor[0]["masked"] is True
+    body = supervisor[0]["body"]
+    assert "张三丰" not in body and APPLICANT not in body and "13912345678" not in body
+    handler = (await client.get("/v1/inbox", headers=auth(settings, "cq-scj-h01", "handler"))).json()
+    assert handler[0]["masked"] is False and "张三丰" in handler[0]["body"]
+
+
+async def test_directory_admin_api(
+    world: World, api: tuple[httpx.AsyncClient, MemoryInbox], settings: NotifySettings
+) -> None:
+    client, _ = api
+    admin = auth(settings, "root", "admin")
+    body = {"name": "新人", "department": "500000-SCJ", "roles": ["handler"],
+            "email": "new@scj.example.cn"}
+    assert (await client.put("/v1/directory/officers/cq-new", json=body,
+                             headers=auth(settings, "x", "handler"))).status_code == 403
+    assert (await client.put("/v1/directory/officers/cq-new", json=body, headers=admin)).status_code == 200
+    assert "cq-new" in {o.id for o in await world.directory.officers(role="handler", department="500000-SCJ")}
+    bad = await client.put("/v1/directory/officers/cq-bad", headers=admin,
+                           json=body | {"department": "999999-XX", "roles": ["boss"]})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"department", "roles"}
+    listing = (await client.get("/v1/directory?department=500000-SCJ", headers=admin)).json()
+    assert listing["version"] == "2026.1" and len(listing["officers"]) >= 9
+    assert (await client.delete("/v1/directory/officers/cq-new", headers=admin)).status_code == 204
+    assert (await client.delete("/v1/directory/officers/cq-new", headers=admin)).status_code == 404
+
+
+async def test_webhook_subscription_api(
+    api: tuple[httpx.AsyncClient, MemoryInbox], settings: NotifySettings
+) -> None:
+    client, _ = api
+    system = auth(settings, "tax-system", "system")
+    created = await client.post("/v1/webhooks", headers=system, json={
+        "event_types": ["gov.egov.case.decided.v1"], "url": "https://tax.example.cn/hook"})
+    assert created.status_code == 201
+    assert len(created.json()["secret"]) >= 32  # generated and shown once
+    listed = (await client.get("/v1/webhooks", headers=system)).json()
+    assert [x["id"] for x in listed] == [created.json()["id"]] and "secret" not in listed[0]
+    bad = await client.post("/v1/webhooks", headers=system, json={
+        "event_types": ["gov.egov.nope.v1"], "url": "not a url", "secret": "short"})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"event_types", "url", "secret"}
+    assert (await client.post("/v1/webhooks", headers=auth(settings, "a", "applicant"), json={
+        "event_types": ["gov.egov.case.decided.v1"], "url": "https://x.cn"})).status_code == 403
