@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 DURABLE ?=
 
-.PHONY: venv run stop status test test-unit lint fmt contracts clean
+.PHONY: venv run demo stop status test test-unit lint fmt contracts clean
 
 venv: $(STAMP)
 
@@ -16,8 +16,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,devinfra]"
 	@touch $@
 
+SPEED ?= 1
+CASES ?= 500
+
 run: venv
-	$(BIN)/python scripts/run_platform.py start $(if $(filter 1 yes true,$(DURABLE)),--durable)
+	$(BIN)/python scripts/run_platform.py start --speed $(SPEED) $(if $(filter 1 yes true,$(DURABLE)),--durable)
+
+# A simulated day of a service hall against the local platform (started here, accelerated,
+# when none runs; it stays up afterwards for a look around: `make stop` ends it).
+demo: venv
+	$(BIN)/python scripts/run_demo.py --cases $(CASES)
 
 stop: venv
 	$(BIN)/python scripts/run_platform.py stop
@@ -34,7 +42,7 @@ test-unit: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared $(wildcard services/*/domain.py)
+	$(BIN)/mypy shared $(wildcard services/*/domain.py) $(wildcard services/*/domain)
 
 fmt: venv
 	$(BIN)/ruff check --fix .

@@ -7,8 +7,8 @@ Generated (do not edit by hand; edit the source and re-run):
 - deploy/k8s/base/kafka-topics.yaml          <- shared/contracts/registry.py TOPICS
 - deploy/k8s/base/monitoring/prometheusrule.yaml <- deploy/prometheus/rules/egov-alerts.yml
 - deploy/k8s/base/dashboards/*.json          <- scripts/ops_dashboards.py
-- deploy/k8s/base/config/calendar.json       <- shared/calendar/data/cn_official.json
-- deploy/k8s/base/config/departments.yaml    <- shared/reference/departments.yaml
+- deploy/k8s/base/config/**                  <- calendar, intake catalog, notify templates and
+                                                officer directory (scripts/ops_workloads.py)
 - deploy/k8s/base/services/<name>.yaml       <- scripts/ops_workloads.py
 """
 
@@ -18,6 +18,7 @@ import argparse
 import difflib
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,47 @@ def k8s_name(topic: str) -> str:
     return topic.replace(".", "-").replace("_", "-").lower()
 
 
+def faust_topics() -> list[Any]:
+    """The monitor's faust topics: one compacted changelog per table, and the assignor's
+    leader topic. faust would create them itself with replication factor 1; declaring them
+    here gives them the cluster's replication and keeps them under the topic operator."""
+    from services.monitor.settings import MonitorSettings
+    from shared.contracts.registry import DAY_MS, TopicSpec
+
+    app_id = MonitorSettings().monitor_app_id
+    source = (REPO_ROOT / "services" / "monitor" / "stream.py").read_text(encoding="utf-8")
+    tables = re.findall(r'\.Table\(\s*"([^"]+)"[^)]*?partitions=(\d+)', source)
+    if not tables:
+        raise RuntimeError("no faust Table(...) found in services/monitor/stream.py")
+    specs = [
+        TopicSpec(
+            f"{app_id}-{name}-changelog",
+            int(partitions),
+            "case_id",
+            f"faust changelog of the monitor's {name} table (state recovery on rebalance)",
+            retention_ms=7 * DAY_MS,  # compaction keeps the latest value per key anyway
+            cleanup_policy="compact",
+            internal=True,
+        )
+        for name, partitions in tables
+    ]
+    specs.append(
+        TopicSpec(
+            f"{app_id}-__assignor-__leader",
+            1,
+            "-",
+            "faust leader election of the monitor's workers",
+            cleanup_policy="delete",
+            internal=True,
+        )
+    )
+    return specs
+
+
 def render_kafka_topics() -> str:
     docs = []
-    for spec in sorted(_registry_topics().values(), key=lambda s: s.name):
+    all_topics = [*_registry_topics().values(), *faust_topics()]
+    for spec in sorted(all_topics, key=lambda s: s.name):
         config: dict[str, Any] = {"min.insync.replicas": DEFAULT_MIN_ISR, **spec.topic_config()}
         docs.append(
             {
@@ -126,17 +165,40 @@ def render_workloads() -> dict[str, str]:
     }
 
 
+def render_config() -> dict[Path, str]:
+    """Copies of the services' data files and the kustomization that turns them into
+    ConfigMaps (name-hashed, so a change rolls the pods that mount them)."""
+    from scripts.ops_workloads import CONFIG_VOLUMES, config_files
+
+    files: dict[Path, str] = {}
+    generators = []
+    for volume, entries in config_files().items():
+        for key, _, source in entries:
+            files[BASE / "config" / volume / key] = source.read_text(encoding="utf-8")
+        generators.append(
+            {
+                "name": CONFIG_VOLUMES[volume][0],
+                "files": [f"{key}={volume}/{key}" for key, _, _ in entries],
+            }
+        )
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "configMapGenerator": generators,
+    }
+    header = HEADER.format(source="scripts/ops_workloads.py config_files()")
+    files[BASE / "config" / "kustomization.yaml"] = header + yaml.safe_dump(
+        kustomization, sort_keys=False, width=100
+    )
+    return files
+
+
 def render_all() -> dict[Path, str]:
     files: dict[Path, str] = {
         BASE / "kafka-topics.yaml": render_kafka_topics(),
         BASE / "monitoring" / "prometheusrule.yaml": render_prometheus_rule(),
-        BASE / "config" / "calendar.json": (
-            REPO_ROOT / "shared" / "calendar" / "data" / "cn_official.json"
-        ).read_text(encoding="utf-8"),
-        BASE / "config" / "departments.yaml": (
-            REPO_ROOT / "shared" / "reference" / "departments.yaml"
-        ).read_text(encoding="utf-8"),
     }
+    files.update(render_config())
     for name, text in render_workloads().items():
         files[BASE / "services" / name] = text
     for name, text in render_dashboards().items():

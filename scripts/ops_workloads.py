@@ -9,12 +9,16 @@ The four HTTP services are Deployments with an HPA and a PDB; the monitor is a S
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 IMAGE = "registry.example.gov.cn/egov/egov-platform:0.1.0"
 UID = 10001
 PART_OF = "egov"
 CASE_PARTITIONS = 6
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,9 @@ class Svc:
     max_replicas: int
     public: bool  # reached through the ingress controller (applicants, officers, other systems)
     config_volumes: tuple[str, ...] = ("calendar",)
-    egress_https: bool = True  # JWKS of the identity provider
+    env: tuple[tuple[str, str], ...] = ()  # service-specific EGOV_* settings
+    calls: tuple[str, ...] = ()  # services this one calls over HTTP
+    egress_https: bool = True  # JWKS of the identity provider, webhooks, SMS gateway
     egress_smtp: bool = False
     requests: dict[str, str] = field(default_factory=lambda: {"cpu": "100m", "memory": "256Mi"})
     limits: dict[str, str] = field(default_factory=lambda: {"cpu": "1", "memory": "512Mi"})
@@ -34,15 +40,26 @@ class Svc:
 SERVICES: dict[str, Svc] = {
     s.name: s
     for s in (
-        Svc("intake", 8001, 2, CASE_PARTITIONS, True, ("calendar", "catalog")),
-        Svc("approval", 8002, 2, CASE_PARTITIONS, True, ("calendar", "catalog", "officers")),
+        Svc(
+            "intake",
+            8001,
+            2,
+            CASE_PARTITIONS,
+            True,
+            ("calendar", "catalog"),
+            env=(
+                ("EGOV_CATALOG_DIR", "/etc/egov/catalog"),
+                ("EGOV_CREDIT_URL", "http://egov-credit:8005"),
+            ),
+            calls=("credit",),
+        ),
+        Svc("approval", 8002, 2, CASE_PARTITIONS, True),
         Svc(
             "monitor",
             8003,
             3,
             CASE_PARTITIONS,
             True,
-            ("calendar", "officers"),
             requests={"cpu": "200m", "memory": "512Mi"},
             limits={"cpu": "1", "memory": "1Gi"},
         ),
@@ -53,19 +70,50 @@ SERVICES: dict[str, Svc] = {
             CASE_PARTITIONS,
             False,
             ("calendar", "templates", "officers"),
+            env=(
+                ("EGOV_TEMPLATES_DIR", "/etc/egov/templates"),
+                ("EGOV_DIRECTORY_FILE", "/etc/egov/officers/directory.yaml"),
+            ),
             egress_smtp=True,
         ),
-        Svc("credit", 8005, 2, CASE_PARTITIONS, True, ("calendar",)),
+        Svc("credit", 8005, 2, CASE_PARTITIONS, True),
     )
 }
 
-# ConfigMap name and mount path of each data volume (files come from deploy/k8s/base/config/).
+# ConfigMap name and mount path of each data volume.
 CONFIG_VOLUMES: dict[str, tuple[str, str]] = {
     "calendar": ("egov-calendar", "/etc/egov/calendar"),
     "catalog": ("egov-catalog", "/etc/egov/catalog"),
     "templates": ("egov-templates", "/etc/egov/templates"),
     "officers": ("egov-officers", "/etc/egov/officers"),
 }
+
+
+def config_files() -> dict[str, list[tuple[str, str, Path]]]:
+    """volume -> [(ConfigMap key, path inside the mount, source file)], from the code's data.
+
+    ConfigMap keys cannot hold '/', so nested template files get keys like
+    ``case_received--email.zh-CN.j2`` and the volume's items put them back in place.
+    """
+    templates = REPO_ROOT / "services" / "notify" / "templates"
+    catalog = REPO_ROOT / "services" / "intake" / "catalog"
+    return {
+        "calendar": [
+            ("calendar.json", "calendar.json", REPO_ROOT / "shared/calendar/data/cn_official.json")
+        ],
+        "catalog": [(p.name, p.name, p) for p in sorted(catalog.glob("*.yaml"))],
+        "templates": [
+            (f"{p.parent.name}--{p.name}", f"{p.parent.name}/{p.name}", p)
+            for p in sorted(templates.glob("*/*.j2"))
+        ],
+        "officers": [
+            (
+                "directory.yaml",
+                "directory.yaml",
+                REPO_ROOT / "services" / "notify" / "data" / "directory.yaml",
+            )
+        ],
+    }
 
 
 def labels(svc: Svc) -> dict[str, str]:
@@ -109,6 +157,7 @@ def _container(svc: Svc) -> dict[str, Any]:
         ],
         "env": [
             {"name": "EGOV_HTTP_PORT", "value": str(svc.port)},
+            *({"name": k, "value": v} for k, v in svc.env),
             {
                 "name": "EGOV_KAFKA_CLIENT_ID",
                 "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}},
@@ -143,6 +192,11 @@ def _container(svc: Svc) -> dict[str, Any]:
     }
 
 
+def _config_volume(volume: str) -> dict[str, Any]:
+    items = [{"key": key, "path": path} for key, path, _ in config_files()[volume]]
+    return {"name": volume, "configMap": {"name": CONFIG_VOLUMES[volume][0], "items": items}}
+
+
 def _pod_spec(svc: Svc) -> dict[str, Any]:
     return {
         "serviceAccountName": f"egov-{svc.name}",
@@ -166,7 +220,7 @@ def _pod_spec(svc: Svc) -> dict[str, Any]:
         ],
         "containers": [_container(svc)],
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
-        + [{"name": v, "configMap": {"name": CONFIG_VOLUMES[v][0]}} for v in svc.config_volumes],
+        + [_config_volume(v) for v in svc.config_volumes],
     }
 
 
@@ -297,7 +351,16 @@ def network_policy(svc: Svc) -> dict[str, Any]:
     if svc.name == "monitor":
         # faust workers forward table look-ups to the worker that owns the partition.
         sources.append({"podSelector": {"matchLabels": labels(svc)}})
-    egress: list[dict[str, Any]] = []
+    for caller in SERVICES.values():
+        if svc.name in caller.calls:
+            sources.append({"podSelector": {"matchLabels": labels(caller)}})
+    egress: list[dict[str, Any]] = [
+        {
+            "to": [{"podSelector": {"matchLabels": labels(SERVICES[callee])}}],
+            "ports": [{"protocol": "TCP", "port": SERVICES[callee].port}],
+        }
+        for callee in svc.calls
+    ]
     if svc.egress_https or svc.egress_smtp:
         ports = ([{"protocol": "TCP", "port": 443}] if svc.egress_https else []) + (
             [{"protocol": "TCP", "port": 587}, {"protocol": "TCP", "port": 465}]

@@ -77,8 +77,15 @@ PROCESSES: list[ProcessSpec] = [
     ProcessSpec(
         name="smtp",
         argv=(
-            sys.executable, "-m", "services.notify.devsmtp",
-            "--host", "127.0.0.1", "--port", "8025", "--maildir", str(MAIL_DIR),
+            sys.executable,
+            "-m",
+            "services.notify.devsmtp",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "8025",
+            "--maildir",
+            str(MAIL_DIR),
         ),
         port=8025,
         health_path=None,
@@ -147,7 +154,25 @@ def _watch(specs: Sequence[ProcessSpec]) -> None:
                 print(f"warning: {spec.name} exited\n{devstack.log_tail(STATE_DIR, spec.name)}")
 
 
-def start(*, durable: bool, kafka_port: int, mongo_port: int) -> int:
+CLOCK_FILE = STATE_DIR / "clock.json"
+
+
+def clock_env(speed: float) -> dict[str, str]:
+    """The accelerated simulation clock every service shares (and `egov demo` reads back)."""
+    if speed == 1.0:
+        CLOCK_FILE.unlink(missing_ok=True)
+        return {}
+    import json
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).isoformat()
+    env = {"EGOV_CLOCK_SPEED": str(speed), "EGOV_CLOCK_REAL_EPOCH": now, "EGOV_CLOCK_SIM_ORIGIN": now}
+    CLOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    CLOCK_FILE.write_text(json.dumps(env))
+    return env
+
+
+def start(*, durable: bool, kafka_port: int, mongo_port: int, speed: float = 1.0) -> int:
     other = devstack.running_pid(STATE_DIR, PLATFORM)
     if other is not None:
         print(f"the platform is already running (pid {other}); use `make stop` first")
@@ -163,7 +188,9 @@ def start(*, durable: bool, kafka_port: int, mongo_port: int) -> int:
         )
         devstack.ensure_topics(stack.env())
         specs = _available(PROCESSES)
-        _start_processes(specs, stack.env())
+        _start_processes(specs, {**stack.env(), **clock_env(speed)})
+        if speed != 1.0:
+            print(f"accelerated clock: {speed:g} simulated seconds per second")
         _print_table(stack, specs)
         _watch(specs)
     except devstack.StackError as error:
@@ -181,6 +208,7 @@ def start(*, durable: bool, kafka_port: int, mongo_port: int) -> int:
         elif stack is not None:
             print("the stack was running before; left running (`make stop` stops it too)")
         devstack.pid_path(STATE_DIR, PLATFORM).unlink(missing_ok=True)
+        CLOCK_FILE.unlink(missing_ok=True)
     return code
 
 
@@ -224,12 +252,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     start_parser.add_argument(
         "--mongo-port", type=int, default=int(os.environ.get("EGOV_DEV_MONGO_PORT", "27017"))
     )
+    start_parser.add_argument(
+        "--speed",
+        type=float,
+        default=float(os.environ.get("EGOV_DEV_CLOCK_SPEED", "1")),
+        help="accelerated clock: simulated seconds per real second (demo: 3600 or more)",
+    )
     commands.add_parser("stop", help="stop a platform started elsewhere, and any leftovers")
     commands.add_parser("status", help="show what runs")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     if args.command == "start":
-        return start(durable=args.durable, kafka_port=args.kafka_port, mongo_port=args.mongo_port)
+        return start(
+            durable=args.durable,
+            kafka_port=args.kafka_port,
+            mongo_port=args.mongo_port,
+            speed=args.speed,
+        )
     return stop() if args.command == "stop" else status()
 
 

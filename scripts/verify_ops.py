@@ -427,6 +427,23 @@ def exposed_metric_names(metrics_urls: Iterable[str]) -> set[str]:
     return names
 
 
+def registered_metric_names() -> set[str]:
+    """Every series name the services' code registers (imports each services.* module but
+    never a __main__, then reads the default registry). The live /metrics check is stronger;
+    this one needs no running service."""
+    import importlib
+    import pkgutil
+
+    from prometheus_client import REGISTRY, generate_latest
+
+    import services
+
+    for module in pkgutil.walk_packages(services.__path__, "services."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    return exposed_names(generate_latest(REGISTRY).decode())
+
+
 def missing_metrics(exposed: set[str]) -> dict[str, set[str]]:
     """Metric names the dashboards and rules use that no service exposes -> where used."""
     return {
@@ -471,6 +488,10 @@ def static_checks(tools: Tools) -> dict[str, list[str]]:
     results["promtool test rules"] = promtool_test_rules(tools.promtool)
     results["promtool check config (local)"] = promtool_check_config(tools.promtool)
     results["every alert tested firing and quiet"] = alert_test_coverage()
+    results["metric names registered by the services"] = [
+        f"{m} (used by {', '.join(sorted(w))})"
+        for m, w in missing_metrics(registered_metric_names()).items()
+    ]
     results["dashboard PromQL parses"] = promql_parse(
         tools.promtool, [e for _, _, e in dashboard_expressions()]
     )

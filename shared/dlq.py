@@ -122,9 +122,8 @@ async def read_dead_letters(
     )
     await consumer.start()
     try:
-        partitions = (
-            await asyncio.wait_for(consumer.partitions_for_topic(topic), timeout_s) or set()
-        )
+        await asyncio.wait_for(consumer.topics(), timeout_s)  # fetches the cluster metadata
+        partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
             return []

@@ -98,12 +98,15 @@ def build(
         infra.outbox,
         clock=infra.clock,
         idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        item_cache_s=settings.item_cache_s,
     )
-    http_credit = HttpCreditClient(settings) if credit is None else None
+    http_credit: HttpCreditClient | None = None
+    if credit is None:
+        credit = http_credit = HttpCreditClient(settings)
     deps = build_deps(
         settings,
         store=store,
-        credit=http_credit if credit is None else credit,
+        credit=credit,
         clock=infra.clock,
         calendar=infra.calendar,
     )

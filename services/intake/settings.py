@@ -17,6 +17,7 @@ class IntakeSettings(ServiceSettings):
 
     consumer_group: str = Field("egov-intake", description="Kafka consumer group of intake")
     catalog_dir: str = Field(DEFAULT_CATALOG_DIR, description="YAML catalog loaded at start-up")
+    item_cache_s: float = Field(5.0, description="seconds a catalog item is cached per process")
     max_material_bytes: int = Field(50 * 1024 * 1024, description="bytes per uploaded material")
     idempotency_ttl_hours: int = Field(24, description="how long an Idempotency-Key is remembered")
 

@@ -3,6 +3,7 @@ external references, the e-licence registry and the last known credit status per
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,6 +36,7 @@ class MongoIntakeStore:
         *,
         clock: Clock,
         idempotency_ttl: timedelta = timedelta(hours=24),
+        item_cache_s: float = 5.0,
     ) -> None:
         self.client = client
         self.db = db
@@ -48,6 +50,10 @@ class MongoIntakeStore:
         self.external = db["external_submissions"]
         self.licences = db["elicences"]
         self.credit = db["credit_cache"]
+        # Items are read on every submission and change rarely; another replica's admin edit
+        # is seen after at most ``item_cache_s``.
+        self.item_cache_s = item_cache_s
+        self._item_cache: dict[str, tuple[float, ServiceItem | None]] = {}
 
     async def ensure_indexes(self) -> None:
         await self.external.create_index(
@@ -61,8 +67,15 @@ class MongoIntakeStore:
     # -- catalog ---------------------------------------------------------------------------
 
     async def get_item(self, code: str) -> ServiceItem | None:
+        cached = self._item_cache.get(code)
+        if cached is not None and time.monotonic() - cached[0] < self.item_cache_s:
+            return cached[1]
         doc = await self.items.find_one({"_id": code})
-        return None if doc is None else ServiceItem.model_validate(_strip(doc))
+        item = None if doc is None else ServiceItem.model_validate(_strip(doc))
+        if len(self._item_cache) > 10_000:  # unknown codes must not grow it without bound
+            self._item_cache.clear()
+        self._item_cache[code] = (time.monotonic(), item)
+        return item
 
     async def list_items(
         self, *, region: str | None, department: str | None, include_closed: bool
@@ -78,12 +91,14 @@ class MongoIntakeStore:
         return [ServiceItem.model_validate(_strip(d)) for d in docs]
 
     async def insert_item(self, item: ServiceItem) -> None:
+        self._item_cache.pop(item.code, None)
         try:
             await self.items.insert_one({"_id": item.code, **item.model_dump(mode="json")})
         except DuplicateKeyError as exc:
             raise DuplicateKey(item.code) from exc
 
     async def replace_item(self, item: ServiceItem, *, expected_version: int) -> bool:
+        self._item_cache.pop(item.code, None)
         result = await self.items.replace_one(
             {"_id": item.code, "version": expected_version},
             {"_id": item.code, **item.model_dump(mode="json")},

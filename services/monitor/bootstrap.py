@@ -19,8 +19,10 @@ from mode import Service
 
 from services.monitor import metrics as m
 from services.monitor.api import router
+from services.monitor.handlers import Deps
+from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
 from services.monitor.settings import MonitorSettings
-from services.monitor.stream import MonitorStream
+from services.monitor.stream import MonitorStream, TableCaseStore, TableStats
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import T_CASES, T_STAGES
@@ -58,8 +60,8 @@ class MonitorService:
         }
 
     async def check_kafka(self) -> None:
-        producer = self.stream.app.producer
-        client = producer._ensure_producer().client  # noqa: SLF001 - faust exposes no public probe
+        producer: Any = self.stream.app.producer
+        client = producer._ensure_producer().client  # faust exposes no public broker probe
         await asyncio.wait_for(client.fetch_all_metadata(), timeout=5)
 
     async def check_assigned(self) -> None:
@@ -90,19 +92,19 @@ class MonitorService:
             m.OPEN_STAGES.labels(*key).set(n)
         m.RECTIFICATIONS_OPEN.clear()
         m.RECTIFICATIONS_OVERDUE.clear()
-        for key, n in rect_open.items():
-            m.RECTIFICATIONS_OPEN.labels(*key).set(n)
-            m.RECTIFICATIONS_OVERDUE.labels(*key).set(rect_over[key])
+        for rkey, n in rect_open.items():
+            m.RECTIFICATIONS_OPEN.labels(*rkey).set(n)
+            m.RECTIFICATIONS_OVERDUE.labels(*rkey).set(rect_over[rkey])
         m.ON_TIME_RATIO.clear()
         closed: Counter[tuple[str, str, str]] = Counter()
         in_time: Counter[tuple[str, str, str]] = Counter()
         for row in self.stats.rows():
-            labels = (row["department"], row["item_code"], row["region"])
-            closed[labels] += row.get("closed", 0)
-            in_time[labels] += row.get("on_time", 0)
-        for key, n in closed.items():
+            row_labels = (row["department"], row["item_code"], row["region"])
+            closed[row_labels] += row.get("closed", 0)
+            in_time[row_labels] += row.get("on_time", 0)
+        for ckey, n in closed.items():
             if n:
-                m.ON_TIME_RATIO.labels(*key).set(in_time[key] / n)
+                m.ON_TIME_RATIO.labels(*ckey).set(in_time[ckey] / n)
         m.CALENDAR_DAYS_LEFT.set(self.calendar.coverage_days_left(now.date()))
 
     async def refresh_lag(self) -> None:
@@ -171,11 +173,41 @@ class MonitorLoops(Service):
             await self.sleep(self.monitor.settings.monitor_board_refresh_s)
 
 
+def make_deps(
+    settings: MonitorSettings,
+    *,
+    store: CaseStore,
+    stats: StatsStore,
+    publisher: Publisher,
+    scheduler: Scheduler,
+    calendar: WorkingCalendar,
+) -> Deps:
+    """The handlers' dependencies; unit tests pass in-memory fakes here."""
+    return Deps(
+        store=store,
+        stats=stats,
+        publisher=publisher,
+        scheduler=scheduler,
+        calendar=calendar,
+        warning=settings.warning_policy(),
+        ladders=settings.ladder_policy(),
+        findings=settings.finding_policy(),
+    )
+
+
 def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None) -> MonitorService:
     settings = settings or MonitorSettings()
     clock = clock or clock_from_settings(settings)
     calendar = calendar_from_settings(settings)
-    stream = MonitorStream(settings, clock, calendar)
+    stream = MonitorStream(settings, clock)
+    stream.deps = make_deps(
+        settings,
+        store=TableCaseStore(stream.cases),
+        stats=TableStats(stream.stats),
+        publisher=stream.publisher,
+        scheduler=stream.wheel,
+        calendar=calendar,
+    )
     service = MonitorService(
         settings=settings,
         clock=clock,

@@ -140,11 +140,17 @@ def warning_margin(
 def warning_start(
     unit: str, ref: datetime, due_at: datetime, margin: float, calendar: Calendar
 ) -> datetime:
-    """When only ``margin`` is left before ``due_at``, looking forward from ``ref``."""
+    """When only ``margin`` is left before ``due_at``, looking forward from ``ref``.
+
+    Rolled forward over non-working time: yellow starts on the first working moment with only
+    the margin left, not at midnight before a holiday.
+    """
     left = measure(unit, ref, due_at, calendar)
     if left <= margin:
         return ref
-    return advance_by(unit, ref, left - margin, calendar)
+    # The nudge also bridges the last second of a 23:59:59 deadline day.
+    nudge = 60.0
+    return advance_by(unit, ref, left - margin + nudge, calendar) - timedelta(seconds=nudge)
 
 
 def compute_light(
@@ -160,7 +166,8 @@ def compute_light(
     if now >= due_at:
         return Light.RED
     margin = warning_margin(unit, opened_at, due_at, calendar, policy)
-    return Light.YELLOW if measure(unit, now, due_at, calendar) <= margin else Light.GREEN
+    warn = warning_start(unit, opened_at, due_at, margin, calendar)
+    return Light.YELLOW if now >= warn else Light.GREEN
 
 
 def rung_time(due_at: datetime, rung: Rung, calendar: Calendar) -> datetime:

@@ -87,13 +87,13 @@ def _alert(stage: d.StageState, t: d.Transition, now: datetime, cause: Envelope 
     data = cls(
         case_id=stage.case_id,
         stage_id=stage.stage_id,
-        stage=stage.stage,  # type: ignore[arg-type]
+        stage=stage.stage,
         item_code=stage.item_code,
         department=stage.department,
         region=stage.region,
         assignee=stage.assignee,
         due_at=stage.due_at,
-        light=t.kind,  # type: ignore[arg-type]
+        light=t.kind,
         at=t.at,
     )
     return make_envelope(
@@ -109,7 +109,7 @@ def _rung(
     escalated = SupervisionEscalated(
         case_id=stage.case_id,
         stage_id=stage.stage_id,
-        stage=stage.stage,  # type: ignore[arg-type]
+        stage=stage.stage,
         item_code=stage.item_code,
         department=stage.department,
         region=stage.region,
@@ -123,9 +123,9 @@ def _rung(
     if t.rung.credit_incident:
         incident = CreditIncident(
             subject_id=stage.department,
-            subject_kind="department",  # type: ignore[arg-type]
+            subject_kind="department",
             incident_type="overdue_escalation",
-            severity="serious",  # type: ignore[arg-type]
+            severity="serious",
             source_system="egov-monitor",
             evidence=[rung_id],
             description=f"{stage.stage} stage still open {t.rung.after_working_days:g} "

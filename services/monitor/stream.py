@@ -122,7 +122,9 @@ class FaustPublisher:
 class MonitorStream:
     """Builds the faust app and owns the per-message pipeline."""
 
-    def __init__(self, settings: MonitorSettings, clock: Clock, calendar: Any) -> None:
+    deps: h.Deps  # set by bootstrap.build, which wires the table adapters into the handlers
+
+    def __init__(self, settings: MonitorSettings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
         self.service = settings.service_name
@@ -147,16 +149,6 @@ class MonitorStream:
         self.stats = self.app.Table("monitor-stats", default=None, partitions=6)
         self.wheel = TimerWheel(clock, max_sleep_s=settings.monitor_timer_max_sleep_s)
         self.publisher = FaustPublisher(self.app, self.service)
-        self.deps = h.Deps(
-            store=TableCaseStore(self.cases),
-            stats=TableStats(self.stats),
-            publisher=self.publisher,
-            scheduler=self.wheel,
-            calendar=calendar,
-            warning=settings.warning_policy(),
-            ladders=settings.ladder_policy(),
-            findings=settings.finding_policy(),
-        )
         self.recovered = False
         self.source = self.app.topic(
             *SOURCE_TOPICS,
@@ -167,7 +159,7 @@ class MonitorStream:
         )
         self.app.agent(self.source, name="monitor-supervise")(self._agent)
         self.cases.on_recover(self._on_recovered)
-        self.app.on_partitions_revoked.connect(self._on_revoked)
+        self.app.on_partitions_revoked.connect(self._on_revoked)  # type: ignore[arg-type]
 
     # --- rebalance --------------------------------------------------------------------------
 

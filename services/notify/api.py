@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field, HttpUrl, field_validator
 
 from services.notify.domain import OFFICER_ROLES, Officer, mask_personal
 from services.notify.handlers import WEBHOOK_EVENT_TYPES
+from services.notify.ports import DirectoryStore, InboxStore, SubscriptionStore
 from services.notify.settings import NotifySettings
-from services.notify.store import MongoDirectory, MongoInbox, MongoSubscriptions
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.clock import Clock
 from shared.identifiers import mask_text
@@ -32,9 +32,9 @@ router = APIRouter(prefix="/v1", tags=["notify"])
 class ApiDeps:
     settings: NotifySettings
     clock: Clock
-    directory: MongoDirectory
-    inbox: MongoInbox
-    subscriptions: MongoSubscriptions
+    directory: DirectoryStore
+    inbox: InboxStore
+    subscriptions: SubscriptionStore
 
 
 def _deps(request: Request) -> ApiDeps:

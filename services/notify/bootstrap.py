@@ -118,9 +118,9 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
     http = httpx.AsyncClient(follow_redirects=False)
     channels: dict[ChannelName, Channel] = {
         ChannelName.EMAIL: EmailChannel(settings),
-        ChannelName.SMS: SmsChannel(settings, infra.clock, http),
+        ChannelName.SMS: SmsChannel(settings, http),
         ChannelName.INBOX: InboxChannel(inbox, infra.clock),
-        ChannelName.WEBHOOK: WebhookChannel(settings, infra.clock, http, subscriptions),
+        ChannelName.WEBHOOK: WebhookChannel(settings, http, subscriptions),
     }
     deps = wire(
         settings=settings,

@@ -43,7 +43,13 @@ def test_drift_is_reported_when_the_registry_changes(monkeypatch: pytest.MonkeyP
 def test_kafka_topics_mirror_the_contracts_registry() -> None:
     docs = _docs((gen_k8s.BASE / "kafka-topics.yaml").read_text(encoding="utf-8"), "KafkaTopic")
     by_topic = {d["spec"]["topicName"]: d for d in docs}
-    assert set(by_topic) == set(registry.TOPICS)
+    faust = {t.name: t for t in gen_k8s.faust_topics()}
+    assert set(by_topic) == set(registry.TOPICS) | set(faust)
+    changelogs = [n for n in faust if n.endswith("-changelog")]
+    assert len(changelogs) >= 1
+    for name in changelogs:  # faust restores the monitor's tables from these
+        assert by_topic[name]["spec"]["config"]["cleanup.policy"] == "compact"
+        assert by_topic[name]["spec"]["partitions"] == registry.TOPICS["egov.stages"].partitions
     for name, spec in registry.TOPICS.items():
         doc = by_topic[name]
         assert "." not in doc["metadata"]["name"]
@@ -78,7 +84,7 @@ def test_overlay_renders_every_part_of_the_platform(rendered: dict[str, str], ov
     assert len(kinds["PodDisruptionBudget"]) == 5
     assert len(kinds["ServiceMonitor"]) == 5
     assert kinds["PrometheusRule"] == ["egov-alerts"]
-    assert len(kinds["KafkaTopic"]) == len(registry.TOPICS)
+    assert len(kinds["KafkaTopic"]) == len(registry.TOPICS) + len(gen_k8s.faust_topics())
     assert "egov-default-deny" in kinds["NetworkPolicy"]
     assert "Secret" not in kinds, "secrets are created out of band, never committed"
     namespace = {"dev": "egov-dev", "prod": "egov"}[overlay]
@@ -211,9 +217,9 @@ def test_promtool_unit_tests_catch_a_changed_threshold(
     (tmp_path / "rules").mkdir()
     (tmp_path / "tests").mkdir()
     text = verify_ops.RULES_FILE.read_text(encoding="utf-8")
-    assert "egov_consumer_lag_messages) > 1000" in text
+    assert "egov_monitor_consumer_lag_messages) > 1000" in text
     broken = text.replace(
-        "egov_consumer_lag_messages) > 1000", "egov_consumer_lag_messages) > 5000"
+        "egov_monitor_consumer_lag_messages) > 1000", "egov_monitor_consumer_lag_messages) > 5000"
     )
     (tmp_path / "rules" / "egov-alerts.yml").write_text(broken, encoding="utf-8")
     shutil.copy(verify_ops.RULE_TESTS, tmp_path / "tests" / verify_ops.RULE_TESTS.name)
@@ -257,3 +263,14 @@ def test_exposed_names_include_histogram_series() -> None:
     )
     names = verify_ops.exposed_names(exposition)
     assert {"egov_x_seconds_bucket", "egov_x_seconds_count", "egov_y_total", "egov_z"} <= names
+
+
+def test_every_metric_used_by_dashboards_and_alerts_is_registered_by_a_service() -> None:
+    missing = verify_ops.missing_metrics(verify_ops.registered_metric_names())
+    assert missing == {}, f"used but not exposed by any service: {missing}"
+
+
+def test_a_metric_no_service_exposes_is_reported() -> None:
+    missing = verify_ops.missing_metrics({"up"})
+    assert "egov_monitor_open_stages" in missing
+    assert any("egov-supervision" in where for where in missing["egov_monitor_open_stages"])

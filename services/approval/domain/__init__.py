@@ -2,6 +2,7 @@
 
 from services.approval.domain.audit import AuditRecord, BrokenLink, chain, entry_hash, verify_chain
 from services.approval.domain.checks import completeness_findings, licence_expiry
+from services.approval.domain.inputs import ActionInput, Officer, Policy
 from services.approval.domain.model import (
     Action,
     ActionNotAllowed,
@@ -18,9 +19,6 @@ from services.approval.domain.model import (
 from services.approval.domain.stages import Emitted, Transition
 from services.approval.domain.timing import Calendar, TaskClock, light_of, time_left
 from services.approval.domain.workflow import (
-    ActionInput,
-    Officer,
-    Policy,
     act,
     allowed_actions,
     apply_supplement,

@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -302,7 +301,3 @@ def _spec_key(item: ServiceItem, code: str) -> bool:
 def _spec_name(item: ServiceItem, code: str) -> str:
     spec = item.material(code)
     return f"{spec.name} ({code})" if spec else code
-
-
-def dump(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")

@@ -48,11 +48,6 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
 
 
-class Replayed(Exception):
-    def __init__(self, response: dict[str, Any]) -> None:
-        self.response = response
-
-
 async def submit_case(
     deps: Deps, body: SubmissionIn, *, idempotency_key: str | None
 ) -> tuple[dict[str, Any], bool]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 
 import httpx
 
@@ -10,15 +12,22 @@ from services.notify.domain import ChannelName, SendResult, classify_sms_answer
 from services.notify.ports import Message
 from services.notify.settings import NotifySettings
 from services.notify.signing import signed_headers
-from shared.clock import Clock
 
 
 class SmsChannel:
     name = ChannelName.SMS
 
-    def __init__(self, settings: NotifySettings, clock: Clock, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        settings: NotifySettings,
+        client: httpx.AsyncClient,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
-        self.clock = clock
+        # Signature timestamps are wall time, whatever the (possibly simulated) domain clock:
+        # receivers compare them with their own clocks to refuse replays.
+        self.wall_clock = wall_clock
         self.client = client
 
     def request_body(self, message: Message) -> bytes:
@@ -29,7 +38,7 @@ class SmsChannel:
         body = self.request_body(message)
         headers = signed_headers(
             self.settings.sms_hmac_key,
-            int(self.clock.now().timestamp()),
+            int(self.wall_clock()),
             body,
             message.delivery_id,
         )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import httpx
 
 from services.notify.domain import ChannelName, SendResult, classify_webhook_status
 from services.notify.ports import Message, SubscriptionStore
 from services.notify.settings import NotifySettings
 from services.notify.signing import signed_headers
-from shared.clock import Clock
 
 
 class WebhookChannel:
@@ -17,12 +19,15 @@ class WebhookChannel:
     def __init__(
         self,
         settings: NotifySettings,
-        clock: Clock,
         client: httpx.AsyncClient,
         subscriptions: SubscriptionStore,
+        *,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
-        self.clock = clock
+        # Signature timestamps are wall time, whatever the (possibly simulated) domain clock:
+        # receivers compare them with their own clocks to refuse replays.
+        self.wall_clock = wall_clock
         self.client = client
         self.subscriptions = subscriptions
 
@@ -31,7 +36,7 @@ class WebhookChannel:
         if sub is None or not sub.get("active", True):
             return SendResult.permanent("webhook subscription removed")
         headers = signed_headers(
-            sub["secret"], int(self.clock.now().timestamp()), message.payload, message.delivery_id
+            sub["secret"], int(self.wall_clock()), message.payload, message.delivery_id
         )
         headers["Content-Type"] = "application/cloudevents+json; charset=UTF-8"
         headers["X-Egov-Event-Type"] = message.event_type

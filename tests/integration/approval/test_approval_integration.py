@@ -205,6 +205,7 @@ async def read_topic(
     await consumer.start()
     found: list[dict[str, Any]] = []
     try:
+        await consumer.topics()  # fetch metadata so every partition is known
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or {0}]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)

@@ -199,3 +199,18 @@ async def test_work_list_flags_a_suspension_past_its_maximum(
     rows = (await client.get("/v1/tasks", params={"status": "suspended"}, headers=h)).json()
     [task] = rows["items"]
     assert task["suspension_overrun"] is True and task["light"] == "green"
+
+
+def test_build_wires_the_injected_clock_and_the_case_consumer() -> None:
+    from services.approval.bootstrap import build
+    from services.approval.settings import ApprovalSettings
+    from shared.contracts import CaseSubmitted, CaseSupplemented
+
+    clock = FixedClock(MONDAY_10)
+    service = build(ApprovalSettings(consumer_group="g-test"), clock=clock)
+    assert service.infra.clock is clock and service.deps.clock is clock
+    assert service.consumer.group_id == "g-test"
+    assert set(service.consumer.handlers) == {
+        CaseSubmitted.event_type,
+        CaseSupplemented.event_type,
+    }

@@ -101,3 +101,16 @@ def test_working_hour_limits_count_office_hours() -> None:
     due = CAL.deadline(MONDAY_10, limit)
     clock = light_of(CAL, limit, MONDAY_10, due)
     assert clock.hours_left == 16 and clock.light == Light.GREEN
+
+
+def test_hour_limits_resume_with_the_office_hours_they_had_left() -> None:
+    from services.approval.domain.timing import push_out, time_left
+
+    limit = Limit(value=8, unit=LimitUnit.WORKING_HOURS)
+    due = CAL.deadline(MONDAY_10, limit)  # Monday 10:00 + 8 office hours = Tuesday 11:00
+    assert due == datetime(2026, 3, 3, 11, 0, tzinfo=SHANGHAI)
+    noon = datetime(2026, 3, 2, 12, 0, tzinfo=SHANGHAI)
+    left = time_left(CAL, limit, noon, due)
+    assert left == 6 * 3600  # 2 of 8 office hours spent before the suspension
+    friday = datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI)
+    assert push_out(CAL, limit, friday, left) == datetime(2026, 3, 6, 16, 30, tzinfo=SHANGHAI)

@@ -42,7 +42,8 @@ class FakeStore:
         self, *, region: str | None, department: str | None, include_closed: bool
     ) -> list[ServiceItem]:
         return [
-            i for c, i in sorted(self.items.items())
+            i
+            for c, i in sorted(self.items.items())
             if (region is None or i.region == region)
             and (department is None or i.department == department)
             and (include_closed or i.status == "open")
@@ -79,7 +80,10 @@ class FakeStore:
         return self.external.get((source_system, external_id))
 
     async def create_case(
-        self, case: CaseRecord, events: Sequence[Envelope], *,
+        self,
+        case: CaseRecord,
+        events: Sequence[Envelope],
+        *,
         idempotency: IdempotencyRecord | None = None,
     ) -> None:
         if idempotency is not None and idempotency.key in self.idempotency:
@@ -105,12 +109,25 @@ class FakeStore:
         self.events.extend(events)
 
     async def find_case_by_rectification(self, rectification_id: str) -> CaseRecord | None:
-        return next((c for c in self.cases.values() if c.rectification
-                     and c.rectification.rectification_id == rectification_id), None)
+        return next(
+            (
+                c
+                for c in self.cases.values()
+                if c.rectification and c.rectification.rectification_id == rectification_id
+            ),
+            None,
+        )
 
     async def decided_unrated(self, *, decided_before: datetime, limit: int) -> list[CaseRecord]:
-        return [c for c in self.cases.values() if c.status == "decided" and c.rating is None
-                and c.invited_at is None and c.decided_at and c.decided_at <= decided_before][:limit]
+        return [
+            c
+            for c in self.cases.values()
+            if c.status == "decided"
+            and c.rating is None
+            and c.invited_at is None
+            and c.decided_at
+            and c.decided_at <= decided_before
+        ][:limit]
 
     async def licence_holder(self, licence_ref: str) -> str | None:
         return self.licences.get(licence_ref)
@@ -135,7 +152,9 @@ class FakeCredit:
         self.calls.append(subject_id)
         if self.down:
             raise CreditUnavailable("no answer within 0.8s: ConnectTimeout")
-        return self.answers.get(subject_id, CreditStatus(level="A", red_list=False, black_list=False))
+        return self.answers.get(
+            subject_id, CreditStatus(level="A", red_list=False, black_list=False)
+        )
 
 
 class Wiring:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from intake_fakes import T0, Wiring
+from intake_fakes import Wiring
 
 from services.intake.domain import ServiceItem, catalog_errors
 from services.intake.handlers.catalog import read_catalog_dir
@@ -32,8 +33,14 @@ def test_sample_catalog_is_valid_and_covers_the_required_items() -> None:
     for item in items:
         assert errors_of(item) == {}, item.code
     names = " ".join(i.name for i in items)
-    for needed in ("营业执照", "食品经营许可", "建筑工程施工许可", "住房公积金异地转移接续",
-                   "基本医疗保险关系转移接续", "居民身份证换领"):
+    for needed in (
+        "营业执照",
+        "食品经营许可",
+        "建筑工程施工许可",
+        "住房公积金异地转移接续",
+        "基本医疗保险关系转移接续",
+        "居民身份证换领",
+    ):
         assert needed in names
     construction = next(i for i in items if i.code == "500000-ZJW-001")
     parallel = [s for s in construction.stage_plan if len(s.departments) > 1]
@@ -51,17 +58,26 @@ def test_promised_limit_beyond_statutory_is_refused() -> None:
     errors = errors_of(variant(promised_limit={"value": 5}, statutory_limit={"value": 3}))
     assert "exceeds the statutory limit" in errors["promised_limit"]
     # 3 natural weeks of promise against 10 working days: exceeds too.
-    errors = errors_of(variant(promised_limit={"value": 21, "unit": "natural_days"},
-                               statutory_limit={"value": 10}))
+    errors = errors_of(
+        variant(promised_limit={"value": 21, "unit": "natural_days"}, statutory_limit={"value": 10})
+    )
     assert "promised_limit" in errors
 
 
 def test_unknown_department_empty_plan_and_prereview_stage_are_refused() -> None:
-    assert "unknown department" in errors_of(variant(department="500000-XYZ",
-                                                     code="500000-XYZ-001"))["department"]
+    assert (
+        "unknown department"
+        in errors_of(variant(department="500000-XYZ", code="500000-XYZ-001"))["department"]
+    )
     assert "no stage" in errors_of(variant(stage_plan=[]))["stage_plan"]
-    plan = [{"stage": "prereview", "name": "预审", "limit": {"value": 1},
-             "departments": ["500000-SCJ", "500000-NOPE"]}]
+    plan = [
+        {
+            "stage": "prereview",
+            "name": "预审",
+            "limit": {"value": 1},
+            "departments": ["500000-SCJ", "500000-NOPE"],
+        }
+    ]
     errors = errors_of(variant(stage_plan=plan))
     assert "pre-review is automatic" in errors["stage_plan.0.stage"]
     assert "unknown department" in errors["stage_plan.0.departments.1"]
@@ -72,21 +88,16 @@ def test_commitment_material_needs_the_item_to_allow_commitments() -> None:
     assert "commitment" in errors["materials.3.forms"]
 
 
-def admin_headers(w: Wiring, roles: list[str] | None = None) -> dict[str, str]:
-    token = mint_token(w.settings, subject="admin-1", now=T0, roles=roles or ["admin"])
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def test_admin_api_creates_updates_closes_and_refuses_invalid_items() -> None:
     w = Wiring()
     new = variant(code="500000-SCJ-099", name="测试事项").model_dump(mode="json")
-    # real clock for token expiry: the verifier checks exp against the wall clock
-    from datetime import UTC, datetime
-
+    # tokens are checked against the wall clock, not the case clock
     token = mint_token(w.settings, subject="admin-1", now=datetime.now(UTC), roles=["admin"])
     admin = {"Authorization": f"Bearer {token}"}
-    clerk = {"Authorization": "Bearer " + mint_token(
-        w.settings, subject="h", now=datetime.now(UTC), roles=["handler"])}
+    clerk = {
+        "Authorization": "Bearer "
+        + mint_token(w.settings, subject="h", now=datetime.now(UTC), roles=["handler"])
+    }
     async with httpx.AsyncClient(transport=httpx.ASGITransport(w.app()), base_url="http://t") as c:
         assert (await c.post("/v1/catalog/items", json=new)).status_code == 401
         assert (await c.post("/v1/catalog/items", json=new, headers=clerk)).status_code == 403
@@ -94,14 +105,14 @@ async def test_admin_api_creates_updates_closes_and_refuses_invalid_items() -> N
         assert r.status_code == 201, r.text
         r = await c.post("/v1/catalog/items", json=new, headers=admin)
         assert r.status_code == 409 and "already exists" in r.json()["detail"]
-        bad = {**new, "code": "500000-SCJ-098", "stage_plan": [],
-               "promised_limit": {"value": 9}}
+        bad = {**new, "code": "500000-SCJ-098", "stage_plan": [], "promised_limit": {"value": 9}}
         r = await c.post("/v1/catalog/items", json=bad, headers=admin)
         assert r.status_code == 422
         fields = {e["field"] for e in r.json()["errors"]}
         assert {"stage_plan", "promised_limit"} <= fields
-        r = await c.put("/v1/catalog/items/500000-SCJ-099", json={**new, "name": "改名"},
-                        headers=admin)
+        r = await c.put(
+            "/v1/catalog/items/500000-SCJ-099", json={**new, "name": "改名"}, headers=admin
+        )
         assert r.status_code == 200 and r.json()["version"] == 2
         r = await c.post("/v1/catalog/items/500000-SCJ-099/close", headers=admin)
         assert r.json()["status"] == "closed"

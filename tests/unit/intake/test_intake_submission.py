@@ -27,8 +27,10 @@ def business_licence(**changes: Any) -> dict[str, Any]:
         "contact": {"phone": "13800138000"},
         "form": {"company_name": "山城小面有限公司"},
         "materials": [
-            {"code": "id_card", **UPLOAD}, {"code": "application_form", **UPLOAD},
-            {"code": "articles", **UPLOAD}, {"code": "premises", **UPLOAD},
+            {"code": "id_card", **UPLOAD},
+            {"code": "application_form", **UPLOAD},
+            {"code": "articles", **UPLOAD},
+            {"code": "premises", **UPLOAD},
         ],
         "channel": "web",
         "receiving_region": "500000",
@@ -65,25 +67,38 @@ async def test_submission_registers_a_numbered_case_and_its_event() -> None:
 async def test_case_numbers_follow_each_other_per_region_and_day() -> None:
     w = Wiring()
     async with client(w) as c:
-        ids = [(await c.post("/v1/cases", json=business_licence())).json()["case_id"]
-               for _ in range(3)]
+        ids = [
+            (await c.post("/v1/cases", json=business_licence())).json()["case_id"] for _ in range(3)
+        ]
         w.clock.advance(86400)
         ids.append((await c.post("/v1/cases", json=business_licence())).json()["case_id"])
-    assert ids == ["500000-20260302-000001", "500000-20260302-000002",
-                   "500000-20260302-000003", "500000-20260303-000001"]
+    assert ids == [
+        "500000-20260302-000001",
+        "500000-20260302-000002",
+        "500000-20260302-000003",
+        "500000-20260303-000001",
+    ]
 
 
 async def test_bad_input_gets_field_level_errors_and_never_a_500() -> None:
     w = Wiring()
     bad_id = PERSON[:17] + ("0" if PERSON[17] != "0" else "1")
     async with client(w) as c:
-        r = await c.post("/v1/cases", json=business_licence(
-            applicant={"kind": "person", "id_number": bad_id, "name": "张三"}))
+        r = await c.post(
+            "/v1/cases",
+            json=business_licence(
+                applicant={"kind": "person", "id_number": bad_id, "name": "张三"}
+            ),
+        )
         assert r.status_code == 422
         [err] = r.json()["errors"]
         assert err["field"] == "applicant.id_number" and "check character" in err["message"]
-        r = await c.post("/v1/cases", json=business_licence(
-            applicant={"kind": "entity", "id_number": "91500000MA5U7XXX1I", "name": "某公司"}))
+        r = await c.post(
+            "/v1/cases",
+            json=business_licence(
+                applicant={"kind": "entity", "id_number": "91500000MA5U7XXX1I", "name": "某公司"}
+            ),
+        )
         assert r.status_code == 422
         assert "social credit code" in r.json()["errors"][0]["message"]
         r = await c.post("/v1/cases", json=business_licence(item_code="500000-SCJ-777"))
@@ -92,7 +107,9 @@ async def test_bad_input_gets_field_level_errors_and_never_a_500() -> None:
         assert r.status_code == 422 and "missing required material" in r.text
         r = await c.post("/v1/cases", json=business_licence(receiving_region="999999"))
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "receiving_region"
-        r = await c.post("/v1/cases", content=b"{not json", headers={"content-type": "application/json"})
+        r = await c.post(
+            "/v1/cases", content=b"{not json", headers={"content-type": "application/json"}
+        )
         assert r.status_code == 422
         r = await c.post("/v1/cases", json=business_licence(form={"blob": "x" * 1_100_000}))
         assert r.status_code == 413
@@ -123,8 +140,11 @@ async def test_idempotency_key_replays_the_original_answer_and_creates_nothing()
 
 def with_commitment(**changes: Any) -> dict[str, Any]:
     body = business_licence(**changes)
-    body["materials"][3] = {"code": "premises", "form": "commitment",
-                            "commitment_text": "本人承诺住所使用证明真实有效"}
+    body["materials"][3] = {
+        "code": "premises",
+        "form": "commitment",
+        "commitment_text": "本人承诺住所使用证明真实有效",
+    }
     return body
 
 
@@ -178,8 +198,10 @@ async def test_cross_region_only_for_items_that_allow_it() -> None:
         r = await c.post("/v1/cases", json=fund)
         assert r.status_code == 201, r.text
         assert r.json()["case_id"].startswith("500000-")
-        r = await c.post("/v1/cases", json=business_licence(
-            item_code="510100-SCJ-001", receiving_region="500000"))
+        r = await c.post(
+            "/v1/cases",
+            json=business_licence(item_code="510100-SCJ-001", receiving_region="500000"),
+        )
         assert r.status_code == 422 and "cross-region" in r.text
     data = CaseSubmitted.model_validate(w.store.events[0].data)
     assert (data.receiving_region, data.handling_region) == ("500000", "510100")
@@ -187,12 +209,18 @@ async def test_cross_region_only_for_items_that_allow_it() -> None:
 
 def external(external_id: str, **changes: Any) -> Any:
     data = {
-        "external_id": external_id, "source_system": "cq-bank-terminal",
+        "external_id": external_id,
+        "source_system": "cq-bank-terminal",
         "applicant": {"kind": "entity", "id_number": make_uscc(3), "name": "重庆某某有限公司"},
         "item_code": "500000-SCJ-004",
-        "materials": [{"code": "id_card", **UPLOAD}, {"code": "change_application", **UPLOAD},
-                      {"code": "resolution", **UPLOAD}],
-        "channel": "bank_branch", "receiving_region": "500000", "submitted_at": T0.isoformat(),
+        "materials": [
+            {"code": "id_card", **UPLOAD},
+            {"code": "change_application", **UPLOAD},
+            {"code": "resolution", **UPLOAD},
+        ],
+        "channel": "bank_branch",
+        "receiving_region": "500000",
+        "submitted_at": T0.isoformat(),
     }
     data.update(changes)
     model = CaseSubmissionReceived.model_validate(data)
@@ -212,8 +240,7 @@ async def test_external_submission_valid_duplicate_and_invalid() -> None:
     assert w.store.cases[submitted.case_id].verification_hash is None
 
     bad_id = make_uscc(3)[:17] + ("0" if make_uscc(3)[17] != "0" else "1")
-    env3, data3 = external("BANK-2", applicant={"kind": "entity", "id_number": bad_id,
-                                                "name": "x"})
+    env3, data3 = external("BANK-2", applicant={"kind": "entity", "id_number": bad_id, "name": "x"})
     with pytest.raises(PermanentError, match="applicant.id_number"):
         await on_submission_received(w.deps, env3, data3)
     env4, data4 = external("BANK-3", item_code="500000-XXX-001")
@@ -226,8 +253,11 @@ async def test_elicence_reference_is_checked_against_the_registry() -> None:
     w = Wiring()
     body = business_licence()
     body["applicant"]["id_number"] = "500103199005170126"
-    body["materials"][0] = {"code": "id_card", "form": "elicense",
-                            "licence_ref": "EL-ID-500103199005170126"}
+    body["materials"][0] = {
+        "code": "id_card",
+        "form": "elicense",
+        "licence_ref": "EL-ID-500103199005170126",
+    }
     async with client(w) as c:
         assert (await c.post("/v1/cases", json=body)).status_code == 201
         body["materials"][0]["licence_ref"] = "EL-ID-UNKNOWN"

@@ -43,8 +43,14 @@ async def submitted(w: Wiring, c: httpx.AsyncClient) -> tuple[str, str]:
 
 
 def decided(case_id: str, at: datetime = T0) -> CaseDecided:
-    return CaseDecided(case_id=case_id, decision="approved", department="500000-SCJ",
-                       item_code="500000-SCJ-001", region="500000", decided_at=at)
+    return CaseDecided(
+        case_id=case_id,
+        decision="approved",
+        department="500000-SCJ",
+        item_code="500000-SCJ-001",
+        region="500000",
+        decided_at=at,
+    )
 
 
 async def test_applicant_follows_the_case_in_plain_words() -> None:
@@ -53,31 +59,60 @@ async def test_applicant_follows_the_case_in_plain_words() -> None:
         case_id, code = await submitted(w, c)
         assert (await c.get(f"/v1/cases/{case_id}", params={"code": "WRONG123"})).status_code == 404
         assert (await c.get(f"/v1/cases/{case_id}")).status_code == 404
-        await deliver(w, PreReviewDone(
-            case_id=case_id, outcome="supplement_requested", reasons=["租赁合同未签字"],
-            requested_materials=["premises"], department="500000-SCJ", region="500000",
-            decided_at=T0), "ev-1")
+        await deliver(
+            w,
+            PreReviewDone(
+                case_id=case_id,
+                outcome="supplement_requested",
+                reasons=["租赁合同未签字"],
+                requested_materials=["premises"],
+                department="500000-SCJ",
+                region="500000",
+                decided_at=T0,
+            ),
+            "ev-1",
+        )
         view = (await c.get(f"/v1/cases/{case_id}", headers={"X-Verification-Code": code})).json()
         assert view["status"] == "supplement_requested"
         assert "租赁合同未签字" in view["timeline"][-1]["text"]
         assert view["requested_materials"] == ["premises"]
 
-        r = await c.post(f"/v1/cases/{case_id}/supplements", params={"code": code},
-                         json={"materials": [{"code": "premises", "form": "upload",
-                                              "sha256": "c" * 64, "size": 10}]})
+        r = await c.post(
+            f"/v1/cases/{case_id}/supplements",
+            params={"code": code},
+            json={
+                "materials": [
+                    {"code": "premises", "form": "upload", "sha256": "c" * 64, "size": 10}
+                ]
+            },
+        )
         assert r.status_code == 200 and r.json()["status"] == "supplemented"
         [supp] = w.store.events_of(CaseSupplemented.event_type)
         assert supp.subject == case_id
-        r = await c.post(f"/v1/cases/{case_id}/supplements", params={"code": code},
-                         json={"materials": [{"code": "premises", "form": "upload",
-                                              "sha256": "c" * 64, "size": 10}]})
+        r = await c.post(
+            f"/v1/cases/{case_id}/supplements",
+            params={"code": code},
+            json={
+                "materials": [
+                    {"code": "premises", "form": "upload", "sha256": "c" * 64, "size": 10}
+                ]
+            },
+        )
         assert r.status_code == 409
 
         due = datetime(2026, 3, 3, 23, 59, 59, tzinfo=SHANGHAI)
         opened = StageOpened(
-            case_id=case_id, stage_id=f"{case_id}:review", stage="review", name="审查",
-            item_code="500000-SCJ-001", department="500000-SCJ", region="500000",
-            opened_at=T0, due_at=due, limit={"value": 1})
+            case_id=case_id,
+            stage_id=f"{case_id}:review",
+            stage="review",
+            name="审查",
+            item_code="500000-SCJ-001",
+            department="500000-SCJ",
+            region="500000",
+            opened_at=T0,
+            due_at=due,
+            limit={"value": 1},
+        )
         await deliver(w, opened, "ev-2")
         await deliver(w, opened, "ev-2")  # replayed: applied once
         view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
@@ -85,25 +120,46 @@ async def test_applicant_follows_the_case_in_plain_words() -> None:
         assert [s["name"] for s in view["current_stages"]] == ["审查"]
         assert sum(e["kind"] == "stage_opened" for e in view["timeline"]) == 1
 
-        await deliver(w, StageClosed(case_id=case_id, stage_id=f"{case_id}:review",
-                                     stage="review", outcome="passed", department="500000-SCJ",
-                                     closed_at=T0), "ev-3")
+        await deliver(
+            w,
+            StageClosed(
+                case_id=case_id,
+                stage_id=f"{case_id}:review",
+                stage="review",
+                outcome="passed",
+                department="500000-SCJ",
+                closed_at=T0,
+            ),
+            "ev-3",
+        )
         await deliver(w, decided(case_id), "ev-4")
         view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
         assert view["status"] == "decided" and view["decision_text"] == "准予许可"
         assert view["current_stages"] == [] and view["deadline"] is None
         assert [e["kind"] for e in view["timeline"]] == [
-            "submitted", "supplement_requested", "supplemented", "stage_opened",
-            "stage_closed", "decided"]
+            "submitted",
+            "supplement_requested",
+            "supplemented",
+            "stage_opened",
+            "stage_closed",
+            "decided",
+        ]
         # the applicant's own token opens the case too, another applicant's does not
-        own = mint_token(w.settings, subject=business_licence()["applicant"]["id_number"],
-                         now=datetime.now(UTC), roles=["applicant"])
-        other = mint_token(w.settings, subject="110101199003070011", now=datetime.now(UTC),
-                           roles=["applicant"])
-        assert (await c.get(f"/v1/cases/{case_id}",
-                            headers={"Authorization": f"Bearer {own}"})).status_code == 200
-        assert (await c.get(f"/v1/cases/{case_id}",
-                            headers={"Authorization": f"Bearer {other}"})).status_code == 404
+        own = mint_token(
+            w.settings,
+            subject=business_licence()["applicant"]["id_number"],
+            now=datetime.now(UTC),
+            roles=["applicant"],
+        )
+        other = mint_token(
+            w.settings, subject="110101199003070011", now=datetime.now(UTC), roles=["applicant"]
+        )
+        assert (
+            await c.get(f"/v1/cases/{case_id}", headers={"Authorization": f"Bearer {own}"})
+        ).status_code == 200
+        assert (
+            await c.get(f"/v1/cases/{case_id}", headers={"Authorization": f"Bearer {other}"})
+        ).status_code == 404
 
 
 async def test_events_for_unknown_cases_are_ignored() -> None:
@@ -113,8 +169,13 @@ async def test_events_for_unknown_cases_are_ignored() -> None:
 
 
 def officer(w: Wiring, department: str, roles: list[str]) -> dict[str, str]:
-    token = mint_token(w.settings, subject=f"officer@{department}", now=datetime.now(UTC),
-                       roles=roles, department=department)
+    token = mint_token(
+        w.settings,
+        subject=f"officer@{department}",
+        now=datetime.now(UTC),
+        roles=roles,
+        department=department,
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -122,19 +183,24 @@ async def test_rating_once_after_decision_and_bad_rating_opens_a_rectification()
     w = Wiring()
     async with client(w) as c:
         case_id, code = await submitted(w, c)
-        rating: dict[str, Any] = {"level": "dissatisfied", "scores": {"speed": 2},
-                                  "comment": "等待时间太长"}
+        rating: dict[str, Any] = {
+            "level": "dissatisfied",
+            "scores": {"speed": 2},
+            "comment": "等待时间太长",
+        }
         r = await c.post(f"/v1/cases/{case_id}/rating", params={"code": code}, json=rating)
         assert r.status_code == 409 and "not decided" in r.json()["detail"]
         await deliver(w, decided(case_id), "ev-d")
-        r = await c.post(f"/v1/cases/{case_id}/rating", params={"code": code},
-                         json={"level": "great"})
+        r = await c.post(
+            f"/v1/cases/{case_id}/rating", params={"code": code}, json={"level": "great"}
+        )
         assert r.status_code == 422
         r = await c.post(f"/v1/cases/{case_id}/rating", params={"code": code}, json=rating)
         assert r.status_code == 201, r.text
         rect_id = r.json()["rectification"]["rectification_id"]
-        r2 = await c.post(f"/v1/cases/{case_id}/rating", params={"code": code},
-                          json={"level": "very_satisfied"})
+        r2 = await c.post(
+            f"/v1/cases/{case_id}/rating", params={"code": code}, json={"level": "very_satisfied"}
+        )
         assert r2.status_code == 409 and "rated once" in r2.json()["detail"]
 
         [rated] = w.store.events_of(CaseRated.event_type)
@@ -142,37 +208,58 @@ async def test_rating_once_after_decision_and_bad_rating_opens_a_rectification()
         [opened] = w.store.events_of(RectificationOpened.event_type)
         # Monday 2 March 2026 + 5 working days = Monday 9 March, end of day (Shanghai)
         assert datetime.fromisoformat(opened.data["due_at"]) == datetime(
-            2026, 3, 9, 23, 59, 59, tzinfo=SHANGHAI)
+            2026, 3, 9, 23, 59, 59, tzinfo=SHANGHAI
+        )
         assert opened.data["limit"] == {"value": 5, "unit": "working_days"}
 
         answer = {"answer": "已约谈窗口人员并优化排队流程"}
-        r = await c.post(f"/v1/rectifications/{rect_id}/answer", json=answer,
-                         headers=officer(w, "500000-GAJ", ["handler"]))
+        r = await c.post(
+            f"/v1/rectifications/{rect_id}/answer",
+            json=answer,
+            headers=officer(w, "500000-GAJ", ["handler"]),
+        )
         assert r.status_code == 403
-        r = await c.post(f"/v1/rectifications/{rect_id}/answer", json=answer,
-                         headers=officer(w, "500000-SCJ", ["supervisor"]))
+        r = await c.post(
+            f"/v1/rectifications/{rect_id}/answer",
+            json=answer,
+            headers=officer(w, "500000-SCJ", ["supervisor"]),
+        )
         assert r.status_code == 403
-        r = await c.post(f"/v1/rectifications/{rect_id}/answer", json=answer,
-                         headers=officer(w, "500000-SCJ", ["department_head"]))
+        r = await c.post(
+            f"/v1/rectifications/{rect_id}/answer",
+            json=answer,
+            headers=officer(w, "500000-SCJ", ["department_head"]),
+        )
         assert r.status_code == 200 and r.json()["on_time"] is True
-        r = await c.post(f"/v1/rectifications/{rect_id}/answer", json=answer,
-                         headers=officer(w, "500000-SCJ", ["handler"]))
+        r = await c.post(
+            f"/v1/rectifications/{rect_id}/answer",
+            json=answer,
+            headers=officer(w, "500000-SCJ", ["handler"]),
+        )
         assert r.status_code == 409
-        assert (await c.post("/v1/rectifications/RECT-nope/answer", json=answer,
-                             headers=officer(w, "500000-SCJ", ["handler"]))).status_code == 404
+        assert (
+            await c.post(
+                "/v1/rectifications/RECT-nope/answer",
+                json=answer,
+                headers=officer(w, "500000-SCJ", ["handler"]),
+            )
+        ).status_code == 404
     [closed] = w.store.events_of(RectificationClosed.event_type)
     assert closed.data["officer"] == "officer@500000-SCJ"
 
 
-@pytest.mark.parametrize("level,opens", [("very_satisfied", False), ("basically_satisfied", False),
-                                         ("very_dissatisfied", True)])
+@pytest.mark.parametrize(
+    "level,opens",
+    [("very_satisfied", False), ("basically_satisfied", False), ("very_dissatisfied", True)],
+)
 async def test_only_bad_ratings_open_rectifications(level: str, opens: bool) -> None:
     w = Wiring(rectification_days=10)
     async with client(w) as c:
         case_id, code = await submitted(w, c)
         await deliver(w, decided(case_id), "ev-d")
-        r = await c.post(f"/v1/cases/{case_id}/rating", params={"code": code},
-                         json={"level": level})
+        r = await c.post(
+            f"/v1/cases/{case_id}/rating", params={"code": code}, json={"level": level}
+        )
     assert r.status_code == 201
     assert len(w.store.events_of(RectificationOpened.event_type)) == int(opens)
 
@@ -187,8 +274,9 @@ async def test_unrated_decided_cases_are_invited_once_after_the_configured_days(
     await deliver(w, decided(second), "ev-2")
     await deliver(w, decided(third, T0 + timedelta(days=2)), "ev-3")
     async with client(w) as c:
-        await c.post(f"/v1/cases/{second}/rating", params={"code": code2},
-                     json={"level": "satisfied"})
+        await c.post(
+            f"/v1/cases/{second}/rating", params={"code": code2}, json={"level": "satisfied"}
+        )
     w.clock.advance(timedelta(days=2))
     assert await invite_unrated_cases(w.deps) == 0
     w.clock.advance(timedelta(days=1, seconds=1))

@@ -59,8 +59,12 @@ def test_a_person_cannot_use_a_social_credit_code() -> None:
         ApplicantIn(kind="person", id_number=make_uscc(1), name="张三")
 
 
-@given(st.sampled_from(["500000", "510100"]), st.dates(date(2025, 1, 1), date(2026, 12, 31)),
-       st.integers(1, 999_999), st.integers(1, 999_999))
+@given(
+    st.sampled_from(["500000", "510100"]),
+    st.dates(date(2025, 1, 1), date(2026, 12, 31)),
+    st.integers(1, 999_999),
+    st.integers(1, 999_999),
+)
 def test_case_numbers_are_readable_and_sort_by_sequence(
     region: str, day: date, a: int, b: int
 ) -> None:

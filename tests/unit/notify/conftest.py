@@ -23,8 +23,8 @@ from services.notify.bootstrap import load_directory_if_newer, wire  # noqa: E40
 from services.notify.domain import ChannelName  # noqa: E402
 from services.notify.handlers import bind  # noqa: E402
 from services.notify.notifier import Deps  # noqa: E402
-from services.notify.settings import NotifySettings  # noqa: E402
 from services.notify.ports import Message  # noqa: E402
+from services.notify.settings import NotifySettings  # noqa: E402
 from shared.clock import FixedClock  # noqa: E402
 from shared.contracts import Envelope, model_for  # noqa: E402
 from shared.kafka import Handler  # noqa: E402
@@ -56,8 +56,12 @@ class World:
 @pytest.fixture
 def settings() -> NotifySettings:
     return NotifySettings(
-        retry_base_s=10, retry_max_s=60, delivery_max_attempts=3, rate_limit_count=3,
-        rate_limit_window_s=3600, delivery_lease_s=30,
+        retry_base_s=10,
+        retry_max_s=60,
+        delivery_max_attempts=3,
+        rate_limit_count=3,
+        rate_limit_window_s=3600,
+        delivery_lease_s=30,
     )
 
 
@@ -69,8 +73,14 @@ async def world(settings: NotifySettings) -> World:
     directory, subscriptions = MemoryDirectory(), MemorySubscriptions()
     await load_directory_if_newer(directory, settings.directory_file)
     deps = wire(
-        settings=settings, clock=clock, projections=projections, directory=directory,
-        deliveries=deliveries, subscriptions=subscriptions, channels=channels,
+        settings=settings,
+        clock=clock,
+        projections=projections,
+        directory=directory,
+        deliveries=deliveries,
+        subscriptions=subscriptions,
+        channels=channels,
     )
-    return World(deps, clock, channels, deliveries, projections, directory, subscriptions,
-                 bind(deps))
+    return World(
+        deps, clock, channels, deliveries, projections, directory, subscriptions, bind(deps)
+    )

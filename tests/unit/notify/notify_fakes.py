@@ -22,8 +22,10 @@ class MemoryProjections:
     async def save_case(self, doc: Doc) -> None:
         self.cases[doc["_id"]] = dict(doc)
         self.subjects[doc["applicant_id"]] = {
-            "name": doc["applicant_name"], "phone": doc.get("phone"),
-            "email": doc.get("email"), "locale": doc.get("locale"),
+            "name": doc["applicant_name"],
+            "phone": doc.get("phone"),
+            "email": doc.get("email"),
+            "locale": doc.get("locale"),
         }
 
     async def get_case(self, case_id: str) -> Doc | None:
@@ -53,9 +55,14 @@ class MemoryDirectory:
         self.items: dict[str, Officer] = {}
         self.loaded: str | None = None
 
-    async def officers(self, *, role: str | None = None, department: str | None = None,
-                       section: str | None = None,
-                       departments: list[str] | None = None) -> list[Officer]:
+    async def officers(
+        self,
+        *,
+        role: str | None = None,
+        department: str | None = None,
+        section: str | None = None,
+        departments: list[str] | None = None,
+    ) -> list[Officer]:
         out = []
         for o in sorted(self.items.values(), key=lambda o: o.id):
             if not o.active or (role is not None and role not in o.roles):
@@ -68,6 +75,13 @@ class MemoryDirectory:
                 continue
             out.append(o)
         return out
+
+    async def all_officers(self, department: str | None = None) -> list[Officer]:
+        return [
+            o
+            for o in sorted(self.items.values(), key=lambda o: o.id)
+            if department is None or o.department == department
+        ]
 
     async def get_officer(self, officer_id: str) -> Officer | None:
         return self.items.get(officer_id)
@@ -112,20 +126,33 @@ class MemoryDeliveries:
         return copy.deepcopy(d)
 
     async def due(self, now: datetime, limit: int) -> list[str]:
-        ready = [d for d in self.docs.values() if d["status"] == "pending"
-                 and d["due_at"] <= now and d["lease_until"] <= now]
+        ready = [
+            d
+            for d in self.docs.values()
+            if d["status"] == "pending" and d["due_at"] <= now and d["lease_until"] <= now
+        ]
         return [d["_id"] for d in sorted(ready, key=lambda d: d["due_at"])][:limit]
 
     async def release(self, delivery_id: str, due_at: datetime) -> None:
         self.docs[delivery_id].update(due_at=due_at, lease_until=due_at)
 
-    async def retry_later(self, delivery_id: str, *, attempts: int, due_at: datetime,
-                          error: str) -> None:
-        self.docs[delivery_id].update(attempts=attempts, due_at=due_at, lease_until=due_at,
-                                      last_error=error)
+    async def retry_later(
+        self, delivery_id: str, *, attempts: int, due_at: datetime, error: str
+    ) -> None:
+        self.docs[delivery_id].update(
+            attempts=attempts, due_at=due_at, lease_until=due_at, last_error=error
+        )
 
-    async def finish(self, delivery_id: str, *, status: str, attempts: int, at: datetime,
-                     error: str | None, event: Envelope) -> None:
+    async def finish(
+        self,
+        delivery_id: str,
+        *,
+        status: str,
+        attempts: int,
+        at: datetime,
+        error: str | None,
+        event: Envelope,
+    ) -> None:
         d = self.docs[delivery_id]
         if d["status"] != "pending":
             return
@@ -134,8 +161,14 @@ class MemoryDeliveries:
         self.events.append(event)
 
     async def sent_times(self, recipient_key: str, channel: str, since: datetime) -> list[datetime]:
-        return [d["sent_at"] for d in self.docs.values() if d["recipient_key"] == recipient_key
-                and d["channel"] == channel and d["status"] == "sent" and d["sent_at"] >= since]
+        return [
+            d["sent_at"]
+            for d in self.docs.values()
+            if d["recipient_key"] == recipient_key
+            and d["channel"] == channel
+            and d["status"] == "sent"
+            and d["sent_at"] >= since
+        ]
 
     async def get(self, delivery_id: str) -> Doc | None:
         return self.docs.get(delivery_id)
@@ -164,8 +197,9 @@ class MemorySubscriptions:
 class FakeChannel:
     """Records what it was asked to send; ``script`` decides the result per message."""
 
-    def __init__(self, name: ChannelName,
-                 script: Callable[[Message], SendResult] | None = None) -> None:
+    def __init__(
+        self, name: ChannelName, script: Callable[[Message], SendResult] | None = None
+    ) -> None:
         self.name = name
         self.sent: list[Message] = []
         self.script = script or (lambda _m: SendResult.sent())
@@ -196,8 +230,11 @@ class MemoryInbox:
         self.items.setdefault(doc["_id"], dict(doc))
 
     async def list(self, owner: str, *, unread_only: bool, limit: int) -> list[Doc]:
-        docs = [d for d in self.items.values() if d["owner"] == owner
-                and not (unread_only and d.get("read_at"))]
+        docs = [
+            d
+            for d in self.items.values()
+            if d["owner"] == owner and not (unread_only and d.get("read_at"))
+        ]
         return sorted(docs, key=lambda d: d["created_at"], reverse=True)[:limit]
 
     async def mark_read(self, item_id: str, owner: str, at: datetime) -> bool:

@@ -40,105 +40,201 @@ def applicant_id(seq: int = 7) -> str:
 
 
 def case_submitted(
-    case_id: str, at: datetime, *, applicant: str | None = None, name: str = "张三",
-    phone: str | None = "13912345678", email: str | None = "zhangsan@example.cn",
-    locale: str = "zh-CN", department: str = DEPT, region: str = REGION,
+    case_id: str,
+    at: datetime,
+    *,
+    applicant: str | None = None,
+    name: str = "张三",
+    phone: str | None = "13912345678",
+    email: str | None = "zhangsan@example.cn",
+    locale: str = "zh-CN",
+    department: str = DEPT,
+    region: str = REGION,
 ) -> CaseSubmitted:
     return CaseSubmitted(
-        case_id=case_id, item_code="SCJ-001", item_name="食品经营许可", department=department,
-        receiving_region=region, handling_region=region, channel="web",
+        case_id=case_id,
+        item_code="SCJ-001",
+        item_name="食品经营许可",
+        department=department,
+        receiving_region=region,
+        handling_region=region,
+        channel="web",
         applicant={"kind": "person", "id_number": applicant or applicant_id(), "name": name},
-        contact={"phone": phone, "email": email, "locale": locale}, materials=[],
-        promised_limit=LIMIT, statutory_limit=Limit(value=20), stage_plan=[], submitted_at=at,
+        contact={"phone": phone, "email": email, "locale": locale},
+        materials=[],
+        promised_limit=LIMIT,
+        statutory_limit=Limit(value=20),
+        stage_plan=[],
+        submitted_at=at,
     )
 
 
-def prereview_done(case_id: str, at: datetime, outcome: str = "supplement_requested",
-                   department: str = DEPT) -> PreReviewDone:
+def prereview_done(
+    case_id: str, at: datetime, outcome: str = "supplement_requested", department: str = DEPT
+) -> PreReviewDone:
     return PreReviewDone(
-        case_id=case_id, outcome=outcome, reasons=["营业执照复印件不清晰"],
-        requested_materials=["营业执照"], department=department, region=REGION, decided_at=at,
+        case_id=case_id,
+        outcome=outcome,
+        reasons=["营业执照复印件不清晰"],
+        requested_materials=["营业执照"],
+        department=department,
+        region=REGION,
+        decided_at=at,
     )
 
 
-def stage_opened(case_id: str, stage_id: str, at: datetime, *, assignee: str | None = None,
-                 role: str = "handler", department: str = DEPT) -> StageOpened:
+def stage_opened(
+    case_id: str,
+    stage_id: str,
+    at: datetime,
+    *,
+    assignee: str | None = None,
+    role: str = "handler",
+    department: str = DEPT,
+) -> StageOpened:
     return StageOpened(
-        case_id=case_id, stage_id=stage_id, stage="review", name="审查", item_code="SCJ-001",
-        department=department, region=REGION, assignee=assignee, required_role=role,
-        opened_at=at, due_at=at + timedelta(days=3), limit=LIMIT,
+        case_id=case_id,
+        stage_id=stage_id,
+        stage="review",
+        name="审查",
+        item_code="SCJ-001",
+        department=department,
+        region=REGION,
+        assignee=assignee,
+        required_role=role,
+        opened_at=at,
+        due_at=at + timedelta(days=3),
+        limit=LIMIT,
     )
 
 
 def signed_in(case_id: str, stage_id: str, officer: str, at: datetime) -> StageSignedIn:
-    return StageSignedIn(case_id=case_id, stage_id=stage_id, officer=officer, department=DEPT,
-                         signed_in_at=at)
-
-
-def _alert(cls: type[Any], case_id: str, stage_id: str, at: datetime, light: str,
-           assignee: str | None, department: str) -> Any:
-    return cls(
-        case_id=case_id, stage_id=stage_id, stage="review", item_code="SCJ-001",
-        department=department, region=REGION, assignee=assignee, due_at=at, light=light, at=at,
+    return StageSignedIn(
+        case_id=case_id, stage_id=stage_id, officer=officer, department=DEPT, signed_in_at=at
     )
 
 
-def stage_warned(case_id: str, stage_id: str, at: datetime, assignee: str | None = None,
-                 department: str = DEPT) -> StageWarned:
+def _alert(
+    cls: type[Any],
+    case_id: str,
+    stage_id: str,
+    at: datetime,
+    light: str,
+    assignee: str | None,
+    department: str,
+) -> Any:
+    return cls(
+        case_id=case_id,
+        stage_id=stage_id,
+        stage="review",
+        item_code="SCJ-001",
+        department=department,
+        region=REGION,
+        assignee=assignee,
+        due_at=at,
+        light=light,
+        at=at,
+    )
+
+
+def stage_warned(
+    case_id: str, stage_id: str, at: datetime, assignee: str | None = None, department: str = DEPT
+) -> StageWarned:
     result: StageWarned = _alert(StageWarned, case_id, stage_id, at, "yellow", assignee, department)
     return result
 
 
-def stage_overdue(case_id: str, stage_id: str, at: datetime, assignee: str | None = None,
-                  department: str = DEPT) -> StageOverdue:
+def stage_overdue(
+    case_id: str, stage_id: str, at: datetime, assignee: str | None = None, department: str = DEPT
+) -> StageOverdue:
     result: StageOverdue = _alert(StageOverdue, case_id, stage_id, at, "red", assignee, department)
     return result
 
 
-def escalated(case_id: str, stage_id: str, at: datetime, rung: int, roles: list[str],
-              card: str = "none", department: str = DEPT,
-              region: str = REGION) -> SupervisionEscalated:
+def escalated(
+    case_id: str,
+    stage_id: str,
+    at: datetime,
+    rung: int,
+    roles: list[str],
+    card: str = "none",
+    department: str = DEPT,
+    region: str = REGION,
+) -> SupervisionEscalated:
     return SupervisionEscalated(
-        case_id=case_id, stage_id=stage_id, stage="review", item_code="SCJ-001",
-        department=department, region=region, rung=rung, recipients=roles, card=card,
-        due_at=at - timedelta(days=rung), escalated_at=at,
+        case_id=case_id,
+        stage_id=stage_id,
+        stage="review",
+        item_code="SCJ-001",
+        department=department,
+        region=region,
+        rung=rung,
+        recipients=roles,
+        card=card,
+        due_at=at - timedelta(days=rung),
+        escalated_at=at,
     )
 
 
 def finding(case_id: str, at: datetime, department: str = DEPT) -> SupervisionFinding:
     return SupervisionFinding(
-        case_id=case_id, kind="late_sign_in", detail="签收超过规定时间", department=department,
-        region=REGION, found_at=at,
+        case_id=case_id,
+        kind="late_sign_in",
+        detail="签收超过规定时间",
+        department=department,
+        region=REGION,
+        found_at=at,
     )
 
 
 def case_decided(case_id: str, at: datetime, decision: str = "approved") -> CaseDecided:
     return CaseDecided(
-        case_id=case_id, decision=decision, reasons=["材料齐全，符合法定条件"],
-        legal_basis="《食品经营许可管理办法》第十条", department=DEPT, item_code="SCJ-001",
-        region=REGION, decided_at=at,
+        case_id=case_id,
+        decision=decision,
+        reasons=["材料齐全，符合法定条件"],
+        legal_basis="《食品经营许可管理办法》第十条",
+        department=DEPT,
+        item_code="SCJ-001",
+        region=REGION,
+        decided_at=at,
     )
 
 
 def rectification_opened(case_id: str, at: datetime) -> RectificationOpened:
     return RectificationOpened(
-        case_id=case_id, rectification_id=f"R-{case_id}", rating_level="dissatisfied",
-        department=DEPT, item_code="SCJ-001", region=REGION, opened_at=at,
-        due_at=at + timedelta(days=7), limit=LIMIT,
+        case_id=case_id,
+        rectification_id=f"R-{case_id}",
+        rating_level="dissatisfied",
+        department=DEPT,
+        item_code="SCJ-001",
+        region=REGION,
+        opened_at=at,
+        due_at=at + timedelta(days=7),
+        limit=LIMIT,
     )
 
 
 def rectification_closed(case_id: str, at: datetime) -> RectificationClosed:
     return RectificationClosed(
-        case_id=case_id, rectification_id=f"R-{case_id}", department=DEPT, officer="cq-scj-c01",
-        answer="已加强窗口培训，感谢您的监督。", closed_at=at,
+        case_id=case_id,
+        rectification_id=f"R-{case_id}",
+        department=DEPT,
+        officer="cq-scj-c01",
+        answer="已加强窗口培训，感谢您的监督。",
+        closed_at=at,
     )
 
 
 def credit_changed(subject_id: str, at: datetime, kind: str = "person") -> CreditChanged:
     return CreditChanged(
-        subject_id=subject_id, subject_kind=kind, previous_level="A", level="B", red_list=False,
-        black_list=False, reason="承诺不实", changed_at=at,
+        subject_id=subject_id,
+        subject_kind=kind,
+        previous_level="A",
+        level="B",
+        red_list=False,
+        black_list=False,
+        reason="承诺不实",
+        changed_at=at,
     )
 
 

@@ -22,20 +22,30 @@ APPLICANT = s.applicant_id()
 
 
 @pytest.fixture
-async def api(world: World, settings: NotifySettings) -> AsyncIterator[tuple[httpx.AsyncClient, MemoryInbox]]:
+async def api(
+    world: World, settings: NotifySettings
+) -> AsyncIterator[tuple[httpx.AsyncClient, MemoryInbox]]:
     inbox = MemoryInbox()
     world.deps.dispatcher.channels[ChannelName.INBOX] = InboxChannel(inbox, world.clock)
     app = create_app(service="notify-test", routers=[router])
     app.state.verifier = TokenVerifier(settings)
-    app.state.notify = ApiDeps(settings=settings, clock=world.clock,
-                               directory=world.directory,  # type: ignore[arg-type]
-                               inbox=inbox, subscriptions=world.subscriptions)  # type: ignore[arg-type]
+    app.state.notify = ApiDeps(
+        settings=settings,
+        clock=world.clock,
+        directory=world.directory,
+        inbox=inbox,
+        subscriptions=world.subscriptions,
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
         yield c, inbox
 
 
-def auth(settings: NotifySettings, sub: str, *roles: str, department: str | None = None) -> dict[str, str]:
-    token = mint_token(settings, subject=sub, now=datetime.now(UTC), roles=list(roles), department=department)
+def auth(
+    settings: NotifySettings, sub: str, *roles: str, department: str | None = None
+) -> dict[str, str]:
+    token = mint_token(
+        settings, subject=sub, now=datetime.now(UTC), roles=list(roles), department=department
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -46,7 +56,9 @@ async def test_applicant_reads_and_marks_their_inbox(
     await world.handle(s.envelope(s.case_submitted("C1", NOON), NOON))
     me = auth(settings, APPLICANT, "applicant")
     items = (await client.get("/v1/inbox", headers=me)).json()
-    assert [(i["case_id"], i["template"], i["masked"]) for i in items] == [("C1", "case_received", False)]
+    assert [(i["case_id"], i["template"], i["masked"]) for i in items] == [
+        ("C1", "case_received", False)
+    ]
     assert "张三" in items[0]["body"]
     assert (await client.post(f"/v1/inbox/{items[0]['id']}/read", headers=me)).status_code == 204
     assert (await client.get("/v1/inbox?unread_only=true", headers=me)).json() == []
@@ -63,15 +75,23 @@ async def test_staff_without_the_role_see_personal_data_masked(
     await world.handle(s.envelope(s.case_submitted("C1", NOON, name="张三丰"), NOON))
     item = next(iter(inbox.items.values()))
     # The same message in an officer's inbox (e.g. a task naming the applicant).
-    await inbox.add(item | {"_id": "x1", "owner": "cq-scj-s01",
-                            "body": f"申请人张三丰 {APPLICANT} 电话 13912345678"})
-    await inbox.add(item | {"_id": "x2", "owner": "cq-scj-h01",
-                            "body": f"申请人张三丰 {APPLICANT} 电话 13912345678"})
-    supervisor = (await client.get("/v1/inbox", headers=auth(settings, "cq-scj-s01", "supervisor"))).json()
+    await inbox.add(
+        item
+        | {"_id": "x1", "owner": "cq-scj-s01", "body": f"申请人张三丰 {APPLICANT} 电话 13912345678"}
+    )
+    await inbox.add(
+        item
+        | {"_id": "x2", "owner": "cq-scj-h01", "body": f"申请人张三丰 {APPLICANT} 电话 13912345678"}
+    )
+    supervisor = (
+        await client.get("/v1/inbox", headers=auth(settings, "cq-scj-s01", "supervisor"))
+    ).json()
     assert supervisor[0]["masked"] is True
     body = supervisor[0]["body"]
     assert "张三丰" not in body and APPLICANT not in body and "13912345678" not in body
-    handler = (await client.get("/v1/inbox", headers=auth(settings, "cq-scj-h01", "handler"))).json()
+    handler = (
+        await client.get("/v1/inbox", headers=auth(settings, "cq-scj-h01", "handler"))
+    ).json()
     assert handler[0]["masked"] is False and "张三丰" in handler[0]["body"]
 
 
@@ -80,14 +100,28 @@ async def test_directory_admin_api(
 ) -> None:
     client, _ = api
     admin = auth(settings, "root", "admin")
-    body = {"name": "新人", "department": "500000-SCJ", "roles": ["handler"],
-            "email": "new@scj.example.cn"}
-    assert (await client.put("/v1/directory/officers/cq-new", json=body,
-                             headers=auth(settings, "x", "handler"))).status_code == 403
-    assert (await client.put("/v1/directory/officers/cq-new", json=body, headers=admin)).status_code == 200
-    assert "cq-new" in {o.id for o in await world.directory.officers(role="handler", department="500000-SCJ")}
-    bad = await client.put("/v1/directory/officers/cq-bad", headers=admin,
-                           json=body | {"department": "999999-XX", "roles": ["boss"]})
+    body = {
+        "name": "新人",
+        "department": "500000-SCJ",
+        "roles": ["handler"],
+        "email": "new@scj.example.cn",
+    }
+    assert (
+        await client.put(
+            "/v1/directory/officers/cq-new", json=body, headers=auth(settings, "x", "handler")
+        )
+    ).status_code == 403
+    assert (
+        await client.put("/v1/directory/officers/cq-new", json=body, headers=admin)
+    ).status_code == 200
+    assert "cq-new" in {
+        o.id for o in await world.directory.officers(role="handler", department="500000-SCJ")
+    }
+    bad = await client.put(
+        "/v1/directory/officers/cq-bad",
+        headers=admin,
+        json=body | {"department": "999999-XX", "roles": ["boss"]},
+    )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"department", "roles"}
     listing = (await client.get("/v1/directory?department=500000-SCJ", headers=admin)).json()
@@ -101,15 +135,26 @@ async def test_webhook_subscription_api(
 ) -> None:
     client, _ = api
     system = auth(settings, "tax-system", "system")
-    created = await client.post("/v1/webhooks", headers=system, json={
-        "event_types": ["gov.egov.case.decided.v1"], "url": "https://tax.example.cn/hook"})
+    created = await client.post(
+        "/v1/webhooks",
+        headers=system,
+        json={"event_types": ["gov.egov.case.decided.v1"], "url": "https://tax.example.cn/hook"},
+    )
     assert created.status_code == 201
     assert len(created.json()["secret"]) >= 32  # generated and shown once
     listed = (await client.get("/v1/webhooks", headers=system)).json()
     assert [x["id"] for x in listed] == [created.json()["id"]] and "secret" not in listed[0]
-    bad = await client.post("/v1/webhooks", headers=system, json={
-        "event_types": ["gov.egov.nope.v1"], "url": "not a url", "secret": "short"})
+    bad = await client.post(
+        "/v1/webhooks",
+        headers=system,
+        json={"event_types": ["gov.egov.nope.v1"], "url": "not a url", "secret": "short"},
+    )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"event_types", "url", "secret"}
-    assert (await client.post("/v1/webhooks", headers=auth(settings, "a", "applicant"), json={
-        "event_types": ["gov.egov.case.decided.v1"], "url": "https://x.cn"})).status_code == 403
+    assert (
+        await client.post(
+            "/v1/webhooks",
+            headers=auth(settings, "a", "applicant"),
+            json={"event_types": ["gov.egov.case.decided.v1"], "url": "https://x.cn"},
+        )
+    ).status_code == 403

@@ -12,6 +12,7 @@ from services.notify.domain import (
     QuietHours,
     Recipient,
     RecipientKind,
+    SendResult,
     after_failure,
     backoff_delay,
     channels_for,
@@ -24,7 +25,6 @@ from services.notify.domain import (
     mask_personal,
     quiet_hours_apply,
     rate_limited_until,
-    SendResult,
 )
 from services.notify.signing import sign, signed_headers, verify
 
@@ -133,7 +133,9 @@ def test_channels_per_recipient_kind() -> None:
 def test_escalation_roles_become_directory_queries() -> None:
     queries = escalation_queries(
         ["section_chief", "department_head", "inspection_office"],
-        department="500000-SCJ", region="500000", section="500000-SCJ-DJ",
+        department="500000-SCJ",
+        region="500000",
+        section="500000-SCJ-DJ",
     )
     assert [(q.role, q.department, q.region, q.section) for q in queries] == [
         ("section_chief", "500000-SCJ", None, "500000-SCJ-DJ"),
@@ -144,8 +146,17 @@ def test_escalation_roles_become_directory_queries() -> None:
 
 def test_delivery_id_is_one_per_event_recipient_channel() -> None:
     assert delivery_id("e1", "r1", "sms") == delivery_id("e1", "r1", "sms")
-    assert len({delivery_id("e1", "r1", "sms"), delivery_id("e1", "r1", "email"),
-                delivery_id("e2", "r1", "sms"), delivery_id("e1", "r2", "sms")}) == 4
+    assert (
+        len(
+            {
+                delivery_id("e1", "r1", "sms"),
+                delivery_id("e1", "r1", "email"),
+                delivery_id("e2", "r1", "sms"),
+                delivery_id("e1", "r2", "sms"),
+            }
+        )
+        == 4
+    )
 
 
 def test_directory_versions_compare_numerically() -> None:

@@ -59,26 +59,50 @@ async def test_english_applicant_gets_english_messages(world: World) -> None:
 
 ROUTES = [
     ("prereview", lambda at: s.prereview_done("C1", at), {APPLICANT: ALL}),
-    ("task to role", lambda at: s.stage_opened("C1", "S1", at),
-     {"cq-scj-h01": OFFICER, "cq-scj-h02": OFFICER}),
-    ("task to assignee", lambda at: s.stage_opened("C1", "S1", at, assignee="cq-scj-r01"),
-     {"cq-scj-r01": OFFICER}),
-    ("task to reviewers", lambda at: s.stage_opened("C1", "S1", at, role="reviewer"),
-     {"cq-scj-r01": OFFICER}),
-    ("warned", lambda at: s.stage_warned("C1", "S1", at, assignee="cq-scj-h02"),
-     {"cq-scj-h02": OFFICER}),
-    ("overdue", lambda at: s.stage_overdue("C1", "S1", at, assignee="cq-scj-h01"),
-     {"cq-scj-h01": URGENT_OFFICER}),
-    ("finding", lambda at: s.finding("C1", at),
-     {"cq-scj-s01": OFFICER, "cq-jw-i01": OFFICER, "cq-jw-i02": OFFICER}),
+    (
+        "task to role",
+        lambda at: s.stage_opened("C1", "S1", at),
+        {"cq-scj-h01": OFFICER, "cq-scj-h02": OFFICER},
+    ),
+    (
+        "task to assignee",
+        lambda at: s.stage_opened("C1", "S1", at, assignee="cq-scj-r01"),
+        {"cq-scj-r01": OFFICER},
+    ),
+    (
+        "task to reviewers",
+        lambda at: s.stage_opened("C1", "S1", at, role="reviewer"),
+        {"cq-scj-r01": OFFICER},
+    ),
+    (
+        "warned",
+        lambda at: s.stage_warned("C1", "S1", at, assignee="cq-scj-h02"),
+        {"cq-scj-h02": OFFICER},
+    ),
+    (
+        "overdue",
+        lambda at: s.stage_overdue("C1", "S1", at, assignee="cq-scj-h01"),
+        {"cq-scj-h01": URGENT_OFFICER},
+    ),
+    (
+        "finding",
+        lambda at: s.finding("C1", at),
+        {"cq-scj-s01": OFFICER, "cq-jw-i01": OFFICER, "cq-jw-i02": OFFICER},
+    ),
     ("decided", lambda at: s.case_decided("C1", at), {APPLICANT: ALL}),
-    ("rectification opened", lambda at: s.rectification_opened("C1", at),
-     {"cq-scj-d01": OFFICER, "cq-scj-c01": OFFICER, "cq-scj-c02": OFFICER}),
+    (
+        "rectification opened",
+        lambda at: s.rectification_opened("C1", at),
+        {"cq-scj-d01": OFFICER, "cq-scj-c01": OFFICER, "cq-scj-c02": OFFICER},
+    ),
     ("rectification closed", lambda at: s.rectification_closed("C1", at), {APPLICANT: ALL}),
     ("credit of a known applicant", lambda at: s.credit_changed(APPLICANT, at), {APPLICANT: ALL}),
     ("credit of an unknown subject", lambda at: s.credit_changed("91500000MA5U000000", at), {}),
-    ("credit of a department", lambda at: s.credit_changed("500000-SCJ", at, "department"),
-     {"cq-scj-d01": OFFICER}),
+    (
+        "credit of a department",
+        lambda at: s.credit_changed("500000-SCJ", at, "department"),
+        {"cq-scj-d01": OFFICER},
+    ),
     ("rating invited", lambda at: s.rating_invited("C1", at), {APPLICANT: ALL}),
 ]
 
@@ -107,8 +131,7 @@ RUNGS = [
     (2, ["section_chief"], {"cq-scj-c01": URGENT_OFFICER}),  # the assignee's section's chief
     (3, ["department_head"], {"cq-scj-d01": URGENT_OFFICER}),
     (4, ["inspection_office"], {"cq-jw-i01": URGENT_OFFICER, "cq-jw-i02": URGENT_OFFICER}),
-    (2, ["handler", "section_chief"], {"cq-scj-h01": URGENT_OFFICER,
-                                       "cq-scj-c01": URGENT_OFFICER}),
+    (2, ["handler", "section_chief"], {"cq-scj-h01": URGENT_OFFICER, "cq-scj-c01": URGENT_OFFICER}),
 ]
 
 
@@ -127,13 +150,29 @@ async def test_escalation_without_a_known_assignee_reaches_every_handler_and_all
     world: World,
 ) -> None:
     await world.handle(env(s.escalated("C9", "S9", NOON, 2, ["handler", "section_chief"]), world))
-    assert set(by_channel(world.channels)) == {"cq-scj-h01", "cq-scj-h02", "cq-scj-c01",
-                                               "cq-scj-c02"}
+    assert set(by_channel(world.channels)) == {
+        "cq-scj-h01",
+        "cq-scj-h02",
+        "cq-scj-c01",
+        "cq-scj-c02",
+    }
 
 
 async def test_inspection_office_is_the_stage_regions(world: World) -> None:
-    await world.handle(env(s.escalated("C9", "S9", NOON, 4, ["inspection_office"],
-                                       department="510100-XZSP", region="510100"), world))
+    await world.handle(
+        env(
+            s.escalated(
+                "C9",
+                "S9",
+                NOON,
+                4,
+                ["inspection_office"],
+                department="510100-XZSP",
+                region="510100",
+            ),
+            world,
+        )
+    )
     assert set(by_channel(world.channels)) == {"cd-jw-i01"}
 
 
@@ -196,7 +235,10 @@ async def test_gateway_failure_is_retried_with_backoff_then_recorded(world: Worl
     world.clock.advance(3600)
     await world.deps.dispatcher.run_due_once()
     assert len(world.sent(ChannelName.SMS)) == 3  # max attempts, then no more
-    assert sms["_id"] in world.deliveries.docs and world.deliveries.docs[sms["_id"]]["status"] == "failed"
+    assert (
+        sms["_id"] in world.deliveries.docs
+        and world.deliveries.docs[sms["_id"]]["status"] == "failed"
+    )
     failed = [x for x in world.deliveries.events if x.type.endswith("failed.v1")]
     assert len(failed) == 1
     assert failed[0].data["attempts"] == 3 and "503" in failed[0].data["error"]
@@ -242,8 +284,15 @@ async def test_stage_event_before_its_case_is_parked_then_sent(world: World) -> 
 
 
 async def test_webhook_subscribers_get_the_original_event(world: World) -> None:
-    await world.subscriptions.add({"_id": "sub1", "event_types": ["gov.egov.case.decided.v1"],
-                                   "url": "http://x", "secret": "s" * 16, "active": True})
+    await world.subscriptions.add(
+        {
+            "_id": "sub1",
+            "event_types": ["gov.egov.case.decided.v1"],
+            "url": "http://x",
+            "secret": "s" * 16,
+            "active": True,
+        }
+    )
     await submit(world)
     e = env(s.case_decided("C1", NOON), world)
     await world.handle(e)

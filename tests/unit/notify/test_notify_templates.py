@@ -78,7 +78,9 @@ def broken(tmp_path: Path) -> Path:
     (tmp_path / "t" / "rating_invited" / "sms.zh-CN.j2").write_text(
         "{% block body %}请评价 {{ event.case_id }} {{ event.no_such_field }}{% endblock %}"
     )
-    (tmp_path / "t" / "case_decided" / "sms.zh-CN.j2").write_text("{% block body %}{{ oops {% endblock %}")
+    (tmp_path / "t" / "case_decided" / "sms.zh-CN.j2").write_text(
+        "{% block body %}{{ oops {% endblock %}"
+    )
     return tmp_path / "t"
 
 

@@ -1,0 +1,213 @@
+"""One function per officer action on a stage, and the table ``act`` dispatches through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.approval.domain.inputs import ActionInput, Policy
+from services.approval.domain.model import (
+    SPECIAL_PROCEDURES,
+    Action,
+    CaseStatus,
+    InvalidAction,
+    Stage,
+)
+from services.approval.domain.progress import (
+    decide,
+    joined,
+    next_step,
+    stage_passed,
+    sub_task_closed,
+)
+from services.approval.domain.stages import (
+    Transition,
+    cancel_active,
+    close_stage,
+    resume_stage,
+    suspend_stage,
+)
+from shared.contracts.common import ApplicantKind, Severity, StageKind, SubjectKind
+from shared.contracts.events import CreditIncident, PreReviewDone, StageSignedIn
+
+
+def _sign_in(tr: Transition, stage: Stage, officer: str, _p: ActionInput, pol: Policy) -> None:
+    stage.assignee = officer
+    stage.signed_in_at = tr.now
+    tr.emit(
+        StageSignedIn(
+            case_id=tr.case.case_id,
+            stage_id=stage.stage_id,
+            officer=officer,
+            department=stage.department,
+            signed_in_at=tr.now,
+        ),
+        stage.stage_id,
+        "signed_in",
+    )
+    tr.record("signed_in", officer, stage.stage_id)
+
+
+def _suspend(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Policy) -> None:
+    if p.suspension_reason not in SPECIAL_PROCEDURES:
+        raise InvalidAction(
+            "suspension_reason", f"one of {', '.join(SPECIAL_PROCEDURES)} is required"
+        )
+    reason = p.suspension_reason
+    assert reason is not None
+    max_length = p.max_length or pol.suspension_max.get(reason)
+    suspend_stage(tr, stage, reason, actor=officer, note=p.note, max_length=max_length)
+
+
+def _resume(tr: Transition, stage: Stage, officer: str, _p: ActionInput, pol: Policy) -> None:
+    resume_stage(tr, stage, actor=officer)
+
+
+def _prereview_done(
+    tr: Transition,
+    stage: Stage,
+    outcome: str,
+    officer: str,
+    reasons: list[str],
+    materials: list[str] | None = None,
+) -> None:
+    case = tr.case
+    tr.emit(
+        PreReviewDone(
+            case_id=case.case_id,
+            outcome=outcome,
+            reasons=reasons,
+            requested_materials=materials or [],
+            officer=officer,
+            automatic=False,
+            department=stage.department,
+            region=stage.region,
+            decided_at=tr.now,
+        ),
+        stage.stage_id,
+        "done",
+        outcome,
+        str(case.supplement_rounds),
+    )
+    tr.record("prereview_" + outcome, officer, stage.stage_id, reasons=reasons)
+
+
+def _pass(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Policy) -> None:
+    if stage.kind == StageKind.PREREVIEW:
+        _prereview_done(tr, stage, "passed", officer, p.reasons)
+        close_stage(tr, stage, "passed", officer=officer)
+        tr.case.status = CaseStatus.IN_PROGRESS
+        next_step(tr, None, pol)
+        return
+    close_stage(tr, stage, "passed", officer=officer, reason=joined(p.reasons))
+    stage_passed(tr, stage, pol)
+
+
+def _fail(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Policy) -> None:
+    reasons = p.reasons or list(tr.case.findings)
+    if not reasons:
+        raise InvalidAction("reasons", "a failed pre-review needs reasons the applicant can read")
+    _prereview_done(tr, stage, "failed", officer, reasons)
+    close_stage(tr, stage, "failed", officer=officer, reason=joined(reasons))
+    decide(tr, "prereview_failed", reasons, None, stage.department)
+
+
+def _request_supplements(
+    tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Policy
+) -> None:
+    if not p.materials:
+        raise InvalidAction("materials", "name the materials the applicant must supplement")
+    tr.case.supplement_rounds += 1
+    reasons = p.reasons or [f"请补正材料：{', '.join(p.materials)}"]
+    _prereview_done(tr, stage, "supplement_requested", officer, reasons, p.materials)
+    suspend_stage(tr, stage, "supplement", actor=officer, note=joined(reasons), max_length=None)
+    tr.case.status = CaseStatus.AWAITING_SUPPLEMENT
+
+
+def _refuse_or_deny(
+    tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Policy
+) -> None:
+    reasons, basis = _reasons_and_basis(p)
+    outcome = "refused" if stage.kind == StageKind.ACCEPT else "denied"
+    close_stage(tr, stage, outcome, officer=officer, reason=joined(reasons), legal_basis=basis)
+    if stage.parent_stage_id is not None:
+        sub_task_closed(tr, stage, pol, reasons, basis)
+        return
+    decide(tr, outcome, reasons, basis, stage.department)
+
+
+def _approve(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Policy) -> None:
+    outcome = "approved" if stage.kind == StageKind.DECIDE or stage.parent_stage_id else "passed"
+    close_stage(tr, stage, outcome, officer=officer, reason=joined(p.reasons))
+    if stage.parent_stage_id is not None:
+        sub_task_closed(tr, stage, pol, [], None)
+        return
+    stage_passed(tr, stage, pol)
+
+
+def _deliver(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Policy) -> None:
+    close_stage(tr, stage, "completed", officer=officer, reason=joined(p.reasons) or p.note)
+    tr.case.delivered = True
+    stage_passed(tr, stage, pol)
+
+
+def _verify(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Policy) -> None:
+    if p.commitment_true is None:
+        raise InvalidAction("commitment_true", "record whether the commitment proved true")
+    case = tr.case
+    if p.commitment_true:
+        close_stage(tr, stage, "passed", officer=officer, reason=p.note)
+        if case.status == CaseStatus.VERIFICATION:
+            case.status = CaseStatus.COMPLETED
+        return
+    reasons = p.reasons or ["告知承诺内容经核查不实"]
+    close_stage(tr, stage, "failed", officer=officer, reason=joined(reasons))
+    cancel_active(tr)
+    decide(tr, "revoked", reasons, p.legal_basis, stage.department)
+    tr.emit(
+        CreditIncident(
+            subject_id=case.applicant.id_number,
+            subject_kind=(
+                SubjectKind.PERSON
+                if case.applicant.kind == ApplicantKind.PERSON
+                else SubjectKind.ENTITY
+            ),
+            subject_name=case.applicant.name,
+            incident_type="false_commitment",
+            severity=Severity.SERIOUS,
+            source_system=pol.source_system,
+            evidence=[case.case_id],
+            description=joined(reasons),
+            case_id=case.case_id,
+            stage_id=stage.stage_id,
+            region=case.region,
+            occurred_at=tr.now,
+        ),
+        "credit_incident",
+        "false_commitment",
+    )
+    tr.record("credit_incident", officer, stage.stage_id, incident_type="false_commitment")
+
+
+ACTIONS: dict[Action, Callable[[Transition, Stage, str, ActionInput, Policy], None]] = {
+    Action.SIGN_IN: _sign_in,
+    Action.SUSPEND: _suspend,
+    Action.RESUME: _resume,
+    Action.PASS: _pass,
+    Action.FAIL: _fail,
+    Action.REQUEST_SUPPLEMENTS: _request_supplements,
+    Action.ACCEPT: _approve,
+    Action.REFUSE: _refuse_or_deny,
+    Action.APPROVE: _approve,
+    Action.DENY: _refuse_or_deny,
+    Action.DELIVER: _deliver,
+    Action.VERIFY: _verify,
+}
+
+
+def _reasons_and_basis(p: ActionInput) -> tuple[list[str], str]:
+    reasons = [r for r in p.reasons if r.strip()]
+    if not reasons:
+        raise InvalidAction("reasons", "a refusal or denial needs reasons")
+    if not p.legal_basis or not p.legal_basis.strip():
+        raise InvalidAction("legal_basis", "a refusal or denial needs its legal basis")
+    return reasons, p.legal_basis

@@ -1,0 +1,308 @@
+"""Intake on the real broker and database: HTTP submission to CaseSubmitted on egov.cases,
+idempotent retry, the external publisher path (valid, duplicate, invalid -> dead letter),
+credit unavailable -> skipped, rating rules with rectification events, rating invitations."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from services.intake.bootstrap import IntakeService, build
+from services.intake.settings import IntakeSettings
+from shared.auth import mint_token
+from shared.contracts import (
+    DEAD_LETTER_TOPIC,
+    T_CASES,
+    T_INTAKE_IN,
+    CaseDecided,
+    CaseSubmissionReceived,
+    Envelope,
+    make_envelope,
+)
+from shared.identifiers import make_resident_id, make_uscc
+from shared.kafka import read_dead_letter_headers
+
+pytestmark = pytest.mark.integration
+
+RUN = uuid.uuid4().hex[:8]
+UPLOAD = {"form": "upload", "sha256": "a" * 64, "size": 2048}
+PERSON = make_resident_id("500103", date(1988, 8, 8), 21)
+
+
+class Stack:
+    def __init__(self, service: IntakeService, http: httpx.AsyncClient, bootstrap: str) -> None:
+        self.service = service
+        self.http = http
+        self.bootstrap = bootstrap
+        self.started = datetime.now(UTC)
+
+    async def read(
+        self,
+        topic: str,
+        match: Callable[[Any], bool],
+        *,
+        expect: int = 1,
+        timeout: float = 30,
+        settle: float = 0.0,
+    ) -> list[Any]:
+        """Records of ``topic`` written since the module started that ``match`` selects."""
+        reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await reader.start()
+        try:
+            parts = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
+            reader.assign(parts)
+            await reader.seek_to_beginning(*parts)
+            found: list[Any] = []
+            deadline = time.monotonic() + timeout
+            settle_until: float | None = None
+            while time.monotonic() < deadline:
+                for records in (await reader.getmany(timeout_ms=500)).values():
+                    for r in records:
+                        if r.timestamp / 1000 >= self.started.timestamp() - 5 and match(r):
+                            found.append(r)
+                if len(found) >= expect:
+                    settle_until = settle_until or time.monotonic() + settle
+                    if time.monotonic() >= settle_until:
+                        break
+            return found
+        finally:
+            await reader.stop()
+
+
+def envelope_of(record: Any) -> Envelope:
+    return Envelope.from_json_bytes(record.value)
+
+
+def of_type(event_type: str, case_id: str) -> Callable[[Any], bool]:
+    def match(record: Any) -> bool:
+        try:
+            env = envelope_of(record)
+        except ValueError:
+            return False
+        return env.type == event_type and env.subject == case_id
+
+    return match
+
+
+@pytest.fixture(scope="module")
+async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
+    settings = IntakeSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        mongo_uri=mongo_uri,
+        mongo_db=f"intake_it_{RUN}",
+        consumer_group=f"intake-it-{RUN}",
+        credit_url="http://127.0.0.1:9",
+        credit_timeout_s=0.5,
+        rating_invite_after_days=0.0,
+        rating_invite_interval_s=0.5,
+        consumer_retry_backoff_s=0.05,
+        outbox_poll_s=0.1,
+    )
+    service = build(settings)
+    async with service.infra.lifespan(service.app):
+        await service.consumer.wait_assigned(60)
+        transport = httpx.ASGITransport(service.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+            yield Stack(service, http, kafka_bootstrap)
+
+
+def submission(marker: str, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "item_code": "500000-SCJ-001",
+        "applicant": {"kind": "person", "id_number": PERSON, "name": "李四"},
+        "form": {"company_name": "测试有限公司", "marker": marker},
+        "materials": [
+            {"code": c, **UPLOAD} for c in ("id_card", "application_form", "articles", "premises")
+        ],
+        "receiving_region": "500000",
+    }
+    body.update(changes)
+    return body
+
+
+async def test_http_submission_is_published_as_case_submitted(stack: Stack) -> None:
+    marker = uuid.uuid4().hex
+    r = await stack.http.post("/v1/cases", json=submission(marker))
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    [record] = await stack.read(T_CASES, of_type("gov.egov.case.submitted.v1", case_id))
+    env = envelope_of(record)
+    assert record.key == case_id.encode()
+    assert env.data["form"]["marker"] == marker and env.data["item_name"]
+    assert [s["stage"] for s in env.data["stage_plan"]] == ["accept", "review", "decide", "deliver"]
+    view = await stack.http.get(
+        f"/v1/cases/{case_id}", params={"code": r.json()["verification_code"]}
+    )
+    assert view.status_code == 200 and view.json()["status"] == "submitted"
+
+
+async def test_retry_with_the_same_idempotency_key_creates_one_case(stack: Stack) -> None:
+    marker = uuid.uuid4().hex
+    headers = {"Idempotency-Key": f"it-{marker}"}
+    first, second = await asyncio.gather(
+        stack.http.post("/v1/cases", json=submission(marker), headers=headers),
+        stack.http.post("/v1/cases", json=submission(marker), headers=headers),
+    )
+    third = await stack.http.post("/v1/cases", json=submission(marker), headers=headers)
+    assert sorted([first.status_code, second.status_code]) == [200, 201]
+    assert first.json()["case_id"] == second.json()["case_id"] == third.json()["case_id"]
+    case_id = first.json()["case_id"]
+    found = await stack.read(T_CASES, of_type("gov.egov.case.submitted.v1", case_id), settle=2)
+    assert len(found) == 1
+    assert await stack.service.infra.db["cases"].count_documents({"form.marker": marker}) == 1
+
+
+async def produce(bootstrap: str, envelope: Envelope | bytes, key: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        value = envelope if isinstance(envelope, bytes) else envelope.to_json_bytes()
+        await producer.send_and_wait(T_INTAKE_IN, value=value, key=key.encode())
+    finally:
+        await producer.stop()
+
+
+def external(external_id: str, **changes: Any) -> Envelope:
+    data: dict[str, Any] = {
+        "external_id": external_id,
+        "source_system": "cd-window-system",
+        "applicant": {"kind": "entity", "id_number": make_uscc(11), "name": "成都某某有限公司"},
+        "item_code": "510100-ZJJ-001",
+        "materials": [{"code": "application_form", **UPLOAD}],
+        "channel": "window",
+        "receiving_region": "510100",
+        "submitted_at": datetime.now(UTC).isoformat(),
+    }
+    data.update(changes)
+    return make_envelope(
+        CaseSubmissionReceived.model_validate(data), source="/cd/window", time=datetime.now(UTC)
+    )
+
+
+async def test_external_submissions_valid_duplicate_and_invalid(stack: Stack) -> None:
+    ext = f"WIN-{uuid.uuid4().hex[:10]}"
+    bad = f"WIN-BAD-{uuid.uuid4().hex[:10]}"
+    await produce(stack.bootstrap, external(ext), ext)
+    await produce(stack.bootstrap, external(ext), ext)  # the same submission published again
+    bad_id = make_uscc(11)[:17] + ("0" if make_uscc(11)[17] != "0" else "1")
+    await produce(
+        stack.bootstrap,
+        external(bad, applicant={"kind": "entity", "id_number": bad_id, "name": "x"}),
+        bad,
+    )
+
+    def submitted_for(record: Any) -> bool:
+        env = envelope_of(record)
+        return env.type == "gov.egov.case.submitted.v1" and env.data.get("external_ref") == (
+            f"cd-window-system/{ext}"
+        )
+
+    found = await stack.read(T_CASES, submitted_for, settle=3)
+    assert len(found) == 1
+    env = envelope_of(found[0])
+    assert env.subject.startswith("510100-") and env.data["channel"] == "window"
+
+    def letter(record: Any) -> bool:
+        h = read_dead_letter_headers(record.headers)
+        return h.get("dlq.consumer") == f"intake-it-{RUN}" and record.key == bad.encode()
+
+    [dead] = await stack.read(DEAD_LETTER_TOPIC, letter)
+    headers = read_dead_letter_headers(dead.headers)
+    assert headers["dlq.reason"] == "rejected"
+    assert (
+        "applicant.id_number" in headers["dlq.error"] and "check character" in headers["dlq.error"]
+    )
+    assert json.loads(dead.value)["data"]["external_id"] == bad
+
+
+async def test_credit_service_unavailable_marks_the_check_skipped(stack: Stack) -> None:
+    body = submission(uuid.uuid4().hex)
+    body["materials"][3] = {"code": "premises", "form": "commitment", "commitment_text": "承诺"}
+    r = await stack.http.post("/v1/cases", json=body)
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    [record] = await stack.read(T_CASES, of_type("gov.egov.case.submitted.v1", case_id))
+    check = envelope_of(record).data["credit_check"]
+    assert check["skipped"] is True and "credit service unavailable" in check["reason"]
+    assert envelope_of(record).data["commitment_used"] is True
+
+
+async def decide(stack: Stack, case_id: str) -> None:
+    data = CaseDecided(
+        case_id=case_id,
+        decision="approved",
+        department="500000-SCJ",
+        item_code="500000-SCJ-001",
+        region="500000",
+        decided_at=datetime.now(UTC),
+    )
+    env = make_envelope(data, source="/egov/approval", time=datetime.now(UTC))
+    await stack.service.infra.publisher.publish(env)
+
+
+async def wait_status(stack: Stack, case_id: str, code: str, status: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while True:
+        view = (await stack.http.get(f"/v1/cases/{case_id}", params={"code": code})).json()
+        if view["status"] == status or time.monotonic() > deadline:
+            return dict(view)
+        await asyncio.sleep(0.2)
+
+
+async def test_rating_rectification_and_invitation_events(stack: Stack) -> None:
+    rated_case = (await stack.http.post("/v1/cases", json=submission(uuid.uuid4().hex))).json()
+    unrated = (await stack.http.post("/v1/cases", json=submission(uuid.uuid4().hex))).json()
+    case_id, code = rated_case["case_id"], rated_case["verification_code"]
+    r = await stack.http.post(
+        f"/v1/cases/{case_id}/rating", params={"code": code}, json={"level": "very_dissatisfied"}
+    )
+    assert r.status_code == 409  # not decided yet
+    await decide(stack, case_id)
+    await decide(stack, unrated["case_id"])
+    assert (await wait_status(stack, case_id, code, "decided"))["status"] == "decided"
+
+    r = await stack.http.post(
+        f"/v1/cases/{case_id}/rating",
+        params={"code": code},
+        json={"level": "very_dissatisfied", "comment": "跑了三次"},
+    )
+    assert r.status_code == 201, r.text
+    again = await stack.http.post(
+        f"/v1/cases/{case_id}/rating", params={"code": code}, json={"level": "satisfied"}
+    )
+    assert again.status_code == 409
+    rect_id = r.json()["rectification"]["rectification_id"]
+    token = mint_token(
+        stack.service.settings,
+        subject="head-scj",
+        now=datetime.now(UTC),
+        roles=["department_head"],
+        department="500000-SCJ",
+    )
+    r = await stack.http.post(
+        f"/v1/rectifications/{rect_id}/answer",
+        json={"answer": "已整改"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+
+    [rated] = await stack.read(T_CASES, of_type("gov.egov.case.rated.v1", case_id))
+    assert envelope_of(rated).data["level"] == "very_dissatisfied"
+    [opened] = await stack.read(T_CASES, of_type("gov.egov.rectification.opened.v1", case_id))
+    assert envelope_of(opened).data["department"] == "500000-SCJ"
+    [closed] = await stack.read(T_CASES, of_type("gov.egov.rectification.closed.v1", case_id))
+    assert envelope_of(closed).data["answer"] == "已整改"
+    # the unrated decided case is invited once (the sweep runs every 0.5 s)
+    invited = await stack.read(
+        T_CASES, of_type("gov.egov.case.rating_invited.v1", unrated["case_id"]), settle=2
+    )
+    assert len(invited) == 1

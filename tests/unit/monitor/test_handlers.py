@@ -1,0 +1,219 @@
+"""Handlers with in-memory fakes: what gets published, stored and scheduled."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from services.monitor import handlers as h
+from services.monitor.board import build_board, case_view
+from shared.calendar import Limit, load_default_calendar
+from shared.clock import SHANGHAI
+from shared.contracts import (
+    CaseRated,
+    Envelope,
+    EventData,
+    PreReviewDone,
+    StageClosed,
+    StageOpened,
+    StageResumed,
+    StageSignedIn,
+    StageSuspended,
+    derived_event_id,
+    make_envelope,
+)
+from tests.unit.monitor.fakes import fake_deps
+
+CAL = load_default_calendar()
+OPENED = datetime(2026, 9, 23, 10, tzinfo=SHANGHAI)
+DUE = datetime(2026, 9, 28, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+def env(data: EventData, t: datetime) -> Envelope:
+    return make_envelope(data, source="/egov/approval", time=t)
+
+
+def msg(now: datetime, arrived: datetime | None = None) -> h.Incoming:
+    return h.Incoming(partition=2, now=now, arrived_at=arrived or now)
+
+
+def opened(stage_id: str = "S1", stage: str = "review", due: datetime = DUE) -> StageOpened:
+    return StageOpened(
+        case_id="C1",
+        stage_id=stage_id,
+        stage=stage,
+        name="review",
+        item_code="I1",  # type: ignore[arg-type]
+        department="D1",
+        region="500000",
+        assignee="h1",
+        opened_at=OPENED,
+        due_at=due,
+        limit=Limit(value=2),
+    )
+
+
+async def open_case(deps: h.Deps, **kw: object) -> StageOpened:
+    e = opened(**kw)  # type: ignore[arg-type]
+    await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+    return e
+
+
+async def fire(deps: h.Deps, sched: dict, now: datetime, stage_id: str = "S1") -> None:
+    assert ("C1", stage_id) in sched, "no timer scheduled"
+    await h.on_timer(deps, msg(now), "C1", stage_id)
+
+
+async def test_yellow_red_and_ladder_with_derived_ids_and_no_duplicates() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    assert pub.sent == []
+    warn_at = sched.due[("C1", "S1")]
+    assert warn_at == datetime(2026, 9, 27, 23, 59, 59, tzinfo=SHANGHAI)
+    await fire(deps, sched.due, warn_at)
+    assert pub.types() == ["warned"]
+    assert pub.sent[0].id == derived_event_id("S1", "yellow")
+    await fire(deps, sched.due, warn_at + timedelta(minutes=1))  # a duplicate firing
+    assert pub.types() == ["warned"]
+    for _ in range(4):
+        await fire(deps, sched.due, sched.due[("C1", "S1")])
+    assert pub.types() == [
+        "warned",
+        "overdue",
+        "escalated",
+        "escalated",
+        "escalated",
+        "escalated",
+        "incident",
+    ]
+    ids = [e.id for e in pub.sent]
+    assert ids[1] == derived_event_id("S1", "red")
+    assert ids[2:6] == [derived_event_id("S1", "rung", str(n)) for n in (1, 2, 3)] + [
+        derived_event_id("S1", "rung", "4")
+    ]
+    rungs = [(e.data["rung"], e.data["recipients"], e.data["card"]) for e in pub.sent[2:6]]
+    assert rungs == [
+        (1, ["handler"], "none"),
+        (2, ["section_chief"], "yellow"),
+        (3, ["department_head"], "red"),
+        (4, ["inspection_office"], "red"),
+    ]
+    assert pub.sent[5].data["escalated_at"].startswith("2026-10-08")  # national day skipped
+    incident = pub.sent[6].data
+    assert (incident["subject_kind"], incident["subject_id"]) == ("department", "D1")
+    assert (incident["incident_type"], incident["severity"]) == ("overdue_escalation", "serious")
+    assert incident["source_system"] == "egov-monitor"
+    assert ("C1", "S1") not in sched.due  # ladder exhausted
+
+
+async def test_closing_stops_the_ladder_and_flags_a_red_close_without_reason() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    await fire(deps, sched.due, DUE + timedelta(seconds=1))
+    assert pub.types() == ["overdue", "escalated"]
+    closed_at = DUE + timedelta(hours=10)
+    e = StageClosed(
+        case_id="C1",
+        stage_id="S1",
+        stage="review",
+        outcome="approved",  # type: ignore[arg-type]
+        department="D1",
+        closed_at=closed_at,
+    )
+    await h.on_stage_closed(deps, msg(closed_at), env(e, closed_at), e)
+    assert pub.sent[-1].data["kind"] == "closed_red_without_reason"
+    assert ("C1", "S1") not in sched.due
+    await h.on_timer(deps, msg(DUE + timedelta(days=20)), "C1", "S1")
+    assert pub.types() == ["overdue", "escalated", "finding"]
+    board = build_board(store.records(), deps.stats.rows(), closed_at)
+    assert board["closed"] == 1 and board["on_time_rate"] == 0.0
+
+
+async def test_suspension_pauses_and_resume_uses_the_new_due() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    sus_at = OPENED + timedelta(hours=2)
+    e = StageSuspended(case_id="C1", stage_id="S1", reason="hearing", suspended_at=sus_at)
+    await h.on_stage_suspended(deps, msg(sus_at), env(e, sus_at), e)
+    assert ("C1", "S1") not in sched.due
+    await h.on_timer(deps, msg(DUE + timedelta(days=5)), "C1", "S1")
+    assert pub.sent == []
+    view = case_view(store.get("C1"), DUE + timedelta(days=5))
+    assert view is not None and view["stages"][0]["light"] == "green"
+    res_at = datetime(2026, 10, 12, 9, tzinfo=SHANGHAI)
+    new_due = datetime(2026, 10, 14, 23, 59, 59, tzinfo=SHANGHAI)
+    r = StageResumed(case_id="C1", stage_id="S1", resumed_at=res_at, due_at=new_due)
+    await h.on_stage_resumed(deps, msg(res_at), env(r, res_at), r)
+    assert sched.due[("C1", "S1")] == datetime(2026, 10, 13, 23, 59, 59, tzinfo=SHANGHAI)
+    await fire(deps, sched.due, new_due + timedelta(seconds=5))
+    assert pub.types() == ["overdue", "escalated"]
+    assert pub.sent[0].data["due_at"].startswith("2026-10-14")
+
+
+async def test_findings_late_sign_in_after_the_fact_prereview_and_fast_close() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps, stage_id="P1", stage="prereview")
+    signed = OPENED + timedelta(days=1)  # Thu 10:00: ~7 office hours later
+    e = StageSignedIn(
+        case_id="C1", stage_id="P1", officer="o1", department="D1", signed_in_at=signed
+    )
+    await h.on_stage_signed_in(
+        deps, msg(signed, arrived=signed + timedelta(days=3)), env(e, signed), e
+    )
+    assert sorted(x.data["kind"] for x in pub.sent) == ["after_the_fact_entry", "late_sign_in"]
+    done_at = datetime(2026, 9, 30, 11, tzinfo=SHANGHAI)
+    p = PreReviewDone(
+        case_id="C1", outcome="passed", department="D1", region="500000", decided_at=done_at
+    )
+    await h.on_prereview_done(deps, msg(done_at), env(p, done_at), p)
+    assert pub.sent[-1].data["kind"] == "prereview_late"
+    await open_case(deps, stage_id="R1", stage="review")
+    quick = OPENED + timedelta(seconds=5)
+    c = StageClosed(
+        case_id="C1",
+        stage_id="R1",
+        stage="review",
+        outcome="approved",  # type: ignore[arg-type]
+        department="D1",
+        closed_at=quick,
+    )
+    await h.on_stage_closed(deps, msg(quick), env(c, quick), c)
+    assert pub.sent[-1].data["kind"] == "implausibly_fast"
+    assert len({x.id for x in pub.sent}) == len(pub.sent)
+
+
+async def test_publish_failure_leaves_the_table_untouched_so_a_retry_republishes() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    before = dict(store.get("C1")["stages"]["S1"])  # type: ignore[index]
+    pub.fail = True
+    with pytest.raises(ConnectionError):
+        await h.on_timer(deps, msg(DUE + timedelta(seconds=1)), "C1", "S1")
+    assert store.get("C1")["stages"]["S1"] == before  # type: ignore[index]
+    pub.fail = False
+    await h.on_timer(deps, msg(DUE + timedelta(seconds=2)), "C1", "S1")
+    assert pub.types() == ["overdue", "escalated"]
+
+
+async def test_board_counts_colours_and_satisfaction() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps, stage_id="S1")
+    await open_case(deps, stage_id="S2", due=OPENED + timedelta(hours=1))
+    now = OPENED + timedelta(hours=2)
+    await h.on_timer(deps, msg(now), "C1", "S2")
+    rated = CaseRated(
+        case_id="C1",
+        rating_id="r1",
+        level="satisfied",
+        department="D1",  # type: ignore[arg-type]
+        item_code="I1",
+        region="500000",
+        rated_at=now,
+    )
+    await h.on_case_rated(deps, msg(now), env(rated, now), rated)
+    board = build_board(store.records(), deps.stats.rows(), now, department="D1")
+    assert board["counts"] == {"green": 1, "yellow": 0, "red": 1}
+    assert board["overdue"][0]["stage_id"] == "S2" and board["overdue"][0]["rung"] == 1
+    assert board["satisfaction_rate"] == 1.0
+    assert build_board(store.records(), deps.stats.rows(), now, department="D9")["open"] == 0
