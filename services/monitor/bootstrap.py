@@ -23,6 +23,7 @@ from services.monitor.handlers import Deps
 from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
 from services.monitor.settings import MonitorSettings
 from services.monitor.stream import MonitorStream, TableCaseStore, TableStats
+from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import T_CASES, T_STAGES
@@ -222,5 +223,6 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
         description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
     )
     app.state.monitor = service
+    app.state.verifier = TokenVerifier(settings)
     service.app = app
     return service

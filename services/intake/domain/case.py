@@ -66,6 +66,13 @@ OUTCOME_TEXT = {
     "completed": "完成",
     "cancelled": "取消",
 }
+SUSPENSION_TEXT = {
+    "hearing": "听证",
+    "expert_review": "专家评审",
+    "testing": "检验检测",
+    "onsite_survey": "现场勘验",
+    "supplement": "等待补正材料",
+}
 BAD_LEVELS = frozenset({RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED})
 
 
@@ -86,6 +93,7 @@ class OpenStage(BaseModel):
     name: str
     department: str
     due_at: datetime
+    suspended: bool = False
 
 
 class Rating(BaseModel):
@@ -257,6 +265,43 @@ def on_stage_closed(
     return case._with(entry, open_stages=stages)
 
 
+def on_stage_suspended(
+    case: CaseRecord, *, event_id: str, stage_id: str, reason: str, at: datetime
+) -> CaseRecord:
+    if case.has_applied(event_id):
+        return case
+    what = SUSPENSION_TEXT.get(reason, reason)
+    entry = TimelineEntry(
+        at=at,
+        kind="stage_suspended",
+        event_id=event_id,
+        text=f"办理暂停：{what}（这段时间不计入办理时限）",
+    )
+    suspended = [
+        s.model_copy(update={"suspended": True}) if s.stage_id == stage_id else s
+        for s in case.open_stages
+    ]
+    return case._with(entry, open_stages=suspended)
+
+
+def on_stage_resumed(
+    case: CaseRecord, *, event_id: str, stage_id: str, due_at: datetime, at: datetime
+) -> CaseRecord:
+    if case.has_applied(event_id):
+        return case
+    entry = TimelineEntry(
+        at=at,
+        kind="stage_resumed",
+        event_id=event_id,
+        text=f"恢复办理，办理期限顺延至 {_local_text(due_at)}",
+    )
+    resumed = [
+        s.model_copy(update={"suspended": False, "due_at": due_at}) if s.stage_id == stage_id else s
+        for s in case.open_stages
+    ]
+    return case._with(entry, open_stages=resumed)
+
+
 def on_decided(
     case: CaseRecord,
     *,
@@ -370,7 +415,7 @@ def invite(case: CaseRecord, *, at: datetime) -> CaseRecord:
 def tracking_view(case: CaseRecord) -> dict[str, Any]:
     """What the applicant sees (no ID number, no form data)."""
     current = case.open_stages
-    deadline = min((s.due_at for s in current), default=None)
+    deadline = min((s.due_at for s in current if not s.suspended), default=None)
     return {
         "case_id": case.case_id,
         "item_code": case.item_code,
@@ -383,6 +428,7 @@ def tracking_view(case: CaseRecord) -> dict[str, Any]:
                 "name": s.name,
                 "department": s.department,
                 "due_at": s.due_at.isoformat(),
+                "suspended": s.suspended,
             }
             for s in current
         ],

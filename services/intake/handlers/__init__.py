@@ -19,6 +19,8 @@ from services.intake.handlers.tracking import (
     on_prereview_done,
     on_stage_closed,
     on_stage_opened,
+    on_stage_resumed,
+    on_stage_suspended,
 )
 from shared.contracts import (
     CaseDecided,
@@ -28,6 +30,8 @@ from shared.contracts import (
     PreReviewDone,
     StageClosed,
     StageOpened,
+    StageResumed,
+    StageSuspended,
 )
 from shared.kafka import Handler
 
@@ -38,6 +42,8 @@ HANDLERS: dict[str, EventHandler] = {
     PreReviewDone.event_type: on_prereview_done,
     StageOpened.event_type: on_stage_opened,
     StageClosed.event_type: on_stage_closed,
+    StageSuspended.event_type: on_stage_suspended,
+    StageResumed.event_type: on_stage_resumed,
     CaseDecided.event_type: on_case_decided,
     CreditChanged.event_type: on_credit_changed,
 }

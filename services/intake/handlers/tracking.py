@@ -21,6 +21,8 @@ from shared.contracts import (
     PreReviewDone,
     StageClosed,
     StageOpened,
+    StageResumed,
+    StageSuspended,
     make_envelope,
 )
 
@@ -112,6 +114,30 @@ async def on_stage_closed(deps: Deps, envelope: Envelope, data: StageClosed) -> 
             outcome=data.outcome,
             reason=data.reason,
             at=data.closed_at,
+        ),
+    )
+
+
+async def on_stage_suspended(deps: Deps, envelope: Envelope, data: StageSuspended) -> None:
+    await _apply(
+        deps,
+        data.case_id,
+        lambda c: rules.on_stage_suspended(
+            c,
+            event_id=envelope.id,
+            stage_id=data.stage_id,
+            reason=data.reason,
+            at=data.suspended_at,
+        ),
+    )
+
+
+async def on_stage_resumed(deps: Deps, envelope: Envelope, data: StageResumed) -> None:
+    await _apply(
+        deps,
+        data.case_id,
+        lambda c: rules.on_stage_resumed(
+            c, event_id=envelope.id, stage_id=data.stage_id, due_at=data.due_at, at=data.resumed_at
         ),
     )
 

@@ -29,6 +29,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from services.monitor.settings import MonitorSettings
+from shared.auth import mint_token
 from shared.calendar import Limit
 from shared.clock import SHANGHAI, SimulatedClock
 from shared.contracts import (
@@ -116,7 +118,10 @@ class Worker:
             return None
 
     async def get(self, path: str) -> httpx.Response:
-        async with httpx.AsyncClient(timeout=5) as client:
+        settings = MonitorSettings()
+        token = mint_token(settings, subject="it", now=datetime.now(UTC), roles=["supervisor"])
+        headers = {"authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(timeout=5, headers=headers) as client:
             return await client.get(f"http://127.0.0.1:{self.port}{path}")
 
 

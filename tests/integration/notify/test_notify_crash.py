@@ -45,7 +45,10 @@ def mail() -> Iterator[MailCollector]:
 def start_notify(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "services.notify"], cwd=REPO, env=env, stdout=out,
+            [sys.executable, "-m", "services.notify"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
             stderr=subprocess.STDOUT,
         )
 
@@ -97,10 +100,10 @@ async def test_sigkill_while_sending_loses_nothing_and_duplicates_nothing(
         now = datetime.now(UTC)
         submitted = make_envelope(
             s.case_submitted(case, now, phone=None, email=f"{run}@example.cn"),
-            source="/egov/it", time=now,
+            source="/egov/it",
+            time=now,
         )
-        opened = make_envelope(s.stage_opened(case, f"{case}-S1", now), source="/egov/it",
-                               time=now)
+        opened = make_envelope(s.stage_opened(case, f"{case}-S1", now), source="/egov/it", time=now)
         await publisher.publish(submitted)
         await publisher.publish(opened)
 
@@ -126,8 +129,13 @@ async def test_sigkill_while_sending_loses_nothing_and_duplicates_nothing(
             + [(o, c) for o in ("cq-scj-h01", "cq-scj-h02") for c in ("inbox", "email")]
         )
         received = sorted(m.rcpt_tos[0] for m in mail.for_case(case))
-        assert received == sorted([f"{run}@example.cn", "wang.fang@scj.cq.gov.example.cn",
-                                   "li.qiang@scj.cq.gov.example.cn"])
+        assert received == sorted(
+            [
+                f"{run}@example.cn",
+                "wang.fang@scj.cq.gov.example.cn",
+                "li.qiang@scj.cq.gov.example.cn",
+            ]
+        )
         assert await mongo[db_name]["inbox"].count_documents({"case_id": case}) == 3
         outcome_ids = [derived_event_id("notify", "delivered", d["_id"]) for d in docs]
         outbox = mongo[db_name]["outbox"]

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from intake_fakes import T0, Wiring
+from prometheus_client import REGISTRY
 
 from services.intake.handlers.submission import on_submission_received
+from services.intake.handlers.tracking import on_credit_changed
 from services.intake.ports import CreditStatus
-from shared.contracts import CaseSubmissionReceived, CaseSubmitted, make_envelope
+from services.intake.settings import DEFAULT_CATALOG_DIR
+from shared.contracts import (
+    CaseSubmissionReceived,
+    CaseSubmitted,
+    CreditChanged,
+    Envelope,
+    make_envelope,
+)
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import PermanentError
 
@@ -264,3 +274,77 @@ async def test_elicence_reference_is_checked_against_the_registry() -> None:
         r = await c.post("/v1/cases", json=body)
         assert r.status_code == 422
         assert r.json()["errors"][0]["field"] == "materials.0.licence_ref"
+
+
+async def test_documented_kcat_example_is_a_valid_submission() -> None:
+    w = Wiring()
+    raw = (Path(DEFAULT_CATALOG_DIR).parent / "examples" / "submission.json").read_bytes()
+    envelope = Envelope.from_json_bytes(raw)
+    data = CaseSubmissionReceived.model_validate(envelope.data)
+    await on_submission_received(w.deps, envelope, data)
+    [event] = w.store.events_of(CaseSubmitted.event_type)
+    assert event.data["external_ref"] == "cq-mobile-app/APP-7731-0001"
+    assert event.data["channel"] == "app"
+
+
+async def test_credit_fallback_uses_the_last_known_status_from_credit_changes() -> None:
+    w = Wiring()
+    w.credit.down = True
+    changed = CreditChanged(
+        subject_id=PERSON,
+        subject_kind="person",
+        level="D",
+        red_list=False,
+        black_list=True,
+        reason="serious dishonesty record",
+        changed_at=T0,
+    )
+    await on_credit_changed(w.deps, make_envelope(changed, source="/egov/credit", time=T0), changed)
+    async with client(w) as c:
+        r = await c.post("/v1/cases", json=with_commitment())
+    assert r.status_code == 422 and "serious-dishonesty" in r.json()["detail"]
+
+
+def counter(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_submission_metrics_count_outcomes_and_replays() -> None:
+    w = Wiring()
+    accepted = counter(
+        "egov_intake_submissions_total",
+        item_code="500000-SCJ-001",
+        channel="kiosk",
+        outcome="accepted",
+    )
+    unknown = counter(
+        "egov_intake_submissions_total",
+        item_code="unknown",
+        channel="kiosk",
+        outcome="unknown_item",
+    )
+    replays = counter("egov_intake_idempotent_replays_total", channel="kiosk")
+    headers = {"Idempotency-Key": "metrics-key-1"}
+    async with client(w) as c:
+        await c.post("/v1/cases", json=business_licence(channel="kiosk"), headers=headers)
+        await c.post("/v1/cases", json=business_licence(channel="kiosk"), headers=headers)
+        await c.post("/v1/cases", json=business_licence(channel="kiosk", item_code="x-1"))
+    assert (
+        counter(
+            "egov_intake_submissions_total",
+            item_code="500000-SCJ-001",
+            channel="kiosk",
+            outcome="accepted",
+        )
+        == accepted + 1
+    )
+    assert (
+        counter(
+            "egov_intake_submissions_total",
+            item_code="unknown",
+            channel="kiosk",
+            outcome="unknown_item",
+        )
+        == unknown + 1
+    )
+    assert counter("egov_intake_idempotent_replays_total", channel="kiosk") == replays + 1

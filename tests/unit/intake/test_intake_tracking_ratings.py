@@ -24,6 +24,8 @@ from shared.contracts import (
     RectificationOpened,
     StageClosed,
     StageOpened,
+    StageResumed,
+    StageSuspended,
     make_envelope,
 )
 
@@ -284,3 +286,50 @@ async def test_unrated_decided_cases_are_invited_once_after_the_configured_days(
     assert await invite_unrated_cases(w.deps) == 0
     invited = w.store.events_of(RatingInvited.event_type)
     assert [e.subject for e in invited] == [first]
+
+
+async def test_suspension_and_resumption_show_in_plain_words_and_move_the_deadline() -> None:
+    w = Wiring()
+    async with client(w) as c:
+        case_id, code = await submitted(w, c)
+        due = datetime(2026, 3, 4, 23, 59, 59, tzinfo=SHANGHAI)
+        later = datetime(2026, 3, 11, 23, 59, 59, tzinfo=SHANGHAI)
+        await deliver(
+            w,
+            StageOpened(
+                case_id=case_id,
+                stage_id=f"{case_id}:review",
+                stage="review",
+                name="审查",
+                item_code="500000-SCJ-001",
+                department="500000-SCJ",
+                region="500000",
+                opened_at=T0,
+                due_at=due,
+                limit={"value": 2},
+            ),
+            "ev-o",
+        )
+        await deliver(
+            w,
+            StageSuspended(
+                case_id=case_id,
+                stage_id=f"{case_id}:review",
+                reason="expert_review",
+                suspended_at=T0,
+            ),
+            "ev-s",
+        )
+        view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
+        assert "专家评审" in view["timeline"][-1]["text"] and view["deadline"] is None
+        assert view["current_stages"][0]["suspended"] is True
+        await deliver(
+            w,
+            StageResumed(
+                case_id=case_id, stage_id=f"{case_id}:review", resumed_at=T0, due_at=later
+            ),
+            "ev-r",
+        )
+        view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
+    assert view["deadline"] == later.isoformat()
+    assert "2026-03-11" in view["timeline"][-1]["text"]
