@@ -91,6 +91,17 @@ PROCESSES: list[ProcessSpec] = [
         health_path=None,
         requires="services/notify/devsmtp.py",
     ),
+    # A stand-in SMS gateway that writes every SMS to a JSON-lines file.
+    ProcessSpec(
+        name="sms",
+        argv=(
+            sys.executable, "-m", "services.scenario.devsms",
+            "--port", "8026", "--out", str(STATE_DIR / "sms.jsonl"),
+        ),
+        port=8026,
+        health_path=None,
+        requires="services/scenario/devsms.py",
+    ),
     _service("intake", 8001),
     _service("approval", 8002),
     _service("monitor", 8003),
@@ -140,6 +151,7 @@ def _print_table(stack: devstack.StackInfo, specs: Sequence[ProcessSpec]) -> Non
         links = "  ".join(spec.url + link for link in spec.links) or spec.url
         print(f"  {spec.name:<10} {links}")
     print(f"mail: {MAIL_DIR} (maildir: new/ holds what the platform sent)")
+    print(f"sms:  {STATE_DIR / 'sms.jsonl'}")
     print(f"logs: {STATE_DIR / 'logs'}", flush=True)
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.intake.domain import CaseRecord, Conflict, Forbidden, NotFound
-from services.intake.domain import case as rules
+from services.intake.domain import ratings as rules
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.tracking import authorize_applicant, update_case
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from services.intake.domain import CaseRecord, NotFound
-from services.intake.domain import case as rules
+from services.intake.domain import progress as rules
 from services.intake.domain.submission import hash_verification_code, is_case_number
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.ports import VersionConflict

@@ -38,25 +38,25 @@ def message(channel: ChannelName, address: str) -> Message:
     )
 
 
+def start_devsmtp(smtp_port: int, sms_port: int, maildir: Path) -> subprocess.Popen[bytes]:
+    argv = [
+        sys.executable,
+        "-m",
+        "services.notify.devsmtp",
+        "--port",
+        str(smtp_port),
+        "--sms-port",
+        str(sms_port),
+        "--maildir",
+        str(maildir),
+    ]
+    return subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 async def test_devsmtp_keeps_mails_and_sms_in_a_maildir(tmp_path: Path) -> None:
     smtp_port, sms_port = free_port(), free_port()
     maildir = tmp_path / "mail"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "services.notify.devsmtp",
-            "--port",
-            str(smtp_port),
-            "--sms-port",
-            str(sms_port),
-            "--maildir",
-            str(maildir),
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_devsmtp(smtp_port, sms_port, maildir)
     try:
         settings = NotifySettings(
             smtp_port=smtp_port, sms_gateway_url=f"http://127.0.0.1:{sms_port}/sms"

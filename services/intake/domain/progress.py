@@ -1,0 +1,213 @@
+"""What intake learns of a case's progress from approval's events, as the applicant reads it
+(pure: the caller passes the event's fields; each event id is applied once)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.intake.domain.case import (
+    DECISION_TEXT,
+    OUTCOME_TEXT,
+    STAGE_TEXT,
+    STATUS_TEXT,
+    SUSPENSION_TEXT,
+    CaseRecord,
+    CaseStatus,
+    OpenStage,
+    TimelineEntry,
+    local_text,
+)
+from services.intake.domain.errors import Conflict
+from shared.contracts.common import Material, StageKind
+
+
+def on_prereview(
+    case: CaseRecord,
+    *,
+    event_id: str,
+    outcome: str,
+    reasons: list[str],
+    requested: list[str],
+    at: datetime,
+) -> CaseRecord:
+    if case.has_applied(event_id):
+        return case
+    if outcome == "passed":
+        entry = TimelineEntry(at=at, kind="prereview_passed", text="预审通过", event_id=event_id)
+        return case.with_entry(
+            entry, status=CaseStatus.IN_PROGRESS, prereview_reasons=[], requested_materials=[]
+        )
+    if outcome == "supplement_requested":
+        text = "请补正材料：" + "、".join(requested or reasons or ["见办理意见"])
+        if reasons:
+            text += "（" + "；".join(reasons) + "）"
+        entry = TimelineEntry(at=at, kind="supplement_requested", text=text, event_id=event_id)
+        return case.with_entry(
+            entry,
+            status=CaseStatus.SUPPLEMENT_REQUESTED,
+            prereview_reasons=reasons,
+            requested_materials=requested,
+        )
+    text = "预审未通过：" + ("；".join(reasons) or "未说明原因")
+    entry = TimelineEntry(at=at, kind="prereview_failed", text=text, event_id=event_id)
+    return case.with_entry(entry, status=CaseStatus.PREREVIEW_FAILED, prereview_reasons=reasons)
+
+
+def on_stage_opened(
+    case: CaseRecord,
+    *,
+    event_id: str,
+    stage_id: str,
+    stage: StageKind,
+    name: str,
+    department: str,
+    due_at: datetime,
+    at: datetime,
+) -> CaseRecord:
+    if case.has_applied(event_id):
+        return case
+    opened = OpenStage(
+        stage_id=stage_id, stage=stage, name=name, department=department, due_at=due_at
+    )
+    stages = [s for s in case.open_stages if s.stage_id != stage_id] + [opened]
+    label = name or STAGE_TEXT.get(stage, stage.value)
+    entry = TimelineEntry(
+        at=at,
+        kind="stage_opened",
+        event_id=event_id,
+        text=f"{label}开始（{department}），办理期限 {local_text(due_at)}",
+    )
+    status = case.status
+    if status in (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENTED, CaseStatus.SUPPLEMENT_REQUESTED):
+        status = CaseStatus.IN_PROGRESS
+    return case.with_entry(entry, open_stages=stages, status=status)
+
+
+def on_stage_closed(
+    case: CaseRecord,
+    *,
+    event_id: str,
+    stage_id: str,
+    stage: StageKind,
+    outcome: str,
+    reason: str | None,
+    at: datetime,
+) -> CaseRecord:
+    if case.has_applied(event_id):
+        return case
+    closing = next((s for s in case.open_stages if s.stage_id == stage_id), None)
+    label = closing.name if closing else STAGE_TEXT.get(stage, stage.value)
+    text = f"{label}结束：{OUTCOME_TEXT.get(outcome, outcome)}" + (
+        f"（{reason}）" if reason else ""
+    )
+    entry = TimelineEntry(at=at, kind="stage_closed", text=text, event_id=event_id)
+    stages = [s for s in case.open_stages if s.stage_id != stage_id]
+    return case.with_entry(entry, open_stages=stages)
+
+
+def on_stage_suspended(
+    case: CaseRecord, *, event_id: str, stage_id: str, reason: str, at: datetime
+) -> CaseRecord:
+    if case.has_applied(event_id):
+        return case
+    what = SUSPENSION_TEXT.get(reason, reason)
+    entry = TimelineEntry(
+        at=at,
+        kind="stage_suspended",
+        event_id=event_id,
+        text=f"办理暂停：{what}（这段时间不计入办理时限）",
+    )
+    suspended = [
+        s.model_copy(update={"suspended": True}) if s.stage_id == stage_id else s
+        for s in case.open_stages
+    ]
+    return case.with_entry(entry, open_stages=suspended)
+
+
+def on_stage_resumed(
+    case: CaseRecord, *, event_id: str, stage_id: str, due_at: datetime, at: datetime
+) -> CaseRecord:
+    if case.has_applied(event_id):
+        return case
+    entry = TimelineEntry(
+        at=at,
+        kind="stage_resumed",
+        event_id=event_id,
+        text=f"恢复办理，办理期限顺延至 {local_text(due_at)}",
+    )
+    resumed = [
+        s.model_copy(update={"suspended": False, "due_at": due_at}) if s.stage_id == stage_id else s
+        for s in case.open_stages
+    ]
+    return case.with_entry(entry, open_stages=resumed)
+
+
+def on_decided(
+    case: CaseRecord,
+    *,
+    event_id: str,
+    decision: str,
+    reasons: list[str],
+    at: datetime,
+) -> CaseRecord:
+    if case.has_applied(event_id):
+        return case
+    text = "办结：" + DECISION_TEXT.get(decision, decision)
+    if reasons:
+        text += "（" + "；".join(reasons) + "）"
+    entry = TimelineEntry(at=at, kind="decided", text=text, event_id=event_id)
+    return case.with_entry(
+        entry,
+        status=CaseStatus.DECIDED,
+        decision=decision,
+        decision_reasons=reasons,
+        decided_at=at,
+        open_stages=[],
+    )
+
+
+def on_supplemented(case: CaseRecord, *, materials: list[Material], at: datetime) -> CaseRecord:
+    if case.status != CaseStatus.SUPPLEMENT_REQUESTED:
+        raise Conflict(f"case {case.case_id} has no open supplement request")
+    names = "、".join(m.name or m.code for m in materials)
+    entry = TimelineEntry(at=at, kind="supplemented", text=f"已补正材料：{names}")
+    return case.with_entry(
+        entry,
+        status=CaseStatus.SUPPLEMENTED,
+        materials=[*case.materials, *materials],
+        requested_materials=[],
+    )
+
+
+def tracking_view(case: CaseRecord) -> dict[str, Any]:
+    """What the applicant sees (no ID number, no form data)."""
+    current = case.open_stages
+    deadline = min((s.due_at for s in current if not s.suspended), default=None)
+    return {
+        "case_id": case.case_id,
+        "item_code": case.item_code,
+        "item_name": case.item_name,
+        "status": case.status.value,
+        "status_text": STATUS_TEXT[case.status],
+        "current_stages": [
+            {
+                "stage": s.stage.value,
+                "name": s.name,
+                "department": s.department,
+                "due_at": s.due_at.isoformat(),
+                "suspended": s.suspended,
+            }
+            for s in current
+        ],
+        "deadline": deadline.isoformat() if deadline else None,
+        "prereview_reasons": case.prereview_reasons,
+        "requested_materials": case.requested_materials,
+        "decision": case.decision,
+        "decision_text": DECISION_TEXT.get(case.decision) if case.decision else None,
+        "decision_reasons": case.decision_reasons,
+        "rated": case.rating is not None,
+        "timeline": [
+            {"at": e.at.isoformat(), "kind": e.kind, "text": e.text} for e in case.timeline
+        ],
+    }

@@ -1,0 +1,89 @@
+"""Ratings (好差评): one per decided case; bad ones open a rectification the department answers;
+unrated cases are invited once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.intake.domain.case import (
+    BAD_LEVELS,
+    CaseRecord,
+    CaseStatus,
+    Rating,
+    Rectification,
+    TimelineEntry,
+    local_text,
+)
+from services.intake.domain.errors import Conflict
+from shared.calendar import Limit
+from shared.contracts.common import RatingLevel
+
+
+def rate(
+    case: CaseRecord,
+    *,
+    rating_id: str,
+    level: RatingLevel,
+    scores: dict[str, int],
+    comment: str | None,
+    at: datetime,
+) -> CaseRecord:
+    """One rating per case (一次一评), only once the case is decided."""
+    if case.status != CaseStatus.DECIDED:
+        raise Conflict(f"case {case.case_id} is not decided yet; it can be rated once decided")
+    if case.rating is not None:
+        raise Conflict(
+            f"case {case.case_id} was already rated on {local_text(case.rating.rated_at)}"
+            "; each case is rated once"
+        )
+    rating = Rating(rating_id=rating_id, level=level, scores=scores, comment=comment, rated_at=at)
+    entry = TimelineEntry(at=at, kind="rated", text="已评价，感谢您的反馈")
+    return case.with_entry(entry, rating=rating)
+
+
+def needs_rectification(level: RatingLevel) -> bool:
+    """不满意 and 非常不满意 must be rectified (整改) and answered by the department."""
+    return level in BAD_LEVELS
+
+
+def open_rectification(
+    case: CaseRecord, *, rectification_id: str, at: datetime, due_at: datetime, limit: Limit
+) -> CaseRecord:
+    if case.rating is None:
+        raise Conflict("a rectification follows a rating")
+    rect = Rectification(
+        rectification_id=rectification_id,
+        department=case.department,
+        rating_level=case.rating.level,
+        opened_at=at,
+        due_at=due_at,
+        limit=limit,
+    )
+    return case.model_copy(update={"rectification": rect})
+
+
+def close_rectification(case: CaseRecord, *, officer: str, answer: str, at: datetime) -> CaseRecord:
+    rect = case.rectification
+    if rect is None:
+        raise Conflict(f"case {case.case_id} has no rectification")
+    if rect.closed_at is not None:
+        raise Conflict(f"rectification {rect.rectification_id} was already answered")
+    closed = rect.model_copy(update={"closed_at": at, "officer": officer, "answer": answer})
+    entry = TimelineEntry(at=at, kind="rectification_answered", text=f"部门整改答复：{answer}")
+    return case.with_entry(entry, rectification=closed)
+
+
+def due_for_invitation(case: CaseRecord, *, now: datetime, after: timedelta) -> bool:
+    """A decided, unrated, not yet invited case whose decision is at least ``after`` old."""
+    return (
+        case.status == CaseStatus.DECIDED
+        and case.rating is None
+        and case.invited_at is None
+        and case.decided_at is not None
+        and now - case.decided_at >= after
+    )
+
+
+def invite(case: CaseRecord, *, at: datetime) -> CaseRecord:
+    entry = TimelineEntry(at=at, kind="rating_invited", text="邀请您对本次办事进行评价")
+    return case.with_entry(entry, invited_at=at)

@@ -1,0 +1,74 @@
+"""One platform for the whole end-to-end session: the five services as separate processes on
+the fresh broker and database that `make test` starts for tests/e2e, a real SMTP server and a
+stand-in SMS gateway, and the accelerated clock starting on Monday 2025-07-07 09:00 (Shanghai)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.scenario.devsms import make_server
+from services.scenario.processes import Platform, free_port
+
+SIM_ORIGIN = "2025-07-07T09:00:00+08:00"
+SPEED = float(os.environ.get("EGOV_E2E_SPEED", "6000"))
+
+
+@pytest.fixture(scope="session")
+def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def meant_bad_file(e2e_dir: Path) -> Path:
+    """Fingerprints of messages tests publish as deliberately bad (one hex per line)."""
+    path = e2e_dir / "meant_bad.txt"
+    path.touch()
+    os.environ["EGOV_E2E_MEANT_BAD"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def clock_env() -> dict[str, str]:
+    return {
+        "EGOV_CLOCK_SPEED": str(SPEED),
+        "EGOV_CLOCK_REAL_EPOCH": datetime.now(UTC).isoformat(),
+        "EGOV_CLOCK_SIM_ORIGIN": SIM_ORIGIN,
+    }
+
+
+@pytest.fixture(scope="session")
+def platform(
+    kafka_bootstrap: str, mongo_uri: str, e2e_dir: Path, clock_env: dict[str, str], meant_bad_file: Path
+) -> Iterator[Platform]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    smtp_port, sms_port = free_port(), free_port()
+    mail = Controller(Mailbox(str(e2e_dir / "mail")), hostname="127.0.0.1", port=smtp_port)
+    mail.start()
+    sms = make_server("127.0.0.1", sms_port, e2e_dir / "sms.jsonl")
+    threading.Thread(target=sms.serve_forever, daemon=True).start()
+    plat = Platform(
+        kafka_bootstrap, mongo_uri, e2e_dir / "logs", db_prefix="e2e",
+        extra_env={
+            **clock_env,
+            "EGOV_SMTP_PORT": str(smtp_port),
+            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
+            "EGOV_RETRY_BASE_S": "0.5",
+            "EGOV_LOG_LEVEL": "WARNING",
+        },
+    )
+    try:
+        plat.start()
+        yield plat
+    finally:
+        plat.stop()
+        sms.shutdown()
+        mail.stop()
+        print(f"\ne2e logs: {e2e_dir / 'logs'}")

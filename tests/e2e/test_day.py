@@ -1,0 +1,97 @@
+"""A (small) simulated day on the whole platform, then the independent check: read every topic
+from the beginning and assert the platform's promises (services/scenario/invariants.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.scenario.bus import read_all
+from services.scenario.day import COURT, Day, Endpoints
+from services.scenario.invariants import Expectations, check
+from services.scenario.plan import Script
+from services.scenario.processes import Platform
+from services.scenario.summary import summarise
+from shared.auth import mint_token
+from shared.calendar import load_default_calendar
+from shared.clock import SimulatedClock
+from shared.settings import ServiceSettings
+
+pytestmark = pytest.mark.e2e
+CASES = int(os.environ.get("EGOV_E2E_CASES", "16"))
+
+
+def open_stage_ids(view: Any) -> set[str]:
+    """The monitor's view of a case -> ids of the stages it watches as open."""
+    stages = view.get("stages", view) if isinstance(view, dict) else view
+    out = set()
+    for s in stages if isinstance(stages, list) else []:
+        if isinstance(s, dict) and s.get("stage_id") and not s.get("closed_at") and s.get("status", s.get("state")) not in ("closed",):
+            out.add(s["stage_id"])
+    return out
+
+
+async def test_a_day_of_the_service_hall(
+    platform: Platform, kafka_bootstrap: str, clock_env: dict[str, str], meant_bad_file: Path
+) -> None:
+    clock = SimulatedClock(
+        datetime.fromisoformat(clock_env["EGOV_CLOCK_REAL_EPOCH"]),
+        datetime.fromisoformat(clock_env["EGOV_CLOCK_SIM_ORIGIN"]),
+        float(clock_env["EGOV_CLOCK_SPEED"]),
+    )
+    settings = ServiceSettings(service_name="e2e", kafka_bootstrap=kafka_bootstrap)
+    endpoints = Endpoints(
+        platform.url("intake"), platform.url("approval"), platform.url("monitor"),
+        platform.url("notify"), platform.url("credit"), kafka_bootstrap,
+    )
+    day = Day(endpoints, clock=clock, calendar=load_default_calendar(), settings=settings,
+              cases=CASES, seed=11, concurrency=4)
+    result = await day.run(limit_s=480)
+    assert result.errors == [], result.errors[:10]
+    assert len(day.by_case) == sum(1 for c in result.planned if not c.external)
+
+    await asyncio.sleep(8)  # let the last notifications and escalations drain
+    async with httpx.AsyncClient(timeout=10) as http:
+        monitor_open = {}
+        for case_id in day.by_case:
+            resp = await http.get(f"{endpoints.monitor}/v1/stages/{case_id}")
+            monitor_open[case_id] = open_stage_ids(resp.json()) if resp.status_code == 200 else set()
+        system = mint_token(settings, subject="e2e-check", now=datetime.now().astimezone(), roles=["system"])
+        false_committers = [c.applicant["id_number"] for c in result.planned if c.script == Script.FALSE_COMMITMENT]
+        credit_views = {
+            sid: (await http.get(f"{endpoints.credit}/v1/subjects/{sid}/credit",
+                                 headers={"Authorization": f"Bearer {system}"})).json()
+            for sid in false_committers
+        }
+
+    records = await read_all(kafka_bootstrap)
+    meant_bad = set(meant_bad_file.read_text().split())
+    violations = check(
+        records,
+        Expectations(
+            now=clock.now(), monitor_open=monitor_open, meant_bad=meant_bad,
+            external_credit_sources={COURT}, cases=set(day.by_case),
+        ),
+    )
+    assert violations == [], "\n".join(violations[:30])
+
+    summary = summarise(records, set(day.by_case))
+    print("\n".join(summary.lines()))
+    # The day really contained what the scenario scripted, end to end.
+    assert {"approved", "refused", "denied", "prereview_failed"} <= set(summary.decisions)
+    if false_committers:
+        assert summary.decisions["revoked"] >= 1
+        assert summary.credit_incidents["egov-approval"] >= 1
+        for sid, view in credit_views.items():
+            assert view.get("records") or view.get("active_records"), f"no credit record for {sid}: {view}"
+    assert summary.escalations_by_rung[4] >= 1, "a slow officer's stage should reach the inspection office"
+    assert summary.credit_incidents["egov-monitor"] >= 1
+    assert summary.credit_incidents[COURT] == 3
+    assert summary.lights["red"] >= 1 and summary.lights["yellow"] >= 1
+    assert summary.notifications["email"] >= 1 and summary.notifications["inbox"] >= 1
