@@ -155,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             phase("e2e tests", lambda: tests("e2e", ["tests/e2e"], no_cache))
             phase("e2e stack down", stop_stack(stacks[-1]))
+        # The chaos run brings its own durable stack (it restarts the broker).
+        if not args.unit_only and not args.skip_e2e and (REPO_ROOT / "tests/chaos").is_dir():
+            phase("chaos tests", lambda: tests("chaos", ["tests/chaos"], no_cache))
     except KeyboardInterrupt:
         interrupted = True
         phases.append(Phase("(interrupted)", "interrupted", 0.0))

@@ -74,13 +74,22 @@ class Deps:
 # --- recipients --------------------------------------------------------------------------------
 
 
+def template_locale(locale: str | None) -> str:
+    """The template locale for what an applicant asked for: ``en-GB`` reads English, anything
+    without templates reads the default (zh-CN)."""
+    if locale in LOCALES:
+        return str(locale)
+    if locale and locale.lower().startswith("en"):
+        return "en"
+    return "zh-CN"
+
+
 def applicant_from_case(case: Doc) -> Recipient:
-    locale = case.get("locale") if case.get("locale") in LOCALES else "zh-CN"
     return Recipient(
         key=case["applicant_id"],
         kind=RecipientKind.APPLICANT,
         name=case["applicant_name"],
-        locale=str(locale),
+        locale=template_locale(case.get("locale")),
         email=case.get("email"),
         phone=case.get("phone"),
     )

@@ -52,9 +52,15 @@ async def test_case_submitted_sends_the_receipt_on_every_channel_with_latency(
     assert all(x.causationid == e.id for x in delivered)
 
 
-async def test_english_applicant_gets_english_messages(world: World) -> None:
-    await submit(world, locale="en", name="Li Lei")
-    assert world.sent(ChannelName.EMAIL)[0].subject.startswith("Application received")
+@pytest.mark.parametrize(
+    ("locale", "subject"),
+    [("en", "Application received"), ("en-GB", "Application received"), ("fr", "办件已登记")],
+)
+async def test_applicants_read_their_language_or_the_default(
+    world: World, locale: str, subject: str
+) -> None:
+    await submit(world, locale=locale, name="Li Lei")
+    assert world.sent(ChannelName.EMAIL)[0].subject.startswith(subject)
 
 
 ROUTES = [

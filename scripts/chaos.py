@@ -1,0 +1,185 @@
+"""Chaos run: the simulated day while services are SIGKILLed at random moments and restarted,
+and the broker (durable mode, on a local S3 store) is restarted once; then the same invariants
+as the end-to-end suite must hold: nothing lost, nothing applied twice.
+
+    python scripts/chaos.py --cases 60 --kills 12        # the full run (minutes)
+    python scripts/chaos.py --cases 10 --kills 4         # the variant in `make test`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(REPO))
+
+from scripts import devstack  # noqa: E402
+from services.scenario.bus import read_all  # noqa: E402
+from services.scenario.day import COURT, Day, DayResult, Endpoints  # noqa: E402
+from services.scenario.devsms import make_server  # noqa: E402
+from services.scenario.invariants import Expectations, check  # noqa: E402
+from services.scenario.processes import SERVICES, Platform, free_port  # noqa: E402
+from shared.calendar import load_default_calendar  # noqa: E402
+from shared.clock import SimulatedClock  # noqa: E402
+from shared.settings import ServiceSettings  # noqa: E402
+
+SIM_ORIGIN = datetime.fromisoformat("2025-09-01T09:00:00+08:00")  # a Monday
+
+
+@dataclass
+class ChaosReport:
+    kills: list[str] = field(default_factory=list)
+    broker_restarts: int = 0
+    crashes_restarted: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    day: DayResult | None = None
+    seconds: float = 0.0
+
+    def ok(self) -> bool:
+        return not self.violations and self.day is not None and not self.day.errors
+
+
+async def chaos_monkey(
+    platform: Platform, state_dir: Path, kafka_port: int, kills: int, rnd: random.Random,
+    stop: asyncio.Event, report: ChaosReport,
+) -> None:
+    loop = asyncio.get_running_loop()
+    broker_at = kills // 2
+    for k in range(kills):
+        try:
+            await asyncio.wait_for(stop.wait(), rnd.uniform(4, 10))
+            return
+        except TimeoutError:
+            pass
+        if k == broker_at:
+            devstack.stop_processes(state_dir, ["kafka"], log=lambda *_: None)
+            await asyncio.sleep(2)
+            await loop.run_in_executor(None, lambda: devstack.start_stack(
+                state_dir, kafka_port=kafka_port, mongo_port=0, durable=True, memory_db=True,
+                log=lambda *_: None))
+            report.broker_restarts += 1
+            continue
+        name = rnd.choice(SERVICES)
+        svc = platform.services[name]
+        svc.restart(crash=True)
+        report.kills.append(name)
+        await loop.run_in_executor(None, svc.wait_healthy)
+
+
+async def supervisor(platform: Platform, stop: asyncio.Event, report: ChaosReport) -> None:
+    """Like Kubernetes: a process that died on its own is started again."""
+    while not stop.is_set():
+        for name, svc in platform.services.items():
+            if svc.proc is not None and svc.proc.poll() is not None:
+                report.crashes_restarted.append(name)
+                svc.start()
+        await asyncio.sleep(1)
+
+
+async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) -> ChaosReport:
+    report = ChaosReport()
+    started = time.monotonic()
+    state = workdir / "stack"
+    stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, durable=True, memory_db=True)
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    smtp_port, sms_port = free_port(), free_port()
+    mail = Controller(Mailbox(str(workdir / "mail")), hostname="127.0.0.1", port=smtp_port)
+    sms = make_server("127.0.0.1", sms_port, workdir / "sms.jsonl")
+    epoch = datetime.now(UTC)
+    platform = Platform(
+        stack.kafka_bootstrap, stack.mongo_uri, workdir / "logs", db_prefix="chaos",
+        extra_env={
+            "EGOV_CLOCK_SPEED": str(speed), "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
+            "EGOV_CLOCK_SIM_ORIGIN": SIM_ORIGIN.isoformat(), "EGOV_SMTP_PORT": str(smtp_port),
+            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms", "EGOV_RETRY_BASE_S": "0.5",
+            "EGOV_LOG_LEVEL": "WARNING",
+        },
+    )
+    try:
+        if not devstack.ensure_topics(stack.env()):
+            raise RuntimeError("could not create topics")
+        mail.start()
+        threading.Thread(target=sms.serve_forever, daemon=True).start()
+        platform.start()
+        clock = SimulatedClock(epoch, SIM_ORIGIN, speed)
+        settings = ServiceSettings(service_name="chaos", kafka_bootstrap=stack.kafka_bootstrap)
+        ep = Endpoints(*(platform.url(s) for s in SERVICES), stack.kafka_bootstrap)
+        day = Day(ep, clock=clock, calendar=load_default_calendar(), settings=settings,
+                  cases=cases, seed=seed, concurrency=4)
+        stop = asyncio.Event()
+        rnd = random.Random(seed)
+        monkey = asyncio.create_task(chaos_monkey(platform, state, stack.kafka_port, kills, rnd, stop, report))
+        guard = asyncio.create_task(supervisor(platform, stop, report))
+        try:
+            report.day = await day.run(limit_s=900)
+        finally:
+            stop.set()
+            await monkey
+            guard.cancel()
+        for svc in platform.services.values():  # everyone back up before the check
+            if svc.proc is None or svc.proc.poll() is not None:
+                svc.start()
+            svc.wait_healthy()
+        await asyncio.sleep(10)  # drain outboxes and pending notifications
+        import httpx
+
+        async with httpx.AsyncClient(timeout=10) as http:
+            monitor_open = {}
+            for case_id in day.by_case:
+                r = await http.get(f"{ep.monitor}/v1/stages/{case_id}")
+                view = r.json() if r.status_code == 200 else {}
+                stages = view.get("stages", []) if isinstance(view, dict) else []
+                monitor_open[case_id] = {s["stage_id"] for s in stages if isinstance(s, dict) and "stage_id" in s}
+        records = await read_all(stack.kafka_bootstrap)
+        report.violations = check(records, Expectations(
+            now=clock.now(), monitor_open=monitor_open, external_credit_sources={COURT},
+            cases=set(day.by_case),
+        ))
+    finally:
+        platform.stop()
+        sms.shutdown()
+        try:
+            mail.stop()
+        except Exception:  # noqa: BLE001
+            pass
+        devstack.stop_stack(state, log=lambda *_: None)
+        report.seconds = time.monotonic() - started
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=60)
+    parser.add_argument("--kills", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--speed", type=float, default=4000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="egov-chaos-"))
+    report = asyncio.run(run(args.cases, args.kills, args.seed, args.speed, workdir))
+    print(f"chaos run: {report.seconds:.0f} s, killed {len(report.kills)} ({', '.join(report.kills)}), "
+          f"broker restarts {report.broker_restarts}, crashed and restarted {report.crashes_restarted}")
+    if report.day:
+        print(f"day: {len(report.day.planned)} cases, actions {dict(report.day.actions)}")
+        for e in report.day.errors[:20]:
+            print(f"  error: {e}")
+    for v in report.violations[:50]:
+        print(f"  violation: {v}")
+    print(f"logs: {workdir / 'logs'}")
+    return 0 if report.ok() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Event handlers of the notify service and their routing table (event type -> handler).
+
+Each handler takes the envelope, its payload and the ports (``Deps``); ``bind(deps)`` gives the
+table the consumer calls. Handlers are idempotent: deliveries have deterministic ids under a
+unique index, so a replayed event records and sends nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from services.notify.handlers.cases import (
+    on_case_decided,
+    on_case_submitted,
+    on_credit_changed,
+    on_prereview_done,
+    on_rating_invited,
+    on_rectification_closed,
+    on_rectification_opened,
+)
+from services.notify.handlers.stages import (
+    on_stage_opened,
+    on_stage_overdue,
+    on_stage_signed_in,
+    on_stage_warned,
+    on_supervision_escalated,
+    on_supervision_finding,
+)
+from services.notify.notifier import Deps
+from shared.contracts import (
+    CaseDecided,
+    CaseSubmitted,
+    CreditChanged,
+    Envelope,
+    PreReviewDone,
+    RatingInvited,
+    RectificationClosed,
+    RectificationOpened,
+    StageOpened,
+    StageOverdue,
+    StageSignedIn,
+    StageWarned,
+    SupervisionEscalated,
+    SupervisionFinding,
+)
+from shared.kafka import Handler
+
+NotifyHandler = Callable[[Envelope, Any, Deps], Awaitable[None]]
+
+HANDLERS: dict[str, NotifyHandler] = {
+    CaseSubmitted.event_type: on_case_submitted,
+    PreReviewDone.event_type: on_prereview_done,
+    StageOpened.event_type: on_stage_opened,
+    StageSignedIn.event_type: on_stage_signed_in,
+    StageWarned.event_type: on_stage_warned,
+    StageOverdue.event_type: on_stage_overdue,
+    SupervisionEscalated.event_type: on_supervision_escalated,
+    SupervisionFinding.event_type: on_supervision_finding,
+    CaseDecided.event_type: on_case_decided,
+    RectificationOpened.event_type: on_rectification_opened,
+    RectificationClosed.event_type: on_rectification_closed,
+    CreditChanged.event_type: on_credit_changed,
+    RatingInvited.event_type: on_rating_invited,
+}
+
+# Event types other systems may subscribe to by webhook (those notify handles).
+WEBHOOK_EVENT_TYPES = frozenset(HANDLERS) - {StageSignedIn.event_type}
+
+
+def bind(deps: Deps) -> dict[str, Handler]:
+    """The routing table with the ports filled in, as the consumer expects it."""
+
+    def bound(handler: NotifyHandler) -> Handler:
+        async def run(envelope: Envelope, data: Any) -> None:
+            await handler(envelope, data, deps)
+
+        return run
+
+    return {event_type: bound(handler) for event_type, handler in HANDLERS.items()}

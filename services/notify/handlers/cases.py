@@ -1,0 +1,158 @@
+"""Handlers for what applicants hear about: registration, pre-review, decision, rating,
+rectification answers and credit changes (plus the officers told about rectifications)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from services.notify.domain import Recipient, RoleQuery
+from services.notify.notifier import Deps, applicant_from_case, notify, officers_for, webhooks_only
+from services.notify.ports import Doc
+from shared.contracts import (
+    CaseDecided,
+    CaseSubmitted,
+    CreditChanged,
+    Envelope,
+    PreReviewDone,
+    RatingInvited,
+    RectificationClosed,
+    RectificationOpened,
+    model_for,
+)
+from shared.contracts.common import SubjectKind
+
+log = logging.getLogger(__name__)
+
+
+async def _applicant_or_park(
+    deps: Deps, envelope: Envelope, data: Any, template: str
+) -> tuple[Recipient, Doc] | None:
+    """The case's applicant, or None after parking the event until CaseSubmitted arrives (the
+    topics are read in parallel, so a stage event can overtake its case's registration)."""
+    case = await deps.projections.get_case(data.case_id)
+    if case is None:
+        await deps.projections.park(data.case_id, envelope, deps.clock.now())
+        await webhooks_only(deps, envelope, data, template)
+        log.info(
+            "%s for case %s parked until its contact data arrives", envelope.type, data.case_id
+        )
+        return None
+    return applicant_from_case(case), case
+
+
+async def _to_applicant(
+    deps: Deps, envelope: Envelope, data: Any, template: str, department: str
+) -> None:
+    found = await _applicant_or_park(deps, envelope, data, template)
+    if found is None:
+        return
+    recipient, case = found
+    await notify(
+        deps,
+        envelope,
+        data,
+        template=template,
+        recipients=[recipient],
+        case=case,
+        department=department,
+    )
+
+
+async def on_case_submitted(envelope: Envelope, data: CaseSubmitted, deps: Deps) -> None:
+    case = {
+        "_id": data.case_id,
+        "applicant_id": data.applicant.id_number,
+        "applicant_name": data.applicant.name,
+        "applicant_kind": data.applicant.kind.value,
+        "phone": data.contact.phone,
+        "email": data.contact.email,
+        "locale": data.contact.locale,
+        "department": data.department,
+        "item_code": data.item_code,
+        "item_name": data.item_name,
+        "region": data.handling_region,
+        "submitted_at": data.submitted_at,
+    }
+    await deps.projections.save_case(case)
+    await notify(
+        deps,
+        envelope,
+        data,
+        template="case_received",
+        recipients=[applicant_from_case(case)],
+        case=case,
+        department=data.department,
+    )
+    # Events that overtook this registration were parked; handle them now, in order.
+    from services.notify.handlers import HANDLERS  # the routing table imports this module
+
+    for parked in await deps.projections.take_parked(data.case_id):
+        handler = HANDLERS.get(parked.type)
+        if handler is not None:
+            await handler(parked, model_for(parked.type).model_validate(parked.data), deps)
+
+
+async def on_prereview_done(envelope: Envelope, data: PreReviewDone, deps: Deps) -> None:
+    await _to_applicant(deps, envelope, data, "prereview_done", data.department)
+
+
+async def on_case_decided(envelope: Envelope, data: CaseDecided, deps: Deps) -> None:
+    await _to_applicant(deps, envelope, data, "case_decided", data.department)
+
+
+async def on_rating_invited(envelope: Envelope, data: RatingInvited, deps: Deps) -> None:
+    case = await deps.projections.get_case(data.case_id)
+    await _to_applicant(deps, envelope, data, "rating_invited", (case or {}).get("department", ""))
+
+
+async def on_rectification_opened(
+    envelope: Envelope, data: RectificationOpened, deps: Deps
+) -> None:
+    recipients = await officers_for(
+        deps,
+        [
+            RoleQuery(role="department_head", department=data.department),
+            RoleQuery(role="section_chief", department=data.department),
+        ],
+    )
+    case = await deps.projections.get_case(data.case_id)
+    await notify(
+        deps,
+        envelope,
+        data,
+        template="rectification_opened",
+        recipients=recipients,
+        case=case,
+        department=data.department,
+    )
+
+
+async def on_rectification_closed(
+    envelope: Envelope, data: RectificationClosed, deps: Deps
+) -> None:
+    await _to_applicant(deps, envelope, data, "rectification_closed", data.department)
+
+
+async def on_credit_changed(envelope: Envelope, data: CreditChanged, deps: Deps) -> None:
+    recipients: list[Recipient] = []
+    department = ""
+    if data.subject_kind is SubjectKind.DEPARTMENT:
+        department = data.subject_id
+        recipients = await officers_for(
+            deps, [RoleQuery(role="department_head", department=data.subject_id)]
+        )
+    else:
+        subject = await deps.projections.get_subject(data.subject_id)
+        if subject is not None:  # only subjects who gave us contact data can be told
+            contact = {"applicant_id": data.subject_id, "applicant_name": subject["name"]}
+            recipients = [applicant_from_case(subject | contact)]
+    await notify(
+        deps,
+        envelope,
+        data,
+        template="credit_changed",
+        recipients=recipients,
+        case=None,
+        department=department,
+    )

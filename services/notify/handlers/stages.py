@@ -1,0 +1,132 @@
+"""Handlers for what officers hear about: tasks, yellow and red lights, escalation rungs and
+supervision findings."""
+
+from __future__ import annotations
+
+from services.notify.domain import Recipient, RoleQuery, escalation_queries, officer_recipient
+from services.notify.notifier import Deps, notify, officer_by_id, officers_for
+from shared.contracts import (
+    Envelope,
+    StageOpened,
+    StageOverdue,
+    StageSignedIn,
+    StageWarned,
+    SupervisionEscalated,
+    SupervisionFinding,
+)
+
+
+async def _assignee_or_role(
+    deps: Deps, assignee: str | None, role: str, department: str
+) -> list[Recipient]:
+    officer = await officer_by_id(deps, assignee)
+    if officer is not None:
+        return [officer_recipient(officer)]
+    return await officers_for(deps, [RoleQuery(role=role, department=department)])
+
+
+async def on_stage_opened(envelope: Envelope, data: StageOpened, deps: Deps) -> None:
+    await deps.projections.save_stage(
+        data.stage_id,
+        {
+            "case_id": data.case_id,
+            "department": data.department,
+            "region": data.region,
+            "stage": data.stage.value,
+            "assignee": data.assignee,
+            "required_role": data.required_role,
+        },
+    )
+    recipients = await _assignee_or_role(deps, data.assignee, data.required_role, data.department)
+    case = await deps.projections.get_case(data.case_id)
+    await notify(
+        deps,
+        envelope,
+        data,
+        template="task_assigned",
+        recipients=recipients,
+        case=case,
+        department=data.department,
+    )
+
+
+async def on_stage_signed_in(envelope: Envelope, data: StageSignedIn, deps: Deps) -> None:
+    # No message: remember who holds the task, so later alerts reach that officer.
+    await deps.projections.save_stage(data.stage_id, {"assignee": data.officer})
+
+
+async def _stage_alert(
+    envelope: Envelope, data: StageWarned | StageOverdue, deps: Deps, template: str, urgent: bool
+) -> None:
+    stage = await deps.projections.get_stage(data.stage_id) or {}
+    assignee = data.assignee or stage.get("assignee")
+    role = str(stage.get("required_role") or "handler")
+    recipients = await _assignee_or_role(deps, assignee, role, data.department)
+    case = await deps.projections.get_case(data.case_id)
+    await notify(
+        deps,
+        envelope,
+        data,
+        template=template,
+        recipients=recipients,
+        case=case,
+        department=data.department,
+        urgent=urgent,
+    )
+
+
+async def on_stage_warned(envelope: Envelope, data: StageWarned, deps: Deps) -> None:
+    await _stage_alert(envelope, data, deps, "stage_warned", urgent=False)
+
+
+async def on_stage_overdue(envelope: Envelope, data: StageOverdue, deps: Deps) -> None:
+    await _stage_alert(envelope, data, deps, "stage_overdue", urgent=True)
+
+
+async def on_supervision_escalated(
+    envelope: Envelope, data: SupervisionEscalated, deps: Deps
+) -> None:
+    stage = await deps.projections.get_stage(data.stage_id) or {}
+    assignee = await officer_by_id(deps, stage.get("assignee"))
+    roles = list(data.recipients)
+    recipients: list[Recipient] = []
+    if assignee is not None and "handler" in roles:
+        # The rung's "handler" is the officer holding the task when we know who that is.
+        roles.remove("handler")
+        recipients.append(officer_recipient(assignee))
+    section = assignee.section if assignee is not None else None
+    recipients += await officers_for(
+        deps,
+        escalation_queries(roles, department=data.department, region=data.region, section=section),
+    )
+    case = await deps.projections.get_case(data.case_id)
+    await notify(
+        deps,
+        envelope,
+        data,
+        template="supervision_escalated",
+        recipients=recipients,
+        case=case,
+        department=data.department,
+        urgent=True,
+    )
+
+
+async def on_supervision_finding(envelope: Envelope, data: SupervisionFinding, deps: Deps) -> None:
+    recipients = await officers_for(
+        deps,
+        [
+            RoleQuery(role="supervisor", department=data.department),
+            RoleQuery(role="inspector", region=data.region),
+        ],
+    )
+    case = await deps.projections.get_case(data.case_id)
+    await notify(
+        deps,
+        envelope,
+        data,
+        template="supervision_finding",
+        recipients=recipients,
+        case=case,
+        department=data.department,
+    )
