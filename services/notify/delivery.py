@@ -17,6 +17,7 @@ from services.notify.domain import (
     RecipientKind,
     SendResult,
     after_failure,
+    mask_personal,
     mask_value,
     rate_limited_until,
 )
@@ -142,7 +143,8 @@ class Dispatcher:
             base_s=s.retry_base_s,
             max_s=s.retry_max_s,
         )
-        error = result.error or "unknown error"
+        # Servers echo addresses in their errors; the error goes on the bus and into logs.
+        error = mask_personal(result.error or "unknown error", [message.address, *message.personal])
         if decision.give_up or decision.retry_at is None:
             await self._failed(doc, attempts, done, error)
             return "failed"

@@ -29,6 +29,7 @@ from aiosmtpd.controller import Controller
 from services.notify.signing import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 log = logging.getLogger("notify.devsmtp")
+_UTF8 = default_policy.clone(utf8=True)
 
 
 class MaildirHandler:
@@ -48,13 +49,25 @@ class MaildirHandler:
         parsed = message_from_bytes(raw, policy=default_policy)
         if "X-Envelope-To" not in parsed:
             parsed["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.store(parsed.as_bytes())
+        self.store(readable(parsed))
         log.info("stored a mail for %d recipient(s)", len(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
     def store(self, raw: bytes) -> None:
         with self._lock:
             self.box.add(mailbox.MaildirMessage(raw))
+
+
+def readable(mail: EmailMessage) -> bytes:
+    """The mail with UTF-8 headers and an 8-bit body, so the maildir file reads as plain text."""
+    if not mail.is_multipart() and mail.get_content_type() == "text/plain":
+        mail.set_content(mail.get_content(), cte="8bit")
+    for name in ("Subject", "From", "To"):
+        if name in mail:
+            value = str(mail[name])
+            del mail[name]
+            mail[name] = value
+    return mail.as_bytes(policy=_UTF8)
 
 
 def sms_gateway(host: str, port: int, key: str, handler: MaildirHandler) -> ThreadingHTTPServer:
@@ -83,7 +96,7 @@ def sms_gateway(host: str, port: int, key: str, handler: MaildirHandler) -> Thre
             mail["Subject"] = f"SMS to {phone}"
             mail["X-Egov-Delivery"] = self.headers.get(DELIVERY_HEADER, "")
             mail.set_content(text)
-            handler.store(mail.as_bytes())
+            handler.store(readable(mail))
             log.info("stored an SMS")
             self._answer(200, "OK")
 

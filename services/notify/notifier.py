@@ -199,6 +199,16 @@ async def notify(
                     personal=personal_of(case),
                 )
             )
+    if not planned:
+        # Nobody to tell (no officer with that role in the directory, no contact data): visible
+        # on the dashboard instead of silently dropped.
+        DELIVERIES.labels("none", template, "no_recipient").inc()
+        log.warning(
+            "%s: nobody to notify (template %s, department %s)",
+            envelope.type,
+            template,
+            department or "-",
+        )
     docs = [_doc(p, envelope, data, now) for p in planned]
     docs += await _webhook_docs(deps, envelope, data, template, now)
     inserted = await deps.deliveries.insert(docs)

@@ -14,7 +14,7 @@ from shared.reference import departments, regions
 SOURCE = "/egov/intake"
 
 
-def _department_regions() -> dict[str, str]:
+def department_regions() -> dict[str, str]:
     return {code: d.region for code, d in departments().items()}
 
 
@@ -26,5 +26,5 @@ class Deps:
     clock: Clock
     calendar: WorkingCalendar
     wake: Callable[[], None] = lambda: None
-    departments: dict[str, str] = field(default_factory=_department_regions)
+    departments: dict[str, str] = field(default_factory=department_regions)
     regions: dict[str, str] = field(default_factory=regions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime
 from typing import Any
 
 from services.intake.domain import (
@@ -24,15 +25,15 @@ from services.intake.domain import (
 from services.intake.domain.case import submitted_entry
 from services.intake.domain.submission import check_item_open, hash_verification_code
 from services.intake.handlers.deps import SOURCE, Deps
-from services.intake.metrics import CREDIT_CHECKS, IDEMPOTENT_REPLAYS, SUBMISSIONS
-from services.intake.ports import CreditUnavailable, DuplicateKey, IdempotencyRecord
+from services.intake.handlers.eligibility import check_credit, licence_errors
+from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
+from services.intake.ports import DuplicateKey, IdempotencyRecord
 from shared.clock import SHANGHAI
 from shared.contracts import (
     CaseSubmissionReceived,
     CaseSubmitted,
     CreditCheck,
     Envelope,
-    MaterialForm,
     derived_event_id,
     make_envelope,
 )
@@ -143,7 +144,7 @@ async def register_case(
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
     causation: Envelope | None = None,
-    submitted_at: Any = None,
+    submitted_at: datetime | None = None,
 ) -> dict[str, Any]:
     channel = sub.channel.value
     item = await deps.store.get_item(sub.item_code)
@@ -164,7 +165,7 @@ async def register_case(
         known_regions=frozenset(deps.regions),
         max_material_bytes=deps.settings.max_material_bytes,
     )
-    errors += await _licence_errors(deps, sub)
+    errors += await licence_errors(deps, sub)
     if errors:
         SUBMISSIONS.labels(item.code, channel, "invalid").inc()
         raise Invalid("the submission is not valid", errors)
@@ -214,60 +215,13 @@ async def register_case(
     return response
 
 
-async def check_credit(deps: Deps, subject_id: str, assessment: Assessment) -> CreditCheck:
-    if not assessment.needs_credit_check:
-        CREDIT_CHECKS.labels("not_needed").inc()
-        return CreditCheck(skipped=True, reason="not needed: no commitment or accept-with-gaps")
-    try:
-        status = await deps.credit.status(subject_id)
-    except CreditUnavailable as exc:
-        CREDIT_CHECKS.labels("skipped_unavailable").inc()
-        last = await deps.store.last_known_credit(subject_id)
-        if last is not None:
-            return CreditCheck(
-                level=last.level,
-                red_list=last.red_list,
-                black_list=last.black_list,
-                skipped=True,
-                reason=f"credit service unavailable ({exc}); used the last known status of "
-                f"{last.changed_at.isoformat()}",
-            )
-        policy = "allowed" if deps.settings.credit_default_allows else "refused"
-        return CreditCheck(
-            skipped=True,
-            reason=f"credit service unavailable ({exc}); configured default applied: "
-            f"facilitations {policy}",
-        )
-    CREDIT_CHECKS.labels("answered").inc()
-    return CreditCheck(level=status.level, red_list=status.red_list, black_list=status.black_list)
-
-
-async def _licence_errors(deps: Deps, sub: Submission) -> list[FieldError]:
-    if not deps.settings.elicence_check:
-        return []
-    errors = []
-    for i, material in enumerate(sub.materials):
-        if material.form != MaterialForm.ELICENSE or not material.licence_ref:
-            continue
-        holder = await deps.store.licence_holder(material.licence_ref)
-        if holder is None:
-            errors.append(
-                FieldError(f"materials.{i}.licence_ref", "not found in the e-licence registry")
-            )
-        elif holder.upper() != sub.applicant.id_number.strip().upper():
-            errors.append(
-                FieldError(f"materials.{i}.licence_ref", "this e-licence belongs to another holder")
-            )
-    return errors
-
-
 def _case_record(
     item: ServiceItem,
     sub: Submission,
     assessment: Assessment,
     credit: CreditCheck,
     case_id: str,
-    submitted_at: Any,
+    submitted_at: datetime,
     code: str | None,
 ) -> CaseRecord:
     return CaseRecord(

@@ -162,9 +162,15 @@ async def on_credit_changed(deps: Deps, envelope: Envelope, data: CreditChanged)
 
 
 def authorize_applicant(
-    case: CaseRecord | None, case_id: str, code: str | None, principal: Principal | None
+    case: CaseRecord | None,
+    case_id: str,
+    code: str | None,
+    principal: Principal | None,
+    *,
+    officers: bool = False,
 ) -> CaseRecord:
-    """The verification code, the applicant's own token, or an officer token opens a case.
+    """The verification code or the applicant's own token opens a case (an officer token too
+    when ``officers``: reading, never acting for the applicant).
 
     Wrong code and unknown number answer alike, so case numbers cannot be probed.
     """
@@ -173,7 +179,7 @@ def authorize_applicant(
             return case
         if principal is not None and (
             principal.subject.upper() == case.applicant.id_number.upper()
-            or principal.has_any(*OFFICER_ROLES)
+            or (officers and principal.has_any(*OFFICER_ROLES))
         ):
             return case
     raise NotFound(f"no case {case_id} with this verification code")
@@ -183,7 +189,7 @@ async def track_case(
     deps: Deps, case_id: str, *, code: str | None, principal: Principal | None
 ) -> dict[str, Any]:
     case = await deps.store.get_case(case_id) if is_case_number(case_id) else None
-    return rules.tracking_view(authorize_applicant(case, case_id, code, principal))
+    return rules.tracking_view(authorize_applicant(case, case_id, code, principal, officers=True))
 
 
 async def add_supplement(

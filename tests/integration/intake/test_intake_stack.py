@@ -26,6 +26,8 @@ from shared.contracts import (
     CaseDecided,
     CaseSubmissionReceived,
     Envelope,
+    PreReviewDone,
+    StageOpened,
     make_envelope,
 )
 from shared.identifiers import make_resident_id, make_uscc
@@ -106,6 +108,7 @@ async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
         rating_invite_interval_s=0.5,
         consumer_retry_backoff_s=0.05,
         outbox_poll_s=0.1,
+        item_cache_s=0,
     )
     service = build(settings)
     async with service.infra.lifespan(service.app):
@@ -306,3 +309,99 @@ async def test_rating_rectification_and_invitation_events(stack: Stack) -> None:
         T_CASES, of_type("gov.egov.case.rating_invited.v1", unrated["case_id"]), settle=2
     )
     assert len(invited) == 1
+
+
+def admin_headers(stack: Stack) -> dict[str, str]:
+    token = mint_token(
+        stack.service.settings, subject="admin-it", now=datetime.now(UTC), roles=["admin"]
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_catalog_loaded_into_mongo_and_managed_by_admins(stack: Stack) -> None:
+    items = (await stack.http.get("/v1/catalog/items")).json()
+    assert len(items) >= 20 and {i["region"] for i in items} == {"500000", "510100"}
+    base = (await stack.http.get("/v1/catalog/items/500000-SCJ-003")).json()
+    code = f"500000-SCJ-{uuid.uuid4().int % 900 + 100}"
+    new = {**base, "code": code, "name": "集成测试事项"}
+    r = await stack.http.post("/v1/catalog/items", json=new, headers=admin_headers(stack))
+    assert r.status_code == 201, r.text
+    r = await stack.http.post("/v1/catalog/items", json=new, headers=admin_headers(stack))
+    assert r.status_code == 409
+    materials = [{"code": c, **UPLOAD} for c in ("id_card", "application_form")]
+    body = submission(uuid.uuid4().hex, item_code=code, materials=materials)
+    assert (await stack.http.post("/v1/cases", json=body)).status_code == 201
+    r = await stack.http.post(f"/v1/catalog/items/{code}/close", headers=admin_headers(stack))
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    r = await stack.http.post("/v1/cases", json=body)
+    assert r.status_code == 409 and "closed" in r.json()["detail"]
+
+
+async def publish(stack: Stack, data: Any) -> None:
+    env = make_envelope(data, source="/egov/approval", time=datetime.now(UTC))
+    await stack.service.infra.publisher.publish(env)
+
+
+async def test_progress_from_egov_stages_and_supplements(stack: Stack) -> None:
+    created = (await stack.http.post("/v1/cases", json=submission(uuid.uuid4().hex))).json()
+    case_id, code = created["case_id"], created["verification_code"]
+    now = datetime.now(UTC)
+    await publish(
+        stack,
+        PreReviewDone(
+            case_id=case_id,
+            outcome="supplement_requested",
+            reasons=["章程缺少股东签字"],
+            requested_materials=["articles"],
+            department="500000-SCJ",
+            region="500000",
+            decided_at=now,
+        ),
+    )
+    view = await wait_status(stack, case_id, code, "supplement_requested")
+    assert view["status"] == "supplement_requested"
+    assert "章程缺少股东签字" in view["timeline"][-1]["text"]
+    r = await stack.http.post(
+        f"/v1/cases/{case_id}/supplements",
+        headers={"X-Verification-Code": code},
+        json={"materials": [{"code": "articles", **UPLOAD}]},
+    )
+    assert r.status_code == 200, r.text
+    [supplemented] = await stack.read(T_CASES, of_type("gov.egov.case.supplemented.v1", case_id))
+    assert envelope_of(supplemented).data["materials"][0]["code"] == "articles"
+    due = datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)
+    await publish(
+        stack,
+        StageOpened(
+            case_id=case_id,
+            stage_id=f"{case_id}:review",
+            stage="review",
+            name="审查",
+            item_code="500000-SCJ-001",
+            department="500000-SCJ",
+            region="500000",
+            opened_at=now,
+            due_at=due,
+            limit={"value": 1},
+        ),
+    )
+    view = await wait_status(stack, case_id, code, "in_progress")
+    assert view["deadline"] == due.isoformat() and view["current_stages"][0]["name"] == "审查"
+
+
+async def test_concurrent_ratings_record_exactly_one(stack: Stack) -> None:
+    created = (await stack.http.post("/v1/cases", json=submission(uuid.uuid4().hex))).json()
+    case_id, code = created["case_id"], created["verification_code"]
+    await decide(stack, case_id)
+    await wait_status(stack, case_id, code, "decided")
+    answers = await asyncio.gather(
+        *(
+            stack.http.post(
+                f"/v1/cases/{case_id}/rating", params={"code": code}, json={"level": level}
+            )
+            for level in ("satisfied", "dissatisfied", "very_satisfied")
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409]
+    rated = await stack.read(T_CASES, of_type("gov.egov.case.rated.v1", case_id), settle=2)
+    assert len(rated) == 1

@@ -357,7 +357,18 @@ async def test_lights_ladder_close_suspend_two_workers_and_sigkill(stack: Stack)
     def finished() -> bool:
         return all(_expected_ids(f"{c}-review") <= set(s.ids_for(c)) for c in ladder_cases)
 
-    await s.until("every ladder finished after the restart", finished, timeout=150)
+    try:
+        await s.until("every ladder finished after the restart", finished, timeout=120)
+    except AssertionError:
+        got = {
+            c: sorted(
+                m["type"].split(".")[-2] + str(m.get("data", {}).get("rung", ""))
+                for m in s.seen
+                if m["case"] == c
+            )
+            for c in ladder_cases
+        }
+        raise AssertionError(f"ladders incomplete: {got}") from None
     await s.until("the resumed stage went red", lambda: bool(s.of(paused_case, "overdue")), 60)
     for c in ladder_cases:
         assert set(s.ids_for(c)) == _expected_ids(f"{c}-review"), "an unexpected event id appeared"

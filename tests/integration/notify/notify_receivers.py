@@ -8,7 +8,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -201,3 +201,27 @@ class BusReader:
             if isinstance(doc, dict) and predicate(doc):
                 out.append(doc)
         return out
+
+
+async def start_group_at_end(bootstrap: str, group_id: str, topics: Sequence[str]) -> None:
+    """Commit the topics' current end offsets for ``group_id``, so a service started with that
+    group reads only what the test publishes, not the history other tests left on the broker."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = []
+        for topic in topics:
+            found = consumer.partitions_for_topic(topic)
+            if not found:
+                await consumer.client.force_metadata_update()
+                found = consumer.partitions_for_topic(topic) or set()
+            partitions += [TopicPartition(topic, p) for p in sorted(found)]
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        await consumer.commit({tp: offset for tp, offset in ends.items()})
+    finally:
+        await consumer.stop()

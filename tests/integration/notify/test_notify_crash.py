@@ -20,9 +20,10 @@ from typing import Any
 import httpx
 import notify_samples as s
 import pytest
-from notify_receivers import MailCollector, free_port, start_smtp, until
+from notify_receivers import MailCollector, free_port, start_group_at_end, start_smtp, until
 from pymongo import AsyncMongoClient
 
+from services.notify.bootstrap import CONSUMED_TOPICS
 from shared.contracts import derived_event_id, make_envelope
 from shared.kafka import KafkaPublisher
 from shared.settings import ServiceSettings
@@ -92,6 +93,7 @@ async def test_sigkill_while_sending_loses_nothing_and_duplicates_nothing(
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
     deliveries = mongo[db_name]["deliveries"]
     publisher = KafkaPublisher(ServiceSettings(kafka_bootstrap=kafka_bootstrap))
+    await start_group_at_end(kafka_bootstrap, env["EGOV_CONSUMER_GROUP"], CONSUMED_TOPICS)
     first = start_notify(env, log)
     second: subprocess.Popen[bytes] | None = None
     try:

@@ -83,6 +83,10 @@ async def test_devsmtp_keeps_mails_and_sms_in_a_maildir(tmp_path: Path) -> None:
         stored = {str(m["To"]): m for m in box}
         assert set(stored) == {"a@example.cn", "13912345678@sms.local"}
         assert str(stored["a@example.cn"]["Message-ID"]) == "<d-email@notify.egov>"
+        # Readable as plain files: UTF-8 headers and body, no base64.
+        files = {p.read_text(encoding="utf-8") for p in (maildir / "new").iterdir()}
+        assert any("Subject: 办件已登记" in f and "您申请的食品经营许可已登记" in f for f in files)
+        assert any("To: 13912345678@sms.local" in f and "您申请的" in f for f in files)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -3,27 +3,39 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import re
 import shutil
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import notify_samples as s
 import pytest
-from notify_receivers import BusReader, HttpReceiver, MailCollector, start_smtp, until
+from notify_receivers import (
+    BusReader,
+    HttpReceiver,
+    MailCollector,
+    start_group_at_end,
+    start_smtp,
+    until,
+)
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.notify.bootstrap import NotifyService, build
-from services.notify.domain import delivery_id
+from services.notify.bootstrap import (
+    CONSUMED_TOPICS,
+    NotifyService,
+    build,
+    load_directory_if_newer,
+)
+from services.notify.domain import Officer, delivery_id
 from services.notify.settings import NotifySettings
+from services.notify.store import MongoDirectory
 from shared.auth import mint_token
 from shared.contracts import DEAD_LETTER_TOPIC, Envelope, EventData, make_envelope
 from shared.kafka import KafkaPublisher
@@ -127,6 +139,7 @@ async def stack(
         outbox_poll_s=0.1,
         consumer_retry_backoff_s=0.05,
     )
+    await start_group_at_end(kafka_bootstrap, settings.consumer_group or "", CONSUMED_TOPICS)
     clock = OffsetClock()
     clock.jump_to(noon_today())
     svc = build(settings, clock=clock)
@@ -309,16 +322,13 @@ async def test_gateway_failure_is_retried_then_recorded_as_failed(
     assert FAIL_PHONE not in json.dumps(failed[0])  # the phone is masked on the bus
 
 
-def verify_webhook(secret: str, headers: dict[str, str], body: bytes, tolerance: int = 300) -> bool:
-    """The receiver-side check, as documented in docs/notify.md."""
-    timestamp = headers["X-Egov-Timestamp"]
-    if abs(time.time() - int(timestamp)) > tolerance:
-        return False
-    expected = (
-        "sha256="
-        + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    )
-    return hmac.compare_digest(expected, headers["X-Egov-Signature"])
+def documented_verifier() -> Any:
+    """The receiver-side check exactly as docs/notify.md shows it to integrators."""
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "notify.md").read_text(encoding="utf-8")
+    [code] = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # noqa: S102 - our own documentation
+    return namespace["verify_egov_webhook"]
 
 
 async def test_webhook_deliveries_are_signed_and_verify(stack: Stack, unique_id: str) -> None:
@@ -337,6 +347,7 @@ async def test_webhook_deliveries_are_signed_and_verify(stack: Stack, unique_id:
     [hook] = await until(
         lambda: [h for h in stack.receiver.hooks if h["name"] == unique_id], what="the webhook POST"
     )
+    verify_webhook = documented_verifier()
     assert verify_webhook(secret, hook["headers"], hook["body"])
     assert not verify_webhook(secret, hook["headers"], hook["body"] + b" ")
     assert not verify_webhook("wrong-secret-123", hook["headers"], hook["body"])
@@ -395,3 +406,61 @@ async def test_quiet_hours_defer_applicant_sms_until_morning(stack: Stack, uniqu
         await stack.settled(env, 3)
     finally:
         stack.clock.jump_to(noon_today())
+
+
+async def test_officer_inbox_masks_personal_data_without_the_role(
+    stack: Stack, unique_id: str
+) -> None:
+    name = f"欧阳{unique_id[:4]}"
+    now = stack.clock.now()
+    submitted = await stack.publish(s.case_submitted(unique_id, now, name=name))
+    await stack.settled(submitted, 3)
+    # A supervisor's and a handler's inbox hold messages naming the applicant.
+    finding = await stack.publish(s.finding(unique_id, now))
+    opened = await stack.publish(
+        s.stage_opened(unique_id, f"{unique_id}-S1", now, assignee="cq-scj-h01")
+    )
+    await stack.settled(finding, 6)
+    await stack.settled(opened, 2)
+    await stack.db["inbox"].update_many(
+        {"case_id": unique_id}, {"$set": {"body": f"申请人 {name}"}}
+    )
+    supervisor = (
+        await stack.http.get("/v1/inbox", headers=stack.token("cq-scj-s01", "supervisor"))
+    ).json()
+    [item] = [i for i in supervisor if i["case_id"] == unique_id]
+    assert item["masked"] and name not in item["body"] and name[0] in item["body"]
+    handler = (
+        await stack.http.get("/v1/inbox", headers=stack.token("cq-scj-h01", "handler"))
+    ).json()
+    [item] = [i for i in handler if i["case_id"] == unique_id]
+    assert not item["masked"] and name in item["body"]
+
+    metrics = (await stack.http.get("/metrics")).text
+    assert (
+        'egov_notify_deliveries_total{channel="inbox",outcome="delivered",'
+        'template="supervision_finding"}' in metrics
+    )
+    assert "egov_notify_delivery_latency_seconds_bucket" in metrics
+
+
+async def test_directory_file_reload_keeps_officers_added_by_admins(
+    stack: Stack, unique_id: str, tmp_path: Path
+) -> None:
+    directory = MongoDirectory(stack.svc.infra.mongo[f"egov_notify_dir_{unique_id[:12]}"])
+    assert await load_directory_if_newer(directory, stack.settings.directory_file)
+    assert not await load_directory_if_newer(directory, stack.settings.directory_file)
+    await directory.upsert_officer(
+        Officer(id="cq-api-1", name="临时", department="500000-SCJ", roles=["handler"]),
+        source="api",
+    )
+    newer = tmp_path / "directory.yaml"
+    newer.write_text(
+        'version: "2026.10"\nofficers:\n'
+        "  - {id: cq-scj-h01, name: 王芳, department: 500000-SCJ, roles: [handler, reviewer]}\n",
+        encoding="utf-8",
+    )
+    assert await load_directory_if_newer(directory, newer)
+    handlers = {o.id for o in await directory.officers(role="handler", department="500000-SCJ")}
+    assert handlers == {"cq-scj-h01", "cq-api-1"}  # cq-scj-h02 left with the file's new version
+    assert await directory.version() == "2026.10"

@@ -11,7 +11,7 @@ from intake_fakes import Wiring
 
 from services.intake.domain import ServiceItem, catalog_errors
 from services.intake.handlers.catalog import read_catalog_dir
-from services.intake.handlers.deps import _department_regions
+from services.intake.handlers.deps import department_regions
 from services.intake.settings import DEFAULT_CATALOG_DIR
 from shared.auth import mint_token
 from shared.reference import regions
@@ -22,7 +22,7 @@ def sample() -> list[ServiceItem]:
 
 
 def errors_of(item: ServiceItem) -> dict[str, str]:
-    return {e.field: e.message for e in catalog_errors(item, _department_regions(), regions())}
+    return {e.field: e.message for e in catalog_errors(item, department_regions(), regions())}
 
 
 def test_sample_catalog_is_valid_and_covers_the_required_items() -> None:

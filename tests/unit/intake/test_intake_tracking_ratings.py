@@ -333,3 +333,17 @@ async def test_suspension_and_resumption_show_in_plain_words_and_move_the_deadli
         view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
     assert view["deadline"] == later.isoformat()
     assert "2026-03-11" in view["timeline"][-1]["text"]
+
+
+async def test_officers_may_read_a_case_but_not_rate_it_for_the_applicant() -> None:
+    w = Wiring()
+    headers = officer(w, "500000-SCJ", ["handler"])
+    async with client(w) as c:
+        case_id, _ = await submitted(w, c)
+        await deliver(w, decided(case_id), "ev-d")
+        assert (await c.get(f"/v1/cases/{case_id}", headers=headers)).status_code == 200
+        r = await c.post(
+            f"/v1/cases/{case_id}/rating", headers=headers, json={"level": "very_satisfied"}
+        )
+    assert r.status_code == 404
+    assert w.store.events_of(CaseRated.event_type) == []

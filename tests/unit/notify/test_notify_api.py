@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import httpx
 import notify_samples as s
 import pytest
-from conftest import NOON, World
 from notify_fakes import MemoryInbox
+from notify_world import NOON, World
 
 from services.notify.api import ApiDeps, router
 from services.notify.channels import InboxChannel

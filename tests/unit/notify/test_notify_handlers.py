@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import notify_samples as s
 import pytest
-from conftest import NOON, World
 from notify_fakes import by_channel
+from notify_world import NOON, World
 
 from services.notify.domain import ChannelName, SendResult
 from shared.contracts import Envelope, EventData
@@ -121,6 +121,15 @@ async def test_each_event_type_reaches_the_expected_recipients_and_channels(
     reset(world)
     await world.handle(env(make(world.clock.now()), world))  # type: ignore[operator]
     assert by_channel(world.channels) == expected
+
+
+async def test_an_event_with_nobody_to_tell_is_counted(world: World) -> None:
+    from services.notify.metrics import DELIVERIES
+
+    before = DELIVERIES.labels("none", "task_assigned", "no_recipient")._value.get()
+    await world.handle(env(s.stage_opened("C1", "S1", NOON, department="500000-GAJ"), world))
+    assert by_channel(world.channels) == {}
+    assert DELIVERIES.labels("none", "task_assigned", "no_recipient")._value.get() == before + 1
 
 
 async def test_signed_in_officer_gets_the_later_alerts(world: World) -> None:
@@ -250,11 +259,17 @@ async def test_gateway_failure_is_retried_with_backoff_then_recorded(world: Worl
     assert failed[0].data["attempts"] == 3 and "503" in failed[0].data["error"]
 
 
-async def test_permanent_rejection_fails_at_once(world: World) -> None:
-    world.channels[ChannelName.EMAIL].script = lambda _m: SendResult.permanent("smtp 550")
+async def test_permanent_rejection_fails_at_once_without_leaking_the_address(
+    world: World,
+) -> None:
+    world.channels[ChannelName.EMAIL].script = lambda m: SendResult.permanent(
+        f"smtp 550 5.1.1 <{m.address}>: Recipient address rejected"
+    )
     await submit(world)
     failed = [x for x in world.deliveries.events if x.type.endswith("failed.v1")]
     assert [(f.data["channel"], f.data["attempts"]) for f in failed] == [("email", 1)]
+    assert "zhangsan@example.cn" not in json.dumps(failed[0].data)
+    assert "z***@example.cn" in failed[0].data["error"]
 
 
 async def test_a_sent_delivery_is_never_resent(world: World) -> None:

@@ -1,0 +1,67 @@
+"""The notify handlers wired by ``bootstrap.wire`` to in-memory fakes, as unit tests use them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from notify_fakes import (
+    FakeChannel,
+    MemoryDeliveries,
+    MemoryDirectory,
+    MemoryProjections,
+    MemorySubscriptions,
+)
+
+from services.notify.bootstrap import load_directory_if_newer, wire
+from services.notify.domain import ChannelName
+from services.notify.handlers import bind
+from services.notify.notifier import Deps
+from services.notify.ports import Message
+from services.notify.settings import NotifySettings
+from shared.clock import FixedClock
+from shared.contracts import Envelope, model_for
+from shared.kafka import Handler
+
+# 10:00 in Shanghai on a Tuesday: outside quiet hours.
+NOON = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    deps: Deps
+    clock: FixedClock
+    channels: dict[ChannelName, FakeChannel]
+    deliveries: MemoryDeliveries
+    projections: MemoryProjections
+    directory: MemoryDirectory
+    subscriptions: MemorySubscriptions
+    handlers: dict[str, Handler]
+
+    async def handle(self, envelope: Envelope) -> None:
+        """What the consumer does with a valid message (minus its dedupe)."""
+        data = model_for(envelope.type).model_validate(envelope.data)
+        await self.handlers[envelope.type](envelope, data)
+
+    def sent(self, channel: ChannelName) -> list[Message]:
+        return self.channels[channel].sent
+
+
+async def build_world(settings: NotifySettings) -> World:
+    clock = FixedClock(NOON)
+    channels = {c: FakeChannel(c) for c in ChannelName}
+    deliveries, projections = MemoryDeliveries(), MemoryProjections()
+    directory, subscriptions = MemoryDirectory(), MemorySubscriptions()
+    await load_directory_if_newer(directory, settings.directory_file)
+    deps = wire(
+        settings=settings,
+        clock=clock,
+        projections=projections,
+        directory=directory,
+        deliveries=deliveries,
+        subscriptions=subscriptions,
+        channels=channels,
+    )
+    return World(
+        deps, clock, channels, deliveries, projections, directory, subscriptions, bind(deps)
+    )
