@@ -50,8 +50,13 @@ class ChaosReport:
 
 
 async def chaos_monkey(
-    platform: Platform, state_dir: Path, kafka_port: int, kills: int, rnd: random.Random,
-    stop: asyncio.Event, report: ChaosReport,
+    platform: Platform,
+    state_dir: Path,
+    kafka_port: int,
+    kills: int,
+    rnd: random.Random,
+    stop: asyncio.Event,
+    report: ChaosReport,
 ) -> None:
     loop = asyncio.get_running_loop()
     broker_at = kills // 2
@@ -64,9 +69,17 @@ async def chaos_monkey(
         if k == broker_at:
             devstack.stop_processes(state_dir, ["kafka"], log=lambda *_: None)
             await asyncio.sleep(2)
-            await loop.run_in_executor(None, lambda: devstack.start_stack(
-                state_dir, kafka_port=kafka_port, mongo_port=0, durable=True, memory_db=True,
-                log=lambda *_: None))
+            await loop.run_in_executor(
+                None,
+                lambda: devstack.start_stack(
+                    state_dir,
+                    kafka_port=kafka_port,
+                    mongo_port=0,
+                    durable=True,
+                    memory_db=True,
+                    log=lambda *_: None,
+                ),
+            )
             report.broker_restarts += 1
             continue
         name = rnd.choice(SERVICES)
@@ -99,11 +112,17 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
     sms = make_server("127.0.0.1", sms_port, workdir / "sms.jsonl")
     epoch = datetime.now(UTC)
     platform = Platform(
-        stack.kafka_bootstrap, stack.mongo_uri, workdir / "logs", db_prefix="chaos",
+        stack.kafka_bootstrap,
+        stack.mongo_uri,
+        workdir / "logs",
+        db_prefix="chaos",
         extra_env={
-            "EGOV_CLOCK_SPEED": str(speed), "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
-            "EGOV_CLOCK_SIM_ORIGIN": SIM_ORIGIN.isoformat(), "EGOV_SMTP_PORT": str(smtp_port),
-            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms", "EGOV_RETRY_BASE_S": "0.5",
+            "EGOV_CLOCK_SPEED": str(speed),
+            "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
+            "EGOV_CLOCK_SIM_ORIGIN": SIM_ORIGIN.isoformat(),
+            "EGOV_SMTP_PORT": str(smtp_port),
+            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
+            "EGOV_RETRY_BASE_S": "0.5",
             "EGOV_LOG_LEVEL": "WARNING",
         },
     )
@@ -116,11 +135,20 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
         clock = SimulatedClock(epoch, SIM_ORIGIN, speed)
         settings = ServiceSettings(service_name="chaos", kafka_bootstrap=stack.kafka_bootstrap)
         ep = Endpoints(*(platform.url(s) for s in SERVICES), stack.kafka_bootstrap)
-        day = Day(ep, clock=clock, calendar=load_default_calendar(), settings=settings,
-                  cases=cases, seed=seed, concurrency=4)
+        day = Day(
+            ep,
+            clock=clock,
+            calendar=load_default_calendar(),
+            settings=settings,
+            cases=cases,
+            seed=seed,
+            concurrency=4,
+        )
         stop = asyncio.Event()
         rnd = random.Random(seed)
-        monkey = asyncio.create_task(chaos_monkey(platform, state, stack.kafka_port, kills, rnd, stop, report))
+        monkey = asyncio.create_task(
+            chaos_monkey(platform, state, stack.kafka_port, kills, rnd, stop, report)
+        )
         guard = asyncio.create_task(supervisor(platform, stop, report))
         try:
             report.day = await day.run(limit_s=900)
@@ -141,12 +169,19 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
                 r = await http.get(f"{ep.monitor}/v1/stages/{case_id}")
                 view = r.json() if r.status_code == 200 else {}
                 stages = view.get("stages", []) if isinstance(view, dict) else []
-                monitor_open[case_id] = {s["stage_id"] for s in stages if isinstance(s, dict) and "stage_id" in s}
+                monitor_open[case_id] = {
+                    s["stage_id"] for s in stages if isinstance(s, dict) and "stage_id" in s
+                }
         records = await read_all(stack.kafka_bootstrap)
-        report.violations = check(records, Expectations(
-            now=clock.now(), monitor_open=monitor_open, external_credit_sources={COURT},
-            cases=set(day.by_case),
-        ))
+        report.violations = check(
+            records,
+            Expectations(
+                now=clock.now(),
+                monitor_open=monitor_open,
+                external_credit_sources={COURT},
+                cases=set(day.by_case),
+            ),
+        )
     finally:
         platform.stop()
         sms.shutdown()
@@ -169,8 +204,10 @@ def main() -> int:
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="egov-chaos-"))
     report = asyncio.run(run(args.cases, args.kills, args.seed, args.speed, workdir))
-    print(f"chaos run: {report.seconds:.0f} s, killed {len(report.kills)} ({', '.join(report.kills)}), "
-          f"broker restarts {report.broker_restarts}, crashed and restarted {report.crashes_restarted}")
+    print(
+        f"chaos run: {report.seconds:.0f} s, killed {len(report.kills)} ({', '.join(report.kills)}), "
+        f"broker restarts {report.broker_restarts}, crashed and restarted {report.crashes_restarted}"
+    )
     if report.day:
         print(f"day: {len(report.day.planned)} cases, actions {dict(report.day.actions)}")
         for e in report.day.errors[:20]:

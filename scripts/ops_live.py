@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,17 @@ EXAMPLE = REPO_ROOT / "services" / "intake" / "examples" / "submission.json"
 # 1 real second = 2 simulated hours: a 2-working-day pre-review goes red in ~25 s and reaches
 # rung 4 (three more working days, over a weekend) about a minute and a half later.
 CLOCK_SPEED = 7200.0
-SIM_ORIGIN = "2026-03-02T09:00:00+08:00"  # a Monday, inside the packaged calendar
+FIRST_MONDAY = date(2025, 1, 6)  # simulated time starts on a random Monday 09:00 from here
+WEEKS = 90  # ... up to late September 2026, well inside the packaged calendar
+
+
+def random_sim_origin() -> str:
+    """Case numbers carry the simulated date and restart with each run's fresh database: a
+    random start week keeps runs sharing one broker from reusing each other's case numbers."""
+    monday = FIRST_MONDAY + timedelta(weeks=random.randrange(WEEKS))
+    return f"{monday.isoformat()}T09:00:00+08:00"
+
+
 DEPARTMENT = "500000-SCJ"
 REGION = "500000"
 
@@ -121,8 +132,8 @@ def start(
         "PYTHONUNBUFFERED": "1",
         "EGOV_CLOCK_SPEED": str(CLOCK_SPEED),
         "EGOV_CLOCK_REAL_EPOCH": real_epoch,
-        "EGOV_CLOCK_SIM_ORIGIN": SIM_ORIGIN,
-        "EGOV_LOG_LEVEL": "WARNING",
+        "EGOV_CLOCK_SIM_ORIGIN": random_sim_origin(),
+        "EGOV_LOG_LEVEL": os.environ.get("EGOV_OPS_LIVE_LOG_LEVEL", "WARNING"),
     }
     ports = {name: devstack.free_port() for name in SERVICES}
     platform = LivePlatform(ports, devstack.free_port(), common, work_dir)

@@ -162,6 +162,17 @@ def _container(svc: Svc) -> dict[str, Any]:
                 "name": "EGOV_KAFKA_CLIENT_ID",
                 "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}},
             },
+            # The monitor's stable worker id: the StatefulSet pod name (egov-monitor-0, ...).
+            *(
+                [
+                    {
+                        "name": "EGOV_MONITOR_WORKER_ID",
+                        "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}},
+                    }
+                ]
+                if svc.name == "monitor"
+                else []
+            ),
         ],
         "startupProbe": {**probe, "failureThreshold": 30, "periodSeconds": 2},
         "livenessProbe": {**probe, "timeoutSeconds": 3, "failureThreshold": 3},

@@ -39,8 +39,17 @@ def ensure_platform(speed: float) -> None:
     print(f"starting the platform with the accelerated clock ({speed:g}x); log: {log}")
     with log.open("ab") as out:
         subprocess.Popen(  # noqa: S603 - our own script
-            [sys.executable, str(REPO / "scripts" / "run_platform.py"), "start", "--speed", str(speed)],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                str(REPO / "scripts" / "run_platform.py"),
+                "start",
+                "--speed",
+                str(speed),
+            ],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     services = [p for p in PROCESSES if p.health_path and (REPO / (p.requires or "")).exists()]
     deadline = time.monotonic() + 180
@@ -60,7 +69,9 @@ def main() -> int:
     args = parser.parse_args()
     ensure_platform(args.speed)
     egov = Path(sys.executable).with_name("egov")
-    return subprocess.call([str(egov), "demo", "--cases", str(args.cases), "--seed", str(args.seed)], cwd=REPO)  # noqa: S603
+    return subprocess.call(
+        [str(egov), "demo", "--cases", str(args.cases), "--seed", str(args.seed)], cwd=REPO
+    )  # noqa: S603
 
 
 if __name__ == "__main__":

@@ -95,8 +95,13 @@ PROCESSES: list[ProcessSpec] = [
     ProcessSpec(
         name="sms",
         argv=(
-            sys.executable, "-m", "services.scenario.devsms",
-            "--port", "8026", "--out", str(STATE_DIR / "sms.jsonl"),
+            sys.executable,
+            "-m",
+            "services.scenario.devsms",
+            "--port",
+            "8026",
+            "--out",
+            str(STATE_DIR / "sms.jsonl"),
         ),
         port=8026,
         health_path=None,
@@ -178,7 +183,11 @@ def clock_env(speed: float) -> dict[str, str]:
     from datetime import UTC, datetime
 
     now = datetime.now(UTC).isoformat()
-    env = {"EGOV_CLOCK_SPEED": str(speed), "EGOV_CLOCK_REAL_EPOCH": now, "EGOV_CLOCK_SIM_ORIGIN": now}
+    env = {
+        "EGOV_CLOCK_SPEED": str(speed),
+        "EGOV_CLOCK_REAL_EPOCH": now,
+        "EGOV_CLOCK_SIM_ORIGIN": now,
+    }
     CLOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
     CLOCK_FILE.write_text(json.dumps(env))
     return env

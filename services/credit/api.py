@@ -1,7 +1,193 @@
-"""HTTP API of the credit service (thin: validates input, calls handlers)."""
+"""HTTP API of the credit service (thin: validates input, calls the commands)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Literal, Self
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, model_validator
+
+from services.credit import commands
+from services.credit.commands import (
+    DECIDE_OBJECTION_ROLES,
+    DECIDE_REPAIR_ROLES,
+    RANKING_ROLES,
+    Forbidden,
+    InvalidSubject,
+    NotFound,
+)
+from services.credit.domain import CreditError, RepairTooEarly, Status
+from services.credit.handlers import ConcurrencyExhausted, Deps
+from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
+from shared.clock import SHANGHAI
+from shared.contracts import Severity
 
 router = APIRouter(prefix="/v1", tags=["credit"])
+
+
+def _deps(request: Request) -> Deps:
+    deps: Deps = request.app.state.deps
+    return deps
+
+
+DepsDep = Annotated[Deps, Depends(_deps)]
+Supervisor = Annotated[Principal, require_roles(*RANKING_ROLES)]
+ObjectionDecider = Annotated[Principal, require_roles(*DECIDE_OBJECTION_ROLES)]
+RepairDecider = Annotated[Principal, require_roles(*DECIDE_REPAIR_ROLES)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ObjectionIn(BaseModel):
+    reason: Text
+
+
+class ObjectionDecisionIn(BaseModel):
+    outcome: Literal["upheld", "rejected"]
+    resolution: Literal["corrected", "revoked"] | None = Field(
+        None, description="required when upheld: correct the record or revoke it"
+    )
+    reason: Text
+    corrected_severity: Severity | None = None
+    corrected_description: Annotated[str, Field(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _resolution_when_upheld(self) -> Self:
+        if self.outcome == "upheld" and self.resolution is None:
+            raise ValueError("resolution (corrected or revoked) is required when upheld")
+        return self
+
+
+class RepairIn(BaseModel):
+    rectification: Text = Field(description="what the subject did to rectify (整改)")
+    evidence: list[Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+class RepairDecisionIn(BaseModel):
+    approved: bool
+    reason: Text
+
+
+def _record_body(record: Any) -> dict[str, Any]:
+    body: dict[str, Any] = record.model_dump(mode="json", exclude={"origin_key"})
+    return body
+
+
+@router.get("/subjects/{subject_id}/credit")
+async def get_credit(
+    subject_id: str, deps: DepsDep, principal: OptionalPrincipal
+) -> dict[str, Any]:
+    """Level, lists and records as the caller may see them (subject, officer/system, public)."""
+    return await commands.credit_of(deps, subject_id, principal)
+
+
+@router.get("/records/{record_id}")
+async def get_record(record_id: str, deps: DepsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return _record_body(await commands.record_for(deps, record_id, principal))
+
+
+@router.post("/records/{record_id}/objections", status_code=201)
+async def post_objection(
+    record_id: str, body: ObjectionIn, deps: DepsDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    record = await commands.file_objection(deps, record_id, principal, body.reason)
+    objection = record.objections[-1]
+    return {
+        "objection_id": objection.objection_id,
+        "due_at": objection.due_at.isoformat(),
+        "department": objection.department,
+        "record": _record_body(record),
+    }
+
+
+@router.post("/objections/{objection_id}/decision")
+async def post_objection_decision(
+    objection_id: str, body: ObjectionDecisionIn, deps: DepsDep, principal: ObjectionDecider
+) -> dict[str, Any]:
+    record = await commands.decide_objection(
+        deps,
+        objection_id,
+        principal,
+        upheld=body.outcome == "upheld",
+        resolution=Status(body.resolution) if body.resolution else None,
+        reason=body.reason,
+        corrected_severity=body.corrected_severity,
+        corrected_description=body.corrected_description,
+    )
+    return _record_body(record)
+
+
+@router.post("/records/{record_id}/repair", status_code=202)
+async def post_repair(
+    record_id: str, body: RepairIn, deps: DepsDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    record = await commands.apply_for_repair(
+        deps, record_id, principal, body.rectification, list(body.evidence)
+    )
+    return _record_body(record)
+
+
+@router.post("/records/{record_id}/repair/decision")
+async def post_repair_decision(
+    record_id: str, body: RepairDecisionIn, deps: DepsDep, principal: RepairDecider
+) -> dict[str, Any]:
+    record = await commands.decide_repair(
+        deps, record_id, principal, approved=body.approved, reason=body.reason
+    )
+    return _record_body(record)
+
+
+@router.get("/rankings/departments")
+async def get_department_ranking(
+    deps: DepsDep,
+    _: Supervisor,
+    start: Annotated[date, Query(alias="from", description="first day (Asia/Shanghai)")],
+    end: Annotated[date, Query(alias="to", description="last day, inclusive")],
+) -> dict[str, Any]:
+    if end < start:
+        return JSONResponse(  # type: ignore[return-value]
+            {
+                "detail": "invalid request",
+                "errors": [{"field": "to", "message": "must not be before from"}],
+            },
+            status_code=422,
+        )
+    lo = datetime.combine(start, time(0), SHANGHAI)
+    hi = datetime.combine(end + timedelta(days=1), time(0), SHANGHAI)
+    rows = await commands.department_ranking(deps, lo, hi)
+    return {"from": start.isoformat(), "to": end.isoformat(), "departments": rows}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def not_found(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    async def forbidden(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
+
+    async def conflict(_: Request, exc: Exception) -> JSONResponse:
+        body: dict[str, Any] = {"detail": str(exc)}
+        if isinstance(exc, RepairTooEarly):
+            body["earliest"] = exc.earliest.isoformat()
+        return JSONResponse(body, status_code=409)
+
+    async def invalid_subject(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {
+                "detail": "invalid request",
+                "errors": [{"field": "subject_id", "message": str(exc)}],
+            },
+            status_code=422,
+        )
+
+    async def busy(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Forbidden, forbidden)
+    app.add_exception_handler(CreditError, conflict)
+    app.add_exception_handler(InvalidSubject, invalid_subject)
+    app.add_exception_handler(ConcurrencyExhausted, busy)

@@ -1,8 +1,266 @@
-"""Event handlers of the credit service and their routing table (event type -> handler)."""
+"""Event handlers of the credit service and their routing table (event type -> handler).
+
+Every change to a subject goes through :func:`change_subject`: load the subject (with its
+version) and its records, apply a pure change, re-evaluate the level, and save the subject, the
+records and the outgoing events in one transaction; if another change won the race, start over.
+"""
 
 from __future__ import annotations
 
-from shared.kafka import Handler
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import Any
 
-# Filled in by the credit issue: one async function per incoming event type.
-HANDLERS: dict[str, Handler] = {}
+from services.credit import metrics
+from services.credit.domain import (
+    CreditRecord,
+    RuleModel,
+    Standing,
+    Subject,
+    evaluate,
+    new_record,
+    new_subject,
+    normalise_subject_id,
+    record_region,
+    subject_id_error,
+)
+from services.credit.ports import Calendar, Clock, CreditStore, DuplicateRecord, StaleVersion
+from services.credit.settings import CreditSettings
+from shared.contracts import (
+    CreditChanged,
+    CreditIncident,
+    Envelope,
+    EventData,
+    SubjectKind,
+    derived_event_id,
+    make_envelope,
+)
+from shared.kafka import Handler, PermanentError
+from shared.observability.logging import correlation_id
+
+log = logging.getLogger(__name__)
+
+SOURCE = "/egov/credit"
+
+
+@dataclass
+class Deps:
+    store: CreditStore
+    clock: Clock
+    calendar: Calendar
+    settings: CreditSettings
+    rules: RuleModel
+    departments: Collection[str]
+    wake: Callable[[], None] = field(default=lambda: None)
+
+
+class ConcurrencyExhausted(Exception):
+    """The subject kept changing under us; the consumer retries the message later."""
+
+
+# Records to add and records changed by a change, given the subject's current records.
+Mutation = Callable[[list[CreditRecord]], tuple[list[CreditRecord], list[CreditRecord]]]
+# Extra events of a change (besides CreditChanged), given the records it changed.
+ExtraEvents = Callable[[list[CreditRecord]], list[tuple[EventData, str]]]
+
+
+def envelope(deps: Deps, data: EventData, event_id: str, causation: Envelope | None) -> Envelope:
+    return make_envelope(
+        data,
+        source=SOURCE,
+        time=deps.clock.now(),
+        id=event_id,
+        correlation_id=None if causation else correlation_id.get(),
+        causation=causation,
+    )
+
+
+def credit_department(deps: Deps, region: str) -> str:
+    """The social-credit department (发改委) of a record's region, or the configured default."""
+    for candidate in (region, f"{region[:4]}00", f"{region[:2]}0000"):
+        code = f"{candidate}-FGW"
+        if code in deps.departments:
+            return code
+    return deps.settings.default_credit_department
+
+
+async def change_subject(
+    deps: Deps,
+    *,
+    subject_id: str,
+    kind: SubjectKind,
+    name: str | None,
+    mutate: Mutation,
+    reason: str,
+    extra_events: ExtraEvents = lambda changed: [],
+    causation: Envelope | None = None,
+    record_id: str | None = None,
+) -> tuple[Subject, list[CreditRecord]]:
+    """Apply ``mutate`` to the subject's records under optimistic concurrency."""
+    for attempt in range(deps.settings.concurrency_retries):
+        stored = await deps.store.subject(subject_id)
+        records = await deps.store.records_of(subject_id)
+        now = deps.clock.now()
+        before = stored or new_subject(subject_id, kind, name, evaluate([], now, deps.rules))
+        added, changed = mutate(records)
+        changed_ids = {r.record_id for r in changed}
+        current = [r for r in records if r.record_id not in changed_ids] + changed + added
+        standing = evaluate(current, now, deps.rules)
+        after = before.with_standing(standing, now)
+        if before.subject_name is None and name:
+            after = after.model_copy(update={"subject_name": name})
+        events = [
+            envelope(deps, data, event_id, causation)
+            for data, event_id in extra_events(changed + added)
+        ]
+        if before.standing_differs(standing):
+            events.append(
+                envelope(
+                    deps,
+                    _credit_changed(before, standing, reason, record_id, now),
+                    derived_event_id(subject_id, "credit-changed", str(after.version)),
+                    causation,
+                )
+            )
+        try:
+            await deps.store.save(
+                after,
+                before.version,
+                new_records=added,
+                updated_records=changed,
+                envelopes=events,
+            )
+        except StaleVersion:
+            # Jittered back-off so that racing writers do not collide again in lock step.
+            await asyncio.sleep(random.uniform(0, min(0.02 * (attempt + 1), 0.3)))
+            continue
+        deps.wake()
+        if before.level != after.level:
+            metrics.LEVEL_CHANGES.labels(before.level, after.level).inc()
+        for name_, was, now_ in (
+            ("red", before.red_list, after.red_list),
+            ("black", before.black_list, after.black_list),
+        ):
+            if was != now_:
+                metrics.LIST_CHANGES.labels(name_, "entered" if now_ else "left").inc()
+        return after, changed + added
+    raise ConcurrencyExhausted(
+        f"subject changed {deps.settings.concurrency_retries} times while we worked"
+    )
+
+
+def _credit_changed(
+    before: Subject, standing: Standing, reason: str, record_id: str | None, now: Any
+) -> CreditChanged:
+    return CreditChanged(
+        subject_id=before.subject_id,
+        subject_kind=before.subject_kind,
+        previous_level=before.level,
+        level=standing.level,
+        red_list=standing.red_list,
+        black_list=standing.black_list,
+        reason=reason,
+        record_id=record_id,
+        changed_at=now,
+    )
+
+
+# -- incidents --------------------------------------------------------------------------------
+
+
+def incident_error(deps: Deps, data: CreditIncident) -> str | None:
+    """Why an incident can never become a record, or None."""
+    error = subject_id_error(data.subject_kind, data.subject_id, deps.departments)
+    if error is not None:
+        return error
+    if data.occurred_at.tzinfo is None:
+        return "occurred_at must carry a UTC offset"
+    skew = timedelta(seconds=deps.settings.max_future_skew_s)
+    if data.occurred_at > deps.clock.now() + skew:
+        return "occurred_at is in the future"
+    return None
+
+
+def record_id_for(origin_key: str) -> str:
+    return "CR-" + derived_event_id("credit-record", origin_key)[:20].upper()
+
+
+async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncident) -> None:
+    error = incident_error(deps, data)
+    if error is not None:
+        metrics.INCIDENTS_REJECTED.labels(data.subject_kind.value).inc()
+        raise PermanentError(error)
+    subject_id = normalise_subject_id(data.subject_id)
+    origin_key = f"{envelope_.source}|{envelope_.id}"
+    if await deps.store.record_by_origin(origin_key) is not None:
+        log.info("incident %s already recorded", envelope_.id)
+        return
+    record = new_record(
+        record_id=record_id_for(origin_key),
+        origin_key=origin_key,
+        subject_id=subject_id,
+        subject_kind=data.subject_kind,
+        subject_name=data.subject_name,
+        record_type=data.incident_type,
+        severity=data.severity,
+        source_system=data.source_system,
+        evidence=list(data.evidence),
+        description=data.description,
+        case_id=data.case_id,
+        region=record_region(
+            data.subject_kind, subject_id, data.region, deps.settings.default_region
+        ),
+        occurred_at=data.occurred_at,
+        now=deps.clock.now(),
+        rules=deps.rules,
+    )
+
+    def add(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
+        if any(r.record_id == record.record_id for r in records):
+            raise DuplicateRecord(record.record_id)
+        return [record], []
+
+    try:
+        await change_subject(
+            deps,
+            subject_id=subject_id,
+            kind=data.subject_kind,
+            name=data.subject_name,
+            mutate=add,
+            reason=f"new {data.severity.value} record: {data.incident_type}",
+            causation=envelope_,
+            record_id=record.record_id,
+        )
+    except DuplicateRecord:
+        log.info("incident %s already recorded (concurrent copy)", envelope_.id)
+        return
+    metrics.RECORDS.labels(data.subject_kind.value, data.severity.value, data.source_system).inc()
+    log.info("recorded %s (%s) from %s", record.record_id, data.severity.value, envelope_.source)
+
+
+async def reevaluate(deps: Deps, subject_id: str) -> bool:
+    """Publish the level change that time alone caused (decay, publicity ending). True if any."""
+    stored = await deps.store.subject(subject_id)
+    if stored is None:
+        return False
+    records = await deps.store.records_of(subject_id)
+    if not stored.standing_differs(evaluate(records, deps.clock.now(), deps.rules)):
+        return False
+    await change_subject(
+        deps,
+        subject_id=subject_id,
+        kind=stored.subject_kind,
+        name=stored.subject_name,
+        mutate=lambda records: ([], []),
+        reason="records aged (decay or end of the publicity period)",
+    )
+    return True
+
+
+def make_handlers(deps: Deps) -> dict[str, Handler]:
+    return {CreditIncident.event_type: partial(on_credit_incident, deps)}

@@ -201,7 +201,9 @@ class MonitorStream:
             await fut
 
     async def run_timers(self) -> None:
-        await self.wheel.run(self.fire)
+        # Fire only once faust has sought the streams to their committed offsets (after the
+        # recovery callback), so a firing produced now is never skipped by an offset reset.
+        await self.wheel.run(self.fire, lambda: self.recovered and not self.app.rebalancing)
 
     # --- messages -----------------------------------------------------------------------------
 

@@ -106,9 +106,13 @@ class TimerWheel:
         tops = [h[0][0] for h in self._heaps.values() if h]
         return min(tops) if tops else None
 
-    async def run(self, fire: Fire) -> None:
+    async def run(self, fire: Fire, ready: Callable[[], bool] = lambda: True) -> None:
+        """Fire due entries while ``ready()`` (the worker owns its partitions and streams run)."""
         while True:
             try:
+                if not ready():
+                    await asyncio.sleep(min(self.max_sleep_s, 0.1))
+                    continue
                 now_ts = self.clock.now().astimezone(UTC).timestamp()
                 due = self.pop_due(now_ts)
                 if due:

@@ -3,9 +3,9 @@
     python -m services.notify.devsmtp --host 127.0.0.1 --port 8025 --maildir .dev/local/mail
 
 Read the mails with any maildir reader (``mutt -f .dev/local/mail``) or as plain files under
-``.dev/local/mail/new/``. The same process plays the SMS gateway on ``--sms-port`` (default 8026,
-0 = off): signed requests (docs/notify.md) are stored in the maildir as mails to
-``<phone>@sms.local``. Never use it in production: it accepts anything from anyone.
+``.dev/local/mail/new/``. With ``--sms-port N`` the same process also plays the SMS gateway:
+signed requests (docs/notify.md) are stored in the maildir as mails to ``<phone>@sms.local``.
+Never use it in production: it accepts anything from anyone.
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--maildir", default=".dev/local/mail")
-    parser.add_argument("--sms-port", type=int, default=8026, help="dev SMS gateway; 0 = off")
+    # Off by default: `make run` starts its own SMS stand-in (services.scenario.devsms) on 8026.
+    parser.add_argument("--sms-port", type=int, default=0, help="dev SMS gateway port; 0 = off")
     parser.add_argument("--sms-key", default="dev-only-sms-hmac-key", help="its HMAC key")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

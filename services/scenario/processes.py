@@ -101,12 +101,14 @@ class Platform:
     db_prefix: str = "egov"
     extra_env: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    # Start only these services (default: all five), e.g. while some are still being built.
+    only: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         ports = {name: free_port() for name in SERVICES}
         urls = {f"EGOV_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()}
-        for name in SERVICES:
+        for name in self.only or SERVICES:
             env = {
                 **os.environ,
                 **urls,

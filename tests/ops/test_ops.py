@@ -35,9 +35,9 @@ def test_generated_files_are_in_sync_with_their_sources() -> None:
 def test_drift_is_reported_when_the_registry_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = registry.TOPICS["egov.cases"]
     monkeypatch.setitem(registry.TOPICS, "egov.cases", dataclasses.replace(spec, partitions=12))
-    problems = gen_k8s.drift()
+    problems = [p for p in gen_k8s.drift() if "kafka-topics.yaml" in p]
     assert len(problems) == 1
-    assert "kafka-topics.yaml" in problems[0] and "partitions: 12" in problems[0]
+    assert "+  partitions: 12" in problems[0]
 
 
 def test_kafka_topics_mirror_the_contracts_registry() -> None:

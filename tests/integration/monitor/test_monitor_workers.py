@@ -181,26 +181,24 @@ async def _collect(bootstrap: str, seen: list[dict[str, Any]], prefix: str) -> N
             batch = await consumer.getmany(timeout_ms=200)
             for tp, messages in batch.items():
                 for msg in messages:
-                    if tp.topic == DEAD_LETTER_TOPIC:
-                        if msg.key and msg.key.decode().startswith(prefix):
-                            headers = {k: v.decode() for k, v in msg.headers}
-                            seen.append(
-                                {"type": "dlq.x.v1", "id": "", "case": msg.key.decode(), **headers}
-                            )
-                        continue
-                    body = json.loads(msg.value)
-                    case = body["data"].get("case_id")
-                    if case and case.startswith(prefix):
-                        seen.append(
-                            {
-                                "type": body["type"],
-                                "id": body["id"],
-                                "case": case,
-                                "data": body["data"],
-                            }
-                        )
+                    try:
+                        _keep(tp.topic, msg, seen, prefix)
+                    except (ValueError, KeyError, TypeError, AttributeError):
+                        continue  # not ours
     finally:
         await consumer.stop()
+
+
+def _keep(topic: str, msg: Any, seen: list[dict[str, Any]], prefix: str) -> None:
+    if topic == DEAD_LETTER_TOPIC:
+        if msg.key and msg.key.decode().startswith(prefix):
+            headers = {k: v.decode() for k, v in msg.headers}
+            seen.append({"type": "dlq.x.v1", "id": "", "case": msg.key.decode(), **headers})
+        return
+    body = json.loads(msg.value)
+    case = body["data"].get("case_id")
+    if case and case.startswith(prefix):
+        seen.append({"type": body["type"], "id": body["id"], "case": case, "data": body["data"]})
 
 
 @pytest.fixture(scope="module")
@@ -368,7 +366,8 @@ async def test_lights_ladder_close_suspend_two_workers_and_sigkill(stack: Stack)
             )
             for c in ladder_cases
         }
-        raise AssertionError(f"ladders incomplete: {got}") from None
+        views = [(await w.get(f"/v1/stages/{c}")).text for w in s.workers for c in ladder_cases]
+        raise AssertionError(f"ladders incomplete: {got}; views {views}") from None
     await s.until("the resumed stage went red", lambda: bool(s.of(paused_case, "overdue")), 60)
     for c in ladder_cases:
         assert set(s.ids_for(c)) == _expected_ids(f"{c}-review"), "an unexpected event id appeared"

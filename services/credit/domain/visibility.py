@@ -1,0 +1,94 @@
+"""Who sees what of a subject's credit (the subject, officers and systems, the public)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from services.credit.domain.records import PUBLIC, CreditRecord
+from services.credit.domain.rules import Standing
+from shared.contracts.common import SubjectKind
+from shared.identifiers import mask_resident_id, mask_text
+
+OFFICER_ROLES = frozenset(
+    {"handler", "reviewer", "approver", "section_chief", "supervisor", "inspector"}
+    | {"department_head", "admin", "system"}
+)
+
+
+class Viewer(StrEnum):
+    SUBJECT = "subject"  # the subject itself: every record with its history
+    OFFICER = "officer"  # officers by role and systems: every record
+    PUBLIC = "public"  # anyone else: what is public, identifiers masked
+
+
+def viewer_for(
+    subject_id: str, caller: str | None, roles: Collection[str], department: str | None
+) -> Viewer:
+    if caller is not None and caller.upper() == subject_id and "applicant" in roles:
+        return Viewer.SUBJECT
+    if OFFICER_ROLES.intersection(roles):
+        return Viewer.OFFICER
+    if department is not None and department == subject_id and "department_head" in roles:
+        return Viewer.SUBJECT
+    return Viewer.PUBLIC
+
+
+def is_public(record: CreditRecord, as_of: datetime) -> bool:
+    return record.status in PUBLIC and record.occurred_at <= as_of < record.publicity_until
+
+
+def masked_subject_id(kind: SubjectKind, subject_id: str) -> str:
+    # Entity codes and department codes are public registers; resident ID numbers are not.
+    return mask_resident_id(subject_id) if kind == SubjectKind.PERSON else subject_id
+
+
+def _full(record: CreditRecord) -> dict[str, Any]:
+    return record.model_dump(mode="json", exclude={"origin_key"})
+
+
+def _public(record: CreditRecord) -> dict[str, Any]:
+    return {
+        "record_id": record.record_id,
+        "subject_id": masked_subject_id(record.subject_kind, record.subject_id),
+        "subject_kind": record.subject_kind.value,
+        "record_type": record.record_type,
+        "severity": record.severity.value,
+        "source_system": record.source_system,
+        "description": mask_text(record.description) if record.description else None,
+        "status": record.status.value,
+        "occurred_at": record.occurred_at.isoformat(),
+        "publicity_until": record.publicity_until.isoformat(),
+    }
+
+
+def credit_view(
+    *,
+    subject_id: str,
+    kind: SubjectKind | None,
+    standing: Standing,
+    records: Iterable[CreditRecord],
+    viewer: Viewer,
+    as_of: datetime,
+) -> dict[str, Any]:
+    """The body of GET /v1/subjects/{id}/credit for ``viewer``."""
+    records = sorted(records, key=lambda r: (r.occurred_at, r.record_id), reverse=True)
+    if viewer == Viewer.PUBLIC:
+        shown = [_public(r) for r in records if is_public(r, as_of)]
+        shown_id = masked_subject_id(kind, subject_id) if kind else subject_id
+    else:
+        shown = [_full(r) for r in records]
+        shown_id = subject_id
+    return {
+        "subject_id": shown_id,
+        "subject_kind": kind.value if kind else None,
+        "level": standing.level,
+        "score": standing.score if viewer != Viewer.PUBLIC else None,
+        "red_list": standing.red_list,
+        "black_list": standing.black_list,
+        "as_of": as_of.isoformat(),
+        "viewer": viewer.value,
+        "records": shown,
+    }

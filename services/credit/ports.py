@@ -1,0 +1,60 @@
+"""What the credit handlers need from the outside world."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from services.credit.domain import CreditRecord, Subject
+from shared.calendar import Limit
+from shared.contracts import Envelope
+
+
+class StaleVersion(Exception):
+    """Another change to the same subject was saved first; load again and retry."""
+
+
+class DuplicateRecord(Exception):
+    """A record with the same origin (source|event id) exists already."""
+
+
+class CreditStore(Protocol):
+    async def subject(self, subject_id: str) -> Subject | None: ...
+
+    async def records_of(self, subject_id: str) -> list[CreditRecord]: ...
+
+    async def record(self, record_id: str) -> CreditRecord | None: ...
+
+    async def record_by_origin(self, origin_key: str) -> CreditRecord | None: ...
+
+    async def record_by_objection(self, objection_id: str) -> CreditRecord | None: ...
+
+    async def save(
+        self,
+        subject: Subject,
+        expected_version: int,
+        *,
+        new_records: list[CreditRecord],
+        updated_records: list[CreditRecord],
+        envelopes: list[Envelope],
+    ) -> None:
+        """Write the subject (if still at ``expected_version``, else StaleVersion), its new and
+        changed records and the outgoing events in one transaction. A new record whose origin
+        exists raises DuplicateRecord."""
+        ...
+
+    async def department_records(self, start: datetime, end: datetime) -> list[CreditRecord]:
+        """Records on departments that occurred in [start, end)."""
+        ...
+
+    async def subject_ids(self) -> list[str]: ...
+
+    async def open_objections(self) -> int: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Calendar(Protocol):
+    def deadline(self, start: datetime, limit: Limit) -> datetime: ...

@@ -1,0 +1,250 @@
+"""Bad input on the running platform (issue 9, "Bad input").
+
+1. kcat floods every topic the platform consumes with malformed messages (not JSON, not an
+   object, envelope fields missing or of the wrong type, unknown type, unknown version, payload
+   fields missing or of the wrong type, > 1 MiB) interleaved with valid ones. Every bad message
+   must reach egov.deadletter once per consuming service (dlq.consumer) with an expected
+   dlq.reason; no valid one may; every valid one is handled; every service stays ready and still
+   handles a fresh event after the flood. The platform is shared with the day scenario, so only
+   this test's own messages (by fingerprint) are looked at, and the bad ones are registered as
+   meant-to-be-bad (tests/e2e/bad_input_registry.py) for the scenario's dead-letter check.
+2. schemathesis against each service's OpenAPI document: no 5xx, responses match the schema.
+
+The full 1,000-message flood is `python -m scripts.bad_input` (figures in docs/testing.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from scripts.bad_input import (
+    KcatShim,
+    Message,
+    consumer_names,
+    kcat_works,
+    plan,
+    publish_with_kcat,
+    read_topic,
+    ready,
+    scrape_consumed,
+    watch_dead_letters,
+)
+from services.scenario.processes import Platform
+from shared.auth import mint_token
+from shared.contracts import events as ev
+from shared.settings import ServiceSettings
+from tests.e2e import _fixtures_bad_input, bad_input_registry
+
+# The fixtures live in their own module (tests/e2e/conftest.py belongs to the day scenario).
+kcat = _fixtures_bad_input.kcat
+fuzz_token = _fixtures_bad_input.fuzz_token
+schemathesis_cli = _fixtures_bad_input.schemathesis_cli
+
+pytestmark = pytest.mark.e2e
+
+BAD, VALID = 120, 60
+
+# Which services must count a valid event of each type as handled (not merely ignored).
+HANDLED_BY = {
+    ev.CaseSubmissionReceived.event_type: ("intake",),
+    ev.CaseSubmitted.event_type: ("approval", "notify"),
+    ev.StageOpened.event_type: ("monitor", "notify", "intake"),
+    ev.StageWarned.event_type: ("notify",),
+    ev.CreditIncident.event_type: ("credit",),
+    ev.CreditChanged.event_type: ("notify", "intake"),
+}
+
+
+async def _publish(kcat_cmd: list[str], bootstrap: str, messages: list[Message]) -> float:
+    """Publish with kcat (through KcatShim if this kcat cannot talk to the broker); seconds."""
+    started = time.monotonic()
+    if await asyncio.to_thread(kcat_works, kcat_cmd, bootstrap):
+        await asyncio.to_thread(publish_with_kcat, kcat_cmd, bootstrap, messages)
+    else:
+        shim = KcatShim(bootstrap)
+        await shim.start()
+        try:
+            await asyncio.to_thread(publish_with_kcat, kcat_cmd, shim.bootstrap, messages)
+        finally:
+            await shim.stop()
+    return time.monotonic() - started
+
+
+def _shortfall(
+    platform: Platform, before: dict[str, Counter[tuple[str, str]]], messages: list[Message]
+) -> list[str]:
+    """Services whose handled-counter has not yet grown by the valid messages they must handle."""
+    wanted: Counter[tuple[str, str]] = Counter()
+    for m in messages:
+        if not m.bad and m.event_type:
+            for svc in HANDLED_BY[m.event_type]:
+                if svc in platform.services:
+                    wanted[(svc, m.event_type)] += 1
+    out = []
+    for (svc, event_type), n in sorted(wanted.items()):
+        now = scrape_consumed(platform.url(svc))
+        grew = now[(event_type, "handled")] - before[svc][(event_type, "handled")]
+        if grew < n:
+            out.append(f"{svc}: {event_type} handled +{grew}, expected at least +{n}")
+    return out
+
+
+async def _poll(check: Callable[[], list[str]], within_s: float) -> list[str]:
+    deadline = time.monotonic() + within_s
+    problems = check()
+    while problems and time.monotonic() < deadline:
+        await asyncio.sleep(1.0)
+        problems = await asyncio.to_thread(check)
+    return problems
+
+
+async def test_a_kcat_flood_of_bad_input_is_dead_lettered_and_valid_input_handled(
+    platform: Platform,
+    kafka_bootstrap: str,
+    kcat: list[str],
+    unique_id: str,
+) -> None:
+    running = list(platform.services)
+    messages = plan(f"bi{unique_id[:10]}", bad=BAD, valid=VALID, huge_max=6)
+    bad = [m for m in messages if m.bad]
+    assert len(bad) == BAD and {m.topic for m in messages} >= set(HANDLED_BY_TOPIC)
+    before = {svc: scrape_consumed(platform.url(svc)) for svc in running}
+
+    seconds = await _publish(kcat, kafka_bootstrap, messages)
+    bad_input_registry.record(messages)
+    outcome = await watch_dead_letters(kafka_bootstrap, messages, running, within_s=150)
+    print(
+        f"\nbad input: {len(messages)} messages published with kcat in {seconds:.1f}s; "
+        f"{sum(len(v) for v in outcome.lettered.values())} dead letters of ours"
+    )
+
+    missing = outcome.missing(bad, running)
+    assert not missing, f"{len(missing)} bad message(s) not dead-lettered:\n" + "\n".join(
+        missing[:20]
+    )
+    wrong = outcome.wrong_reasons(bad)
+    assert not wrong, "unexpected dead-letter reasons:\n" + "\n".join(wrong[:20])
+    for m in bad:  # exactly the consuming services, once each
+        assert set(outcome.lettered[m.fingerprint]) == consumer_names(m.topic, running), m.key
+    lettered_valid = [
+        f"{m.topic} {m.event_type} {m.key}"
+        for m in messages
+        if not m.bad and m.fingerprint in outcome.lettered
+    ]
+    assert not lettered_valid, "valid messages were dead-lettered:\n" + "\n".join(lettered_valid)
+
+    shortfall = await _poll(lambda: _shortfall(platform, before, messages), within_s=120)
+    assert not shortfall, "valid messages not handled:\n" + "\n".join(shortfall)
+    await _assert_visible_effects(platform, kafka_bootstrap, messages)
+
+    # No consumer stopped: every service is ready and handles a fresh event of every topic.
+    assert [s for s in running if not ready(platform.url(s))] == []
+    after = {svc: scrape_consumed(platform.url(svc)) for svc in running}
+    fresh = plan(f"bj{unique_id[:10]}", bad=0, valid=len(HANDLED_BY_TOPIC))
+    await _publish(kcat, kafka_bootstrap, fresh)
+    shortfall = await _poll(lambda: _shortfall(platform, after, fresh), within_s=90)
+    assert not shortfall, "after the flood, fresh events were not handled:\n" + "\n".join(shortfall)
+
+
+HANDLED_BY_TOPIC = {
+    ev.T_INTAKE_IN,
+    ev.T_CASES,
+    ev.T_STAGES,
+    ev.T_SUPERVISION,
+    ev.T_CREDIT_INCIDENTS,
+    ev.T_CREDIT_CHANGES,
+}
+
+
+async def _assert_visible_effects(
+    platform: Platform, bootstrap: str, messages: list[Message]
+) -> None:
+    """Beyond the counters: intake registered each external submission as a case, and the
+    credit service lists a record for each incident's subject."""
+    if "intake" in platform.services:
+        wanted = {
+            f"cq-mobile-app/{m.subject}"
+            for m in messages
+            if not m.bad and m.event_type == ev.CaseSubmissionReceived.event_type
+        }
+        deadline = time.monotonic() + 60
+        seen: set[str] = set()
+        while time.monotonic() < deadline and not wanted <= seen:
+            for env in await read_topic(bootstrap, ev.T_CASES):
+                if env.get("type") == ev.CaseSubmitted.event_type:
+                    seen.add(str(env.get("data", {}).get("external_ref")))
+            if not wanted <= seen:
+                await asyncio.sleep(2)
+        assert wanted <= seen, f"external submissions never registered: {sorted(wanted - seen)[:5]}"
+    if "credit" in platform.services:
+        token = mint_token(
+            ServiceSettings(service_name="e2e-bad-input"),
+            subject="e2e-bad-input",
+            now=datetime.now(UTC),
+            roles=["system"],
+        )
+        subjects = [
+            m.subject
+            for m in messages
+            if not m.bad and m.event_type == ev.CreditIncident.event_type
+        ]
+        async with httpx.AsyncClient(timeout=10) as http:
+            for sid in subjects:
+                resp = await http.get(
+                    f"{platform.url('credit')}/v1/subjects/{sid}/credit",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert resp.status_code == 200, (sid, resp.status_code, resp.text[:300])
+                view = resp.json()
+                assert view.get("records") or view.get("active_records"), (sid, view)
+
+
+def test_openapi_fuzzing_finds_no_server_error_or_schema_violation(
+    platform: Platform,
+    schemathesis_cli: str,
+    fuzz_token: str,
+) -> None:
+    """schemathesis per service: reads with any generated input, writes with invalid input
+    only (the platform is shared with the day scenario: no junk cases, decisions or records)."""
+    failures = {}
+    for svc in platform.services:
+        for selector, mode in (
+            (["--include-method", "GET"], "all"),
+            (["--exclude-method", "GET"], "negative"),
+        ):
+            cmd = [
+                schemathesis_cli,
+                "run",
+                f"{platform.url(svc)}/openapi.json",
+                "--checks",
+                "not_a_server_error,response_schema_conformance",
+                "--max-examples",
+                "10",
+                "--mode",
+                mode,
+                "--seed",
+                "1",
+                "--no-shrink",
+                "--workers",
+                "1",
+                "--request-timeout",
+                "20",
+                "--phases",
+                "examples,coverage,fuzzing",
+                "-H",
+                f"Authorization: Bearer {fuzz_token}",
+                *selector,
+            ]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+            out = done.stdout + done.stderr
+            if done.returncode != 0 and "No operations" not in out:
+                failures[f"{svc} ({mode})"] = out[-4000:]
+    assert not failures, "\n\n".join(f"== {k}\n{v}" for k, v in failures.items())

@@ -1,0 +1,116 @@
+"""In-memory adapters for the credit handlers (same ports as the MongoDB store)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from services.credit.bootstrap import create_api
+from services.credit.domain import CreditRecord, Status, Subject
+from services.credit.handlers import Deps
+from services.credit.ports import DuplicateRecord, StaleVersion
+from services.credit.settings import CreditSettings
+from shared.auth import mint_token
+from shared.calendar import load_default_calendar
+from shared.clock import FixedClock
+from shared.contracts import Envelope, SubjectKind
+from shared.reference import departments
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.subjects: dict[str, Subject] = {}
+        self.records: dict[str, CreditRecord] = {}
+        self.outbox: list[Envelope] = []
+        self.saves = 0
+        self.conflicts = 0
+
+    async def subject(self, subject_id: str) -> Subject | None:
+        await asyncio.sleep(0)  # let concurrent writers interleave, as a real database would
+        return self.subjects.get(subject_id)
+
+    async def records_of(self, subject_id: str) -> list[CreditRecord]:
+        await asyncio.sleep(0)
+        return [r for r in self.records.values() if r.subject_id == subject_id]
+
+    async def record(self, record_id: str) -> CreditRecord | None:
+        return self.records.get(record_id)
+
+    async def record_by_origin(self, origin_key: str) -> CreditRecord | None:
+        return next((r for r in self.records.values() if r.origin_key == origin_key), None)
+
+    async def record_by_objection(self, objection_id: str) -> CreditRecord | None:
+        return next(
+            (
+                r
+                for r in self.records.values()
+                if any(o.objection_id == objection_id for o in r.objections)
+            ),
+            None,
+        )
+
+    async def save(
+        self,
+        subject: Subject,
+        expected_version: int,
+        *,
+        new_records: list[CreditRecord],
+        updated_records: list[CreditRecord],
+        envelopes: list[Envelope],
+    ) -> None:
+        current = self.subjects.get(subject.subject_id)
+        if (current.version if current else 0) != expected_version:
+            self.conflicts += 1
+            raise StaleVersion(subject.subject_id)
+        for r in new_records:
+            if any(x.origin_key == r.origin_key for x in self.records.values()):
+                raise DuplicateRecord(r.origin_key)
+        self.subjects[subject.subject_id] = subject
+        for r in [*new_records, *updated_records]:
+            self.records[r.record_id] = r
+        self.outbox.extend(envelopes)
+        self.saves += 1
+
+    async def department_records(self, start: datetime, end: datetime) -> list[CreditRecord]:
+        return [
+            r
+            for r in self.records.values()
+            if r.subject_kind == SubjectKind.DEPARTMENT and start <= r.occurred_at < end
+        ]
+
+    async def subject_ids(self) -> list[str]:
+        return list(self.subjects)
+
+    async def open_objections(self) -> int:
+        return sum(1 for r in self.records.values() if r.status == Status.DISPUTED)
+
+    def events(self, type_suffix: str) -> list[Envelope]:
+        return [e for e in self.outbox if e.type.endswith(type_suffix)]
+
+
+START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 Shanghai
+SETTINGS = CreditSettings(log_json=False)
+
+
+def make_deps(clock: FixedClock | None = None, **overrides: Any) -> Deps:
+    settings = SETTINGS.model_copy(update=overrides)
+    return Deps(
+        store=FakeStore(),
+        clock=clock or FixedClock(START),
+        calendar=load_default_calendar(),
+        settings=settings,
+        rules=settings.rules(),
+        departments=frozenset(departments()),
+    )
+
+
+def make_app(deps: Deps) -> Any:
+    return create_api(deps.settings, deps)
+
+
+def bearer(sub: str, *roles: str, department: str | None = None) -> dict[str, str]:
+    token = mint_token(
+        SETTINGS, subject=sub, now=datetime.now(UTC), roles=list(roles), department=department
+    )
+    return {"Authorization": f"Bearer {token}"}
