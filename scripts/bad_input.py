@@ -51,7 +51,7 @@ HUGE_BYTES = 1_200_000  # > the default EGOV_KAFKA_MAX_MESSAGE_BYTES (1 MiB), < 
 KEY_DELIM = b"\x1f\x1d"
 MSG_DELIM = b"\x1e\x1c\x1e"
 PAST = "2025-07-01T01:30:00+00:00"  # before any clock the platform runs on (sim day: 2025-07-07)
-FAR = "2030-12-31T23:59:59+08:00"  # a deadline nothing reaches during a run
+FAR = "2026-12-31T17:00:00+08:00"  # a deadline nothing reaches during a run (last calendar year)
 
 # Kinds of malformed message -> the dead-letter reasons a consumer may give for it.
 BAD_KINDS: dict[str, frozenset[str]] = {
@@ -265,12 +265,12 @@ def plan(
     b = Builder(prefix)
     kinds = [k for k in BAD_KINDS if k != "huge"]
     per_topic: dict[str, list[Message]] = defaultdict(list)
-    huge = 0
+    first_huge = 7 * len(topics)  # then consecutive: round-robin over the topics
     for i in range(bad):
         topic = topics[i % len(topics)]
         kind = kinds[(i // len(topics)) % len(kinds)]
-        if i % max(bad // max(huge_max, 1), 1) == 7 and huge < huge_max:
-            kind, huge = "huge", huge + 1
+        if first_huge <= i < first_huge + huge_max:
+            kind = "huge"
         per_topic[topic].append(b.bad(topic, kind))
     valid_per_topic = {
         t: valid // len(topics) + (1 if k < valid % len(topics) else 0)

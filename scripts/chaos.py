@@ -25,7 +25,13 @@ if __package__ in (None, ""):
 
 from scripts import devstack  # noqa: E402
 from services.scenario.bus import read_all  # noqa: E402
-from services.scenario.day import COURT, Day, DayResult, Endpoints  # noqa: E402
+from services.scenario.day import (  # noqa: E402
+    COURT,
+    Day,
+    DayResult,
+    Endpoints,
+    monitor_open_stages,
+)
 from services.scenario.devsms import make_server  # noqa: E402
 from services.scenario.invariants import Expectations, check  # noqa: E402
 from services.scenario.processes import SERVICES, Platform, free_port  # noqa: E402
@@ -164,14 +170,9 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
         import httpx
 
         async with httpx.AsyncClient(timeout=10) as http:
-            monitor_open = {}
-            for case_id in day.by_case:
-                r = await http.get(f"{ep.monitor}/v1/stages/{case_id}")
-                view = r.json() if r.status_code == 200 else {}
-                stages = view.get("stages", []) if isinstance(view, dict) else []
-                monitor_open[case_id] = {
-                    s["stage_id"] for s in stages if isinstance(s, dict) and "stage_id" in s
-                }
+            monitor_open = await monitor_open_stages(
+                http, ep.monitor, day.by_case, day.officers.system_headers()
+            )
         records = await read_all(stack.kafka_bootstrap)
         report.violations = check(
             records,

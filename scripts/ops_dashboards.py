@@ -10,13 +10,26 @@ natural query is empty until something goes wrong (5xx, dead letters, escalation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 
 
-def _target(expr: str, legend: str, ref: str) -> dict[str, Any]:
-    return {"datasource": DATASOURCE, "expr": expr, "legendFormat": legend, "refId": ref}
+# Panels that show the current value (not a time series) query once, at the end of the range.
+INSTANT_KINDS = {
+    "table": "table",
+    "barchart": "table",
+    "bargauge": "time_series",
+    "stat": "time_series",
+}
+
+
+def _target(expr: str, legend: str, ref: str, kind: str) -> dict[str, Any]:
+    target = {"datasource": DATASOURCE, "expr": expr, "legendFormat": legend, "refId": ref}
+    if kind in INSTANT_KINDS:
+        target.update(instant=True, range=False, format=INSTANT_KINDS[kind])
+    return target
 
 
 def panel(
@@ -49,13 +62,46 @@ def panel(
         if kind == "timeseries"
         else {},
         "targets": [
-            _target(expr, legend, chr(ord("A") + i)) for i, (expr, legend) in enumerate(targets)
+            _target(expr, legend, chr(ord("A") + i), kind)
+            for i, (expr, legend) in enumerate(targets)
         ],
     }
 
 
+# Template variables, and the concrete values the checks substitute for them.
+VARIABLE_DEFAULTS = {"$department": ".*", "$region": ".*"}
+
+
+def label_variable(name: str, label: str, metric: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "label": label,
+        "type": "query",
+        "datasource": DATASOURCE,
+        "query": {"query": f"label_values({metric}, {name})", "refId": f"{name}-values"},
+        "definition": f"label_values({metric}, {name})",
+        "includeAll": True,
+        "allValue": ".*",
+        "multi": True,
+        "current": {"text": "All", "value": "$__all"},
+        "refresh": 2,
+        "hide": 0,
+    }
+
+
+def concrete(expr: str) -> str:
+    """The expression with template variables replaced by the values "All" stands for."""
+    for variable, value in VARIABLE_DEFAULTS.items():
+        expr = expr.replace(variable, value)
+    return expr
+
+
 def dashboard(
-    uid: str, title: str, tags: list[str], panels: list[dict[str, Any]]
+    uid: str,
+    title: str,
+    tags: list[str],
+    panels: list[dict[str, Any]],
+    variables: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     return {
         "uid": uid,
@@ -76,7 +122,8 @@ def dashboard(
                     "query": "prometheus",
                     "current": {},
                     "hide": 0,
-                }
+                },
+                *variables,
             ]
         },
         "annotations": {"list": []},
@@ -96,7 +143,8 @@ SUPERVISION = dashboard(
             "table",
             [
                 (
-                    "sum by (department, region, light) (egov_monitor_open_stages)",
+                    "sum by (department, region, light) (egov_monitor_open_stages"
+                    '{department=~"$department", region=~"$region"})',
                     "{{department}} {{region}} {{light}}",
                 )
             ],
@@ -110,7 +158,13 @@ SUPERVISION = dashboard(
             2,
             "Red lights by department",
             "bargauge",
-            [('sum by (department) (egov_monitor_open_stages{light="red"})', "{{department}}")],
+            [
+                (
+                    "sum by (department) (egov_monitor_open_stages"
+                    '{light="red", department=~"$department", region=~"$region"})',
+                    "{{department}}",
+                )
+            ],
             x=0,
             y=10,
             thresholds=[("green", None), ("red", 1)],
@@ -193,6 +247,24 @@ SUPERVISION = dashboard(
             description="Share of ratings (好差评) at least basically satisfied.",
             thresholds=[("red", None), ("yellow", 0.9), ("green", 0.97)],
         ),
+        panel(
+            8,
+            "Decisions by department and outcome (24 h)",
+            "table",
+            [
+                (
+                    "sum by (department, decision) (increase(egov_approval_decisions_total[1d]))",
+                    "{{department}} {{decision}}",
+                )
+            ],
+            x=0,
+            y=34,
+            w=24,
+        ),
+    ],
+    variables=[
+        label_variable("department", "Department", "egov_monitor_open_stages"),
+        label_variable("region", "Region", "egov_monitor_open_stages"),
     ],
 )
 
@@ -346,6 +418,33 @@ HEALTH = dashboard(
             x=12,
             y=36,
         ),
+        panel(
+            12,
+            "Case submissions per minute by channel and outcome",
+            "timeseries",
+            [
+                (
+                    "sum by (channel, outcome) (rate(egov_intake_submissions_total[5m])) * 60",
+                    "{{channel}} {{outcome}}",
+                )
+            ],
+            x=0,
+            y=44,
+        ),
+        panel(
+            13,
+            "Notifications per minute by channel and outcome",
+            "timeseries",
+            [
+                (
+                    "sum by (channel, outcome) (rate(egov_notify_deliveries_total[5m])) * 60",
+                    "{{channel}} {{outcome}}",
+                )
+            ],
+            x=12,
+            y=44,
+            description="delivered, failed, deferred (quiet hours), rate_limited, duplicate",
+        ),
     ],
 )
 
@@ -356,9 +455,10 @@ DASHBOARDS: dict[str, dict[str, Any]] = {
 
 
 def expressions() -> list[tuple[str, str, str]]:
-    """(dashboard uid, panel title, expr) for every target of every panel."""
+    """(dashboard uid, panel title, expr) for every target of every panel, with the template
+    variables replaced by what "All" means (as Prometheus receives them from Grafana)."""
     return [
-        (uid, p["title"], t["expr"])
+        (uid, p["title"], concrete(t["expr"]))
         for uid, board in DASHBOARDS.items()
         for p in board["panels"]
         for t in p["targets"]

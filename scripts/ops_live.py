@@ -130,6 +130,9 @@ def start(
         **os.environ,
         **stack_env,
         "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p
+        ),
         "EGOV_CLOCK_SPEED": str(CLOCK_SPEED),
         "EGOV_CLOCK_REAL_EPOCH": real_epoch,
         "EGOV_CLOCK_SIM_ORIGIN": random_sim_origin(),
@@ -151,7 +154,7 @@ def start(
         log = open(work_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         platform.processes[name] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
-            cwd=REPO_ROOT,
+            cwd=work_dir,  # faust writes its data directory into the working directory
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

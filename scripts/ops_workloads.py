@@ -261,14 +261,17 @@ def monitor_statefulset(svc: Svc) -> dict[str, Any]:
     """Why a StatefulSet for the faust monitor:
 
     - each worker keeps its tables (open stage clocks, timers) in memory and rebuilds them from
-      the compacted changelog topics on start; a stable pod name gives faust a stable client id
-      and host, so a restarted pod rejoins as the same member and gets its partitions back
-      (sticky assignment) instead of triggering a full reshuffle and table recovery everywhere;
-    - OrderedReady rolling updates restart one worker at a time: only one share of the
-      partitions recovers at once and supervision never stops for the whole province;
+      the compacted changelog topics when it gets partitions; the worker's identity is stable
+      (pod name = EGOV_MONITOR_WORKER_ID and Kafka client id, a DNS name through the headless
+      Service), so logs, /worker and metrics of egov-monitor-1 stay comparable across restarts,
+      and faust's sticky assignor can hand a restarted worker its previous partitions back;
+    - OrderedReady rolling updates restart one worker at a time and wait until it is ready: only
+      one share of the partitions is recovering at once, supervision never stops everywhere;
     - replicas never exceed the partitions of egov.stages / egov.cases (6): a seventh worker
-      would get no partition and idle. No HPA: autoscaling would cause rebalance storms;
-      scale by hand (docs/operations.md#scale-the-monitor).
+      would get no partition and idle. No HPA: every scaling step is a rebalance with table
+      recovery; scale by hand (docs/operations.md#scale-the-monitor).
+    - No volume: the store is memory:// and the changelogs are the durable copy, so a pod can
+      move to any node; /tmp (emptyDir) holds faust's small data directory.
     """
     return {
         "apiVersion": "apps/v1",

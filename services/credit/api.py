@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -24,7 +24,37 @@ from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_
 from shared.clock import SHANGHAI
 from shared.contracts import Severity
 
-router = APIRouter(prefix="/v1", tags=["credit"])
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str | None = None
+
+
+class InvalidRequest(BaseModel):
+    """The 422 body of shared.observability.http.create_app (field-level messages)."""
+
+    detail: str
+    errors: list[FieldError]
+
+
+class ErrorBody(BaseModel):
+    detail: str
+    earliest: str | None = Field(None, description="409 on a repair: the earliest date")
+
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["credit"],
+    responses={
+        401: {"model": ErrorBody, "description": "missing or invalid bearer token"},
+        403: {"model": ErrorBody, "description": "the caller may not do this"},
+        404: {"model": ErrorBody, "description": "no such record or objection"},
+        409: {"model": ErrorBody, "description": "the record's state does not allow it"},
+        422: {"model": InvalidRequest, "description": "invalid input, by field"},
+        503: {"model": ErrorBody, "description": "the subject kept changing; retry"},
+    },
+)
 
 
 def _deps(request: Request) -> Deps:
@@ -76,11 +106,27 @@ def _record_body(record: Any) -> dict[str, Any]:
     return body
 
 
-@router.get("/subjects/{subject_id}/credit")
+class CreditView(BaseModel):
+    subject_id: str = Field(description="masked for a person when the caller is the public")
+    subject_kind: Literal["person", "entity", "department"] | None
+    level: str = Field(description="A (best) to D")
+    score: float | None = Field(None, description="not shown to the public")
+    red_list: bool = Field(description="trustworthy: commitments and accept-with-gaps allowed")
+    black_list: bool = Field(description="serious dishonesty: no commitments, extra review")
+    as_of: str
+    viewer: Literal["subject", "officer", "public"]
+    records: list[dict[str, Any]] = Field(
+        description="every record for the subject and officers; public records only, masked, "
+        "for the public"
+    )
+
+
+@router.get("/subjects/{subject_id}/credit", response_model=CreditView)
 async def get_credit(
     subject_id: str, deps: DepsDep, principal: OptionalPrincipal
 ) -> dict[str, Any]:
-    """Level, lists and records as the caller may see them (subject, officer/system, public)."""
+    """Level, lists and records as the caller may see them (subject, officer/system, public).
+    An unknown subject is level A with no records."""
     return await commands.credit_of(deps, subject_id, principal)
 
 
@@ -171,7 +217,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def conflict(_: Request, exc: Exception) -> JSONResponse:
         body: dict[str, Any] = {"detail": str(exc)}
         if isinstance(exc, RepairTooEarly):
-            body["earliest"] = exc.earliest.isoformat()
+            body["earliest"] = exc.earliest.astimezone(UTC).isoformat()
         return JSONResponse(body, status_code=409)
 
     async def invalid_subject(_: Request, exc: Exception) -> JSONResponse:

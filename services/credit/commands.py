@@ -19,6 +19,7 @@ from services.credit.domain import (
     earliest_repair,
     evaluate,
     guess_kind,
+    is_subject_of,
     normalise_subject_id,
     publicity_until,
     viewer_for,
@@ -48,9 +49,9 @@ class InvalidSubject(ValueError):
 
 
 def _is_subject(principal: Principal, record: CreditRecord) -> bool:
-    return viewer_for(
+    return is_subject_of(
         record.subject_id, principal.subject, principal.roles, principal.department
-    ) == Viewer.SUBJECT and not principal.has_any("admin", "system")
+    )
 
 
 async def credit_of(deps: Deps, subject_id: str, principal: Principal | None) -> dict[str, Any]:
@@ -263,6 +264,9 @@ async def decide_repair(
     record = await _load(deps, record_id)
     if not principal.has_any(*DECIDE_REPAIR_ROLES):
         raise Forbidden(f"requires one of the roles: {', '.join(DECIDE_REPAIR_ROLES)}")
+    department = credit_department(deps, record.region)
+    if not principal.has_any("admin") and principal.department != department:
+        raise Forbidden(f"repairs of this record are decided by {department}")
     now = deps.clock.now()
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:

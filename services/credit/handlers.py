@@ -12,9 +12,8 @@ import logging
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from services.credit import metrics
 from services.credit.domain import (
@@ -155,7 +154,7 @@ async def change_subject(
 
 
 def _credit_changed(
-    before: Subject, standing: Standing, reason: str, record_id: str | None, now: Any
+    before: Subject, standing: Standing, reason: str, record_id: str | None, now: datetime
 ) -> CreditChanged:
     return CreditChanged(
         subject_id=before.subject_id,

@@ -124,7 +124,9 @@ class MongoCreditStore:
         return [record_from_doc(d) async for d in self.records.find(flt)]
 
     async def subject_ids(self) -> list[str]:
-        return [str(d["_id"]) async for d in self.subjects.find({}, {"_id": 1})]
+        # Level A, red-listed and not black-listed is the best standing: time cannot change it.
+        flt = {"$or": [{"level": {"$ne": "A"}}, {"red_list": False}, {"black_list": True}]}
+        return [str(d["_id"]) async for d in self.subjects.find(flt, {"_id": 1})]
 
     async def open_objections(self) -> int:
         return await self.records.count_documents(

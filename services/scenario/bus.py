@@ -34,10 +34,10 @@ def _decode(value: bytes) -> Envelope | None:
 
 
 async def read_all(
-    bootstrap: str, topics: list[str] | None = None, *, idle_s: float = 2.0, limit_s: float = 120.0
+    bootstrap: str, topics: list[str] | None = None, *, idle_s: float = 3.0, limit_s: float = 120.0
 ) -> list[BusRecord]:
-    """Everything currently on ``topics`` (default: every registry topic), up to the high
-    watermarks seen at the start."""
+    """Everything on ``topics`` (default: every registry topic) from the beginning, until no new
+    record arrived for ``idle_s`` seconds."""
     names = topics or list(TOPICS)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
@@ -49,30 +49,22 @@ async def read_all(
         ]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
+        # Read until the topics fall quiet: some Kafka-protocol brokers report end offsets one
+        # short, so the high watermark is not a reliable place to stop.
         out: list[BusRecord] = []
         deadline = time.monotonic() + limit_s
         last_data = time.monotonic()
-        while time.monotonic() < deadline:
-            done = all(await consumer.position(tp) >= ends[tp] for tp in parts)
-            if done or time.monotonic() - last_data > max(idle_s, 10.0):
-                break
+        while time.monotonic() < deadline and time.monotonic() - last_data < idle_s:
             batch = await consumer.getmany(timeout_ms=500, max_records=5000)
             for tp, records in batch.items():
                 last_data = time.monotonic()
                 for r in records:
-                    if r.offset >= ends[tp]:
-                        continue
                     value = r.value or b""
                     out.append(
                         BusRecord(
-                            tp.topic,
-                            tp.partition,
-                            r.offset,
+                            tp.topic, tp.partition, r.offset,
                             r.key.decode(errors="replace") if r.key else None,
-                            value,
-                            tuple(r.headers or ()),
-                            _decode(value),
+                            value, tuple(r.headers or ()), _decode(value),
                         )
                     )
         return out

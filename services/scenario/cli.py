@@ -90,7 +90,7 @@ def demo(
             async with httpx.AsyncClient(timeout=5) as http:
                 while True:
                     try:
-                        board = (await http.get(f"{monitor}/v1/board")).json()
+                        board = (await http.get(f"{monitor}/v1/board", headers=day.officers.system_headers())).json()
                         counts = board.get("counts") or board.get("by_colour") or {}
                         board_cache.update({str(k): v for k, v in counts.items()})
                     except Exception:  # noqa: BLE001 - the board is decoration

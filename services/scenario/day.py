@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,6 +77,30 @@ class Officers:
 
     def headers(self, department: str, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(department, role)}"}
+
+    def system_headers(self) -> dict[str, str]:
+        """Another system's view (the monitor's board, credit levels): role ``system``."""
+        if ("*", "system") not in self._tokens:
+            self._tokens[("*", "system")] = mint_token(
+                self.settings, subject="egov-scenario", now=datetime.now(UTC), roles=["system"]
+            )
+        return {"Authorization": f"Bearer {self._tokens[('*', 'system')]}"}
+
+
+async def monitor_open_stages(
+    http: httpx.AsyncClient, monitor_url: str, case_ids: Iterable[str], headers: dict[str, str]
+) -> dict[str, set[str]]:
+    """Stage ids the monitor watches as open, by case (404: the monitor knows none)."""
+    out: dict[str, set[str]] = {}
+    for case_id in case_ids:
+        resp = await http.get(f"{monitor_url}/v1/stages/{case_id}", headers=headers)
+        view = resp.json() if resp.status_code == 200 else {}
+        stages = view.get("stages", []) if isinstance(view, dict) else []
+        out[case_id] = {
+            s["stage_id"] for s in stages
+            if isinstance(s, dict) and "stage_id" in s and not s.get("closed_at")
+        }
+    return out
 
 
 class Day:
@@ -297,9 +321,13 @@ class Day:
 
     def _decide(self, script: Script, kind: str, stage_id: str, row: dict[str, Any], now: datetime) -> tuple[str | None, dict[str, Any]]:
         basis = {"reasons": ["不符合法定条件"], "legal_basis": "《中华人民共和国行政许可法》第三十八条"}
+        if row.get("parent_stage_id"):
+            # A department's sub-task of a parallel stage (会签 / 或签): approve or deny.
+            denies = script == Script.PARALLEL_DENY or (script == Script.DENY and kind == "review")
+            return ("deny", basis) if denies else ("approve", {})
         if kind == "prereview":
             if script == Script.PREREVIEW_FAIL:
-                return "fail", {"reasons": ["缺少必要材料"]}
+                return "fail", {"reasons": ["营业执照复印件模糊不清，无法核验"]}
             if script == Script.SUPPLEMENT and stage_id not in self.supplemented_stage_requests:
                 self.supplemented_stage_requests.add(stage_id)
                 return "request-supplements", {"materials": ["supplement"], "reasons": ["请补充提交材料"]}
@@ -318,8 +346,6 @@ class Day:
                 return "pass", {"note": "逾期办结：材料复杂，已说明原因"}
             return "pass", {}
         if kind == "decide":
-            if script == Script.PARALLEL_DENY and row.get("parent_stage_id"):
-                return "deny", basis
             return "approve", {}
         if kind == "deliver":
             return "deliver", {}

@@ -108,8 +108,6 @@ def plan_day(items: list[dict[str, Any]], n: int, seed: int = 7) -> list[Planned
             for m in item.get("materials", [])
             if m.get("required", True)
         ]
-        if script == Script.PREREVIEW_FAIL and materials:
-            materials = materials[1:]  # a required material is missing
         rating = None
         if rnd.random() < 0.5:
             rating = rnd.choices(

@@ -7,13 +7,12 @@ import asyncio
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from services.scenario.bus import read_all
-from services.scenario.day import COURT, Day, Endpoints
+from services.scenario.day import COURT, Day, Endpoints, monitor_open_stages
 from services.scenario.invariants import Expectations, check
 from services.scenario.plan import Script
 from services.scenario.processes import Platform
@@ -25,16 +24,6 @@ from shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.e2e
 CASES = int(os.environ.get("EGOV_E2E_CASES", "16"))
-
-
-def open_stage_ids(view: Any) -> set[str]:
-    """The monitor's view of a case -> ids of the stages it watches as open."""
-    stages = view.get("stages", view) if isinstance(view, dict) else view
-    out = set()
-    for s in stages if isinstance(stages, list) else []:
-        if isinstance(s, dict) and s.get("stage_id") and not s.get("closed_at") and s.get("status", s.get("state")) not in ("closed",):
-            out.add(s["stage_id"])
-    return out
 
 
 async def test_a_day_of_the_service_hall(
@@ -58,10 +47,9 @@ async def test_a_day_of_the_service_hall(
 
     await asyncio.sleep(8)  # let the last notifications and escalations drain
     async with httpx.AsyncClient(timeout=10) as http:
-        monitor_open = {}
-        for case_id in day.by_case:
-            resp = await http.get(f"{endpoints.monitor}/v1/stages/{case_id}")
-            monitor_open[case_id] = open_stage_ids(resp.json()) if resp.status_code == 200 else set()
+        monitor_open = await monitor_open_stages(
+            http, endpoints.monitor, day.by_case, day.officers.system_headers()
+        )
         system = mint_token(settings, subject="e2e-check", now=datetime.now().astimezone(), roles=["system"])
         false_committers = [c.applicant["id_number"] for c in result.planned if c.script == Script.FALSE_COMMITMENT]
         credit_views = {

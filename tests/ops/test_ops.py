@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -274,3 +275,23 @@ def test_a_metric_no_service_exposes_is_reported() -> None:
     missing = verify_ops.missing_metrics({"up"})
     assert "egov_monitor_open_stages" in missing
     assert any("egov-supervision" in where for where in missing["egov_monitor_open_stages"])
+
+
+def test_dashboard_variables_used_in_queries_are_defined() -> None:
+    from scripts.ops_dashboards import DASHBOARDS
+
+    for uid, board in DASHBOARDS.items():
+        defined = {v["name"] for v in board["templating"]["list"]}
+        for p in board["panels"]:
+            for t in p["targets"]:
+                used = set(re.findall(r"\$(\w+)", t["expr"]))
+                assert used <= defined, (uid, p["title"], used - defined)
+
+
+def test_every_alert_has_a_runbook_section() -> None:
+    runbook = (verify_ops.REPO_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    rules = yaml.safe_load(verify_ops.RULES_FILE.read_text(encoding="utf-8"))
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            assert f"\n### {rule['alert']}\n" in runbook, rule["alert"]
+            assert rule["annotations"]["runbook"] == f"docs/operations.md#{rule['alert'].lower()}"

@@ -37,6 +37,7 @@ from services.credit.domain.visibility import (
     Viewer,
     credit_view,
     is_public,
+    is_subject_of,
     masked_subject_id,
     viewer_for,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "evaluate",
     "guess_kind",
     "is_public",
+    "is_subject_of",
     "level_for",
     "level_rank",
     "masked_subject_id",

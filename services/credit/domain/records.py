@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.clock import SHANGHAI
 from shared.contracts.common import Severity, SubjectKind
 
 
@@ -30,9 +31,10 @@ class CreditError(Exception):
 
 class RepairTooEarly(CreditError):
     def __init__(self, earliest: datetime) -> None:
+        local = earliest.astimezone(SHANGHAI)
         super().__init__(
-            f"repair is possible from {earliest.isoformat()} "
-            "(the minimum publicity period for this severity)"
+            f"repair is possible from {local:%Y-%m-%d %H:%M} (Asia/Shanghai), when the minimum "
+            "publicity period for this severity ends"
         )
         self.earliest = earliest
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.credit.domain.records import EFFECTIVE, CreditRecord
+from shared.clock import SHANGHAI
 from shared.contracts.common import Severity
 
 LEVELS = ("A", "B", "C", "D")
@@ -80,11 +81,13 @@ def add_months(at: datetime, months: int) -> datetime:
 
 
 def publicity_until(occurred_at: datetime, severity: Severity, rules: RuleModel) -> datetime:
-    return add_months(occurred_at, rules.publicity_months[severity])
+    # Months are counted on the local (Asia/Shanghai) calendar, where the publicity is kept.
+    return add_months(occurred_at.astimezone(SHANGHAI), rules.publicity_months[severity])
 
 
 def earliest_repair(record: CreditRecord, rules: RuleModel) -> datetime:
-    return add_months(record.occurred_at, rules.min_publicity_months[record.severity])
+    local = record.occurred_at.astimezone(SHANGHAI)
+    return add_months(local, rules.min_publicity_months[record.severity])
 
 
 def weight(record: CreditRecord, as_of: datetime, rules: RuleModel) -> float:

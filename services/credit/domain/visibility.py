@@ -24,15 +24,23 @@ class Viewer(StrEnum):
     PUBLIC = "public"  # anyone else: what is public, identifiers masked
 
 
+def is_subject_of(
+    subject_id: str, caller: str | None, roles: Collection[str], department: str | None
+) -> bool:
+    """The caller speaks for the subject: the applicant itself (JWT sub = its id), or for a
+    department subject the head of that department."""
+    if caller is not None and caller.upper() == subject_id and "applicant" in roles:
+        return True
+    return department == subject_id and "department_head" in roles
+
+
 def viewer_for(
     subject_id: str, caller: str | None, roles: Collection[str], department: str | None
 ) -> Viewer:
-    if caller is not None and caller.upper() == subject_id and "applicant" in roles:
+    if is_subject_of(subject_id, caller, roles, department):
         return Viewer.SUBJECT
     if OFFICER_ROLES.intersection(roles):
         return Viewer.OFFICER
-    if department is not None and department == subject_id and "department_head" in roles:
-        return Viewer.SUBJECT
     return Viewer.PUBLIC
 
 

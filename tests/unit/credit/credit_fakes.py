@@ -80,7 +80,11 @@ class FakeStore:
         ]
 
     async def subject_ids(self) -> list[str]:
-        return list(self.subjects)
+        return [
+            s.subject_id
+            for s in self.subjects.values()
+            if s.level != "A" or not s.red_list or s.black_list
+        ]
 
     async def open_objections(self) -> int:
         return sum(1 for r in self.records.values() if r.status == Status.DISPUTED)

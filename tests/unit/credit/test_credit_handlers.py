@@ -230,6 +230,9 @@ async def test_repair_timing_by_severity(severity: str, months: int) -> None:
     clock.set(earliest)
     pending = await commands.apply_for_repair(deps, record.record_id, applicant(), "paid", [])
     assert pending.pending_repair is not None and pending.status == Status.ACTIVE
+    chengdu = Principal(subject="cd", roles=frozenset({"supervisor"}), department="510100-FGW")
+    with pytest.raises(commands.Forbidden):
+        await commands.decide_repair(deps, record.record_id, chengdu, approved=True, reason="ok")
     repaired = await commands.decide_repair(deps, record.record_id, FGW, approved=True, reason="ok")
     assert repaired.status == Status.REPAIRED
     subject = store(deps).subjects[PERSON]
@@ -260,3 +263,32 @@ async def test_time_alone_lifts_the_level_and_publishes_it() -> None:
     last = store(deps).events("credit.changed.v1")[-1].data
     assert (last["previous_level"], last["level"], last["black_list"]) == ("C", "A", False)
     assert not await reevaluate(deps, PERSON)
+
+
+async def test_repair_refused_keeps_the_record_and_disputed_records_cannot_be_repaired() -> None:
+    clock = FixedClock(START)
+    deps = make_deps(clock)
+    env, data = incident(severity="general")
+    await on_credit_incident(deps, env, data)
+    [record] = store(deps).records.values()
+    clock.advance(timedelta(days=40))
+    await commands.file_objection(deps, record.record_id, applicant(), "wrong person")
+    with pytest.raises(CreditError, match="disputed"):
+        await commands.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
+    with pytest.raises(CreditError, match="disputed"):
+        await commands.file_objection(deps, record.record_id, applicant(), "again")
+    objection_id = store(deps).records[record.record_id].objections[0].objection_id
+    await commands.decide_objection(
+        deps, objection_id, FGW, upheld=False, resolution=None, reason="holds"
+    )
+    await commands.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
+    with pytest.raises(CreditError, match="already pending"):
+        await commands.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
+    refused = await commands.decide_repair(
+        deps, record.record_id, FGW, approved=False, reason="fine unpaid"
+    )
+    assert refused.status == Status.ACTIVE and refused.repairs[0].outcome == "refused"
+    with pytest.raises(CreditError, match="no pending repair"):
+        await commands.decide_repair(deps, record.record_id, FGW, approved=True, reason="x")
+    again = await commands.apply_for_repair(deps, record.record_id, applicant(), "paid now", [])
+    assert len(again.repairs) == 2 and again.pending_repair is not None

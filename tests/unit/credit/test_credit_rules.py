@@ -16,6 +16,7 @@ from services.credit.domain import (
     evaluate,
     level_rank,
     new_record,
+    publicity_until,
 )
 from shared.contracts import Severity, SubjectKind
 
@@ -170,3 +171,10 @@ def test_decay_is_monotonic_in_time(
     assert s2.score >= s1.score
     assert level_rank(s2.level) <= level_rank(s1.level)
     assert not (s2.black_list and not s1.black_list)
+
+
+def test_publicity_months_count_on_the_shanghai_calendar() -> None:
+    # 2026-01-31 17:00 UTC is already 1 February in Chongqing: three months end on 1 May.
+    occurred = datetime(2026, 1, 31, 17, 0, tzinfo=UTC)
+    until = publicity_until(occurred, Severity.GENERAL, RULES)
+    assert until == datetime(2026, 4, 30, 17, 0, tzinfo=UTC)
