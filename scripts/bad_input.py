@@ -84,6 +84,15 @@ VALID_TYPE = {
     ev.T_CREDIT_INCIDENTS: ev.CreditIncident.event_type,
     ev.T_CREDIT_CHANGES: ev.CreditChanged.event_type,
 }
+# Which services must count a valid event of each type as handled (not merely ignored).
+HANDLED_BY = {
+    ev.CaseSubmissionReceived.event_type: ("intake",),
+    ev.CaseSubmitted.event_type: ("approval", "notify"),
+    ev.StageOpened.event_type: ("monitor", "notify", "intake"),
+    ev.StageWarned.event_type: ("notify",),
+    ev.CreditIncident.event_type: ("credit",),
+    ev.CreditChanged.event_type: ("notify", "intake"),
+}
 # A credit incident must name a source the end-to-end checker accepts for a case it does not
 # follow (see services/scenario/invariants.py, rule 5).
 PROBE_CREDIT_SOURCE = "egov-approval"
@@ -471,6 +480,7 @@ class Outcome:
 
     lettered: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     records: int = 0
+    last_letter_at: float = 0.0  # time.monotonic() when the last of ours arrived
 
     def missing(self, bad: list[Message], running: Iterable[str] | None) -> list[str]:
         out = []
@@ -534,7 +544,9 @@ async def watch_dead_letters(
                     if fp in ours:
                         headers = {k: v.decode(errors="replace") for k, v in r.headers or ()}
                         who = headers.get(H_CONSUMER, "?")
-                        outcome.lettered[fp].setdefault(who, headers.get(H_REASON, "?"))
+                        if who not in outcome.lettered[fp]:
+                            outcome.lettered[fp][who] = headers.get(H_REASON, "?")
+                            outcome.last_letter_at = time.monotonic()
             if not batch and not outcome.missing(bad, running):
                 break
     finally:
@@ -595,6 +607,25 @@ def scrape_consumed(url: str) -> Counter[tuple[str, str]]:
     return out
 
 
+def handled_shortfall(
+    urls: dict[str, str], before: dict[str, Counter[tuple[str, str]]], messages: list[Message]
+) -> list[str]:
+    """Services whose handled-counter has not yet grown by the valid messages they must handle."""
+    wanted: Counter[tuple[str, str]] = Counter()
+    for m in messages:
+        if not m.bad and m.event_type:
+            for svc in HANDLED_BY[m.event_type]:
+                if svc in urls:
+                    wanted[(svc, m.event_type)] += 1
+    out = []
+    for (svc, event_type), n in sorted(wanted.items()):
+        now = scrape_consumed(urls[svc])
+        grew = now[(event_type, "handled")] - before[svc][(event_type, "handled")]
+        if grew < n:
+            out.append(f"{svc}: {event_type} handled +{grew}, expected at least +{n}")
+    return out
+
+
 def ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/readyz", timeout=5) as resp:  # noqa: S310 - loopback
@@ -639,6 +670,14 @@ async def run(args: argparse.Namespace) -> int:
     published = time.monotonic() - started
     outcome = await watch_dead_letters(args.bootstrap, messages, running, within_s=args.within)
     settled = time.monotonic() - started
+    lettered_s = (outcome.last_letter_at or time.monotonic()) - started
+    live = {n: urls[n] for n in running}
+    deadline = time.monotonic() + 120
+    shortfall = handled_shortfall(live, before, messages)
+    while shortfall and time.monotonic() < deadline:
+        await asyncio.sleep(2)
+        shortfall = handled_shortfall(live, before, messages)
+    handled_s = time.monotonic() - started
     missing = outcome.missing(bad, running)
     wrong = outcome.wrong_reasons(bad)
     valid_lettered = [m for m in messages if not m.bad and m.fingerprint in outcome.lettered]
@@ -648,27 +687,25 @@ async def run(args: argparse.Namespace) -> int:
     kinds = Counter(m.kind for m in messages)
     print(
         f"published {len(messages)} messages ({len(bad)} bad, {kinds['valid']} valid) to "
-        f"{len(timings)} topics with kcat in {published:.1f}s; all dead letters in {settled:.1f}s"
+        f"{len(timings)} topics with kcat in {published:.1f}s; last dead letter of ours after "
+        f"{lettered_s:.1f}s, valid ones handled after {handled_s:.1f}s (watched {settled:.0f}s)"
     )
     print("by kind: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items())))
     reasons = Counter(r for per in outcome.lettered.values() for r in per.values())
     print("dead letters by reason: " + ", ".join(f"{k}={v}" for k, v in sorted(reasons.items())))
     for n in running:
-        delta = after[n] - before[n]
-        print(
-            f"  {n:9s} "
-            + ", ".join(
-                f"{o}={v}"
-                for o, v in sorted(Counter({o: c for (_, o), c in delta.items()}).items())
-            )
-        )
+        by_outcome: Counter[str] = Counter()
+        for (_, o), c in (after[n] - before[n]).items():
+            by_outcome[o] += c
+        print(f"  {n:9s} " + ", ".join(f"{o}={v}" for o, v in sorted(by_outcome.items())))
     print(
+        f"valid not handled: {len(shortfall)}; "
         f"missing dead letters: {len(missing)}; wrong reasons: {len(wrong)}; "
         f"valid dead-lettered: {len(valid_lettered)}; stopped services: {stopped or 'none'}"
     )
-    for line in (missing + wrong)[:20]:
+    for line in (missing + wrong + shortfall)[:20]:
         print("  " + line)
-    return 1 if (missing or wrong or valid_lettered or stopped) else 0
+    return 1 if (missing or wrong or valid_lettered or stopped or shortfall) else 0
 
 
 def _append(path: Path, lines: list[str]) -> None:

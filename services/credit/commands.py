@@ -1,16 +1,13 @@
-"""Commands behind the HTTP API: credit look-ups, objections (信用异议), repair (信用修复) and the
-department ranking. Each checks who may act, then changes the subject through
+"""Commands behind the HTTP API: credit look-ups, objections (信用异议) and repair (信用修复).
+Each checks who may act, then changes the subject through
 :func:`services.credit.handlers.change_subject` (state and events in one transaction)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 from services.credit import metrics
 from services.credit.domain import (
-    EFFECTIVE,
     CreditError,
     CreditRecord,
     Status,
@@ -28,7 +25,6 @@ from services.credit.handlers import Deps, change_subject, credit_department
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import Severity, StageClosed, StageKind, StageOpened, derived_event_id
-from shared.reference import departments as reference_departments
 
 OBJECTION_ITEM = "credit-objection"
 DECIDE_OBJECTION_ROLES = ("supervisor", "admin")
@@ -287,34 +283,3 @@ async def decide_repair(
     )
     metrics.REPAIRS.labels("approved" if approved else "refused").inc()
     return changed[0]
-
-
-async def department_ranking(deps: Deps, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Dishonesty records (not revoked) per department that occurred in [start, end), worst
-    first."""
-    names = {code: d.name for code, d in reference_departments().items()}
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for record in await deps.store.department_records(start, end):
-        if record.status == Status.REVOKED:
-            continue
-        row = counts[record.subject_id]
-        row["records"] += 1
-        row[record.severity.value] += 1
-        row["in_effect"] += record.status in EFFECTIVE
-    order = sorted(
-        counts, key=lambda code: (-counts[code]["records"], -counts[code]["very_serious"], code)
-    )
-    rows: list[dict[str, Any]] = []
-    for rank, code in enumerate(order, start=1):
-        row = counts[code]
-        rows.append(
-            {
-                "rank": rank,
-                "department": code,
-                "name": names.get(code),
-                "records": row["records"],
-                "in_effect": row["in_effect"],
-                "by_severity": {s.value: row[s.value] for s in Severity},
-            }
-        )
-    return rows

@@ -279,7 +279,7 @@ class Day:
             try:
                 resp = await self.http.get(
                     f"{self.ep.approval}/v1/tasks",
-                    params={"scope": "department", "department": dept, "status": "open", "limit": 200},
+                    params={"scope": "department", "department": dept, "limit": 200},
                     headers=self.officers.headers(dept, "handler"),
                 )
             except httpx.HTTPError:

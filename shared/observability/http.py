@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -84,6 +85,40 @@ def validation_error_body(exc: RequestValidationError) -> dict[str, Any]:
             }
         )
     return {"detail": "invalid request", "errors": errors}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str | None = None
+
+
+class InvalidRequest(BaseModel):
+    """The 422 body every service returns: field-level messages."""
+
+    detail: str
+    errors: list[FieldError] = []
+
+
+def _document_422(app: FastAPI) -> None:
+    """Make the OpenAPI document describe the 422 body this app really sends (FastAPI's
+    default schema describes its own, which schema checkers would rightly flag)."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = default_openapi()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["HTTPValidationError"] = InvalidRequest.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        defs = components["HTTPValidationError"].pop("$defs", {})
+        components.update(defs)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -159,4 +194,5 @@ def create_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    _document_422(app)
     return app

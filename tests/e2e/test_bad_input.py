@@ -29,6 +29,7 @@ from scripts.bad_input import (
     KcatShim,
     Message,
     consumer_names,
+    handled_shortfall,
     kcat_works,
     plan,
     publish_with_kcat,
@@ -52,16 +53,6 @@ pytestmark = pytest.mark.e2e
 
 BAD, VALID = 120, 60
 
-# Which services must count a valid event of each type as handled (not merely ignored).
-HANDLED_BY = {
-    ev.CaseSubmissionReceived.event_type: ("intake",),
-    ev.CaseSubmitted.event_type: ("approval", "notify"),
-    ev.StageOpened.event_type: ("monitor", "notify", "intake"),
-    ev.StageWarned.event_type: ("notify",),
-    ev.CreditIncident.event_type: ("credit",),
-    ev.CreditChanged.event_type: ("notify", "intake"),
-}
-
 
 async def _publish(kcat_cmd: list[str], bootstrap: str, messages: list[Message]) -> float:
     """Publish with kcat (through KcatShim if this kcat cannot talk to the broker); seconds."""
@@ -81,20 +72,8 @@ async def _publish(kcat_cmd: list[str], bootstrap: str, messages: list[Message])
 def _shortfall(
     platform: Platform, before: dict[str, Counter[tuple[str, str]]], messages: list[Message]
 ) -> list[str]:
-    """Services whose handled-counter has not yet grown by the valid messages they must handle."""
-    wanted: Counter[tuple[str, str]] = Counter()
-    for m in messages:
-        if not m.bad and m.event_type:
-            for svc in HANDLED_BY[m.event_type]:
-                if svc in platform.services:
-                    wanted[(svc, m.event_type)] += 1
-    out = []
-    for (svc, event_type), n in sorted(wanted.items()):
-        now = scrape_consumed(platform.url(svc))
-        grew = now[(event_type, "handled")] - before[svc][(event_type, "handled")]
-        if grew < n:
-            out.append(f"{svc}: {event_type} handled +{grew}, expected at least +{n}")
-    return out
+    urls = {name: platform.url(name) for name in platform.services}
+    return handled_shortfall(urls, before, messages)
 
 
 async def _poll(check: Callable[[], list[str]], within_s: float) -> list[str]:

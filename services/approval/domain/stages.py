@@ -96,7 +96,7 @@ def open_stage(
         kind=kind,
         name=name,
         department=department,
-        region=tr.case.region,
+        region=department_region(department, tr.case.region),
         required_role=required_role,
         limit=limit,
         opened_at=tr.now,
@@ -263,3 +263,10 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
         n,
     )
     tr.record("stage_resumed", actor, stage.stage_id, due_at=stage.due_at.isoformat())
+
+
+def department_region(department: str, default: str) -> str:
+    """A department works in its own region (codes read ``<region>-<abbr>``): in cross-region
+    handling (跨省通办) another region's department takes its own sub-task."""
+    prefix = department.split("-", 1)[0]
+    return prefix if len(prefix) == 6 and prefix.isdigit() else default

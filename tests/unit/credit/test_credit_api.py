@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -178,3 +178,17 @@ async def test_department_ranking_for_supervisors(world) -> None:
     assert bad.status_code == 422
     missing = await client.get("/v1/rankings/departments", headers=bearer("s", "supervisor"))
     assert missing.status_code == 422
+
+
+async def test_objection_beyond_the_published_calendar_is_503_not_500(world) -> None:
+    deps, client, clock = world
+    await add(deps, PERSON, "person", "very_serious")
+    [record] = deps.store.records.values()  # type: ignore[attr-defined]
+    clock.set(datetime(2027, 3, 1, 2, 0, tzinfo=UTC))  # 2027's schedule is not published yet
+    r = await client.post(
+        f"/v1/records/{record.record_id}/objections",
+        json={"reason": "x"},
+        headers=bearer(PERSON, "applicant"),
+    )
+    assert r.status_code == 503 and "2027" in r.json()["detail"]
+    assert deps.store.records[record.record_id].status.value == "active"  # type: ignore[attr-defined]

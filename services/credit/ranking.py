@@ -1,0 +1,43 @@
+"""The department ranking for supervisors: dishonesty records per department and period."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from services.credit.domain import EFFECTIVE, Status
+from services.credit.handlers import Deps
+from shared.contracts import Severity
+from shared.reference import departments as reference_departments
+
+
+async def department_ranking(deps: Deps, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Dishonesty records (not revoked) per department that occurred in [start, end), worst
+    first."""
+    names = {code: d.name for code, d in reference_departments().items()}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for record in await deps.store.department_records(start, end):
+        if record.status == Status.REVOKED:
+            continue
+        row = counts[record.subject_id]
+        row["records"] += 1
+        row[record.severity.value] += 1
+        row["in_effect"] += record.status in EFFECTIVE
+    order = sorted(
+        counts, key=lambda code: (-counts[code]["records"], -counts[code]["very_serious"], code)
+    )
+    rows: list[dict[str, Any]] = []
+    for rank, code in enumerate(order, start=1):
+        row = counts[code]
+        rows.append(
+            {
+                "rank": rank,
+                "department": code,
+                "name": names.get(code),
+                "records": row["records"],
+                "in_effect": row["in_effect"],
+                "by_severity": {s.value: row[s.value] for s in Severity},
+            }
+        )
+    return rows
