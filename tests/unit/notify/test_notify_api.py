@@ -125,7 +125,7 @@ async def test_directory_admin_api(
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"department", "roles"}
     listing = (await client.get("/v1/directory?department=500000-SCJ", headers=admin)).json()
-    assert listing["version"] == "2026.1" and len(listing["officers"]) >= 9
+    assert listing["version"] == "2026.2" and len(listing["officers"]) >= 9
     assert (await client.delete("/v1/directory/officers/cq-new", headers=admin)).status_code == 204
     assert (await client.delete("/v1/directory/officers/cq-new", headers=admin)).status_code == 404
 

@@ -127,7 +127,7 @@ async def test_an_event_with_nobody_to_tell_is_counted(world: World) -> None:
     from services.notify.metrics import DELIVERIES
 
     before = DELIVERIES.labels("none", "task_assigned", "no_recipient")._value.get()
-    await world.handle(env(s.stage_opened("C1", "S1", NOON, department="500000-GAJ"), world))
+    await world.handle(env(s.stage_opened("C1", "S1", NOON, department="500000-NOBODY"), world))
     assert by_channel(world.channels) == {}
     assert DELIVERIES.labels("none", "task_assigned", "no_recipient")._value.get() == before + 1
 
