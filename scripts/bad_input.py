@@ -143,7 +143,7 @@ class Builder:
 
     def __init__(self, prefix: str, seed: int = 5) -> None:
         self.prefix = prefix
-        self.rnd = random.Random(seed)
+        self.rnd = random.Random(f"{prefix}:{seed}")  # fresh subjects and case numbers per run
         self.n = 0
         self.case_day = f"2099{self.rnd.randrange(10**4):04d}"
 
@@ -217,14 +217,13 @@ class Builder:
             del env[("id", "source", "time", "data")[variant]]
             value = _dumps({**env, "x-tag": tag})
         elif kind == "envelope_wrong_types":
-            env.update(
-                [
-                    {"time": f"yesterday {tag}"},
-                    {"data": f"text {tag}"},
-                    {"specversion": "2.0"},
-                    {"id": {"nested": tag}},
-                ][variant]
-            )
+            wrong: list[dict[str, Any]] = [
+                {"time": f"yesterday {tag}"},
+                {"data": f"text {tag}"},
+                {"specversion": "2.0"},
+                {"id": {"nested": tag}},
+            ]
+            env.update(wrong[variant])
             value = _dumps(env)
         elif kind == "unknown_type":
             env["type"] = f"gov.egov.nonsense.{tag}.v1"

@@ -20,12 +20,17 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
 
 from scripts.bad_input import (
+    BAD_KINDS,
+    CONSUMED_TOPICS,
+    HANDLED_BY,
     KcatShim,
     Message,
     consumer_names,
@@ -78,7 +83,7 @@ def _shortfall(
 
 async def _poll(check: Callable[[], list[str]], within_s: float) -> list[str]:
     deadline = time.monotonic() + within_s
-    problems = check()
+    problems = await asyncio.to_thread(check)
     while problems and time.monotonic() < deadline:
         await asyncio.sleep(1.0)
         problems = await asyncio.to_thread(check)
@@ -94,7 +99,7 @@ async def test_a_kcat_flood_of_bad_input_is_dead_lettered_and_valid_input_handle
     running = list(platform.services)
     messages = plan(f"bi{unique_id[:10]}", bad=BAD, valid=VALID, huge_max=6)
     bad = [m for m in messages if m.bad]
-    assert len(bad) == BAD and {m.topic for m in messages} >= set(HANDLED_BY_TOPIC)
+    assert len(bad) == BAD and {m.topic for m in messages} >= set(CONSUMED_TOPICS)
     before = {svc: scrape_consumed(platform.url(svc)) for svc in running}
 
     seconds = await _publish(kcat, kafka_bootstrap, messages)
@@ -121,23 +126,13 @@ async def test_a_kcat_flood_of_bad_input_is_dead_lettered_and_valid_input_handle
     # No consumer stopped: every service is ready and handles a fresh event of every topic.
     problems += [f"{s} is not ready after the flood" for s in running if not ready(platform.url(s))]
     after = {svc: scrape_consumed(platform.url(svc)) for svc in running}
-    fresh = plan(f"bj{unique_id[:10]}", bad=0, valid=len(HANDLED_BY_TOPIC))
+    fresh = plan(f"bj{unique_id[:10]}", bad=0, valid=len(CONSUMED_TOPICS))
     await _publish(kcat, kafka_bootstrap, fresh)
     problems += [
         f"after the flood: {p}"
         for p in await _poll(lambda: _shortfall(platform, after, fresh), within_s=90)
     ]
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:40])
-
-
-HANDLED_BY_TOPIC = {
-    ev.T_INTAKE_IN,
-    ev.T_CASES,
-    ev.T_STAGES,
-    ev.T_SUPERVISION,
-    ev.T_CREDIT_INCIDENTS,
-    ev.T_CREDIT_CHANGES,
-}
 
 
 async def _visible_effects(
@@ -245,3 +240,66 @@ def condense(report: str) -> str:
         ):
             keep.append(text.strip("_ ") if text.startswith("___") else "   " + text)
     return "\n".join(keep[:60]) or report[-1500:]
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.headers: list[dict[str, str]] = []
+
+    async def send_raw(
+        self, topic: str, key: bytes | None, value: bytes, headers: Any = ()
+    ) -> None:
+        self.headers.append({k: v.decode() for k, v in headers})
+
+
+class _NeverSeen:
+    async def seen(self, *_: Any) -> bool:
+        return False
+
+    async def mark(self, *_: Any) -> None:
+        return None
+
+
+@dataclass
+class _Record:
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    partition: int = 0
+    offset: int = 0
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+async def test_the_flood_messages_are_what_they_claim_to_be() -> None:
+    """Without the stack: the shared consumer dead-letters each bad message with a reason of its
+    kind and passes each valid one to its handler (guards the builder against contract drift)."""
+    from shared.clock import SystemClock
+    from shared.kafka import EventConsumer
+
+    handled: list[str] = []
+
+    async def handler(envelope: Any, _data: Any) -> None:
+        handled.append(envelope.id)
+
+    sink = _Sink()
+    consumer = EventConsumer(
+        settings=ServiceSettings(service_name="bad-input-check"),
+        group_id="bad-input-check",
+        topics=list(CONSUMED_TOPICS),
+        handlers=dict.fromkeys(HANDLED_BY, handler),
+        sender=sink,
+        dedupe=_NeverSeen(),  # type: ignore[arg-type]
+        clock=SystemClock(),
+    )
+    messages = plan("bicheck", bad=BAD, valid=VALID, huge_max=6)
+    assert {m.topic for m in messages} == set(CONSUMED_TOPICS)
+    assert len({m.fingerprint for m in messages}) == len(messages)
+    assert {m.kind for m in messages if m.bad} == set(BAD_KINDS)
+    for m in messages:
+        outcome = await consumer.process(_Record(m.topic, m.key.encode(), m.value))
+        if m.bad:
+            assert outcome == "dead_lettered", (m.kind, m.key)
+            assert sink.headers[-1]["dlq.reason"] in BAD_KINDS[m.kind], (m.kind, sink.headers[-1])
+        else:
+            assert outcome == "handled", (m.event_type, m.key)
+    assert len(handled) == VALID
