@@ -206,8 +206,9 @@ def main() -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="egov-chaos-"))
     report = asyncio.run(run(args.cases, args.kills, args.seed, args.speed, workdir))
     print(
-        f"chaos run: {report.seconds:.0f} s, killed {len(report.kills)} ({', '.join(report.kills)}), "
-        f"broker restarts {report.broker_restarts}, crashed and restarted {report.crashes_restarted}"
+        f"chaos run: {report.seconds:.0f} s, killed {len(report.kills)} "
+        f"({', '.join(report.kills)}), broker restarts {report.broker_restarts}, "
+        f"crashed and restarted {report.crashes_restarted}"
     )
     if report.day:
         print(f"day: {len(report.day.planned)} cases, actions {dict(report.day.actions)}")

@@ -62,9 +62,13 @@ async def read_all(
                     value = r.value or b""
                     out.append(
                         BusRecord(
-                            tp.topic, tp.partition, r.offset,
+                            tp.topic,
+                            tp.partition,
+                            r.offset,
                             r.key.decode(errors="replace") if r.key else None,
-                            value, tuple(r.headers or ()), _decode(value),
+                            value,
+                            tuple(r.headers or ()),
+                            _decode(value),
                         )
                     )
         return out

@@ -28,7 +28,9 @@ def _clock() -> tuple[Clock, float]:
     if speed == 1.0 or "EGOV_CLOCK_REAL_EPOCH" not in values:
         return SystemClock(), 1.0
     epoch = datetime.fromisoformat(values["EGOV_CLOCK_REAL_EPOCH"])
-    origin = datetime.fromisoformat(values.get("EGOV_CLOCK_SIM_ORIGIN", values["EGOV_CLOCK_REAL_EPOCH"]))
+    origin = datetime.fromisoformat(
+        values.get("EGOV_CLOCK_SIM_ORIGIN", values["EGOV_CLOCK_REAL_EPOCH"])
+    )
     return SimulatedClock(epoch, origin, speed), speed
 
 
@@ -60,7 +62,9 @@ def demo(
     board_cache: dict[str, object] = {}
 
     def render(phase: str, result: DayResult) -> Table:
-        table = Table(title=f"simulated {clock.now().astimezone().strftime('%Y-%m-%d %H:%M')} — {phase}")
+        table = Table(
+            title=f"simulated {clock.now().astimezone().strftime('%Y-%m-%d %H:%M')} — {phase}"
+        )
         table.add_column("what")
         table.add_column("count", justify="right")
         table.add_row("submitted", f"{result.submitted}/{len(result.planned)}")
@@ -82,15 +86,25 @@ def demo(
             live.update(render(phase, result))
 
         day = Day(
-            endpoints, clock=clock, calendar=calendar_from_settings(settings), settings=settings,
-            cases=cases, seed=seed, concurrency=concurrency, progress=progress,
+            endpoints,
+            clock=clock,
+            calendar=calendar_from_settings(settings),
+            settings=settings,
+            cases=cases,
+            seed=seed,
+            concurrency=concurrency,
+            progress=progress,
         )
 
         async def poll_board() -> None:
             async with httpx.AsyncClient(timeout=5) as http:
                 while True:
                     try:
-                        board = (await http.get(f"{monitor}/v1/board", headers=day.officers.system_headers())).json()
+                        board = (
+                            await http.get(
+                                f"{monitor}/v1/board", headers=day.officers.system_headers()
+                            )
+                        ).json()
                         counts = board.get("counts") or board.get("by_colour") or {}
                         board_cache.update({str(k): v for k, v in counts.items()})
                     except Exception:  # noqa: BLE001 - the board is decoration
@@ -104,15 +118,22 @@ def demo(
                 result = await day.run(limit_s=limit_s)
             finally:
                 poller.cancel()
-        console.print(f"\nthe day took {result.seconds:.0f} s of wall time ({len(result.planned)} cases)")
+        console.print(
+            f"\nthe day took {result.seconds:.0f} s of wall time ({len(result.planned)} cases)"
+        )
         records = await read_all(settings.kafka_bootstrap)
         for line in summarise(records, set(day.by_case)).lines():
             console.print("  " + line)
         for err in result.errors[:10]:
             console.print(f"  [red]{err}[/red]")
         console.print("\nwhere to look:")
-        for name, url in (("intake", intake), ("approval", approval), ("monitor board", f"{monitor}/v1/board"),
-                          ("notify", notify), ("credit", credit)):
+        for name, url in (
+            ("intake", intake),
+            ("approval", approval),
+            ("monitor board", f"{monitor}/v1/board"),
+            ("notify", notify),
+            ("credit", credit),
+        ):
             console.print(f"  {name:<14} {url}")
         console.print("  prometheus     http://127.0.0.1:9090 (alerts: /alerts)")
         console.print("  mail folder    .dev/local/mail/new")

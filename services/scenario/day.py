@@ -69,9 +69,13 @@ class Officers:
         key = (department, role)
         if key not in self._tokens:
             self._tokens[key] = mint_token(
-                self.settings, subject=f"{department}-{ROLE_OF.get(role, role)}1",
-                now=datetime.now(UTC), roles=[role], name=f"{department} {role}",
-                department=department, region=department.split("-")[0],
+                self.settings,
+                subject=f"{department}-{ROLE_OF.get(role, role)}1",
+                now=datetime.now(UTC),
+                roles=[role],
+                name=f"{department} {role}",
+                department=department,
+                region=department.split("-")[0],
             )
         return self._tokens[key]
 
@@ -97,7 +101,8 @@ async def monitor_open_stages(
         view = resp.json() if resp.status_code == 200 else {}
         stages = view.get("stages", []) if isinstance(view, dict) else []
         out[case_id] = {
-            s["stage_id"] for s in stages
+            s["stage_id"]
+            for s in stages
             if isinstance(s, dict) and "stage_id" in s and not s.get("closed_at")
         }
     return out
@@ -105,8 +110,15 @@ async def monitor_open_stages(
 
 class Day:
     def __init__(
-        self, endpoints: Endpoints, *, clock: Clock, calendar: WorkingCalendar,
-        settings: ServiceSettings, cases: int = 500, seed: int = 7, concurrency: int = 8,
+        self,
+        endpoints: Endpoints,
+        *,
+        clock: Clock,
+        calendar: WorkingCalendar,
+        settings: ServiceSettings,
+        cases: int = 500,
+        seed: int = 7,
+        concurrency: int = 8,
         progress: Callable[[str, DayResult], None] | None = None,
     ) -> None:
         self.ep = endpoints
@@ -161,7 +173,9 @@ class Day:
 
     # -- applicants ---------------------------------------------------------------------
 
-    async def _submit_all(self, planned: list[PlannedCase], producer: AIOKafkaProducer, result: DayResult) -> None:
+    async def _submit_all(
+        self, planned: list[PlannedCase], producer: AIOKafkaProducer, result: DayResult
+    ) -> None:
         sem = asyncio.Semaphore(self.concurrency)
 
         async def submit(case: PlannedCase) -> None:
@@ -177,15 +191,21 @@ class Day:
 
     async def _submit_http(self, case: PlannedCase, result: DayResult) -> None:
         body = {
-            "item_code": case.item["code"], "applicant": case.applicant, "contact": case.contact,
-            "form": {"note": f"scenario case {case.n}"}, "materials": case.materials,
-            "channel": case.channel, "receiving_region": case.receiving_region,
+            "item_code": case.item["code"],
+            "applicant": case.applicant,
+            "contact": case.contact,
+            "form": {"note": f"scenario case {case.n}"},
+            "materials": case.materials,
+            "channel": case.channel,
+            "receiving_region": case.receiving_region,
             "handling_region": case.handling_region,
         }
         key = f"day-{self.seed}-{case.n:05d}"
         for attempt in range(5):
             try:
-                resp = await self.http.post(f"{self.ep.intake}/v1/cases", json=body, headers={"Idempotency-Key": key})
+                resp = await self.http.post(
+                    f"{self.ep.intake}/v1/cases", json=body, headers={"Idempotency-Key": key}
+                )
             except httpx.HTTPError as exc:
                 await asyncio.sleep(0.5 * (attempt + 1))
                 last = str(exc)
@@ -199,19 +219,32 @@ class Day:
                 last = f"{resp.status_code} {resp.text[:200]}"
                 await asyncio.sleep(0.5 * (attempt + 1))
                 continue
-            result.errors.append(f"case {case.n} ({case.item['code']}) refused: {resp.status_code} {resp.text[:300]}")
+            result.errors.append(
+                f"case {case.n} ({case.item['code']}) refused: {resp.status_code} {resp.text[:300]}"
+            )
             return
         result.errors.append(f"case {case.n} not submitted: {last}")
 
     async def _publish_external(self, case: PlannedCase, producer: AIOKafkaProducer) -> None:
         data = CaseSubmissionReceived(
-            external_id=case.external_id, source_system="cq-bank-terminal",
-            applicant=case.applicant, contact=case.contact, item_code=case.item["code"],  # type: ignore[arg-type]
-            materials=case.materials, channel="bank_branch",  # type: ignore[arg-type]
-            receiving_region=case.receiving_region, handling_region=case.handling_region,
-            submitted_at=self.clock.now(), form={"note": "from a bank-branch terminal"},
+            external_id=case.external_id,
+            source_system="cq-bank-terminal",
+            applicant=case.applicant,
+            contact=case.contact,
+            item_code=case.item["code"],  # type: ignore[arg-type]
+            materials=case.materials,
+            channel="bank_branch",  # type: ignore[arg-type]
+            receiving_region=case.receiving_region,
+            handling_region=case.handling_region,
+            submitted_at=self.clock.now(),
+            form={"note": "from a bank-branch terminal"},
         )
-        env = make_envelope(data, source="/external/cq-bank-terminal", time=self.clock.now(), id=f"bank-{self.seed}-{case.n}")
+        env = make_envelope(
+            data,
+            source="/external/cq-bank-terminal",
+            time=self.clock.now(),
+            id=f"bank-{self.seed}-{case.n}",
+        )
         await producer.send_and_wait(data.topic, env.to_json_bytes(), key=env.subject.encode())
         self.by_external[case.external_id] = case
 
@@ -219,13 +252,22 @@ class Day:
         ids = []
         for k in range(3):
             data = CreditIncident(
-                subject_id=make_uscc(90_000 + k), subject_kind="entity",  # type: ignore[arg-type]
-                subject_name=f"失信被执行企业{k}", incident_type="court_judgment_default",
+                subject_id=make_uscc(90_000 + k),
+                subject_kind="entity",  # type: ignore[arg-type]
+                subject_name=f"失信被执行企业{k}",
+                incident_type="court_judgment_default",
                 severity="serious" if k else "very_serious",  # type: ignore[arg-type]
-                source_system=COURT, evidence=[f"(2026)渝01执{100 + k}号"], region="500000",
+                source_system=COURT,
+                evidence=[f"(2026)渝01执{100 + k}号"],
+                region="500000",
                 occurred_at=self.clock.now(),
             )
-            env = make_envelope(data, source=f"/external/{COURT}", time=self.clock.now(), id=f"court-{self.seed}-{k}")
+            env = make_envelope(
+                data,
+                source=f"/external/{COURT}",
+                time=self.clock.now(),
+                id=f"court-{self.seed}-{k}",
+            )
             await producer.send_and_wait(data.topic, env.to_json_bytes(), key=env.subject.encode())
             ids.append(env.id)
         return ids
@@ -244,18 +286,29 @@ class Day:
             status = resp.json().get("status")
             if status == "supplement_requested" and case_id not in self.supplemented:
                 mats = [{"code": "supplement", "form": "upload", "sha256": "c" * 64, "size": 1000}]
-                r = await self.http.post(f"{self.ep.intake}/v1/cases/{case_id}/supplements", params=params, json={"materials": mats})
+                r = await self.http.post(
+                    f"{self.ep.intake}/v1/cases/{case_id}/supplements",
+                    params=params,
+                    json={"materials": mats},
+                )
                 if r.status_code < 300:
                     self.supplemented.add(case_id)
                     result.actions["applicant supplement"] += 1
             if status in ("decided", "prereview_failed"):
                 self.done.add(case_id)
                 if status == "decided" and case.rating and case_id not in self.rated:
-                    r = await self.http.post(f"{self.ep.intake}/v1/cases/{case_id}/rating", params=params, json={"level": case.rating})
+                    r = await self.http.post(
+                        f"{self.ep.intake}/v1/cases/{case_id}/rating",
+                        params=params,
+                        json={"level": case.rating},
+                    )
                     if r.status_code in (201, 409):
                         self.rated.add(case_id)
                         result.actions[f"rating {case.rating}"] += 1
-                    if r.status_code == 201 and case.rating in ("dissatisfied", "very_dissatisfied"):
+                    if r.status_code == 201 and case.rating in (
+                        "dissatisfied",
+                        "very_dissatisfied",
+                    ):
                         dept = case.item["department"]
                         a = await self.http.post(
                             f"{self.ep.intake}/v1/rectifications/RECT-{case_id}/answer",
@@ -319,8 +372,13 @@ class Day:
         if action:
             await self._act(case_id, stage_id, action, row, role, dept, result, extra)
 
-    def _decide(self, script: Script, kind: str, stage_id: str, row: dict[str, Any], now: datetime) -> tuple[str | None, dict[str, Any]]:
-        basis = {"reasons": ["不符合法定条件"], "legal_basis": "《中华人民共和国行政许可法》第三十八条"}
+    def _decide(
+        self, script: Script, kind: str, stage_id: str, row: dict[str, Any], now: datetime
+    ) -> tuple[str | None, dict[str, Any]]:
+        basis = {
+            "reasons": ["不符合法定条件"],
+            "legal_basis": "《中华人民共和国行政许可法》第三十八条",
+        }
         if row.get("parent_stage_id"):
             # A department's sub-task of a parallel stage (会签 / 或签): approve or deny.
             denies = script == Script.PARALLEL_DENY or (script == Script.DENY and kind == "review")
@@ -330,7 +388,10 @@ class Day:
                 return "fail", {"reasons": ["营业执照复印件模糊不清，无法核验"]}
             if script == Script.SUPPLEMENT and stage_id not in self.supplemented_stage_requests:
                 self.supplemented_stage_requests.add(stage_id)
-                return "request-supplements", {"materials": ["supplement"], "reasons": ["请补充提交材料"]}
+                return "request-supplements", {
+                    "materials": ["supplement"],
+                    "reasons": ["请补充提交材料"],
+                }
             if row.get("case_status") == "awaiting_supplement":
                 return None, {}
             return "pass", {}
@@ -354,14 +415,22 @@ class Day:
         return None, {}
 
     async def _act(
-        self, case_id: str, stage_id: str, action: str, row: dict[str, Any], role: str, dept: str,
-        result: DayResult, extra: dict[str, Any] | None = None,
+        self,
+        case_id: str,
+        stage_id: str,
+        action: str,
+        row: dict[str, Any],
+        role: str,
+        dept: str,
+        result: DayResult,
+        extra: dict[str, Any] | None = None,
     ) -> bool:
         body = {"version": row.get("case_version"), **(extra or {})}
         try:
             resp = await self.http.post(
                 f"{self.ep.approval}/v1/cases/{case_id}/stages/{stage_id}/{action}",
-                json=body, headers=self.officers.headers(dept, role),
+                json=body,
+                headers=self.officers.headers(dept, role),
             )
         except httpx.HTTPError as exc:
             result.errors.append(f"{action} on {stage_id}: {exc}")

@@ -25,7 +25,12 @@ def make_server(host: str, port: int, out: Path) -> ThreadingHTTPServer:
             except json.JSONDecodeError:
                 self._answer(400, {"code": "BAD_REQUEST"})
                 return
-            record = {"headers": {k.lower(): v for k, v in self.headers.items() if k.lower().startswith("x-")}, "body": doc}
+            record = {
+                "headers": {
+                    k.lower(): v for k, v in self.headers.items() if k.lower().startswith("x-")
+                },
+                "body": doc,
+            }
             with lock, out.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
             self._answer(200, {"code": "OK"})

@@ -193,12 +193,14 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
         if d.source_system == "egov-monitor":
             if d.stage_id not in top and mine(d.case_id):
                 v.append(
-                    f"credit incident {event_id} from the monitor has no top-rung escalation for {d.stage_id}"
+                    f"credit incident {event_id} from the monitor has no top-rung "
+                    f"escalation for {d.stage_id}"
                 )
         elif d.source_system == "egov-approval":
             if d.case_id not in revoked and mine(d.case_id):
                 v.append(
-                    f"credit incident {event_id} from approval has no revoked decision for {d.case_id}"
+                    f"credit incident {event_id} from approval has no revoked "
+                    f"decision for {d.case_id}"
                 )
         elif d.source_system not in exp.external_credit_sources:
             v.append(f"credit incident {event_id} from unexpected source {d.source_system!r}")
@@ -212,7 +214,8 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
         lettered.add(fp)
         if fp not in exp.meant_bad:
             v.append(
-                f"unexpected dead letter from {r.header('dlq.source.topic')}@{r.header('dlq.source.offset')}"
+                f"unexpected dead letter from {r.header('dlq.source.topic')}"
+                f"@{r.header('dlq.source.offset')}"
                 f" ({r.header('dlq.reason')}: {(r.header('dlq.error') or '')[:200]})"
             )
     missing_bad = exp.meant_bad - lettered

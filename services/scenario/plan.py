@@ -52,11 +52,19 @@ class PlannedCase:
 def _material(spec: dict[str, Any], applicant_id: str, commitment: bool) -> dict[str, Any]:
     forms = spec.get("forms") or ["upload"]
     if commitment and "commitment" in forms:
-        return {"code": spec["code"], "form": "commitment", "commitment_text": "本人承诺所填信息真实有效"}
+        return {
+            "code": spec["code"],
+            "form": "commitment",
+            "commitment_text": "本人承诺所填信息真实有效",
+        }
     if "upload" in forms:
         digest = hashlib.sha256(f"{applicant_id}:{spec['code']}".encode()).hexdigest()
         return {"code": spec["code"], "form": "upload", "sha256": digest, "size": 20_480}
-    return {"code": spec["code"], "form": forms[0], "licence_ref": f"EL-{spec.get('licence_type') or spec['code']}-{applicant_id}"}
+    return {
+        "code": spec["code"],
+        "form": forms[0],
+        "licence_ref": f"EL-{spec.get('licence_type') or spec['code']}-{applicant_id}",
+    }
 
 
 def plan_day(items: list[dict[str, Any]], n: int, seed: int = 7) -> list[PlannedCase]:
@@ -68,14 +76,25 @@ def plan_day(items: list[dict[str, Any]], n: int, seed: int = 7) -> list[Planned
     has_review = [i for i in items if any(s["stage"] == "review" for s in i["stage_plan"])]
     # Guaranteed appearances first, then a seeded mix.
     fixed: list[tuple[Script, list[dict[str, Any]]]] = [
-        (Script.SLOW, has_review), (Script.SLOW, has_review), (Script.PARALLEL_DENY, parallel),
-        (Script.FALSE_COMMITMENT, commitment), (Script.SUSPEND, has_review),
-        (Script.SUPPLEMENT, items), (Script.PREREVIEW_FAIL, items), (Script.REFUSE, items),
+        (Script.SLOW, has_review),
+        (Script.SLOW, has_review),
+        (Script.PARALLEL_DENY, parallel),
+        (Script.FALSE_COMMITMENT, commitment),
+        (Script.SUSPEND, has_review),
+        (Script.SUPPLEMENT, items),
+        (Script.PREREVIEW_FAIL, items),
+        (Script.REFUSE, items),
         (Script.DENY, has_review),
     ]
     weights = {
-        Script.NORMAL: 62, Script.PREREVIEW_FAIL: 6, Script.SUPPLEMENT: 7, Script.REFUSE: 4,
-        Script.DENY: 4, Script.SUSPEND: 5, Script.SLOW: 6, Script.PARALLEL_DENY: 2,
+        Script.NORMAL: 62,
+        Script.PREREVIEW_FAIL: 6,
+        Script.SUPPLEMENT: 7,
+        Script.REFUSE: 4,
+        Script.DENY: 4,
+        Script.SUSPEND: 5,
+        Script.SLOW: 6,
+        Script.PARALLEL_DENY: 2,
         Script.FALSE_COMMITMENT: 2,
     }
     out: list[PlannedCase] = []
@@ -85,8 +104,11 @@ def plan_day(items: list[dict[str, Any]], n: int, seed: int = 7) -> list[Planned
         else:
             script = rnd.choices(list(weights), list(weights.values()))[0]
             pool = {
-                Script.PARALLEL_DENY: parallel, Script.FALSE_COMMITMENT: commitment,
-                Script.SLOW: has_review, Script.DENY: has_review, Script.SUSPEND: has_review,
+                Script.PARALLEL_DENY: parallel,
+                Script.FALSE_COMMITMENT: commitment,
+                Script.SLOW: has_review,
+                Script.DENY: has_review,
+                Script.SUSPEND: has_review,
             }.get(script, items)
             if not pool:
                 script, pool = Script.NORMAL, items
@@ -94,9 +116,17 @@ def plan_day(items: list[dict[str, Any]], n: int, seed: int = 7) -> list[Planned
         person = rnd.random() < 0.7
         if person:
             birth = date(1960 + rnd.randrange(45), 1 + rnd.randrange(12), 1 + rnd.randrange(28))
-            applicant = {"kind": "person", "id_number": make_resident_id("500103", birth, k % 999 + 1), "name": f"市民{k:04d}"}
+            applicant = {
+                "kind": "person",
+                "id_number": make_resident_id("500103", birth, k % 999 + 1),
+                "name": f"市民{k:04d}",
+            }
         else:
-            applicant = {"kind": "entity", "id_number": make_uscc(10_000 + k), "name": f"示例企业{k:04d}有限公司"}
+            applicant = {
+                "kind": "entity",
+                "id_number": make_uscc(10_000 + k),
+                "name": f"示例企业{k:04d}有限公司",
+            }
         regions = item.get("handling_regions") or [item["region"]]
         handling = item["region"]
         receiving = handling
@@ -111,15 +141,31 @@ def plan_day(items: list[dict[str, Any]], n: int, seed: int = 7) -> list[Planned
         rating = None
         if rnd.random() < 0.5:
             rating = rnd.choices(
-                ["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied"],
+                [
+                    "very_satisfied",
+                    "satisfied",
+                    "basically_satisfied",
+                    "dissatisfied",
+                    "very_dissatisfied",
+                ],
                 [50, 25, 10, 10, 5],
             )[0]
         out.append(
             PlannedCase(
-                n=k, item=item, script=script, channel=rnd.choice(CHANNELS), applicant=applicant,
-                contact={"phone": f"139{k:08d}", "email": f"applicant{k}@example.cn", "locale": "zh-CN" if rnd.random() < 0.9 else "en"},
-                receiving_region=receiving, handling_region=handling if handling in regions else regions[0],
-                materials=materials, external=script == Script.NORMAL and rnd.random() < 0.1,
+                n=k,
+                item=item,
+                script=script,
+                channel=rnd.choice(CHANNELS),
+                applicant=applicant,
+                contact={
+                    "phone": f"139{k:08d}",
+                    "email": f"applicant{k}@example.cn",
+                    "locale": "zh-CN" if rnd.random() < 0.9 else "en",
+                },
+                receiving_region=receiving,
+                handling_region=handling if handling in regions else regions[0],
+                materials=materials,
+                external=script == Script.NORMAL and rnd.random() < 0.1,
                 rating=rating,
             )
         )

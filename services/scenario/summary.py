@@ -27,7 +27,10 @@ class DaySummary:
 
     def lines(self) -> list[str]:
         def fmt(c: Counter[str] | Counter[int]) -> str:
-            return ", ".join(f"{k}: {v}" for k, v in sorted(c.items(), key=lambda kv: str(kv[0]))) or "none"
+            return (
+                ", ".join(f"{k}: {v}" for k, v in sorted(c.items(), key=lambda kv: str(kv[0])))
+                or "none"
+            )
 
         return [
             f"cases submitted        {self.cases_submitted}",
@@ -61,7 +64,12 @@ def summarise(records: list[BusRecord], cases: set[str] | None = None) -> DaySum
         seen.add(e.id)
         d = e.data
         case_id = d.get("case_id")
-        if cases is not None and case_id is not None and case_id not in cases and not e.type.startswith("gov.egov.credit"):
+        if (
+            cases is not None
+            and case_id is not None
+            and case_id not in cases
+            and not e.type.startswith("gov.egov.credit")
+        ):
             continue
         t = e.type.removeprefix("gov.egov.").removesuffix(".v1")
         if t == "case.submitted":

@@ -44,7 +44,11 @@ def clock_env() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def platform(
-    kafka_bootstrap: str, mongo_uri: str, e2e_dir: Path, clock_env: dict[str, str], meant_bad_file: Path
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    e2e_dir: Path,
+    clock_env: dict[str, str],
+    meant_bad_file: Path,
 ) -> Iterator[Platform]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Mailbox
@@ -55,7 +59,10 @@ def platform(
     sms = make_server("127.0.0.1", sms_port, e2e_dir / "sms.jsonl")
     threading.Thread(target=sms.serve_forever, daemon=True).start()
     plat = Platform(
-        kafka_bootstrap, mongo_uri, e2e_dir / "logs", db_prefix="e2e",
+        kafka_bootstrap,
+        mongo_uri,
+        e2e_dir / "logs",
+        db_prefix="e2e",
         extra_env={
             **clock_env,
             "EGOV_SMTP_PORT": str(smtp_port),

@@ -19,7 +19,7 @@ import asyncio
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -267,7 +267,7 @@ class _Record:
     value: bytes | None
     partition: int = 0
     offset: int = 0
-    headers: tuple[tuple[str, bytes], ...] = ()
+    headers: Sequence[tuple[str, bytes]] = ()
 
 
 async def test_the_flood_messages_are_what_they_claim_to_be() -> None:
@@ -288,7 +288,7 @@ async def test_the_flood_messages_are_what_they_claim_to_be() -> None:
         topics=list(CONSUMED_TOPICS),
         handlers=dict.fromkeys(HANDLED_BY, handler),
         sender=sink,
-        dedupe=_NeverSeen(),  # type: ignore[arg-type]
+        dedupe=_NeverSeen(),
         clock=SystemClock(),
     )
     messages = plan("bicheck", bad=BAD, valid=VALID, huge_max=6)

@@ -36,11 +36,22 @@ async def test_a_day_of_the_service_hall(
     )
     settings = ServiceSettings(service_name="e2e", kafka_bootstrap=kafka_bootstrap)
     endpoints = Endpoints(
-        platform.url("intake"), platform.url("approval"), platform.url("monitor"),
-        platform.url("notify"), platform.url("credit"), kafka_bootstrap,
+        platform.url("intake"),
+        platform.url("approval"),
+        platform.url("monitor"),
+        platform.url("notify"),
+        platform.url("credit"),
+        kafka_bootstrap,
     )
-    day = Day(endpoints, clock=clock, calendar=load_default_calendar(), settings=settings,
-              cases=CASES, seed=11, concurrency=4)
+    day = Day(
+        endpoints,
+        clock=clock,
+        calendar=load_default_calendar(),
+        settings=settings,
+        cases=CASES,
+        seed=11,
+        concurrency=4,
+    )
     result = await day.run(limit_s=480)
     assert result.errors == [], result.errors[:10]
     assert len(day.by_case) == sum(1 for c in result.planned if not c.external)
@@ -50,11 +61,19 @@ async def test_a_day_of_the_service_hall(
         monitor_open = await monitor_open_stages(
             http, endpoints.monitor, day.by_case, day.officers.system_headers()
         )
-        system = mint_token(settings, subject="e2e-check", now=datetime.now().astimezone(), roles=["system"])
-        false_committers = [c.applicant["id_number"] for c in result.planned if c.script == Script.FALSE_COMMITMENT]
+        system = mint_token(
+            settings, subject="e2e-check", now=datetime.now().astimezone(), roles=["system"]
+        )
+        false_committers = [
+            c.applicant["id_number"] for c in result.planned if c.script == Script.FALSE_COMMITMENT
+        ]
         credit_views = {
-            sid: (await http.get(f"{endpoints.credit}/v1/subjects/{sid}/credit",
-                                 headers={"Authorization": f"Bearer {system}"})).json()
+            sid: (
+                await http.get(
+                    f"{endpoints.credit}/v1/subjects/{sid}/credit",
+                    headers={"Authorization": f"Bearer {system}"},
+                )
+            ).json()
             for sid in false_committers
         }
 
@@ -63,8 +82,11 @@ async def test_a_day_of_the_service_hall(
     violations = check(
         records,
         Expectations(
-            now=clock.now(), monitor_open=monitor_open, meant_bad=meant_bad,
-            external_credit_sources={COURT}, cases=set(day.by_case),
+            now=clock.now(),
+            monitor_open=monitor_open,
+            meant_bad=meant_bad,
+            external_credit_sources={COURT},
+            cases=set(day.by_case),
         ),
     )
     assert violations == [], "\n".join(violations[:30])
@@ -77,8 +99,12 @@ async def test_a_day_of_the_service_hall(
         assert summary.decisions["revoked"] >= 1
         assert summary.credit_incidents["egov-approval"] >= 1
         for sid, view in credit_views.items():
-            assert view.get("records") or view.get("active_records"), f"no credit record for {sid}: {view}"
-    assert summary.escalations_by_rung[4] >= 1, "a slow officer's stage should reach the inspection office"
+            assert view.get("records") or view.get("active_records"), (
+                f"no credit record for {sid}: {view}"
+            )
+    assert summary.escalations_by_rung[4] >= 1, (
+        "a slow officer's stage should reach the inspection office"
+    )
     assert summary.credit_incidents["egov-monitor"] >= 1
     assert summary.credit_incidents[COURT] == 3
     assert summary.lights["red"] >= 1 and summary.lights["yellow"] >= 1

@@ -34,7 +34,9 @@ _offset = iter(range(10**6))
 def rec(event_type: str, id: str, **over: Any) -> BusRecord:
     data = model_for(event_type).model_validate({**EXAMPLES[event_type], **over})
     env = make_envelope(data, source="/t", time=T0, id=id)
-    return BusRecord(topic_for(event_type), 0, next(_offset), env.subject, env.to_json_bytes(), (), env)
+    return BusRecord(
+        topic_for(event_type), 0, next(_offset), env.subject, env.to_json_bytes(), (), env
+    )
 
 
 def history(*extra: BusRecord) -> list[BusRecord]:
@@ -64,7 +66,9 @@ def test_an_unflagged_overdue_stage_is_reported() -> None:
 def test_overdue_flagged_twice_with_different_ids_is_reported() -> None:
     a = rec(StageOverdue.event_type, "red-1")
     b = rec(StageOverdue.event_type, "red-2")
-    assert any("flagged overdue 2 times" in x for x in check(history(a, b), exp(DUE + timedelta(hours=5))))
+    assert any(
+        "flagged overdue 2 times" in x for x in check(history(a, b), exp(DUE + timedelta(hours=5)))
+    )
 
 
 def test_a_redelivered_copy_with_the_same_id_is_fine() -> None:
@@ -75,13 +79,17 @@ def test_a_redelivered_copy_with_the_same_id_is_fine() -> None:
 def test_same_id_with_different_content_is_reported() -> None:
     a = rec(StageOverdue.event_type, "red-1")
     b = rec(StageOverdue.event_type, "red-1", department="500000-GAJ")
-    assert any("different contents" in x for x in check(history(a, b), exp(DUE + timedelta(hours=5))))
+    assert any(
+        "different contents" in x for x in check(history(a, b), exp(DUE + timedelta(hours=5)))
+    )
 
 
 def test_a_rung_without_the_one_below_is_reported() -> None:
     red = rec(StageOverdue.event_type, "red-1")
     r2 = rec(SupervisionEscalated.event_type, "rung-2", rung=2)
-    assert any("without rung 1" in x for x in check(history(red, r2), exp(DUE + timedelta(hours=5))))
+    assert any(
+        "without rung 1" in x for x in check(history(red, r2), exp(DUE + timedelta(hours=5)))
+    )
 
 
 def test_a_case_stuck_without_an_open_stage_the_monitor_knows_is_reported() -> None:
@@ -90,10 +98,20 @@ def test_a_case_stuck_without_an_open_stage_the_monitor_knows_is_reported() -> N
 
 
 def test_an_unmatched_monitor_credit_incident_is_reported() -> None:
-    inc = rec(CreditIncident.event_type, "inc", source_system="egov-monitor", subject_kind="department",
-              subject_id="500000-SCJ", stage_id=STAGE, case_id=CASE)
+    inc = rec(
+        CreditIncident.event_type,
+        "inc",
+        source_system="egov-monitor",
+        subject_kind="department",
+        subject_id="500000-SCJ",
+        stage_id=STAGE,
+        case_id=CASE,
+    )
     closed = rec(StageClosed.event_type, "close", closed_at=(DUE - timedelta(hours=3)).isoformat())
-    assert any("no top-rung escalation" in x for x in check(history(closed, inc), exp(DUE + timedelta(days=3))))
+    assert any(
+        "no top-rung escalation" in x
+        for x in check(history(closed, inc), exp(DUE + timedelta(days=3)))
+    )
 
 
 def test_dead_letters_must_be_exactly_the_bad_input() -> None:
