@@ -109,7 +109,14 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
     report = ChaosReport()
     started = time.monotonic()
     state = workdir / "stack"
-    stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, durable=True, memory_db=True)
+    loop = asyncio.get_running_loop()
+    # devstack's readiness checks run their own event loop: call them from a thread.
+    stack = await loop.run_in_executor(
+        None,
+        lambda: devstack.start_stack(
+            state, kafka_port=0, mongo_port=0, durable=True, memory_db=True
+        ),
+    )
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Mailbox
 
@@ -133,7 +140,7 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
         },
     )
     try:
-        if not devstack.ensure_topics(stack.env()):
+        if not await loop.run_in_executor(None, devstack.ensure_topics, stack.env()):
             raise RuntimeError("could not create topics")
         mail.start()
         threading.Thread(target=sms.serve_forever, daemon=True).start()
