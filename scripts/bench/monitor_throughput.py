@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import socket
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -87,6 +88,7 @@ async def main() -> None:
     start = {tp: 0 for tp in end}
     # The bare consumer reads the whole topic (our events plus whatever was there before).
     n_bare, bare_s, n_opened = await bare_read(bootstrap, start, end)
+    print(f"bare read {n_bare} in {bare_s:.1f}s; {n_opened} opened", file=sys.stderr, flush=True)
 
     # A fresh consumer group from the earliest offset reads exactly the same messages.
     worker.start()
@@ -100,6 +102,8 @@ async def main() -> None:
         now_t = time.perf_counter()
         if handled > 0 and t_first is None:
             t_first, first_count = now_t, handled
+        if int(now_t) % 5 == 0:
+            print(f"handled {handled:.0f} / {n_opened}", file=sys.stderr, flush=True)
         if handled >= n_opened:
             t_done = now_t
             break
