@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 import time
@@ -113,6 +114,27 @@ PROCESSES: list[ProcessSpec] = [
     _service("notify", 8004),
     _service("credit", 8005),
 ]
+
+# Local observability: Prometheus (Debian package `prometheus`) scraping the services with the
+# same alert rules as the cluster. Skipped with a note when the binary is not installed.
+PROMETHEUS_BIN = shutil.which("prometheus")
+if PROMETHEUS_BIN:
+    PROCESSES.append(
+        ProcessSpec(
+            name="prometheus",
+            argv=(
+                PROMETHEUS_BIN,
+                "--config.file=deploy/prometheus/prometheus.local.yml",
+                f"--storage.tsdb.path={STATE_DIR / 'prometheus'}",
+                "--web.listen-address=127.0.0.1:9090",
+                "--storage.tsdb.retention.time=7d",
+            ),
+            port=9090,
+            health_path="/-/ready",
+            links=("/alerts", "/targets", "/graph"),
+            requires="deploy/prometheus/prometheus.local.yml",
+        )
+    )
 
 
 class Shutdown(Exception):

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from services.scenario.bus import BusRecord
-from shared.contracts import DEAD_LETTER_TOPIC
+from shared.contracts import DEAD_LETTER_TOPIC, UnknownEventType, model_for
 
 
 @dataclass
@@ -62,7 +62,10 @@ def summarise(records: list[BusRecord], cases: set[str] | None = None) -> DaySum
         if e is None or e.id in seen:
             continue
         seen.add(e.id)
-        d = e.data
+        try:  # deliberately bad input can wear a valid envelope around invalid data
+            d = model_for(e.type).model_validate(e.data).model_dump(mode="json")
+        except (UnknownEventType, ValueError):
+            continue
         case_id = d.get("case_id")
         if (
             cases is not None
