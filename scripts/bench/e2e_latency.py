@@ -93,7 +93,7 @@ def main() -> int:
     sms = make_server("127.0.0.1", sms_port, work / "sms.jsonl")
     platform = Platform(stack.kafka_bootstrap, stack.mongo_uri, work / "logs", db_prefix="bench", extra_env={
         "EGOV_SMTP_PORT": str(smtp_port), "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
-        "EGOV_LOG_LEVEL": "WARNING", "EGOV_QUIET_HOURS_START": "00:00", "EGOV_QUIET_HOURS_END": "00:00",
+        "EGOV_LOG_LEVEL": "WARNING",
         "EGOV_RATE_LIMIT_COUNT": "1000",
     })
     try:
