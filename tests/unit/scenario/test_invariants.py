@@ -123,3 +123,19 @@ def test_dead_letters_must_be_exactly_the_bad_input() -> None:
     assert any("unexpected dead letter" in x for x in check(done, exp(DUE)))
     missing = exp(DUE, meant_bad={fingerprint(bad), fingerprint(b"other")})
     assert any("never reached" in x for x in check(done, missing))
+
+
+def test_summary_skips_bad_input_wearing_a_valid_envelope() -> None:
+    from services.scenario.summary import summarise
+
+    good = rec(CaseDecided.event_type, "dec")
+    bad_env = make_envelope(
+        model_for(CaseDecided.event_type).model_validate(EXAMPLES[CaseDecided.event_type]),
+        source="/t",
+        time=T0,
+        id="bad",
+    )
+    bad = bad_env.model_copy(update={"data": {**bad_env.data, "case_id": {"wrong": 1}}})
+    bad_rec = BusRecord("egov.stages", 0, 99, None, bad.to_json_bytes(), (), bad)
+    summary = summarise([good, bad_rec])
+    assert summary.decisions == {"approved": 1}
