@@ -90,7 +90,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--unit-only", action="store_true", help="no stack, only tests/unit")
     parser.add_argument("--skip-e2e", action="store_true", help="unit and integration only")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=("unit", "integration", "e2e", "chaos"),
+        help="run only these phases (repeatable); other arguments go to pytest",
+    )
     args, pytest_args = parser.parse_known_args(argv)
+    wanted = set(args.only or ("unit", "integration", "e2e", "chaos"))
+    if args.unit_only:
+        wanted = {"unit"}
+    if args.skip_e2e:
+        wanted -= {"e2e", "chaos"}
     signal.signal(signal.SIGTERM, _raise_interrupt)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
@@ -138,17 +149,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     interrupted = False
     try:
         _reap_abandoned_stacks()
-        phase("unit tests", lambda: tests("unit", ["tests/unit"], []))
+        if "unit" in wanted:
+            phase("unit tests", lambda: tests("unit", ["tests/unit"], []))
         no_cache = ["-p", "no:cacheprovider"]
-        if not args.unit_only and phase("stack up", start_stack("it")) and phase("topics", topics):
+        if (
+            "integration" in wanted
+            and phase("stack up", start_stack("it"))
+            and phase("topics", topics)
+        ):
             it_paths = [p for p in ("tests/integration", "tests/ops") if (REPO_ROOT / p).is_dir()]
             phase("integration tests", lambda: tests("integration", it_paths, no_cache))
             phase("stack down", stop_stack(stacks[-1]))
         # The end-to-end suite gets a fresh broker and database: its checker reads every topic
         # from the beginning and must see only what the scenario produced.
         if (
-            not args.unit_only
-            and not args.skip_e2e
+            "e2e" in wanted
             and (REPO_ROOT / "tests/e2e").is_dir()
             and phase("e2e stack up", start_stack("e2e"))
             and phase("e2e topics", topics)
@@ -156,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             phase("e2e tests", lambda: tests("e2e", ["tests/e2e"], no_cache))
             phase("e2e stack down", stop_stack(stacks[-1]))
         # The chaos run brings its own durable stack (it restarts the broker).
-        if not args.unit_only and not args.skip_e2e and (REPO_ROOT / "tests/chaos").is_dir():
+        if "chaos" in wanted and (REPO_ROOT / "tests/chaos").is_dir():
             phase("chaos tests", lambda: tests("chaos", ["tests/chaos"], no_cache))
     except KeyboardInterrupt:
         interrupted = True

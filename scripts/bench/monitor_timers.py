@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -123,6 +124,7 @@ async def main() -> None:
         bytes_per_open_stage=round((rss1 - rss0) * 1024 / args.open),
     )
 
+    print(json.dumps(result), file=sys.stderr, flush=True)
     reader = OverdueReader(bootstrap)
     await reader.start()
     start = datetime.now(UTC) + timedelta(seconds=5)
@@ -139,10 +141,12 @@ async def main() -> None:
         **summary(await reader.wait(f"PR{run}", args.probes, args.window + 120), args.probes),
     }
 
+    print(json.dumps(result), file=sys.stderr, flush=True)
     burst_at = datetime.now(UTC) + timedelta(seconds=5)
     await produce_stages(bootstrap, f"BU{run}", args.burst, datetime.now(UTC), lambda i: burst_at)
     result["burst"] = summary(await reader.wait(f"BU{run}", args.burst, 300), args.burst)
 
+    print(json.dumps(result), file=sys.stderr, flush=True)
     # Recovery: SIGKILL, restart, time until every open stage is back in the timer index and a
     # stage that fell due while the worker was down has fired.
     total_timers = (await worker.status()).get("timers", 0)
@@ -153,7 +157,7 @@ async def main() -> None:
     killed = time.perf_counter()
     worker.start()
     ready = await worker.wait_ready(timers=total_timers, limit_s=1800)
-    fired = await reader.wait(f"RC{run}", 100, 600)
+    fired = await reader.wait(f"RC{run}", 100, 120)
     result["recovery"] = {
         "timers_rebuilt": (await worker.status()).get("timers"),
         "restart_to_ready_s": round(ready, 1),

@@ -11,10 +11,12 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from pydantic import ValidationError
 
 from services.monitor import handlers as h
@@ -136,6 +138,13 @@ class MonitorStream:
             autodiscover=False,
             topic_partitions=6,
             producer_acks=-1,
+            # A dead letter carries the original bytes plus headers, so the producer must accept
+            # twice the largest message we consume; fetch as much so an oversized message reaches
+            # the size check (and the dead-letter topic) instead of stalling its partition.
+            producer_max_request_size=max(settings.kafka_max_message_bytes * 2, 1_048_576),
+            consumer_max_fetch_size=max(settings.kafka_max_message_bytes * 2, 1_048_576),
+            # faust's own changelog and repartition topics follow the cluster's replication.
+            topic_replication_factor=settings.kafka_replication_factor,
             consumer_auto_offset_reset=settings.monitor_offset_reset,
             broker_commit_interval=1.0,
             stream_wait_empty=False,
@@ -300,9 +309,19 @@ class MonitorStream:
             original_headers=tuple((k, bytes(v)) for k, v in headers),
             event_type=event_type,
         )
-        await self.app.producer.send_and_wait(
-            DEAD_LETTER_TOPIC, message.key, letter.value, None, None, letter.headers()
-        )
+        try:
+            await self.app.producer.send_and_wait(
+                DEAD_LETTER_TOPIC, message.key, letter.value, None, None, letter.headers()
+            )
+        except KafkaError as exc:
+            if not isinstance(exc, MessageSizeTooLargeError):
+                raise  # the broker is unreachable: let faust stop rather than lose the message
+            # The broker refuses the original bytes: keep the reason and origin, drop the body.
+            log.error("dead letter too large for the broker; sending headers only: %s", exc)
+            bare = replace(letter, value=b"", error=f"{letter.error} (body dropped: {exc})")
+            await self.app.producer.send_and_wait(
+                DEAD_LETTER_TOPIC, message.key, b"", None, None, bare.headers()
+            )
         EVENTS_DEAD_LETTERED.labels(self.service, message.topic, reason.value).inc()
         EVENTS_CONSUMED.labels(self.service, event_type or "unknown", "dead_lettered").inc()
         log.warning(
