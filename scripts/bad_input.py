@@ -557,6 +557,8 @@ async def read_topic(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     """The JSON objects currently on ``topic`` (from the beginning to the end offsets)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
+    from shared.kafka.offsets import verified_end_offsets
+
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
@@ -568,9 +570,9 @@ async def read_topic(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     try:
         found = consumer.partitions_for_topic(topic) or ()
         parts = [TopicPartition(topic, p) for p in sorted(found)]
+        ends = await verified_end_offsets(parts, {"bootstrap_servers": bootstrap})
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             positions = [await consumer.position(tp) for tp in parts]

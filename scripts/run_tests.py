@@ -66,7 +66,7 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _pytest(paths: Sequence[str], args: Sequence[str], env: dict[str, str]) -> str:
-    present = [path for path in paths if (REPO_ROOT / path).is_dir()]
+    present = [path for path in paths if (REPO_ROOT / path.split("::")[0]).exists()]
     if not present:
         print(f"note: {' and '.join(paths)} not found; nothing to run")
         return "skipped"
@@ -140,9 +140,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     def topics() -> str:
         return "passed" if devstack.ensure_topics(env) else "skipped"
 
+    # Test paths among the pytest arguments narrow each phase to those under its directories.
+    chosen = [a for a in pytest_args if not a.startswith("-") and a.startswith("tests/")]
+    options = [a for a in pytest_args if a not in chosen]
+
     def tests(name: str, paths: Sequence[str], extra: Sequence[str]) -> str:
+        if chosen:
+            paths = [c for c in chosen if any(c.startswith(p.rstrip("/") + "/") for p in paths)]
+            if not paths:
+                return "skipped"
         junit = state_dir / f"junit-{name}.xml"
-        outcome = _pytest(paths, [*extra, f"--junitxml={junit}", *pytest_args], env)
+        outcome = _pytest(paths, [*extra, f"--junitxml={junit}", *options], env)
         counts.add_junit(junit)
         return outcome
 

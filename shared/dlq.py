@@ -116,6 +116,7 @@ async def read_dead_letters(
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     from shared.kafka.client import connection_kwargs
+    from shared.kafka.offsets import verified_end_offsets
 
     consumer = AIOKafkaConsumer(
         **connection_kwargs(settings), enable_auto_commit=False, auto_offset_reset="earliest"
@@ -127,9 +128,9 @@ async def read_dead_letters(
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
             return []
+        ends = await verified_end_offsets(tps, connection_kwargs(settings))
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
         records: list[DeadLetterRecord] = []
         remaining = {tp for tp in tps if ends[tp] > 0}
         loop = asyncio.get_running_loop()

@@ -37,7 +37,9 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def measure(platform: Platform, bootstrap: str, cases: int, concurrency: int) -> dict[str, list[float]]:
+async def measure(
+    platform: Platform, bootstrap: str, cases: int, concurrency: int
+) -> dict[str, list[float]]:
     intake = platform.url("intake")
     sent: dict[str, float] = {}
     async with httpx.AsyncClient(timeout=60) as http:
@@ -47,9 +49,13 @@ async def measure(platform: Platform, bootstrap: str, cases: int, concurrency: i
 
         async def submit(case) -> None:  # type: ignore[no-untyped-def]
             body = {
-                "item_code": case.item["code"], "applicant": case.applicant, "contact": case.contact,
-                "materials": case.materials, "channel": case.channel,
-                "receiving_region": case.receiving_region, "handling_region": case.handling_region,
+                "item_code": case.item["code"],
+                "applicant": case.applicant,
+                "contact": case.contact,
+                "materials": case.materials,
+                "channel": case.channel,
+                "receiving_region": case.receiving_region,
+                "handling_region": case.handling_region,
             }
             async with sem:
                 started = time.time()
@@ -68,7 +74,10 @@ async def measure(platform: Platform, bootstrap: str, cases: int, concurrency: i
             if e is None or e.type != "gov.egov.notification.delivered.v1":
                 continue
             d = e.data
-            if d.get("source_event_type") != "gov.egov.case.submitted.v1" or d.get("case_id") not in sent:
+            if (
+                d.get("source_event_type") != "gov.egov.case.submitted.v1"
+                or d.get("case_id") not in sent
+            ):
                 continue
             delivered = datetime.fromisoformat(d["delivered_at"]).astimezone(UTC).timestamp()
             latencies.setdefault(d["channel"], []).append(delivered - sent[d["case_id"]])
@@ -91,11 +100,18 @@ def main() -> int:
     smtp_port, sms_port = free_port(), free_port()
     mail = Controller(Mailbox(str(work / "mail")), hostname="127.0.0.1", port=smtp_port)
     sms = make_server("127.0.0.1", sms_port, work / "sms.jsonl")
-    platform = Platform(stack.kafka_bootstrap, stack.mongo_uri, work / "logs", db_prefix="bench", extra_env={
-        "EGOV_SMTP_PORT": str(smtp_port), "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
-        "EGOV_LOG_LEVEL": "WARNING",
-        "EGOV_RATE_LIMIT_COUNT": "1000",
-    })
+    platform = Platform(
+        stack.kafka_bootstrap,
+        stack.mongo_uri,
+        work / "logs",
+        db_prefix="bench",
+        extra_env={
+            "EGOV_SMTP_PORT": str(smtp_port),
+            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
+            "EGOV_LOG_LEVEL": "WARNING",
+            "EGOV_RATE_LIMIT_COUNT": "1000",
+        },
+    )
     try:
         devstack.ensure_topics(stack.env())
         mail.start()
@@ -109,7 +125,9 @@ def main() -> int:
         devstack.stop_stack(work / "stack", log=lambda *_: None)
     rows = []
     for channel, values in sorted(lat.items()):
-        rows.append(f"| {channel} | {len(values)} | {statistics.median(values) * 1000:.0f} | {pct(values, 99) * 1000:.0f} |")
+        rows.append(
+            f"| {channel} | {len(values)} | {statistics.median(values) * 1000:.0f} | {pct(values, 99) * 1000:.0f} |"
+        )
     table = "| channel | n | p50 ms | p99 ms |\n|---|---|---|---|\n" + "\n".join(rows)
     print(table)
     if args.write_docs:

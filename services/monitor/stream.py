@@ -23,6 +23,7 @@ from services.monitor import handlers as h
 from services.monitor.ports import CaseRecord
 from services.monitor.settings import MonitorSettings
 from services.monitor.timers import TimerWheel
+from services.monitor.transport import MonitorApp
 from shared.clock import Clock, SimulatedClock
 from shared.contracts import (
     DEAD_LETTER_TOPIC,
@@ -130,8 +131,9 @@ class MonitorStream:
         self.settings = settings
         self.clock = clock
         self.service = settings.service_name
-        self.app = faust.App(
+        self.app = MonitorApp(
             settings.monitor_app_id,
+            settings=settings,
             broker=broker_url(settings.kafka_bootstrap),
             store="memory://",
             web_enabled=False,
