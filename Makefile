@@ -20,7 +20,7 @@ SPEED ?= 1
 CASES ?= 500
 
 run: venv
-	$(BIN)/python scripts/run_platform.py start --speed $(SPEED) $(if $(filter 1 yes true,$(DURABLE)),--durable)
+	$(BIN)/python scripts/run_platform.py start --speed $(SPEED) $(if $(ORIGIN),--origin $(ORIGIN)) $(if $(filter 1 yes true,$(DURABLE)),--durable)
 
 # A simulated day of a service hall against the local platform (started here, accelerated,
 # when none runs; it stays up afterwards for a look around: `make stop` ends it).

@@ -54,7 +54,7 @@ def ensure_platform(speed: float) -> None:
     services = [p for p in PROCESSES if p.health_path and (REPO / (p.requires or "")).exists()]
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        if all(healthy(p.url + "/readyz") for p in services):
+        if all(healthy(p.url + (p.health_path or "")) for p in services):
             print("platform ready")
             return
         time.sleep(1)

@@ -19,6 +19,8 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from types import FrameType
 
@@ -65,6 +67,7 @@ def _service(name: str, port: int) -> ProcessSpec:
         name=name,
         argv=(sys.executable, "-m", f"services.{name}"),
         port=port,
+        health_path="/readyz",  # started = answering and connected to the broker and database
         links=("/docs", "/metrics", "/readyz"),
         env={"EGOV_SERVICE_NAME": name, "EGOV_HTTP_PORT": str(port), "PYTHONUNBUFFERED": "1"},
         requires=f"services/{name}/__main__.py",
@@ -196,26 +199,54 @@ def _watch(specs: Sequence[ProcessSpec]) -> None:
 CLOCK_FILE = STATE_DIR / "clock.json"
 
 
-def clock_env(speed: float) -> dict[str, str]:
+# Simulated weeks an accelerated run needs inside the holiday calendar's coverage: cases opened
+# during the day have limits of up to 60 working days, and the ladder runs days past them.
+SIM_SPAN_DAYS = 150
+
+
+def default_sim_origin(now: datetime) -> datetime:
+    """Where an accelerated run starts: now, unless its deadlines would run past the official
+    holiday schedules loaded (no year may be guessed). Then 09:00 on the first Monday of March of
+    the last covered year, so a demo is never stopped by a missing schedule."""
+    from shared.clock import SHANGHAI
+    from shared.runtime import calendar_from_settings
+    from shared.settings import ServiceSettings
+
+    last = calendar_from_settings(ServiceSettings()).last_covered_date()
+    if (now + timedelta(days=SIM_SPAN_DAYS)).date() <= last:
+        return now
+    first_march = date(last.year, 3, 1)
+    monday = first_march + timedelta(days=(7 - first_march.weekday()) % 7)
+    return datetime.combine(monday, time_of_day(9, 0), tzinfo=SHANGHAI)
+
+
+def clock_env(speed: float, origin: datetime | None = None) -> dict[str, str]:
     """The accelerated simulation clock every service shares (and `egov demo` reads back)."""
     if speed == 1.0:
         CLOCK_FILE.unlink(missing_ok=True)
         return {}
     import json
-    from datetime import UTC, datetime
 
-    now = datetime.now(UTC).isoformat()
+    now = datetime.now(UTC)
+    sim_origin = origin or default_sim_origin(now)
     env = {
         "EGOV_CLOCK_SPEED": str(speed),
-        "EGOV_CLOCK_REAL_EPOCH": now,
-        "EGOV_CLOCK_SIM_ORIGIN": now,
+        "EGOV_CLOCK_REAL_EPOCH": now.isoformat(),
+        "EGOV_CLOCK_SIM_ORIGIN": sim_origin.isoformat(),
     }
     CLOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
     CLOCK_FILE.write_text(json.dumps(env))
     return env
 
 
-def start(*, durable: bool, kafka_port: int, mongo_port: int, speed: float = 1.0) -> int:
+def start(
+    *,
+    durable: bool,
+    kafka_port: int,
+    mongo_port: int,
+    speed: float = 1.0,
+    origin: datetime | None = None,
+) -> int:
     other = devstack.running_pid(STATE_DIR, PLATFORM)
     if other is not None:
         print(f"the platform is already running (pid {other}); use `make stop` first")
@@ -231,9 +262,13 @@ def start(*, durable: bool, kafka_port: int, mongo_port: int, speed: float = 1.0
         )
         devstack.ensure_topics(stack.env())
         specs = _available(PROCESSES)
-        _start_processes(specs, {**stack.env(), **clock_env(speed)})
-        if speed != 1.0:
-            print(f"accelerated clock: {speed:g} simulated seconds per second")
+        clock = clock_env(speed, origin)
+        _start_processes(specs, {**stack.env(), **clock})
+        if clock:
+            print(
+                f"accelerated clock: {speed:g} simulated seconds per second, "
+                f"simulated time starts at {clock['EGOV_CLOCK_SIM_ORIGIN']}"
+            )
         _print_table(stack, specs)
         _watch(specs)
     except devstack.StackError as error:
@@ -301,6 +336,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=float(os.environ.get("EGOV_DEV_CLOCK_SPEED", "1")),
         help="accelerated clock: simulated seconds per real second (demo: 3600 or more)",
     )
+    start_parser.add_argument(
+        "--origin",
+        type=datetime.fromisoformat,
+        default=None,
+        help="simulated start instant (ISO 8601 with offset) for the accelerated clock; default "
+        "now, or March of the last year with an official holiday schedule when now is too late",
+    )
     commands.add_parser("stop", help="stop a platform started elsewhere, and any leftovers")
     commands.add_parser("status", help="show what runs")
     args = parser.parse_args(argv)
@@ -311,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             kafka_port=args.kafka_port,
             mongo_port=args.mongo_port,
             speed=args.speed,
+            origin=args.origin,
         )
     return stop() if args.command == "stop" else status()
 

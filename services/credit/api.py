@@ -22,7 +22,6 @@ from services.credit.domain import CreditError, RepairTooEarly, Status
 from services.credit.handlers import ConcurrencyExhausted, Deps
 from services.credit.ranking import department_ranking
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
-from shared.calendar import CalendarCoverageError
 from shared.clock import SHANGHAI
 from shared.contracts import Severity
 
@@ -239,9 +238,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CreditError, conflict)
     app.add_exception_handler(InvalidSubject, invalid_subject)
     app.add_exception_handler(ConcurrencyExhausted, busy)
-
-    async def no_calendar(_: Request, exc: Exception) -> JSONResponse:
-        # The official holiday schedule of that year is not loaded: no deadline can be set.
-        return JSONResponse({"detail": str(exc)}, status_code=503)
-
-    app.add_exception_handler(CalendarCoverageError, no_calendar)

@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.calendar import CalendarCoverageError
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -139,6 +140,13 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _on_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(validation_error_body(exc), status_code=422)
+
+    @app.exception_handler(CalendarCoverageError)
+    async def _on_calendar_gap(_: Request, exc: CalendarCoverageError) -> JSONResponse:
+        # A deadline falls in a year whose official holiday schedule is not loaded: no deadline
+        # may be guessed (DOMAIN.md), so the request cannot be served until the operator loads it
+        # (docs/operations.md, "Load next year's holiday calendar").
+        return JSONResponse({"detail": str(exc), "missing_year": exc.year}, status_code=503)
 
     @app.exception_handler(Exception)
     async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
