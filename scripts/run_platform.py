@@ -257,6 +257,13 @@ def start(
     stack: devstack.StackInfo | None = None
     code = 0
     try:
+        idle = all(devstack.running_pid(STATE_DIR, n) is None for n in ("kafka", "mongo"))
+        if not durable and idle:
+            # The in-memory broker starts empty, so yesterday's database would describe cases
+            # whose events no longer exist (the monitor's tables live in the broker): start both
+            # empty. `make run DURABLE=1` keeps the broker's data and the database together.
+            shutil.rmtree(STATE_DIR / "mongo", ignore_errors=True)
+            print("fresh database (the in-memory broker starts empty; DURABLE=1 keeps both)")
         stack = devstack.start_stack(
             STATE_DIR, kafka_port=kafka_port, mongo_port=mongo_port, durable=durable
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from services.approval.domain import Calendar, Case, Stage, StageState, light_of
+from shared.calendar import CalendarCoverageError
 from shared.calendar.limits import Limit
 
 
@@ -45,23 +46,28 @@ def task_row(case: Case, stage: Stage) -> dict[str, Any]:
 def task_view(
     row: dict[str, Any], *, calendar: Calendar, now: datetime, warn_fraction: float
 ) -> dict[str, Any]:
-    limit = Limit.model_validate(row["limit"])
-    clock = light_of(
-        calendar,
-        limit,
-        now,
-        row["due_at"],
-        suspended_remaining_s=row.get("remaining_s"),
-        warn_fraction=warn_fraction,
-    )
     view = {k: v for k, v in row.items() if k not in ("_id", "remaining_s", "is_parent")}
-    view["suspension_overrun"] = False
-    if row.get("suspended_at") is not None and row.get("suspension_max") is not None:
-        maximum = Limit.model_validate(row["suspension_max"])
-        ends = calendar.deadline(row["suspended_at"], maximum)
-        view["suspension_overrun"] = now > ends
     view["stage_id"] = row["_id"]
     view["suspended"] = row["state"] == StageState.SUSPENDED.value
+    view["suspension_overrun"] = False
+    try:
+        limit = Limit.model_validate(row["limit"])
+        clock = light_of(
+            calendar,
+            limit,
+            now,
+            row["due_at"],
+            suspended_remaining_s=row.get("remaining_s"),
+            warn_fraction=warn_fraction,
+        )
+        if row.get("suspended_at") is not None and row.get("suspension_max") is not None:
+            maximum = Limit.model_validate(row["suspension_max"])
+            view["suspension_overrun"] = now > calendar.deadline(row["suspended_at"], maximum)
+    except CalendarCoverageError as exc:
+        # One task whose time cannot be counted (its year's holiday schedule is not loaded)
+        # must not hide the officer's whole list: show it without a light, naming the year.
+        view.update(light=None, working_days_left=None, hours_left=None, calendar_gap=exc.year)
+        return view
     view["light"] = clock.light.value
     view["working_days_left"] = clock.working_days_left
     view["hours_left"] = clock.hours_left

@@ -114,3 +114,25 @@ def test_hour_limits_resume_with_the_office_hours_they_had_left() -> None:
     assert left == 6 * 3600  # 2 of 8 office hours spent before the suspension
     friday = datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI)
     assert push_out(CAL, limit, friday, left) == datetime(2026, 3, 6, 16, 30, tzinfo=SHANGHAI)
+
+
+def test_a_task_due_in_an_unloaded_year_is_listed_without_a_light() -> None:
+    from datetime import datetime
+
+    from services.approval.tasks import task_view
+    from shared.clock import SHANGHAI
+
+    row = {
+        "_id": "C1:review",
+        "state": "open",
+        "limit": {"value": 20, "unit": "working_days"},
+        "due_at": datetime(2027, 1, 29, 23, 59, 59, tzinfo=SHANGHAI),
+        "remaining_s": None,
+        "suspended_at": None,
+        "suspension_max": None,
+    }
+    now = datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI)
+    view = task_view(row, calendar=CAL, now=now, warn_fraction=0.2)
+    assert view["light"] is None
+    assert view["calendar_gap"] == 2027
+    assert view["stage_id"] == "C1:review"
