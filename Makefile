@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 SPEED ?= 1
 CASES ?= 500
+DEMO_SPEED ?= 2400
 
 run: venv
 	$(BIN)/python scripts/run_platform.py start --speed $(SPEED) $(if $(ORIGIN),--origin $(ORIGIN)) $(if $(filter 1 yes true,$(DURABLE)),--durable)
@@ -25,7 +26,7 @@ run: venv
 # A simulated day of a service hall against the local platform (started here, accelerated,
 # when none runs; it stays up afterwards for a look around: `make stop` ends it).
 demo: venv
-	$(BIN)/python scripts/run_demo.py --cases $(CASES)
+	$(BIN)/python scripts/run_demo.py --cases $(CASES) --speed $(DEMO_SPEED)
 
 stop: venv
 	$(BIN)/python scripts/run_platform.py stop

@@ -328,23 +328,32 @@ class Day:
         return depts
 
     async def _officers_round(self, result: DayResult) -> None:
-        for dept in sorted(self._departments()):
-            try:
-                resp = await self.http.get(
-                    f"{self.ep.approval}/v1/tasks",
-                    params={"scope": "department", "department": dept, "limit": 200},
-                    headers=self.officers.headers(dept, "handler"),
-                )
-            except httpx.HTTPError:
-                continue
-            if resp.status_code != 200:
-                result.errors.append(f"work list of {dept}: {resp.status_code} {resp.text[:200]}")
-                continue
-            body = resp.json()
-            rows = body.get("items", body) if isinstance(body, dict) else body
-            for row in rows:
-                if not row.get("is_parent"):
-                    await self._work(row, result)
+        # Departments work at the same time (as in a real hall), each through its list in order.
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def department(dept: str) -> None:
+            async with sem:
+                await self._department_round(dept, result)
+
+        await asyncio.gather(*(department(d) for d in sorted(self._departments())))
+
+    async def _department_round(self, dept: str, result: DayResult) -> None:
+        try:
+            resp = await self.http.get(
+                f"{self.ep.approval}/v1/tasks",
+                params={"scope": "department", "department": dept, "limit": 200},
+                headers=self.officers.headers(dept, "handler"),
+            )
+        except httpx.HTTPError:
+            return
+        if resp.status_code != 200:
+            result.errors.append(f"work list of {dept}: {resp.status_code} {resp.text[:200]}")
+            return
+        body = resp.json()
+        rows = body.get("items", body) if isinstance(body, dict) else body
+        for row in rows:
+            if not row.get("is_parent"):
+                await self._work(row, result)
 
     async def _work(self, row: dict[str, Any], result: DayResult) -> None:
         case_id = row["case_id"]
