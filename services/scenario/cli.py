@@ -122,7 +122,7 @@ def demo(
             f"\nthe day took {result.seconds:.0f} s of wall time ({len(result.planned)} cases)"
         )
         records = await read_all(settings.kafka_bootstrap)
-        for line in summarise(records, set(day.by_case)).lines():
+        for line in summarise(records, set(day.by_case), set(day.by_external)).lines():
             console.print("  " + line)
         for err in result.errors[:10]:
             console.print(f"  [red]{err}[/red]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from services.scenario.bus import BusRecord
@@ -49,7 +50,28 @@ class DaySummary:
         ]
 
 
-def summarise(records: list[BusRecord], cases: set[str] | None = None) -> DaySummary:
+def external_case_ids(records: list[BusRecord], external_ids: set[str]) -> set[str]:
+    """Case numbers intake gave to the cases other systems published with these external ids."""
+    found: set[str] = set()
+    for r in records:
+        e = r.envelope
+        if e is None or not e.type.startswith("gov.egov.case.submitted.") or not external_ids:
+            continue
+        ref = e.data.get("external_ref") if isinstance(e.data, dict) else None
+        if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in external_ids:
+            found.add(str(e.data.get("case_id")))
+    return found
+
+
+def summarise(
+    records: list[BusRecord],
+    cases: set[str] | None = None,
+    external_ids: Set[str] = frozenset(),
+) -> DaySummary:
+    """The day in figures; `cases` (and the cases published with `external_ids`) limit it to
+    one run's cases when the platform has seen others."""
+    if cases is not None:
+        cases = cases | external_case_ids(records, set(external_ids))
     s = DaySummary()
     submitted: set[str] = set()
     decided: set[str] = set()

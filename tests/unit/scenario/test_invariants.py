@@ -139,3 +139,13 @@ def test_summary_skips_bad_input_wearing_a_valid_envelope() -> None:
     bad_rec = BusRecord("egov.stages", 0, 99, None, bad.to_json_bytes(), (), bad)
     summary = summarise([good, bad_rec])
     assert summary.decisions == {"approved": 1}
+
+
+def test_the_summary_counts_cases_other_systems_published() -> None:
+    from services.scenario.summary import external_case_ids, summarise
+
+    ext = rec(CaseSubmitted.event_type, "ext", case_id="C-EXT", external_ref="bank/X1")
+    assert external_case_ids([ext], {"X1"}) == {"C-EXT"}
+    assert external_case_ids([ext], {"X2"}) == set()
+    assert summarise([ext], set(), {"X1"}).cases_submitted == 1
+    assert summarise([ext], set()).cases_submitted == 0
