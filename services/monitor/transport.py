@@ -8,6 +8,12 @@ overdue` (found by the chaos run on Tansu, whose end offset lags behind batched 
 uses them, so recovery always reaches the real end of the changelog. On a correct broker this
 costs one empty fetch per recovery.
 
+Its producer's flush waits for every buffered table change. faust commits the source offsets
+after `producer.flush()`, but faust 0.15.3's buffer flush gives up after 0.1 s without progress
+and returns with changelog writes still queued; under load (the broker slow to take a batch) an
+offset was committed for a message whose table change never reached the changelog, and a SIGKILL
+then lost that stage for good (seen once in the 100,000-stage recovery benchmark).
+
 It also passes the platform's Kafka security settings (SASL / TLS) to faust.
 """
 
@@ -40,8 +46,17 @@ class VerifiedConsumer(faust_aiokafka.Consumer):
         return VerifiedConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
+class DurableFlushProducer(faust_aiokafka.Producer):
+    async def flush(self) -> None:
+        """Return only when every buffered message has been handed over and acknowledged."""
+        while self.buffer.size:
+            await self.buffer.flush()  # returns early when nothing moved for 0.1 s; go again
+        await super().flush()
+
+
 class VerifiedTransport(faust_aiokafka.Transport):
     Consumer = VerifiedConsumer
+    Producer = DurableFlushProducer
 
 
 class MonitorApp(faust.App):
