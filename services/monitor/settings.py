@@ -35,6 +35,13 @@ class MonitorSettings(ServiceSettings):
         10.0, description="group session timeout: a dead worker's partitions move after this"
     )
     monitor_handler_retries: int = Field(3, description="attempts before dead-lettering")
+    monitor_standby_replicas: int = Field(
+        0,
+        ge=0,
+        description="faust standby copies of each table partition on other workers; with the "
+        "in-memory store a standby doubles memory and changelog reading and does not shorten "
+        "a failover (the new owner replays the changelog anyway)",
+    )
 
     # Lights: the warning margin is the larger of these two (the earlier warning).
     warning_margin_working_days: float = 1.0

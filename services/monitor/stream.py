@@ -164,6 +164,7 @@ class MonitorStream:
             consumer_auto_offset_reset=settings.monitor_offset_reset,
             broker_commit_interval=1.0,
             stream_wait_empty=False,
+            table_standby_replicas=settings.monitor_standby_replicas,
             # Short group timeouts: a killed worker's partitions move within seconds, and a
             # broker that waits half the session for members to join answers sooner.
             broker_session_timeout=settings.monitor_session_timeout_s,

@@ -19,6 +19,7 @@ It also passes the platform's Kafka security settings (SASL / TLS) to faust.
 
 from __future__ import annotations
 
+import logging
 import ssl
 from collections.abc import Mapping
 from typing import Any
@@ -32,6 +33,8 @@ from shared.kafka.client import connection_kwargs
 from shared.kafka.offsets import verified_end_offsets
 from shared.settings import ServiceSettings
 
+log = logging.getLogger(__name__)
+
 
 class VerifiedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     async def _highwaters(self, partitions: list[TP]) -> Mapping[TP, int]:
@@ -44,6 +47,18 @@ class VerifiedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 class VerifiedConsumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return VerifiedConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
+        """Seek, reading a changelog from its start where faust asks for a negative offset.
+
+        faust's recovery seeks to "last offset read" and maps -1 (nothing read) to 0, but after
+        a rebalance it has asked for -2 for a standby changelog partition, which aiokafka refuses
+        with ValueError and which crashed the worker (seen once in the two-worker SIGKILL test).
+        """
+        clamped = {tp: max(0, offset) for tp, offset in partitions.items()}
+        if clamped != dict(partitions):
+            log.warning("seek to a negative offset replaced by 0: %s", dict(partitions))
+        await super().seek_wait(clamped)
 
 
 class DurableFlushProducer(faust_aiokafka.Producer):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.monitor.transport import DurableFlushProducer
+from faust.types import TP
+
+from services.monitor.transport import DurableFlushProducer, VerifiedConsumer
 
 
 class StallingBuffer:
@@ -52,3 +54,19 @@ async def test_flush_of_an_empty_buffer_goes_straight_to_the_kafka_producer() ->
     producer, aio = producer_with(buffer)
     await producer.flush()
     assert aio.size_at_flush == 0
+
+
+class RecordingThread:
+    def __init__(self) -> None:
+        self.sought: dict[Any, int] = {}
+
+    async def seek_wait(self, partitions: dict[Any, int]) -> None:
+        self.sought = dict(partitions)
+
+
+async def test_recovery_seek_to_a_negative_offset_reads_from_the_start() -> None:
+    consumer: Any = object.__new__(VerifiedConsumer)
+    consumer._thread = RecordingThread()
+    standby, active = TP("cases-changelog", 1), TP("cases-changelog", 2)
+    await consumer.seek_wait({standby: -2, active: 17})
+    assert consumer._thread.sought == {standby: 0, active: 17}
