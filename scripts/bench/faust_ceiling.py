@@ -19,10 +19,10 @@ import time
 import uuid
 
 import faust
-from aiokafka import TopicPartition
 
+from scripts.bench.monitor_throughput import end_offsets
+from services.monitor.stream import broker_url
 from shared.contracts import T_STAGES
-from shared.kafka.offsets import verified_end_offsets
 
 
 def main() -> None:
@@ -31,12 +31,10 @@ def main() -> None:
     ap.add_argument("--threaded", action="store_true", help="faust's producer_threaded setting")
     args = ap.parse_args()
     bootstrap = os.environ.get("EGOV_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-    tps = [TopicPartition(T_STAGES, p) for p in range(6)]
-    ends = asyncio.run(verified_end_offsets(tps, {"bootstrap_servers": bootstrap}))
-    target = sum(ends.values())
+    target = sum(asyncio.run(end_offsets(bootstrap)).values())
     app = faust.App(
         f"egov-faust-ceiling-{uuid.uuid4().hex[:8]}",
-        broker=f"kafka://{bootstrap}",
+        broker=broker_url(bootstrap),
         store="memory://",
         web_enabled=False,
         autodiscover=False,

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import os
 import platform
-import socket
 import statistics
 import sys
 import time
@@ -32,18 +31,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from services.scenario.processes import free_port  # noqa: E402
 from shared.identifiers import make_resident_id  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 START = "<!-- intake-bench:start -->"
 END = "<!-- intake-bench:end -->"
 UPLOAD = {"form": "upload", "sha256": "a" * 64, "size": 2048}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def body(i: int) -> dict[str, Any]:

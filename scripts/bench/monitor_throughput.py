@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import time
 import uuid
@@ -21,14 +20,9 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from scripts.bench.monitor_common import WorkerProc, far_future, produce_stages, worker_env
+from services.scenario.processes import free_port
 from shared.contracts import T_STAGES
 from shared.kafka.offsets import verified_end_offsets
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:

@@ -22,7 +22,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from scripts.bench.monitor_common import WorkerProc, far_future, produce_stages, worker_env
-from scripts.bench.monitor_throughput import free_port
+from services.scenario.processes import free_port
 from shared.contracts import T_SUPERVISION
 
 

@@ -53,9 +53,11 @@ class DaySummary:
 def external_case_ids(records: list[BusRecord], external_ids: set[str]) -> set[str]:
     """Case numbers intake gave to the cases other systems published with these external ids."""
     found: set[str] = set()
+    if not external_ids:
+        return found
     for r in records:
         e = r.envelope
-        if e is None or not e.type.startswith("gov.egov.case.submitted.") or not external_ids:
+        if e is None or not e.type.startswith("gov.egov.case.submitted."):
             continue
         ref = e.data.get("external_ref") if isinstance(e.data, dict) else None
         if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in external_ids:
