@@ -14,19 +14,19 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI
 
-from shared.calendar import WorkingCalendar, load_default_calendar
+from shared.calendar import WorkingCalendar, load_dir, packaged_data
+from shared.calendar.feed import CalendarFeed, DeadlineSweep
 from shared.clock import Clock, SimulatedClock, SystemClock
 from shared.kafka.consumer import EventConsumer, Handler
 from shared.kafka.dedupe import MongoDedupe
 from shared.kafka.producer import KafkaPublisher
 from shared.mongo.client import create_client, database, ping
 from shared.mongo.outbox import Outbox, OutboxRelay
-from shared.observability.metrics import SERVICE_INFO
+from shared.observability.metrics import SERVICE_INFO, calendar_in_force
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -40,15 +40,17 @@ def clock_from_settings(settings: ServiceSettings) -> Clock:
     return SimulatedClock(real_epoch=epoch, sim_origin=origin, speed=settings.clock_speed)
 
 
-@lru_cache(maxsize=4)
-def _calendar_from_file(path: str | None, fallback: bool) -> WorkingCalendar:
-    if path is None:
-        return load_default_calendar(fallback_weekends_only=fallback)
-    return WorkingCalendar.from_file(path, fallback_weekends_only=fallback)
-
-
 def calendar_from_settings(settings: ServiceSettings) -> WorkingCalendar:
-    return _calendar_from_file(settings.calendar_file, settings.calendar_fallback_weekends_only)
+    """A calendar of this process's own: a published year changes it in place."""
+    data = packaged_data() if settings.calendar_dir is None else load_dir(settings.calendar_dir)
+    return WorkingCalendar(data, provisional_years=settings.calendar_provisional_years)
+
+
+def calendar_summary(calendar: WorkingCalendar) -> str:
+    official = calendar.covered_years
+    provisional = [s.year for s in calendar.year_status() if not s.official]
+    text = f"version {calendar.version}; official {official[0]}-{official[-1]}"
+    return text + (f"; provisional {', '.join(map(str, provisional))}" if provisional else "")
 
 
 class Infrastructure:
@@ -59,6 +61,12 @@ class Infrastructure:
         self.service = settings.service_name
         self.clock = clock or clock_from_settings(settings)
         self.calendar = calendar_from_settings(settings)
+        self.calendar_feed = CalendarFeed(
+            settings,
+            self.calendar,
+            on_change=self._calendar_changed,
+            catch_up_timeout_s=settings.calendar_catch_up_s,
+        )
         self.mongo = create_client(settings)
         self.db = database(self.mongo, settings)
         self.publisher = KafkaPublisher(settings)
@@ -78,6 +86,7 @@ class Infrastructure:
         self._tasks: list[asyncio.Task[None]] = []
         self.on_start: list[Callable[[], Awaitable[None]]] = []
         self.on_stop: list[Callable[[], Awaitable[None]]] = []
+        self.sweeps: list[DeadlineSweep] = []
 
     def add_consumer(
         self,
@@ -98,6 +107,13 @@ class Infrastructure:
         self.consumers.append(consumer)
         return consumer
 
+    def add_deadline_sweep(self, sweep: Callable[[], Awaitable[int]]) -> DeadlineSweep:
+        """Recompute this service's provisional deadlines whenever a year is published."""
+        runner = DeadlineSweep(sweep, self.settings.calendar_sweep_s)
+        self.sweeps.append(runner)
+        self.add_background(runner.run)
+        return runner
+
     def add_background(self, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A coroutine function run for the life of the process (periodic jobs)."""
         self.background.append(loop)
@@ -107,6 +123,7 @@ class Infrastructure:
         await self.dedupe.ensure_indexes()
         await self.outbox.ensure_indexes()
         await self.publisher.start()
+        await self.calendar_feed.start()
         for hook in self.on_start:
             await hook()
         await self.relay.start()
@@ -115,6 +132,7 @@ class Infrastructure:
         for loop in self.background:
             self._tasks.append(asyncio.create_task(loop()))
         SERVICE_INFO.labels(self.service, "0.1.0").set(1)
+        calendar_in_force(self.service, self.calendar, self.clock.now())
         log.info("%s started", self.service)
 
     async def stop(self) -> None:
@@ -128,6 +146,7 @@ class Infrastructure:
         for consumer in self.consumers:
             await consumer.stop()
         await self.relay.stop()
+        await self.calendar_feed.stop()
         for hook in self.on_stop:
             await hook()
         await self.publisher.stop()
@@ -135,7 +154,21 @@ class Infrastructure:
         log.info("%s stopped", self.service)
 
     def readiness(self) -> dict[str, Callable[[], Awaitable[Any]]]:
-        return {"mongodb": lambda: ping(self.mongo), "kafka": self.publisher.check}
+        return {
+            "mongodb": lambda: ping(self.mongo),
+            "kafka": self.publisher.check,
+            "calendar": self.calendar_status,
+        }
+
+    async def _calendar_changed(self, calendar: WorkingCalendar) -> None:
+        calendar_in_force(self.service, calendar, self.clock.now())
+        for sweep in self.sweeps:
+            sweep.wake()
+
+    async def calendar_status(self) -> str:
+        """Reported, never failing: a missing year makes deadlines provisional, not the pod unready."""
+        calendar_in_force(self.service, self.calendar, self.clock.now())
+        return calendar_summary(self.calendar)
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:

@@ -49,9 +49,21 @@ class ServiceSettings(BaseSettings):
         None, description="simulated instant at real_epoch; default = real_epoch"
     )
 
-    calendar_file: str | None = Field(None, description="holiday calendar JSON; default packaged")
-    calendar_fallback_weekends_only: bool = Field(
-        False, description="treat uncovered years as Mon-Fri working days instead of failing"
+    calendar_dir: str | None = Field(
+        None, description="folder of official holiday schedules, one <year>.json each; default packaged"
+    )
+    calendar_provisional_years: int = Field(
+        1,
+        ge=0,
+        le=5,
+        description="years after the last official schedule computed provisionally from the "
+        "statutory holidays; a year beyond is refused",
+    )
+    calendar_sweep_s: float = Field(
+        60.0, gt=0, description="seconds between checks for deadlines left on an old calendar"
+    )
+    calendar_catch_up_s: float = Field(
+        30.0, gt=0, description="at start, seconds to read the published schedules (egov.calendar)"
     )
 
     # Officer / applicant authentication (bearer JWT).

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import FastAPI
 
 from services.approval import metrics
 from services.approval.api import router
-from services.approval.handlers import Deps, make_handlers, policy_from
+from services.approval.handlers import Deps, make_handlers, policy_from, recompute_deadlines
 from services.approval.settings import ApprovalSettings
 from services.approval.store import MongoCaseStore
 from shared.auth import TokenVerifier
@@ -75,6 +76,7 @@ def build(
         topics=CONSUMED_TOPICS, handlers=make_handlers(deps), group_id=settings.consumer_group
     )
     infra.on_start.append(store.ensure_indexes)
+    infra.add_deadline_sweep(partial(recompute_deadlines, deps))
 
     async def refresh_open_gauge() -> None:
         seen: set[str] = set()

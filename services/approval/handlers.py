@@ -15,7 +15,6 @@ from services.approval.domain import (
     Action,
     ActionInput,
     ApprovalError,
-    Calendar,
     Case,
     NotFound,
     Officer,
@@ -23,11 +22,14 @@ from services.approval.domain import (
     Transition,
     act,
     apply_supplement,
+    StaleVersion,
     chain,
     open_case,
+    recompute_case,
 )
 from services.approval.ports import CaseStore, Clock
 from services.approval.settings import ApprovalSettings
+from shared.calendar import WorkingCalendar
 from shared.calendar.limits import Limit
 from shared.contracts import (
     CaseDecided,
@@ -53,7 +55,7 @@ SOURCE = "/egov/approval"
 class Deps:
     store: CaseStore
     clock: Clock
-    calendar: Calendar
+    calendar: WorkingCalendar
     settings: ApprovalSettings
     policy: Policy
     wake: Callable[[], None] = field(default=lambda: None)
@@ -181,6 +183,30 @@ async def perform_action(
     _count(tr)
     deps.wake()
     return tr.case
+
+
+async def recompute_deadlines(deps: Deps) -> int:
+    """After a holiday schedule is published: every open provisional deadline counted again on
+    the calendar in force; returns the number of cases whose deadlines moved."""
+    moved = 0
+    for case_id in await deps.store.cases_to_recompute(deps.calendar.version):
+        for _attempt in range(5):  # another replica or an officer may write the case meanwhile
+            case = await deps.store.get(case_id)
+            if case is None:
+                break
+            tr = recompute_case(case, now=deps.clock.now(), calendar=deps.calendar)
+            try:
+                await deps.store.update(
+                    tr.case, case.version, _entries(tr, case), _envelopes(tr, None)
+                )
+            except StaleVersion:
+                continue
+            moved += tr.changed
+            break
+    if moved:
+        deps.wake()
+        log.info("calendar %s: deadlines of %d cases recomputed", deps.calendar.version, moved)
+    return moved
 
 
 def _outcome_label(exc: ApprovalError) -> str:

@@ -58,6 +58,7 @@ class MongoCaseStore:
         )
         await self.task_rows.create_index([("assignee", ASCENDING), ("state", ASCENDING)])
         await self.task_rows.create_index("case_id")
+        await self.task_rows.create_index([("due_provisional", ASCENDING), ("state", ASCENDING)])
         await self.entries.create_index([("case_id", ASCENDING), ("seq", ASCENDING)], unique=True)
 
     async def get(self, case_id: str) -> Case | None:
@@ -138,3 +139,13 @@ class MongoCaseStore:
         async for row in self.task_rows.find(flt, {"department": 1}):
             counts[row["department"]] = counts.get(row["department"], 0) + 1
         return counts
+
+    async def cases_to_recompute(self, calendar_version: str) -> list[str]:
+        """Cases with an open deadline that is provisional on another calendar version."""
+        flt = {
+            "state": {"$in": ["open", "suspended"]},
+            "due_provisional": True,
+            "due_calendar": {"$ne": calendar_version},
+        }
+        found = {row["case_id"] async for row in self.task_rows.find(flt, {"case_id": 1})}
+        return sorted(found)

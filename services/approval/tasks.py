@@ -33,6 +33,8 @@ def task_row(case: Case, stage: Stage) -> dict[str, Any]:
         "parallel_mode": stage.parallel_mode.value if stage.parallel_mode else None,
         "opened_at": stage.opened_at,
         "due_at": stage.due_at,
+        "due_provisional": stage.due_provisional,
+        "due_calendar": stage.due_calendar,
         "limit": stage.limit.model_dump(mode="json"),
         "suspension_reason": suspension.reason if suspension else None,
         "suspended_at": suspension.started_at if suspension else None,
@@ -46,7 +48,9 @@ def task_row(case: Case, stage: Stage) -> dict[str, Any]:
 def task_view(
     row: dict[str, Any], *, calendar: Calendar, now: datetime, warn_fraction: float
 ) -> dict[str, Any]:
-    view = {k: v for k, v in row.items() if k not in ("_id", "remaining_s", "is_parent")}
+    hidden = ("_id", "remaining_s", "is_parent", "due_calendar")
+    view = {k: v for k, v in row.items() if k not in hidden}
+    view["due_provisional"] = bool(row.get("due_provisional"))
     view["stage_id"] = row["_id"]
     view["suspended"] = row["state"] == StageState.SUSPENDED.value
     view["suspension_overrun"] = False

@@ -1,24 +1,25 @@
 """Working-day calendar of the public administration of the PRC, in Asia/Shanghai time.
 
 A working day is Monday-Friday, minus official holidays, plus the weekend days officially declared
-working days (调休上班). The State Council publishes each year's schedule in November of the year
-before; a year that is not loaded is never guessed unless the caller explicitly opts into the
-weekends-only fallback policy.
+working days (调休上班). The State Council publishes each year's schedule in November or December
+of the year before. A year after the last published one, up to the provisional horizon, is
+computed provisionally from the statutory holidays alone (``shared.calendar.statutory``): every
+result that touched such a year is marked provisional by its caller and recomputed when the
+schedule is published. A year beyond the horizon, or before the first schedule, is refused.
+
+The calendar can be swapped at run time (:meth:`WorkingCalendar.replace`): the tables are one
+immutable snapshot assigned in one step, so a computation never mixes two versions.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Self
-
-from pydantic import BaseModel, model_validator
 
 from shared.calendar.limits import Limit, LimitUnit
+from shared.calendar.schedule import CalendarData, YearSchedule, packaged_data
+from shared.calendar.statutory import statutory_holidays
 from shared.clock import SHANGHAI, require_aware
 
 OfficePeriod = tuple[time, time]
@@ -27,6 +28,7 @@ DEFAULT_OFFICE_HOURS: tuple[OfficePeriod, ...] = (
     (time(13, 30), time(17, 30)),
 )
 END_OF_DAY = time(23, 59, 59)
+DEFAULT_PROVISIONAL_YEARS = 1
 _DAY = timedelta(days=1)
 _ZERO = timedelta(0)
 _Periods = tuple[tuple[timedelta, timedelta], ...]
@@ -34,58 +36,78 @@ _WHOLE_DAY: _Periods = ((_ZERO, _DAY),)
 
 
 class CalendarCoverageError(ValueError):
-    """A computation needs a year whose official schedule is not loaded."""
+    """A computation needs a year beyond the provisional horizon (or before the first schedule)."""
 
-    def __init__(self, year: int) -> None:
+    def __init__(self, year: int, horizon: int | None = None) -> None:
         self.year = year
+        beyond = f" (the provisional horizon is {horizon})" if horizon is not None else ""
         super().__init__(
-            f"the official holiday schedule for {year} is not loaded; add it to the calendar data "
-            "(published by the State Council each November)"
+            f"the holiday schedule for {year} is neither published nor provisional{beyond}; "
+            "publish it with `egov calendar publish FILE` once the State Council has"
         )
-
-
-class YearSchedule(BaseModel, frozen=True):
-    source: str
-    off: tuple[date, ...]
-    extra_working_days: tuple[date, ...]
-
-
-class CalendarData(BaseModel, frozen=True):
-    version: str
-    description: str = ""
-    years: dict[int, YearSchedule]
-
-    @model_validator(mode="after")
-    def _check_schedules(self) -> Self:
-        if not self.years:
-            raise ValueError("the calendar data covers no year")
-        for year, schedule in self.years.items():
-            for d in (*schedule.off, *schedule.extra_working_days):
-                if d.year != year:
-                    raise ValueError(f"{d} is listed under {year}")
-            for d in schedule.extra_working_days:
-                if d.weekday() < 5:
-                    raise ValueError(f"extra working day {d} is not a Saturday or Sunday")
-            both = sorted(set(schedule.off) & set(schedule.extra_working_days))
-            if both:
-                raise ValueError(f"{both[0]} is listed both as off and as a working day")
-        return self
 
 
 @dataclass(frozen=True, slots=True)
 class _Year:
     working: tuple[int, ...]  # sorted date ordinals
     working_set: frozenset[int]
+    provisional: bool
 
     @classmethod
-    def build(cls, year: int, off: frozenset[date], extra: frozenset[date]) -> _Year:
+    def build(
+        cls, year: int, off: frozenset[date], extra: frozenset[date], *, provisional: bool
+    ) -> _Year:
         first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
         working = tuple(
             o
             for o in range(first, last + 1)
             if (d := date.fromordinal(o)) in extra or (d.weekday() < 5 and d not in off)
         )
-        return cls(working, frozenset(working))
+        return cls(working, frozenset(working), provisional)
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """One calendar version: the official years, the horizon, provisional years built on use."""
+
+    data: CalendarData
+    official: dict[int, _Year]
+    horizon: int
+    provisional: dict[int, _Year] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, data: CalendarData, provisional_years: int) -> _Tables:
+        official = {
+            year: _Year.build(
+                year, frozenset(s.off), frozenset(s.extra_working_days), provisional=False
+            )
+            for year, s in data.years.items()
+        }
+        return cls(data, official, max(official) + provisional_years)
+
+    def year(self, year: int) -> _Year:
+        table = self.official.get(year)
+        if table is not None:
+            return table
+        if not min(self.official) < year <= self.horizon:
+            raise CalendarCoverageError(year, self.horizon)
+        table = self.provisional.get(year)
+        if table is None:
+            off = statutory_holidays(year)
+            table = self.provisional[year] = _Year.build(
+                year, off, frozenset(), provisional=True
+            )
+        return table
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    year: int
+    official: bool
+    source: str | None = None
+
+    def describe(self) -> str:
+        return f"official {self.source}" if self.official else "provisional"
 
 
 def _to_periods(office_hours: tuple[OfficePeriod, ...]) -> _Periods:
@@ -129,59 +151,75 @@ class WorkingCalendar:
         self,
         data: CalendarData,
         *,
-        fallback_weekends_only: bool = False,
+        provisional_years: int = DEFAULT_PROVISIONAL_YEARS,
         office_hours: tuple[OfficePeriod, ...] = DEFAULT_OFFICE_HOURS,
     ) -> None:
-        self.data = data
-        # Explicit policy: True treats an uncovered year as Monday-Friday working; False refuses.
-        self.fallback_weekends_only = fallback_weekends_only
+        if provisional_years < 0:
+            raise ValueError("provisional_years must be >= 0")
+        self.provisional_years = provisional_years
         self.office_hours = office_hours
         self._office = _to_periods(office_hours)
-        self._years = {
-            year: _Year.build(year, frozenset(s.off), frozenset(s.extra_working_days))
-            for year, s in data.years.items()
-        }
-        self._fallback_years: dict[int, _Year] = {}
+        self._t = _Tables.build(data, provisional_years)
 
-    @classmethod
-    def from_file(
-        cls,
-        path: str | Path,
-        *,
-        fallback_weekends_only: bool = False,
-        office_hours: tuple[OfficePeriod, ...] = DEFAULT_OFFICE_HOURS,
-    ) -> WorkingCalendar:
-        data = CalendarData.model_validate_json(Path(path).read_text(encoding="utf-8"))
-        return cls(data, fallback_weekends_only=fallback_weekends_only, office_hours=office_hours)
+    def replace(self, data: CalendarData) -> bool:
+        """Swap in a new calendar version; False when it is the one running."""
+        if data.version == self.version:
+            return False
+        self._t = _Tables.build(data, self.provisional_years)
+        return True
+
+    def publish(self, schedule: YearSchedule) -> bool:
+        """Add or replace one year's official schedule; False when nothing changes."""
+        return self.replace(self._t.data.with_year(schedule))
+
+    @property
+    def data(self) -> CalendarData:
+        return self._t.data
 
     @property
     def version(self) -> str:
-        return self.data.version
+        return self._t.data.version
 
     @property
     def covered_years(self) -> tuple[int, ...]:
-        return tuple(sorted(self._years))
+        """Years with an official schedule."""
+        return tuple(sorted(self._t.official))
+
+    @property
+    def horizon_year(self) -> int:
+        """The last year computed at all (provisionally past the last official one)."""
+        return self._t.horizon
 
     @property
     def office_hours_per_day(self) -> float:
         return sum((end - start for start, end in self._office), _ZERO) / timedelta(hours=1)
 
     def last_covered_date(self) -> date:
-        return date(max(self._years), 12, 31)
+        """The last day of the last officially published year."""
+        return date(max(self._t.official), 12, 31)
 
     def coverage_days_left(self, today: date) -> int:
         return (self.last_covered_date() - today).days
 
+    def is_provisional_year(self, year: int) -> bool:
+        return self._t.year(year).provisional
+
+    def touches_provisional(self, *instants: date | datetime) -> bool:
+        """Whether a result computed over the span of these instants used a provisional year."""
+        years = [_local_date(i).year for i in instants]
+        return any(self.is_provisional_year(y) for y in range(min(years), max(years) + 1))
+
+    def year_status(self) -> list[YearStatus]:
+        official = self._t.data.years
+        return [
+            YearStatus(y, True, official[y].source)
+            if y in official
+            else YearStatus(y, False)
+            for y in range(min(official), self.horizon_year + 1)
+        ]
+
     def _year(self, year: int) -> _Year:
-        table = self._years.get(year)
-        if table is not None:
-            return table
-        if not self.fallback_weekends_only:
-            raise CalendarCoverageError(year)
-        table = self._fallback_years.get(year)
-        if table is None:
-            table = self._fallback_years[year] = _Year.build(year, frozenset(), frozenset())
-        return table
+        return self._t.year(year)
 
     def is_working_day(self, d: date) -> bool:
         day = _local_date(d)
@@ -305,22 +343,13 @@ def _consume(
     return None, remaining
 
 
-def default_data_text() -> str:
-    return (
-        resources.files("shared.calendar")
-        .joinpath("data/cn_official.json")
-        .read_text(encoding="utf-8")
-    )
-
-
-@lru_cache(maxsize=8)
 def load_default_calendar(
     *,
-    fallback_weekends_only: bool = False,
+    provisional_years: int = DEFAULT_PROVISIONAL_YEARS,
     office_hours: tuple[OfficePeriod, ...] = DEFAULT_OFFICE_HOURS,
 ) -> WorkingCalendar:
-    """The calendar built from the packaged official schedules (cached)."""
-    data = CalendarData.model_validate_json(default_data_text())
+    """A new calendar built from the packaged official schedules (each caller owns its copy,
+    since a published year changes it in place)."""
     return WorkingCalendar(
-        data, fallback_weekends_only=fallback_weekends_only, office_hours=office_hours
+        packaged_data(), provisional_years=provisional_years, office_hours=office_hours
     )

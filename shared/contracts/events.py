@@ -5,6 +5,7 @@ Within a version changes are additive only; a breaking change is a new ``.v2`` t
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
@@ -36,6 +37,12 @@ T_SUPERVISION = "egov.supervision"
 T_CREDIT_INCIDENTS = "egov.credit.incidents"
 T_CREDIT_CHANGES = "egov.credit.changes"
 T_NOTIFICATIONS = "egov.notifications"
+T_CALENDAR = "egov.calendar"
+
+PROVISIONAL_DESCRIPTION = (
+    "the deadline reaches into a year whose official holiday schedule is not yet published: "
+    "computed from the statutory holidays only, recomputed on publication (deadline.changed)"
+)
 
 
 # --- intake ---------------------------------------------------------------------------------
@@ -143,6 +150,7 @@ class RectificationOpened(EventData):
     opened_at: AwareDatetime
     due_at: AwareDatetime
     limit: Limit
+    due_provisional: bool = Field(False, description=PROVISIONAL_DESCRIPTION)
 
 
 class RectificationClosed(EventData):
@@ -198,6 +206,7 @@ class StageOpened(EventData):
     statutory_limit: Limit | None = None
     parent_stage_id: str | None = None
     parallel_mode: ParallelMode | None = None
+    due_provisional: bool = Field(False, description=PROVISIONAL_DESCRIPTION)
 
 
 class StageSignedIn(EventData):
@@ -234,6 +243,7 @@ class StageResumed(EventData):
     stage_id: str
     resumed_at: AwareDatetime
     due_at: AwareDatetime
+    due_provisional: bool = Field(False, description=PROVISIONAL_DESCRIPTION)
 
 
 class StageClosed(EventData):
@@ -268,6 +278,49 @@ class CaseDecided(EventData):
     decided_at: AwareDatetime
 
 
+class DeadlineChanged(EventData):
+    event_type = "gov.egov.deadline.changed.v1"
+    topic = T_STAGES
+    summary = "a deadline was recomputed on a newly published holiday calendar"
+
+    case_id: str
+    kind: Literal["stage", "rectification", "objection"] = Field(
+        description="what the deadline belongs to; objections are supervised as stages"
+    )
+    stage_id: str | None = Field(None, description="the stage (stage and objection deadlines)")
+    rectification_id: str | None = None
+    department: str
+    region: RegionCode
+    assignee: str | None = None
+    old_due_at: AwareDatetime
+    new_due_at: AwareDatetime
+    due_provisional: bool = Field(description=PROVISIONAL_DESCRIPTION)
+    calendar_version: str
+    reason: str = Field(description="in words an officer or applicant reads")
+    applicant_told: bool = Field(
+        False, description="the applicant had been told the old date and is told the new one"
+    )
+    changed_at: AwareDatetime
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+
+class CalendarPublished(EventData):
+    event_type = "gov.egov.calendar.published.v1"
+    topic = T_CALENDAR
+    key_field = "year"
+    summary = "an official holiday schedule was published for a year (operator action)"
+
+    year: int = Field(ge=1949, le=2200)
+    source: str = Field(min_length=1, description="the State Council notice")
+    published: date | None = None
+    off: list[date]
+    extra_working_days: list[date] = Field(default_factory=list)
+    calendar_version: str = Field(description="the calendar version once this year is added")
+    published_at: AwareDatetime
+
+
 # --- monitor ----------------------------------------------------------------------------------
 
 
@@ -284,6 +337,7 @@ class _StageAlert(EventData):
     due_at: AwareDatetime
     light: Light
     at: AwareDatetime
+    due_provisional: bool = Field(False, description=PROVISIONAL_DESCRIPTION)
 
 
 class StageWarned(_StageAlert):
@@ -312,6 +366,7 @@ class SupervisionEscalated(EventData):
     card: Literal["none", "yellow", "red"] = "none"
     due_at: AwareDatetime
     escalated_at: AwareDatetime
+    due_provisional: bool = Field(False, description=PROVISIONAL_DESCRIPTION)
 
 
 class SupervisionFinding(EventData):
@@ -411,6 +466,9 @@ class NotificationFailed(_NotificationOutcome):
 
 
 __all__ = [
+    "CalendarPublished",
+    "DeadlineChanged",
+    "T_CALENDAR",
     "CaseDecided",
     "CaseRated",
     "CaseSubmissionReceived",

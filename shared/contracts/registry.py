@@ -104,6 +104,17 @@ TOPICS: dict[str, TopicSpec] = {
             consumers=(),
         ),
         TopicSpec(
+            ev.T_CALENDAR,
+            1,
+            "year",
+            "official holiday schedules published at run time; compacted, read whole by every "
+            "process of every service",
+            retention_ms=-1,
+            cleanup_policy="compact",
+            producers=("operator",),
+            consumers=("intake", "approval", "monitor", "notify", "credit"),
+        ),
+        TopicSpec(
             DEAD_LETTER_TOPIC,
             3,
             "original key",

@@ -185,8 +185,8 @@ def create_app(
         ok = True
         for name, check in checks.items():
             try:
-                await check()
-                results[name] = "ok"
+                answer = await check()
+                results[name] = answer if isinstance(answer, str) else "ok"
             except Exception as exc:  # noqa: BLE001 - readiness reports any failure
                 ok = False
                 results[name] = f"unavailable: {type(exc).__name__}: {exc}"[:300]

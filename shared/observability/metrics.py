@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from shared.clock import SHANGHAI
+
+if TYPE_CHECKING:
+    from shared.calendar import WorkingCalendar
 
 EVENTS_CONSUMED = Counter(
     "egov_events_consumed_total",
@@ -49,3 +57,27 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 SERVICE_INFO = Gauge("egov_service_up", "1 while the service process runs", ["service", "version"])
+CALENDAR_VERSION = Gauge(
+    "egov_calendar_version_info",
+    "1 for the holiday-calendar version a service runs (swapped when a year is published)",
+    ["service", "version"],
+)
+CALENDAR_OFFICIAL_DAYS_LEFT = Gauge(
+    "egov_calendar_official_days_left",
+    "days until the last officially published holiday year ends (then deadlines are provisional)",
+    ["service"],
+)
+
+
+_calendar_version: dict[str, str] = {}
+
+
+def calendar_in_force(service: str, calendar: WorkingCalendar, now: datetime) -> None:
+    """Export which calendar version runs; one series per service (the old version removed)."""
+    previous = _calendar_version.get(service)
+    if previous is not None and previous != calendar.version:
+        CALENDAR_VERSION.remove(service, previous)
+    _calendar_version[service] = calendar.version
+    CALENDAR_VERSION.labels(service, calendar.version).set(1)
+    today = now.astimezone(SHANGHAI).date()
+    CALENDAR_OFFICIAL_DAYS_LEFT.labels(service).set(calendar.coverage_days_left(today))

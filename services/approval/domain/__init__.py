@@ -16,6 +16,7 @@ from services.approval.domain.model import (
     StageState,
     StaleVersion,
 )
+from services.approval.domain.recompute import needs_recompute, recompute_case
 from services.approval.domain.stages import Emitted, Transition
 from services.approval.domain.timing import Calendar, TaskClock, light_of, time_left
 from services.approval.domain.workflow import (
@@ -57,6 +58,8 @@ __all__ = [
     "entry_hash",
     "licence_expiry",
     "light_of",
+    "needs_recompute",
+    "recompute_case",
     "open_case",
     "prereview_id",
     "time_left",

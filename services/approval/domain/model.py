@@ -89,6 +89,10 @@ class Stage(Model):
     limit: Limit
     opened_at: datetime
     due_at: datetime
+    due_provisional: bool = Field(
+        False, description="due_at reaches into a year whose holiday schedule is not published"
+    )
+    due_calendar: str | None = Field(None, description="calendar version due_at was computed on")
     state: StageState = StageState.OPEN
     assignee: str | None = None
     signed_in_at: datetime | None = None

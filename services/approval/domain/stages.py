@@ -69,6 +69,7 @@ def _opened_event(tr: Transition, stage: Stage) -> StageOpened:
         required_role=stage.required_role,
         opened_at=stage.opened_at,
         due_at=stage.due_at,
+        due_provisional=stage.due_provisional,
         limit=stage.limit,
         promised_limit=case.promised_limit,
         statutory_limit=case.statutory_limit,
@@ -106,6 +107,7 @@ def open_stage(
         sub_stage_ids=sub_stage_ids or [],
         plan_index=plan_index,
     )
+    mark_due(tr.calendar, stage)
     tr.case.stages[stage_id] = stage
     tr.emit(_opened_event(tr, stage), stage_id, "opened")
     tr.record(
@@ -250,6 +252,7 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
     if suspension.remaining_s > 0:
         # Suspended time never counts: the stage gets back exactly what it had left.
         stage.due_at = push_out(tr.calendar, stage.limit, tr.now, suspension.remaining_s)
+    mark_due(tr.calendar, stage)
     n = str(len(stage.suspensions))
     tr.emit(
         StageResumed(
@@ -257,12 +260,20 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
             stage_id=stage.stage_id,
             resumed_at=tr.now,
             due_at=stage.due_at,
+            due_provisional=stage.due_provisional,
         ),
         stage.stage_id,
         "resumed",
         n,
     )
     tr.record("stage_resumed", actor, stage.stage_id, due_at=stage.due_at.isoformat())
+
+
+def mark_due(calendar: Calendar, stage: Stage) -> None:
+    """Record which calendar the deadline was computed on and whether a provisional year (no
+    published holiday schedule yet) counted in it: from the opening to the due instant."""
+    stage.due_provisional = calendar.touches_provisional(stage.opened_at, stage.due_at)
+    stage.due_calendar = calendar.version
 
 
 def department_region(department: str, default: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from approval_fakes import MONDAY_10, InMemoryCaseStore, envelope_of, make_deps, submitted
 
 from services.approval.domain import AuditRecord, chain, light_of, verify_chain
@@ -116,7 +117,7 @@ def test_hour_limits_resume_with_the_office_hours_they_had_left() -> None:
     assert push_out(CAL, limit, friday, left) == datetime(2026, 3, 6, 16, 30, tzinfo=SHANGHAI)
 
 
-def test_a_task_due_in_an_unloaded_year_is_listed_without_a_light() -> None:
+def test_a_task_due_in_a_provisional_year_has_a_light_and_says_provisional() -> None:
     from datetime import datetime
 
     from services.approval.tasks import task_view
@@ -127,12 +128,38 @@ def test_a_task_due_in_an_unloaded_year_is_listed_without_a_light() -> None:
         "state": "open",
         "limit": {"value": 20, "unit": "working_days"},
         "due_at": datetime(2027, 1, 29, 23, 59, 59, tzinfo=SHANGHAI),
+        "due_provisional": True,
+        "due_calendar": CAL.version,
         "remaining_s": None,
         "suspended_at": None,
         "suspension_max": None,
     }
     now = datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI)
     view = task_view(row, calendar=CAL, now=now, warn_fraction=0.2)
+    assert view["light"] == "green"
+    assert view["due_provisional"] is True
+    assert "due_calendar" not in view and "calendar_gap" not in view
+    # 2027 provisional: Dec 31, then Jan 4-8, 11-15, 18-22, 25-29 = 21 working days
+    assert view["working_days_left"] == pytest.approx(21 + 14 / 24, abs=1e-3)
+
+
+def test_a_task_due_beyond_the_provisional_horizon_is_listed_without_a_light() -> None:
+    from datetime import datetime
+
+    from services.approval.tasks import task_view
+    from shared.clock import SHANGHAI
+
+    row = {
+        "_id": "C1:review",
+        "state": "open",
+        "limit": {"value": 20, "unit": "working_days"},
+        "due_at": datetime(2028, 1, 28, 23, 59, 59, tzinfo=SHANGHAI),
+        "remaining_s": None,
+        "suspended_at": None,
+        "suspension_max": None,
+    }
+    now = datetime(2027, 12, 30, 10, 0, tzinfo=SHANGHAI)
+    view = task_view(row, calendar=CAL, now=now, warn_fraction=0.2)
     assert view["light"] is None
-    assert view["calendar_gap"] == 2027
+    assert view["calendar_gap"] == 2028
     assert view["stage_id"] == "C1:review"

@@ -180,15 +180,16 @@ async def test_department_ranking_for_supervisors(world) -> None:
     assert missing.status_code == 422
 
 
-async def test_objection_beyond_the_published_calendar_is_503_not_500(world) -> None:
+async def test_objection_beyond_the_provisional_horizon_is_503_not_500(world) -> None:
     deps, client, clock = world
     await add(deps, PERSON, "person", "very_serious")
     [record] = deps.store.records.values()  # type: ignore[attr-defined]
-    clock.set(datetime(2027, 3, 1, 2, 0, tzinfo=UTC))  # 2027's schedule is not published yet
+    # 2027 is provisional (statutory holidays only); 2028 is beyond the horizon
+    clock.set(datetime(2027, 12, 27, 2, 0, tzinfo=UTC))
     r = await client.post(
         f"/v1/records/{record.record_id}/objections",
         json={"reason": "x"},
         headers=bearer(PERSON, "applicant"),
     )
-    assert r.status_code == 503 and "2027" in r.json()["detail"]
+    assert r.status_code == 503 and "2028" in r.json()["detail"]
     assert deps.store.records[record.record_id].status.value == "active"  # type: ignore[attr-defined]

@@ -10,17 +10,17 @@ from pydantic import ValidationError
 
 from shared.calendar import (
     CalendarCoverageError,
-    CalendarData,
     Limit,
     LimitUnit,
     WorkingCalendar,
+    YearSchedule,
     load_default_calendar,
+    load_dir,
+    packaged_data,
 )
-from shared.calendar.working import default_data_text
 from shared.clock import SHANGHAI
 
 CAL = load_default_calendar()
-FALLBACK = WorkingCalendar(CAL.data, fallback_weekends_only=True)
 
 
 def sh(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
@@ -166,30 +166,38 @@ def test_between_counts_what_add_added(start: date, n: int) -> None:
     assert n == 0 or CAL.is_working_day(end)
 
 
-# Coverage -----------------------------------------------------------------------------------
+# Coverage: official years, provisional years, the horizon --------------------------------------
 
 
-@pytest.mark.parametrize("year", [2024, 2027])
-def test_an_uncovered_year_is_never_guessed(year: int) -> None:
+@pytest.mark.parametrize("year", [2024, 2028])
+def test_a_year_outside_the_horizon_is_never_guessed(year: int) -> None:
     with pytest.raises(CalendarCoverageError) as caught:
         CAL.is_working_day(date(year, 6, 1))
     assert caught.value.year == year
-    assert f"schedule for {year} is not loaded" in str(caught.value)
-    assert "State Council" in str(caught.value)
+    assert f"schedule for {year} is neither published nor provisional" in str(caught.value)
+    assert "egov calendar publish" in str(caught.value)
 
 
-def test_computations_reaching_an_uncovered_year_raise() -> None:
-    with pytest.raises(CalendarCoverageError, match="2027"):
-        CAL.add_working_days(date(2026, 12, 31), 1)
-    with pytest.raises(CalendarCoverageError, match="2027"):
-        CAL.deadline(sh(2026, 12, 28, 10), Limit(value=10))
-    with pytest.raises(CalendarCoverageError, match="2027"):
-        CAL.working_days_between(date(2026, 12, 1), date(2027, 1, 5))
-    with pytest.raises(CalendarCoverageError, match="2027"):
-        CAL.working_seconds_between(sh(2026, 12, 31, 12), sh(2027, 1, 1, 0, 0, 1))
+def test_computations_reaching_beyond_the_horizon_raise() -> None:
+    with pytest.raises(CalendarCoverageError, match="2028"):
+        CAL.add_working_days(date(2027, 12, 20), 20)
+    with pytest.raises(CalendarCoverageError, match="2028"):
+        CAL.deadline(sh(2027, 12, 28, 10), Limit(value=10))
+    with pytest.raises(CalendarCoverageError, match="2028"):
+        CAL.working_days_between(date(2027, 12, 1), date(2028, 1, 5))
     with pytest.raises(CalendarCoverageError, match="2024"):
         CAL.add_working_seconds(sh(2024, 12, 31, 12), 60)
-    assert isinstance(CalendarCoverageError(2027), ValueError)
+    assert isinstance(CalendarCoverageError(2028), ValueError)
+
+
+def test_the_horizon_is_configurable() -> None:
+    assert CAL.horizon_year == 2027
+    assert WorkingCalendar(CAL.data, provisional_years=2).horizon_year == 2028
+    strict = WorkingCalendar(CAL.data, provisional_years=0)
+    with pytest.raises(CalendarCoverageError, match="2027"):
+        strict.add_working_days(date(2026, 12, 31), 1)
+    with pytest.raises(ValueError, match="provisional_years"):
+        WorkingCalendar(CAL.data, provisional_years=-1)
 
 
 def test_days_not_needed_are_not_touched() -> None:
@@ -200,14 +208,70 @@ def test_days_not_needed_are_not_touched() -> None:
     assert CAL.working_seconds_between(sh(2026, 12, 31, 12), sh(2027, 1, 1)) == 12 * 3600
 
 
-def test_weekends_only_fallback_is_an_explicit_policy() -> None:
-    assert FALLBACK.is_working_day(date(2027, 1, 1)) is True  # a Friday; the real schedule differs
-    assert FALLBACK.is_working_day(date(2027, 1, 2)) is False
-    assert FALLBACK.is_working_day(date(2024, 12, 31)) is True
-    assert FALLBACK.is_working_day(date(2025, 1, 1)) is False  # covered years keep their data
-    assert FALLBACK.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 1)
-    assert FALLBACK.add_working_days(date(2026, 12, 31), 260) == date(2027, 12, 30)
-    assert FALLBACK.working_days_between(date(2026, 12, 31), date(2027, 12, 31)) == 261
+# The statutory holidays of the regulation as revised in 2024, written out from DOMAIN.md (2027)
+# and from the lunar dates of 2028 (New Year Jan 26, Dragon Boat May 28, Mid-Autumn Oct 3).
+STATUTORY_2027 = (
+    days("2027-01-01", "2027-01-01")
+    | days("2027-02-05", "2027-02-08")
+    | {date(2027, 4, 5), date(2027, 5, 1), date(2027, 5, 2), date(2027, 6, 9), date(2027, 9, 15)}
+    | days("2027-10-01", "2027-10-03")
+)
+STATUTORY_2028 = (
+    days("2028-01-01", "2028-01-01")
+    | days("2028-01-25", "2028-01-28")
+    | {date(2028, 4, 4), date(2028, 5, 1), date(2028, 5, 2), date(2028, 5, 28)}
+    | days("2028-10-01", "2028-10-03")  # Mid-Autumn falls on Oct 3: no extra day
+)
+TWO_YEARS = WorkingCalendar(CAL.data, provisional_years=2)
+
+
+@pytest.mark.parametrize(
+    ("year", "statutory"), [(2027, STATUTORY_2027), (2028, STATUTORY_2028)]
+)
+def test_a_provisional_year_has_the_statutory_holidays_and_weekends_only(
+    year: int, statutory: set[date]
+) -> None:
+    for d in sorted(days(f"{year}-01-01", f"{year}-12-31")):
+        expected = d.weekday() < 5 and d not in statutory
+        assert TWO_YEARS.is_working_day(d) is expected, d
+        assert TWO_YEARS.is_provisional_year(d.year)
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        ("2027-02-05", False),  # Friday, lunar New Year's Eve
+        ("2027-02-08", False),  # Monday, third day of the new year
+        ("2027-02-09", True),  # no substitute day before publication
+        ("2027-02-20", False),  # no make-up Saturday before publication
+        ("2027-04-05", False),  # Qingming, Monday
+        ("2027-05-03", True),  # Labour Day is 2 days; 3-5 are decided only by the notice
+        ("2027-06-09", False),
+        ("2027-09-15", False),
+        ("2027-10-04", True),  # National Day is 3 days by law
+    ],
+)
+def test_provisional_2027_edges(day: str, working: bool) -> None:
+    assert CAL.is_working_day(date.fromisoformat(day)) is working
+
+
+def test_deadlines_across_the_year_boundary_are_provisional() -> None:
+    assert CAL.add_working_days(date(2026, 12, 30), 3) == date(2027, 1, 5)  # Jan 1 off
+    assert CAL.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
+    assert CAL.working_days_between(date(2026, 12, 1), date(2027, 1, 5)) == 24
+    due = CAL.deadline(sh(2026, 12, 28, 10), Limit(value=10))
+    assert due == sh(2027, 1, 12, 23, 59, 59)
+    assert CAL.touches_provisional(sh(2026, 12, 28, 10), due)
+    assert not CAL.touches_provisional(sh(2026, 12, 1), sh(2026, 12, 31, 23, 59, 59))
+    assert CAL.is_provisional_year(2027) and not CAL.is_provisional_year(2026)
+
+
+def test_year_status_lists_official_and_provisional_years() -> None:
+    status = {s.year: s.describe() for s in CAL.year_status()}
+    assert status[2025].startswith("official ") and "国办发明电〔2024〕12号" in status[2025]
+    assert status[2026].startswith("official ")
+    assert status[2027] == "provisional"
+    assert set(status) == {2025, 2026, 2027}
 
 
 def test_coverage_reporting() -> None:
@@ -217,32 +281,69 @@ def test_coverage_reporting() -> None:
     assert CAL.coverage_days_left(date(2027, 1, 1)) == -1
 
 
-def test_packaged_data_is_versioned_and_cites_its_sources() -> None:
-    raw = json.loads(default_data_text())
-    assert raw["version"]
-    assert "国办发明电〔2024〕12号" in raw["years"]["2025"]["source"]
-    assert "2025" in raw["years"]["2026"]["source"]
-    assert CAL.version == raw["version"]
+# Publication at run time ---------------------------------------------------------------------
+
+FIXTURE_2027 = YearSchedule(
+    year=2027,
+    source="test fixture, not an official schedule",
+    published=date(2026, 12, 22),
+    off=tuple(sorted(STATUTORY_2027 | days("2027-02-09", "2027-02-11"))),
+    extra_working_days=(date(2027, 2, 20),),
+)
 
 
-def test_from_file_and_validation(tmp_path: Path) -> None:
-    path = tmp_path / "calendar.json"
-    data: dict[str, Any] = {
-        "version": "test-1",
-        "years": {"2030": {"source": "test", "off": ["2030-01-01"], "extra_working_days": []}},
+def test_publishing_a_year_swaps_the_calendar_in_place() -> None:
+    calendar = load_default_calendar()
+    before = calendar.version
+    assert calendar.is_working_day(date(2027, 2, 9)) is True
+    assert calendar.publish(FIXTURE_2027) is True
+    assert calendar.version != before and calendar.version.startswith("2027.")
+    assert calendar.is_working_day(date(2027, 2, 9)) is False
+    assert calendar.is_working_day(date(2027, 2, 20)) is True  # make-up Saturday
+    assert not calendar.is_provisional_year(2027)
+    assert calendar.horizon_year == 2028
+    assert calendar.publish(FIXTURE_2027) is False  # already in force
+    assert load_default_calendar().version == before  # each caller owns its calendar
+
+
+def test_the_version_depends_on_the_schedules_only() -> None:
+    a, b = load_default_calendar(), load_default_calendar()
+    assert a.version == b.version == CAL.version
+    a.publish(FIXTURE_2027)
+    b.publish(FIXTURE_2027)
+    assert a.version == b.version
+
+
+def test_packaged_schedules_cite_their_sources() -> None:
+    data = packaged_data()
+    assert sorted(data.years) == [2025, 2026]
+    assert "国办发明电〔2024〕12号" in data.years[2025].source
+    assert data.years[2026].published == date(2025, 11, 4)
+    assert CAL.version == data.version
+
+
+def test_a_data_folder_and_its_validation(tmp_path: Path) -> None:
+    schedule: dict[str, Any] = {
+        "year": 2030,
+        "source": "test",
+        "off": ["2030-01-01"],
+        "extra_working_days": [],
     }
-    path.write_text(json.dumps(data), encoding="utf-8")
-    calendar = WorkingCalendar.from_file(path)
+    (tmp_path / "2030.json").write_text(json.dumps(schedule), encoding="utf-8")
+    calendar = WorkingCalendar(load_dir(tmp_path))
     assert calendar.covered_years == (2030,)
     assert calendar.is_working_day(date(2030, 1, 1)) is False
     assert calendar.is_working_day(date(2030, 1, 2)) is True
 
-    data["years"]["2030"]["extra_working_days"] = ["2030-01-02"]  # a Wednesday
-    with pytest.raises(ValidationError, match="not a Saturday or Sunday"):
-        CalendarData.model_validate(data)
-    data["years"]["2030"]["extra_working_days"] = ["2031-01-04"]
-    with pytest.raises(ValidationError, match="listed under 2030"):
-        CalendarData.model_validate(data)
+    for change, message in (
+        ({"extra_working_days": ["2030-01-02"]}, "not a Saturday or Sunday"),
+        ({"extra_working_days": ["2031-01-04"]}, "is not in 2030"),
+        ({"off": ["2029-12-31"]}, "is not in 2030"),
+        ({"off": ["2030-01-05"], "extra_working_days": ["2030-01-05"]}, "both as off"),
+        ({"source": "  "}, "source"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            YearSchedule.model_validate({**schedule, **change})
 
 
 # Deadlines ----------------------------------------------------------------------------------
@@ -266,8 +367,8 @@ def test_working_days_deadline_ends_the_nth_working_day_in_shanghai() -> None:
 def test_natural_days_deadline_ignores_holidays() -> None:
     limit = Limit(value=10, unit=LimitUnit.NATURAL_DAYS)
     assert CAL.deadline(sh(2025, 9, 30, 10), limit) == sh(2025, 10, 10, 23, 59, 59)
-    # Natural days need no schedule, so an uncovered year is fine.
-    assert CAL.deadline(sh(2026, 12, 30, 10), limit) == sh(2027, 1, 9, 23, 59, 59)
+    # Natural days need no schedule, so even a year beyond the horizon is fine.
+    assert CAL.deadline(sh(2027, 12, 30, 10), limit) == sh(2028, 1, 9, 23, 59, 59)
 
 
 def test_working_hours_deadline() -> None:
