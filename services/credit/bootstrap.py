@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from services.credit import metrics
 from services.credit.api import install_error_handlers, router
+from services.credit.commands import recompute_objection_deadlines
 from services.credit.handlers import Deps, make_handlers, reevaluate
 from services.credit.settings import CreditSettings
 from services.credit.store import MongoCreditStore
@@ -95,5 +96,6 @@ def build(settings: CreditSettings | None = None, *, clock: Clock | None = None)
 
     infra.add_background(refresh_open_objections)
     infra.add_background(sweep_decay)
+    infra.add_deadline_sweep(lambda: recompute_objection_deadlines(deps))
     app = create_api(settings, deps, lifespan=infra.lifespan, readiness=infra.readiness())
     return CreditService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

@@ -24,7 +24,14 @@ from services.credit.domain import (
 from services.credit.handlers import Deps, change_subject, credit_department
 from shared.auth import Principal
 from shared.calendar import Limit
-from shared.contracts import Severity, StageClosed, StageKind, StageOpened, derived_event_id
+from shared.contracts import (
+    DeadlineChanged,
+    Severity,
+    StageClosed,
+    StageKind,
+    StageOpened,
+    derived_event_id,
+)
 
 OBJECTION_ITEM = "credit-objection"
 DECIDE_OBJECTION_ROLES = ("supervisor", "admin")
@@ -107,6 +114,7 @@ async def file_objection(
     now = deps.clock.now()
     limit = Limit(value=deps.settings.objection_working_days)
     due_at = deps.calendar.deadline(now, limit)
+    provisional = deps.calendar.touches_provisional(now, due_at)
     department = credit_department(deps, record.region)
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
@@ -119,6 +127,9 @@ async def file_objection(
             at=now,
             due_at=due_at,
             department=department,
+            limit=limit,
+            due_provisional=provisional,
+            due_calendar=deps.calendar.version,
         )
         return [], [changed]
 
@@ -135,6 +146,7 @@ async def file_objection(
             required_role="supervisor",
             opened_at=now,
             due_at=due_at,
+            due_provisional=provisional,
             limit=limit,
         )
         return [(data, derived_event_id(objection.objection_id, "objection-opened"))]
@@ -283,3 +295,65 @@ async def decide_repair(
     )
     metrics.REPAIRS.labels("approved" if approved else "refused").inc()
     return changed[0]
+
+
+RECOMPUTE_REASON = "the official holiday schedule was published; the deadline is counted on it"
+
+
+async def recompute_objection_deadlines(deps: Deps) -> int:
+    """After a holiday schedule is published: each open objection whose deadline was provisional
+    counted again from its filing and limit; ``deadline.changed`` where it moved."""
+    version, moved = deps.calendar.version, 0
+    for record in await deps.store.records_with_open_objection():
+        objection = record.open_objection
+        if (
+            objection is None
+            or objection.limit is None
+            or not objection.due_provisional
+            or objection.due_calendar == version
+        ):
+            continue
+        now = deps.clock.now()
+        limit = objection.limit
+        due_at = deps.calendar.deadline(objection.filed_at, limit)
+        provisional = deps.calendar.touches_provisional(objection.filed_at, due_at)
+        record_id, old = record.record_id, objection
+
+        def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
+            current = _replace(record_id, records)
+            return [], [
+                current.objection_due_recomputed(
+                    due_at, provisional=provisional, calendar_version=version
+                )
+            ]
+
+        def changed_event(_: list[CreditRecord]) -> list[tuple[Any, str]]:
+            if due_at == old.due_at and provisional == old.due_provisional:
+                return []
+            data = DeadlineChanged(
+                case_id=old.objection_id,
+                kind="objection",
+                stage_id=f"{old.objection_id}:objection",
+                department=old.department,
+                region=old.department[:6],
+                old_due_at=old.due_at,
+                new_due_at=due_at,
+                due_provisional=provisional,
+                calendar_version=version,
+                reason=RECOMPUTE_REASON,
+                changed_at=now,
+            )
+            return [(data, derived_event_id(old.objection_id, "deadline", version))]
+
+        await change_subject(
+            deps,
+            subject_id=record.subject_id,
+            kind=record.subject_kind,
+            name=None,
+            mutate=mutate,
+            reason="objection deadline recomputed",
+            extra_events=changed_event,
+            record_id=record_id,
+        )
+        moved += due_at != old.due_at
+    return moved

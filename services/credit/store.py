@@ -128,6 +128,9 @@ class MongoCreditStore:
         flt = {"$or": [{"level": {"$ne": "A"}}, {"red_list": False}, {"black_list": True}]}
         return [str(d["_id"]) async for d in self.subjects.find(flt, {"_id": 1})]
 
+    async def records_with_open_objection(self) -> list[CreditRecord]:
+        return [record_from_doc(d) async for d in self.records.find({"objection_open": True})]
+
     async def open_objections(self) -> int:
         return await self.records.count_documents(
             {"objection_open": True, "status": Status.DISPUTED.value}

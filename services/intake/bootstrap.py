@@ -15,7 +15,7 @@ from services.intake.credit import HttpCreditClient
 from services.intake.domain import IntakeError
 from services.intake.handlers import Deps, bind
 from services.intake.handlers.catalog import load_catalog
-from services.intake.handlers.ratings import invitation_loop
+from services.intake.handlers.ratings import invitation_loop, recompute_rectification_deadlines
 from services.intake.ports import CreditPort, IntakeStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
@@ -127,5 +127,6 @@ def build(
         topics=CONSUMED_TOPICS, handlers=bind(deps), group_id=settings.consumer_group
     )
     infra.add_background(lambda: invitation_loop(deps))
+    infra.add_deadline_sweep(lambda: recompute_rectification_deadlines(deps))
     app = make_app(deps, lifespan=infra.lifespan, readiness=infra.readiness())
     return IntakeService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

@@ -85,6 +85,9 @@ class IntakeStore(Protocol):
     async def decided_unrated(
         self, *, decided_before: datetime, limit: int
     ) -> list[CaseRecord]: ...
+    async def rectifications_to_recompute(self, calendar_version: str) -> list[str]:
+        """Case ids whose open rectification has a provisional due on another calendar."""
+        ...
 
     # reference data
     async def licence_holder(self, licence_ref: str) -> str | None:

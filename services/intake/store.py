@@ -60,6 +60,7 @@ class MongoIntakeStore:
             [("source_system", ASCENDING), ("external_id", ASCENDING)], unique=True
         )
         await self.cases.create_index("rectification.rectification_id")
+        await self.cases.create_index("rectification.due_provisional", sparse=True)
         await self.cases.create_index([("status", ASCENDING), ("decided_at", ASCENDING)])
         await self.idempotency.create_index("expires_at", expireAfterSeconds=0)
         await self.items.create_index([("region", ASCENDING), ("department", ASCENDING)])
@@ -214,6 +215,14 @@ class MongoIntakeStore:
     async def find_case_by_rectification(self, rectification_id: str) -> CaseRecord | None:
         doc = await self.cases.find_one({"rectification.rectification_id": rectification_id})
         return None if doc is None else CaseRecord.model_validate(doc)
+
+    async def rectifications_to_recompute(self, calendar_version: str) -> list[str]:
+        flt = {
+            "rectification.closed_at": None,
+            "rectification.due_provisional": True,
+            "rectification.due_calendar": {"$ne": calendar_version},
+        }
+        return [str(d["_id"]) async for d in self.cases.find(flt, {"_id": 1})]
 
     async def decided_unrated(self, *, decided_before: datetime, limit: int) -> list[CaseRecord]:
         docs = (

@@ -65,7 +65,7 @@ TOPICS: dict[str, TopicSpec] = {
             "case_id",
             "stage clocks and decisions: pre-review, stages, sub-tasks, suspensions, decisions",
             retention_ms=30 * DAY_MS,
-            producers=("approval", "credit"),
+            producers=("approval", "credit", "intake"),
             consumers=("monitor", "notify", "intake"),
         ),
         TopicSpec(

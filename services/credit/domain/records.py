@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.calendar.limits import Limit
 from shared.clock import SHANGHAI
 from shared.contracts.common import Severity, SubjectKind
 
@@ -60,6 +61,9 @@ class Objection(BaseModel):
     due_at: datetime
     department: str
     region: str
+    limit: Limit | None = None
+    due_provisional: bool = False
+    due_calendar: str | None = None
     outcome: str | None = None  # upheld or rejected
     decided_by: str | None = None
     decision_reason: str | None = None
@@ -126,6 +130,23 @@ class CreditRecord(BaseModel):
 
     # -- objections (信用异议) -----------------------------------------------------------------
 
+    def objection_due_recomputed(
+        self, due_at: datetime, *, provisional: bool, calendar_version: str
+    ) -> CreditRecord:
+        """The open objection's deadline counted again on a newly published holiday schedule."""
+        objection = self.open_objection
+        if objection is None:
+            raise CreditError(f"record {self.record_id} has no open objection")
+        moved = objection.model_copy(
+            update={
+                "due_at": due_at,
+                "due_provisional": provisional,
+                "due_calendar": calendar_version,
+            }
+        )
+        objections = [moved if o is objection else o for o in self.objections]
+        return self.model_copy(update={"objections": objections})
+
     def file_objection(
         self,
         *,
@@ -135,6 +156,9 @@ class CreditRecord(BaseModel):
         at: datetime,
         due_at: datetime,
         department: str,
+        limit: Limit | None = None,
+        due_provisional: bool = False,
+        due_calendar: str | None = None,
     ) -> CreditRecord:
         if self.status not in (Status.ACTIVE, Status.CORRECTED):
             raise CreditError(f"a {self.status.value} record cannot be disputed")
@@ -146,6 +170,9 @@ class CreditRecord(BaseModel):
             due_at=due_at,
             department=department,
             region=self.region,
+            limit=limit,
+            due_provisional=due_provisional,
+            due_calendar=due_calendar,
         )
         return self.model_copy(
             update={

@@ -93,6 +93,7 @@ class OpenStage(BaseModel):
     department: str
     due_at: datetime
     suspended: bool = False
+    due_provisional: bool = False
 
 
 class Rating(BaseModel):
@@ -114,6 +115,8 @@ class Rectification(BaseModel):
     opened_at: datetime
     due_at: datetime
     limit: Limit
+    due_provisional: bool = False
+    due_calendar: str | None = None
     closed_at: datetime | None = None
     officer: str | None = None
     answer: str | None = None

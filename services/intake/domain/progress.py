@@ -64,11 +64,17 @@ def on_stage_opened(
     department: str,
     due_at: datetime,
     at: datetime,
+    due_provisional: bool = False,
 ) -> CaseRecord:
     if case.has_applied(event_id):
         return case
     opened = OpenStage(
-        stage_id=stage_id, stage=stage, name=name, department=department, due_at=due_at
+        stage_id=stage_id,
+        stage=stage,
+        name=name,
+        department=department,
+        due_at=due_at,
+        due_provisional=due_provisional,
     )
     stages = [s for s in case.open_stages if s.stage_id != stage_id] + [opened]
     label = name or STAGE_TEXT.get(stage, stage.value)
@@ -76,7 +82,7 @@ def on_stage_opened(
         at=at,
         kind="stage_opened",
         event_id=event_id,
-        text=f"{label}开始（{department}），办理期限 {local_text(due_at)}",
+        text=f"{label}开始（{department}），办理期限 {due_text(due_at, due_provisional)}",
     )
     status = case.status
     if status in (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENTED, CaseStatus.SUPPLEMENT_REQUESTED):
@@ -126,7 +132,13 @@ def on_stage_suspended(
 
 
 def on_stage_resumed(
-    case: CaseRecord, *, event_id: str, stage_id: str, due_at: datetime, at: datetime
+    case: CaseRecord,
+    *,
+    event_id: str,
+    stage_id: str,
+    due_at: datetime,
+    at: datetime,
+    due_provisional: bool = False,
 ) -> CaseRecord:
     if case.has_applied(event_id):
         return case
@@ -134,13 +146,44 @@ def on_stage_resumed(
         at=at,
         kind="stage_resumed",
         event_id=event_id,
-        text=f"恢复办理，办理期限顺延至 {local_text(due_at)}",
+        text=f"恢复办理，办理期限顺延至 {due_text(due_at, due_provisional)}",
     )
+    update = {"suspended": False, "due_at": due_at, "due_provisional": due_provisional}
     resumed = [
-        s.model_copy(update={"suspended": False, "due_at": due_at}) if s.stage_id == stage_id else s
-        for s in case.open_stages
+        s.model_copy(update=update) if s.stage_id == stage_id else s for s in case.open_stages
     ]
     return case.with_entry(entry, open_stages=resumed)
+
+
+def on_deadline_changed(
+    case: CaseRecord,
+    *,
+    event_id: str,
+    stage_id: str,
+    due_at: datetime,
+    due_provisional: bool,
+    at: datetime,
+) -> CaseRecord:
+    """A stage's deadline counted again on a newly published holiday schedule."""
+    if case.has_applied(event_id):
+        return case
+    stage = next((s for s in case.open_stages if s.stage_id == stage_id), None)
+    if stage is None:  # closed meanwhile: nothing the applicant waits for
+        return case
+    update = {"due_at": due_at, "due_provisional": due_provisional}
+    stages = [s.model_copy(update=update) if s is stage else s for s in case.open_stages]
+    entry = TimelineEntry(
+        at=at,
+        kind="deadline_changed",
+        event_id=event_id,
+        text=f"{stage.name}办理期限按新公布的节假日安排调整为 {due_text(due_at, due_provisional)}",
+    )
+    return case.with_entry(entry, open_stages=stages)
+
+
+def due_text(due_at: datetime, provisional: bool) -> str:
+    """A date the applicant reads; a provisional one says so (its year has no schedule yet)."""
+    return local_text(due_at) + ("（暂定，待次年节假日安排公布后确认）" if provisional else "")
 
 
 def on_decided(
@@ -183,7 +226,8 @@ def on_supplemented(case: CaseRecord, *, materials: list[Material], at: datetime
 def tracking_view(case: CaseRecord) -> dict[str, Any]:
     """What the applicant sees (no ID number, no form data)."""
     current = case.open_stages
-    deadline = min((s.due_at for s in current if not s.suspended), default=None)
+    running = [s for s in current if not s.suspended]
+    deadline = min(running, key=lambda s: s.due_at, default=None)
     return {
         "case_id": case.case_id,
         "item_code": case.item_code,
@@ -196,11 +240,13 @@ def tracking_view(case: CaseRecord) -> dict[str, Any]:
                 "name": s.name,
                 "department": s.department,
                 "due_at": s.due_at.isoformat(),
+                "due_provisional": s.due_provisional,
                 "suspended": s.suspended,
             }
             for s in current
         ],
-        "deadline": deadline.isoformat() if deadline else None,
+        "deadline": deadline.due_at.isoformat() if deadline else None,
+        "deadline_provisional": deadline.due_provisional if deadline else False,
         "prereview_reasons": case.prereview_reasons,
         "requested_materials": case.requested_materials,
         "decision": case.decision,

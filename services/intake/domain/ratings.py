@@ -4,6 +4,7 @@ unrated cases are invited once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from services.intake.domain.case import (
     BAD_LEVELS,
@@ -17,6 +18,7 @@ from services.intake.domain.case import (
 from services.intake.domain.errors import Conflict
 from shared.calendar import Limit
 from shared.contracts.common import RatingLevel
+from shared.contracts.events import DeadlineChanged
 
 
 def rate(
@@ -47,7 +49,14 @@ def needs_rectification(level: RatingLevel) -> bool:
 
 
 def open_rectification(
-    case: CaseRecord, *, rectification_id: str, at: datetime, due_at: datetime, limit: Limit
+    case: CaseRecord,
+    *,
+    rectification_id: str,
+    at: datetime,
+    due_at: datetime,
+    limit: Limit,
+    due_provisional: bool = False,
+    due_calendar: str | None = None,
 ) -> CaseRecord:
     if case.rating is None:
         raise Conflict("a rectification follows a rating")
@@ -58,8 +67,59 @@ def open_rectification(
         opened_at=at,
         due_at=due_at,
         limit=limit,
+        due_provisional=due_provisional,
+        due_calendar=due_calendar,
     )
     return case.model_copy(update={"rectification": rect})
+
+
+class Calendar(Protocol):
+    @property
+    def version(self) -> str: ...
+
+    def deadline(self, start: datetime, limit: Limit) -> datetime: ...
+
+    def touches_provisional(self, *instants: datetime) -> bool: ...
+
+
+RECOMPUTE_REASON = "the official holiday schedule was published; the deadline is counted on it"
+
+
+def recompute_rectification(
+    case: CaseRecord, *, calendar: Calendar, at: datetime
+) -> tuple[CaseRecord, DeadlineChanged | None]:
+    """An open rectification's provisional due counted again on ``calendar`` from its opening;
+    the case unchanged (the same object) when there is nothing to do."""
+    rect = case.rectification
+    if (
+        rect is None
+        or rect.closed_at is not None
+        or not rect.due_provisional
+        or rect.due_calendar == calendar.version
+    ):
+        return case, None
+    due = calendar.deadline(rect.opened_at, rect.limit)
+    provisional = calendar.touches_provisional(rect.opened_at, due)
+    recomputed = rect.model_copy(
+        update={"due_at": due, "due_provisional": provisional, "due_calendar": calendar.version}
+    )
+    updated = case.model_copy(update={"rectification": recomputed})
+    if due == rect.due_at and provisional == rect.due_provisional:
+        return updated, None
+    event = DeadlineChanged(
+        case_id=case.case_id,
+        kind="rectification",
+        rectification_id=rect.rectification_id,
+        department=rect.department,
+        region=case.handling_region,
+        old_due_at=rect.due_at,
+        new_due_at=due,
+        due_provisional=provisional,
+        calendar_version=calendar.version,
+        reason=RECOMPUTE_REASON,
+        changed_at=at,
+    )
+    return updated, event
 
 
 def close_rectification(case: CaseRecord, *, officer: str, answer: str, at: datetime) -> CaseRecord:

@@ -11,11 +11,15 @@ from functools import partial
 from typing import Any
 
 from services.intake.handlers.deps import Deps
-from services.intake.handlers.ratings import invite_unrated_cases
+from services.intake.handlers.ratings import (
+    invite_unrated_cases,
+    recompute_rectification_deadlines,
+)
 from services.intake.handlers.submission import on_submission_received, submit_case
 from services.intake.handlers.tracking import (
     on_case_decided,
     on_credit_changed,
+    on_deadline_changed,
     on_prereview_done,
     on_stage_closed,
     on_stage_opened,
@@ -26,6 +30,7 @@ from shared.contracts import (
     CaseDecided,
     CaseSubmissionReceived,
     CreditChanged,
+    DeadlineChanged,
     Envelope,
     PreReviewDone,
     StageClosed,
@@ -46,6 +51,7 @@ HANDLERS: dict[str, EventHandler] = {
     StageResumed.event_type: on_stage_resumed,
     CaseDecided.event_type: on_case_decided,
     CreditChanged.event_type: on_credit_changed,
+    DeadlineChanged.event_type: on_deadline_changed,
 }
 
 
@@ -53,4 +59,11 @@ def bind(deps: Deps) -> dict[str, Handler]:
     return {event_type: partial(handler, deps) for event_type, handler in HANDLERS.items()}
 
 
-__all__ = ["HANDLERS", "Deps", "bind", "invite_unrated_cases", "submit_case"]
+__all__ = [
+    "HANDLERS",
+    "Deps",
+    "bind",
+    "invite_unrated_cases",
+    "recompute_rectification_deadlines",
+    "submit_case",
+]

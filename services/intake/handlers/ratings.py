@@ -17,6 +17,7 @@ from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
     CaseRated,
+    DeadlineChanged,
     Envelope,
     RatingInvited,
     RatingLevel,
@@ -49,7 +50,6 @@ async def rate_case(
     authorize_applicant(case, case_id, code, principal)
     now = deps.clock.now()
     limit = Limit(value=deps.settings.rectification_days)
-    due_at = deps.calendar.deadline(now, limit)
     rating_id = f"RATE-{case_id}"
 
     def change(c: CaseRecord) -> CaseRecord:
@@ -57,12 +57,15 @@ async def rate_case(
             c, rating_id=rating_id, level=level, scores=scores, comment=comment, at=now
         )
         if rules.needs_rectification(level):
+            due_at = deps.calendar.deadline(now, limit)
             rated = rules.open_rectification(
                 rated,
                 rectification_id=rectification_id_for(case_id),
                 at=now,
                 due_at=due_at,
                 limit=limit,
+                due_provisional=deps.calendar.touches_provisional(now, due_at),
+                due_calendar=deps.calendar.version,
             )
         return rated
 
@@ -92,7 +95,8 @@ async def rate_case(
                 item_code=c.item_code,
                 region=c.handling_region,
                 opened_at=now,
-                due_at=due_at,
+                due_at=c.rectification.due_at,
+                due_provisional=c.rectification.due_provisional,
                 limit=limit,
             )
             out.append(
@@ -119,6 +123,7 @@ async def rate_case(
         response["rectification"] = {
             "rectification_id": updated.rectification.rectification_id,
             "due_at": updated.rectification.due_at.isoformat(),
+            "due_provisional": updated.rectification.due_provisional,
         }
     return response
 
@@ -229,3 +234,35 @@ async def invitation_loop(deps: Deps) -> None:
         except Exception as exc:  # noqa: BLE001 - a failed sweep is retried next period
             log.warning("rating invitation sweep failed: %s", exc)
         await asyncio.sleep(deps.settings.rating_invite_interval_s)
+
+
+async def recompute_rectification_deadlines(deps: Deps) -> int:
+    """After a holiday schedule is published: each open rectification with a provisional due
+    counted again from its opening and limit; ``deadline.changed`` where it moved."""
+    moved = 0
+    for case_id in await deps.store.rectifications_to_recompute(deps.calendar.version):
+        now = deps.clock.now()
+        changes: list[DeadlineChanged] = []
+
+        def change(c: CaseRecord) -> CaseRecord:
+            recomputed, event = rules.recompute_rectification(c, calendar=deps.calendar, at=now)
+            changes[:] = [event] if event is not None else []
+            return recomputed
+
+        def events(_: CaseRecord) -> list[Envelope]:
+            return [
+                make_envelope(
+                    e,
+                    source=SOURCE,
+                    time=now,
+                    id=derived_event_id(str(e.rectification_id), "deadline", e.calendar_version),
+                )
+                for e in changes
+            ]
+
+        await update_case(deps, case_id, change, events)
+        moved += len(changes)
+    if moved:
+        deps.wake()
+        log.info("calendar %s: %d rectification deadlines moved", deps.calendar.version, moved)
+    return moved

@@ -16,6 +16,7 @@ from shared.contracts import (
     CaseDecided,
     CaseSupplemented,
     CreditChanged,
+    DeadlineChanged,
     Envelope,
     Material,
     PreReviewDone,
@@ -98,6 +99,7 @@ async def on_stage_opened(deps: Deps, envelope: Envelope, data: StageOpened) -> 
             department=data.department,
             due_at=data.due_at,
             at=data.opened_at,
+            due_provisional=data.due_provisional,
         ),
     )
 
@@ -137,7 +139,31 @@ async def on_stage_resumed(deps: Deps, envelope: Envelope, data: StageResumed) -
         deps,
         data.case_id,
         lambda c: rules.on_stage_resumed(
-            c, event_id=envelope.id, stage_id=data.stage_id, due_at=data.due_at, at=data.resumed_at
+            c,
+            event_id=envelope.id,
+            stage_id=data.stage_id,
+            due_at=data.due_at,
+            at=data.resumed_at,
+            due_provisional=data.due_provisional,
+        ),
+    )
+
+
+async def on_deadline_changed(deps: Deps, envelope: Envelope, data: DeadlineChanged) -> None:
+    """Approval counted a stage's deadline again on a newly published holiday schedule."""
+    if data.kind != "stage" or data.stage_id is None:
+        return  # rectifications are intake's own; objections are the credit service's
+    stage_id = data.stage_id
+    await _apply(
+        deps,
+        data.case_id,
+        lambda c: rules.on_deadline_changed(
+            c,
+            event_id=envelope.id,
+            stage_id=stage_id,
+            due_at=data.new_due_at,
+            due_provisional=data.due_provisional,
+            at=data.changed_at,
         ),
     )
 
