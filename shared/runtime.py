@@ -166,7 +166,8 @@ class Infrastructure:
             sweep.wake()
 
     async def calendar_status(self) -> str:
-        """Reported, never failing: a missing year makes deadlines provisional, not the pod unready."""
+        """Reported, never failing: an unpublished year makes deadlines provisional, not the pod
+        unready."""
         calendar_in_force(self.service, self.calendar, self.clock.now())
         return calendar_summary(self.calendar)
 

@@ -50,7 +50,8 @@ class ServiceSettings(BaseSettings):
     )
 
     calendar_dir: str | None = Field(
-        None, description="folder of official holiday schedules, one <year>.json each; default packaged"
+        None,
+        description="folder of official holiday schedules, one <year>.json each; default packaged",
     )
     calendar_provisional_years: int = Field(
         1,

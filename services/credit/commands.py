@@ -303,57 +303,53 @@ RECOMPUTE_REASON = "the official holiday schedule was published; the deadline is
 async def recompute_objection_deadlines(deps: Deps) -> int:
     """After a holiday schedule is published: each open objection whose deadline was provisional
     counted again from its filing and limit; ``deadline.changed`` where it moved."""
-    version, moved = deps.calendar.version, 0
+    moved = 0
     for record in await deps.store.records_with_open_objection():
-        objection = record.open_objection
-        if (
-            objection is None
-            or objection.limit is None
-            or not objection.due_provisional
-            or objection.due_calendar == version
-        ):
-            continue
-        now = deps.clock.now()
-        limit = objection.limit
-        due_at = deps.calendar.deadline(objection.filed_at, limit)
-        provisional = deps.calendar.touches_provisional(objection.filed_at, due_at)
-        record_id, old = record.record_id, objection
-
-        def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
-            current = _replace(record_id, records)
-            return [], [
-                current.objection_due_recomputed(
-                    due_at, provisional=provisional, calendar_version=version
-                )
-            ]
-
-        def changed_event(_: list[CreditRecord]) -> list[tuple[Any, str]]:
-            if due_at == old.due_at and provisional == old.due_provisional:
-                return []
-            data = DeadlineChanged(
-                case_id=old.objection_id,
-                kind="objection",
-                stage_id=f"{old.objection_id}:objection",
-                department=old.department,
-                region=old.department[:6],
-                old_due_at=old.due_at,
-                new_due_at=due_at,
-                due_provisional=provisional,
-                calendar_version=version,
-                reason=RECOMPUTE_REASON,
-                changed_at=now,
-            )
-            return [(data, derived_event_id(old.objection_id, "deadline", version))]
-
-        await change_subject(
-            deps,
-            subject_id=record.subject_id,
-            kind=record.subject_kind,
-            name=None,
-            mutate=mutate,
-            reason="objection deadline recomputed",
-            extra_events=changed_event,
-            record_id=record_id,
-        )
-        moved += due_at != old.due_at
+        moved += await _recompute_objection(deps, record)
     return moved
+
+
+async def _recompute_objection(deps: Deps, record: CreditRecord) -> bool:
+    version, old = deps.calendar.version, record.open_objection
+    if old is None or old.limit is None or not old.due_provisional or old.due_calendar == version:
+        return False
+    now = deps.clock.now()
+    due_at = deps.calendar.deadline(old.filed_at, old.limit)
+    provisional = deps.calendar.touches_provisional(old.filed_at, due_at)
+
+    def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
+        current = _replace(record.record_id, records)
+        recomputed = current.objection_due_recomputed(
+            due_at, provisional=provisional, calendar_version=version
+        )
+        return [], [recomputed]
+
+    def changed_event(_: list[CreditRecord]) -> list[tuple[Any, str]]:
+        if due_at == old.due_at and provisional == old.due_provisional:
+            return []
+        data = DeadlineChanged(
+            case_id=old.objection_id,
+            kind="objection",
+            stage_id=f"{old.objection_id}:objection",
+            department=old.department,
+            region=old.department[:6],
+            old_due_at=old.due_at,
+            new_due_at=due_at,
+            due_provisional=provisional,
+            calendar_version=version,
+            reason=RECOMPUTE_REASON,
+            changed_at=now,
+        )
+        return [(data, derived_event_id(old.objection_id, "deadline", version))]
+
+    await change_subject(
+        deps,
+        subject_id=record.subject_id,
+        kind=record.subject_kind,
+        name=None,
+        mutate=mutate,
+        reason="objection deadline recomputed",
+        extra_events=changed_event,
+        record_id=record.record_id,
+    )
+    return due_at != old.due_at

@@ -26,7 +26,7 @@ def build_board(
 ) -> dict[str, Any]:
     filters = {"department": department, "region": region, "item_code": item}
     counts = {Light.GREEN.value: 0, Light.YELLOW.value: 0, Light.RED.value: 0}
-    suspended = 0
+    suspended = provisional = 0
     rect_open = rect_overdue = 0
     overdue: list[dict[str, Any]] = []
     for rec in records:
@@ -37,6 +37,7 @@ def build_board(
             light = stage.light(now)
             counts[light.value] += 1
             suspended += stage.status is Status.SUSPENDED
+            provisional += stage.due_provisional
             if stage.kind == "rectification":
                 rect_open += 1
                 rect_overdue += light is Light.RED
@@ -51,6 +52,7 @@ def build_board(
                         "region": stage.region,
                         "assignee": stage.assignee,
                         "due_at": stage.due_at.isoformat(),
+                        "due_provisional": stage.due_provisional,
                         "past_due_s": max(0.0, (now - stage.due_at).total_seconds()),
                         "rung": stage.rung,
                         "status": stage.status.value,
@@ -69,6 +71,7 @@ def build_board(
         "counts": counts,
         "open": sum(counts.values()),
         "suspended": suspended,
+        "provisional_deadlines": provisional,
         "rectifications": {"open": rect_open, "overdue": rect_overdue},
         "overdue": overdue[:OVERDUE_LIST_LIMIT],
         "overdue_total": len(overdue),

@@ -26,10 +26,12 @@ from services.monitor.settings import MonitorSettings
 from services.monitor.stream import MonitorStream, TableCaseStore, TableStats
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
+from shared.calendar.feed import CalendarFeed
 from shared.clock import Clock
 from shared.contracts import T_CASES, T_STAGES
 from shared.observability.http import create_app
-from shared.runtime import calendar_from_settings, clock_from_settings
+from shared.observability.metrics import calendar_in_force
+from shared.runtime import calendar_from_settings, calendar_summary, clock_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class MonitorService:
     calendar: WorkingCalendar
     stream: MonitorStream
     app: FastAPI = field(init=False)
+    feed: CalendarFeed = field(init=False)
+    calendar_swapped: asyncio.Event = field(default_factory=asyncio.Event)
     worker_id: str = ""
 
     @property
@@ -82,6 +86,7 @@ class MonitorService:
         lights: Counter[tuple[str, str, str, str]] = Counter()
         rect_open: Counter[tuple[str, str, str]] = Counter()
         rect_over: Counter[tuple[str, str, str]] = Counter()
+        provisional: Counter[tuple[str, str, str]] = Counter()
         for i, raw in enumerate(_open_stages(self.store.records()), 1):
             if i % chunk == 0:
                 await asyncio.sleep(0)
@@ -95,12 +100,16 @@ class MonitorService:
             else:
                 light = "green"
             lights[(*labels, light)] += 1
+            provisional[labels] += bool(raw.get("due_provisional"))
             if raw.get("kind") == "rectification":
                 rect_open[labels] += 1
                 rect_over[labels] += light == "red"
         m.OPEN_STAGES.clear()
         for key, n in lights.items():
             m.OPEN_STAGES.labels(*key).set(n)
+        m.OPEN_STAGES_PROVISIONAL.clear()
+        for pkey, n in provisional.items():
+            m.OPEN_STAGES_PROVISIONAL.labels(*pkey).set(n)
         m.RECTIFICATIONS_OPEN.clear()
         m.RECTIFICATIONS_OVERDUE.clear()
         for rkey, n in rect_open.items():
@@ -117,6 +126,30 @@ class MonitorService:
             if n:
                 m.ON_TIME_RATIO.labels(*ckey).set(in_time[ckey] / n)
         m.CALENDAR_DAYS_LEFT.set(self.calendar.coverage_days_left(now.date()))
+        calendar_in_force(self.settings.service_name, self.calendar, now)
+
+    async def calendar_in_step(self, version: str, timeout_s: float = 10.0) -> None:
+        """Wait until this process's calendar feed runs ``version`` (an event computed on a
+        newly published year may arrive a moment before the schedule itself)."""
+        deadline = time.monotonic() + timeout_s
+        while self.calendar.version != version and time.monotonic() < deadline:
+            self.calendar_swapped.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.calendar_swapped.wait(), deadline - time.monotonic())
+        if self.calendar.version != version:
+            log.warning(
+                "calendar %s not in force after %s s (running %s)",
+                version,
+                timeout_s,
+                self.calendar.version,
+            )
+
+    async def on_calendar_changed(self, calendar: WorkingCalendar) -> None:
+        calendar_in_force(self.settings.service_name, calendar, self.clock.now())
+        self.calendar_swapped.set()
+
+    async def calendar_status(self) -> str:
+        return calendar_summary(self.calendar)
 
     async def refresh_lag(self) -> None:
         if not self.stream.recovered:
@@ -157,6 +190,7 @@ class MonitorLoops(Service):
 
     async def on_start(self) -> None:
         s = self.monitor.settings
+        await self.monitor.feed.start()
         config = uvicorn.Config(
             self.monitor.app, host=s.http_host, port=s.http_port, log_config=None, lifespan="off"
         )
@@ -164,6 +198,7 @@ class MonitorLoops(Service):
         self._http = asyncio.create_task(self._server.serve())
 
     async def on_stop(self) -> None:
+        await self.monitor.feed.stop()
         if self._server is not None and self._http is not None:
             self._server.should_exit = True
             with contextlib.suppress(Exception):
@@ -232,9 +267,15 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
     app = create_app(
         service=settings.service_name,
         routers=[router],
-        readiness={"kafka": service.check_kafka, "partitions": service.check_assigned},
+        readiness={
+            "kafka": service.check_kafka,
+            "partitions": service.check_assigned,
+            "calendar": service.calendar_status,
+        },
         description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
     )
+    service.feed = CalendarFeed(settings, calendar, catch_up_timeout_s=settings.calendar_catch_up_s)
+    stream.deps.calendar_in_step = service.calendar_in_step
     app.state.monitor = service
     app.state.verifier = TokenVerifier(settings)
     service.app = app

@@ -205,6 +205,17 @@ class StageState(BaseModel):
     closed_at: datetime | None = None
     outcome: str | None = None
     reason: str | None = None
+    due_provisional: bool = False
+    overdue_from: datetime | None = Field(
+        None, description="the ladder's start when a recomputed deadline was already past"
+    )
+    gen: int = Field(0, description="alert cycle: a deadline moved later starts a new one")
+
+    @property
+    def ladder_from(self) -> datetime:
+        """Where the red light and the ladder count from: the deadline, or the instant a
+        recomputed deadline was found already past (no rung is fired retroactively)."""
+        return self.overdue_from or self.due_at
 
     def light(self, now: datetime) -> Light:
         """The colour now; a suspended stage keeps the colour it had when it stopped."""
@@ -233,9 +244,11 @@ def open_stage(
     calendar: Calendar,
     policy: WarningPolicy,
     kind: Literal["stage", "rectification"] = "stage",
+    due_provisional: bool = False,
 ) -> StageState:
     margin = warning_margin(unit, opened_at, due_at, calendar, policy)
     return StageState(
+        due_provisional=due_provisional,
         kind=kind,
         case_id=case_id,
         stage_id=stage_id,
@@ -262,7 +275,13 @@ def suspend(stage: StageState, at: datetime, calendar: Calendar) -> StageState:
     )
 
 
-def resume(stage: StageState, at: datetime, due_at: datetime, calendar: Calendar) -> StageState:
+def resume(
+    stage: StageState,
+    at: datetime,
+    due_at: datetime,
+    calendar: Calendar,
+    due_provisional: bool | None = None,
+) -> StageState:
     """The clock runs again; the resumed event's ``due_at`` is authoritative."""
     if stage.status is not Status.SUSPENDED:
         return stage
@@ -273,8 +292,46 @@ def resume(stage: StageState, at: datetime, due_at: datetime, calendar: Calendar
             "remaining_s": None,
             "due_at": due_at,
             "warn_at": warning_start(stage.unit, at, due_at, stage.margin_s, calendar),
+            "due_provisional": stage.due_provisional
+            if due_provisional is None
+            else due_provisional,
         }
     )
+
+
+def change_due(
+    stage: StageState,
+    due_at: datetime,
+    at: datetime,
+    calendar: Calendar,
+    policy: WarningPolicy,
+    *,
+    due_provisional: bool,
+) -> StageState:
+    """The deadline counted again on a newly published holiday schedule, applied at ``at``.
+
+    - Moved into the past of a stage not yet red: red at ``at``, the ladder counts from ``at``.
+    - Moved while already red and still past: the ladder keeps its start; nothing re-fires.
+    - Moved into the future of a red or yellow stage: the light follows the new deadline and a
+      new alert cycle starts (``gen``), so its warnings are new events, not replays.
+    """
+    if stage.status is Status.CLOSED:
+        return stage
+    update: dict[str, object] = {"due_at": due_at, "due_provisional": due_provisional}
+    if stage.status is Status.SUSPENDED:
+        assert stage.suspended_at is not None
+        update["remaining_s"] = measure(stage.unit, stage.suspended_at, due_at, calendar)
+        return stage.model_copy(update=update)
+    margin = warning_margin(stage.unit, stage.opened_at, due_at, calendar, policy)
+    warn_at = warning_start(stage.unit, stage.opened_at, due_at, margin, calendar)
+    update.update(margin_s=margin, warn_at=warn_at)
+    if stage.red_at is not None and due_at <= at:
+        update["overdue_from"] = stage.ladder_from
+    elif due_at <= at:
+        update["overdue_from"] = at
+    elif stage.red_at is not None or (stage.yellow_at is not None and at < warn_at):
+        update.update(yellow_at=None, red_at=None, rung=0, overdue_from=None, gen=stage.gen + 1)
+    return stage.model_copy(update=update)
 
 
 def close(stage: StageState, at: datetime, outcome: str, reason: str | None) -> StageState:
@@ -309,13 +366,13 @@ def advance(
         fired.append(Transition("yellow", stage.warn_at))
         update["yellow_at"] = stage.warn_at
     if red_at is None and now >= stage.due_at:
-        red_at = stage.due_at
+        red_at = stage.ladder_from
         fired.append(Transition("red", red_at))
         update["red_at"] = red_at
     rung = stage.rung
     if red_at is not None:
         while rung < len(ladder):
-            at = rung_time(stage.due_at, ladder[rung], calendar)
+            at = rung_time(stage.ladder_from, ladder[rung], calendar)
             if at > now:
                 break
             rung += 1
@@ -335,7 +392,7 @@ def next_due(stage: StageState, ladder: tuple[Rung, ...], calendar: Calendar) ->
             return stage.warn_at
         return stage.due_at
     if stage.rung < len(ladder):
-        return rung_time(stage.due_at, ladder[stage.rung], calendar)
+        return rung_time(stage.ladder_from, ladder[stage.rung], calendar)
     return None
 
 

@@ -18,6 +18,7 @@ from shared.contracts import (
     CaseDecided,
     CaseRated,
     CreditIncident,
+    DeadlineChanged,
     Envelope,
     EventData,
     PreReviewDone,
@@ -41,6 +42,10 @@ TIMER_FIELD = "t"
 SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
 
 
+async def _no_wait(version: str) -> None:
+    return None
+
+
 @dataclass
 class Deps:
     store: CaseStore
@@ -51,6 +56,8 @@ class Deps:
     warning: d.WarningPolicy
     ladders: d.LadderPolicy
     findings: d.FindingPolicy
+    # Waits (briefly) until this process runs the calendar version an event was computed on.
+    calendar_in_step: Callable[[str], Awaitable[None]] = _no_wait
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,12 @@ def _put(rec: CaseRecord, stage: d.StageState, due: datetime | None) -> None:
     rec["stages"][stage.stage_id] = raw
 
 
+def _alert_id(stage: d.StageState, *parts: str) -> str:
+    """Deterministic per stage and alert cycle; the first cycle keeps the ids it always had."""
+    cycle = (f"gen{stage.gen}",) if stage.gen else ()
+    return derived_event_id(stage.stage_id, *parts, *cycle)
+
+
 def _alert(stage: d.StageState, t: d.Transition, now: datetime, cause: Envelope | None) -> Envelope:
     cls = StageWarned if t.kind == "yellow" else StageOverdue
     data = cls(
@@ -95,9 +108,10 @@ def _alert(stage: d.StageState, t: d.Transition, now: datetime, cause: Envelope 
         due_at=stage.due_at,
         light=t.kind,
         at=t.at,
+        due_provisional=stage.due_provisional,
     )
     return make_envelope(
-        data, source=SOURCE, time=now, id=derived_event_id(stage.stage_id, t.kind), causation=cause
+        data, source=SOURCE, time=now, id=_alert_id(stage, t.kind), causation=cause
     )
 
 
@@ -105,7 +119,7 @@ def _rung(
     stage: d.StageState, t: d.Transition, now: datetime, cause: Envelope | None
 ) -> list[Envelope]:
     assert t.rung is not None
-    rung_id = derived_event_id(stage.stage_id, "rung", str(t.number))
+    rung_id = _alert_id(stage, "rung", str(t.number))
     escalated = SupervisionEscalated(
         case_id=stage.case_id,
         stage_id=stage.stage_id,
@@ -118,6 +132,7 @@ def _rung(
         card=t.rung.card,
         due_at=stage.due_at,
         escalated_at=t.at,
+        due_provisional=stage.due_provisional,
     )
     out = [make_envelope(escalated, source=SOURCE, time=now, id=rung_id, causation=cause)]
     if t.rung.credit_incident:
@@ -140,7 +155,7 @@ def _rung(
                 incident,
                 source=SOURCE,
                 time=now,
-                id=derived_event_id(stage.stage_id, "rung", str(t.number), "credit"),
+                id=_alert_id(stage, "rung", str(t.number), "credit"),
                 causation=cause,
             )
         )
@@ -231,6 +246,7 @@ async def on_stage_opened(deps: Deps, msg: Incoming, env: Envelope, e: StageOpen
         unit=e.limit.unit.value,
         calendar=deps.calendar,
         policy=deps.warning,
+        due_provisional=e.due_provisional,
     )
     await settle(deps, msg, rec, stage, env, _late_entry(deps, msg, e.opened_at))
 
@@ -255,6 +271,7 @@ async def on_rectification_opened(
         unit=e.limit.unit.value,
         calendar=deps.calendar,
         policy=deps.warning,
+        due_provisional=e.due_provisional,
     )
     await settle(deps, msg, rec, stage, env)
 
@@ -292,7 +309,25 @@ async def on_stage_resumed(deps: Deps, msg: Incoming, env: Envelope, e: StageRes
     stage = _stage(rec, e.stage_id)
     if stage is None:
         return
-    await settle(deps, msg, rec, d.resume(stage, e.resumed_at, e.due_at, deps.calendar), env)
+    resumed = d.resume(stage, e.resumed_at, e.due_at, deps.calendar, e.due_provisional)
+    await settle(deps, msg, rec, resumed, env)
+
+
+async def on_deadline_changed(deps: Deps, msg: Incoming, env: Envelope, e: DeadlineChanged) -> None:
+    """A deadline counted again on a newly published holiday schedule: re-time the stage from
+    the instant the change is processed (see ``domain.change_due`` for the rule)."""
+    rec = deps.store.get(e.case_id)
+    stage_id = e.rectification_id if e.kind == "rectification" else e.stage_id
+    stage = None if rec is None or stage_id is None else _stage(rec, stage_id)
+    if rec is None or stage is None:
+        return  # closed and forgotten, or never supervised here
+    if stage.due_at == e.new_due_at and stage.due_provisional == e.due_provisional:
+        return  # a redelivery
+    await deps.calendar_in_step(e.calendar_version)
+    changed = d.change_due(
+        stage, e.new_due_at, msg.now, deps.calendar, deps.warning, due_provisional=e.due_provisional
+    )
+    await settle(deps, msg, rec, changed, env)
 
 
 async def _closed(
@@ -410,4 +445,5 @@ HANDLERS: dict[str, tuple[type[EventData], Handler]] = {
     RectificationOpened.event_type: (RectificationOpened, on_rectification_opened),
     RectificationClosed.event_type: (RectificationClosed, on_rectification_closed),
     CaseRated.event_type: (CaseRated, on_case_rated),
+    DeadlineChanged.event_type: (DeadlineChanged, on_deadline_changed),
 }

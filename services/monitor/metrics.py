@@ -34,6 +34,12 @@ RECTIFICATIONS_OPEN = Gauge(
 RECTIFICATIONS_OVERDUE = Gauge(
     "egov_monitor_rectifications_overdue", "Open rectifications past due on this worker", LABELS
 )
+OPEN_STAGES_PROVISIONAL = Gauge(
+    "egov_monitor_open_stages_provisional",
+    "Open stages on this worker whose deadline reaches a year without a published holiday "
+    "schedule (recomputed when it is published)",
+    LABELS,
+)
 CALENDAR_DAYS_LEFT = Gauge(
     "egov_monitor_calendar_coverage_days_left",
     "Days until the holiday calendar runs out (publish next year's schedule before 0)",

@@ -94,9 +94,7 @@ class _Tables:
         table = self.provisional.get(year)
         if table is None:
             off = statutory_holidays(year)
-            table = self.provisional[year] = _Year.build(
-                year, off, frozenset(), provisional=True
-            )
+            table = self.provisional[year] = _Year.build(year, off, frozenset(), provisional=True)
         return table
 
 
@@ -212,9 +210,7 @@ class WorkingCalendar:
     def year_status(self) -> list[YearStatus]:
         official = self._t.data.years
         return [
-            YearStatus(y, True, official[y].source)
-            if y in official
-            else YearStatus(y, False)
+            YearStatus(y, True, official[y].source) if y in official else YearStatus(y, False)
             for y in range(min(official), self.horizon_year + 1)
         ]
 

@@ -241,28 +241,32 @@ async def recompute_rectification_deadlines(deps: Deps) -> int:
     counted again from its opening and limit; ``deadline.changed`` where it moved."""
     moved = 0
     for case_id in await deps.store.rectifications_to_recompute(deps.calendar.version):
-        now = deps.clock.now()
-        changes: list[DeadlineChanged] = []
-
-        def change(c: CaseRecord) -> CaseRecord:
-            recomputed, event = rules.recompute_rectification(c, calendar=deps.calendar, at=now)
-            changes[:] = [event] if event is not None else []
-            return recomputed
-
-        def events(_: CaseRecord) -> list[Envelope]:
-            return [
-                make_envelope(
-                    e,
-                    source=SOURCE,
-                    time=now,
-                    id=derived_event_id(str(e.rectification_id), "deadline", e.calendar_version),
-                )
-                for e in changes
-            ]
-
-        await update_case(deps, case_id, change, events)
-        moved += len(changes)
+        moved += await _recompute_rectification(deps, case_id)
     if moved:
         deps.wake()
         log.info("calendar %s: %d rectification deadlines moved", deps.calendar.version, moved)
     return moved
+
+
+async def _recompute_rectification(deps: Deps, case_id: str) -> bool:
+    now = deps.clock.now()
+    changes: list[DeadlineChanged] = []
+
+    def change(c: CaseRecord) -> CaseRecord:
+        recomputed, event = rules.recompute_rectification(c, calendar=deps.calendar, at=now)
+        changes[:] = [event] if event is not None else []
+        return recomputed
+
+    def events(_: CaseRecord) -> list[Envelope]:
+        return [
+            make_envelope(
+                e,
+                source=SOURCE,
+                time=now,
+                id=derived_event_id(str(e.rectification_id), "deadline", e.calendar_version),
+            )
+            for e in changes
+        ]
+
+    await update_case(deps, case_id, change, events)
+    return bool(changes)

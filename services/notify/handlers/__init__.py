@@ -20,6 +20,7 @@ from services.notify.handlers.cases import (
     on_rectification_opened,
 )
 from services.notify.handlers.stages import (
+    on_deadline_changed,
     on_stage_opened,
     on_stage_overdue,
     on_stage_signed_in,
@@ -32,6 +33,7 @@ from shared.contracts import (
     CaseDecided,
     CaseSubmitted,
     CreditChanged,
+    DeadlineChanged,
     Envelope,
     PreReviewDone,
     RatingInvited,
@@ -57,6 +59,7 @@ HANDLERS: dict[str, NotifyHandler] = {
     StageOverdue.event_type: on_stage_overdue,
     SupervisionEscalated.event_type: on_supervision_escalated,
     SupervisionFinding.event_type: on_supervision_finding,
+    DeadlineChanged.event_type: on_deadline_changed,
     CaseDecided.event_type: on_case_decided,
     RectificationOpened.event_type: on_rectification_opened,
     RectificationClosed.event_type: on_rectification_closed,

@@ -4,8 +4,15 @@ supervision findings."""
 from __future__ import annotations
 
 from services.notify.domain import Recipient, RoleQuery, escalation_queries, officer_recipient
-from services.notify.notifier import Deps, notify, officer_by_id, officers_for
+from services.notify.notifier import (
+    Deps,
+    applicant_from_case,
+    notify,
+    officer_by_id,
+    officers_for,
+)
 from shared.contracts import (
+    DeadlineChanged,
     Envelope,
     StageOpened,
     StageOverdue,
@@ -126,6 +133,42 @@ async def on_supervision_finding(envelope: Envelope, data: SupervisionFinding, d
         envelope,
         data,
         template="supervision_finding",
+        recipients=recipients,
+        case=case,
+        department=data.department,
+    )
+
+
+async def on_deadline_changed(envelope: Envelope, data: DeadlineChanged, deps: Deps) -> None:
+    """A deadline moved on a newly published holiday schedule: the officers who work to it hear
+    the new date, and so does the applicant when they had been told the old one."""
+    if data.old_due_at == data.new_due_at:
+        return  # only the provisional mark changed: nobody's date moved
+    if data.kind == "rectification":
+        recipients = await officers_for(
+            deps,
+            [
+                RoleQuery(role="department_head", department=data.department),
+                RoleQuery(role="section_chief", department=data.department),
+            ],
+        )
+    else:
+        stage = await deps.projections.get_stage(data.stage_id or "") or {}
+        assignee = data.assignee or stage.get("assignee")
+        role = str(stage.get("required_role") or "handler")
+        recipients = await _assignee_or_role(deps, assignee, role, data.department)
+    case = await deps.projections.get_case(data.case_id)
+    if data.applicant_told:
+        if case is None:
+            # The case's contact data has not arrived yet: the applicant part waits for it.
+            await deps.projections.park(data.case_id, envelope, deps.clock.now())
+        else:
+            recipients.append(applicant_from_case(case))
+    await notify(
+        deps,
+        envelope,
+        data,
+        template="deadline_changed",
         recipients=recipients,
         case=case,
         department=data.department,

@@ -100,6 +100,17 @@ class InMemoryCaseStore:
                 counts[r["department"]] = counts.get(r["department"], 0) + 1
         return counts
 
+    async def cases_to_recompute(self, calendar_version: str) -> list[str]:
+        return sorted(
+            {
+                r["case_id"]
+                for r in self.rows.values()
+                if r["state"] != "closed"
+                and r["due_provisional"]
+                and r["due_calendar"] != calendar_version
+            }
+        )
+
     def events(self, type_suffix: str, case_id: str | None = None) -> list[Envelope]:
         return [
             e

@@ -86,6 +86,9 @@ class FakeStore:
             if s.level != "A" or not s.red_list or s.black_list
         ]
 
+    async def records_with_open_objection(self) -> list[CreditRecord]:
+        return [r for r in self.records.values() if r.open_objection is not None]
+
     async def open_objections(self) -> int:
         return sum(1 for r in self.records.values() if r.status == Status.DISPUTED)
 

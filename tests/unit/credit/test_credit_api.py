@@ -193,3 +193,41 @@ async def test_objection_beyond_the_provisional_horizon_is_503_not_500(world) ->
     )
     assert r.status_code == 503 and "2028" in r.json()["detail"]
     assert deps.store.records[record.record_id].status.value == "active"  # type: ignore[attr-defined]
+
+
+async def test_an_objection_due_in_a_provisional_year_is_recomputed_on_publication(world) -> None:
+    from datetime import date
+
+    from services.credit.commands import recompute_objection_deadlines
+    from shared.calendar import YearSchedule
+    from shared.calendar.statutory import statutory_holidays
+    from shared.clock import SHANGHAI
+
+    deps, client, clock = world
+    clock.set(datetime(2026, 12, 28, 10, tzinfo=SHANGHAI))
+    await add(deps, PERSON, "person", "serious")
+    [record] = deps.store.records.values()  # type: ignore[attr-defined]
+    r = await client.post(
+        f"/v1/records/{record.record_id}/objections",
+        json={"reason": "x"},
+        headers=bearer(PERSON, "applicant"),
+    )
+    assert r.status_code == 201, r.text
+    [opened] = deps.store.events("stage.opened.v1")  # type: ignore[attr-defined]
+    # 10 working days: Dec 29-31, (Jan 1 off), Jan 4-8, Jan 11, 12 -> Jan 12, provisional
+    assert opened.data["due_at"].startswith("2027-01-12T23:59:59")
+    assert opened.data["due_provisional"] is True
+    assert await recompute_objection_deadlines(deps) == 0
+    deps.calendar.publish(  # type: ignore[attr-defined]
+        YearSchedule(
+            year=2027,
+            source="test fixture, not an official schedule",
+            off=tuple(sorted(statutory_holidays(2027) | {date(2027, 1, 4)})),
+        )
+    )
+    assert await recompute_objection_deadlines(deps) == 1
+    [changed] = deps.store.events("deadline.changed.v1")  # type: ignore[attr-defined]
+    assert changed.data["kind"] == "objection"
+    assert changed.data["stage_id"] == f"{opened.data['case_id']}:objection"
+    assert changed.data["new_due_at"].startswith("2027-01-13T23:59:59")
+    assert await recompute_objection_deadlines(deps) == 0

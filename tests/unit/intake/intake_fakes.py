@@ -118,6 +118,16 @@ class FakeStore:
             None,
         )
 
+    async def rectifications_to_recompute(self, calendar_version: str) -> list[str]:
+        return [
+            c.case_id
+            for c in self.cases.values()
+            if c.rectification is not None
+            and c.rectification.closed_at is None
+            and c.rectification.due_provisional
+            and c.rectification.due_calendar != calendar_version
+        ]
+
     async def decided_unrated(self, *, decided_before: datetime, limit: int) -> list[CaseRecord]:
         return [
             c

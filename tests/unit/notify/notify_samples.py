@@ -9,6 +9,7 @@ from shared.contracts import (
     CaseDecided,
     CaseSubmitted,
     CreditChanged,
+    DeadlineChanged,
     Envelope,
     EventData,
     PreReviewDone,
@@ -240,3 +241,29 @@ def credit_changed(subject_id: str, at: datetime, kind: str = "person") -> Credi
 
 def rating_invited(case_id: str, at: datetime) -> RatingInvited:
     return RatingInvited(case_id=case_id, invited_at=at)
+
+
+def deadline_changed(
+    case_id: str,
+    stage_id: str,
+    at: datetime,
+    *,
+    assignee: str | None = None,
+    applicant_told: bool = True,
+    days: int = 2,
+) -> DeadlineChanged:
+    return DeadlineChanged(
+        case_id=case_id,
+        kind="stage",
+        stage_id=stage_id,
+        department=DEPT,
+        region=REGION,
+        assignee=assignee,
+        old_due_at=at + timedelta(days=5),
+        new_due_at=at + timedelta(days=5 + days),
+        due_provisional=False,
+        calendar_version="2027.test",
+        reason="the official holiday schedule was published; the deadline is counted on it",
+        applicant_told=applicant_told,
+        changed_at=at,
+    )

@@ -110,6 +110,21 @@ ROUTES = [
         {"cq-scj-d01": OFFICER},
     ),
     ("rating invited", lambda at: s.rating_invited("C1", at), {APPLICANT: ALL}),
+    (
+        "deadline changed, applicant told",
+        lambda at: s.deadline_changed("C1", "S1", at, assignee="cq-scj-h02"),
+        {"cq-scj-h02": OFFICER, APPLICANT: ALL},
+    ),
+    (
+        "deadline changed, officers only",
+        lambda at: s.deadline_changed("C1", "S1", at, assignee="cq-scj-h02", applicant_told=False),
+        {"cq-scj-h02": OFFICER},
+    ),
+    (
+        "deadline changed to the same date (only the provisional mark)",
+        lambda at: s.deadline_changed("C1", "S1", at, assignee="cq-scj-h02", days=0),
+        {},
+    ),
 ]
 
 
@@ -320,3 +335,16 @@ async def test_webhook_subscribers_get_the_original_event(world: World) -> None:
     hooks = world.sent(ChannelName.WEBHOOK)
     assert [(h.address, h.event_id) for h in hooks] == [("sub1", e.id)]
     assert json.loads(hooks[0].payload)["id"] == e.id
+
+
+async def test_a_deadline_change_tells_the_applicant_once_their_contact_data_arrives(
+    world: World,
+) -> None:
+    await world.handle(env(s.deadline_changed("C1", "S1", NOON, assignee="cq-scj-h02"), world))
+    assert by_channel(world.channels) == {"cq-scj-h02": OFFICER}
+    reset(world)
+    await submit(world)  # the parked event is handled again: the applicant hears, nobody twice
+    sent = by_channel(world.channels)
+    assert sent[APPLICANT] == ALL and "cq-scj-h02" not in sent
+    body = world.sent(ChannelName.SMS)[-1].body
+    assert "C1" in body and "调整" in body

@@ -32,6 +32,7 @@ SAMPLES: dict[str, EventData] = {
     "rectification_closed": s.rectification_closed("C1", AT),
     "credit_changed": s.credit_changed("X", AT),
     "rating_invited": s.rating_invited("C1", AT),
+    "deadline_changed": s.deadline_changed("C1", "S1", AT),
 }
 
 

@@ -225,9 +225,7 @@ STATUTORY_2028 = (
 TWO_YEARS = WorkingCalendar(CAL.data, provisional_years=2)
 
 
-@pytest.mark.parametrize(
-    ("year", "statutory"), [(2027, STATUTORY_2027), (2028, STATUTORY_2028)]
-)
+@pytest.mark.parametrize(("year", "statutory"), [(2027, STATUTORY_2027), (2028, STATUTORY_2028)])
 def test_a_provisional_year_has_the_statutory_holidays_and_weekends_only(
     year: int, statutory: set[date]
 ) -> None:

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import holidays
 import pytest
 
-from shared.calendar import YearSchedule, WorkingCalendar, packaged_data
+from shared.calendar import WorkingCalendar, YearSchedule, packaged_data
 from shared.calendar.statutory import statutory_holidays
 
 DATA = packaged_data()

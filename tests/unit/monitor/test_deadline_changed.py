@@ -1,0 +1,114 @@
+"""A deadline counted again on a newly published holiday schedule (deadline.changed)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.monitor import handlers as h
+from shared.clock import SHANGHAI
+from shared.contracts import DeadlineChanged, derived_event_id
+from tests.unit.monitor.fakes import fake_deps
+from tests.unit.monitor.test_handlers import DUE, OPENED, env, msg, open_case
+
+
+def changed(
+    new_due: datetime, *, old_due: datetime = DUE, provisional: bool = False
+) -> DeadlineChanged:
+    return DeadlineChanged(
+        case_id="C1",
+        kind="stage",
+        stage_id="S1",
+        department="D1",
+        region="500000",
+        old_due_at=old_due,
+        new_due_at=new_due,
+        due_provisional=provisional,
+        calendar_version="2027.test",
+        reason="published",
+        changed_at=new_due,
+    )
+
+
+async def apply(deps: h.Deps, e: DeadlineChanged, now: datetime) -> None:
+    await h.on_deadline_changed(deps, msg(now), env(e, now), e)
+
+
+def at(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+async def test_a_deadline_moved_into_the_past_turns_red_now_and_fires_no_rung_retroactively() -> (
+    None
+):
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    now = at(2026, 9, 24, 12)  # green: due Sep 28
+    earlier = at(2026, 9, 23, 23, 59, 59)  # already past when the change arrives
+    await apply(deps, changed(earlier), now)
+    # red at the recompute instant and the first rung (after 0 working days) with it; no more
+    assert pub.types() == ["overdue", "escalated"]
+    red = pub.sent[0]
+    assert datetime.fromisoformat(red.data["at"]) == now
+    assert datetime.fromisoformat(red.data["due_at"]) == earlier
+    # the next rung counts one working day from the recompute instant, not from the due
+    assert sched.due[("C1", "S1")] == at(2026, 9, 28, 12)
+    view = store.get("C1")["stages"]["S1"]
+    assert view["overdue_from"] and view["due_at"].startswith("2026-09-23T23:59:59")
+
+
+async def test_a_deadline_moved_later_fires_on_the_new_time_only() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    later = at(2026, 9, 30, 23, 59, 59)
+    await apply(deps, changed(later), at(2026, 9, 24, 12))
+    assert pub.sent == []
+    assert sched.due[("C1", "S1")] == at(2026, 9, 29, 23, 59, 59)  # yellow: one day before
+    await h.on_timer(deps, msg(DUE + timedelta(seconds=1)), "C1", "S1")  # the old due passes
+    assert pub.sent == []
+    await h.on_timer(deps, msg(sched.due[("C1", "S1")]), "C1", "S1")
+    assert pub.types() == ["warned"]
+    await h.on_timer(deps, msg(later + timedelta(seconds=1)), "C1", "S1")
+    assert pub.types() == ["warned", "overdue", "escalated"]
+
+
+async def test_a_red_stage_whose_deadline_moves_into_the_future_starts_a_new_alert_cycle() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    await h.on_timer(deps, msg(DUE + timedelta(seconds=1)), "C1", "S1")
+    assert pub.types() == ["overdue", "escalated"]
+    first_red = pub.sent[0].id
+    assert first_red == derived_event_id("S1", "red")
+    later = at(2026, 10, 12, 23, 59, 59)
+    await apply(deps, changed(later), at(2026, 9, 29, 9))
+    stage = store.get("C1")["stages"]["S1"]
+    assert "red_at" not in stage and stage["gen"] == 1
+    await h.on_timer(deps, msg(later + timedelta(seconds=1)), "C1", "S1")
+    new_red = [e for e in pub.sent if e.type.endswith("stage.overdue.v1")][-1]
+    assert new_red.id == derived_event_id("S1", "red", "gen1") != first_red
+
+
+async def test_a_red_stage_whose_deadline_stays_past_keeps_its_ladder() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    await h.on_timer(deps, msg(DUE + timedelta(seconds=1)), "C1", "S1")
+    next_rung = sched.due[("C1", "S1")]
+    await apply(deps, changed(at(2026, 9, 25, 23, 59, 59)), at(2026, 9, 29, 9))
+    assert pub.types() == ["overdue", "escalated"]  # nothing re-fired
+    assert sched.due[("C1", "S1")] == next_rung  # the ladder keeps counting from the old due
+
+
+async def test_a_redelivered_change_is_ignored_and_the_flag_reaches_the_view() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    e = changed(at(2026, 9, 30, 23, 59, 59), provisional=True)
+    await apply(deps, e, at(2026, 9, 24, 12))
+    before = dict(store.get("C1")["stages"]["S1"])
+    assert before["due_provisional"] is True
+    await apply(deps, e, at(2026, 9, 24, 13))
+    assert store.get("C1")["stages"]["S1"] == before
+
+
+async def test_a_change_for_an_unknown_stage_is_ignored() -> None:
+    deps, store, pub, sched = fake_deps()
+    await apply(deps, changed(at(2026, 9, 30, 23, 59, 59)), OPENED)
+    assert pub.sent == [] and store.get("C1") is None
