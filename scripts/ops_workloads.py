@@ -97,10 +97,9 @@ def config_files() -> dict[str, list[tuple[str, str, Path]]]:
     """
     templates = REPO_ROOT / "services" / "notify" / "templates"
     catalog = REPO_ROOT / "services" / "intake" / "catalog"
+    calendar = REPO_ROOT / "shared" / "calendar" / "data"
     return {
-        "calendar": [
-            ("calendar.json", "calendar.json", REPO_ROOT / "shared/calendar/data/cn_official.json")
-        ],
+        "calendar": [(p.name, p.name, p) for p in sorted(calendar.glob("*.json"))],
         "catalog": [(p.name, p.name, p) for p in sorted(catalog.glob("*.yaml"))],
         "templates": [
             (f"{p.parent.name}--{p.name}", f"{p.parent.name}/{p.name}", p)

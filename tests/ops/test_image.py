@@ -114,4 +114,4 @@ def test_the_project_built_from_the_context_carries_every_data_file(tmp_path: Pa
     }
     assert data, "expected data files (calendar, catalog, templates)"
     assert data - in_wheel == set(), "data files the image would lack (package-data in pyproject)"
-    assert "shared/calendar/data/cn_official.json" in in_wheel
+    assert "shared/calendar/data/2026.json" in in_wheel
