@@ -1,0 +1,383 @@
+"""The hall across the 2026/2027 boundary on the real broker and database, every service a process
+on one accelerated clock starting Monday 2026-12-21 09:00 (Shanghai).
+
+Before 2027's schedule exists, cases are submitted, accepted and rated with deadlines in 2027:
+nothing is refused or dead-lettered and those deadlines say they are provisional. Then a 2027
+schedule (a test fixture, never shipped) is published with `egov calendar publish` while the
+platform runs: one open deadline moves earlier (into the past), one later; the recomputed
+deadlines match an independent computation, the monitor fires on the new times only, notify
+tells the people concerned, and no service restarts.
+
+The platform runs on a private broker and database: the published test year must not reach any
+other test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from scripts import devstack
+from services.scenario.bus import BusRecord, read_all
+from services.scenario.devsms import make_server
+from services.scenario.processes import Platform, free_port
+from shared.auth import mint_token
+from shared.calendar import Limit, WorkingCalendar, YearSchedule, load_default_calendar
+from shared.calendar.statutory import statutory_holidays
+from shared.clock import SHANGHAI, SimulatedClock
+from shared.identifiers import make_resident_id
+from shared.settings import ServiceSettings
+
+pytestmark = pytest.mark.integration
+
+ORIGIN = datetime(2026, 12, 21, 9, 0, tzinfo=SHANGHAI)
+SPEED = 30_000.0  # one real second is 8 h 20 min: Dec 21 to Jan 9 in about a minute
+STARTUP_S = 45.0  # the clock starts at ORIGIN this long after the processes are launched
+DEPT = "500000-SCJ"
+PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
+UPLOAD = {"form": "upload", "sha256": "a" * 64, "size": 2048}
+# Not an official schedule: Saturday Jan 2 worked, Monday and Tuesday Jan 4-5 off.
+FIXTURE = YearSchedule(
+    year=2027,
+    source="test fixture, not an official schedule",
+    published=date(2027, 1, 2),
+    off=tuple(sorted(statutory_holidays(2027) | {date(2027, 1, 4), date(2027, 1, 5)})),
+    extra_working_days=(date(2027, 1, 2),),
+)
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+class World:
+    def __init__(self, platform: Platform, clock: SimulatedClock, bootstrap: str) -> None:
+        self.platform = platform
+        self.clock = clock
+        self.bootstrap = bootstrap
+        self.settings = ServiceSettings(service_name="test")
+        self.http = httpx.AsyncClient(timeout=30)
+
+    def url(self, service: str) -> str:
+        return self.platform.url(service)
+
+    def officer(self, role: str, n: int = 1) -> dict[str, str]:
+        token = mint_token(
+            self.settings,
+            subject=f"cq-scj-{role[0]}{n:02d}",
+            now=datetime.now(UTC),
+            roles=[role],
+            department=DEPT,
+            region="500000",
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    def system(self) -> dict[str, str]:
+        token = mint_token(self.settings, subject="it", now=datetime.now(UTC), roles=["system"])
+        return {"Authorization": f"Bearer {token}"}
+
+    async def until(self, moment: datetime) -> None:
+        """Wait (real time) until the platform's clock reaches ``moment``."""
+        while (left := (moment - self.clock.now()).total_seconds()) > 0:
+            await asyncio.sleep(min(left / SPEED + 0.05, 1.0))
+
+    async def eventually(self, probe: Any, *, within_s: float = 30.0) -> Any:
+        deadline = asyncio.get_running_loop().time() + within_s
+        while True:
+            found = await probe()
+            if found or asyncio.get_running_loop().time() > deadline:
+                return found
+            await asyncio.sleep(0.3)
+
+    async def bus(self, *topics: str) -> list[BusRecord]:
+        return await read_all(self.bootstrap, list(topics), idle_s=1.0, limit_s=60)
+
+    async def events(self, topic: str, suffix: str) -> list[dict[str, Any]]:
+        return [
+            {**r.envelope.data, "_id": r.envelope.id, "_source": r.envelope.source}
+            for r in await self.bus(topic)
+            if r.envelope is not None and r.envelope.type.endswith(suffix)
+        ]
+
+    async def submit(self) -> tuple[str, str]:
+        body = {
+            "item_code": "500000-SCJ-001",
+            "applicant": {"kind": "person", "id_number": PERSON, "name": "张三"},
+            "contact": {"phone": "13800138000", "email": "zhang@example.cn"},
+            "form": {"company_name": "山城小面有限公司"},
+            "materials": [
+                {"code": c, **UPLOAD}
+                for c in ("id_card", "application_form", "articles", "premises")
+            ],
+            "channel": "web",
+            "receiving_region": "500000",
+        }
+        r = await self.http.post(f"{self.url('intake')}/v1/cases", json=body)
+        assert r.status_code == 201, r.text
+        return r.json()["case_id"], r.json()["verification_code"]
+
+    async def task(self, case_id: str, stage: str) -> dict[str, Any] | None:
+        async def find() -> dict[str, Any] | None:
+            r = await self.http.get(
+                f"{self.url('approval')}/v1/tasks",
+                params={"department": DEPT, "stage": stage, "limit": 200},
+                headers=self.officer("supervisor"),
+            )
+            assert r.status_code == 200, r.text
+            return next((t for t in r.json()["items"] if t["case_id"] == case_id), None)
+
+        return await self.eventually(find)
+
+    async def act(self, case_id: str, stage: str, action: str, role: str, **body: Any) -> None:
+        task = await self.task(case_id, stage)
+        assert task is not None, f"{stage} of {case_id} never reached the work list"
+        headers = self.officer(role)
+        url = f"{self.url('approval')}/v1/cases/{case_id}/stages/{stage}"
+        r = await self.http.post(
+            f"{url}/sign-in", json={"version": task["case_version"]}, headers=headers
+        )
+        assert r.status_code < 300, r.text
+        r = await self.http.post(
+            f"{url}/{action}", json={"version": r.json()["version"], **body}, headers=headers
+        )
+        assert r.status_code < 300, r.text
+
+
+@pytest.fixture(scope="module")
+def private_stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A broker and database of this module's own (``kafka_bootstrap`` only says one may run)."""
+    state = tmp_path_factory.mktemp("year-boundary-stack")
+    stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, memory_db=True)
+    try:
+        devstack.ensure_topics(stack.env())
+        yield stack.env()["EGOV_KAFKA_BOOTSTRAP"] + "|" + stack.env()["EGOV_MONGO_URI"]
+    finally:
+        devstack.stop_stack(state)
+
+
+@pytest.fixture(scope="module")
+async def world(
+    private_stack: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    bootstrap, mongo = private_stack.split("|")
+    base = tmp_path_factory.mktemp("year-boundary")
+    epoch = datetime.now(UTC) + timedelta(seconds=STARTUP_S)
+    clock = SimulatedClock(real_epoch=epoch, sim_origin=ORIGIN, speed=SPEED)
+    smtp_port, sms_port = free_port(), free_port()
+    mail = Controller(Mailbox(str(base / "mail")), hostname="127.0.0.1", port=smtp_port)
+    mail.start()
+    sms = make_server("127.0.0.1", sms_port, base / "sms.jsonl")
+    threading.Thread(target=sms.serve_forever, daemon=True).start()
+    platform = Platform(
+        bootstrap,
+        mongo,
+        base / "logs",
+        db_prefix="yb",
+        extra_env={
+            "EGOV_CLOCK_SPEED": str(SPEED),
+            "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
+            "EGOV_CLOCK_SIM_ORIGIN": ORIGIN.isoformat(),
+            "EGOV_SMTP_PORT": str(smtp_port),
+            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
+            "EGOV_CALENDAR_SWEEP_S": "5",
+            "EGOV_LOG_LEVEL": "WARNING",
+        },
+    )
+    try:
+        platform.start()
+        w = World(platform, clock, bootstrap)
+        yield w
+        await w.http.aclose()
+    finally:
+        platform.stop()
+        sms.shutdown()
+        mail.stop()
+        print(f"\nyear-boundary logs: {base / 'logs'}")
+
+
+def due(moment: str) -> datetime:
+    return datetime.fromisoformat(moment).astimezone(SHANGHAI)
+
+
+async def test_the_hall_crosses_the_year_boundary_and_takes_the_published_schedule(
+    world: World, tmp_path: Path
+) -> None:
+    pids = {name: svc.proc.pid for name, svc in world.platform.services.items() if svc.proc}
+    await world.until(ORIGIN)
+
+    # Case A, decided in December; rated badly on Wednesday Dec 30: its rectification (5 working
+    # days) ends in 2027 and is provisional.
+    case_a, code_a = await world.submit()
+    for stage, action, role in (
+        ("prereview", "pass", "handler"),
+        ("accept", "accept", "handler"),
+        ("review", "pass", "reviewer"),
+        ("decide", "approve", "approver"),
+        ("deliver", "deliver", "handler"),
+    ):
+        await world.act(case_a, stage, action, role)
+    await world.until(sh(2026, 12, 30, 9))
+
+    async def rate() -> httpx.Response | None:
+        r = await world.http.post(
+            f"{world.url('intake')}/v1/cases/{case_a}/rating",
+            params={"code": code_a},
+            json={"level": "dissatisfied", "comment": "等了太久"},
+        )
+        return None if r.status_code == 409 else r  # 409 until intake hears of the decision
+
+    rated = await world.eventually(rate)
+    assert rated is not None and rated.status_code == 201, rated.text if rated else "409"
+    rectification = rated.json()["rectification"]
+    assert rectification["due_provisional"] is True
+    # Dec 31, (Jan 1 off), Jan 4, 5, 6, 7 under the statutory holidays alone
+    assert due(rectification["due_at"]).date() == date(2027, 1, 7)
+
+    # Case B, submitted Wednesday Dec 30 and accepted on Thursday Dec 31: its review stage (one
+    # working day) ends on Monday Jan 4, provisionally.
+    case_b, code_b = await world.submit()
+    await world.act(case_b, "prereview", "pass", "handler")
+    await world.until(sh(2026, 12, 31, 9))
+    await world.act(case_b, "accept", "accept", "handler")
+    review = await world.task(case_b, "review")
+    assert review is not None and review["due_provisional"] is True
+    assert due(review["due_at"]).date() == date(2027, 1, 4)
+
+    async def tracked() -> dict[str, Any] | None:
+        r = await world.http.get(
+            f"{world.url('intake')}/v1/cases/{case_b}", params={"code": code_b}
+        )
+        view = r.json()
+        return view if any(s["stage"] == "review" for s in view["current_stages"]) else None
+
+    tracking = await world.eventually(tracked)
+    assert tracking is not None
+    assert tracking["deadline_provisional"] is True
+
+    async def monitored() -> dict[str, Any] | None:
+        r = await world.http.get(
+            f"{world.url('monitor')}/v1/stages/{case_b}", headers=world.system()
+        )
+        stages = r.json()["stages"] if r.status_code == 200 else []
+        return next((s for s in stages if s["stage_id"] == f"{case_b}:review"), None)
+
+    watched = await world.eventually(monitored)
+    assert watched is not None and watched["due_provisional"] is True
+    assert await world.bus("egov.deadletter") == []
+
+    # Saturday Jan 2 has passed: publish the 2027 schedule on Sunday Jan 3.
+    await world.until(sh(2027, 1, 3, 6))
+    published_at = world.clock.now()
+    schedule_file = tmp_path / "2027.json"
+    schedule_file.write_text(FIXTURE.model_dump_json(), encoding="utf-8")
+    publish = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "shared.cli",
+        "calendar",
+        "publish",
+        str(schedule_file),
+        env={**os.environ, "EGOV_KAFKA_BOOTSTRAP": world.bootstrap},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(publish.communicate(), 60)
+    assert publish.returncode == 0, err.decode()
+    expected = load_default_calendar()
+    expected.publish(FIXTURE)
+    assert f"calendar {expected.version}" in out.decode()
+
+    async def changes() -> list[dict[str, Any]]:
+        found = await world.events("egov.stages", "deadline.changed.v1")
+        kinds = {(c["kind"], c["case_id"]) for c in found}
+        return found if {("stage", case_b), ("rectification", case_a)} <= kinds else []
+
+    changed = await world.eventually(changes, within_s=60)
+    assert changed, "no deadline.changed for both deadlines"
+    await check_recomputation(world, changed, expected, case_a, case_b)
+
+    # The monitor: B's review turned red when the change arrived, not at its new deadline
+    # (Jan 2, already past), and its ladder started there; A's rectification fires at Jan 8.
+    await world.until(sh(2027, 1, 9, 3))
+    supervision = await world.events("egov.supervision", "")
+    b_red = [
+        e
+        for e in supervision
+        if e.get("stage_id") == f"{case_b}:review" and e.get("light") == "red"
+    ]
+    assert len(b_red) == 1
+    red_at = datetime.fromisoformat(b_red[0]["at"])
+    assert red_at >= published_at and due(b_red[0]["due_at"]) == sh(2027, 1, 2, 23, 59, 59)
+    rungs = [e for e in supervision if e.get("stage_id") == f"{case_b}:review" and "rung" in e]
+    assert rungs and min(datetime.fromisoformat(e["escalated_at"]) for e in rungs) == red_at
+    rect_alerts = [
+        e
+        for e in supervision
+        if e.get("stage_id", "").startswith("RECT-")
+        and e.get("case_id") == case_a
+        and e.get("light") == "red"
+    ]
+    assert [due(e["at"]) for e in rect_alerts] == [sh(2027, 1, 8, 23, 59, 59)]
+
+    # Notify told B's reviewers and B's applicant of the new date.
+    async def told() -> list[dict[str, Any]]:
+        outcomes = await world.events("egov.notifications", "")
+        return [
+            o
+            for o in outcomes
+            if o["source_event_type"].endswith("deadline.changed.v1") and o["case_id"] == case_b
+        ]
+
+    notes = await world.eventually(told)
+    assert {n["recipient_kind"] for n in notes} >= {"officer", "applicant"}
+
+    # Every service runs the published version; none restarted; nothing dead-lettered.
+    for name in pids:
+        ready = (await world.http.get(f"{world.url(name)}/readyz")).json()
+        assert expected.version in ready["checks"]["calendar"], (name, ready)
+    assert {n: s.proc.pid for n, s in world.platform.services.items() if s.proc} == pids
+    assert all(
+        s.proc is not None and s.proc.poll() is None for s in world.platform.services.values()
+    )
+    assert await world.bus("egov.deadletter") == []
+
+
+async def check_recomputation(
+    world: World,
+    changed: list[dict[str, Any]],
+    calendar: WorkingCalendar,
+    case_a: str,
+    case_b: str,
+) -> None:
+    """Each change is what the published calendar gives from the recorded start and limit."""
+    opened = {e["stage_id"]: e for e in await world.events("egov.stages", "stage.opened.v1")} | {
+        e["rectification_id"]: e
+        for e in await world.events("egov.cases", "rectification.opened.v1")
+    }
+    for change in changed:
+        key = change.get("rectification_id") or change["stage_id"]
+        start = opened[key]
+        expected_due = calendar.deadline(
+            datetime.fromisoformat(start["opened_at"]), Limit.model_validate(start["limit"])
+        )
+        assert due(change["new_due_at"]) == expected_due, change
+        assert due(change["old_due_at"]) == due(start["due_at"]), change
+        assert change["calendar_version"] == calendar.version
+        assert change["due_provisional"] is False
+    by_case = {c["case_id"]: c for c in changed}
+    assert due(by_case[case_b]["new_due_at"]) < due(by_case[case_b]["old_due_at"])  # earlier
+    assert due(by_case[case_a]["new_due_at"]) > due(by_case[case_a]["old_due_at"])  # later
+    assert json.dumps(changed)  # serialisable as published
