@@ -39,7 +39,8 @@ from shared.calendar import load_default_calendar  # noqa: E402
 from shared.clock import SimulatedClock  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
 
-SIM_ORIGIN = datetime.fromisoformat("2025-09-01T09:00:00+08:00")  # a Monday
+# Wednesday 2026-12-30: the run crosses into 2027, a year without a published holiday schedule.
+SIM_ORIGIN = datetime.fromisoformat("2026-12-30T09:00:00+08:00")
 
 
 @dataclass

@@ -24,6 +24,7 @@ from shared.contracts import Envelope, parse_data
 from shared.contracts.events import T_CALENDAR, CalendarPublished
 from shared.kafka.client import connection_kwargs
 from shared.kafka.offsets import verified_end_offsets
+from shared.observability.metrics import CALENDAR_REJECTED
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,11 @@ class CalendarFeed:
             event = decode(message.value)
             changed = apply_published(self.calendar, event)
         except (ValidationError, ValueError) as exc:
-            # The service's group consumer dead-letters it once; every replica only skips it.
-            log.error("calendar feed: offset %s skipped: %s", message.offset, exc)
+            # Every process reads the topic, so each skips and counts a bad message rather than
+            # dead-lettering one copy per process; `egov calendar publish` validates before it
+            # writes, and only operators may write the topic.
+            CALENDAR_REJECTED.labels(self.settings.service_name).inc()
+            log.error("calendar feed: offset %s is not a valid schedule: %s", message.offset, exc)
             return
         if changed:
             log.info("calendar %s in force (%s published)", self.calendar.version, event.year)

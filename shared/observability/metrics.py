@@ -69,6 +69,11 @@ CALENDAR_OFFICIAL_DAYS_LEFT = Gauge(
 )
 
 
+CALENDAR_REJECTED = Counter(
+    "egov_calendar_rejected_total",
+    "Messages on egov.calendar that are not a valid schedule (skipped, never applied)",
+    ["service"],
+)
 _calendar_version: dict[str, str] = {}
 
 

@@ -1,6 +1,7 @@
 """One platform for the whole end-to-end session: the five services as separate processes on
 the fresh broker and database that `make test` starts for tests/e2e, a real SMTP server and a
-stand-in SMS gateway, and the accelerated clock starting on Monday 2025-07-07 09:00 (Shanghai)."""
+stand-in SMS gateway, and the accelerated clock starting on Thursday 2026-12-31 09:00 (Shanghai):
+the day crosses into 2027, a year without a published holiday schedule (provisional deadlines)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from services.scenario.devsms import make_server
 from services.scenario.processes import Platform, free_port
 
-SIM_ORIGIN = "2025-07-07T09:00:00+08:00"
+SIM_ORIGIN = "2026-12-31T09:00:00+08:00"
 SPEED = float(os.environ.get("EGOV_E2E_SPEED", "6000"))
 
 
