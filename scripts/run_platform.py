@@ -205,16 +205,17 @@ SIM_SPAN_DAYS = 150
 
 
 def default_sim_origin(now: datetime) -> datetime:
-    """Where an accelerated run starts: now, unless its deadlines would run past the official
-    holiday schedules loaded (no year may be guessed). Then 09:00 on the first Monday of March of
-    the last covered year, so a demo is never stopped by a missing schedule."""
+    """Where an accelerated run starts: now, unless its deadlines would run past the provisional
+    horizon (the year after the last published holiday schedule; beyond it no year is computed).
+    Then 09:00 on the first Monday of March of the last published year."""
     from shared.clock import SHANGHAI
     from shared.runtime import calendar_from_settings
     from shared.settings import ServiceSettings
 
-    last = calendar_from_settings(ServiceSettings()).last_covered_date()
-    if (now + timedelta(days=SIM_SPAN_DAYS)).date() <= last:
+    calendar = calendar_from_settings(ServiceSettings())
+    if (now + timedelta(days=SIM_SPAN_DAYS)).year <= calendar.horizon_year:
         return now
+    last = calendar.last_covered_date()
     first_march = date(last.year, 3, 1)
     monday = first_march + timedelta(days=(7 - first_march.weekday()) % 7)
     return datetime.combine(monday, time_of_day(9, 0), tzinfo=SHANGHAI)
