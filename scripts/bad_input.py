@@ -49,9 +49,7 @@ from shared.kafka.deadletter import H_CONSUMER, H_REASON  # noqa: E402
 # egov.calendar is read groupless by every process of every service (shared/calendar/feed.py): a
 # message that is not a valid schedule is skipped and counted there, not dead-lettered N times.
 CONSUMED_TOPICS = tuple(
-    t.name
-    for t in TOPICS.values()
-    if t.consumers and not t.internal and t.name != ev.T_CALENDAR
+    t.name for t in TOPICS.values() if t.consumers and not t.internal and t.name != ev.T_CALENDAR
 )
 HUGE_BYTES = 1_200_000  # > the default EGOV_KAFKA_MAX_MESSAGE_BYTES (1 MiB), < producers' 2 MiB
 KEY_DELIM = b"\x1f\x1d"

@@ -46,11 +46,14 @@ def calendar_from_settings(settings: ServiceSettings) -> WorkingCalendar:
     return WorkingCalendar(data, provisional_years=settings.calendar_provisional_years)
 
 
-def calendar_summary(calendar: WorkingCalendar) -> str:
+def calendar_summary(calendar: WorkingCalendar, feed: CalendarFeed) -> str:
+    """What /readyz reports of the calendar (never a failure: an unpublished year makes
+    deadlines provisional, not the process unready)."""
     official = calendar.covered_years
     provisional = [s.year for s in calendar.year_status() if not s.official]
     text = f"version {calendar.version}; official {official[0]}-{official[-1]}"
-    return text + (f"; provisional {', '.join(map(str, provisional))}" if provisional else "")
+    text += f"; provisional {', '.join(map(str, provisional))}" if provisional else ""
+    return text + ("" if feed.caught_up else "; still reading egov.calendar")
 
 
 class Infrastructure:
@@ -132,7 +135,7 @@ class Infrastructure:
         for loop in self.background:
             self._tasks.append(asyncio.create_task(loop()))
         SERVICE_INFO.labels(self.service, "0.1.0").set(1)
-        calendar_in_force(self.service, self.calendar, self.clock.now())
+        calendar_in_force(self.service, self.calendar)
         log.info("%s started", self.service)
 
     async def stop(self) -> None:
@@ -161,15 +164,15 @@ class Infrastructure:
         }
 
     async def _calendar_changed(self, calendar: WorkingCalendar) -> None:
-        calendar_in_force(self.service, calendar, self.clock.now())
+        calendar_in_force(self.service, calendar)
         for sweep in self.sweeps:
             sweep.wake()
 
     async def calendar_status(self) -> str:
         """Reported, never failing: an unpublished year makes deadlines provisional, not the pod
         unready."""
-        calendar_in_force(self.service, self.calendar, self.clock.now())
-        return calendar_summary(self.calendar)
+        calendar_in_force(self.service, self.calendar)
+        return calendar_summary(self.calendar, self.calendar_feed)
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:

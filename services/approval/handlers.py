@@ -190,23 +190,30 @@ async def recompute_deadlines(deps: Deps) -> int:
     the calendar in force; returns the number of cases whose deadlines moved."""
     moved = 0
     for case_id in await deps.store.cases_to_recompute(deps.calendar.version):
-        for _attempt in range(5):  # another replica or an officer may write the case meanwhile
-            case = await deps.store.get(case_id)
-            if case is None:
-                break
-            tr = recompute_case(case, now=deps.clock.now(), calendar=deps.calendar)
-            try:
-                await deps.store.update(
-                    tr.case, case.version, _entries(tr, case), _envelopes(tr, None)
-                )
-            except StaleVersion:
-                continue
-            moved += tr.changed
-            break
+        try:
+            moved += await _recompute_case(deps, case_id)
+        except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
+            log.exception("deadlines of case %s not recomputed", case_id)
     if moved:
         deps.wake()
         log.info("calendar %s: deadlines of %d cases recomputed", deps.calendar.version, moved)
     return moved
+
+
+async def _recompute_case(deps: Deps, case_id: str) -> bool:
+    for _attempt in range(5):  # another replica or an officer may write the case meanwhile
+        case = await deps.store.get(case_id)
+        if case is None:
+            return False
+        tr = recompute_case(case, now=deps.clock.now(), calendar=deps.calendar)
+        if tr.case == case:
+            return False  # nothing this process may recompute (or already done)
+        try:
+            await deps.store.update(tr.case, case.version, _entries(tr, case), _envelopes(tr, None))
+        except StaleVersion:
+            continue
+        return tr.changed
+    return False
 
 
 def _outcome_label(exc: ApprovalError) -> str:

@@ -4,12 +4,14 @@ Each checks who may act, then changes the subject through
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from services.credit import metrics
 from services.credit.domain import (
     CreditError,
     CreditRecord,
+    Objection,
     Status,
     Viewer,
     credit_view,
@@ -25,6 +27,7 @@ from services.credit.handlers import Deps, change_subject, credit_department
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
+    RECOMPUTED_ON_PUBLICATION,
     DeadlineChanged,
     Severity,
     StageClosed,
@@ -34,6 +37,7 @@ from shared.contracts import (
 )
 
 OBJECTION_ITEM = "credit-objection"
+log = logging.getLogger(__name__)
 DECIDE_OBJECTION_ROLES = ("supervisor", "admin")
 DECIDE_REPAIR_ROLES = ("supervisor", "admin", "approver", "reviewer")
 RANKING_ROLES = ("supervisor", "inspector", "department_head", "admin")
@@ -114,7 +118,7 @@ async def file_objection(
     now = deps.clock.now()
     limit = Limit(value=deps.settings.objection_working_days)
     due_at = deps.calendar.deadline(now, limit)
-    provisional = deps.calendar.touches_provisional(now, due_at)
+    provisional = deps.calendar.is_provisional(limit, now, due_at)
     department = credit_department(deps, record.region)
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
@@ -297,50 +301,56 @@ async def decide_repair(
     return changed[0]
 
 
-RECOMPUTE_REASON = "the official holiday schedule was published; the deadline is counted on it"
-
-
 async def recompute_objection_deadlines(deps: Deps) -> int:
     """After a holiday schedule is published: each open objection whose deadline was provisional
     counted again from its filing and limit; ``deadline.changed`` where it moved."""
     moved = 0
     for record in await deps.store.records_with_open_objection():
-        moved += await _recompute_objection(deps, record)
+        try:
+            moved += await _recompute_objection(deps, record)
+        except Exception:  # noqa: BLE001 - one record must not stop the others
+            log.exception("objection deadline of record %s not recomputed", record.record_id)
     return moved
 
 
 async def _recompute_objection(deps: Deps, record: CreditRecord) -> bool:
-    version, old = deps.calendar.version, record.open_objection
-    if old is None or old.limit is None or not old.due_provisional or old.due_calendar == version:
+    """Counted again inside the subject's optimistic transaction, on what is stored then."""
+    if not _needs_recompute(deps, record.open_objection):
         return False
     now = deps.clock.now()
-    due_at = deps.calendar.deadline(old.filed_at, old.limit)
-    provisional = deps.calendar.touches_provisional(old.filed_at, due_at)
+    changes: list[DeadlineChanged] = []
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
+        changes.clear()
         current = _replace(record.record_id, records)
+        old = current.open_objection
+        if old is None or old.limit is None or not _needs_recompute(deps, old):
+            return [], []  # decided, or recomputed by another replica meanwhile
+        due_at = deps.calendar.deadline(old.filed_at, old.limit)
+        provisional = deps.calendar.is_provisional(old.limit, old.filed_at, due_at)
+        if due_at != old.due_at or provisional != old.due_provisional:
+            changes.append(
+                DeadlineChanged(
+                    case_id=old.objection_id,
+                    kind="objection",
+                    stage_id=f"{old.objection_id}:objection",
+                    department=old.department,
+                    region=old.department[:6],
+                    old_due_at=old.due_at,
+                    new_due_at=due_at,
+                    due_provisional=provisional,
+                    calendar_version=deps.calendar.version,
+                    reason=RECOMPUTED_ON_PUBLICATION,
+                    changed_at=now,
+                )
+            )
         recomputed = current.objection_due_recomputed(
-            due_at, provisional=provisional, calendar_version=version
+            due_at, provisional=provisional, calendar_version=deps.calendar.version
         )
         return [], [recomputed]
 
     def changed_event(_: list[CreditRecord]) -> list[tuple[Any, str]]:
-        if due_at == old.due_at and provisional == old.due_provisional:
-            return []
-        data = DeadlineChanged(
-            case_id=old.objection_id,
-            kind="objection",
-            stage_id=f"{old.objection_id}:objection",
-            department=old.department,
-            region=old.department[:6],
-            old_due_at=old.due_at,
-            new_due_at=due_at,
-            due_provisional=provisional,
-            calendar_version=version,
-            reason=RECOMPUTE_REASON,
-            changed_at=now,
-        )
-        return [(data, derived_event_id(old.objection_id, "deadline", version))]
+        return [(c, derived_event_id(c.case_id, "deadline", c.calendar_version)) for c in changes]
 
     await change_subject(
         deps,
@@ -352,4 +362,13 @@ async def _recompute_objection(deps: Deps, record: CreditRecord) -> bool:
         extra_events=changed_event,
         record_id=record.record_id,
     )
-    return due_at != old.due_at
+    return any(c.old_due_at != c.new_due_at for c in changes)
+
+
+def _needs_recompute(deps: Deps, objection: Objection | None) -> bool:
+    return (
+        objection is not None
+        and objection.limit is not None
+        and objection.due_provisional
+        and deps.calendar.superseded(objection.due_calendar)
+    )

@@ -126,17 +126,19 @@ class MonitorService:
             if n:
                 m.ON_TIME_RATIO.labels(*ckey).set(in_time[ckey] / n)
         m.CALENDAR_DAYS_LEFT.set(self.calendar.coverage_days_left(now.date()))
-        calendar_in_force(self.settings.service_name, self.calendar, now)
+        calendar_in_force(self.settings.service_name, self.calendar)
 
     async def calendar_in_step(self, version: str, timeout_s: float = 10.0) -> None:
         """Wait until this process's calendar feed runs ``version`` (an event computed on a
         newly published year may arrive a moment before the schedule itself)."""
+        if self.calendar.has_run(version):
+            return  # in force, or superseded by a later publication this process already runs
         deadline = time.monotonic() + timeout_s
-        while self.calendar.version != version and time.monotonic() < deadline:
+        while not self.calendar.has_run(version) and time.monotonic() < deadline:
             self.calendar_swapped.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.calendar_swapped.wait(), deadline - time.monotonic())
-        if self.calendar.version != version:
+        if not self.calendar.has_run(version):
             log.warning(
                 "calendar %s not in force after %s s (running %s)",
                 version,
@@ -145,11 +147,11 @@ class MonitorService:
             )
 
     async def on_calendar_changed(self, calendar: WorkingCalendar) -> None:
-        calendar_in_force(self.settings.service_name, calendar, self.clock.now())
+        calendar_in_force(self.settings.service_name, calendar)
         self.calendar_swapped.set()
 
     async def calendar_status(self) -> str:
-        return calendar_summary(self.calendar)
+        return calendar_summary(self.calendar, self.feed)
 
     async def refresh_lag(self) -> None:
         if not self.stream.recovered:
@@ -274,7 +276,12 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
         },
         description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
     )
-    service.feed = CalendarFeed(settings, calendar, catch_up_timeout_s=settings.calendar_catch_up_s)
+    service.feed = CalendarFeed(
+        settings,
+        calendar,
+        on_change=service.on_calendar_changed,
+        catch_up_timeout_s=settings.calendar_catch_up_s,
+    )
     stream.deps.calendar_in_step = service.calendar_in_step
     app.state.monitor = service
     app.state.verifier = TokenVerifier(settings)

@@ -295,6 +295,7 @@ def resume(
             "due_provisional": stage.due_provisional
             if due_provisional is None
             else due_provisional,
+            "overdue_from": None,  # the resumed deadline is the one the ladder counts from
         }
     )
 
@@ -321,6 +322,7 @@ def change_due(
     if stage.status is Status.SUSPENDED:
         assert stage.suspended_at is not None
         update["remaining_s"] = measure(stage.unit, stage.suspended_at, due_at, calendar)
+        update["overdue_from"] = None  # resuming brings its own deadline
         return stage.model_copy(update=update)
     margin = warning_margin(stage.unit, stage.opened_at, due_at, calendar, policy)
     warn_at = warning_start(stage.unit, stage.opened_at, due_at, margin, calendar)

@@ -125,7 +125,7 @@ def publish(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, metavar="FILE")],
 ) -> None:
     """Validate one year's schedule file and publish it to every service (calendar.published)."""
-    from shared.calendar.publish import publish_schedule
+    from shared.calendar.publish import AlreadyPublished, publish_schedule
     from shared.settings import ServiceSettings
 
     try:
@@ -133,5 +133,9 @@ def publish(
     except (ValidationError, ValueError) as error:
         typer.echo(f"{file}: refused, nothing published:\n{error}", err=True)
         raise typer.Exit(code=2) from None
-    outcome = asyncio.run(publish_schedule(ServiceSettings(service_name="cli"), schedule))
+    try:
+        outcome = asyncio.run(publish_schedule(ServiceSettings(service_name="cli"), schedule))
+    except AlreadyPublished as error:
+        typer.echo(f"{file}: refused, nothing published: {error}", err=True)
+        raise typer.Exit(code=2) from None
     typer.echo(outcome)

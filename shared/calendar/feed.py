@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from pydantic import ValidationError
 
 from shared.calendar.schedule import YearSchedule
 from shared.calendar.working import WorkingCalendar
@@ -70,6 +69,8 @@ class CalendarFeed:
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._tp = TopicPartition(T_CALENDAR, 0)
+        self.caught_up = False
+        self._end = 0
 
     async def start(self) -> None:
         """Read every published schedule, then follow the topic in the background."""
@@ -82,18 +83,29 @@ class CalendarFeed:
         await consumer.seek_to_beginning(self._tp)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.catch_up_timeout_s
-        position = 0
-        while position < ends.get(self._tp, 0) and loop.time() < deadline:
+        position, end = 0, ends.get(self._tp, 0)
+        while position < end and loop.time() < deadline:
             batch = await consumer.getmany(self._tp, timeout_ms=500)
             for message in batch.get(self._tp, []):
                 await self._apply(message)
                 position = message.offset + 1
+        self.caught_up = position >= end
+        if not self.caught_up:
+            # Serve on what was read (the packaged schedules at least) and keep reading: the
+            # rest arrives through the follow loop; readiness says so meanwhile.
+            log.error(
+                "calendar feed read %d of %d published schedules in %.0f s; following the rest",
+                position,
+                end,
+                self.catch_up_timeout_s,
+            )
+        self._end = end
         self._task = asyncio.create_task(self._follow(), name="calendar-feed")
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
         if self._consumer is not None:
@@ -103,15 +115,21 @@ class CalendarFeed:
     async def _follow(self) -> None:
         assert self._consumer is not None
         while True:
-            batch = await self._consumer.getmany(self._tp, timeout_ms=1000)
+            try:
+                batch = await self._consumer.getmany(self._tp, timeout_ms=1000)
+            except Exception:  # noqa: BLE001 - a broker hiccup must not end the feed
+                log.exception("calendar feed: fetch failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
             for message in batch.get(self._tp, []):
                 await self._apply(message)
+                self.caught_up = self.caught_up or message.offset + 1 >= self._end
 
     async def _apply(self, message: ConsumerRecord[bytes, bytes]) -> None:
         try:
             event = decode(message.value)
             changed = apply_published(self.calendar, event)
-        except (ValidationError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - malformed, unknown type, invalid schedule
             # Every process reads the topic, so each skips and counts a bad message rather than
             # dead-lettering one copy per process; `egov calendar publish` validates before it
             # writes, and only operators may write the topic.
@@ -121,7 +139,10 @@ class CalendarFeed:
         if changed:
             log.info("calendar %s in force (%s published)", self.calendar.version, event.year)
             if self.on_change is not None:
-                await self.on_change(self.calendar)
+                try:
+                    await self.on_change(self.calendar)
+                except Exception:  # noqa: BLE001 - a listener's failure must not end the feed
+                    log.exception("calendar feed: change listener failed")
 
 
 class DeadlineSweep:

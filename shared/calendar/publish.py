@@ -29,29 +29,44 @@ async def read_published(settings: ServiceSettings, timeout_s: float = 30.0) -> 
     consumer = AIOKafkaConsumer(**kwargs, enable_auto_commit=False, group_id=None)
     await consumer.start()
     found: list[YearSchedule] = []
+    position = 0
     try:
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
-        position = 0
         deadline = asyncio.get_running_loop().time() + timeout_s
         while position < end and asyncio.get_running_loop().time() < deadline:
             for message in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
                 position = message.offset + 1
                 try:
                     found.append(schedule_of(decode(message.value)))
-                except ValueError:
-                    continue  # refused by the services too (dead-lettered there)
+                except Exception:  # noqa: BLE001, S112 - skipped by every service too
+                    continue
     finally:
         await consumer.stop()
+    if position < end:
+        raise TimeoutError(f"read {position} of {end} published schedules in {timeout_s:.0f} s")
     return found
+
+
+class AlreadyPublished(ValueError):
+    def __init__(self, year: int, source: str) -> None:
+        super().__init__(
+            f"{year} already has an official schedule ({source}); replacing one is not supported "
+            "at run time, because deadlines counted on it are not provisional and would not be "
+            "recomputed (see docs/operations.md)"
+        )
 
 
 async def publish_schedule(settings: ServiceSettings, schedule: YearSchedule) -> str:
     calendar = load_default_calendar()
     for earlier in await read_published(settings):
         calendar.publish(earlier)
-    if not calendar.publish(schedule):
+    current = calendar.data.years.get(schedule.year)
+    if current == schedule:
         return f"{schedule.year}: already in force (calendar {calendar.version}); nothing published"
+    if current is not None:
+        raise AlreadyPublished(schedule.year, current.source)
+    calendar.publish(schedule)
     now = SystemClock().now()
     event = CalendarPublished(
         year=schedule.year,

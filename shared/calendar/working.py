@@ -158,13 +158,25 @@ class WorkingCalendar:
         self.office_hours = office_hours
         self._office = _to_periods(office_hours)
         self._t = _Tables.build(data, provisional_years)
+        self._history = [self._t.data.version]
 
     def replace(self, data: CalendarData) -> bool:
         """Swap in a new calendar version; False when it is the one running."""
         if data.version == self.version:
             return False
         self._t = _Tables.build(data, self.provisional_years)
+        self._history.append(self._t.data.version)
         return True
+
+    def has_run(self, version: str) -> bool:
+        """Whether this calendar runs ``version`` or ran it before its current one."""
+        return version in self._history
+
+    def superseded(self, version: str | None) -> bool:
+        """Whether ``version`` is one this calendar ran before its current one (or unknown
+        because it predates versions): a deadline computed on it is due for recomputation. A
+        version this calendar never ran may be a newer one another process already runs."""
+        return version is None or version in self._history[:-1]
 
     def publish(self, schedule: YearSchedule) -> bool:
         """Add or replace one year's official schedule; False when nothing changes."""
@@ -201,6 +213,11 @@ class WorkingCalendar:
 
     def is_provisional_year(self, year: int) -> bool:
         return self._t.year(year).provisional
+
+    def is_provisional(self, limit: Limit, start: datetime, due: datetime) -> bool:
+        """Whether a deadline of ``limit`` from ``start`` to ``due`` counted a provisional year
+        (natural days count no holidays, so they never do)."""
+        return limit.unit != LimitUnit.NATURAL_DAYS and self.touches_provisional(start, due)
 
     def touches_provisional(self, *instants: date | datetime) -> bool:
         """Whether a result computed over the span of these instants used a provisional year."""

@@ -278,6 +278,11 @@ class CaseDecided(EventData):
     decided_at: AwareDatetime
 
 
+RECOMPUTED_ON_PUBLICATION = (
+    "the official holiday schedule was published; the deadline is counted on it"
+)
+
+
 class DeadlineChanged(EventData):
     event_type = "gov.egov.deadline.changed.v1"
     topic = T_STAGES
@@ -342,12 +347,12 @@ class _StageAlert(EventData):
 
 class StageWarned(_StageAlert):
     event_type = "gov.egov.stage.warned.v1"
-    summary = "a stage turned yellow (within the warning margin); once per stage"
+    summary = "a stage turned yellow (within the warning margin); once per stage and alert cycle"
 
 
 class StageOverdue(_StageAlert):
     event_type = "gov.egov.stage.overdue.v1"
-    summary = "a stage turned red (past its deadline); once per stage"
+    summary = "a stage turned red (past its deadline); once per stage and alert cycle"
 
 
 class SupervisionEscalated(EventData):
@@ -466,6 +471,7 @@ class NotificationFailed(_NotificationOutcome):
 
 
 __all__ = [
+    "RECOMPUTED_ON_PUBLICATION",
     "CalendarPublished",
     "DeadlineChanged",
     "T_CALENDAR",

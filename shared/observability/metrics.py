@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Gauge, Histogram
-
-from shared.clock import SHANGHAI
 
 if TYPE_CHECKING:
     from shared.calendar import WorkingCalendar
@@ -62,11 +59,6 @@ CALENDAR_VERSION = Gauge(
     "1 for the holiday-calendar version a service runs (swapped when a year is published)",
     ["service", "version"],
 )
-CALENDAR_OFFICIAL_DAYS_LEFT = Gauge(
-    "egov_calendar_official_days_left",
-    "days until the last officially published holiday year ends (then deadlines are provisional)",
-    ["service"],
-)
 
 
 CALENDAR_REJECTED = Counter(
@@ -77,12 +69,10 @@ CALENDAR_REJECTED = Counter(
 _calendar_version: dict[str, str] = {}
 
 
-def calendar_in_force(service: str, calendar: WorkingCalendar, now: datetime) -> None:
+def calendar_in_force(service: str, calendar: WorkingCalendar) -> None:
     """Export which calendar version runs; one series per service (the old version removed)."""
     previous = _calendar_version.get(service)
     if previous is not None and previous != calendar.version:
         CALENDAR_VERSION.remove(service, previous)
     _calendar_version[service] = calendar.version
     CALENDAR_VERSION.labels(service, calendar.version).set(1)
-    today = now.astimezone(SHANGHAI).date()
-    CALENDAR_OFFICIAL_DAYS_LEFT.labels(service).set(calendar.coverage_days_left(today))

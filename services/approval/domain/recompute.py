@@ -13,9 +13,7 @@ from datetime import datetime
 from services.approval.domain.model import Case, Stage
 from services.approval.domain.stages import Transition, mark_due
 from services.approval.domain.timing import Calendar, push_out, time_left
-from shared.contracts.events import DeadlineChanged
-
-REASON = "the official holiday schedule was published; the deadline is counted on it"
+from shared.contracts.events import RECOMPUTED_ON_PUBLICATION, DeadlineChanged
 
 
 def replay_due(calendar: Calendar, stage: Stage) -> tuple[datetime, list[float]]:
@@ -30,15 +28,17 @@ def replay_due(calendar: Calendar, stage: Stage) -> tuple[datetime, list[float]]
     return due, remaining
 
 
-def needs_recompute(stage: Stage, version: str) -> bool:
-    return stage.is_active and stage.due_provisional and stage.due_calendar != version
+def needs_recompute(stage: Stage, calendar: Calendar) -> bool:
+    """An open provisional deadline computed on a version this calendar has since replaced (a
+    version it never ran may be newer: another replica's, left alone)."""
+    return stage.is_active and stage.due_provisional and calendar.superseded(stage.due_calendar)
 
 
 def recompute_deadlines(tr: Transition) -> None:
     """Recompute every open provisional deadline of the case computed on another version."""
     version = tr.calendar.version
     for stage in tr.case.active_stages():
-        if not needs_recompute(stage, version):
+        if not needs_recompute(stage, tr.calendar):
             continue
         old_due, was_provisional = stage.due_at, stage.due_provisional
         stage.due_at, remaining = replay_due(tr.calendar, stage)
@@ -59,8 +59,9 @@ def recompute_deadlines(tr: Transition) -> None:
                 new_due_at=stage.due_at,
                 due_provisional=stage.due_provisional,
                 calendar_version=version,
-                reason=REASON,
-                applicant_told=not stage.is_parent,
+                reason=RECOMPUTED_ON_PUBLICATION,
+                # the applicant follows plain stages and each parallel step as one (its parent)
+                applicant_told=stage.parent_stage_id is None,
                 changed_at=tr.now,
             ),
             stage.stage_id,

@@ -272,7 +272,7 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
 def mark_due(calendar: Calendar, stage: Stage) -> None:
     """Record which calendar the deadline was computed on and whether a provisional year (no
     published holiday schedule yet) counted in it: from the opening to the due instant."""
-    stage.due_provisional = calendar.touches_provisional(stage.opened_at, stage.due_at)
+    stage.due_provisional = calendar.is_provisional(stage.limit, stage.opened_at, stage.due_at)
     stage.due_calendar = calendar.version
 
 

@@ -172,6 +172,15 @@ def on_deadline_changed(
         return case
     update = {"due_at": due_at, "due_provisional": due_provisional}
     stages = [s.model_copy(update=update) if s is stage else s for s in case.open_stages]
+    if due_at == stage.due_at:  # only the provisional mark went: the date stands
+        entry = TimelineEntry(
+            at=at,
+            kind="deadline_confirmed",
+            event_id=event_id,
+            text=f"{stage.name}办理期限 {due_text(due_at, due_provisional)} "
+            "已按公布的节假日安排确认",
+        )
+        return case.with_entry(entry, open_stages=stages)
     entry = TimelineEntry(
         at=at,
         kind="deadline_changed",

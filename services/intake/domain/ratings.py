@@ -18,7 +18,7 @@ from services.intake.domain.case import (
 from services.intake.domain.errors import Conflict
 from shared.calendar import Limit
 from shared.contracts.common import RatingLevel
-from shared.contracts.events import DeadlineChanged
+from shared.contracts.events import RECOMPUTED_ON_PUBLICATION, DeadlineChanged
 
 
 def rate(
@@ -79,10 +79,9 @@ class Calendar(Protocol):
 
     def deadline(self, start: datetime, limit: Limit) -> datetime: ...
 
-    def touches_provisional(self, *instants: datetime) -> bool: ...
+    def is_provisional(self, limit: Limit, start: datetime, due: datetime) -> bool: ...
 
-
-RECOMPUTE_REASON = "the official holiday schedule was published; the deadline is counted on it"
+    def superseded(self, version: str | None) -> bool: ...
 
 
 def recompute_rectification(
@@ -95,11 +94,11 @@ def recompute_rectification(
         rect is None
         or rect.closed_at is not None
         or not rect.due_provisional
-        or rect.due_calendar == calendar.version
+        or not calendar.superseded(rect.due_calendar)
     ):
         return case, None
     due = calendar.deadline(rect.opened_at, rect.limit)
-    provisional = calendar.touches_provisional(rect.opened_at, due)
+    provisional = calendar.is_provisional(rect.limit, rect.opened_at, due)
     recomputed = rect.model_copy(
         update={"due_at": due, "due_provisional": provisional, "due_calendar": calendar.version}
     )
@@ -116,7 +115,7 @@ def recompute_rectification(
         new_due_at=due,
         due_provisional=provisional,
         calendar_version=calendar.version,
-        reason=RECOMPUTE_REASON,
+        reason=RECOMPUTED_ON_PUBLICATION,
         changed_at=at,
     )
     return updated, event

@@ -64,7 +64,7 @@ async def rate_case(
                 at=now,
                 due_at=due_at,
                 limit=limit,
-                due_provisional=deps.calendar.touches_provisional(now, due_at),
+                due_provisional=deps.calendar.is_provisional(limit, now, due_at),
                 due_calendar=deps.calendar.version,
             )
         return rated
@@ -241,7 +241,10 @@ async def recompute_rectification_deadlines(deps: Deps) -> int:
     counted again from its opening and limit; ``deadline.changed`` where it moved."""
     moved = 0
     for case_id in await deps.store.rectifications_to_recompute(deps.calendar.version):
-        moved += await _recompute_rectification(deps, case_id)
+        try:
+            moved += await _recompute_rectification(deps, case_id)
+        except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
+            log.exception("rectification deadline of case %s not recomputed", case_id)
     if moved:
         deps.wake()
         log.info("calendar %s: %d rectification deadlines moved", deps.calendar.version, moved)

@@ -41,7 +41,7 @@ from shared.settings import ServiceSettings
 pytestmark = pytest.mark.integration
 
 ORIGIN = datetime(2026, 12, 21, 9, 0, tzinfo=SHANGHAI)
-SPEED = 30_000.0  # one real second is 8 h 20 min: Dec 21 to Jan 9 in about a minute
+SPEED = 20_000.0  # one real second is 5 h 33 min: Dec 21 to Jan 9 in about 80 s
 STARTUP_S = 45.0  # the clock starts at ORIGIN this long after the processes are launched
 DEPT = "500000-SCJ"
 PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
@@ -243,11 +243,11 @@ async def test_the_hall_crosses_the_year_boundary_and_takes_the_published_schedu
     assert rated is not None and rated.status_code == 201, rated.text if rated else "409"
     rectification = rated.json()["rectification"]
     assert rectification["due_provisional"] is True
-    # Dec 31, (Jan 1 off), Jan 4, 5, 6, 7 under the statutory holidays alone
-    assert due(rectification["due_at"]).date() == date(2027, 1, 7)
+    # rated on Dec 30: Dec 31, (Jan 1 off), Jan 4, 5, 6, 7 under the statutory holidays alone
+    assert due(rectification["due_at"]).date() in (date(2027, 1, 7), date(2027, 1, 8))
 
-    # Case B, submitted Wednesday Dec 30 and accepted on Thursday Dec 31: its review stage (one
-    # working day) ends on Monday Jan 4, provisionally.
+    # Case B, submitted Wednesday Dec 30 and accepted between Thursday Dec 31 and Saturday Jan 2:
+    # its review stage (one working day) ends on Monday Jan 4, provisionally.
     case_b, code_b = await world.submit()
     await world.act(case_b, "prereview", "pass", "handler")
     await world.until(sh(2026, 12, 31, 9))
@@ -278,27 +278,18 @@ async def test_the_hall_crosses_the_year_boundary_and_takes_the_published_schedu
     assert watched is not None and watched["due_provisional"] is True
     assert await world.bus("egov.deadletter") == []
 
-    # Saturday Jan 2 has passed: publish the 2027 schedule on Sunday Jan 3.
-    await world.until(sh(2027, 1, 3, 6))
+    # Saturday Jan 2 (a working day in the published schedule) has passed: publish on Sunday
+    # Jan 3, well before B's provisional deadline (Monday Jan 4, end of day).
+    await world.until(sh(2027, 1, 3, 0, 30))
+    assert world.clock.now() < sh(2027, 1, 4, 12), "the run is too slow for this test's timeline"
     published_at = world.clock.now()
     schedule_file = tmp_path / "2027.json"
     schedule_file.write_text(FIXTURE.model_dump_json(), encoding="utf-8")
-    publish = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "shared.cli",
-        "calendar",
-        "publish",
-        str(schedule_file),
-        env={**os.environ, "EGOV_KAFKA_BOOTSTRAP": world.bootstrap},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(publish.communicate(), 60)
-    assert publish.returncode == 0, err.decode()
+    code, out, err = await cli(world, "calendar", "publish", str(schedule_file))
+    assert code == 0, err
     expected = load_default_calendar()
     expected.publish(FIXTURE)
-    assert f"calendar {expected.version}" in out.decode()
+    assert f"calendar {expected.version}" in out
 
     async def changes() -> list[dict[str, Any]]:
         found = await world.events("egov.stages", "deadline.changed.v1")
@@ -310,8 +301,10 @@ async def test_the_hall_crosses_the_year_boundary_and_takes_the_published_schedu
     await check_recomputation(world, changed, expected, case_a, case_b)
 
     # The monitor: B's review turned red when the change arrived, not at its new deadline
-    # (Jan 2, already past), and its ladder started there; A's rectification fires at Jan 8.
-    await world.until(sh(2027, 1, 9, 3))
+    # (Jan 2, already past), and its ladder started there; A's rectification fires at its new
+    # deadline (Jan 8 when rated on Dec 30), not at the provisional one.
+    rect_due = next(due(c["new_due_at"]) for c in changed if c["case_id"] == case_a)
+    await world.until(max(sh(2027, 1, 9, 3), rect_due + timedelta(hours=3)))
     supervision = await world.events("egov.supervision", "")
     b_red = [
         e
@@ -330,7 +323,7 @@ async def test_the_hall_crosses_the_year_boundary_and_takes_the_published_schedu
         and e.get("case_id") == case_a
         and e.get("light") == "red"
     ]
-    assert [due(e["at"]) for e in rect_alerts] == [sh(2027, 1, 8, 23, 59, 59)]
+    assert [due(e["at"]) for e in rect_alerts] == [rect_due]
 
     # Notify told B's reviewers and B's applicant of the new date.
     async def told() -> list[dict[str, Any]]:
@@ -353,6 +346,30 @@ async def test_the_hall_crosses_the_year_boundary_and_takes_the_published_schedu
         s.proc is not None and s.proc.poll() is None for s in world.platform.services.values()
     )
     assert await world.bus("egov.deadletter") == []
+
+    # A different schedule for the now official year is refused and changes nothing.
+    changed_file = tmp_path / "2027-changed.json"
+    changed_file.write_text(
+        FIXTURE.model_copy(update={"extra_working_days": ()}).model_dump_json(), encoding="utf-8"
+    )
+    code, _, err = await cli(world, "calendar", "publish", str(changed_file))
+    assert code == 2 and "already has an official schedule" in err
+
+
+async def cli(world: World, *args: str) -> tuple[int, str, str]:
+    """`egov`'s shared commands, as an operator runs them."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "shared.cli",
+        *args,
+        env={**os.environ, "EGOV_KAFKA_BOOTSTRAP": world.bootstrap},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
 
 
 async def check_recomputation(

@@ -13,6 +13,7 @@ from services.approval.ports import TaskQuery
 from shared.calendar import YearSchedule
 from shared.calendar.statutory import statutory_holidays
 from shared.clock import SHANGHAI, FixedClock
+from shared.contracts import RECOMPUTED_ON_PUBLICATION
 
 # Monday 2026-12-21, 10:00 in Shanghai: two 5-working-day stages reach into 2027.
 DEC_21 = datetime(2026, 12, 21, 10, tzinfo=SHANGHAI)
@@ -78,6 +79,7 @@ async def test_stage_deadlines_in_a_provisional_year_are_marked_and_recomputed()
     assert changed.data["new_due_at"].startswith("2027-01-05T23:59:59")
     assert changed.data["calendar_version"] == deps.calendar.version
     assert changed.data["due_provisional"] is False and changed.data["applicant_told"] is True
+    assert changed.data["reason"] == RECOMPUTED_ON_PUBLICATION
     assert any(e["action"] == "deadline_changed" for e in store.entries["C1"])
     # A second run (another replica, or the periodic check) changes nothing.
     assert await recompute_deadlines(deps) == 0
@@ -107,3 +109,44 @@ async def test_a_suspension_is_replayed_on_the_new_calendar() -> None:
     case = await store.get("C1")
     assert case is not None
     assert local_day(case.stages["C1:review"].due_at) == date(2027, 1, 6)
+
+
+async def test_natural_day_limits_are_never_provisional() -> None:
+    from services.approval.domain.model import Stage
+    from services.approval.domain.stages import mark_due
+    from shared.calendar import Limit, LimitUnit
+    from shared.contracts import StageKind
+
+    deps = make_deps(FixedClock(DEC_21))
+    stage = Stage(
+        stage_id="S",
+        kind=StageKind.REVIEW,
+        name="review",
+        department="500000-SCJ",
+        region="500000",
+        limit=Limit(value=20, unit=LimitUnit.NATURAL_DAYS),
+        opened_at=DEC_21,
+        due_at=deps.calendar.deadline(DEC_21, Limit(value=20, unit=LimitUnit.NATURAL_DAYS)),
+    )
+    mark_due(deps.calendar, stage)
+    assert local_day(stage.due_at) == date(2027, 1, 10) and not stage.due_provisional
+
+
+async def test_a_replica_on_an_older_calendar_leaves_newer_deadlines_alone() -> None:
+    from services.approval.domain import needs_recompute
+    from shared.calendar import load_default_calendar
+
+    clock = FixedClock(DEC_21 + timedelta(days=9))  # Wednesday Dec 30
+    deps = make_deps(clock)
+    await submit(deps, at=clock.now())
+    case = await deps.store.get("C1")
+    assert case is not None
+    prereview = case.stages["C1:prereview"]
+    assert prereview.due_provisional
+    lagging = load_default_calendar()  # another replica, still on the packaged calendar
+    ahead = load_default_calendar()
+    ahead.publish(FIXTURE_2027.model_copy(update={"off": FIXTURE_2027.off[:-1]}))
+    stamped = prereview.model_copy(update={"due_calendar": ahead.version})
+    assert not needs_recompute(stamped, lagging)  # a version it never ran: newer, not its own
+    lagging.publish(FIXTURE_2027)
+    assert needs_recompute(prereview, lagging)  # the packaged version it ran before

@@ -96,3 +96,45 @@ async def test_the_tracking_view_marks_provisional_dates_and_follows_deadline_ch
         assert view["deadline_provisional"] is False
         texts = [e["text"] for e in view["timeline"] if e["kind"] == "deadline_changed"]
         assert len(texts) == 1 and "2027-01-06 23:59" in texts[0] and "暂定" not in texts[0]
+
+
+async def test_a_confirmed_date_is_said_once_without_claiming_it_moved() -> None:
+    w = Wiring()
+    w.clock.set(DEC_28)
+    async with client(w) as c:
+        case_id, code = await submitted(w, c)
+        due = datetime(2027, 1, 5, 23, 59, 59, tzinfo=SHANGHAI)
+        stage_id = f"{case_id}:review"
+        opened = StageOpened(
+            case_id=case_id,
+            stage_id=stage_id,
+            stage=StageKind.REVIEW,
+            name="审查",
+            item_code="500000-SCJ-001",
+            department="500000-SCJ",
+            region="500000",
+            opened_at=DEC_28,
+            due_at=due,
+            limit=Limit(value=5),
+            due_provisional=True,
+        )
+        await deliver(w, opened, "ev-o")
+        same = DeadlineChanged(
+            case_id=case_id,
+            kind="stage",
+            stage_id=stage_id,
+            department="500000-SCJ",
+            region="500000",
+            old_due_at=due,
+            new_due_at=due,
+            due_provisional=False,
+            calendar_version="2027.test",
+            reason="published",
+            applicant_told=True,
+            changed_at=DEC_28 + timedelta(days=1),
+        )
+        await deliver(w, same, "ev-s")
+        view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
+        assert view["deadline_provisional"] is False
+        kinds = [e["kind"] for e in view["timeline"]]
+        assert "deadline_confirmed" in kinds and "deadline_changed" not in kinds

@@ -112,3 +112,25 @@ async def test_a_change_for_an_unknown_stage_is_ignored() -> None:
     deps, store, pub, sched = fake_deps()
     await apply(deps, changed(at(2026, 9, 30, 23, 59, 59)), OPENED)
     assert pub.sent == [] and store.get("C1") is None
+
+
+async def test_a_resumed_stage_counts_its_ladder_from_its_resumed_deadline() -> None:
+    from shared.contracts import StageResumed, StageSuspended
+
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    now = at(2026, 9, 24, 12)
+    await apply(deps, changed(at(2026, 9, 23, 23, 59, 59)), now)  # red now, ladder from now
+    suspended = StageSuspended(
+        case_id="C1", stage_id="S1", reason="expert_review", suspended_at=now + timedelta(hours=1)
+    )
+    await h.on_stage_suspended(deps, msg(now + timedelta(hours=1)), env(suspended, now), suspended)
+    resumed_due = at(2026, 10, 20, 23, 59, 59)
+    resumed = StageResumed(
+        case_id="C1", stage_id="S1", resumed_at=at(2026, 9, 29, 9), due_at=resumed_due
+    )
+    await h.on_stage_resumed(deps, msg(at(2026, 9, 29, 9)), env(resumed, now), resumed)
+    assert "overdue_from" not in store.get("C1")["stages"]["S1"]
+    rungs_before = pub.types().count("escalated")
+    await h.on_timer(deps, msg(at(2026, 10, 9, 12)), "C1", "S1")  # after the old anchor's rungs
+    assert pub.types().count("escalated") == rungs_before
