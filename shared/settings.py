@@ -11,6 +11,8 @@ from datetime import datetime
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.calendar.timing import WarningPolicy
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EGOV_", env_file=None, extra="ignore")
@@ -60,6 +62,13 @@ class ServiceSettings(BaseSettings):
         description="years after the last official schedule computed provisionally from the "
         "statutory holidays; a year beyond is refused",
     )
+    # Lights (shared/calendar/timing.py): the warning margin is the larger of the two.
+    warning_margin_working_days: float = Field(
+        1.0, ge=0, description="yellow with this many working days left (or fewer)"
+    )
+    warning_margin_fraction: float = Field(
+        0.2, ge=0, le=1, description="yellow with this share of the limit left (or less)"
+    )
     calendar_sweep_s: float = Field(
         60.0, gt=0, description="seconds between checks for deadlines left on an old calendar"
     )
@@ -82,3 +91,10 @@ class ServiceSettings(BaseSettings):
     @property
     def database_name(self) -> str:
         return self.mongo_db or f"egov_{self.service_name}"
+
+    def warning_policy(self) -> WarningPolicy:
+        """The light rule's margins, the same for every view of a stage's clock."""
+        return WarningPolicy(
+            margin_working_days=self.warning_margin_working_days,
+            margin_fraction=self.warning_margin_fraction,
+        )

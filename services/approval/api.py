@@ -224,9 +224,7 @@ async def get_tasks(
     rows, total = await deps.store.tasks(query)
     now = deps.clock.now()
     items = [
-        task_view(
-            r, calendar=deps.calendar, now=now, warn_fraction=deps.settings.light_warn_fraction
-        )
+        task_view(r, calendar=deps.calendar, now=now, policy=deps.settings.warning_policy())
         for r in rows
     ]
     next_offset = offset + len(items) if offset + len(items) < total else None

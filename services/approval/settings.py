@@ -31,8 +31,5 @@ class ApprovalSettings(ServiceSettings):
         default_factory=list,
         description="items whose approval issues an e-licence (or CaseSubmitted.issues_licence)",
     )
-    light_warn_fraction: float = Field(
-        0.2, gt=0, lt=1, description="yellow within max(one working day, this share of the limit)"
-    )
     tasks_page_max: int = Field(200, ge=1, description="largest page of GET /v1/tasks")
     gauge_refresh_s: float = Field(15.0, gt=0, description="seconds between open-stage counts")

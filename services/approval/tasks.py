@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.approval.domain import Calendar, Case, Stage, StageState, light_of
+from services.approval.domain import Calendar, Case, Stage, StageState, task_clock
+from services.approval.domain.stages import clock_of
 from shared.calendar import CalendarCoverageError
 from shared.calendar.limits import Limit
+from shared.calendar.timing import WarningPolicy
 
 
 def task_row(case: Case, stage: Stage) -> dict[str, Any]:
@@ -33,6 +35,7 @@ def task_row(case: Case, stage: Stage) -> dict[str, Any]:
         "parallel_mode": stage.parallel_mode.value if stage.parallel_mode else None,
         "opened_at": stage.opened_at,
         "due_at": stage.due_at,
+        "clock_since": clock_of(stage).running_since(),
         "due_provisional": stage.due_provisional,
         "due_calendar": stage.due_calendar,
         "limit": stage.limit.model_dump(mode="json"),
@@ -46,29 +49,30 @@ def task_row(case: Case, stage: Stage) -> dict[str, Any]:
 
 
 def task_view(
-    row: dict[str, Any], *, calendar: Calendar, now: datetime, warn_fraction: float
+    row: dict[str, Any], *, calendar: Calendar, now: datetime, policy: WarningPolicy
 ) -> dict[str, Any]:
-    hidden = ("_id", "remaining_s", "is_parent", "due_calendar")
+    hidden = ("_id", "remaining_s", "is_parent", "due_calendar", "clock_since")
     view = {k: v for k, v in row.items() if k not in hidden}
-    view["due_provisional"] = bool(row.get("due_provisional"))
     view["stage_id"] = row["_id"]
+    view["due_provisional"] = bool(row.get("due_provisional"))
     view["suspended"] = row["state"] == StageState.SUSPENDED.value
     view["suspension_overrun"] = False
     try:
         limit = Limit.model_validate(row["limit"])
-        clock = light_of(
+        clock = task_clock(
             calendar,
             limit,
             now,
             row["due_at"],
-            suspended_remaining_s=row.get("remaining_s"),
-            warn_fraction=warn_fraction,
+            since=row.get("clock_since") or row.get("opened_at") or row["due_at"],
+            policy=policy,
+            stopped_at=row.get("suspended_at") if view["suspended"] else None,
         )
         if row.get("suspended_at") is not None and row.get("suspension_max") is not None:
             maximum = Limit.model_validate(row["suspension_max"])
             view["suspension_overrun"] = now > calendar.deadline(row["suspended_at"], maximum)
     except CalendarCoverageError as exc:
-        # One task whose time cannot be counted (its year's holiday schedule is not loaded)
+        # One task whose time cannot be counted (its year is beyond the provisional horizon)
         # must not hide the officer's whole list: show it without a light, naming the year.
         view.update(light=None, working_days_left=None, hours_left=None, calendar_gap=exc.year)
         return view

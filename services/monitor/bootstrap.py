@@ -27,6 +27,7 @@ from services.monitor.stream import MonitorStream, TableCaseStore, TableStats
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.calendar.feed import CalendarFeed
+from shared.calendar.timing import light_of
 from shared.clock import Clock
 from shared.contracts import T_CASES, T_STAGES
 from shared.observability.http import create_app
@@ -91,14 +92,7 @@ class MonitorService:
             if i % chunk == 0:
                 await asyncio.sleep(0)
             labels = (raw.get("department", ""), raw.get("item_code", ""), raw.get("region", ""))
-            due = datetime.fromisoformat(raw["due_at"])
-            warn = datetime.fromisoformat(raw["warn_at"])
-            if "red_at" in raw or (raw.get("status", "open") == "open" and due <= now):
-                light = "red"
-            elif "yellow_at" in raw or warn <= now:
-                light = "yellow"
-            else:
-                light = "green"
+            light = raw_light(raw, now)
             lights[(*labels, light)] += 1
             provisional[labels] += bool(raw.get("due_provisional"))
             if raw.get("kind") == "rectification":
@@ -164,6 +158,20 @@ class MonitorService:
                 if position is not None:
                     lag = max(0, consumer.highwater(tp) - position)
                     m.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
+
+
+def raw_light(raw: dict[str, Any], now: datetime) -> str:
+    """The shared light rule on a stored stage's fields, without building the model (a scan of
+    a million stages must stay cheap): the same answer as ``StageState.light``."""
+    stopped = raw.get("suspended_at") if raw.get("status") == "suspended" else None
+    return light_of(
+        now=now,
+        due_at=datetime.fromisoformat(raw["due_at"]),
+        warn_at=datetime.fromisoformat(raw["warn_at"]),
+        stopped_at=datetime.fromisoformat(stopped) if stopped else None,
+        red="red_at" in raw,
+        yellow="yellow_at" in raw,
+    ).value
 
 
 def _open_stages(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -8,34 +8,25 @@ A stage's timeline is measured in the unit of its limit: working days count whol
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DAY_S = 86_400.0
+from shared.calendar.limits import Limit
+from shared.calendar.timing import (
+    DAY_S,
+    Calendar,
+    WarningPolicy,
+    light_of,
+    measure,
+    warning_margin,
+    warning_start,
+)
+from shared.contracts.common import Light
 
-
-class Calendar(Protocol):
-    """The parts of shared.calendar.WorkingCalendar the rules use."""
-
-    @property
-    def office_hours_per_day(self) -> float: ...
-
-    def working_seconds_between(self, a: datetime, b: datetime) -> float: ...
-
-    def add_working_seconds(self, a: datetime, seconds: float) -> datetime: ...
-
-    def working_hours_between(self, a: datetime, b: datetime) -> float: ...
-
-    def add_working_hours(self, a: datetime, hours: float) -> datetime: ...
-
-
-class Light(StrEnum):
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
+__all__ = ["DAY_S", "Calendar", "Light", "WarningPolicy"]  # re-exported for the service
 
 
 class Status(StrEnum):
@@ -66,15 +57,6 @@ DEFAULT_LADDER: tuple[Rung, ...] = (
 )
 
 
-class WarningPolicy(BaseModel):
-    """Yellow starts when the larger margin is left: the earlier warning wins."""
-
-    model_config = ConfigDict(frozen=True)
-
-    margin_working_days: float = 1.0
-    margin_fraction: float = 0.2
-
-
 class LadderPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -97,77 +79,6 @@ class FindingPolicy(BaseModel):
     after_the_fact_s: float = 86_400.0
     fast_close_s: float = 60.0
     fast_close_stages: tuple[str, ...] = ("review", "decide")
-
-
-# --- measuring a stage's time in the unit of its limit ---------------------------------------
-
-
-def measure(unit: str, a: datetime, b: datetime, calendar: Calendar) -> float:
-    """Seconds of [a, b) that count against a limit in ``unit`` (0 when b <= a)."""
-    if b <= a:
-        return 0.0
-    if unit == "natural_days":
-        return (b - a).total_seconds()
-    if unit == "working_hours":
-        return calendar.working_hours_between(a, b) * 3600.0
-    return calendar.working_seconds_between(a, b)
-
-
-def advance_by(unit: str, a: datetime, seconds: float, calendar: Calendar) -> datetime:
-    """The instant at which ``seconds`` of counted time have passed after ``a``."""
-    if seconds <= 0:
-        return a
-    if unit == "natural_days":
-        return a + timedelta(seconds=seconds)
-    if unit == "working_hours":
-        return calendar.add_working_hours(a, seconds / 3600.0)
-    return calendar.add_working_seconds(a, seconds)
-
-
-def one_day(unit: str, calendar: Calendar) -> float:
-    if unit == "working_hours":
-        return calendar.office_hours_per_day * 3600.0
-    return DAY_S
-
-
-def warning_margin(
-    unit: str, opened_at: datetime, due_at: datetime, calendar: Calendar, policy: WarningPolicy
-) -> float:
-    total = measure(unit, opened_at, due_at, calendar)
-    return max(policy.margin_working_days * one_day(unit, calendar), policy.margin_fraction * total)
-
-
-def warning_start(
-    unit: str, ref: datetime, due_at: datetime, margin: float, calendar: Calendar
-) -> datetime:
-    """When only ``margin`` is left before ``due_at``, looking forward from ``ref``.
-
-    Rolled forward over non-working time: yellow starts on the first working moment with only
-    the margin left, not at midnight before a holiday.
-    """
-    left = measure(unit, ref, due_at, calendar)
-    if left <= margin:
-        return ref
-    # The nudge also bridges the last second of a 23:59:59 deadline day.
-    nudge = 60.0
-    return advance_by(unit, ref, left - margin + nudge, calendar) - timedelta(seconds=nudge)
-
-
-def compute_light(
-    *,
-    unit: str,
-    opened_at: datetime,
-    due_at: datetime,
-    now: datetime,
-    calendar: Calendar,
-    policy: WarningPolicy,
-) -> Light:
-    """Green while more than the warning margin is left, yellow within it, red past due."""
-    if now >= due_at:
-        return Light.RED
-    margin = warning_margin(unit, opened_at, due_at, calendar, policy)
-    warn = warning_start(unit, opened_at, due_at, margin, calendar)
-    return Light.YELLOW if now >= warn else Light.GREEN
 
 
 def rung_time(due_at: datetime, rung: Rung, calendar: Calendar) -> datetime:
@@ -195,6 +106,7 @@ class StageState(BaseModel):
     unit: str = "working_days"
     margin_s: float
     warn_at: datetime
+    since: datetime | None = Field(None, description="where the clock last started running")
     status: Status = Status.OPEN
     suspended_at: datetime | None = None
     remaining_s: float | None = None
@@ -219,14 +131,14 @@ class StageState(BaseModel):
 
     def light(self, now: datetime) -> Light:
         """The colour now; a suspended stage keeps the colour it had when it stopped."""
-        at = now
-        if self.status is Status.SUSPENDED and self.suspended_at is not None:
-            at = self.suspended_at
-        elif self.status is Status.CLOSED and self.closed_at is not None:
-            at = self.closed_at
-        if self.red_at is not None or at >= self.due_at:
-            return Light.RED
-        return Light.YELLOW if self.yellow_at is not None or at >= self.warn_at else Light.GREEN
+        return light_of(
+            now=now,
+            due_at=self.due_at,
+            warn_at=self.warn_at,
+            stopped_at=self.suspended_at if self.status is Status.SUSPENDED else self.closed_at,
+            red=self.red_at is not None,
+            yellow=self.yellow_at is not None,
+        )
 
 
 def open_stage(
@@ -240,13 +152,14 @@ def open_stage(
     assignee: str | None,
     opened_at: datetime,
     due_at: datetime,
-    unit: str,
+    limit: Limit,
     calendar: Calendar,
     policy: WarningPolicy,
     kind: Literal["stage", "rectification"] = "stage",
     due_provisional: bool = False,
 ) -> StageState:
-    margin = warning_margin(unit, opened_at, due_at, calendar, policy)
+    unit = limit.unit.value
+    margin = warning_margin(limit, calendar, policy)
     return StageState(
         due_provisional=due_provisional,
         kind=kind,
@@ -292,6 +205,7 @@ def resume(
             "remaining_s": None,
             "due_at": due_at,
             "warn_at": warning_start(stage.unit, at, due_at, stage.margin_s, calendar),
+            "since": at,
             "due_provisional": stage.due_provisional
             if due_provisional is None
             else due_provisional,
@@ -305,7 +219,6 @@ def change_due(
     due_at: datetime,
     at: datetime,
     calendar: Calendar,
-    policy: WarningPolicy,
     *,
     due_provisional: bool,
 ) -> StageState:
@@ -324,9 +237,10 @@ def change_due(
         update["remaining_s"] = measure(stage.unit, stage.suspended_at, due_at, calendar)
         update["overdue_from"] = None  # resuming brings its own deadline
         return stage.model_copy(update=update)
-    margin = warning_margin(stage.unit, stage.opened_at, due_at, calendar, policy)
-    warn_at = warning_start(stage.unit, stage.opened_at, due_at, margin, calendar)
-    update.update(margin_s=margin, warn_at=warn_at)
+    # The margin belongs to the limit, not to the deadline: only the warning start moves.
+    since = stage.since or stage.opened_at
+    warn_at = warning_start(stage.unit, since, due_at, stage.margin_s, calendar)
+    update["warn_at"] = warn_at
     if stage.red_at is not None and due_at <= at:
         update["overdue_from"] = stage.ladder_from
     elif due_at <= at:

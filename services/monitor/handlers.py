@@ -243,7 +243,7 @@ async def on_stage_opened(deps: Deps, msg: Incoming, env: Envelope, e: StageOpen
         assignee=e.assignee,
         opened_at=e.opened_at,
         due_at=e.due_at,
-        unit=e.limit.unit.value,
+        limit=e.limit,
         calendar=deps.calendar,
         policy=deps.warning,
         due_provisional=e.due_provisional,
@@ -268,7 +268,7 @@ async def on_rectification_opened(
         assignee=None,
         opened_at=e.opened_at,
         due_at=e.due_at,
-        unit=e.limit.unit.value,
+        limit=e.limit,
         calendar=deps.calendar,
         policy=deps.warning,
         due_provisional=e.due_provisional,
@@ -325,7 +325,7 @@ async def on_deadline_changed(deps: Deps, msg: Incoming, env: Envelope, e: Deadl
         return  # a redelivery
     await deps.calendar_in_step(e.calendar_version)
     changed = d.change_due(
-        stage, e.new_due_at, msg.now, deps.calendar, deps.warning, due_provisional=e.due_provisional
+        stage, e.new_due_at, msg.now, deps.calendar, due_provisional=e.due_provisional
     )
     await settle(deps, msg, rec, changed, env)
 

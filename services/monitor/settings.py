@@ -9,7 +9,6 @@ from services.monitor.domain import (
     FindingPolicy,
     LadderPolicy,
     Rung,
-    WarningPolicy,
 )
 from shared.settings import ServiceSettings
 
@@ -43,10 +42,6 @@ class MonitorSettings(ServiceSettings):
         "a failover (the new owner replays the changelog anyway)",
     )
 
-    # Lights: the warning margin is the larger of these two (the earlier warning).
-    warning_margin_working_days: float = 1.0
-    warning_margin_fraction: float = Field(0.2, description="share of the stage's limit")
-
     # Escalation ladder as JSON: {"default": [rungs], "by_department": {...}, "by_item": {...}}.
     ladder_default: list[Rung] = Field(default_factory=lambda: list(DEFAULT_LADDER))
     ladder_by_department: dict[str, list[Rung]] = Field(default_factory=dict)
@@ -62,12 +57,6 @@ class MonitorSettings(ServiceSettings):
         60.0, description="a stage closed within this many working seconds is implausibly fast"
     )
     finding_fast_close_stages: list[str] = Field(default_factory=lambda: ["review", "decide"])
-
-    def warning_policy(self) -> WarningPolicy:
-        return WarningPolicy(
-            margin_working_days=self.warning_margin_working_days,
-            margin_fraction=self.warning_margin_fraction,
-        )
 
     def ladder_policy(self) -> LadderPolicy:
         return LadderPolicy(

@@ -18,7 +18,7 @@ from services.approval.domain.model import (
 )
 from services.approval.domain.recompute import needs_recompute, recompute_case
 from services.approval.domain.stages import Emitted, Transition
-from services.approval.domain.timing import Calendar, TaskClock, light_of, time_left
+from services.approval.domain.timing import Calendar, TaskClock, task_clock
 from services.approval.domain.workflow import (
     act,
     allowed_actions,
@@ -57,11 +57,10 @@ __all__ = [
     "completeness_findings",
     "entry_hash",
     "licence_expiry",
-    "light_of",
     "needs_recompute",
     "recompute_case",
     "open_case",
     "prereview_id",
-    "time_left",
+    "task_clock",
     "verify_chain",
 ]

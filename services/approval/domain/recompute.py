@@ -12,20 +12,14 @@ from datetime import datetime
 
 from services.approval.domain.model import Case, Stage
 from services.approval.domain.stages import Transition, mark_due
-from services.approval.domain.timing import Calendar, push_out, time_left
+from services.approval.domain.stages import clock_of
+from services.approval.domain.timing import Calendar
 from shared.contracts.events import RECOMPUTED_ON_PUBLICATION, DeadlineChanged
 
 
 def replay_due(calendar: Calendar, stage: Stage) -> tuple[datetime, list[float]]:
     """The stage's deadline on ``calendar`` and what each of its suspensions had left."""
-    due = calendar.deadline(stage.opened_at, stage.limit)
-    remaining: list[float] = []
-    for suspension in stage.suspensions:
-        left = time_left(calendar, stage.limit, suspension.started_at, due)
-        remaining.append(left)
-        if suspension.ended_at is not None and left > 0:
-            due = push_out(calendar, stage.limit, suspension.ended_at, left)
-    return due, remaining
+    return clock_of(stage).replay(calendar)
 
 
 def needs_recompute(stage: Stage, calendar: Calendar) -> bool:

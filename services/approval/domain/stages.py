@@ -16,7 +16,8 @@ from services.approval.domain.model import (
     Suspension,
     SuspensionReason,
 )
-from services.approval.domain.timing import Calendar, push_out, time_left
+from services.approval.domain.timing import Calendar
+from shared.calendar.timing import LimitClock, Stop, advance_by, time_left
 from shared.calendar.limits import Limit
 from shared.contracts.common import ParallelMode, StageKind
 from shared.contracts.envelope import EventData
@@ -217,7 +218,7 @@ def suspend_stage(
     note: str | None,
     max_length: Limit | None,
 ) -> None:
-    remaining = time_left(tr.calendar, stage.limit, tr.now, stage.due_at)
+    remaining = time_left(stage.limit.unit, tr.now, stage.due_at, tr.calendar)
     stage.state = StageState.SUSPENDED
     stage.suspensions.append(
         Suspension(
@@ -251,7 +252,7 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
     stage.state = StageState.OPEN
     if suspension.remaining_s > 0:
         # Suspended time never counts: the stage gets back exactly what it had left.
-        stage.due_at = push_out(tr.calendar, stage.limit, tr.now, suspension.remaining_s)
+        stage.due_at = advance_by(stage.limit.unit, tr.now, suspension.remaining_s, tr.calendar)
     mark_due(tr.calendar, stage)
     n = str(len(stage.suspensions))
     tr.emit(
@@ -267,6 +268,15 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
         n,
     )
     tr.record("stage_resumed", actor, stage.stage_id, due_at=stage.due_at.isoformat())
+
+
+def clock_of(stage: Stage) -> LimitClock:
+    """The stage's limit clock: its opening and its stops (suspensions, supplement waits)."""
+    return LimitClock(
+        stage.limit,
+        stage.opened_at,
+        tuple(Stop(s.started_at, s.ended_at) for s in stage.suspensions),
+    )
 
 
 def mark_due(calendar: Calendar, stage: Stage) -> None:

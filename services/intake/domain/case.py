@@ -94,6 +94,9 @@ class OpenStage(BaseModel):
     due_at: datetime
     suspended: bool = False
     due_provisional: bool = False
+    limit: Limit | None = None
+    since: datetime | None = Field(None, description="where the stage's clock last started")
+    suspended_at: datetime | None = None
 
 
 class Rating(BaseModel):

@@ -19,6 +19,8 @@ from services.intake.domain.case import (
     local_text,
 )
 from services.intake.domain.errors import Conflict
+from shared.calendar.limits import Limit
+from shared.calendar.timing import Calendar, WarningPolicy, stage_light
 from shared.contracts.common import Material, StageKind
 
 
@@ -65,6 +67,7 @@ def on_stage_opened(
     due_at: datetime,
     at: datetime,
     due_provisional: bool = False,
+    limit: Limit | None = None,
 ) -> CaseRecord:
     if case.has_applied(event_id):
         return case
@@ -75,6 +78,8 @@ def on_stage_opened(
         department=department,
         due_at=due_at,
         due_provisional=due_provisional,
+        limit=limit,
+        since=at,
     )
     stages = [s for s in case.open_stages if s.stage_id != stage_id] + [opened]
     label = name or STAGE_TEXT.get(stage, stage.value)
@@ -125,7 +130,9 @@ def on_stage_suspended(
         text=f"办理暂停：{what}（这段时间不计入办理时限）",
     )
     suspended = [
-        s.model_copy(update={"suspended": True}) if s.stage_id == stage_id else s
+        s.model_copy(update={"suspended": True, "suspended_at": at})
+        if s.stage_id == stage_id
+        else s
         for s in case.open_stages
     ]
     return case.with_entry(entry, open_stages=suspended)
@@ -148,7 +155,13 @@ def on_stage_resumed(
         event_id=event_id,
         text=f"恢复办理，办理期限顺延至 {due_text(due_at, due_provisional)}",
     )
-    update = {"suspended": False, "due_at": due_at, "due_provisional": due_provisional}
+    update = {
+        "suspended": False,
+        "suspended_at": None,
+        "due_at": due_at,
+        "due_provisional": due_provisional,
+        "since": at,
+    }
     resumed = [
         s.model_copy(update=update) if s.stage_id == stage_id else s for s in case.open_stages
     ]
@@ -232,8 +245,37 @@ def on_supplemented(case: CaseRecord, *, materials: list[Material], at: datetime
     )
 
 
-def tracking_view(case: CaseRecord) -> dict[str, Any]:
-    """What the applicant sees (no ID number, no form data)."""
+def stage_view(
+    s: OpenStage, now: datetime, calendar: Calendar, policy: WarningPolicy
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "stage": s.stage.value,
+        "name": s.name,
+        "department": s.department,
+        "due_at": s.due_at.isoformat(),
+        "due_provisional": s.due_provisional,
+        "suspended": s.suspended,
+        "light": None,
+    }
+    if s.limit is not None:  # stages recorded before limits were kept show no light
+        light, _ = stage_light(
+            s.limit,
+            s.due_at,
+            now,
+            calendar,
+            policy,
+            since=s.since or s.due_at,
+            stopped_at=s.suspended_at if s.suspended else None,
+        )
+        view["light"] = light.value
+    return view
+
+
+def tracking_view(
+    case: CaseRecord, *, now: datetime, calendar: Calendar, policy: WarningPolicy
+) -> dict[str, Any]:
+    """What the applicant sees (no ID number, no form data); each current stage with the light
+    the officer's work list and the supervision board show."""
     current = case.open_stages
     running = [s for s in current if not s.suspended]
     deadline = min(running, key=lambda s: s.due_at, default=None)
@@ -243,17 +285,7 @@ def tracking_view(case: CaseRecord) -> dict[str, Any]:
         "item_name": case.item_name,
         "status": case.status.value,
         "status_text": STATUS_TEXT[case.status],
-        "current_stages": [
-            {
-                "stage": s.stage.value,
-                "name": s.name,
-                "department": s.department,
-                "due_at": s.due_at.isoformat(),
-                "due_provisional": s.due_provisional,
-                "suspended": s.suspended,
-            }
-            for s in current
-        ],
+        "current_stages": [stage_view(s, now, calendar, policy) for s in current],
         "deadline": deadline.due_at.isoformat() if deadline else None,
         "deadline_provisional": deadline.due_provisional if deadline else False,
         "prereview_reasons": case.prereview_reasons,

@@ -100,6 +100,7 @@ async def on_stage_opened(deps: Deps, envelope: Envelope, data: StageOpened) -> 
             due_at=data.due_at,
             at=data.opened_at,
             due_provisional=data.due_provisional,
+            limit=data.limit,
         ),
     )
 
@@ -211,11 +212,21 @@ def authorize_applicant(
     raise NotFound(f"no case {case_id} with this verification code")
 
 
+def view_of(deps: Deps, case: CaseRecord) -> dict[str, Any]:
+    return rules.tracking_view(
+        case,
+        now=deps.clock.now(),
+        calendar=deps.calendar,
+        policy=deps.settings.warning_policy(),
+    )
+
+
 async def track_case(
     deps: Deps, case_id: str, *, code: str | None, principal: Principal | None
 ) -> dict[str, Any]:
     case = await deps.store.get_case(case_id) if is_case_number(case_id) else None
-    return rules.tracking_view(authorize_applicant(case, case_id, code, principal, officers=True))
+    seen = authorize_applicant(case, case_id, code, principal, officers=True)
+    return view_of(deps, seen)
 
 
 async def add_supplement(
@@ -240,4 +251,4 @@ async def add_supplement(
     )
     deps.wake()
     assert updated is not None
-    return rules.tracking_view(updated)
+    return view_of(deps, updated)

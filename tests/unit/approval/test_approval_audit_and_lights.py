@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 import pytest
 from approval_fakes import MONDAY_10, InMemoryCaseStore, envelope_of, make_deps, submitted
 
-from services.approval.domain import AuditRecord, chain, light_of, verify_chain
+from services.approval.domain import AuditRecord, chain, task_clock, verify_chain
 from services.approval.handlers import on_case_submitted
 from shared.calendar import Limit, LimitUnit, load_default_calendar
+from shared.calendar.timing import WarningPolicy
 from shared.clock import SHANGHAI
 from shared.contracts import Light
 
 CAL = load_default_calendar()
+POLICY = WarningPolicy()
 
 
 def records(n: int) -> list[AuditRecord]:
@@ -70,13 +72,21 @@ async def test_a_submitted_case_has_a_valid_timeline() -> None:
 
 def test_light_is_green_then_yellow_within_a_working_day_then_red() -> None:
     due = CAL.deadline(MONDAY_10, Limit(value=2))  # Wednesday 23:59:59
-    assert light_of(CAL, Limit(value=2), MONDAY_10, due).light == Light.GREEN
+    assert (
+        task_clock(CAL, Limit(value=2), MONDAY_10, due, since=MONDAY_10, policy=POLICY).light
+        == Light.GREEN
+    )
     tuesday_noon = datetime(2026, 3, 3, 12, 0, tzinfo=SHANGHAI)
-    assert light_of(CAL, Limit(value=2), tuesday_noon, due).light == Light.GREEN
+    assert (
+        task_clock(CAL, Limit(value=2), tuesday_noon, due, since=MONDAY_10, policy=POLICY).light
+        == Light.GREEN
+    )
     wednesday = datetime(2026, 3, 4, 9, 0, tzinfo=SHANGHAI)
-    clock = light_of(CAL, Limit(value=2), wednesday, due)
+    clock = task_clock(CAL, Limit(value=2), wednesday, due, since=MONDAY_10, policy=POLICY)
     assert clock.light == Light.YELLOW and 0.6 < (clock.working_days_left or 0) < 0.7
-    late = light_of(CAL, Limit(value=2), due + timedelta(hours=1), due)
+    late = task_clock(
+        CAL, Limit(value=2), due + timedelta(hours=1), due, since=MONDAY_10, policy=POLICY
+    )
     assert late.light == Light.RED and late.seconds_left < 0
 
 
@@ -85,36 +95,45 @@ def test_yellow_margin_is_twenty_percent_of_a_long_limit() -> None:
     due = CAL.deadline(MONDAY_10, limit)
     # 20 % of 20 working days = 4 working days: yellow already with 3.5 days left.
     left_4_5 = CAL.add_working_seconds(MONDAY_10, (20 - 4.5) * 86400 + 14 * 3600)
-    assert light_of(CAL, limit, left_4_5, due).light == Light.GREEN
+    assert (
+        task_clock(CAL, limit, left_4_5, due, since=MONDAY_10, policy=POLICY).light == Light.GREEN
+    )
     left_3_5 = CAL.add_working_seconds(MONDAY_10, (20 - 3.5) * 86400 + 14 * 3600)
-    assert light_of(CAL, limit, left_3_5, due).light == Light.YELLOW
+    assert (
+        task_clock(CAL, limit, left_3_5, due, since=MONDAY_10, policy=POLICY).light == Light.YELLOW
+    )
 
 
 def test_a_suspended_stage_keeps_what_it_had_left() -> None:
     due = CAL.deadline(MONDAY_10, Limit(value=2))
     much_later = MONDAY_10 + timedelta(days=30)
-    frozen = light_of(CAL, Limit(value=2), much_later, due, suspended_remaining_s=2 * 86400.0)
+    stopped = CAL.add_working_seconds(MONDAY_10, 14 * 3600)  # with two working days left
+    frozen = task_clock(
+        CAL, Limit(value=2), much_later, due, since=MONDAY_10, policy=POLICY, stopped_at=stopped
+    )
     assert frozen.light == Light.GREEN and frozen.working_days_left == 2.0
 
 
 def test_working_hour_limits_count_office_hours() -> None:
     limit = Limit(value=16, unit=LimitUnit.WORKING_HOURS)
     due = CAL.deadline(MONDAY_10, limit)
-    clock = light_of(CAL, limit, MONDAY_10, due)
+    clock = task_clock(CAL, limit, MONDAY_10, due, since=MONDAY_10, policy=POLICY)
     assert clock.hours_left == 16 and clock.light == Light.GREEN
 
 
 def test_hour_limits_resume_with_the_office_hours_they_had_left() -> None:
-    from services.approval.domain.timing import push_out, time_left
+    from shared.calendar.timing import advance_by, time_left
 
     limit = Limit(value=8, unit=LimitUnit.WORKING_HOURS)
     due = CAL.deadline(MONDAY_10, limit)  # Monday 10:00 + 8 office hours = Tuesday 11:00
     assert due == datetime(2026, 3, 3, 11, 0, tzinfo=SHANGHAI)
     noon = datetime(2026, 3, 2, 12, 0, tzinfo=SHANGHAI)
-    left = time_left(CAL, limit, noon, due)
+    left = time_left(limit.unit, noon, due, CAL)
     assert left == 6 * 3600  # 2 of 8 office hours spent before the suspension
     friday = datetime(2026, 3, 6, 9, 0, tzinfo=SHANGHAI)
-    assert push_out(CAL, limit, friday, left) == datetime(2026, 3, 6, 16, 30, tzinfo=SHANGHAI)
+    assert advance_by(limit.unit, friday, left, CAL) == datetime(
+        2026, 3, 6, 16, 30, tzinfo=SHANGHAI
+    )
 
 
 def test_a_task_due_in_a_provisional_year_has_a_light_and_says_provisional() -> None:
@@ -135,7 +154,7 @@ def test_a_task_due_in_a_provisional_year_has_a_light_and_says_provisional() -> 
         "suspension_max": None,
     }
     now = datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI)
-    view = task_view(row, calendar=CAL, now=now, warn_fraction=0.2)
+    view = task_view(row, calendar=CAL, now=now, policy=POLICY)
     assert view["light"] == "green"
     assert view["due_provisional"] is True
     assert "due_calendar" not in view and "calendar_gap" not in view
@@ -159,7 +178,7 @@ def test_a_task_due_beyond_the_provisional_horizon_is_listed_without_a_light() -
         "suspension_max": None,
     }
     now = datetime(2027, 12, 30, 10, 0, tzinfo=SHANGHAI)
-    view = task_view(row, calendar=CAL, now=now, warn_fraction=0.2)
+    view = task_view(row, calendar=CAL, now=now, policy=POLICY)
     assert view["light"] is None
     assert view["calendar_gap"] == 2028
     assert view["stage_id"] == "C1:review"
