@@ -248,7 +248,15 @@ async def on_stage_opened(deps: Deps, msg: Incoming, env: Envelope, e: StageOpen
         policy=deps.warning,
         due_provisional=e.due_provisional,
     )
-    await settle(deps, msg, rec, stage, env, _late_entry(deps, msg, e.opened_at))
+    early = rec.get("early", {}).pop(e.stage_id, None)
+    if early is None:
+        await settle(deps, msg, rec, stage, env, _late_entry(deps, msg, e.opened_at))
+        return
+    # Its closing overtook its opening: supervise it as opened, then closed as recorded.
+    closed = d.close(
+        stage, datetime.fromisoformat(early["closed_at"]), early["outcome"], early["reason"]
+    )
+    await _closed(deps, msg, env, rec, closed, _late_entry(deps, msg, e.opened_at))
 
 
 async def on_rectification_opened(
@@ -347,6 +355,7 @@ async def _closed(
     on_time = d.on_time(stage)
     days = d.handling_working_days(stage, deps.calendar)
     await settle(deps, msg, rec, stage, env, found)
+    _forget_if_finished(deps, rec)
     labels = _labels(stage)
     m.CLOSED.labels(**labels, on_time=str(on_time).lower()).inc()
     m.HANDLING_DAYS.labels(**labels).observe(days)
@@ -364,7 +373,13 @@ async def _closed(
 async def on_stage_closed(deps: Deps, msg: Incoming, env: Envelope, e: StageClosed) -> None:
     rec = _record(deps, e.case_id, msg.partition)
     stage = _stage(rec, e.stage_id)
-    if stage is None or stage.status is d.Status.CLOSED:
+    if stage is None:
+        # Closed before it was seen opened (events out of order): remember how it closed.
+        closing = {"closed_at": e.closed_at.isoformat(), "outcome": e.outcome, "reason": e.reason}
+        rec.setdefault("early", {})[e.stage_id] = closing
+        deps.store.put(e.case_id, rec)
+        return
+    if stage.status is d.Status.CLOSED:
         return
     closed = d.close(stage, e.closed_at, e.outcome, e.reason)
     await _closed(deps, msg, env, rec, closed, _late_entry(deps, msg, e.closed_at))
@@ -404,13 +419,32 @@ async def on_prereview_done(deps: Deps, msg: Incoming, env: Envelope, e: PreRevi
 async def on_case_decided(deps: Deps, msg: Incoming, env: Envelope, e: CaseDecided) -> None:
     rec = deps.store.get(e.case_id)
     if rec is None:
-        return
-    still_open = [s for s in rec["stages"].values() if s.get("status", "open") != "closed"]
-    if still_open:
-        rec["decided"] = True
-        deps.store.put(e.case_id, rec)
-    else:
-        deps.store.delete(e.case_id)  # nothing left to supervise; the board keeps the aggregates
+        if not e.stages_to_follow:
+            return  # nothing supervised and nothing to come
+        rec = {"p": msg.partition, "case_id": e.case_id, "stages": {}}
+    rec["decided"] = True
+    follow = set(rec.get("follow", [])) | {k.value for k in e.stages_to_follow}
+    rec["follow"] = sorted(follow)
+    deps.store.put(e.case_id, rec)
+    _forget_if_finished(deps, rec)
+
+
+def finished(rec: CaseRecord) -> bool:
+    """Supervision of a case ends when it is decided and every stage is closed, delivery and
+    verification included (those the decision said would follow), and no closing waits for its
+    opening; a record of rectifications alone ends when they are all answered."""
+    stages = list(rec["stages"].values())
+    if rec.get("early") or any(raw.get("status", "open") != "closed" for raw in stages):
+        return False
+    if stages and all(raw.get("kind") == "rectification" for raw in stages):
+        return True
+    seen = {raw.get("stage") for raw in stages}
+    return bool(rec.get("decided")) and set(rec.get("follow", [])) <= seen
+
+
+def _forget_if_finished(deps: Deps, rec: CaseRecord) -> None:
+    if finished(rec):
+        deps.store.delete(rec["case_id"])  # the board keeps the aggregates
 
 
 async def on_case_rated(deps: Deps, msg: Incoming, env: Envelope, e: CaseRated) -> None:

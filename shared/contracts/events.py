@@ -276,6 +276,11 @@ class CaseDecided(EventData):
     item_code: str
     region: RegionCode
     decided_at: AwareDatetime
+    stages_to_follow: list[StageKind] = Field(
+        default_factory=list,
+        description="stages still to open after the decision (delivery, commitment "
+        "verification): the case is finished once they are closed too",
+    )
 
 
 RECOMPUTED_ON_PUBLICATION = (

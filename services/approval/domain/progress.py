@@ -52,7 +52,7 @@ def sub_task_closed(
 
 def stage_passed(tr: Transition, stage: Stage, pol: Policy) -> None:
     if stage.kind == StageKind.DECIDE:
-        approve_case(tr, stage.department, pol)
+        approve_case(tr, stage.department, pol, after=stage.plan_index)
     next_step(tr, stage.plan_index, pol)
 
 
@@ -63,17 +63,22 @@ def next_step(tr: Transition, index: int | None, pol: Policy) -> None:
         open_plan_step(tr, following)
         return
     if case.decision is None:  # a plan without a decide stage: finishing it approves
-        approve_case(tr, case.department, pol)
+        approve_case(tr, case.department, pol, after=len(case.plan))
     verifying = any(s.kind == StageKind.VERIFICATION and s.is_active for s in case.stages.values())
     case.status = CaseStatus.VERIFICATION if verifying else CaseStatus.COMPLETED
     tr.record("case_closed", "system", status=case.status.value)
 
 
-def approve_case(tr: Transition, department: str, pol: Policy) -> None:
+def approve_case(tr: Transition, department: str, pol: Policy, *, after: int | None) -> None:
+    """The case is approved at plan step ``after``: the remaining steps (delivery) and the
+    commitment verification still follow."""
     case = tr.case
     if case.issues_licence:
         case.licence_ref = f"EL-{case.item_code}-{case.case_id}"
-    decide(tr, "approved", [], None, department)
+    following = [step.stage for step in case.plan[(after + 1 if after is not None else 0) :]]
+    if case.commitment_used:
+        following.append(StageKind.VERIFICATION)
+    decide(tr, "approved", [], None, department, follow=following)
     if case.commitment_used:
         open_stage(
             tr,
@@ -87,7 +92,13 @@ def approve_case(tr: Transition, department: str, pol: Policy) -> None:
 
 
 def decide(
-    tr: Transition, decision: str, reasons: list[str], basis: str | None, department: str
+    tr: Transition,
+    decision: str,
+    reasons: list[str],
+    basis: str | None,
+    department: str,
+    *,
+    follow: list[StageKind] | None = None,
 ) -> None:
     case = tr.case
     case.decision = decision
@@ -111,6 +122,7 @@ def decide(
             item_code=case.item_code,
             region=case.region,
             decided_at=tr.now,
+            stages_to_follow=follow or [],
         ),
         "decided",
         decision,

@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.approval.domain.model import Case, Stage
-from services.approval.domain.stages import Transition, mark_due
-from services.approval.domain.stages import clock_of
+from services.approval.domain.stages import Transition, clock_of, mark_due
 from services.approval.domain.timing import Calendar
 from shared.contracts.events import RECOMPUTED_ON_PUBLICATION, DeadlineChanged
 

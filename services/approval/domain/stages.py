@@ -17,8 +17,8 @@ from services.approval.domain.model import (
     SuspensionReason,
 )
 from services.approval.domain.timing import Calendar
-from shared.calendar.timing import LimitClock, Stop, advance_by, time_left
 from shared.calendar.limits import Limit
+from shared.calendar.timing import LimitClock, Stop, advance_by, time_left
 from shared.contracts.common import ParallelMode, StageKind
 from shared.contracts.envelope import EventData
 from shared.contracts.events import StageClosed, StageOpened, StageResumed, StageSuspended
