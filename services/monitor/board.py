@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from services.monitor.domain import Light, StageState, Status
+from services.monitor.domain import Light, StageState, Status, worst
 
 OVERDUE_LIST_LIMIT = 500
 
@@ -33,6 +33,8 @@ def build_board(
         for raw in rec["stages"].values():
             if raw.get("status", "open") == Status.CLOSED.value or not _matches(raw, filters):
                 continue
+            if raw.get("parallel_parent"):
+                continue  # counted through its sub-tasks, one per department
             stage = StageState.model_validate(raw)
             light = stage.light(now)
             counts[light.value] += 1
@@ -88,11 +90,21 @@ def build_board(
 def case_view(record: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
     if record is None:
         return None
+    parsed = [StageState.model_validate(raw) for raw in record["stages"].values()]
+    lights = {s.stage_id: s.light(now) for s in parsed}
     stages = []
-    for raw in record["stages"].values():
-        stage = StageState.model_validate(raw)
+    for stage in parsed:
         view = stage.model_dump(mode="json")
-        view["light"] = stage.light(now).value
+        light = lights[stage.stage_id]
+        if stage.parallel_parent and stage.status is not Status.CLOSED:
+            light = worst(
+                [
+                    lights[s.stage_id]
+                    for s in parsed
+                    if s.parent_stage_id == stage.stage_id and s.status is not Status.CLOSED
+                ]
+            )
+        view["light"] = light.value
         stages.append(view)
     stages.sort(key=lambda s: s["opened_at"])
     return {"case_id": record["case_id"], "decided": bool(record.get("decided")), "stages": stages}

@@ -175,9 +175,10 @@ def raw_light(raw: dict[str, Any], now: datetime) -> str:
 
 
 def _open_stages(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Open stages and sub-tasks; the parent of a parallel stage counts through its sub-tasks."""
     for rec in records:
         for raw in rec["stages"].values():
-            if raw.get("status", "open") != "closed":
+            if raw.get("status", "open") != "closed" and not raw.get("parallel_parent"):
                 yield raw
 
 

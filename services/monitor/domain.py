@@ -118,6 +118,12 @@ class StageState(BaseModel):
     outcome: str | None = None
     reason: str | None = None
     due_provisional: bool = False
+    parallel_parent: bool = Field(
+        False,
+        description="the parent of a parallel stage: no clock of its own, no ladder; its "
+        "light is the worst of its open sub-tasks'",
+    )
+    parent_stage_id: str | None = None
     overdue_from: datetime | None = Field(
         None, description="the ladder's start when a recomputed deadline was already past"
     )
@@ -272,8 +278,10 @@ def advance(
     """Everything due by ``now`` that has not fired yet, in order; once per colour and rung.
 
     A stage found already past due skips yellow: the warning would come after the deadline.
+    The parent of a parallel stage never fires: each department's sub-task is supervised on
+    its own clock and only a late department is escalated.
     """
-    if stage.status is not Status.OPEN:
+    if stage.status is not Status.OPEN or stage.parallel_parent:
         return stage, []
     fired: list[Transition] = []
     update: dict[str, object] = {}
@@ -300,8 +308,9 @@ def advance(
 
 
 def next_due(stage: StageState, ladder: tuple[Rung, ...], calendar: Calendar) -> datetime | None:
-    """When this stage next needs the timer, or None (closed, suspended, ladder exhausted)."""
-    if stage.status is not Status.OPEN:
+    """When this stage next needs the timer, or None (closed, suspended, ladder exhausted, or
+    the parent of a parallel stage)."""
+    if stage.status is not Status.OPEN or stage.parallel_parent:
         return None
     if stage.red_at is None:
         if stage.yellow_at is None and stage.warn_at < stage.due_at:
@@ -310,6 +319,14 @@ def next_due(stage: StageState, ladder: tuple[Rung, ...], calendar: Calendar) ->
     if stage.rung < len(ladder):
         return rung_time(stage.ladder_from, ladder[stage.rung], calendar)
     return None
+
+
+def worst(lights: list[Light]) -> Light:
+    """The light of a parallel stage: the worst of its open sub-tasks (green when none is open)."""
+    for light in (Light.RED, Light.YELLOW):
+        if light in lights:
+            return light
+    return Light.GREEN
 
 
 # --- findings (电子监察) --------------------------------------------------------------------

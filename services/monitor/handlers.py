@@ -247,10 +247,16 @@ async def on_stage_opened(deps: Deps, msg: Incoming, env: Envelope, e: StageOpen
         calendar=deps.calendar,
         policy=deps.warning,
         due_provisional=e.due_provisional,
+    ).model_copy(
+        update={
+            "parallel_parent": e.parallel_mode is not None and e.parent_stage_id is None,
+            "parent_stage_id": e.parent_stage_id,
+        }
     )
     early = rec.get("early", {}).pop(e.stage_id, None)
     if early is None:
-        await settle(deps, msg, rec, stage, env, _late_entry(deps, msg, e.opened_at))
+        found = [] if stage.parallel_parent else _late_entry(deps, msg, e.opened_at)
+        await settle(deps, msg, rec, stage, env, found)
         return
     # Its closing overtook its opening: supervise it as opened, then closed as recorded.
     closed = d.close(
@@ -346,12 +352,15 @@ async def _closed(
     stage: d.StageState,
     found: list[d.Finding],
 ) -> None:
-    for rule in (
-        d.closed_red_without_reason(stage),
-        d.implausibly_fast(stage, deps.calendar, deps.findings),
-    ):
-        if rule:
-            found.append(rule)
+    if stage.parallel_parent:
+        found = []  # closed by approval when the departments decided: nobody to find fault with
+    else:
+        for rule in (
+            d.closed_red_without_reason(stage),
+            d.implausibly_fast(stage, deps.calendar, deps.findings),
+        ):
+            if rule:
+                found.append(rule)
     on_time = d.on_time(stage)
     days = d.handling_working_days(stage, deps.calendar)
     await settle(deps, msg, rec, stage, env, found)

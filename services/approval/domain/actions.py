@@ -25,7 +25,9 @@ from services.approval.domain.stages import (
     close_stage,
     resume_stage,
     suspend_stage,
+    sync_parent_clock,
 )
+from shared.calendar.limits import Limit
 from shared.contracts.common import ApplicantKind, Severity, StageKind, SubjectKind
 from shared.contracts.events import CreditIncident, PreReviewDone, StageSignedIn
 
@@ -54,12 +56,28 @@ def _suspend(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Po
         )
     reason = p.suspension_reason
     assert reason is not None
-    max_length = p.max_length or pol.suspension_max.get(reason)
+    max_length = bounded_suspension(reason, p.max_length, pol)
     suspend_stage(tr, stage, reason, actor=officer, note=p.note, max_length=max_length)
+    sync_parent_clock(tr, stage, actor=officer)
+
+
+def bounded_suspension(reason: str, asked: Limit | None, pol: Policy) -> Limit | None:
+    """The policy's maximum for the kind of procedure; an officer may shorten it, never exceed
+    it (a suspension that never ends would stop supervision for good)."""
+    maximum = pol.suspension_max.get(reason)
+    if asked is None or maximum is None:
+        return asked or maximum
+    if asked.unit != maximum.unit or asked.value > maximum.value:
+        raise InvalidAction(
+            "max_length",
+            f"at most {maximum.value} {maximum.unit.value} for {reason} (the policy's maximum)",
+        )
+    return asked
 
 
 def _resume(tr: Transition, stage: Stage, officer: str, _p: ActionInput, pol: Policy) -> None:
     resume_stage(tr, stage, actor=officer)
+    sync_parent_clock(tr, stage, actor=officer)
 
 
 def _prereview_done(

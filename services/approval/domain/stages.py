@@ -270,6 +270,22 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
     tr.record("stage_resumed", actor, stage.stage_id, due_at=stage.due_at.isoformat())
 
 
+def sync_parent_clock(tr: Transition, sub: Stage, *, actor: str) -> None:
+    """A parallel stage's own deadline stops while every open sub-task is stopped and runs
+    again as soon as one runs (the applicant follows the step, not the departments)."""
+    if sub.parent_stage_id is None:
+        return
+    parent = tr.case.stages[sub.parent_stage_id]
+    open_subs = [tr.case.stages[s] for s in parent.sub_stage_ids if tr.case.stages[s].is_active]
+    all_stopped = bool(open_subs) and all(s.state == StageState.SUSPENDED for s in open_subs)
+    if all_stopped and parent.state == StageState.OPEN:
+        suspend_stage(
+            tr, parent, sub.suspensions[-1].reason, actor=actor, note=None, max_length=None
+        )
+    elif not all_stopped and parent.state == StageState.SUSPENDED:
+        resume_stage(tr, parent, actor=actor)
+
+
 def clock_of(stage: Stage) -> LimitClock:
     """The stage's limit clock: its opening and its stops (suspensions, supplement waits)."""
     return LimitClock(

@@ -117,6 +117,15 @@ def act(
     policy: Policy,
 ) -> Transition:
     stage = case.stages.get(stage_id)
+    parent_id, _, department = stage_id.rpartition(":")
+    parent = case.stages.get(parent_id)
+    if stage is None and parent is not None and parent.is_parent:
+        subs = ", ".join(parent.sub_stage_ids)
+        raise ActionNotAllowed(
+            f"department {department} has no sub-task of the parallel stage {parent_id} "
+            f"(its sub-tasks: {subs})",
+            [],
+        )
     if stage is None:
         raise NotFound(f"case {case.case_id} has no stage {stage_id}")
     authorize(case, stage, officer)

@@ -33,6 +33,7 @@ async def _assignee_or_role(
 
 
 async def on_stage_opened(envelope: Envelope, data: StageOpened, deps: Deps) -> None:
+    parallel_parent = data.parallel_mode is not None and data.parent_stage_id is None
     await deps.projections.save_stage(
         data.stage_id,
         {
@@ -42,8 +43,11 @@ async def on_stage_opened(envelope: Envelope, data: StageOpened, deps: Deps) -> 
             "stage": data.stage.value,
             "assignee": data.assignee,
             "required_role": data.required_role,
+            "parallel_parent": parallel_parent,
         },
     )
+    if parallel_parent:
+        return  # nobody acts on the parent of a parallel stage: each department gets its sub-task
     recipients = await _assignee_or_role(deps, data.assignee, data.required_role, data.department)
     case = await deps.projections.get_case(data.case_id)
     await notify(
@@ -156,7 +160,11 @@ async def on_deadline_changed(envelope: Envelope, data: DeadlineChanged, deps: D
         stage = await deps.projections.get_stage(data.stage_id or "") or {}
         assignee = data.assignee or stage.get("assignee")
         role = str(stage.get("required_role") or "handler")
-        recipients = await _assignee_or_role(deps, assignee, role, data.department)
+        recipients = (
+            []  # the departments hear of their own sub-tasks' deadlines
+            if stage.get("parallel_parent")
+            else await _assignee_or_role(deps, assignee, role, data.department)
+        )
     case = await deps.projections.get_case(data.case_id)
     if data.applicant_told:
         if case is None:

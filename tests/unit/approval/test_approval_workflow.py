@@ -33,6 +33,7 @@ from services.approval.handlers import (
     on_case_supplemented,
     perform_action,
 )
+from shared.calendar import Limit
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import (
     CaseSupplemented,
@@ -475,3 +476,92 @@ async def test_unanswered_supplement_request_can_be_failed() -> None:
     stage = case.stages["C1:prereview"]
     assert stage.suspensions[-1].ended_at is not None
     assert store(deps).rows["C1:prereview"]["state"] == "closed"
+
+
+@pytest.mark.parametrize(
+    "max_length",
+    [
+        {"value": 31, "unit": "working_days"},  # beyond the policy's 30 for expert review
+        {"value": 999_999_999, "unit": "natural_days"},  # absurd, and another unit
+    ],
+)
+async def test_a_suspension_beyond_the_policy_is_refused_naming_the_maximum(
+    max_length: dict[str, object],
+) -> None:
+    deps = make_deps()
+    await submit(deps)
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    await signed(deps, "C1", "accept", Action.ACCEPT, HANDLER)
+    await do(deps, "C1", "review", Action.SIGN_IN, REVIEWER)
+    with pytest.raises(InvalidAction) as refused:
+        await do(
+            deps,
+            "C1",
+            "review",
+            Action.SUSPEND,
+            REVIEWER,
+            suspension_reason="expert_review",
+            max_length=max_length,
+        )
+    assert refused.value.field == "max_length"
+    assert "at most 30 working_days for expert_review" in refused.value.message
+    case = await deps.store.get("C1")
+    assert case is not None and case.stages["C1:review"].state.value == "open"  # nothing stored
+    shorter = {"value": 5, "unit": "working_days"}
+    case = await do(
+        deps,
+        "C1",
+        "review",
+        Action.SUSPEND,
+        REVIEWER,
+        suspension_reason="expert_review",
+        max_length=shorter,
+    )
+    assert case.stages["C1:review"].suspensions[-1].max_length == Limit(value=5)
+
+
+async def test_a_parallel_stage_stops_only_when_every_open_sub_task_stopped() -> None:
+    deps = make_deps()
+    await _to_parallel_review(deps, "all")
+    for i in range(3):
+        await do(deps, "C1", f"C1:review:{PARALLEL_DEPTS[i]}", Action.SIGN_IN, dept_reviewer(i))
+    for i in range(2):
+        case = await do(
+            deps,
+            "C1",
+            f"C1:review:{PARALLEL_DEPTS[i]}",
+            Action.SUSPEND,
+            dept_reviewer(i),
+            suspension_reason="expert_review",
+        )
+        assert case.stages["C1:review"].state.value == "open"
+    case = await do(
+        deps,
+        "C1",
+        f"C1:review:{PARALLEL_DEPTS[2]}",
+        Action.SUSPEND,
+        dept_reviewer(2),
+        suspension_reason="testing",
+    )
+    assert case.stages["C1:review"].state.value == "suspended"
+    case = await do(deps, "C1", f"C1:review:{PARALLEL_DEPTS[1]}", Action.RESUME, dept_reviewer(1))
+    assert case.stages["C1:review"].state.value == "open"
+    parent_events = [
+        e.type.rsplit(".", 2)[-2]
+        for e in store(deps).outbox
+        if e.data.get("stage_id") == "C1:review" and "stage." in e.type
+    ]
+    assert parent_events == ["opened", "suspended", "resumed"]
+
+
+async def test_an_action_for_a_department_without_a_sub_task_is_409_with_the_allowed_actions() -> (
+    None
+):
+    deps = make_deps()
+    await _to_parallel_review(deps, "all")
+    other = officer("r-9", "reviewer", "500000-GAJ")
+    with pytest.raises(ActionNotAllowed) as refused:
+        await do(deps, "C1", "C1:review:500000-GAJ", Action.APPROVE, other)
+    assert refused.value.allowed == []
+    assert "500000-GAJ has no sub-task" in str(refused.value)
+    assert f"C1:review:{PARALLEL_DEPTS[1]}" in str(refused.value)

@@ -14,6 +14,7 @@ from shared.contracts import (
     CaseRated,
     Envelope,
     EventData,
+    ParallelMode,
     PreReviewDone,
     StageClosed,
     StageOpened,
@@ -217,3 +218,36 @@ async def test_board_counts_colours_and_satisfaction() -> None:
     assert board["overdue"][0]["stage_id"] == "S2" and board["overdue"][0]["rung"] == 1
     assert board["satisfaction_rate"] == 1.0
     assert build_board(store.records(), deps.stats.rows(), now, department="D9")["open"] == 0
+
+
+async def test_a_parallel_stage_is_lit_by_its_sub_tasks_and_only_a_late_department_escalates() -> (
+    None
+):
+    deps, store, pub, sched = fake_deps()
+    parent = opened("C1:review").model_copy(update={"parallel_mode": ParallelMode.ALL})
+    await h.on_stage_opened(deps, msg(OPENED), env(parent, OPENED), parent)
+    late_due = DUE
+    for dept, due in (("D1", DUE + timedelta(days=10)), ("D2", late_due)):
+        sub = opened(f"C1:review:{dept}", due=due).model_copy(
+            update={
+                "parallel_mode": ParallelMode.ALL,
+                "parent_stage_id": "C1:review",
+                "department": dept,
+            }
+        )
+        await h.on_stage_opened(deps, msg(OPENED), env(sub, OPENED), sub)
+    assert ("C1", "C1:review") not in sched.due  # the parent has no timer of its own
+    for _ in range(6):  # run every timer that falls due up to three working days after DUE
+        now = DUE + timedelta(days=5)
+        for (case, stage_id), due in list(sched.due.items()):
+            if due is not None and due <= now:
+                await h.on_timer(deps, msg(now), case, stage_id)
+    escalated = {e.data["department"] for e in pub.sent if e.type.endswith("escalated.v1")}
+    overdue = {e.data["stage_id"] for e in pub.sent if e.type.endswith("overdue.v1")}
+    assert escalated == {"D2"} and overdue == {"C1:review:D2"}
+    view = case_view(store.get("C1"), DUE + timedelta(days=5))
+    assert view is not None
+    lights = {s["stage_id"]: s["light"] for s in view["stages"]}
+    assert lights["C1:review"] == "red"  # the worst open sub-task
+    board = build_board(store.records(), [], DUE + timedelta(days=5))
+    assert board["open"] == 2  # the two sub-tasks, not the parent

@@ -11,7 +11,7 @@ from notify_fakes import by_channel
 from notify_world import NOON, World
 
 from services.notify.domain import ChannelName, SendResult
-from shared.contracts import Envelope, EventData
+from shared.contracts import Envelope, EventData, ParallelMode
 from shared.kafka import PermanentError
 
 APPLICANT = s.applicant_id()
@@ -348,3 +348,22 @@ async def test_a_deadline_change_tells_the_applicant_once_their_contact_data_arr
     assert sent[APPLICANT] == ALL and "cq-scj-h02" not in sent
     body = world.sent(ChannelName.SMS)[-1].body
     assert "C1" in body and "调整" in body
+
+
+async def test_the_parent_of_a_parallel_stage_assigns_nobody_its_sub_tasks_do(world: World) -> None:
+    await submit(world)
+    reset(world)
+    parent = s.stage_opened("C1", "C1:review", NOON).model_copy(
+        update={"parallel_mode": ParallelMode.ALL}
+    )
+    await world.handle(env(parent, world))
+    assert by_channel(world.channels) == {}
+    sub = s.stage_opened("C1", "C1:review:500000-SCJ", NOON, role="reviewer").model_copy(
+        update={"parallel_mode": ParallelMode.ALL, "parent_stage_id": "C1:review"}
+    )
+    await world.handle(env(sub, world))
+    assert by_channel(world.channels) == {"cq-scj-r01": OFFICER}
+    reset(world)
+    moved = s.deadline_changed("C1", "C1:review", NOON)  # the step's date, told to the applicant
+    await world.handle(env(moved, world))
+    assert by_channel(world.channels) == {APPLICANT: ALL}
