@@ -23,7 +23,7 @@ from shared.auth import mint_token
 from shared.calendar import Limit
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import CreditIncident, Envelope, make_envelope
-from shared.identifiers import make_resident_id, make_uscc
+from shared.identifiers import make_resident_id, make_uscc, uscc_error
 
 pytestmark = pytest.mark.integration
 
@@ -287,7 +287,13 @@ async def test_duplicate_and_invalid_external_events(stack: Stack, unique_id: st
     await send(stack, env)
     await send(stack, env)  # the same event again: ignored
     pid = person(unique_id)
-    bad_id = pid[:-1] + ("0" if pid[-1] != "0" else "1")
+    # A wrong check character; 18 such characters can by chance be a valid social credit code
+    # (one in 31), which the credit service would rightly accept: pick one that is neither.
+    bad_id = next(
+        candidate
+        for candidate in (pid[:-1] + c for c in "0123456789X" if c != pid[-1])
+        if uscc_error(candidate) is not None
+    )
     bad = incident(
         stack,
         bad_id,
