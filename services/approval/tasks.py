@@ -9,7 +9,7 @@ from services.approval.domain import Calendar, Case, Stage, StageState, task_clo
 from services.approval.domain.stages import clock_of
 from shared.calendar import CalendarCoverageError
 from shared.calendar.limits import Limit
-from shared.calendar.timing import WarningPolicy
+from shared.calendar.timing import WarningPolicy, past_maximum
 
 
 def task_row(case: Case, stage: Stage) -> dict[str, Any]:
@@ -41,6 +41,7 @@ def task_row(case: Case, stage: Stage) -> dict[str, Any]:
         "limit": stage.limit.model_dump(mode="json"),
         "suspension_reason": suspension.reason if suspension else None,
         "suspended_at": suspension.started_at if suspension else None,
+        "suspension_ends_by": suspension.ends_by if suspension else None,
         "suspension_max": suspension.max_length.model_dump(mode="json")
         if suspension and suspension.max_length
         else None,
@@ -52,6 +53,7 @@ def task_view(
     row: dict[str, Any], *, calendar: Calendar, now: datetime, policy: WarningPolicy
 ) -> dict[str, Any]:
     hidden = ("_id", "remaining_s", "is_parent", "due_calendar", "clock_since")
+    hidden += ("suspension_ends_by",)
     view = {k: v for k, v in row.items() if k not in hidden}
     view["stage_id"] = row["_id"]
     view["due_provisional"] = bool(row.get("due_provisional"))
@@ -59,14 +61,22 @@ def task_view(
     view["suspension_overrun"] = False
     try:
         limit = Limit.model_validate(row["limit"])
+        due, stopped, running = past_maximum(
+            limit.unit,
+            row["due_at"],
+            row.get("suspended_at") if view["suspended"] else None,
+            row.get("suspension_ends_by"),
+            now,
+            calendar,
+        )
         clock = task_clock(
             calendar,
             limit,
             now,
-            row["due_at"],
-            since=row.get("clock_since") or row.get("opened_at") or row["due_at"],
+            due,
+            since=running or row.get("clock_since") or row.get("opened_at") or due,
             policy=policy,
-            stopped_at=row.get("suspended_at") if view["suspended"] else None,
+            stopped_at=stopped,
         )
         if row.get("suspended_at") is not None and row.get("suspension_max") is not None:
             maximum = Limit.model_validate(row["suspension_max"])
@@ -77,6 +87,7 @@ def task_view(
         view.update(light=None, working_days_left=None, hours_left=None, calendar_gap=exc.year)
         return view
     view["light"] = clock.light.value
+    view["due_at"] = due  # past the suspension's maximum the clock runs again
     view["working_days_left"] = clock.working_days_left
     view["hours_left"] = clock.hours_left
     return view

@@ -19,6 +19,7 @@ from shared.calendar.timing import (
     DAY_S,
     Calendar,
     WarningPolicy,
+    advance_by,
     light_of,
     measure,
     warning_margin,
@@ -110,6 +111,9 @@ class StageState(BaseModel):
     status: Status = Status.OPEN
     suspended_at: datetime | None = None
     remaining_s: float | None = None
+    resumes_at: datetime | None = Field(
+        None, description="the suspension's maximum: supervision resumes by itself there"
+    )
     signed_in_at: datetime | None = None
     yellow_at: datetime | None = None
     red_at: datetime | None = None
@@ -184,14 +188,36 @@ def open_stage(
     )
 
 
-def suspend(stage: StageState, at: datetime, calendar: Calendar) -> StageState:
-    """The clock stops: keep the counted time still left; the ladder stops at once."""
+def suspend(
+    stage: StageState, at: datetime, calendar: Calendar, max_length: Limit | None = None
+) -> StageState:
+    """The clock stops: keep the counted time still left; the ladder stops at once. With a
+    maximum, a timer resumes supervision when it passes (``overrun``)."""
     if stage.status is not Status.OPEN:
         return stage
     left = measure(stage.unit, at, stage.due_at, calendar)
+    resumes_at = calendar.deadline(at, max_length) if max_length is not None else None
     return stage.model_copy(
-        update={"status": Status.SUSPENDED, "suspended_at": at, "remaining_s": left}
+        update={
+            "status": Status.SUSPENDED,
+            "suspended_at": at,
+            "remaining_s": left,
+            "resumes_at": resumes_at,
+        }
     )
+
+
+def overrun(stage: StageState, now: datetime, calendar: Calendar) -> StageState | None:
+    """A suspension past its maximum: the clock runs again from the maximum with what was left
+    (the same rule approval's work list applies); None while it is within its maximum."""
+    if stage.status is not Status.SUSPENDED or stage.resumes_at is None:
+        return None
+    if now < stage.resumes_at:
+        return None
+    at, left = stage.resumes_at, stage.remaining_s or 0.0
+    due = advance_by(stage.unit, at, left, calendar) if left > 0 else stage.due_at
+    resumed = resume(stage, at, due, calendar)
+    return resumed.model_copy(update={"resumes_at": None})
 
 
 def resume(
@@ -216,6 +242,7 @@ def resume(
             if due_provisional is None
             else due_provisional,
             "overdue_from": None,  # the resumed deadline is the one the ladder counts from
+            "resumes_at": None,
         }
     )
 
@@ -310,6 +337,8 @@ def advance(
 def next_due(stage: StageState, ladder: tuple[Rung, ...], calendar: Calendar) -> datetime | None:
     """When this stage next needs the timer, or None (closed, suspended, ladder exhausted, or
     the parent of a parallel stage)."""
+    if stage.status is Status.SUSPENDED and not stage.parallel_parent:
+        return stage.resumes_at  # the suspension's maximum, if it has one
     if stage.status is not Status.OPEN or stage.parallel_parent:
         return None
     if stage.red_at is None:
@@ -339,6 +368,7 @@ FindingKind = Literal[
     "after_the_fact_entry",
     "implausibly_fast",
     "rectification_late",
+    "suspension_overrun",
 ]
 
 

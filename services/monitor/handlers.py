@@ -163,7 +163,11 @@ def _rung(
 
 
 def _finding_envelope(
-    f: d.Finding, stage: d.StageState, now: datetime, cause: Envelope | None
+    f: d.Finding,
+    stage: d.StageState,
+    now: datetime,
+    cause: Envelope | None,
+    key: str | None = None,
 ) -> Envelope:
     data = SupervisionFinding(
         case_id=stage.case_id,
@@ -176,7 +180,7 @@ def _finding_envelope(
         found_at=now,
     )
     # One finding per stage, kind and triggering event: a replay derives the same id.
-    key = derived_event_id(stage.stage_id, "finding", f.kind, cause.id if cause else "")
+    key = key or derived_event_id(stage.stage_id, "finding", f.kind, cause.id if cause else "")
     return make_envelope(data, source=SOURCE, time=now, id=key, causation=cause)
 
 
@@ -190,6 +194,7 @@ async def settle(
     *,
     at: datetime | None = None,
     then: Callable[[d.StageState], d.StageState] | None = None,
+    finding_ids: list[str] | None = None,
 ) -> None:
     """Fire what is due by ``at`` (default now), publish it with the findings, apply ``then``,
     store the stage and schedule its next timer."""
@@ -204,7 +209,9 @@ async def settle(
             if t.kind != "rung"
             else _rung(stage, t, msg.now, cause)
         )
-    out.extend(_finding_envelope(f, stage, msg.now, cause) for f in findings or ())
+    for n, f in enumerate(findings or ()):
+        key = finding_ids[n] if finding_ids else None
+        out.append(_finding_envelope(f, stage, msg.now, cause, key))
     if out:
         await deps.publisher.publish(out)
     labels = _labels(stage)
@@ -314,7 +321,7 @@ async def on_stage_suspended(deps: Deps, msg: Incoming, env: Envelope, e: StageS
         stage,
         env,
         at=e.suspended_at,
-        then=lambda s: d.suspend(s, e.suspended_at, deps.calendar),
+        then=lambda s: d.suspend(s, e.suspended_at, deps.calendar, e.max_length),
     )
 
 
@@ -323,7 +330,10 @@ async def on_stage_resumed(deps: Deps, msg: Incoming, env: Envelope, e: StageRes
     stage = _stage(rec, e.stage_id)
     if stage is None:
         return
-    resumed = d.resume(stage, e.resumed_at, e.due_at, deps.calendar, e.due_provisional)
+    if stage.status is not d.Status.SUSPENDED:
+        return  # resumed by itself at the suspension's maximum, on the same deadline
+    running = e.clock_resumed_at or e.resumed_at
+    resumed = d.resume(stage, running, e.due_at, deps.calendar, e.due_provisional)
     await settle(deps, msg, rec, resumed, env)
 
 
@@ -470,7 +480,20 @@ async def on_case_rated(deps: Deps, msg: Incoming, env: Envelope, e: CaseRated) 
 async def on_timer(deps: Deps, msg: Incoming, case_id: str, stage_id: str) -> None:
     rec = deps.store.get(case_id)
     stage = None if rec is None else _stage(rec, stage_id)
-    if rec is None or stage is None or stage.status is not d.Status.OPEN:
+    if rec is None or stage is None:
+        return  # forgotten since: the firing is moot
+    resumed = d.overrun(stage, msg.now, deps.calendar)
+    if resumed is not None:
+        assert stage.resumes_at is not None and stage.suspended_at is not None
+        found = d.Finding(
+            "suspension_overrun",
+            f"suspended {stage.suspended_at.isoformat()} and not resumed by its maximum "
+            f"{stage.resumes_at.isoformat()}: supervised again from there",
+        )
+        key = derived_event_id(stage.stage_id, "overrun", stage.resumes_at.isoformat())
+        await settle(deps, msg, rec, resumed, None, [found], finding_ids=[key])
+        return
+    if stage.status is not d.Status.OPEN:
         return  # closed or suspended since: the firing is moot
     await settle(deps, msg, rec, stage, None)
 

@@ -142,10 +142,40 @@ def light_of(
 
 @dataclass(frozen=True)
 class Stop:
-    """An interval in which the clock did not run (suspension, supplement wait)."""
+    """An interval in which the clock did not run (suspension, supplement wait). ``ends_by`` is
+    the maximum the policy allows: past it the clock runs again, whether or not anyone resumed."""
 
     started_at: datetime
     ended_at: datetime | None = None
+    ends_by: datetime | None = None
+
+    def end(self, now: datetime | None = None) -> datetime | None:
+        """When the clock started again: the resumption, or the maximum if that came first
+        (or has passed by ``now`` while the stop is still open)."""
+        if self.ends_by is not None and (
+            (self.ended_at is not None and self.ends_by < self.ended_at)
+            or (self.ended_at is None and now is not None and now >= self.ends_by)
+        ):
+            return self.ends_by
+        return self.ended_at
+
+
+def past_maximum(
+    unit: LimitUnit | str,
+    due_at: datetime,
+    stopped_at: datetime | None,
+    ends_by: datetime | None,
+    now: datetime,
+    calendar: Calendar,
+) -> tuple[datetime, datetime | None, datetime | None]:
+    """A stopped clock as it stands at ``now``: (deadline, stopped since, running since). Past
+    the stop's maximum the clock runs again from the maximum, the deadline pushed out by what was
+    left when it stopped; before it, nothing changes."""
+    if stopped_at is None or ends_by is None or now < ends_by:
+        return due_at, stopped_at, None
+    left = time_left(unit, stopped_at, due_at, calendar)
+    due = advance_by(unit, ends_by, left, calendar) if left > 0 else due_at
+    return due, None, ends_by
 
 
 @dataclass(frozen=True)
@@ -164,13 +194,14 @@ class LimitClock:
         for stop in self.stops:
             left = time_left(self.limit.unit, stop.started_at, due, calendar)
             left_at_stops.append(left)
-            if stop.ended_at is not None and left > 0:
-                due = advance_by(self.limit.unit, stop.ended_at, left, calendar)
+            end = stop.end()
+            if end is not None and left > 0:
+                due = advance_by(self.limit.unit, end, left, calendar)
         return due, left_at_stops
 
     def running_since(self) -> datetime:
         """Where the clock last started: the opening or the end of the last stop."""
-        ended = [s.ended_at for s in self.stops if s.ended_at is not None]
+        ended = [end for s in self.stops if (end := s.end()) is not None]
         return max(ended, default=self.opened_at)
 
 

@@ -244,6 +244,11 @@ class StageResumed(EventData):
     resumed_at: AwareDatetime
     due_at: AwareDatetime
     due_provisional: bool = Field(False, description=PROVISIONAL_DESCRIPTION)
+    clock_resumed_at: AwareDatetime | None = Field(
+        None,
+        description="when the clock ran again: the resumption, or the suspension's maximum if "
+        "that passed first (then supervision resumed by itself)",
+    )
 
 
 class StageClosed(EventData):
@@ -393,6 +398,7 @@ class SupervisionFinding(EventData):
         "after_the_fact_entry",
         "implausibly_fast",
         "rectification_late",
+        "suspension_overrun",
     ]
     detail: str
     department: str

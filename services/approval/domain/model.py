@@ -76,6 +76,9 @@ class Suspension(Model):
     max_length: Limit | None = None
     started_at: datetime
     ended_at: datetime | None = None
+    ends_by: datetime | None = Field(
+        None, description="the policy's maximum: past it the clock runs again by itself"
+    )
     remaining_s: float = Field(description="working time (or hours, or seconds) left at start")
 
 

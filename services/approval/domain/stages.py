@@ -226,6 +226,7 @@ def suspend_stage(
             note=note,
             max_length=max_length,
             started_at=tr.now,
+            ends_by=tr.calendar.deadline(tr.now, max_length) if max_length else None,
             remaining_s=remaining,
         )
     )
@@ -250,9 +251,11 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
     suspension = stage.suspensions[-1]
     suspension.ended_at = tr.now
     stage.state = StageState.OPEN
+    # The clock ran again at the policy's maximum if that came before the resumption.
+    running = Stop(suspension.started_at, tr.now, suspension.ends_by).end() or tr.now
     if suspension.remaining_s > 0:
         # Suspended time never counts: the stage gets back exactly what it had left.
-        stage.due_at = advance_by(stage.limit.unit, tr.now, suspension.remaining_s, tr.calendar)
+        stage.due_at = advance_by(stage.limit.unit, running, suspension.remaining_s, tr.calendar)
     mark_due(tr.calendar, stage)
     n = str(len(stage.suspensions))
     tr.emit(
@@ -262,6 +265,7 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
             resumed_at=tr.now,
             due_at=stage.due_at,
             due_provisional=stage.due_provisional,
+            clock_resumed_at=running,
         ),
         stage.stage_id,
         "resumed",
@@ -291,7 +295,7 @@ def clock_of(stage: Stage) -> LimitClock:
     return LimitClock(
         stage.limit,
         stage.opened_at,
-        tuple(Stop(s.started_at, s.ended_at) for s in stage.suspensions),
+        tuple(Stop(s.started_at, s.ended_at, s.ends_by) for s in stage.suspensions),
     )
 
 

@@ -20,7 +20,7 @@ from services.intake.domain.case import (
 )
 from services.intake.domain.errors import Conflict
 from shared.calendar.limits import Limit
-from shared.calendar.timing import Calendar, WarningPolicy, stage_light
+from shared.calendar.timing import Calendar, WarningPolicy, past_maximum, stage_light
 from shared.contracts.common import Material, StageKind
 
 
@@ -118,7 +118,13 @@ def on_stage_closed(
 
 
 def on_stage_suspended(
-    case: CaseRecord, *, event_id: str, stage_id: str, reason: str, at: datetime
+    case: CaseRecord,
+    *,
+    event_id: str,
+    stage_id: str,
+    reason: str,
+    at: datetime,
+    ends_by: datetime | None = None,
 ) -> CaseRecord:
     if case.has_applied(event_id):
         return case
@@ -130,7 +136,7 @@ def on_stage_suspended(
         text=f"办理暂停：{what}（这段时间不计入办理时限）",
     )
     suspended = [
-        s.model_copy(update={"suspended": True, "suspended_at": at})
+        s.model_copy(update={"suspended": True, "suspended_at": at, "suspension_ends_by": ends_by})
         if s.stage_id == stage_id
         else s
         for s in case.open_stages
@@ -146,6 +152,7 @@ def on_stage_resumed(
     due_at: datetime,
     at: datetime,
     due_provisional: bool = False,
+    running_since: datetime | None = None,
 ) -> CaseRecord:
     if case.has_applied(event_id):
         return case
@@ -158,9 +165,10 @@ def on_stage_resumed(
     update = {
         "suspended": False,
         "suspended_at": None,
+        "suspension_ends_by": None,
         "due_at": due_at,
         "due_provisional": due_provisional,
-        "since": at,
+        "since": running_since or at,
     }
     resumed = [
         s.model_copy(update=update) if s.stage_id == stage_id else s for s in case.open_stages
@@ -258,16 +266,25 @@ def stage_view(
         "light": None,
     }
     if s.limit is not None:  # stages recorded before limits were kept show no light
+        due, stopped, running = past_maximum(
+            s.limit.unit,
+            s.due_at,
+            s.suspended_at if s.suspended else None,
+            s.suspension_ends_by,
+            now,
+            calendar,
+        )
         light, _ = stage_light(
             s.limit,
-            s.due_at,
+            due,
             now,
             calendar,
             policy,
-            since=s.since or s.due_at,
-            stopped_at=s.suspended_at if s.suspended else None,
+            since=running or s.since or s.due_at,
+            stopped_at=stopped,
         )
         view["light"] = light.value
+        view["due_at"] = due.isoformat()
     return view
 
 

@@ -131,6 +131,9 @@ async def on_stage_suspended(deps: Deps, envelope: Envelope, data: StageSuspende
             stage_id=data.stage_id,
             reason=data.reason,
             at=data.suspended_at,
+            ends_by=deps.calendar.deadline(data.suspended_at, data.max_length)
+            if data.max_length
+            else None,
         ),
     )
 
@@ -146,6 +149,7 @@ async def on_stage_resumed(deps: Deps, envelope: Envelope, data: StageResumed) -
             due_at=data.due_at,
             at=data.resumed_at,
             due_provisional=data.due_provisional,
+            running_since=data.clock_resumed_at,
         ),
     )
 

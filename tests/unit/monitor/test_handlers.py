@@ -251,3 +251,42 @@ async def test_a_parallel_stage_is_lit_by_its_sub_tasks_and_only_a_late_departme
     assert lights["C1:review"] == "red"  # the worst open sub-task
     board = build_board(store.records(), [], DUE + timedelta(days=5))
     assert board["open"] == 2  # the two sub-tasks, not the parent
+
+
+async def test_a_suspension_past_its_maximum_resumes_supervision_with_one_finding() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps)
+    at = datetime(2026, 9, 24, 10, tzinfo=SHANGHAI)  # Thursday; Sep 25-27 are off
+    stop = StageSuspended(
+        case_id="C1",
+        stage_id="S1",
+        reason="expert_review",
+        max_length=Limit(value=2),
+        suspended_at=at,
+    )
+    await h.on_stage_suspended(deps, msg(at), env(stop, at), stop)
+    maximum = sched.due[("C1", "S1")]
+    assert maximum == datetime(2026, 9, 29, 23, 59, 59, tzinfo=SHANGHAI)  # Sep 28, 29
+    await h.on_timer(deps, msg(maximum - timedelta(hours=1)), "C1", "S1")
+    assert pub.sent == []
+    await h.on_timer(deps, msg(maximum + timedelta(seconds=1)), "C1", "S1")
+    [finding] = pub.sent
+    assert finding.data["kind"] == "suspension_overrun"
+    stage = store.get("C1")["stages"]["S1"]
+    assert "suspended_at" not in stage and stage.get("status", "open") == "open"
+    # what was left at the suspension (14 h of Sep 24, and Sep 28) counts from the maximum:
+    # Sep 30, then (Oct 1-7 off) the rest on Oct 8
+    left = CAL.working_seconds_between(at, DUE)
+    assert datetime.fromisoformat(stage["due_at"]) == CAL.add_working_seconds(maximum, left)
+    assert datetime.fromisoformat(stage["due_at"]).date().isoformat() == "2026-10-08"
+    await h.on_timer(deps, msg(maximum + timedelta(seconds=2)), "C1", "S1")
+    assert [e.data.get("kind") for e in pub.sent] == ["suspension_overrun"]  # once
+    late = StageResumed(
+        case_id="C1",
+        stage_id="S1",
+        resumed_at=maximum + timedelta(days=3),
+        due_at=datetime.fromisoformat(stage["due_at"]),
+        clock_resumed_at=maximum,
+    )
+    await h.on_stage_resumed(deps, msg(late.resumed_at), env(late, late.resumed_at), late)
+    assert store.get("C1")["stages"]["S1"]["due_at"] == stage["due_at"]

@@ -62,9 +62,11 @@ LIMITS = [
 
 
 @pytest.mark.parametrize("limit", LIMITS, ids=lambda lim: f"{lim.value}-{lim.unit.value}")
-@pytest.mark.parametrize("suspended", [False, True], ids=["running", "suspended-and-resumed"])
+@pytest.mark.parametrize(
+    "suspended", [None, "resumed", "overran"], ids=["running", "suspended-and-resumed", "overran"]
+)
 def test_the_work_list_and_the_board_agree_every_hour_of_a_month(
-    limit: Limit, suspended: bool
+    limit: Limit, suspended: str | None
 ) -> None:
     opened = sh(2026, 3, 2, 10)
     tr = Transition(case=a_case(), now=opened, calendar=CAL)
@@ -92,8 +94,11 @@ def test_the_work_list_and_the_board_agree_every_hour_of_a_month(
         policy=POLICY,
     )
     stops: list[tuple[datetime, datetime]] = []
+    maximum = None
     if suspended:
         stops = [(sh(2026, 3, 3, 11), sh(2026, 3, 9, 15))]
+    if suspended == "overran":  # two working days at most; the officer resumes days later
+        maximum = Limit(value=2)
     compared = 0
     for now in MARCH:
         for start, end in stops:
@@ -104,12 +109,16 @@ def test_the_work_list_and_the_board_agree_every_hour_of_a_month(
                     "expert_review",
                     actor="r",
                     note=None,
-                    max_length=None,
+                    max_length=maximum,
                 )
-                watched = monitor.suspend(watched, now, CAL)
+                watched = monitor.suspend(watched, now, CAL, maximum)
             if now == end:
                 resume_stage(Transition(case=tr.case, now=now, calendar=CAL), stage, actor="r")
-                watched = monitor.resume(watched, now, stage.due_at, CAL)
+                if watched.status is monitor.Status.SUSPENDED:
+                    watched = monitor.resume(watched, now, stage.due_at, CAL)
+        overran = monitor.overrun(watched, now, CAL)  # the monitor's timer at the maximum
+        if overran is not None:
+            watched = overran
         if now < opened:
             continue
         row = task_row(tr.case, stage)
@@ -118,9 +127,16 @@ def test_the_work_list_and_the_board_agree_every_hour_of_a_month(
         gauge = raw_light(watched.model_dump(mode="json", exclude_defaults=True), now)
         applicant = tracked(stage, now)
         assert work_list == board == gauge == applicant, (now, work_list, board, gauge, applicant)
+        assert due_in_view(row, now) == watched.due_at
         compared += 1
     assert compared > 600
     assert watched.due_at == stage.due_at
+
+
+def due_in_view(row: dict[str, object], now: datetime) -> datetime:
+    due = task_view(row, calendar=CAL, now=now, policy=POLICY)["due_at"]
+    assert isinstance(due, datetime)
+    return due
 
 
 def tracked(stage: Stage, now: datetime) -> str | None:
@@ -134,6 +150,7 @@ def tracked(stage: Stage, now: datetime) -> str | None:
         due_at=stage.due_at,
         suspended=suspension is not None,
         suspended_at=suspension.started_at if suspension else None,
+        suspension_ends_by=suspension.ends_by if suspension else None,
         limit=stage.limit,
         since=clock_of(stage).running_since(),
     )
