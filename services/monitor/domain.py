@@ -115,6 +115,11 @@ class StageState(BaseModel):
         None, description="the suspension's maximum: supervision resumes by itself there"
     )
     signed_in_at: datetime | None = None
+    sign_in_due: datetime | None = Field(
+        None, description="when a task not yet signed in becomes a late-sign-in finding"
+    )
+    late_sign_in_found: bool = False
+    stopped_s: float = Field(0.0, description="working seconds the clock stood still so far")
     yellow_at: datetime | None = None
     red_at: datetime | None = None
     rung: int = 0
@@ -243,6 +248,12 @@ def resume(
             else due_provisional,
             "overdue_from": None,  # the resumed deadline is the one the ladder counts from
             "resumes_at": None,
+            "stopped_s": stage.stopped_s
+            + (
+                calendar.working_seconds_between(stage.suspended_at, at)
+                if stage.suspended_at
+                else 0
+            ),
         }
     )
 
@@ -379,16 +390,45 @@ class Finding:
 
 
 def prereview_late(
-    opened_at: datetime, done_at: datetime, calendar: Calendar, policy: FindingPolicy
+    opened_at: datetime,
+    done_at: datetime,
+    calendar: Calendar,
+    policy: FindingPolicy,
+    stopped_s: float = 0.0,
 ) -> Finding | None:
-    """Pre-review (预审) must end within ``prereview_working_days`` working days of opening."""
-    days = calendar.working_seconds_between(opened_at, done_at) / DAY_S
+    """Pre-review (预审) must end within ``prereview_working_days`` working days of opening; the
+    time waiting for the applicant's supplements (``stopped_s``) is the applicant's, not the
+    department's."""
+    used = calendar.working_seconds_between(opened_at, done_at) - stopped_s
+    days = max(used, 0.0) / DAY_S
     if days <= policy.prereview_working_days:
         return None
     return Finding(
         "prereview_late",
         f"pre-review took {days:.2f} working days (limit {policy.prereview_working_days})",
     )
+
+
+def sign_in_due(opened_at: datetime, calendar: Calendar, policy: FindingPolicy) -> datetime:
+    """When a task nobody signed in becomes late (签收 within N office hours of opening)."""
+    return calendar.add_working_hours(opened_at, policy.sign_in_working_hours)
+
+
+def not_signed_in(stage: StageState, now: datetime) -> tuple[StageState, Finding | None]:
+    """The sign-in deadline passed with nobody signed in: one finding, at the deadline."""
+    if (
+        stage.sign_in_due is None
+        or stage.signed_in_at is not None
+        or stage.late_sign_in_found
+        or stage.status is not Status.OPEN
+        or now < stage.sign_in_due
+    ):
+        return stage, None
+    found = Finding(
+        "late_sign_in",
+        f"not signed in by {stage.sign_in_due.isoformat()}, the sign-in deadline",
+    )
+    return stage.model_copy(update={"late_sign_in_found": True}), found
 
 
 def late_sign_in(

@@ -199,6 +199,9 @@ async def settle(
     """Fire what is due by ``at`` (default now), publish it with the findings, apply ``then``,
     store the stage and schedule its next timer."""
     ladder = deps.ladders.ladder_for(stage.department, stage.item_code)
+    stage, unsigned = d.not_signed_in(stage, msg.now)
+    if unsigned is not None:
+        findings = [*(findings or []), unsigned]
     stage, fired = d.advance(stage, min(at or msg.now, msg.now), ladder, deps.calendar)
     if then is not None:
         stage = then(stage)
@@ -226,6 +229,13 @@ async def settle(
     for f in findings or ():
         m.FINDINGS.labels(**labels, kind=f.kind).inc()
     due = d.next_due(stage, ladder, deps.calendar)
+    if (
+        stage.sign_in_due is not None
+        and stage.signed_in_at is None
+        and not stage.late_sign_in_found
+        and stage.status is d.Status.OPEN
+    ):
+        due = min(due, stage.sign_in_due) if due is not None else stage.sign_in_due
     _put(rec, stage, due)
     deps.store.put(stage.case_id, rec)
     deps.scheduler.schedule(rec["p"], stage.case_id, stage.stage_id, due)
@@ -260,6 +270,9 @@ async def on_stage_opened(deps: Deps, msg: Incoming, env: Envelope, e: StageOpen
             "parent_stage_id": e.parent_stage_id,
         }
     )
+    if not stage.parallel_parent and e.assignee is None:
+        due = d.sign_in_due(e.opened_at, deps.calendar, deps.findings)
+        stage = stage.model_copy(update={"sign_in_due": due})
     early = rec.get("early", {}).pop(e.stage_id, None)
     if early is None:
         found = [] if stage.parallel_parent else _late_entry(deps, msg, e.opened_at)
@@ -304,7 +317,11 @@ async def on_stage_signed_in(deps: Deps, msg: Incoming, env: Envelope, e: StageS
         return
     stage = stage.model_copy(update={"signed_in_at": e.signed_in_at, "assignee": e.officer})
     found = _late_entry(deps, msg, e.signed_in_at)
-    late = d.late_sign_in(stage.opened_at, e.signed_in_at, deps.calendar, deps.findings)
+    late = (
+        None  # already found when the sign-in deadline passed
+        if stage.late_sign_in_found
+        else d.late_sign_in(stage.opened_at, e.signed_in_at, deps.calendar, deps.findings)
+    )
     await settle(deps, msg, rec, stage, env, found + ([late] if late else []))
 
 
@@ -428,7 +445,10 @@ async def on_prereview_done(deps: Deps, msg: Incoming, env: Envelope, e: PreRevi
     if pre is None:
         return  # the pre-review never opened as a stage here: nothing to measure against
     found = _late_entry(deps, msg, e.decided_at)
-    late = d.prereview_late(pre.opened_at, e.decided_at, deps.calendar, deps.findings)
+    stopped = pre.stopped_s
+    if pre.status is d.Status.SUSPENDED and pre.suspended_at is not None:
+        stopped += deps.calendar.working_seconds_between(pre.suspended_at, e.decided_at)
+    late = d.prereview_late(pre.opened_at, e.decided_at, deps.calendar, deps.findings, stopped)
     if late:
         found.append(late)
     if found:

@@ -290,3 +290,38 @@ async def test_a_suspension_past_its_maximum_resumes_supervision_with_one_findin
     )
     await h.on_stage_resumed(deps, msg(late.resumed_at), env(late, late.resumed_at), late)
     assert store.get("C1")["stages"]["S1"]["due_at"] == stage["due_at"]
+
+
+async def test_a_task_nobody_signs_in_is_a_finding_at_its_sign_in_deadline_once() -> None:
+    deps, store, pub, sched = fake_deps()
+    e = opened("S1").model_copy(update={"assignee": None})
+    await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+    deadline = sched.due[("C1", "S1")]
+    assert deadline == CAL.add_working_hours(OPENED, 4)  # Wednesday 10:00 + 4 office hours
+    await h.on_timer(deps, msg(deadline - timedelta(minutes=1)), "C1", "S1")
+    assert pub.sent == []
+    await h.on_timer(deps, msg(deadline), "C1", "S1")
+    assert [x.data["kind"] for x in pub.sent] == ["late_sign_in"]
+    later = deadline + timedelta(days=1)
+    s = StageSignedIn(
+        case_id="C1", stage_id="S1", officer="o1", department="D1", signed_in_at=later
+    )
+    await h.on_stage_signed_in(deps, msg(later), env(s, later), s)
+    assert [x.data.get("kind") for x in pub.sent] == ["late_sign_in"]  # not twice
+
+
+async def test_prereview_lateness_leaves_out_the_wait_for_supplements() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps, stage_id="P1", stage="prereview")  # Wed Sep 23 10:00
+    asked = OPENED + timedelta(hours=2)
+    stop = StageSuspended(case_id="C1", stage_id="P1", reason="supplement", suspended_at=asked)
+    await h.on_stage_suspended(deps, msg(asked), env(stop, asked), stop)
+    back = datetime(2026, 10, 12, 9, tzinfo=SHANGHAI)  # the applicant answers weeks later
+    resumed = StageResumed(case_id="C1", stage_id="P1", resumed_at=back, due_at=DUE)
+    await h.on_stage_resumed(deps, msg(back), env(resumed, back), resumed)
+    done = back + timedelta(hours=3)
+    p = PreReviewDone(
+        case_id="C1", outcome="passed", department="D1", region="500000", decided_at=done
+    )
+    await h.on_prereview_done(deps, msg(done), env(p, done), p)
+    assert "prereview_late" not in [x.data.get("kind") for x in pub.sent]
