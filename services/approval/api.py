@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.approval.domain import (
     Action,
@@ -61,6 +61,11 @@ class ActionBody(BaseModel):
     suspension_reason: Literal["hearing", "expert_review", "testing", "onsite_survey"] | None = None
     max_length: Limit | None = None
     commitment_true: bool | None = None
+    performed_at: AwareDatetime | None = Field(
+        None,
+        description="work done offline and entered afterwards: when it was really done "
+        "(recorded next to the time it reached the platform; supervision measures the gap)",
+    )
 
 
 def _deps(request: Request) -> Deps:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -86,10 +87,15 @@ def _envelopes(tr: Transition, causation: Envelope | None) -> list[Envelope]:
     ]
 
 
-def _entries(tr: Transition, case_before: Case | None) -> list[dict[str, Any]]:
+def _entries(
+    tr: Transition, case_before: Case | None, *, recorded_at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The audit entries, stamped with the time the platform recorded them (an action entered
+    afterwards carries its declared time in its events, never in the audit chain)."""
     seq = case_before.audit_seq if case_before else 0
     head = case_before.audit_head if case_before else ""
-    entries, seq, head = chain(tr.case.case_id, tr.audit, at=tr.now.isoformat(), seq=seq, head=head)
+    at = (recorded_at or tr.now).isoformat()
+    entries, seq, head = chain(tr.case.case_id, tr.audit, at=at, seq=seq, head=head)
     tr.case.audit_seq, tr.case.audit_head = seq, head
     return entries
 
@@ -170,11 +176,11 @@ async def perform_action(
             officer,
             params,
             expected_version=expected_version,
-            now=deps.clock.now(),
+            now=(recorded_at := deps.clock.now()),
             calendar=deps.calendar,
             policy=deps.policy,
         )
-        entries = _entries(tr, case)
+        entries = _entries(tr, case, recorded_at=recorded_at)
         await deps.store.update(tr.case, case.version, entries, _envelopes(tr, None))
     except ApprovalError as exc:
         metrics.ACTIONS.labels(action.value, department, _outcome_label(exc)).inc()

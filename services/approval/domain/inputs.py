@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.approval.domain.model import SuspensionReason
@@ -29,6 +31,9 @@ class ActionInput(BaseModel):
     suspension_reason: SuspensionReason | None = None
     max_length: Limit | None = None
     commitment_true: bool | None = None
+    performed_at: datetime | None = Field(
+        None, description="when the officer declares the work was done (offline, typed in later)"
+    )
 
 
 class Policy(BaseModel):

@@ -19,9 +19,11 @@ from services.approval.domain.model import (
     Case,
     CaseStatus,
     Forbidden,
+    InvalidAction,
     MaterialRef,
     NotFound,
     PlanStep,
+    Stage,
     StaleVersion,
 )
 from services.approval.domain.stages import Transition, open_stage, resume_stage
@@ -141,7 +143,10 @@ def act(
         )
     if action != Action.SIGN_IN and stage.assignee != officer.subject:
         raise Forbidden(f"the task is signed in by {stage.assignee}; only they may act on it")
-    tr = Transition(case=case.model_copy(deep=True), now=now, calendar=calendar)
+    performed = declared_time(params.performed_at, stage, now)
+    tr = Transition(case=case.model_copy(deep=True), now=performed, calendar=calendar)
+    if performed != now:
+        tr.record("entered_afterwards", officer.subject, stage_id, recorded_at=now.isoformat())
     stage = tr.case.stages[stage_id]
     tr.case.levels[officer.subject] = stage.required_role
     ACTIONS[action](tr, stage, officer.subject, params, policy)
@@ -150,6 +155,21 @@ def act(
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def declared_time(performed_at: datetime | None, stage: Stage, now: datetime) -> datetime:
+    """The instant an action counts from: the officer's declared time for work done offline
+    (between the stage's opening and now), else now. The event carries it; the monitor compares
+    it with the time the event reached the bus (事后录入)."""
+    if performed_at is None:
+        return now
+    if performed_at > now:
+        raise InvalidAction("performed_at", "lies in the future")
+    if performed_at < stage.opened_at:
+        raise InvalidAction(
+            "performed_at", f"lies before the stage opened ({stage.opened_at.isoformat()})"
+        )
+    return performed_at
 
 
 def _run_check(tr: Transition) -> None:

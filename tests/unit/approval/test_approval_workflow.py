@@ -565,3 +565,28 @@ async def test_an_action_for_a_department_without_a_sub_task_is_409_with_the_all
     assert refused.value.allowed == []
     assert "500000-GAJ has no sub-task" in str(refused.value)
     assert f"C1:review:{PARALLEL_DEPTS[1]}" in str(refused.value)
+
+
+async def test_work_done_offline_carries_its_declared_time_next_to_the_recorded_one() -> None:
+    clock = FixedClock(MONDAY_10)
+    deps = make_deps(clock)
+    await submit(deps)
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    clock.advance(timedelta(days=3))  # Thursday: typed in for work done on Monday afternoon
+    declared = MONDAY_10 + timedelta(hours=4)
+    await do(deps, "C1", "accept", Action.SIGN_IN, HANDLER, performed_at=declared)
+    case = await do(deps, "C1", "accept", Action.ACCEPT, HANDLER, performed_at=declared)
+    assert case.stages["C1:accept"].closed_at == declared
+    [closed] = [e for e in store(deps).events("stage.closed") if e.data["stage_id"] == "C1:accept"]
+    assert datetime.fromisoformat(closed.data["closed_at"]) == declared
+    entries = store(deps).entries["C1"]
+    later = [e for e in entries if e["action"] == "entered_afterwards"]
+    assert later and all(e["detail"]["recorded_at"] == clock.now().isoformat() for e in later)
+    assert all(e["at"] == clock.now().isoformat() for e in later)  # the chain keeps real time
+    for bad, message in (
+        (clock.now() + timedelta(hours=1), "lies in the future"),
+        (MONDAY_10 - timedelta(days=1), "before the stage opened"),
+    ):
+        with pytest.raises(InvalidAction) as refused:
+            await do(deps, "C1", "review", Action.SIGN_IN, REVIEWER, performed_at=bad)
+        assert refused.value.field == "performed_at" and message in refused.value.message
