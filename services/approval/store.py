@@ -115,7 +115,11 @@ class MongoCaseStore:
         await in_transaction(self.client, work)
 
     async def tasks(self, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:
-        flt: dict[str, Any] = {"is_parent": False, "state": _STATES[query.status]}
+        flt: dict[str, Any] = {
+            "is_parent": False,
+            "case_clock": {"$ne": True},  # the case's own limits: nobody's task
+            "state": _STATES[query.status],
+        }
         for field in ("department", "region", "assignee", "stage"):
             value = getattr(query, field)
             if value is not None:
@@ -135,7 +139,11 @@ class MongoCaseStore:
 
     async def open_stage_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        flt = {"state": {"$in": ["open", "suspended"]}, "is_parent": False}
+        flt = {
+            "state": {"$in": ["open", "suspended"]},
+            "is_parent": False,
+            "case_clock": {"$ne": True},
+        }
         async for row in self.task_rows.find(flt, {"department": 1}):
             counts[row["department"]] = counts.get(row["department"], 0) + 1
         return counts

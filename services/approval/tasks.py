@@ -31,6 +31,7 @@ def task_row(case: Case, stage: Stage) -> dict[str, Any]:
         "signed_in_at": stage.signed_in_at,
         "state": stage.state.value,
         "is_parent": stage.is_parent,
+        "case_clock": stage.is_case_clock,
         "parent_stage_id": stage.parent_stage_id,
         "parallel_mode": stage.parallel_mode.value if stage.parallel_mode else None,
         "opened_at": stage.opened_at,
@@ -53,7 +54,7 @@ def task_view(
     row: dict[str, Any], *, calendar: Calendar, now: datetime, policy: WarningPolicy
 ) -> dict[str, Any]:
     hidden = ("_id", "remaining_s", "is_parent", "due_calendar", "clock_since")
-    hidden += ("suspension_ends_by",)
+    hidden += ("suspension_ends_by", "case_clock")
     view = {k: v for k, v in row.items() if k not in hidden}
     view["stage_id"] = row["_id"]
     view["due_provisional"] = bool(row.get("due_provisional"))

@@ -28,6 +28,10 @@ def build_board(
     counts = {Light.GREEN.value: 0, Light.YELLOW.value: 0, Light.RED.value: 0}
     suspended = provisional = 0
     rect_open = rect_overdue = 0
+    case_limits = {
+        kind: {Light.GREEN.value: 0, Light.YELLOW.value: 0, Light.RED.value: 0}
+        for kind in ("case_promised", "case_statutory")
+    }
     overdue: list[dict[str, Any]] = []
     for rec in records:
         for raw in rec["stages"].values():
@@ -36,6 +40,9 @@ def build_board(
             if raw.get("parallel_parent"):
                 continue  # counted through its sub-tasks, one per department
             stage = StageState.model_validate(raw)
+            if stage.case_clock:
+                case_limits[stage.stage][stage.light(now).value] += 1
+                continue
             light = stage.light(now)
             counts[light.value] += 1
             suspended += stage.status is Status.SUSPENDED
@@ -74,6 +81,7 @@ def build_board(
         "open": sum(counts.values()),
         "suspended": suspended,
         "provisional_deadlines": provisional,
+        "case_limits": case_limits,
         "rectifications": {"open": rect_open, "overdue": rect_overdue},
         "overdue": overdue[:OVERDUE_LIST_LIMIT],
         "overdue_total": len(overdue),

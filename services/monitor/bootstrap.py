@@ -175,10 +175,12 @@ def raw_light(raw: dict[str, Any], now: datetime) -> str:
 
 
 def _open_stages(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Open stages and sub-tasks; the parent of a parallel stage counts through its sub-tasks."""
+    """Open stages and sub-tasks; the parent of a parallel stage counts through its sub-tasks,
+    and the case's own limits are on the board's ``case_limits``, not among the stages."""
     for rec in records:
         for raw in rec["stages"].values():
-            if raw.get("status", "open") != "closed" and not raw.get("parallel_parent"):
+            counted = not raw.get("parallel_parent") and not raw.get("case_clock")
+            if raw.get("status", "open") != "closed" and counted:
                 yield raw
 
 

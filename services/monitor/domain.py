@@ -58,15 +58,31 @@ DEFAULT_LADDER: tuple[Rung, ...] = (
 )
 
 
+# A broken promise (承诺时限) is the department's own business: reminded and escalated within it.
+# A broken statutory limit (法定时限) climbs the default ladder to the discipline-inspection office.
+PROMISED_LADDER: tuple[Rung, ...] = (
+    Rung(after_working_days=0, recipients=("section_chief",)),
+    Rung(after_working_days=1, recipients=("department_head",), card="yellow"),
+)
+DEFAULT_STAGE_LADDERS: dict[str, tuple[Rung, ...]] = {"case_promised": PROMISED_LADDER}
+
+
 class LadderPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     default: tuple[Rung, ...] = DEFAULT_LADDER
     by_department: dict[str, tuple[Rung, ...]] = Field(default_factory=dict)
     by_item: dict[str, tuple[Rung, ...]] = Field(default_factory=dict)
+    by_stage: dict[str, tuple[Rung, ...]] = Field(
+        default_factory=lambda: dict(DEFAULT_STAGE_LADDERS),
+        description="per kind of stage, e.g. the case's promised limit (case_promised)",
+    )
 
-    def ladder_for(self, department: str, item_code: str) -> tuple[Rung, ...]:
-        """The item's own ladder wins over its department's, which wins over the default."""
+    def ladder_for(self, department: str, item_code: str, stage: str = "") -> tuple[Rung, ...]:
+        """A kind's own ladder (the case's limits) wins; then the item's, then its department's,
+        then the default."""
+        if stage in self.by_stage:
+            return self.by_stage[stage]
         if item_code in self.by_item:
             return self.by_item[item_code]
         return self.by_department.get(department, self.default)
@@ -127,6 +143,7 @@ class StageState(BaseModel):
     outcome: str | None = None
     reason: str | None = None
     due_provisional: bool = False
+    case_clock: bool = Field(False, description="the case's promised or statutory limit")
     parallel_parent: bool = Field(
         False,
         description="the parent of a parallel stage: no clock of its own, no ladder; its "

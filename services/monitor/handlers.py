@@ -15,6 +15,7 @@ from services.monitor import domain as d
 from services.monitor import metrics as m
 from services.monitor.ports import CaseRecord, CaseStore, Publisher, Scheduler, StatsStore
 from shared.contracts import (
+    CASE_CLOCKS,
     CaseDecided,
     CaseRated,
     CreditIncident,
@@ -198,7 +199,7 @@ async def settle(
 ) -> None:
     """Fire what is due by ``at`` (default now), publish it with the findings, apply ``then``,
     store the stage and schedule its next timer."""
-    ladder = deps.ladders.ladder_for(stage.department, stage.item_code)
+    ladder = deps.ladders.ladder_for(stage.department, stage.item_code, stage.stage)
     stage, unsigned = d.not_signed_in(stage, msg.now)
     if unsigned is not None:
         findings = [*(findings or []), unsigned]
@@ -268,14 +269,16 @@ async def on_stage_opened(deps: Deps, msg: Incoming, env: Envelope, e: StageOpen
         update={
             "parallel_parent": e.parallel_mode is not None and e.parent_stage_id is None,
             "parent_stage_id": e.parent_stage_id,
+            "case_clock": e.stage in CASE_CLOCKS,
         }
     )
-    if not stage.parallel_parent and e.assignee is None:
+    if not stage.parallel_parent and not stage.case_clock and e.assignee is None:
         due = d.sign_in_due(e.opened_at, deps.calendar, deps.findings)
         stage = stage.model_copy(update={"sign_in_due": due})
     early = rec.get("early", {}).pop(e.stage_id, None)
     if early is None:
-        found = [] if stage.parallel_parent else _late_entry(deps, msg, e.opened_at)
+        nobody_acts = stage.parallel_parent or stage.case_clock
+        found = [] if nobody_acts else _late_entry(deps, msg, e.opened_at)
         await settle(deps, msg, rec, stage, env, found)
         return
     # Its closing overtook its opening: supervise it as opened, then closed as recorded.
@@ -379,8 +382,8 @@ async def _closed(
     stage: d.StageState,
     found: list[d.Finding],
 ) -> None:
-    if stage.parallel_parent:
-        found = []  # closed by approval when the departments decided: nobody to find fault with
+    if stage.parallel_parent or stage.case_clock:
+        found = []  # closed by approval itself: nobody to find fault with
     else:
         for rule in (
             d.closed_red_without_reason(stage),

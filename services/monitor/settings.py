@@ -6,6 +6,7 @@ from pydantic import Field
 
 from services.monitor.domain import (
     DEFAULT_LADDER,
+    DEFAULT_STAGE_LADDERS,
     FindingPolicy,
     LadderPolicy,
     Rung,
@@ -46,6 +47,11 @@ class MonitorSettings(ServiceSettings):
     ladder_default: list[Rung] = Field(default_factory=lambda: list(DEFAULT_LADDER))
     ladder_by_department: dict[str, list[Rung]] = Field(default_factory=dict)
     ladder_by_item: dict[str, list[Rung]] = Field(default_factory=dict)
+    ladder_by_stage: dict[str, list[Rung]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_STAGE_LADDERS.items()},
+        description="per kind of stage; case_promised: a broken promise escalates within the "
+        "department (the statutory limit, case_statutory, climbs the default ladder)",
+    )
 
     # Findings (电子监察).
     finding_prereview_working_days: int = 2
@@ -62,6 +68,7 @@ class MonitorSettings(ServiceSettings):
         return LadderPolicy(
             default=tuple(self.ladder_default),
             by_department={k: tuple(v) for k, v in self.ladder_by_department.items()},
+            by_stage={k: tuple(v) for k, v in self.ladder_by_stage.items()},
             by_item={k: tuple(v) for k, v in self.ladder_by_item.items()},
         )
 

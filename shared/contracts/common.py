@@ -58,6 +58,12 @@ class StageKind(StrEnum):
     VERIFICATION = "verification"
     RECTIFICATION = "rectification"
     OBJECTION = "objection"
+    # The case's own limits, counted from acceptance with the same stops as its stages.
+    CASE_PROMISED = "case_promised"
+    CASE_STATUTORY = "case_statutory"
+
+
+CASE_CLOCKS = frozenset({StageKind.CASE_PROMISED, StageKind.CASE_STATUTORY})
 
 
 class Light(StrEnum):
@@ -122,6 +128,7 @@ class CreditCheck(Frozen):
 JsonObject = dict[str, Any]
 
 __all__ = [
+    "CASE_CLOCKS",
     "Applicant",
     "ApplicantKind",
     "AwareDatetime",

@@ -18,7 +18,7 @@ _SUSPENDABLE = frozenset({StageKind.ACCEPT, StageKind.REVIEW, StageKind.DECIDE})
 
 
 def allowed_actions(case: Case, stage: Stage) -> list[str]:
-    if case.is_terminal or not stage.is_active or stage.is_parent:
+    if case.is_terminal or not stage.is_active or stage.is_parent or stage.is_case_clock:
         return []
     if stage.assignee is None:
         return [Action.SIGN_IN.value]

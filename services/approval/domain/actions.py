@@ -25,6 +25,7 @@ from services.approval.domain.stages import (
     close_stage,
     resume_stage,
     suspend_stage,
+    sync_case_clocks,
     sync_parent_clock,
 )
 from shared.calendar.limits import Limit
@@ -59,6 +60,7 @@ def _suspend(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Po
     max_length = bounded_suspension(reason, p.max_length, pol)
     suspend_stage(tr, stage, reason, actor=officer, note=p.note, max_length=max_length)
     sync_parent_clock(tr, stage, actor=officer)
+    sync_case_clocks(tr, actor=officer)
 
 
 def bounded_suspension(reason: str, asked: Limit | None, pol: Policy) -> Limit | None:
@@ -78,6 +80,7 @@ def bounded_suspension(reason: str, asked: Limit | None, pol: Policy) -> Limit |
 def _resume(tr: Transition, stage: Stage, officer: str, _p: ActionInput, pol: Policy) -> None:
     resume_stage(tr, stage, actor=officer)
     sync_parent_clock(tr, stage, actor=officer)
+    sync_case_clocks(tr, actor=officer)
 
 
 def _prereview_done(

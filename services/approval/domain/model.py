@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.calendar.limits import Limit
-from shared.contracts.common import ApplicantKind, ParallelMode, StageKind
+from shared.contracts.common import CASE_CLOCKS, ApplicantKind, ParallelMode, StageKind
 
 SuspensionReason = Literal["hearing", "expert_review", "testing", "onsite_survey", "supplement"]
 SPECIAL_PROCEDURES: tuple[SuspensionReason, ...] = (
@@ -113,6 +113,11 @@ class Stage(Model):
     @property
     def is_parent(self) -> bool:
         return bool(self.sub_stage_ids)
+
+    @property
+    def is_case_clock(self) -> bool:
+        """The case's promised or statutory limit, supervised like a stage nobody acts on."""
+        return self.kind in CASE_CLOCKS
 
     @property
     def is_active(self) -> bool:

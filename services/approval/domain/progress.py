@@ -8,7 +8,9 @@ from services.approval.domain.model import CaseStatus, Stage
 from services.approval.domain.stages import (
     Transition,
     cancel_active,
+    close_case_clocks,
     close_stage,
+    open_case_clocks,
     open_plan_step,
     open_stage,
 )
@@ -51,6 +53,8 @@ def sub_task_closed(
 
 
 def stage_passed(tr: Transition, stage: Stage, pol: Policy) -> None:
+    if stage.kind == StageKind.ACCEPT:
+        open_case_clocks(tr)  # 受理: the case's promised and statutory limits start
     if stage.kind == StageKind.DECIDE:
         approve_case(tr, stage.department, pol, after=stage.plan_index)
     next_step(tr, stage.plan_index, pol)
@@ -59,9 +63,12 @@ def stage_passed(tr: Transition, stage: Stage, pol: Policy) -> None:
 def next_step(tr: Transition, index: int | None, pol: Policy) -> None:
     case = tr.case
     following = 0 if index is None else index + 1
+    if index is None and all(step.stage != StageKind.ACCEPT for step in case.plan):
+        open_case_clocks(tr)  # no acceptance step: passing pre-review accepts the case
     if following < len(case.plan):
         open_plan_step(tr, following)
         return
+    close_case_clocks(tr, "completed")
     if case.decision is None:  # a plan without a decide stage: finishing it approves
         approve_case(tr, case.department, pol, after=len(case.plan))
     verifying = any(s.kind == StageKind.VERIFICATION and s.is_active for s in case.stages.values())
@@ -110,6 +117,7 @@ def decide(
     }
     if decision in terminal:
         case.status = terminal[decision]
+        close_case_clocks(tr, "completed")  # the case ended: its limits stop with it
         cancel_active(tr)
     tr.emit(
         CaseDecided(

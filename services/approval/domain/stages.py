@@ -274,6 +274,52 @@ def resume_stage(tr: Transition, stage: Stage, *, actor: str) -> None:
     tr.record("stage_resumed", actor, stage.stage_id, due_at=stage.due_at.isoformat())
 
 
+def open_case_clocks(tr: Transition) -> None:
+    """Acceptance (受理) starts the case's promised and statutory limits: each is supervised as
+    a stage nobody acts on, stopped while every open stage is stopped, closed when the case is
+    finished or ends."""
+    case = tr.case
+    for kind, limit, name in (
+        (StageKind.CASE_PROMISED, case.promised_limit, "承诺时限"),
+        (StageKind.CASE_STATUTORY, case.statutory_limit, "法定时限"),
+    ):
+        stage_id = f"{case.case_id}:{kind.value}"
+        if stage_id not in case.stages:
+            open_stage(
+                tr,
+                stage_id=stage_id,
+                kind=kind,
+                name=name,
+                department=case.department,
+                limit=limit,
+                required_role="department_head",
+            )
+
+
+def close_case_clocks(tr: Transition, outcome: str) -> None:
+    for stage in tr.case.active_stages():
+        if stage.is_case_clock:
+            close_stage(tr, stage, outcome, officer=None, reason="case finished")
+
+
+def sync_case_clocks(tr: Transition, *, actor: str) -> None:
+    """The case's limits stop while every open stage of the case is stopped and run again as
+    soon as one runs (the same stops as its stages)."""
+    working = [
+        s
+        for s in tr.case.active_stages()
+        if not s.is_case_clock and not s.is_parent and s.kind != StageKind.VERIFICATION
+    ]
+    stopped = [s for s in working if s.state == StageState.SUSPENDED]
+    all_stopped = bool(working) and len(stopped) == len(working)
+    for clock in [s for s in tr.case.active_stages() if s.is_case_clock]:
+        if all_stopped and clock.state == StageState.OPEN:
+            reason = stopped[-1].suspensions[-1].reason
+            suspend_stage(tr, clock, reason, actor=actor, note=None, max_length=None)
+        elif not all_stopped and clock.state == StageState.SUSPENDED:
+            resume_stage(tr, clock, actor=actor)
+
+
 def sync_parent_clock(tr: Transition, sub: Stage, *, actor: str) -> None:
     """A parallel stage's own deadline stops while every open sub-task is stopped and runs
     again as soon as one runs (the applicant follows the step, not the departments)."""

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.domain.errors import FieldError
-from shared.calendar import Limit, LimitUnit
+from shared.calendar import DEFAULT_OFFICE_HOURS, Limit, LimitUnit
 from shared.contracts.common import MaterialForm, RegionCode, StageKind, StagePlanEntry
 
 # Pre-review is opened by the approval service for every case; it is never part of a plan.
@@ -59,6 +59,12 @@ class ServiceItem(BaseModel):
     commitment_allowed: bool = False
     accept_with_gaps_allowed: bool = False
     status: ItemStatus = ItemStatus.OPEN
+    stage_limits: Literal["within_promised", "shared"] = Field(
+        "within_promised",
+        description="within_promised: the stages after acceptance add up to no more than the "
+        "promised limit; shared: they are internal targets that run against the case's own "
+        "promised limit, which is supervised in its own right",
+    )
 
     @property
     def required_materials(self) -> list[str]:
@@ -66,6 +72,13 @@ class ServiceItem(BaseModel):
 
     def material(self, code: str) -> MaterialSpec | None:
         return next((m for m in self.materials if m.code == code), None)
+
+
+# The official office day (shared.calendar.DEFAULT_OFFICE_HOURS): 7 hours.
+OFFICE_HOURS_PER_DAY = sum(
+    (end.hour + end.minute / 60) - (start.hour + start.minute / 60)
+    for start, end in DEFAULT_OFFICE_HOURS
+)
 
 
 def approx_working_days(limit: Limit) -> float:
@@ -76,7 +89,7 @@ def approx_working_days(limit: Limit) -> float:
         case LimitUnit.NATURAL_DAYS:
             return limit.value * 5 / 7
         case LimitUnit.WORKING_HOURS:
-            return limit.value / 8
+            return limit.value / OFFICE_HOURS_PER_DAY
     raise ValueError(limit.unit)  # pragma: no cover
 
 
@@ -84,6 +97,26 @@ def promised_exceeds_statutory(promised: Limit, statutory: Limit) -> bool:
     if promised.unit == statutory.unit:
         return promised.value > statutory.value
     return approx_working_days(promised) > approx_working_days(statutory)
+
+
+def stage_plan_fits(item: ServiceItem) -> list[FieldError]:
+    """Stage limits divide the promised limit and must fit inside it (a parallel step counts
+    once), unless the item says the stages share it (its own clock is then what binds)."""
+    if item.stage_limits == "shared" or not item.stage_plan:
+        return []
+    counted = item.stage_plan
+    total = sum(approx_working_days(entry.limit) for entry in counted)
+    if total <= approx_working_days(item.promised_limit) + 1e-9:
+        return []
+    parts = " + ".join(f"{e.stage.value} {_limit_text(e.limit)}" for e in counted)
+    return [
+        FieldError(
+            "stage_plan",
+            f"the stages add up to {total:.3g} working days ({parts}), more "
+            f"than the promised limit of {_limit_text(item.promised_limit)}: shorten them, or "
+            "set stage_limits: shared to supervise them against the case's promised limit",
+        )
+    ]
 
 
 def catalog_errors(
@@ -139,6 +172,7 @@ def catalog_errors(
                 )
         if len(set(entry.departments)) != len(entry.departments):
             errors.append(FieldError(f"stage_plan.{i}.departments", "a department is listed twice"))
+    errors.extend(stage_plan_fits(item))
     seen: set[str] = set()
     for i, spec in enumerate(item.materials):
         if spec.code in seen:

@@ -21,7 +21,7 @@ from services.intake.domain.case import (
 from services.intake.domain.errors import Conflict
 from shared.calendar.limits import Limit
 from shared.calendar.timing import Calendar, WarningPolicy, past_maximum, stage_light
-from shared.contracts.common import Material, StageKind
+from shared.contracts.common import CASE_CLOCKS, Material, StageKind
 
 
 def on_prereview(
@@ -83,12 +83,10 @@ def on_stage_opened(
     )
     stages = [s for s in case.open_stages if s.stage_id != stage_id] + [opened]
     label = name or STAGE_TEXT.get(stage, stage.value)
-    entry = TimelineEntry(
-        at=at,
-        kind="stage_opened",
-        event_id=event_id,
-        text=f"{label}开始（{department}），办理期限 {due_text(due_at, due_provisional)}",
-    )
+    text = f"{label}开始（{department}），办理期限 {due_text(due_at, due_provisional)}"
+    if stage in CASE_CLOCKS:  # the case's own limits, from acceptance
+        text = f"{label}：{due_text(due_at, due_provisional)} 前办结"
+    entry = TimelineEntry(at=at, kind="stage_opened", event_id=event_id, text=text)
     status = case.status
     if status in (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENTED, CaseStatus.SUPPLEMENT_REQUESTED):
         status = CaseStatus.IN_PROGRESS
@@ -108,12 +106,14 @@ def on_stage_closed(
     if case.has_applied(event_id):
         return case
     closing = next((s for s in case.open_stages if s.stage_id == stage_id), None)
+    stages = [s for s in case.open_stages if s.stage_id != stage_id]
+    if stage in CASE_CLOCKS:  # the case finished or ended: said by its decision already
+        return case.model_copy(update={"open_stages": stages})
     label = closing.name if closing else STAGE_TEXT.get(stage, stage.value)
     text = f"{label}结束：{OUTCOME_TEXT.get(outcome, outcome)}" + (
         f"（{reason}）" if reason else ""
     )
     entry = TimelineEntry(at=at, kind="stage_closed", text=text, event_id=event_id)
-    stages = [s for s in case.open_stages if s.stage_id != stage_id]
     return case.with_entry(entry, open_stages=stages)
 
 
@@ -293,7 +293,8 @@ def tracking_view(
 ) -> dict[str, Any]:
     """What the applicant sees (no ID number, no form data); each current stage with the light
     the officer's work list and the supervision board show."""
-    current = case.open_stages
+    current = [s for s in case.open_stages if s.stage not in CASE_CLOCKS]
+    limits = {s.stage.value: s for s in case.open_stages if s.stage in CASE_CLOCKS}
     running = [s for s in current if not s.suspended]
     deadline = min(running, key=lambda s: s.due_at, default=None)
     return {
@@ -303,6 +304,8 @@ def tracking_view(
         "status": case.status.value,
         "status_text": STATUS_TEXT[case.status],
         "current_stages": [stage_view(s, now, calendar, policy) for s in current],
+        # the promised (承诺) and statutory (法定) limits of the whole case, from acceptance
+        "case_limits": {k: stage_view(s, now, calendar, policy) for k, s in limits.items()},
         "deadline": deadline.due_at.isoformat() if deadline else None,
         "deadline_provisional": deadline.due_provisional if deadline else False,
         "prereview_reasons": case.prereview_reasons,

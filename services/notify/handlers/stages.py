@@ -12,6 +12,7 @@ from services.notify.notifier import (
     officers_for,
 )
 from shared.contracts import (
+    CASE_CLOCKS,
     DeadlineChanged,
     Envelope,
     StageOpened,
@@ -33,7 +34,11 @@ async def _assignee_or_role(
 
 
 async def on_stage_opened(envelope: Envelope, data: StageOpened, deps: Deps) -> None:
-    parallel_parent = data.parallel_mode is not None and data.parent_stage_id is None
+    # Nobody acts on the parent of a parallel stage (each department gets its sub-task) or on
+    # the case's own limits (their ladders reach the officers who answer for them).
+    parallel_parent = (
+        data.parallel_mode is not None and data.parent_stage_id is None
+    ) or data.stage in CASE_CLOCKS
     await deps.projections.save_stage(
         data.stage_id,
         {

@@ -81,6 +81,7 @@ class InMemoryCaseStore:
             r
             for r in self.rows.values()
             if not r["is_parent"]
+            and not r.get("case_clock")
             and r["state"] in states
             and all(
                 getattr(query, f) is None or r[f] == getattr(query, f)
@@ -96,7 +97,7 @@ class InMemoryCaseStore:
     async def open_stage_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for r in self.rows.values():
-            if r["state"] != "closed" and not r["is_parent"]:
+            if r["state"] != "closed" and not r["is_parent"] and not r.get("case_clock"):
                 counts[r["department"]] = counts.get(r["department"], 0) + 1
         return counts
 

@@ -73,8 +73,10 @@ async def test_stage_deadlines_in_a_provisional_year_are_marked_and_recomputed()
     deliver = case.stages["C1:deliver"]
     assert local_day(deliver.due_at) == date(2027, 1, 5) and not deliver.due_provisional
     assert case.version == version_before + 1
-    [changed] = store.events("deadline.changed", "C1")
-    assert changed.data["stage_id"] == "C1:deliver"
+    changes = {e.data["stage_id"]: e for e in store.events("deadline.changed", "C1")}
+    # the deliver stage and the case's own limits (5 and 20 working days from acceptance)
+    assert set(changes) == {"C1:deliver", "C1:case_promised", "C1:case_statutory"}
+    changed = changes["C1:deliver"]
     assert changed.data["old_due_at"].startswith("2027-01-04T23:59:59")
     assert changed.data["new_due_at"].startswith("2027-01-05T23:59:59")
     assert changed.data["calendar_version"] == deps.calendar.version
@@ -83,7 +85,7 @@ async def test_stage_deadlines_in_a_provisional_year_are_marked_and_recomputed()
     assert any(e["action"] == "deadline_changed" for e in store.entries["C1"])
     # A second run (another replica, or the periodic check) changes nothing.
     assert await recompute_deadlines(deps) == 0
-    assert len(store.events("deadline.changed", "C1")) == 1
+    assert len(store.events("deadline.changed", "C1")) == 3
 
 
 async def test_a_suspension_is_replayed_on_the_new_calendar() -> None:

@@ -154,6 +154,8 @@ async def test_happy_path_runs_the_plan_and_issues_an_e_licence() -> None:
     assert [e.data["stage"] for e in s.events("stage.opened")] == [
         "prereview",
         "accept",
+        "case_promised",  # acceptance starts the case's own limits
+        "case_statutory",
         "review",
         "decide",
         "deliver",
@@ -165,6 +167,8 @@ async def test_happy_path_runs_the_plan_and_issues_an_e_licence() -> None:
         ("review", "passed", "r-1"),
         ("decide", "approved", "a-1"),
         ("deliver", "completed", "h-1"),
+        ("case_promised", "completed", None),  # finished with the last stage
+        ("case_statutory", "completed", None),
     ]
     [done] = s.events("prereview.done")
     assert done.data["outcome"] == "passed"
@@ -411,8 +415,10 @@ async def test_special_procedure_time_never_counts() -> None:
     with pytest.raises(InvalidAction):
         await do(deps, "C1", "review", Action.SUSPEND, REVIEWER)
     await do(deps, "C1", "review", Action.SUSPEND, REVIEWER, suspension_reason="expert_review")
-    [suspended] = store(deps).events("stage.suspended")
+    suspended, *clocks = store(deps).events("stage.suspended")
     assert suspended.data["max_length"] == {"value": 30, "unit": "working_days"}
+    # the only open stage stopped: so did the case's own limits
+    assert [c.data["stage_id"] for c in clocks] == ["C1:case_promised", "C1:case_statutory"]
     with pytest.raises(ActionNotAllowed) as exc:
         await do(deps, "C1", "review", Action.PASS, REVIEWER)
     assert exc.value.allowed == ["resume"]

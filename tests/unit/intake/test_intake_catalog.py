@@ -125,3 +125,26 @@ async def test_admin_api_creates_updates_closes_and_refuses_invalid_items() -> N
 def test_structurally_invalid_items_fail_schema_validation(field: str) -> None:
     with pytest.raises(ValueError):
         variant(**{field: "x"})
+
+
+def test_a_stage_plan_that_cannot_fit_the_promised_limit_is_refused_with_the_sums() -> None:
+    errors = errors_of(variant(stage_limits="within_promised"))  # four 1-day stages, 1-day promise
+    assert errors["stage_plan"].startswith("the stages add up to 4 working days")
+    assert "accept 1 working days + review 1 working days" in errors["stage_plan"]
+    assert "promised limit of 1 working days" in errors["stage_plan"]
+    hours = [
+        {**step, "limit": {"value": v, "unit": "working_hours"}}
+        for step, v in zip(
+            variant().model_dump(mode="json")["stage_plan"], (1, 3, 2, 1), strict=True
+        )
+    ]
+    assert errors_of(variant(stage_limits="within_promised", stage_plan=hours)) == {}  # 7 h
+    assert errors_of(variant(stage_limits="shared")) == {}  # said explicitly
+
+
+def test_shipped_items_say_their_stages_share_the_promise_only_where_they_do_not_fit() -> None:
+    shared = [i for i in sample() if i.stage_limits == "shared"]
+    assert "500000-SCJ-001" in {i.code for i in shared}  # same-day items: targets within a day
+    for item in shared:
+        strict = item.model_copy(update={"stage_limits": "within_promised"})
+        assert "stage_plan" in errors_of(strict), item.code

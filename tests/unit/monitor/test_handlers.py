@@ -325,3 +325,39 @@ async def test_prereview_lateness_leaves_out_the_wait_for_supplements() -> None:
     )
     await h.on_prereview_done(deps, msg(done), env(p, done), p)
     assert "prereview_late" not in [x.data.get("kind") for x in pub.sent]
+
+
+async def test_the_case_limits_are_supervised_with_their_own_ladders() -> None:
+    from shared.contracts import StageKind
+
+    deps, store, pub, sched = fake_deps()
+    for kind, days in ((StageKind.CASE_PROMISED, 1), (StageKind.CASE_STATUTORY, 2)):
+        e = opened(f"C1:{kind.value}", stage=kind.value).model_copy(
+            update={
+                "assignee": None,
+                "limit": Limit(value=days),
+                "due_at": CAL.deadline(OPENED, Limit(value=days)),
+            }
+        )
+        await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+    later = datetime(2026, 10, 20, 12, tzinfo=SHANGHAI)  # long past both
+    for _ in range(8):
+        for (case, stage_id), due in list(sched.due.items()):
+            if due is not None and due <= later:
+                await h.on_timer(deps, msg(later), case, stage_id)
+    rungs = {
+        (e.data["stage"], e.data["rung"]): e.data["recipients"]
+        for e in pub.sent
+        if e.type.endswith("escalated.v1")
+    }
+    # a broken promise stays within the department; the statutory limit reaches the inspectors
+    assert rungs[("case_promised", 1)] == ["section_chief"]
+    assert rungs[("case_promised", 2)] == ["department_head"]
+    assert ("case_promised", 3) not in rungs
+    assert rungs[("case_statutory", 4)] == ["inspection_office"]
+    overdue = [e.data["stage"] for e in pub.sent if e.type.endswith("overdue.v1")]
+    assert sorted(overdue) == ["case_promised", "case_statutory"]  # once per case and limit
+    assert not [e for e in pub.sent if e.type.endswith("finding.v1")]  # no sign-in for a clock
+    board = build_board(store.records(), [], later)
+    assert board["open"] == 0
+    assert board["case_limits"]["case_promised"]["red"] == 1
