@@ -6,7 +6,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
-from services.monitor.board import build_board, case_view
+from services.monitor.board import case_view
 from services.monitor.ports import CaseStore, StatsStore
 from shared.auth import Principal, require_roles
 from shared.clock import Clock
@@ -32,6 +32,8 @@ class BoardSource(Protocol):
 
     def worker_status(self) -> dict[str, Any]: ...
 
+    async def board(self, **filters: str | None) -> dict[str, Any]: ...
+
 
 def _source(request: Request) -> BoardSource:
     source: BoardSource = request.app.state.monitor
@@ -51,18 +53,11 @@ async def get_board(
     region: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     item: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
 ) -> dict[str, Any]:
-    """Covers the partitions this worker owns (see `partitions`); with several workers, ask each
-    or put them behind a fan-out."""
-    board = build_board(
-        source.store.records(),
-        source.stats.rows(),
-        source.clock.now(),
-        department=_department_scope(principal, department),
-        region=region,
-        item=item,
+    """The whole platform: every partition's latest counts (each worker publishes its own every
+    refresh); `partitions` lists those covered, of `partitions_total`."""
+    return await source.board(
+        department=_department_scope(principal, department), region=region, item=item
     )
-    board["partitions"] = source.worker_status()["partitions"]
-    return board
 
 
 @router.get("/stages/{case_id}", summary="the monitor's view of one case")

@@ -9,27 +9,30 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from mode import Service
+from pymongo.errors import PyMongoError
 
 from services.monitor import metrics as m
 from services.monitor.api import router
+from services.monitor.board import LIGHTS, Accumulator, Part, merge
 from services.monitor.handlers import Deps
 from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
 from services.monitor.settings import MonitorSettings
+from services.monitor.snapshots import MongoBoardParts
 from services.monitor.stream import MonitorStream, TableCaseStore, TableStats
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.calendar.feed import CalendarFeed
-from shared.calendar.timing import light_of
 from shared.clock import Clock
-from shared.contracts import T_CASES, T_STAGES
+from shared.contracts import T_CASES, T_STAGES, TOPICS
+from shared.mongo.client import create_client, database
 from shared.observability.http import create_app
 from shared.observability.metrics import calendar_in_force
 from shared.runtime import calendar_from_settings, calendar_summary, clock_from_settings
@@ -47,6 +50,8 @@ class MonitorService:
     stream: MonitorStream
     app: FastAPI = field(init=False)
     feed: CalendarFeed = field(init=False)
+    board_parts: MongoBoardParts | None = None
+    local_parts: dict[int, Part] = field(default_factory=dict)
     calendar_swapped: asyncio.Event = field(default_factory=asyncio.Event)
     worker_id: str = ""
 
@@ -78,49 +83,53 @@ class MonitorService:
             raise RuntimeError("partitions not assigned or tables still recovering")
 
     async def refresh_gauges(self, chunk: int = GAUGE_CHUNK) -> None:
-        """Recount the colours of this worker's open stages.
+        """Recount the colours of this worker's open stages, by partition, into the gauges and
+        the board's parts (written to MongoDB for the whole platform's board).
 
         A scan costs ~5 µs per open stage (decoding the record), seconds at a million: it yields
-        to the event loop every ``chunk`` stages so timers and events are not held up.
+        to the event loop every ``chunk`` records so timers and events are not held up.
         """
         now = self.clock.now()
-        lights: Counter[tuple[str, str, str, str]] = Counter()
-        rect_open: Counter[tuple[str, str, str]] = Counter()
-        rect_over: Counter[tuple[str, str, str]] = Counter()
-        provisional: Counter[tuple[str, str, str]] = Counter()
-        for i, raw in enumerate(_open_stages(self.store.records()), 1):
+        accumulators: dict[int, Accumulator] = {}
+        for i, rec in enumerate(self.store.records(), 1):
             if i % chunk == 0:
                 await asyncio.sleep(0)
-            labels = (raw.get("department", ""), raw.get("item_code", ""), raw.get("region", ""))
-            light = raw_light(raw, now)
-            lights[(*labels, light)] += 1
-            provisional[labels] += bool(raw.get("due_provisional"))
-            if raw.get("kind") == "rectification":
-                rect_open[labels] += 1
-                rect_over[labels] += light == "red"
-        m.OPEN_STAGES.clear()
-        for key, n in lights.items():
-            m.OPEN_STAGES.labels(*key).set(n)
-        m.OPEN_STAGES_PROVISIONAL.clear()
-        for pkey, n in provisional.items():
-            m.OPEN_STAGES_PROVISIONAL.labels(*pkey).set(n)
-        m.RECTIFICATIONS_OPEN.clear()
-        m.RECTIFICATIONS_OVERDUE.clear()
-        for rkey, n in rect_open.items():
-            m.RECTIFICATIONS_OPEN.labels(*rkey).set(n)
-            m.RECTIFICATIONS_OVERDUE.labels(*rkey).set(rect_over[rkey])
-        m.ON_TIME_RATIO.clear()
-        closed: Counter[tuple[str, str, str]] = Counter()
-        in_time: Counter[tuple[str, str, str]] = Counter()
+            accumulators.setdefault(int(rec.get("p", 0)), Accumulator(now)).add(rec)
+        stats: dict[int, list[dict[str, Any]]] = {}
         for row in self.stats.rows():
-            row_labels = (row["department"], row["item_code"], row["region"])
-            closed[row_labels] += row.get("closed", 0)
-            in_time[row_labels] += row.get("on_time", 0)
-        for ckey, n in closed.items():
-            if n:
-                m.ON_TIME_RATIO.labels(*ckey).set(in_time[ckey] / n)
+            stats.setdefault(int(row.get("p", 0)), []).append(row)
+        partitions = set(accumulators) | set(stats)
+        parts = {
+            p: accumulators.get(p, Accumulator(now)).part(stats.get(p, [])) for p in partitions
+        }
+        self.local_parts = parts
+        set_gauges(parts.values())
         m.CALENDAR_DAYS_LEFT.set(self.calendar.coverage_days_left(now.date()))
         calendar_in_force(self.settings.service_name, self.calendar)
+        if self.board_parts is not None and self.stream.recovered:
+            owned = set(self.stream.wheel.owned)
+            mine = {p: parts.get(p) or Accumulator(now).part([]) for p in owned}
+            try:
+                await self.board_parts.put(mine, at=now, worker=self.worker_id)
+            except PyMongoError as exc:  # the board shows this worker's share meanwhile
+                log.warning("board parts not written: %s", exc)
+
+    async def board(self, **filters: str | None) -> dict[str, Any]:
+        """The whole platform's board: every partition's latest part (this worker's own
+        fresh from memory), merged; says which partitions it covers."""
+        now = self.clock.now()
+        parts: dict[int, Part] = {}
+        if self.board_parts is not None:
+            max_age = timedelta(seconds=5 * self.settings.monitor_board_refresh_s + 30)
+            try:
+                parts = await self.board_parts.fresh(now=now, max_age=max_age)
+            except PyMongoError as exc:  # this worker's share still answers
+                log.warning("board parts not read: %s", exc)
+        parts.update(self.local_parts)
+        board = merge(parts.values(), now, **filters)
+        board["partitions"] = sorted(parts)
+        board["partitions_total"] = TOPICS[T_STAGES].partitions
+        return board
 
     async def calendar_in_step(self, version: str, timeout_s: float = 10.0) -> None:
         """Wait until this process's calendar feed runs ``version`` (an event computed on a
@@ -160,28 +169,43 @@ class MonitorService:
                     m.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
 
 
-def raw_light(raw: dict[str, Any], now: datetime) -> str:
-    """The shared light rule on a stored stage's fields, without building the model (a scan of
-    a million stages must stay cheap): the same answer as ``StageState.light``."""
-    stopped = raw.get("suspended_at") if raw.get("status") == "suspended" else None
-    return light_of(
-        now=now,
-        due_at=datetime.fromisoformat(raw["due_at"]),
-        warn_at=datetime.fromisoformat(raw["warn_at"]),
-        stopped_at=datetime.fromisoformat(stopped) if stopped else None,
-        red="red_at" in raw,
-        yellow="yellow_at" in raw,
-    ).value
-
-
-def _open_stages(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Open stages and sub-tasks; the parent of a parallel stage counts through its sub-tasks,
-    and the case's own limits are on the board's ``case_limits``, not among the stages."""
-    for rec in records:
-        for raw in rec["stages"].values():
-            counted = not raw.get("parallel_parent") and not raw.get("case_clock")
-            if raw.get("status", "open") != "closed" and counted:
-                yield raw
+def set_gauges(parts: Iterable[Part]) -> None:
+    """The colour, provisional, rectification and on-time gauges from this worker's parts."""
+    lights: Counter[tuple[str, str, str, str]] = Counter()
+    provisional: Counter[tuple[str, str, str]] = Counter()
+    rect_open: Counter[tuple[str, str, str]] = Counter()
+    rect_over: Counter[tuple[str, str, str]] = Counter()
+    closed: Counter[tuple[str, str, str]] = Counter()
+    in_time: Counter[tuple[str, str, str]] = Counter()
+    for part in parts:
+        for row in part["rows"]:
+            labels = (row["department"], row["item_code"], row["region"])
+            for light in LIGHTS:
+                if row.get(light):
+                    lights[(*labels, light)] += row[light]
+            provisional[labels] += row.get("provisional", 0)
+            if "rect_open" in row:
+                rect_open[labels] += row["rect_open"]
+                rect_over[labels] += row.get("rect_overdue", 0)
+        for row in part["stats"]:
+            row_labels = (row["department"], row["item_code"], row["region"])
+            closed[row_labels] += row.get("closed", 0)
+            in_time[row_labels] += row.get("on_time", 0)
+    m.OPEN_STAGES.clear()
+    for key, n in lights.items():
+        m.OPEN_STAGES.labels(*key).set(n)
+    m.OPEN_STAGES_PROVISIONAL.clear()
+    for pkey, n in provisional.items():
+        m.OPEN_STAGES_PROVISIONAL.labels(*pkey).set(n)
+    m.RECTIFICATIONS_OPEN.clear()
+    m.RECTIFICATIONS_OVERDUE.clear()
+    for rkey, n in rect_open.items():
+        m.RECTIFICATIONS_OPEN.labels(*rkey).set(n)
+        m.RECTIFICATIONS_OVERDUE.labels(*rkey).set(rect_over[rkey])
+    m.ON_TIME_RATIO.clear()
+    for ckey, n in closed.items():
+        if n:
+            m.ON_TIME_RATIO.labels(*ckey).set(in_time[ckey] / n)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -287,6 +311,7 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
         },
         description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
     )
+    service.board_parts = MongoBoardParts(database(create_client(settings), settings))
     service.feed = CalendarFeed(
         settings,
         calendar,

@@ -100,15 +100,15 @@ class TableStats:
     def bump(self, partition: int, department: str, item: str, region: str, **inc: float) -> None:
         key = f"{partition}|{department}|{item}|{region}"
         row = dict(self.table.get(key) or {})
-        row.update(department=department, item_code=item, region=region)
+        row.update(p=partition, department=department, item_code=item, region=region)
         for name, value in inc.items():
             row[name] = row.get(name, 0) + value
         self.table[key] = row
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        for value in list(self.table.values()):
+        for key, value in list(self.table.items()):
             if isinstance(value, dict):
-                yield value
+                yield {"p": int(str(key).split("|", 1)[0]), **value}  # rows kept before "p"
 
 
 class FaustPublisher:

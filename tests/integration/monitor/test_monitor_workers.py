@@ -203,7 +203,7 @@ def _keep(topic: str, msg: Any, seen: list[dict[str, Any]], prefix: str) -> None
 
 @pytest.fixture(scope="module")
 async def stack(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     run = uuid.uuid4().hex[:8]
     epoch = datetime.now(UTC)
@@ -212,6 +212,9 @@ async def stack(
     base = {
         **os.environ,
         "EGOV_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "EGOV_MONGO_URI": mongo_uri,
+        "EGOV_MONGO_DB": f"egov_monitor_it_{run}",
+        "EGOV_MONITOR_BOARD_REFRESH_S": "1",
         "EGOV_MONITOR_APP_ID": f"egov-monitor-it-{run}",
         "EGOV_MONITOR_OFFSET_RESET": "latest",
         "EGOV_CLOCK_SPEED": str(SPEED),
@@ -398,3 +401,14 @@ async def test_lights_ladder_close_suspend_two_workers_and_sigkill(stack: Stack)
     board = (await owner.get("/v1/board?department=IT-DEPT")).json()
     assert board["counts"]["red"] >= 1 and board["overdue"]
     assert (await owner.get("/v1/board?region=abc")).status_code == 422
+    # The other worker's board is the whole platform's too: it shows the stage it does not own.
+    other = next(w for w in s.workers if w is not owner)
+    deadline = time.monotonic() + 30
+    while True:
+        seen = (await other.get("/v1/board?department=IT-DEPT")).json()
+        if seen["partitions"] == list(range(6)):
+            break
+        assert time.monotonic() < deadline, f"board covers only {seen['partitions']}"
+        await asyncio.sleep(0.5)
+    assert paused_case in {o["case_id"] for o in seen["overdue"]}
+    assert seen["partitions_total"] == 6

@@ -10,6 +10,7 @@ import httpx
 
 from services.monitor import handlers as h
 from services.monitor.api import router
+from services.monitor.board import aggregate, merge
 from services.monitor.settings import MonitorSettings
 from shared.auth import TokenVerifier, mint_token
 from shared.clock import FixedClock
@@ -29,6 +30,10 @@ class Source:
 
     def worker_status(self) -> dict[str, Any]:
         return {"partitions": [2], "recovered": True}
+
+    async def board(self, **filters: str | None) -> dict[str, Any]:
+        now = self.clock.now()
+        return merge([aggregate(self.store.records(), self.stats.rows(), now)], now, **filters)
 
 
 def token(roles: list[str], department: str | None = None) -> dict[str, str]:

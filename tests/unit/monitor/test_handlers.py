@@ -361,3 +361,24 @@ async def test_the_case_limits_are_supervised_with_their_own_ladders() -> None:
     board = build_board(store.records(), [], later)
     assert board["open"] == 0
     assert board["case_limits"]["case_promised"]["red"] == 1
+
+
+async def test_the_board_of_two_partitions_is_the_board_of_all_their_stages() -> None:
+    from services.monitor.board import aggregate, merge
+
+    deps, store, pub, sched = fake_deps()
+    for n in range(6):
+        e = opened(f"S{n}", due=DUE + timedelta(days=n - 3)).model_copy(
+            update={"case_id": f"C{n}", "department": "D1" if n % 2 else "D2"}
+        )
+        await h.on_stage_opened(
+            h.Deps(**{**deps.__dict__}), h.Incoming(n % 2, OPENED, OPENED), env(e, OPENED), e
+        )
+    now = DUE + timedelta(hours=1)
+    records = list(store.records())
+    parts = [aggregate([r for r in records if r["p"] == p], [], now) for p in (0, 1)]
+    whole = build_board(records, [], now)
+    merged = merge(parts, now)
+    assert merged == whole
+    assert merged["open"] == 6 and merged["counts"]["red"] >= 1
+    assert merge(parts, now, department="D1")["open"] == 3

@@ -21,7 +21,7 @@ from services.approval.tasks import task_row, task_view
 from services.intake.domain.case import OpenStage
 from services.intake.domain.progress import stage_view
 from services.monitor import domain as monitor
-from services.monitor.bootstrap import raw_light
+from services.monitor.board import raw_light
 from shared.calendar import Limit, LimitUnit, load_default_calendar
 from shared.calendar.timing import WarningPolicy
 from shared.clock import SHANGHAI
