@@ -266,7 +266,15 @@ async def test_happy_path_publishes_every_stage_and_the_decision(stack: Stack) -
     assert decided[0]["decision"] == "approved"
     assert decided[0]["licence_ref"] == f"EL-500000-SCJ-001-{case_id}"
     opened = [e["data"]["stage"] for e in events if e["type"] == "gov.egov.stage.opened.v1"]
-    assert opened == ["prereview", "accept", "review", "decide", "deliver"]
+    assert opened == [
+        "prereview",
+        "accept",
+        "case_promised",  # acceptance starts the case's own limits
+        "case_statutory",
+        "review",
+        "decide",
+        "deliver",
+    ]
     signins = [e["data"]["officer"] for e in events if e["type"] == "gov.egov.stage.signed_in.v1"]
     assert signins == ["h-1", "h-1", "r-1", "a-1", "h-1"]
 
@@ -434,10 +442,20 @@ async def test_special_procedure_time_is_excluded(stack: Stack) -> None:
         == datetime(2026, 3, 23).date()
     )
     events = await read_topic(stack, "egov.stages", for_case(case_id), has("stage.resumed"))
-    [resumed] = [e["data"] for e in events if e["type"] == "gov.egov.stage.resumed.v1"]
+    review_id = review["stage_id"]
+    [resumed] = [
+        e["data"]
+        for e in events
+        if e["type"] == "gov.egov.stage.resumed.v1" and e["data"]["stage_id"] == review_id
+    ]
     assert datetime.fromisoformat(resumed["due_at"]) == datetime.fromisoformat(review["due_at"])
-    [suspended] = [e["data"] for e in events if e["type"] == "gov.egov.stage.suspended.v1"]
-    assert suspended["max_length"] == {"value": 10, "unit": "working_days"}
+    suspended = [e["data"] for e in events if e["type"] == "gov.egov.stage.suspended.v1"]
+    assert [s["stage_id"] for s in suspended] == [
+        review_id,
+        f"{case_id}:case_promised",  # the only open stage stopped: so did the case's limits
+        f"{case_id}:case_statutory",
+    ]
+    assert suspended[0]["max_length"] == {"value": 10, "unit": "working_days"}
 
 
 async def test_separation_of_duties_stale_versions_and_bad_tokens(stack: Stack) -> None:
