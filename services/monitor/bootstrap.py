@@ -24,6 +24,9 @@ from services.monitor.api import router
 from services.monitor.board import LIGHTS, Accumulator, Part, merge
 from services.monitor.handlers import Deps
 from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
+from services.monitor.register_api import router as register_router
+from services.monitor.register_feed import follow_supervision, sweep_forever
+from services.monitor.register_store import MongoRegister
 from services.monitor.settings import MonitorSettings
 from services.monitor.snapshots import MongoBoardParts
 from services.monitor.stream import MonitorStream, TableCaseStore, TableStats
@@ -51,6 +54,8 @@ class MonitorService:
     app: FastAPI = field(init=False)
     feed: CalendarFeed = field(init=False)
     board_parts: MongoBoardParts | None = None
+    register: MongoRegister | None = None
+    register_answer_days: int = 5
     local_parts: dict[int, Part] = field(default_factory=dict)
     calendar_swapped: asyncio.Event = field(default_factory=asyncio.Event)
     worker_id: str = ""
@@ -242,6 +247,26 @@ class MonitorLoops(Service):
                 await asyncio.wait_for(self._http, timeout=5)
 
     @Service.task
+    async def _register(self) -> None:
+        """Findings and escalations into the register; answers gone late found."""
+        monitor, s = self.monitor, self.monitor.settings
+        if monitor.register is None:
+            return
+        await monitor.register.ensure_indexes()
+        await asyncio.gather(
+            follow_supervision(
+                s,
+                monitor.register,
+                monitor.calendar,
+                group_id=f"{s.monitor_app_id}-register",
+                answer_working_days=s.register_answer_working_days,
+            ),
+            sweep_forever(
+                monitor.register, monitor.stream.publisher, monitor.clock, s.register_sweep_s
+            ),
+        )
+
+    @Service.task
     async def _timers(self) -> None:
         await self.monitor.stream.run_timers()
 
@@ -303,7 +328,7 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
     )
     app = create_app(
         service=settings.service_name,
-        routers=[router],
+        routers=[router, register_router],
         readiness={
             "kafka": service.check_kafka,
             "partitions": service.check_assigned,
@@ -311,7 +336,10 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
         },
         description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
     )
-    service.board_parts = MongoBoardParts(database(create_client(settings), settings))
+    db = database(create_client(settings), settings)
+    service.board_parts = MongoBoardParts(db)
+    service.register = MongoRegister(db)
+    service.register_answer_days = settings.register_answer_working_days
     service.feed = CalendarFeed(
         settings,
         calendar,

@@ -397,6 +397,7 @@ FindingKind = Literal[
     "implausibly_fast",
     "rectification_late",
     "suspension_overrun",
+    "register_answer_late",
 ]
 
 

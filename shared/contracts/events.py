@@ -399,6 +399,7 @@ class SupervisionFinding(EventData):
         "implausibly_fast",
         "rectification_late",
         "suspension_overrun",
+        "register_answer_late",
     ]
     detail: str
     department: str

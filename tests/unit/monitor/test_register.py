@@ -1,0 +1,189 @@
+"""The findings and 督办 register: records from supervision events, answers, decisions, the API
+with its roles and department scope, and late answers found once (in-memory register)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from services.monitor.register import RegisterError, answered, decided, record_from
+from services.monitor.register_api import router as register_router
+from services.monitor.register_feed import _record, find_late_answers
+from services.monitor.settings import MonitorSettings
+from shared.auth import TokenVerifier, mint_token
+from shared.calendar import load_default_calendar
+from shared.clock import SHANGHAI, FixedClock
+from shared.contracts import SupervisionEscalated, SupervisionFinding, make_envelope
+from shared.observability.http import create_app
+from tests.unit.monitor.fakes import ListPublisher
+
+SETTINGS = MonitorSettings()
+CAL = load_default_calendar()
+AT = datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
+
+
+class MemoryRegister:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    async def add(self, record: dict[str, Any]) -> bool:
+        if record["_id"] in self.rows:
+            return False
+        self.rows[record["_id"]] = record
+        return True
+
+    async def get(self, record_id: str) -> dict[str, Any] | None:
+        return self.rows.get(record_id)
+
+    async def replace(self, record: dict[str, Any], *, expected_state: str) -> bool:
+        if self.rows[record["_id"]]["state"] != expected_state:
+            return False
+        self.rows[record["_id"]] = record
+        return True
+
+    async def query(self, **f: Any) -> tuple[list[dict[str, Any]], int]:
+        found = [
+            r
+            for r in self.rows.values()
+            if all(f[k] is None or r.get(k) == f[k] for k in ("department", "state", "kind"))
+        ]
+        return found[f["offset"] : f["offset"] + f["limit"]], len(found)
+
+    async def late(self, now: datetime) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in self.rows.values()
+            if r["state"] == "open" and r["answer_due"] < now and not r.get("late_found")
+        ]
+
+
+def finding(department: str = "D1", kind: str = "late_sign_in") -> bytes:
+    data = SupervisionFinding(
+        case_id="C1",
+        stage_id="C1:review",
+        kind=kind,  # type: ignore[arg-type]
+        detail="x",
+        department=department,
+        region="500000",
+        found_at=AT,
+    )
+    return make_envelope(data, source="/egov/monitor", time=AT).to_json_bytes()
+
+
+def escalation(card: str) -> bytes:
+    data = SupervisionEscalated(
+        case_id="C1",
+        stage_id="C1:review",
+        stage="review",
+        item_code="I1",
+        department="D1",
+        region="500000",
+        rung=2 if card != "none" else 1,
+        recipients=["section_chief"],
+        card=card,  # type: ignore[arg-type]
+        due_at=AT,
+        escalated_at=AT,
+    )
+    return make_envelope(data, source="/egov/monitor", time=AT).to_json_bytes()
+
+
+async def test_findings_and_cards_await_an_answer_a_first_reminder_is_noted() -> None:
+    register = MemoryRegister()
+    for value in (finding(), escalation("yellow"), escalation("none"), b"not json"):
+        await _record(value, register, CAL, 5)  # type: ignore[arg-type]
+    states = sorted((r["kind"], r["state"]) for r in register.rows.values())
+    assert states == [("escalation", "noted"), ("escalation", "open"), ("finding", "open")]
+    record = next(r for r in register.rows.values() if r["kind"] == "finding")
+    assert record["answer_due"] == datetime(2026, 3, 9, 23, 59, 59, tzinfo=SHANGHAI)
+    await _record(finding(), register, CAL, 5)  # type: ignore[arg-type]
+    assert len(register.rows) == 3 + 1  # a second finding event is a second record
+
+
+def test_answer_then_reject_then_close() -> None:
+    from shared.contracts import Envelope
+
+    record = record_from(Envelope.from_json_bytes(finding()), AT + timedelta(days=5))
+    assert record is not None
+    done = answered(record, by="head", reason="staff ill", measures="a stand-in", at=AT)
+    assert done["state"] == "answered" and done["answered_late"] is False
+    with pytest.raises(RegisterError):
+        answered(done, by="head", reason="again", measures="again", at=AT)
+    again = decided(done, by="sup", outcome="reject", note="vague", at=AT, next_due=AT)
+    assert again["state"] == "open" and [h["action"] for h in again["history"]] == [
+        "answered",
+        "reject",
+    ]
+    late = answered(again, by="head", reason="r", measures="m", at=AT + timedelta(days=1))
+    assert late["answered_late"] is True
+    closed = decided(late, by="sup", outcome="close", note=None, at=AT, next_due=AT)
+    assert closed["state"] == "closed"
+
+
+@dataclass
+class Source:
+    register: MemoryRegister
+    clock: FixedClock
+    calendar: Any = CAL
+    register_answer_days: int = 5
+
+
+def token(roles: list[str], department: str | None = None) -> dict[str, str]:
+    t = mint_token(
+        SETTINGS, subject="u1", now=datetime.now(UTC), roles=roles, department=department
+    )
+    return {"authorization": f"Bearer {t}"}
+
+
+async def test_the_register_api_by_role_and_department() -> None:
+    register = MemoryRegister()
+    await _record(finding("D1"), register, CAL, 5)  # type: ignore[arg-type]
+    await _record(finding("D2"), register, CAL, 5)  # type: ignore[arg-type]
+    app = create_app(service="monitor", routers=[register_router])
+    app.state.monitor = Source(register, FixedClock(AT + timedelta(days=1)))
+    app.state.verifier = TokenVerifier(SETTINGS)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
+        everything = (await c.get("/v1/register", headers=token(["supervisor"]))).json()
+        assert everything["total"] == 2
+        head = token(["department_head"], department="D1")
+        mine = (await c.get("/v1/register", headers=head)).json()
+        assert [r["department"] for r in mine["items"]] == ["D1"]
+        rid = mine["items"][0]["record_id"]
+        other = next(r for r in everything["items"] if r["department"] == "D2")["record_id"]
+        body = {"reason": "staff ill", "measures": "a stand-in officer"}
+        assert (
+            await c.post(f"/v1/register/{other}/answer", json=body, headers=head)
+        ).status_code == 403
+        bad = await c.post(f"/v1/register/{rid}/answer", json={"reason": ""}, headers=head)
+        assert bad.status_code == 422
+        ok = await c.post(f"/v1/register/{rid}/answer", json=body, headers=head)
+        assert ok.status_code == 200 and ok.json()["state"] == "answered"
+        twice = await c.post(f"/v1/register/{rid}/answer", json=body, headers=head)
+        assert twice.status_code == 409
+        refused = await c.post(
+            f"/v1/register/{rid}/decision", json={"outcome": "close"}, headers=head
+        )
+        assert refused.status_code == 403
+        sup = token(["supervisor"])
+        closed = await c.post(
+            f"/v1/register/{rid}/decision", json={"outcome": "close"}, headers=sup
+        )
+        assert closed.status_code == 200 and closed.json()["state"] == "closed"
+        bad_period = await c.get("/v1/register?from=2026-03-05&to=2026-03-01", headers=sup)
+        assert bad_period.status_code == 422
+
+
+async def test_an_answer_gone_late_is_found_once() -> None:
+    register = MemoryRegister()
+    await _record(finding(), register, CAL, 5)  # type: ignore[arg-type]
+    publisher = ListPublisher()
+    late = FixedClock(AT + timedelta(days=8))
+    assert await find_late_answers(register, publisher, late) == 1  # type: ignore[arg-type]
+    assert await find_late_answers(register, publisher, late) == 0  # type: ignore[arg-type]
+    [sent] = publisher.sent
+    assert sent.data["kind"] == "register_answer_late"
+    await _record(sent.to_json_bytes(), register, CAL, 5)  # type: ignore[arg-type]
+    assert sorted(r["state"] for r in register.rows.values()) == ["noted", "open"]
