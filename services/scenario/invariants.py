@@ -112,8 +112,19 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
     for event_id, d in _events(records, StageOverdue.event_type):
         assert isinstance(d, StageOverdue)
         overdue_ids[d.stage_id].add(event_id)
+    # The parent of a parallel stage has no clock of its own: never flagged, never escalated;
+    # each department's sub-task is supervised on its own clock.
+    parents = {
+        stage_id
+        for stage_id, s in stages.items()
+        if s.opened.parallel_mode is not None and s.opened.parent_stage_id is None
+    }
     for stage_id, s in stages.items():
         ids = overdue_ids.get(stage_id, set())
+        if stage_id in parents:
+            if ids:
+                v.append(f"parallel stage {stage_id} was flagged overdue: only sub-tasks are")
+            continue
         if len(ids) > 1:
             v.append(f"stage {stage_id} was flagged overdue {len(ids)} times with different ids")
         end = s.closed_at or s.suspended_at or exp.now
@@ -138,6 +149,15 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
             v.append(f"stage {stage_id} reached rung {rung} without rung {rung - 1}")
         if stage_id not in overdue_ids:
             v.append(f"stage {stage_id} was escalated (rung {rung}) but never flagged overdue")
+        if stage_id in parents:
+            v.append(f"parallel stage {stage_id} was escalated (rung {rung}): only sub-tasks are")
+    for event_id, e in escalations.items():
+        opened = stages.get(e.stage_id)
+        if opened is not None and e.department != opened.opened.department:
+            v.append(
+                f"escalation {event_id} names department {e.department}, but stage "
+                f"{e.stage_id} belongs to {opened.opened.department}"
+            )
 
     # 3. Every submitted case has its pre-review outcome, and is closed or has an open stage
     #    the monitor knows.

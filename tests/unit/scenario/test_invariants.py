@@ -149,3 +149,21 @@ def test_the_summary_counts_cases_other_systems_published() -> None:
     assert external_case_ids([ext], {"X2"}) == set()
     assert summarise([ext], set(), {"X1"}).cases_submitted == 1
     assert summarise([ext], set()).cases_submitted == 0
+
+
+def test_a_flagged_or_escalated_parallel_parent_is_reported_and_an_unflagged_one_is_fine() -> None:
+    quiet = [r for r in history() if r.envelope and r.envelope.id != "open"]
+    parent_rec = rec(StageOpened.event_type, "open", due_at=DUE.isoformat(), parallel_mode="all")
+    assert check([*quiet, parent_rec], exp(DUE + timedelta(days=3))) == []  # no clock of its own
+    red = rec(StageOverdue.event_type, "red-1")
+    rung = rec(SupervisionEscalated.event_type, "rung-1", rung=1)
+    found = check([*quiet, parent_rec, red, rung], exp(DUE + timedelta(days=3)))
+    assert any("parallel stage" in x and "flagged overdue" in x for x in found)
+    assert any("parallel stage" in x and "escalated" in x for x in found)
+
+
+def test_an_escalation_against_another_department_is_reported() -> None:
+    red = rec(StageOverdue.event_type, "red-1")
+    rung = rec(SupervisionEscalated.event_type, "rung-1", rung=1, department="500000-ZJW")
+    found = check(history(red, rung), exp(DUE + timedelta(hours=5)))
+    assert len(found) == 1 and "names department 500000-ZJW" in found[0]
