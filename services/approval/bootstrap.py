@@ -11,7 +11,13 @@ from fastapi import FastAPI
 
 from services.approval import metrics
 from services.approval.api import router
-from services.approval.handlers import Deps, make_handlers, policy_from, recompute_deadlines
+from services.approval.handlers import (
+    Deps,
+    lapse_supplement_waits,
+    make_handlers,
+    policy_from,
+    recompute_deadlines,
+)
 from services.approval.settings import ApprovalSettings
 from services.approval.store import MongoCaseStore
 from shared.auth import TokenVerifier
@@ -77,6 +83,13 @@ def build(
     )
     infra.on_start.append(store.ensure_indexes)
     infra.add_deadline_sweep(partial(recompute_deadlines, deps))
+
+    async def lapse_loop() -> None:
+        while True:
+            await lapse_supplement_waits(deps)
+            await asyncio.sleep(settings.lapse_sweep_s)
+
+    infra.add_background(lapse_loop)
 
     async def refresh_open_gauge() -> None:
         seen: set[str] = set()

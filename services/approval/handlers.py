@@ -25,6 +25,7 @@ from services.approval.domain import (
     act,
     apply_supplement,
     chain,
+    lapse_supplement_wait,
     open_case,
     recompute_case,
 )
@@ -69,6 +70,7 @@ def policy_from(settings: ApprovalSettings) -> Policy:
         verification_limit=Limit(value=settings.verification_working_days),
         verification_role=settings.verification_role,
         suspension_max={k: Limit(value=v) for k, v in settings.suspension_max_working_days.items()},
+        supplement_max=Limit(value=settings.supplement_max_working_days),
     )
 
 
@@ -189,6 +191,29 @@ async def perform_action(
     _count(tr)
     deps.wake()
     return tr.case
+
+
+async def lapse_supplement_waits(deps: Deps) -> int:
+    """Cases whose applicant did not supplement in time lapse (decided, applicant told)."""
+    lapsed = 0
+    for case_id in await deps.store.supplement_waits_past(deps.clock.now()):
+        try:
+            case = await deps.store.get(case_id)
+            tr = (
+                None
+                if case is None
+                else lapse_supplement_wait(case, now=deps.clock.now(), calendar=deps.calendar)
+            )
+            if case is None or tr is None:
+                continue
+            await deps.store.update(tr.case, case.version, _entries(tr, case), _envelopes(tr, None))
+            _count(tr)
+            lapsed += 1
+        except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
+            log.exception("supplement wait of case %s not lapsed", case_id)
+    if lapsed:
+        deps.wake()
+    return lapsed
 
 
 async def recompute_deadlines(deps: Deps) -> int:

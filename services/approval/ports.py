@@ -48,6 +48,10 @@ class CaseStore(Protocol):
 
     async def open_stage_counts(self) -> dict[str, int]: ...
 
+    async def supplement_waits_past(self, now: datetime) -> list[str]:
+        """Cases whose supplement wait passed its maximum."""
+        ...
+
     async def cases_to_recompute(self, calendar_version: str) -> list[str]:
         """Cases with an open provisional deadline computed on another calendar version."""
         ...

@@ -27,6 +27,10 @@ class ApprovalSettings(ServiceSettings):
         },
         description="default maximum length of each special procedure (特别程序), working days",
     )
+    supplement_max_working_days: int = Field(
+        20, ge=1, le=120, description="the applicant's time to supplement (补正); then it lapses"
+    )
+    lapse_sweep_s: float = Field(60.0, gt=0, description="seconds between lapsed-wait checks")
     licence_item_codes: list[str] = Field(
         default_factory=list,
         description="items whose approval issues an e-licence (or CaseSubmitted.issues_licence)",

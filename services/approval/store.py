@@ -3,6 +3,7 @@ the outgoing events in one transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
@@ -147,6 +148,15 @@ class MongoCaseStore:
         async for row in self.task_rows.find(flt, {"department": 1}):
             counts[row["department"]] = counts.get(row["department"], 0) + 1
         return counts
+
+    async def supplement_waits_past(self, now: datetime) -> list[str]:
+        """Cases whose applicant has not supplemented by the wait's maximum."""
+        flt = {
+            "state": "suspended",
+            "suspension_reason": "supplement",
+            "suspension_ends_by": {"$lt": now},
+        }
+        return sorted({row["case_id"] async for row in self.task_rows.find(flt, {"case_id": 1})})
 
     async def cases_to_recompute(self, calendar_version: str) -> list[str]:
         """Cases with an open deadline that is provisional on another calendar version."""

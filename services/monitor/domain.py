@@ -135,6 +135,7 @@ class StageState(BaseModel):
         None, description="when a task not yet signed in becomes a late-sign-in finding"
     )
     late_sign_in_found: bool = False
+    supplement_requests: int = 0
     stopped_s: float = Field(0.0, description="working seconds the clock stood still so far")
     yellow_at: datetime | None = None
     red_at: datetime | None = None
@@ -398,6 +399,7 @@ FindingKind = Literal[
     "rectification_late",
     "suspension_overrun",
     "register_answer_late",
+    "repeated_supplement_request",
 ]
 
 

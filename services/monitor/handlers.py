@@ -341,7 +341,10 @@ async def on_stage_suspended(deps: Deps, msg: Incoming, env: Envelope, e: StageS
         stage,
         env,
         at=e.suspended_at,
-        then=lambda s: d.suspend(s, e.suspended_at, deps.calendar, e.max_length),
+        # A supplement wait ends with the case lapsing in approval, never by resuming here.
+        then=lambda s: d.suspend(
+            s, e.suspended_at, deps.calendar, None if e.reason == "supplement" else e.max_length
+        ),
     )
 
 
@@ -448,13 +451,22 @@ async def on_prereview_done(deps: Deps, msg: Incoming, env: Envelope, e: PreRevi
     if pre is None:
         return  # the pre-review never opened as a stage here: nothing to measure against
     found = _late_entry(deps, msg, e.decided_at)
+    if e.outcome == "supplement_requested":
+        pre = pre.model_copy(update={"supplement_requests": pre.supplement_requests + 1})
+        if pre.supplement_requests > 1:  # 一次告知: everything missing is asked for at once
+            found.append(
+                d.Finding(
+                    "repeated_supplement_request",
+                    f"supplement request {pre.supplement_requests} for the same case",
+                )
+            )
     stopped = pre.stopped_s
     if pre.status is d.Status.SUSPENDED and pre.suspended_at is not None:
         stopped += deps.calendar.working_seconds_between(pre.suspended_at, e.decided_at)
     late = d.prereview_late(pre.opened_at, e.decided_at, deps.calendar, deps.findings, stopped)
     if late:
         found.append(late)
-    if found:
+    if found or e.outcome == "supplement_requested":
         await settle(deps, msg, rec, pre, env, found)
 
 

@@ -273,7 +273,7 @@ class CaseDecided(EventData):
     summary = "the case has its decision (准予 / 不予 / 不予受理 / revoked after verification)"
 
     case_id: str
-    decision: Literal["approved", "denied", "refused", "revoked", "prereview_failed"]
+    decision: Literal["approved", "denied", "refused", "revoked", "prereview_failed", "lapsed"]
     reasons: list[str] = Field(default_factory=list)
     legal_basis: str | None = None
     licence_ref: str | None = None
@@ -400,6 +400,7 @@ class SupervisionFinding(EventData):
         "rectification_late",
         "suspension_overrun",
         "register_answer_late",
+        "repeated_supplement_request",
     ]
     detail: str
     department: str

@@ -24,6 +24,7 @@ from services.approval.domain.workflow import (
     allowed_actions,
     apply_supplement,
     authorize,
+    lapse_supplement_wait,
     open_case,
     prereview_id,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "licence_expiry",
     "needs_recompute",
     "recompute_case",
+    "lapse_supplement_wait",
     "open_case",
     "prereview_id",
     "task_clock",

@@ -137,10 +137,16 @@ def _request_supplements(
 ) -> None:
     if not p.materials:
         raise InvalidAction("materials", "name the materials the applicant must supplement")
+    if tr.case.supplement_rounds >= 1 and not (p.note or "").strip():
+        # 一次告知: everything missing is asked for at once; asking again must say why.
+        raise InvalidAction(
+            "note", "a second supplement request must say why the first did not ask for it"
+        )
     tr.case.supplement_rounds += 1
     reasons = p.reasons or [f"请补正材料：{', '.join(p.materials)}"]
     _prereview_done(tr, stage, "supplement_requested", officer, reasons, p.materials)
-    suspend_stage(tr, stage, "supplement", actor=officer, note=joined(reasons), max_length=None)
+    note = joined(reasons) if tr.case.supplement_rounds == 1 else f"{joined(reasons)}（{p.note}）"
+    suspend_stage(tr, stage, "supplement", actor=officer, note=note, max_length=pol.supplement_max)
     tr.case.status = CaseStatus.AWAITING_SUPPLEMENT
 
 

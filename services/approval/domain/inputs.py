@@ -46,4 +46,7 @@ class Policy(BaseModel):
     verification_limit: Limit = Limit(value=20)
     verification_role: str = "handler"
     suspension_max: dict[str, Limit] = Field(default_factory=dict)
+    supplement_max: Limit | None = Field(
+        None, description="how long the applicant has to supplement; then the case lapses"
+    )
     source_system: str = "egov-approval"

@@ -30,6 +30,7 @@ class CaseStatus(StrEnum):
     REFUSED = "refused"
     DENIED = "denied"
     REVOKED = "revoked"
+    LAPSED = "lapsed"  # the supplement wait passed its maximum
 
 
 TERMINAL = frozenset(
@@ -37,6 +38,7 @@ TERMINAL = frozenset(
         CaseStatus.COMPLETED,
         CaseStatus.PREREVIEW_FAILED,
         CaseStatus.REFUSED,
+        CaseStatus.LAPSED,
         CaseStatus.DENIED,
         CaseStatus.REVOKED,
     }

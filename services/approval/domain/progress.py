@@ -114,6 +114,7 @@ def decide(
         "refused": CaseStatus.REFUSED,
         "denied": CaseStatus.DENIED,
         "revoked": CaseStatus.REVOKED,
+        "lapsed": CaseStatus.LAPSED,
     }
     if decision in terminal:
         case.status = terminal[decision]

@@ -26,7 +26,8 @@ from services.approval.domain.model import (
     Stage,
     StaleVersion,
 )
-from services.approval.domain.stages import Transition, open_stage, resume_stage
+from services.approval.domain.progress import decide
+from services.approval.domain.stages import Transition, close_stage, open_stage, resume_stage
 from services.approval.domain.timing import Calendar
 from shared.clock import SHANGHAI
 from shared.contracts.common import StageKind
@@ -96,6 +97,28 @@ def apply_supplement(
     resume_stage(tr, stage, actor="applicant")
     case.status = CaseStatus.PREREVIEW
     case.version += 1
+    return tr
+
+
+def lapse_supplement_wait(case: Case, *, now: datetime, calendar: Calendar) -> Transition | None:
+    """The applicant did not supplement within the maximum: the case lapses (补正逾期), the
+    applicant is told through the decision, never silently."""
+    stage = case.stages.get(prereview_id(case))
+    waiting = stage.current_suspension if stage is not None else None
+    if (
+        stage is None
+        or waiting is None
+        or waiting.reason != "supplement"
+        or waiting.ends_by is None
+        or now < waiting.ends_by
+    ):
+        return None
+    tr = Transition(case=case.model_copy(deep=True), now=now, calendar=calendar)
+    stage = tr.case.stages[stage.stage_id]
+    reason = "补正期限届满，申请人未补正材料"
+    close_stage(tr, stage, "failed", officer=None, reason=reason)
+    decide(tr, "lapsed", [reason], None, stage.department)
+    tr.case.version += 1
     return tr
 
 

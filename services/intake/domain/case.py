@@ -47,6 +47,7 @@ DECISION_TEXT = {
     "refused": "不予受理",
     "revoked": "撤销（核查不实）",
     "prereview_failed": "预审未通过",
+    "lapsed": "补正期限届满未补正，申请终止",
 }
 STAGE_TEXT = {
     StageKind.PREREVIEW: "预审",

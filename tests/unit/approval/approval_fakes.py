@@ -101,6 +101,18 @@ class InMemoryCaseStore:
                 counts[r["department"]] = counts.get(r["department"], 0) + 1
         return counts
 
+    async def supplement_waits_past(self, now: datetime) -> list[str]:
+        return sorted(
+            {
+                r["case_id"]
+                for r in self.rows.values()
+                if r["state"] == "suspended"
+                and r["suspension_reason"] == "supplement"
+                and r["suspension_ends_by"] is not None
+                and r["suspension_ends_by"] < now
+            }
+        )
+
     async def cases_to_recompute(self, calendar_version: str) -> list[str]:
         return sorted(
             {

@@ -596,3 +596,51 @@ async def test_work_done_offline_carries_its_declared_time_next_to_the_recorded_
         with pytest.raises(InvalidAction) as refused:
             await do(deps, "C1", "review", Action.SIGN_IN, REVIEWER, performed_at=bad)
         assert refused.value.field == "performed_at" and message in refused.value.message
+
+
+async def test_a_second_supplement_request_needs_a_reason_and_an_unanswered_one_lapses() -> None:
+    from services.approval.handlers import lapse_supplement_waits
+
+    clock = FixedClock(MONDAY_10)
+    deps = make_deps(clock)
+    await submit(deps)
+    await do(deps, "C1", "prereview", Action.SIGN_IN, HANDLER)
+    await do(deps, "C1", "prereview", Action.REQUEST_SUPPLEMENTS, HANDLER, materials=["lease"])
+    case = await deps.store.get("C1")
+    assert case is not None
+    wait = case.stages["C1:prereview"].suspensions[-1]
+    assert wait.max_length == Limit(value=20) and wait.ends_by is not None
+    # the applicant answers; a second request must say why the first did not ask for it
+    from services.approval.handlers import on_case_supplemented
+    from shared.contracts import CaseSupplemented, Material, MaterialForm
+
+    sup = CaseSupplemented(
+        case_id="C1",
+        materials=[Material(code="lease", form=MaterialForm.UPLOAD)],
+        supplemented_at=clock.now(),
+    )
+    await on_case_supplemented(deps, envelope_of(sup), sup)
+    with pytest.raises(InvalidAction) as refused:
+        await do(deps, "C1", "prereview", Action.REQUEST_SUPPLEMENTS, HANDLER, materials=["id"])
+    assert refused.value.field == "note"
+    await do(
+        deps,
+        "C1",
+        "prereview",
+        Action.REQUEST_SUPPLEMENTS,
+        HANDLER,
+        materials=["id"],
+        note="the copy sent is unreadable",
+    )
+    assert await lapse_supplement_waits(deps) == 0  # within the wait
+    case = await deps.store.get("C1")
+    assert case is not None
+    ends_by = case.stages["C1:prereview"].suspensions[-1].ends_by
+    assert ends_by is not None
+    clock.set(ends_by + timedelta(seconds=1))
+    assert await lapse_supplement_waits(deps) == 1
+    case = await deps.store.get("C1")
+    assert case is not None and case.status == CaseStatus.LAPSED
+    [decided] = [e for e in store(deps).events("case.decided") if e.data["decision"] == "lapsed"]
+    assert decided.data["reasons"] == ["补正期限届满，申请人未补正材料"]
+    assert await lapse_supplement_waits(deps) == 0

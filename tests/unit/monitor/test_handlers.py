@@ -382,3 +382,20 @@ async def test_the_board_of_two_partitions_is_the_board_of_all_their_stages() ->
     assert merged == whole
     assert merged["open"] == 6 and merged["counts"]["red"] >= 1
     assert merge(parts, now, department="D1")["open"] == 3
+
+
+async def test_a_second_supplement_request_is_a_finding() -> None:
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps, stage_id="P1", stage="prereview")
+    for n in (1, 2):
+        at = OPENED + timedelta(hours=n)
+        p = PreReviewDone(
+            case_id="C1",
+            outcome="supplement_requested",
+            department="D1",
+            region="500000",
+            decided_at=at,
+        )
+        await h.on_prereview_done(deps, msg(at), env(p, at), p)
+    kinds = [x.data["kind"] for x in pub.sent if x.type.endswith("finding.v1")]
+    assert kinds == ["repeated_supplement_request"]
