@@ -221,6 +221,9 @@ async def stack(
         "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
         "EGOV_CLOCK_SIM_ORIGIN": SIM_ORIGIN.isoformat(),
         "EGOV_WARNING_MARGIN_WORKING_DAYS": "0.02",  # ~29 sim minutes
+        # the stages' due times are hours after opening, far inside their 1-day limit: the
+        # share of the limit (20 % = 4.8 h) would make them yellow at once
+        "EGOV_WARNING_MARGIN_FRACTION": "0",
         "EGOV_LADDER_DEFAULT": json.dumps(LADDER),
         "EGOV_MONITOR_TIMER_MAX_SLEEP_S": "0.2",
         "EGOV_LOG_JSON": "false",
