@@ -18,34 +18,24 @@ import asyncio
 import json
 import os
 import sys
-import threading
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from scripts import devstack
-from services.scenario.bus import BusRecord, read_all
-from services.scenario.devsms import make_server
-from services.scenario.processes import Platform, free_port
-from shared.auth import mint_token
 from shared.calendar import Limit, WorkingCalendar, YearSchedule, load_default_calendar
 from shared.calendar.statutory import statutory_holidays
-from shared.clock import SHANGHAI, SimulatedClock
-from shared.identifiers import make_resident_id
-from shared.settings import ServiceSettings
+from shared.clock import SHANGHAI
+from tests.support.platform import World, private_stack, running_platform
 
 pytestmark = pytest.mark.integration
 
 ORIGIN = datetime(2026, 12, 21, 9, 0, tzinfo=SHANGHAI)
 SPEED = 20_000.0  # one real second is 5 h 33 min: Dec 21 to Jan 9 in about 80 s
 STARTUP_S = 45.0  # the clock starts at ORIGIN this long after the processes are launched
-DEPT = "500000-SCJ"
-PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
-UPLOAD = {"form": "upload", "sha256": "a" * 64, "size": 2048}
 # Not an official schedule: Saturday Jan 2 worked, Monday and Tuesday Jan 4-5 off.
 FIXTURE = YearSchedule(
     year=2027,
@@ -60,152 +50,26 @@ def sh(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
-class World:
-    def __init__(self, platform: Platform, clock: SimulatedClock, bootstrap: str) -> None:
-        self.platform = platform
-        self.clock = clock
-        self.bootstrap = bootstrap
-        self.settings = ServiceSettings(service_name="test")
-        self.http = httpx.AsyncClient(timeout=30)
-
-    def url(self, service: str) -> str:
-        return self.platform.url(service)
-
-    def officer(self, role: str, n: int = 1) -> dict[str, str]:
-        token = mint_token(
-            self.settings,
-            subject=f"cq-scj-{role[0]}{n:02d}",
-            now=datetime.now(UTC),
-            roles=[role],
-            department=DEPT,
-            region="500000",
-        )
-        return {"Authorization": f"Bearer {token}"}
-
-    def system(self) -> dict[str, str]:
-        token = mint_token(self.settings, subject="it", now=datetime.now(UTC), roles=["system"])
-        return {"Authorization": f"Bearer {token}"}
-
-    async def until(self, moment: datetime) -> None:
-        """Wait (real time) until the platform's clock reaches ``moment``."""
-        while (left := (moment - self.clock.now()).total_seconds()) > 0:
-            await asyncio.sleep(min(left / SPEED + 0.05, 1.0))
-
-    async def eventually(self, probe: Any, *, within_s: float = 30.0) -> Any:
-        deadline = asyncio.get_running_loop().time() + within_s
-        while True:
-            found = await probe()
-            if found or asyncio.get_running_loop().time() > deadline:
-                return found
-            await asyncio.sleep(0.3)
-
-    async def bus(self, *topics: str) -> list[BusRecord]:
-        return await read_all(self.bootstrap, list(topics), idle_s=1.0, limit_s=60)
-
-    async def events(self, topic: str, suffix: str) -> list[dict[str, Any]]:
-        return [
-            {**r.envelope.data, "_id": r.envelope.id, "_source": r.envelope.source}
-            for r in await self.bus(topic)
-            if r.envelope is not None and r.envelope.type.endswith(suffix)
-        ]
-
-    async def submit(self) -> tuple[str, str]:
-        body = {
-            "item_code": "500000-SCJ-001",
-            "applicant": {"kind": "person", "id_number": PERSON, "name": "张三"},
-            "contact": {"phone": "13800138000", "email": "zhang@example.cn"},
-            "form": {"company_name": "山城小面有限公司"},
-            "materials": [
-                {"code": c, **UPLOAD}
-                for c in ("id_card", "application_form", "articles", "premises")
-            ],
-            "channel": "web",
-            "receiving_region": "500000",
-        }
-        r = await self.http.post(f"{self.url('intake')}/v1/cases", json=body)
-        assert r.status_code == 201, r.text
-        return r.json()["case_id"], r.json()["verification_code"]
-
-    async def task(self, case_id: str, stage: str) -> dict[str, Any] | None:
-        async def find() -> dict[str, Any] | None:
-            r = await self.http.get(
-                f"{self.url('approval')}/v1/tasks",
-                params={"department": DEPT, "stage": stage, "limit": 200},
-                headers=self.officer("supervisor"),
-            )
-            assert r.status_code == 200, r.text
-            return next((t for t in r.json()["items"] if t["case_id"] == case_id), None)
-
-        return await self.eventually(find)
-
-    async def act(self, case_id: str, stage: str, action: str, role: str, **body: Any) -> None:
-        task = await self.task(case_id, stage)
-        assert task is not None, f"{stage} of {case_id} never reached the work list"
-        headers = self.officer(role)
-        url = f"{self.url('approval')}/v1/cases/{case_id}/stages/{stage}"
-        r = await self.http.post(
-            f"{url}/sign-in", json={"version": task["case_version"]}, headers=headers
-        )
-        assert r.status_code < 300, r.text
-        r = await self.http.post(
-            f"{url}/{action}", json={"version": r.json()["version"], **body}, headers=headers
-        )
-        assert r.status_code < 300, r.text
-
-
-@pytest.fixture(scope="module")
-def private_stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A broker and database of this module's own (``kafka_bootstrap`` only says one may run)."""
-    state = tmp_path_factory.mktemp("year-boundary-stack")
-    stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, memory_db=True)
-    try:
-        devstack.ensure_topics(stack.env())
-        yield stack.env()["EGOV_KAFKA_BOOTSTRAP"] + "|" + stack.env()["EGOV_MONGO_URI"]
-    finally:
-        devstack.stop_stack(state)
-
-
 @pytest.fixture(scope="module")
 async def world(
-    private_stack: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[World]:
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Mailbox
-
-    bootstrap, mongo = private_stack.split("|")
+    """``kafka_bootstrap`` only says a stack may run; this module brings its own."""
     base = tmp_path_factory.mktemp("year-boundary")
-    epoch = datetime.now(UTC) + timedelta(seconds=STARTUP_S)
-    clock = SimulatedClock(real_epoch=epoch, sim_origin=ORIGIN, speed=SPEED)
-    smtp_port, sms_port = free_port(), free_port()
-    mail = Controller(Mailbox(str(base / "mail")), hostname="127.0.0.1", port=smtp_port)
-    mail.start()
-    sms = make_server("127.0.0.1", sms_port, base / "sms.jsonl")
-    threading.Thread(target=sms.serve_forever, daemon=True).start()
-    platform = Platform(
-        bootstrap,
-        mongo,
-        base / "logs",
-        db_prefix="yb",
-        extra_env={
-            "EGOV_CLOCK_SPEED": str(SPEED),
-            "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
-            "EGOV_CLOCK_SIM_ORIGIN": ORIGIN.isoformat(),
-            "EGOV_SMTP_PORT": str(smtp_port),
-            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
-            "EGOV_CALENDAR_SWEEP_S": "5",
-            "EGOV_LOG_LEVEL": "WARNING",
-        },
-    )
-    try:
-        platform.start()
-        w = World(platform, clock, bootstrap)
+    with (
+        private_stack(base / "stack") as (bootstrap, mongo),
+        running_platform(
+            bootstrap,
+            mongo,
+            base,
+            origin=ORIGIN,
+            speed=SPEED,
+            startup_s=STARTUP_S,
+            env={"EGOV_CALENDAR_SWEEP_S": "5"},
+        ) as w,
+    ):
         yield w
         await w.http.aclose()
-    finally:
-        platform.stop()
-        sms.shutdown()
-        mail.stop()
-        print(f"\nyear-boundary logs: {base / 'logs'}")
 
 
 def due(moment: str) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import typing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from services.notify.domain import ChannelName, Recipient, RecipientKind
 from services.notify.notifier import _context
 from services.notify.settings import NotifySettings
 from services.notify.templates import JinjaRenderer
-from shared.contracts import EventData
+from shared.contracts import CaseDecided, EventData, SupervisionFinding
 from shared.kafka import PermanentError
 
 AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -102,3 +103,27 @@ def test_syntax_error_raises_permanent_error(broken: Path) -> None:
 def test_missing_template_raises_permanent_error() -> None:
     with pytest.raises(PermanentError, match="none of"):
         JinjaRenderer(TEMPLATES).render("no_such_template", ChannelName.EMAIL, "zh-CN", {})
+
+
+@pytest.mark.parametrize(
+    "kind", typing.get_args(SupervisionFinding.model_fields["kind"].annotation)
+)
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_every_kind_of_finding_renders(kind: str, locale: str) -> None:
+    data = s.finding("C1", AT).model_copy(update={"kind": kind})
+    for channel in (ChannelName.EMAIL, ChannelName.SMS):
+        out = JinjaRenderer(TEMPLATES).render(
+            "supervision_finding", channel, locale, ctx(data, locale)
+        )
+        assert "C1" in out.body
+
+
+@pytest.mark.parametrize(
+    "decision", typing.get_args(CaseDecided.model_fields["decision"].annotation)
+)
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_every_decision_renders(decision: str, locale: str) -> None:
+    data = s.case_decided("C1", AT).model_copy(update={"decision": decision})
+    for channel in (ChannelName.EMAIL, ChannelName.SMS):
+        out = JinjaRenderer(TEMPLATES).render("case_decided", channel, locale, ctx(data, locale))
+        assert "C1" in out.body

@@ -1,0 +1,137 @@
+"""Electronic supervision on the right clock, on the real broker and database with every service a
+process, over one accelerated working week (Monday 2026-03-02 09:00, Shanghai):
+
+- a business-licence case whose stages share its one-day promise runs late: the case's own
+  promised and statutory limits go red once each, the promise escalates within the department
+  only, the statutory limit climbs further;
+- its review task is never signed in: one late-sign-in finding when the sign-in deadline passes;
+- another case's suspension passes its maximum: supervision resumes by itself, one finding;
+- a third case's supplement wait passes its maximum: the case lapses;
+- the late-sign-in finding is answered after its answer deadline through the register.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from shared.clock import SHANGHAI
+from tests.support.platform import World, private_stack, running_platform
+
+pytestmark = pytest.mark.integration
+
+ORIGIN = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # Monday
+SPEED = 20_000.0  # a working day in about 4 s
+END = datetime(2026, 3, 6, 18, 0, tzinfo=SHANGHAI)  # Friday evening
+
+
+@pytest.fixture(scope="module")
+async def world(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    """``kafka_bootstrap`` only says a stack may run; this module brings its own."""
+    base = tmp_path_factory.mktemp("supervision")
+    with (
+        private_stack(base / "stack") as (bootstrap, mongo),
+        running_platform(
+            bootstrap,
+            mongo,
+            base,
+            origin=ORIGIN,
+            speed=SPEED,
+            startup_s=40.0,
+            env={
+                "EGOV_SUPPLEMENT_MAX_WORKING_DAYS": "1",
+                "EGOV_LAPSE_SWEEP_S": "0.5",
+                "EGOV_REGISTER_ANSWER_WORKING_DAYS": "1",
+                "EGOV_REGISTER_SWEEP_S": "0.5",
+                "EGOV_MONITOR_TIMER_MAX_SLEEP_S": "0.2",
+            },
+        ) as w,
+    ):
+        yield w
+        await w.http.aclose()
+
+
+def of(events: list[dict[str, Any]], case_id: str, **match: Any) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in events
+        if e.get("case_id") == case_id and all(e.get(k) == v for k, v in match.items())
+    ]
+
+
+async def test_a_working_week_of_supervision_on_the_right_clock(world: World) -> None:
+    await world.until(ORIGIN)
+    late, _ = await world.submit()
+    paused, _ = await world.submit()
+    lapsing, _ = await world.submit()
+    for case_id in (late, paused):
+        await world.act(case_id, "prereview", "pass", "handler")
+        await world.act(case_id, "accept", "accept", "handler")
+    await world.act(
+        paused,
+        "review",
+        "suspend",
+        "reviewer",
+        suspension_reason="expert_review",
+        max_length={"value": 1, "unit": "working_days"},
+    )
+    await world.act(lapsing, "prereview", "request-supplements", "handler", materials=["premises"])
+    await world.until(END)
+
+    supervision = await world.events("egov.supervision", "")
+    overdue = [e for e in supervision if e.get("light") == "red"]
+    escalated = [e for e in supervision if "rung" in e]
+    findings = [e for e in supervision if "kind" in e and "detail" in e]
+
+    # The late case's own limits: red once each; the promise stays within the department.
+    for kind in ("case_promised", "case_statutory"):
+        assert len(of(overdue, late, stage=kind)) == 1, kind
+    promise = {e["rung"]: e["recipients"] for e in of(escalated, late, stage="case_promised")}
+    assert promise == {1: ["section_chief"], 2: ["department_head"]}
+    statutory = {e["rung"] for e in of(escalated, late, stage="case_statutory")}
+    assert 1 in statutory
+
+    # Nobody signed in the late case's review: one finding, when the sign-in deadline passed.
+    signin = of(findings, late, kind="late_sign_in")
+    assert len(signin) == 1 and "not signed in by" in signin[0]["detail"]
+
+    # The paused case's suspension passed its one-day maximum: supervised again, one finding.
+    overran = of(findings, paused, kind="suspension_overrun")
+    assert len(overran) == 1
+
+    # The supplement wait passed its maximum: the case lapsed.
+    decided = await world.events("egov.stages", "case.decided.v1")
+    assert [d["decision"] for d in decided if d["case_id"] == lapsing] == ["lapsed"]
+
+    # The register holds the finding; the department answers it after its deadline.
+    head = world.officer("department_head")
+
+    async def registered() -> list[dict[str, Any]]:
+        r = await world.http.get(
+            f"{world.url('monitor')}/v1/register", params={"kind": "finding"}, headers=head
+        )
+        items: list[dict[str, Any]] = r.json()["items"] if r.status_code == 200 else []
+        return [i for i in items if i["case_id"] == late and i["finding"] == "late_sign_in"]
+
+    [record] = await world.eventually(registered)
+    assert record["state"] == "open" and record["answer_overdue"] is True
+    answer = {"reason": "staff shortage", "measures": "a stand-in signs tasks in"}
+    r = await world.http.post(
+        f"{world.url('monitor')}/v1/register/{record['record_id']}/answer",
+        json=answer,
+        headers=head,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "answered" and r.json()["answered_late"] is True
+
+    async def late_answer_found() -> list[dict[str, Any]]:
+        found = await world.events("egov.supervision", "finding.v1")
+        return of(found, late, kind="register_answer_late")
+
+    assert len(await world.eventually(late_answer_found)) == 1
+    assert await world.bus("egov.deadletter") == []

@@ -1,0 +1,189 @@
+"""A whole platform on a private broker and database, every service a process on one
+accelerated clock, with an HTTP client and readers of the bus: the harness of the integration
+tests that follow cases across services (year boundary, supervision)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scripts import devstack
+from services.scenario.bus import BusRecord, read_all
+from services.scenario.devsms import make_server
+from services.scenario.processes import Platform, free_port
+from shared.auth import mint_token
+from shared.clock import SimulatedClock
+from shared.identifiers import make_resident_id
+from shared.settings import ServiceSettings
+
+DEPT = "500000-SCJ"
+PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
+UPLOAD = {"form": "upload", "sha256": "a" * 64, "size": 2048}
+
+
+class World:
+    def __init__(
+        self, platform: Platform, clock: SimulatedClock, bootstrap: str, speed: float
+    ) -> None:
+        self.speed = speed
+        self.platform = platform
+        self.clock = clock
+        self.bootstrap = bootstrap
+        self.settings = ServiceSettings(service_name="test")
+        self.http = httpx.AsyncClient(timeout=30)
+
+    def url(self, service: str) -> str:
+        return self.platform.url(service)
+
+    def officer(self, role: str, n: int = 1, department: str = DEPT) -> dict[str, str]:
+        token = mint_token(
+            self.settings,
+            subject=f"{department}-{role}-{n:02d}",
+            now=datetime.now(UTC),
+            roles=[role],
+            department=department,
+            region=department[:6],
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    def system(self) -> dict[str, str]:
+        token = mint_token(self.settings, subject="it", now=datetime.now(UTC), roles=["system"])
+        return {"Authorization": f"Bearer {token}"}
+
+    async def until(self, moment: datetime) -> None:
+        """Wait (real time) until the platform's clock reaches ``moment``."""
+        while (left := (moment - self.clock.now()).total_seconds()) > 0:
+            await asyncio.sleep(min(left / self.speed + 0.05, 1.0))
+
+    async def eventually(self, probe: Any, *, within_s: float = 30.0) -> Any:
+        deadline = asyncio.get_running_loop().time() + within_s
+        while True:
+            found = await probe()
+            if found or asyncio.get_running_loop().time() > deadline:
+                return found
+            await asyncio.sleep(0.3)
+
+    async def bus(self, *topics: str) -> list[BusRecord]:
+        return await read_all(self.bootstrap, list(topics), idle_s=1.0, limit_s=60)
+
+    async def events(self, topic: str, suffix: str) -> list[dict[str, Any]]:
+        return [
+            {**r.envelope.data, "_id": r.envelope.id, "_source": r.envelope.source}
+            for r in await self.bus(topic)
+            if r.envelope is not None and r.envelope.type.endswith(suffix)
+        ]
+
+    async def submit(self) -> tuple[str, str]:
+        body = {
+            "item_code": "500000-SCJ-001",
+            "applicant": {"kind": "person", "id_number": PERSON, "name": "张三"},
+            "contact": {"phone": "13800138000", "email": "zhang@example.cn"},
+            "form": {"company_name": "山城小面有限公司"},
+            "materials": [
+                {"code": c, **UPLOAD}
+                for c in ("id_card", "application_form", "articles", "premises")
+            ],
+            "channel": "web",
+            "receiving_region": "500000",
+        }
+        r = await self.http.post(f"{self.url('intake')}/v1/cases", json=body)
+        assert r.status_code == 201, r.text
+        return r.json()["case_id"], r.json()["verification_code"]
+
+    async def task(self, case_id: str, stage: str) -> dict[str, Any] | None:
+        async def find() -> dict[str, Any] | None:
+            r = await self.http.get(
+                f"{self.url('approval')}/v1/tasks",
+                params={"department": DEPT, "stage": stage, "limit": 200},
+                headers=self.officer("supervisor"),
+            )
+            assert r.status_code == 200, r.text
+            return next((t for t in r.json()["items"] if t["case_id"] == case_id), None)
+
+        return await self.eventually(find)
+
+    async def act(
+        self, case_id: str, stage: str, action: str, role: str, *, sign_in: bool = True, **body: Any
+    ) -> dict[str, Any]:
+        """Sign the task in (unless already) and act on it as an officer of ``role``."""
+        task = await self.task(case_id, stage)
+        assert task is not None, f"{stage} of {case_id} never reached the work list"
+        headers = self.officer(role)
+        url = f"{self.url('approval')}/v1/cases/{case_id}/stages/{stage}"
+        version = task["case_version"]
+        if sign_in:
+            r = await self.http.post(f"{url}/sign-in", json={"version": version}, headers=headers)
+            assert r.status_code < 300, r.text
+            version = r.json()["version"]
+        r = await self.http.post(
+            f"{url}/{action}", json={"version": version, **body}, headers=headers
+        )
+        assert r.status_code < 300, r.text
+        result: dict[str, Any] = r.json()
+        return result
+
+
+@contextmanager
+def private_stack(state: Path) -> Iterator[tuple[str, str]]:
+    """A broker and database of the caller's own: what one test publishes reaches no other."""
+    stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, memory_db=True)
+    try:
+        devstack.ensure_topics(stack.env())
+        yield stack.env()["EGOV_KAFKA_BOOTSTRAP"], stack.env()["EGOV_MONGO_URI"]
+    finally:
+        devstack.stop_stack(state)
+
+
+@contextmanager
+def running_platform(
+    bootstrap: str,
+    mongo: str,
+    base: Path,
+    *,
+    origin: datetime,
+    speed: float,
+    startup_s: float,
+    env: dict[str, str] | None = None,
+) -> Iterator[World]:
+    """Every service as a process on one simulated clock that reaches ``origin`` ``startup_s``
+    after launch, with a local SMTP server and the SMS stand-in."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    epoch = datetime.now(UTC) + timedelta(seconds=startup_s)
+    clock = SimulatedClock(real_epoch=epoch, sim_origin=origin, speed=speed)
+    smtp_port, sms_port = free_port(), free_port()
+    mail = Controller(Mailbox(str(base / "mail")), hostname="127.0.0.1", port=smtp_port)
+    mail.start()
+    sms = make_server("127.0.0.1", sms_port, base / "sms.jsonl")
+    threading.Thread(target=sms.serve_forever, daemon=True).start()
+    platform = Platform(
+        bootstrap,
+        mongo,
+        base / "logs",
+        db_prefix="it",
+        extra_env={
+            "EGOV_CLOCK_SPEED": str(speed),
+            "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
+            "EGOV_CLOCK_SIM_ORIGIN": origin.isoformat(),
+            "EGOV_SMTP_PORT": str(smtp_port),
+            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
+            "EGOV_LOG_LEVEL": "WARNING",
+            **(env or {}),
+        },
+    )
+    try:
+        platform.start()
+        yield World(platform, clock, bootstrap, speed)
+    finally:
+        platform.stop()
+        sms.shutdown()
+        mail.stop()
+        print(f"\nplatform logs: {base / 'logs'}")
