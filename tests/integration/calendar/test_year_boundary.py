@@ -18,7 +18,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,23 +51,28 @@ def sh(*args: int) -> datetime:
 
 
 @pytest.fixture(scope="module")
-async def world(
+def stack(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[World]:
+) -> Iterator[tuple[str, str]]:
     """``kafka_bootstrap`` only says a stack may run; this module brings its own."""
-    base = tmp_path_factory.mktemp("year-boundary")
-    with (
-        private_stack(base / "stack") as (bootstrap, mongo),
-        running_platform(
-            bootstrap,
-            mongo,
-            base,
-            origin=ORIGIN,
-            speed=SPEED,
-            startup_s=STARTUP_S,
-            env={"EGOV_CALENDAR_SWEEP_S": "5"},
-        ) as w,
-    ):
+    with private_stack(tmp_path_factory.mktemp("year-boundary-stack")) as addresses:
+        yield addresses
+
+
+@pytest.fixture(scope="module")
+async def world(
+    stack: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    bootstrap, mongo = stack
+    with running_platform(
+        bootstrap,
+        mongo,
+        tmp_path_factory.mktemp("year-boundary"),
+        origin=ORIGIN,
+        speed=SPEED,
+        startup_s=STARTUP_S,
+        env={"EGOV_CALENDAR_SWEEP_S": "5"},
+    ) as w:
         yield w
         await w.http.aclose()
 
