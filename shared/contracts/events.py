@@ -99,6 +99,13 @@ class CaseSubmitted(EventData):
     issues_licence: bool = Field(
         False, description="the item's approval issues an e-licence (电子证照)"
     )
+    suspension_max: dict[str, Limit] = Field(
+        default_factory=dict,
+        description="the item's maximum per special procedure, where its catalog entry sets one",
+    )
+    supplement_max: Limit | None = Field(
+        None, description="the item's time for the applicant to supplement, where set"
+    )
 
 
 class CaseSupplemented(EventData):

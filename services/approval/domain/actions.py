@@ -57,16 +57,18 @@ def _suspend(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Po
         )
     reason = p.suspension_reason
     assert reason is not None
-    max_length = bounded_suspension(reason, p.max_length, pol)
+    max_length = bounded_suspension(reason, p.max_length, tr.case.suspension_max, pol)
     suspend_stage(tr, stage, reason, actor=officer, note=p.note, max_length=max_length)
     sync_parent_clock(tr, stage, actor=officer)
     sync_case_clocks(tr, actor=officer)
 
 
-def bounded_suspension(reason: str, asked: Limit | None, pol: Policy) -> Limit | None:
-    """The policy's maximum for the kind of procedure; an officer may shorten it, never exceed
-    it (a suspension that never ends would stop supervision for good)."""
-    maximum = pol.suspension_max.get(reason)
+def bounded_suspension(
+    reason: str, asked: Limit | None, item_max: dict[str, Limit], pol: Policy
+) -> Limit | None:
+    """The maximum for the kind of procedure (the item's, else the policy's); an officer may
+    shorten it, never exceed it (a suspension that never ends would stop supervision)."""
+    maximum = item_max.get(reason) or pol.suspension_max.get(reason)
     if asked is None or maximum is None:
         return asked or maximum
     if asked.unit != maximum.unit or asked.value > maximum.value:
@@ -146,7 +148,8 @@ def _request_supplements(
     reasons = p.reasons or [f"请补正材料：{', '.join(p.materials)}"]
     _prereview_done(tr, stage, "supplement_requested", officer, reasons, p.materials)
     note = joined(reasons) if tr.case.supplement_rounds == 1 else f"{joined(reasons)}（{p.note}）"
-    suspend_stage(tr, stage, "supplement", actor=officer, note=note, max_length=pol.supplement_max)
+    wait = tr.case.supplement_max or pol.supplement_max  # the item's, else the policy's
+    suspend_stage(tr, stage, "supplement", actor=officer, note=note, max_length=wait)
     tr.case.status = CaseStatus.AWAITING_SUPPLEMENT
 
 

@@ -170,6 +170,10 @@ class Case(Model):
     issues_licence: bool = False
     promised_limit: Limit
     statutory_limit: Limit
+    suspension_max: dict[str, Limit] = Field(
+        default_factory=dict, description="the item's own maxima (else the policy's)"
+    )
+    supplement_max: Limit | None = None
     plan: list[PlanStep]
     stages: dict[str, Stage] = Field(default_factory=dict)
     findings: list[str] = Field(default_factory=list, description="automatic completeness check")

@@ -60,6 +60,8 @@ def open_case(
         issues_licence=issues_licence,
         promised_limit=data.promised_limit,
         statutory_limit=data.statutory_limit,
+        suspension_max=dict(data.suspension_max),
+        supplement_max=data.supplement_max,
         plan=[PlanStep.model_validate(e.model_dump()) for e in data.stage_plan],
         submitted_at=data.submitted_at,
     )

@@ -59,6 +59,15 @@ class ServiceItem(BaseModel):
     commitment_allowed: bool = False
     accept_with_gaps_allowed: bool = False
     status: ItemStatus = ItemStatus.OPEN
+    suspension_max_working_days: dict[
+        Literal["hearing", "expert_review", "testing", "onsite_survey"], int
+    ] = Field(
+        default_factory=dict,
+        description="this item's maximum per special procedure (else the platform's policy)",
+    )
+    supplement_max_working_days: int | None = Field(
+        None, ge=1, le=120, description="the applicant's time to supplement for this item"
+    )
     stage_limits: Literal["within_promised", "shared"] = Field(
         "within_promised",
         description="within_promised: the stages after acceptance add up to no more than the "

@@ -28,6 +28,7 @@ from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.eligibility import check_credit, licence_errors
 from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
 from services.intake.ports import DuplicateKey, IdempotencyRecord
+from shared.calendar import Limit
 from shared.clock import SHANGHAI
 from shared.contracts import (
     CaseSubmissionReceived,
@@ -275,4 +276,8 @@ def _case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
         commitment_allowed=item.commitment_allowed,
         submitted_at=case.submitted_at,
         external_ref=case.external_ref,
+        suspension_max={k: Limit(value=v) for k, v in item.suspension_max_working_days.items()},
+        supplement_max=Limit(value=item.supplement_max_working_days)
+        if item.supplement_max_working_days
+        else None,
     )

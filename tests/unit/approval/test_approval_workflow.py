@@ -644,3 +644,32 @@ async def test_a_second_supplement_request_needs_a_reason_and_an_unanswered_one_
     [decided] = [e for e in store(deps).events("case.decided") if e.data["decision"] == "lapsed"]
     assert decided.data["reasons"] == ["补正期限届满，申请人未补正材料"]
     assert await lapse_supplement_waits(deps) == 0
+
+
+async def test_an_items_own_maxima_win_over_the_policy() -> None:
+    deps = make_deps()
+    data = submitted("C1").model_copy(
+        update={"suspension_max": {"hearing": Limit(value=5)}, "supplement_max": Limit(value=3)}
+    )
+    await on_case_submitted(deps, envelope_of(data), data)
+    await do(deps, "C1", "prereview", Action.SIGN_IN, HANDLER)
+    case = await do(
+        deps, "C1", "prereview", Action.REQUEST_SUPPLEMENTS, HANDLER, materials=["lease"]
+    )
+    assert case.stages["C1:prereview"].suspensions[-1].max_length == Limit(value=3)
+    deps2 = make_deps()
+    await on_case_submitted(deps2, envelope_of(data), data)
+    await signed(deps2, "C1", "prereview", Action.PASS, HANDLER)
+    await signed(deps2, "C1", "accept", Action.ACCEPT, HANDLER)
+    await do(deps2, "C1", "review", Action.SIGN_IN, REVIEWER)
+    with pytest.raises(InvalidAction) as refused:
+        await do(
+            deps2,
+            "C1",
+            "review",
+            Action.SUSPEND,
+            REVIEWER,
+            suspension_reason="hearing",
+            max_length={"value": 6, "unit": "working_days"},
+        )
+    assert "at most 5 working_days for hearing" in refused.value.message
