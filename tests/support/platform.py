@@ -80,16 +80,17 @@ class World:
             if r.envelope is not None and r.envelope.type.endswith(suffix)
         ]
 
-    async def submit(self) -> tuple[str, str]:
+    async def submit(
+        self,
+        item_code: str = "500000-SCJ-001",
+        materials: tuple[str, ...] = ("id_card", "application_form", "articles", "premises"),
+    ) -> tuple[str, str]:
         body = {
-            "item_code": "500000-SCJ-001",
+            "item_code": item_code,
             "applicant": {"kind": "person", "id_number": PERSON, "name": "张三"},
             "contact": {"phone": "13800138000", "email": "zhang@example.cn"},
             "form": {"company_name": "山城小面有限公司"},
-            "materials": [
-                {"code": c, **UPLOAD}
-                for c in ("id_card", "application_form", "articles", "premises")
-            ],
+            "materials": [{"code": c, **UPLOAD} for c in materials],
             "channel": "web",
             "receiving_region": "500000",
         }
@@ -97,12 +98,12 @@ class World:
         assert r.status_code == 201, r.text
         return r.json()["case_id"], r.json()["verification_code"]
 
-    async def task(self, case_id: str, stage: str) -> dict[str, Any] | None:
+    async def task(self, case_id: str, stage: str, department: str = DEPT) -> dict[str, Any] | None:
         async def find() -> dict[str, Any] | None:
             r = await self.http.get(
                 f"{self.url('approval')}/v1/tasks",
-                params={"department": DEPT, "stage": stage, "limit": 200},
-                headers=self.officer("supervisor"),
+                params={"department": department, "stage": stage, "limit": 200},
+                headers=self.officer("supervisor", department=department),
             )
             assert r.status_code == 200, r.text
             return next((t for t in r.json()["items"] if t["case_id"] == case_id), None)
@@ -110,13 +111,22 @@ class World:
         return await self.eventually(find)
 
     async def act(
-        self, case_id: str, stage: str, action: str, role: str, *, sign_in: bool = True, **body: Any
+        self,
+        case_id: str,
+        stage: str,
+        action: str,
+        role: str,
+        *,
+        sign_in: bool = True,
+        department: str = DEPT,
+        **body: Any,
     ) -> dict[str, Any]:
         """Sign the task in (unless already) and act on it as an officer of ``role``."""
-        task = await self.task(case_id, stage)
+        # a parallel stage's work-list row for a department is that department's sub-task
+        task = await self.task(case_id, stage.split(":")[0], department)
         assert task is not None, f"{stage} of {case_id} never reached the work list"
-        headers = self.officer(role)
-        url = f"{self.url('approval')}/v1/cases/{case_id}/stages/{stage}"
+        headers = self.officer(role, department=department)
+        url = f"{self.url('approval')}/v1/cases/{case_id}/stages/{task['stage_id']}"
         version = task["case_version"]
         if sign_in:
             r = await self.http.post(f"{url}/sign-in", json={"version": version}, headers=headers)

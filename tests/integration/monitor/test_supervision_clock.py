@@ -7,7 +7,9 @@ process, over one accelerated working week (Monday 2026-03-02 09:00, Shanghai):
 - its review task is never signed in: one late-sign-in finding when the sign-in deadline passes;
 - another case's suspension passes its maximum: supervision resumes by itself, one finding;
 - a third case's supplement wait passes its maximum: the case lapses;
-- the late-sign-in finding is answered after its answer deadline through the register.
+- the late-sign-in finding is answered after its answer deadline through the register;
+- a construction permit's parallel review: two departments approve, one suspends for an expert
+  review, one runs late: only the late department is flagged and escalated, the parent never.
 """
 
 from __future__ import annotations
@@ -86,6 +88,29 @@ async def test_a_working_week_of_supervision_on_the_right_clock(world: World) ->
         max_length={"value": 1, "unit": "working_days"},
     )
     await world.act(lapsing, "prereview", "request-supplements", "handler", materials=["premises"])
+    permit, _ = await world.submit(
+        "500000-ZJW-001",
+        (
+            "application_form",
+            "planning_permit",
+            "construction_contract",
+            "funds_proof",
+            "drawings_review",
+        ),
+    )
+    zjw = "500000-ZJW"
+    await world.act(permit, "prereview", "pass", "handler", department=zjw)
+    await world.act(permit, "accept", "accept", "handler", department=zjw)
+    for dept in (zjw, "500000-XFJY"):
+        await world.act(permit, "review", "approve", "reviewer", department=dept)
+    await world.act(
+        permit,
+        "review",
+        "suspend",
+        "reviewer",
+        department="500000-STHJ",
+        suspension_reason="expert_review",
+    )  # 500000-GHZY does nothing: its sub-task runs late
     await world.until(END)
 
     supervision = await world.events("egov.supervision", "")
@@ -112,6 +137,13 @@ async def test_a_working_week_of_supervision_on_the_right_clock(world: World) ->
     # The supplement wait passed its maximum: the case lapsed.
     decided = await world.events("egov.stages", "case.decided.v1")
     assert [d["decision"] for d in decided if d["case_id"] == lapsing] == ["lapsed"]
+
+    # The parallel review: only the late department's sub-task was flagged and escalated.
+    flagged = {e["stage_id"] for e in of(overdue, permit) if e["stage"] == "review"}
+    assert flagged == {f"{permit}:review:500000-GHZY"}
+    assert {e["department"] for e in of(escalated, permit) if e["stage"] == "review"} == {
+        "500000-GHZY"
+    }
 
     # The register holds the finding; the department answers it after its deadline.
     head = world.officer("department_head")
