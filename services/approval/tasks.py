@@ -37,7 +37,8 @@ def task_row(case: Case, stage: Stage) -> dict[str, Any]:
         "opened_at": stage.opened_at,
         "due_at": stage.due_at,
         "clock_since": clock_of(stage).running_since(),
-        "due_provisional": stage.due_provisional,
+        "due_provisional": stage.due_provisional
+        or any(s.ends_provisional for s in stage.suspensions if s.ended_at is None),
         "due_calendar": stage.due_calendar,
         "limit": stage.limit.model_dump(mode="json"),
         "suspension_reason": suspension.reason if suspension else None,

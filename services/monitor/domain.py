@@ -130,6 +130,7 @@ class StageState(BaseModel):
     resumes_at: datetime | None = Field(
         None, description="the suspension's maximum: supervision resumes by itself there"
     )
+    stop_max: Limit | None = Field(None, description="the suspension's maximum length")
     signed_in_at: datetime | None = None
     sign_in_due: datetime | None = Field(
         None, description="when a task not yet signed in becomes a late-sign-in finding"
@@ -226,21 +227,29 @@ def suspend(
             "suspended_at": at,
             "remaining_s": left,
             "resumes_at": resumes_at,
+            "stop_max": max_length,
         }
     )
+
+
+def stop_ends(stage: StageState, calendar: Calendar) -> datetime | None:
+    """Where a suspension's maximum falls, on the calendar in force (a year published since it
+    began moves it like any deadline)."""
+    if stage.suspended_at is not None and stage.stop_max is not None:
+        return calendar.deadline(stage.suspended_at, stage.stop_max)
+    return stage.resumes_at
 
 
 def overrun(stage: StageState, now: datetime, calendar: Calendar) -> StageState | None:
     """A suspension past its maximum: the clock runs again from the maximum with what was left
     (the same rule approval's work list applies); None while it is within its maximum."""
-    if stage.status is not Status.SUSPENDED or stage.resumes_at is None:
+    ends = stop_ends(stage, calendar) if stage.status is Status.SUSPENDED else None
+    if ends is None or now < ends:
         return None
-    if now < stage.resumes_at:
-        return None
-    at, left = stage.resumes_at, stage.remaining_s or 0.0
+    at, left = ends, stage.remaining_s or 0.0
     due = advance_by(stage.unit, at, left, calendar) if left > 0 else stage.due_at
     resumed = resume(stage, at, due, calendar)
-    return resumed.model_copy(update={"resumes_at": None})
+    return resumed.model_copy(update={"resumes_at": None, "stop_max": None})
 
 
 def resume(
@@ -266,6 +275,7 @@ def resume(
             else due_provisional,
             "overdue_from": None,  # the resumed deadline is the one the ladder counts from
             "resumes_at": None,
+            "stop_max": None,
             "stopped_s": stage.stopped_s
             + (
                 calendar.working_seconds_between(stage.suspended_at, at)
@@ -367,7 +377,7 @@ def next_due(stage: StageState, ladder: tuple[Rung, ...], calendar: Calendar) ->
     """When this stage next needs the timer, or None (closed, suspended, ladder exhausted, or
     the parent of a parallel stage)."""
     if stage.status is Status.SUSPENDED and not stage.parallel_parent:
-        return stage.resumes_at  # the suspension's maximum, if it has one
+        return stop_ends(stage, calendar)  # the suspension's maximum, if it has one
     if stage.status is not Status.OPEN or stage.parallel_parent:
         return None
     if stage.red_at is None:

@@ -519,13 +519,14 @@ async def on_timer(deps: Deps, msg: Incoming, case_id: str, stage_id: str) -> No
         return  # forgotten since: the firing is moot
     resumed = d.overrun(stage, msg.now, deps.calendar)
     if resumed is not None:
-        assert stage.resumes_at is not None and stage.suspended_at is not None
+        ends = d.stop_ends(stage, deps.calendar)
+        assert ends is not None and stage.suspended_at is not None
         found = d.Finding(
             "suspension_overrun",
             f"suspended {stage.suspended_at.isoformat()} and not resumed by its maximum "
-            f"{stage.resumes_at.isoformat()}: supervised again from there",
+            f"{ends.isoformat()}: supervised again from there",
         )
-        key = derived_event_id(stage.stage_id, "overrun", stage.resumes_at.isoformat())
+        key = derived_event_id(stage.stage_id, "overrun", stage.suspended_at.isoformat())
         await settle(deps, msg, rec, resumed, None, [found], finding_ids=[key])
         return
     if stage.status is not d.Status.OPEN:

@@ -102,7 +102,7 @@ def status(bus: BusOpt = False) -> None:
     calendar = _calendar(bus)
     for year in calendar.year_status():
         typer.echo(f"{year.year} {year.describe()}")
-    typer.echo(f"version {calendar.version}")
+    typer.echo(f"calendar version {calendar.version}", err=True)  # stdout: one line a year
 
 
 @calendar_app.command()

@@ -81,6 +81,7 @@ class Suspension(Model):
     ends_by: datetime | None = Field(
         None, description="the policy's maximum: past it the clock runs again by itself"
     )
+    ends_provisional: bool = Field(False, description="ends_by counted a provisional year")
     remaining_s: float = Field(description="working time (or hours, or seconds) left at start")
 
 

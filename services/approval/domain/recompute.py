@@ -22,9 +22,10 @@ def replay_due(calendar: Calendar, stage: Stage) -> tuple[datetime, list[float]]
 
 
 def needs_recompute(stage: Stage, calendar: Calendar) -> bool:
-    """An open provisional deadline computed on a version this calendar has since replaced (a
-    version it never ran may be newer: another replica's, left alone)."""
-    return stage.is_active and stage.due_provisional and calendar.superseded(stage.due_calendar)
+    """An open provisional deadline (or suspension maximum) computed on a version this calendar
+    has since replaced (a version it never ran may be newer: another replica's, left alone)."""
+    provisional = stage.due_provisional or any(s.ends_provisional for s in stage.suspensions)
+    return stage.is_active and provisional and calendar.superseded(stage.due_calendar)
 
 
 def recompute_deadlines(tr: Transition) -> None:
@@ -34,6 +35,14 @@ def recompute_deadlines(tr: Transition) -> None:
         if not needs_recompute(stage, tr.calendar):
             continue
         old_due, was_provisional = stage.due_at, stage.due_provisional
+        for suspension in stage.suspensions:  # a stop's maximum is counted on the calendar too
+            if suspension.max_length is not None:
+                suspension.ends_by = tr.calendar.deadline(
+                    suspension.started_at, suspension.max_length
+                )
+                suspension.ends_provisional = tr.calendar.is_provisional(
+                    suspension.max_length, suspension.started_at, suspension.ends_by
+                )
         stage.due_at, remaining = replay_due(tr.calendar, stage)
         for suspension, left in zip(stage.suspensions, remaining, strict=True):
             suspension.remaining_s = left

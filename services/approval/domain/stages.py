@@ -226,7 +226,10 @@ def suspend_stage(
             note=note,
             max_length=max_length,
             started_at=tr.now,
-            ends_by=tr.calendar.deadline(tr.now, max_length) if max_length else None,
+            ends_by=(ends_by := tr.calendar.deadline(tr.now, max_length) if max_length else None),
+            ends_provisional=ends_by is not None
+            and max_length is not None
+            and tr.calendar.is_provisional(max_length, tr.now, ends_by),
             remaining_s=remaining,
         )
     )

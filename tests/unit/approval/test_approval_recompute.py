@@ -152,3 +152,32 @@ async def test_a_replica_on_an_older_calendar_leaves_newer_deadlines_alone() -> 
     assert not needs_recompute(stamped, lagging)  # a version it never ran: newer, not its own
     lagging.publish(FIXTURE_2027)
     assert needs_recompute(prereview, lagging)  # the packaged version it ran before
+
+
+async def test_a_suspensions_maximum_is_counted_again_on_publication() -> None:
+    clock = FixedClock(DEC_21 + timedelta(days=3))  # Thursday Dec 24
+    deps = make_deps(clock)
+    store = deps.store
+    assert isinstance(store, InMemoryCaseStore)
+    await submit(deps, at=clock.now())
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    await signed(deps, "C1", "accept", Action.ACCEPT, HANDLER)
+    await do(deps, "C1", "review", Action.SIGN_IN, REVIEWER)
+    clock.advance(timedelta(days=6))  # Wednesday Dec 30
+    case = await do(
+        deps,
+        "C1",
+        "review",
+        Action.SUSPEND,
+        REVIEWER,
+        suspension_reason="expert_review",
+        max_length={"value": 2, "unit": "working_days"},
+    )
+    stop = case.stages["C1:review"].suspensions[-1]
+    assert stop.ends_by is not None and local_day(stop.ends_by) == date(2027, 1, 4)  # Dec 31, Jan 4
+    deps.calendar.publish(FIXTURE_2027)  # Jan 4 off too
+    assert await recompute_deadlines(deps) >= 1
+    case = await store.get("C1")
+    assert case is not None
+    stop = case.stages["C1:review"].suspensions[-1]
+    assert stop.ends_by is not None and local_day(stop.ends_by) == date(2027, 1, 5)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from services.monitor import handlers as h
 from shared.clock import SHANGHAI
@@ -134,3 +134,38 @@ async def test_a_resumed_stage_counts_its_ladder_from_its_resumed_deadline() -> 
     rungs_before = pub.types().count("escalated")
     await h.on_timer(deps, msg(at(2026, 10, 9, 12)), "C1", "S1")  # after the old anchor's rungs
     assert pub.types().count("escalated") == rungs_before
+
+
+def test_a_suspensions_maximum_moves_with_a_published_year() -> None:
+    from services.monitor import domain as d
+    from shared.calendar import Limit, YearSchedule, load_default_calendar
+    from shared.calendar.statutory import statutory_holidays
+
+    calendar = load_default_calendar()
+    opened = at(2026, 12, 28, 10)
+    stage = d.open_stage(
+        case_id="C1",
+        stage_id="S1",
+        stage="review",
+        item_code="I1",
+        department="D1",
+        region="500000",
+        assignee=None,
+        opened_at=opened,
+        due_at=calendar.deadline(opened, Limit(value=10)),
+        limit=Limit(value=10),
+        calendar=calendar,
+        policy=d.WarningPolicy(),
+    )
+    paused = d.suspend(stage, at(2026, 12, 30, 10), calendar, Limit(value=2))
+    assert d.stop_ends(paused, calendar) == at(2027, 1, 4, 23, 59, 59)  # provisional
+    calendar.publish(
+        YearSchedule(
+            year=2027,
+            source="test fixture",
+            off=tuple(sorted(statutory_holidays(2027) | {date(2027, 1, 4)})),
+        )
+    )
+    assert d.stop_ends(paused, calendar) == at(2027, 1, 5, 23, 59, 59)
+    assert d.overrun(paused, at(2027, 1, 5, 12), calendar) is None  # not yet, on the new year
+    assert d.overrun(paused, at(2027, 1, 6, 0, 0, 1), calendar) is not None
