@@ -25,7 +25,7 @@ from services.monitor.board import LIGHTS, Accumulator, Part, merge
 from services.monitor.handlers import Deps
 from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
 from services.monitor.register_api import router as register_router
-from services.monitor.register_feed import follow_supervision, sweep_forever
+from services.monitor.register_feed import follow_supervision
 from services.monitor.register_store import MongoRegister
 from services.monitor.settings import MonitorSettings
 from services.monitor.snapshots import MongoBoardParts
@@ -67,6 +67,10 @@ class MonitorService:
     @property
     def stats(self) -> Any:
         return self.stream.deps.stats
+
+    @property
+    def publisher(self) -> Any:
+        return self.stream.publisher
 
     def worker_status(self) -> dict[str, Any]:
         return {
@@ -253,17 +257,13 @@ class MonitorLoops(Service):
         if monitor.register is None:
             return
         await monitor.register.ensure_indexes()
-        await asyncio.gather(
-            follow_supervision(
-                s,
-                monitor.register,
-                monitor.calendar,
-                group_id=f"{s.monitor_app_id}-register",
-                answer_working_days=s.register_answer_working_days,
-            ),
-            sweep_forever(
-                monitor.register, monitor.stream.publisher, monitor.clock, s.register_sweep_s
-            ),
+        await follow_supervision(
+            s,
+            monitor.register,
+            monitor.publisher,
+            monitor.calendar,
+            group_id=f"{s.monitor_app_id}-register",
+            answer_working_days=s.register_answer_working_days,
         )
 
     @Service.task

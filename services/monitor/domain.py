@@ -408,7 +408,6 @@ FindingKind = Literal[
     "implausibly_fast",
     "rectification_late",
     "suspension_overrun",
-    "register_answer_late",
     "repeated_supplement_request",
 ]
 

@@ -483,15 +483,20 @@ async def on_case_decided(deps: Deps, msg: Incoming, env: Envelope, e: CaseDecid
     _forget_if_finished(deps, rec)
 
 
+# Stages supervised under an id of their own rather than a case's workflow.
+STANDALONE = frozenset({"rectification", "objection", "register_answer"})
+
+
 def finished(rec: CaseRecord) -> bool:
     """Supervision of a case ends when it is decided and every stage is closed, delivery and
     verification included (those the decision said would follow), and no closing waits for its
-    opening; a record of rectifications alone ends when they are all answered."""
+    opening; a record of standalone stages (rectifications, objections, register answers) ends
+    when they are all closed."""
     stages = list(rec["stages"].values())
     if rec.get("early") or any(raw.get("status", "open") != "closed" for raw in stages):
         return False
-    if stages and all(raw.get("kind") == "rectification" for raw in stages):
-        return True
+    if stages and all(raw.get("stage") in STANDALONE for raw in stages):
+        return True  # rectifications, objections, register answers: no decision to wait for
     seen = {raw.get("stage") for raw in stages}
     return bool(rec.get("decided")) and set(rec.get("follow", [])) <= seen
 

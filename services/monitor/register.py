@@ -9,12 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from shared.contracts import Envelope, SupervisionEscalated, SupervisionFinding, parse_data
+from shared.calendar import Limit
+from shared.contracts import (
+    Envelope,
+    StageClosed,
+    StageKind,
+    StageOpened,
+    SupervisionEscalated,
+    SupervisionFinding,
+    parse_data,
+)
 
 State = Literal["open", "answered", "closed", "noted"]
 Record = dict[str, Any]
-# Findings about the register itself need no answer: they would never end.
-NO_ANSWER_FINDINGS = frozenset({"register_answer_late"})
 
 
 class RegisterError(Exception):
@@ -26,6 +33,9 @@ def record_from(envelope: Envelope, answer_due: datetime | None) -> Record | Non
     findings and carded escalations await the department's answer; a first reminder (no card)
     is noted only."""
     data = parse_data(envelope)
+    # What supervision finds about an answer itself (late, escalated) is noted, not answered
+    # again: an answer never spawns answers.
+    about_an_answer = ":answer:" in (getattr(data, "stage_id", None) or "")
     base: Record = {
         "_id": envelope.id,
         "case_id": getattr(data, "case_id", None),
@@ -36,7 +46,7 @@ def record_from(envelope: Envelope, answer_due: datetime | None) -> Record | Non
         "history": [],
     }
     if isinstance(data, SupervisionFinding):
-        needs_answer = data.kind not in NO_ANSWER_FINDINGS
+        needs_answer = not about_an_answer
         return {
             **base,
             "kind": "finding",
@@ -47,7 +57,7 @@ def record_from(envelope: Envelope, answer_due: datetime | None) -> Record | Non
             "answer_due": answer_due if needs_answer else None,
         }
     if isinstance(data, SupervisionEscalated):
-        needs_answer = data.card != "none"
+        needs_answer = data.card != "none" and not about_an_answer
         return {
             **base,
             "kind": "escalation",
@@ -59,6 +69,41 @@ def record_from(envelope: Envelope, answer_due: datetime | None) -> Record | Non
             "answer_due": answer_due if needs_answer else None,
         }
     return None
+
+
+def answer_stage_id(record: Record) -> str:
+    """The supervised stage of the answer's current round (a rejected answer opens another)."""
+    rounds = sum(1 for h in record["history"] if h["action"] == "reject")
+    return f"{record['_id']}:answer:{rounds + 1}"
+
+
+def answer_opened(record: Record, limit: Limit) -> StageOpened:
+    """The department's answer is supervised like a stage: lit, warned, escalated when late."""
+    return StageOpened(
+        case_id=record["_id"],
+        stage_id=answer_stage_id(record),
+        stage=StageKind.REGISTER_ANSWER,
+        name="督办答复",
+        item_code=record.get("item_code") or "register",
+        department=record["department"],
+        region=record["region"],
+        required_role="department_head",
+        opened_at=record["history"][-1]["at"] if record["history"] else record["at"],
+        due_at=record["answer_due"],
+        limit=limit,
+    )
+
+
+def answer_closed(record: Record, *, by: str, at: datetime) -> StageClosed:
+    return StageClosed(
+        case_id=record["_id"],
+        stage_id=answer_stage_id(record),
+        stage=StageKind.REGISTER_ANSWER,
+        outcome="completed",
+        officer=by,
+        department=record["department"],
+        closed_at=at,
+    )
 
 
 def answered(record: Record, *, by: str, reason: str, measures: str, at: datetime) -> Record:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.monitor.api import WATCH_ALL, Watcher, _department_scope
+from services.monitor.ports import Publisher
 from services.monitor.register import Record, RegisterError, answered, decided
-from services.monitor.register_feed import answer_due
+from services.monitor.register_feed import answer_due, answer_envelope, closed_envelope
 from services.monitor.register_store import MongoRegister
 from shared.auth import Principal, require_roles
 from shared.calendar import WorkingCalendar
@@ -27,6 +28,9 @@ class RegisterSource(Protocol):
     clock: Clock
     calendar: WorkingCalendar
     register_answer_days: int
+
+    @property
+    def publisher(self) -> Publisher: ...
 
 
 def _source(request: Request) -> RegisterSource:
@@ -129,6 +133,9 @@ async def answer(
         )
     except RegisterError as exc:
         raise HTTPException(409, str(exc)) from None
+    # the answer's supervised stage closes: published first, a retry publishes the same id
+    closing = closed_envelope(record, by=principal.subject, at=after["answer"]["at"])
+    await source.publisher.publish([closing])
     return await _store(source, record, after)
 
 
@@ -151,4 +158,7 @@ async def decide(
         )
     except RegisterError as exc:
         raise HTTPException(409, str(exc)) from None
+    if after["state"] == "open":  # rejected: the department answers again, supervised again
+        days = source.register_answer_days
+        await source.publisher.publish([answer_envelope(after, days, now)])
     return await _store(source, record, after)

@@ -55,7 +55,6 @@ class MonitorSettings(ServiceSettings):
 
     # The findings and 督办 register: the department answers each record within these days.
     register_answer_working_days: int = Field(5, ge=1, le=60)
-    register_sweep_s: float = Field(60.0, gt=0, description="seconds between late-answer checks")
 
     # Findings (电子监察).
     finding_prereview_working_days: int = 2

@@ -61,6 +61,8 @@ class StageKind(StrEnum):
     # The case's own limits, counted from acceptance with the same stops as its stages.
     CASE_PROMISED = "case_promised"
     CASE_STATUTORY = "case_statutory"
+    # A department's answer to a finding or escalation in the 督办 register, supervised in turn.
+    REGISTER_ANSWER = "register_answer"
 
 
 CASE_CLOCKS = frozenset({StageKind.CASE_PROMISED, StageKind.CASE_STATUTORY})

@@ -406,7 +406,6 @@ class SupervisionFinding(EventData):
         "implausibly_fast",
         "rectification_late",
         "suspension_overrun",
-        "register_answer_late",
         "repeated_supplement_request",
     ]
     detail: str

@@ -7,7 +7,8 @@ process, over one accelerated working week (Monday 2026-03-02 09:00, Shanghai):
 - its review task is never signed in: one late-sign-in finding when the sign-in deadline passes;
 - another case's suspension passes its maximum: supervision resumes by itself, one finding;
 - a third case's supplement wait passes its maximum: the case lapses;
-- the late-sign-in finding is answered after its answer deadline through the register;
+- the late-sign-in finding is answered through the register after its answer, supervised as a
+  stage of its own, went red and climbed the ladder;
 - a construction permit's parallel review: two departments approve, one suspends for an expert
   review, one runs late: only the late department is flagged and escalated, the parent never.
 """
@@ -166,10 +167,15 @@ async def test_a_working_week_of_supervision_on_the_right_clock(world: World) ->
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "answered" and r.json()["answered_late"] is True
 
-    async def late_answer_found() -> list[dict[str, Any]]:
-        found = await world.events("egov.supervision", "finding.v1")
-        lates = of(found, late, kind="register_answer_late")
-        return [f for f in lates if record["record_id"] in f["detail"]]
+    # The answer was supervised like a stage: it went red and climbed the ladder while late,
+    # and the answer closed it.
+    answer_stage = f"{record['record_id']}:answer:1"
+    assert len([e for e in overdue if e.get("stage_id") == answer_stage]) == 1
+    assert any(e.get("stage_id") == answer_stage for e in escalated)
 
-    assert len(await world.eventually(late_answer_found)) == 1
+    async def answer_closed() -> list[dict[str, Any]]:
+        closed = await world.events("egov.stages", "stage.closed.v1")
+        return [c for c in closed if c["stage_id"] == answer_stage]
+
+    assert len(await world.eventually(answer_closed)) == 1
     assert await world.bus("egov.deadletter") == []

@@ -1,5 +1,5 @@
 """The findings and 督办 register: records from supervision events, answers, decisions, the API
-with its roles and department scope, and late answers found once (in-memory register)."""
+with its roles and department scope, and each awaited answer supervised as a stage (in-memory)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from services.monitor.register import RegisterError, answered, decided, record_from
 from services.monitor.register_api import router as register_router
-from services.monitor.register_feed import _record, find_late_answers
+from services.monitor.register_feed import record_event
 from services.monitor.settings import MonitorSettings
 from shared.auth import TokenVerifier, mint_token
 from shared.calendar import load_default_calendar
@@ -53,13 +53,6 @@ class MemoryRegister:
         ]
         return found[f["offset"] : f["offset"] + f["limit"]], len(found)
 
-    async def late(self, now: datetime) -> list[dict[str, Any]]:
-        return [
-            r
-            for r in self.rows.values()
-            if r["state"] == "open" and r["answer_due"] < now and not r.get("late_found")
-        ]
-
 
 def finding(department: str = "D1", kind: str = "late_sign_in") -> bytes:
     data = SupervisionFinding(
@@ -91,16 +84,67 @@ def escalation(card: str) -> bytes:
     return make_envelope(data, source="/egov/monitor", time=AT).to_json_bytes()
 
 
-async def test_findings_and_cards_await_an_answer_a_first_reminder_is_noted() -> None:
-    register = MemoryRegister()
+async def record(value: bytes, register: MemoryRegister, publisher: ListPublisher) -> None:
+    await record_event(value, register, publisher, CAL, 5)  # type: ignore[arg-type]
+
+
+async def test_findings_and_cards_await_an_answer_supervised_as_a_stage() -> None:
+    register, publisher = MemoryRegister(), ListPublisher()
     for value in (finding(), escalation("yellow"), escalation("none"), b"not json"):
-        await _record(value, register, CAL, 5)  # type: ignore[arg-type]
+        await record(value, register, publisher)
     states = sorted((r["kind"], r["state"]) for r in register.rows.values())
     assert states == [("escalation", "noted"), ("escalation", "open"), ("finding", "open")]
-    record = next(r for r in register.rows.values() if r["kind"] == "finding")
-    assert record["answer_due"] == datetime(2026, 3, 9, 23, 59, 59, tzinfo=SHANGHAI)
-    await _record(finding(), register, CAL, 5)  # type: ignore[arg-type]
+    rec = next(r for r in register.rows.values() if r["kind"] == "finding")
+    assert rec["answer_due"] == datetime(2026, 3, 9, 23, 59, 59, tzinfo=SHANGHAI)
+    # each awaited answer opened a stage the monitor supervises (lights, ladder)
+    opened = [e.data for e in publisher.sent]
+    assert len(opened) == 2 and {o["stage"] for o in opened} == {"register_answer"}
+    mine = next(o for o in opened if o["case_id"] == rec["_id"])
+    assert mine["stage_id"] == f"{rec['_id']}:answer:1"
+    assert datetime.fromisoformat(mine["due_at"]) == rec["answer_due"]
+    await record(finding(), register, publisher)
     assert len(register.rows) == 3 + 1  # a second finding event is a second record
+    copy = next(iter(register.rows.values()))
+    before = len(publisher.sent)
+    await record(  # a redelivered event opens nothing again
+        make_envelope(
+            SupervisionFinding(
+                case_id="C1",
+                kind="late_sign_in",
+                detail="x",
+                department="D1",
+                region="500000",
+                found_at=AT,
+            ),
+            source="/egov/monitor",
+            time=AT,
+            id=copy["_id"],
+        ).to_json_bytes(),
+        register,
+        publisher,
+    )
+    assert len(publisher.sent) == before
+
+
+async def test_what_supervision_finds_about_an_answer_is_noted_not_answered_again() -> None:
+    register, publisher = MemoryRegister(), ListPublisher()
+    data = SupervisionEscalated(
+        case_id="REC1",
+        stage_id="REC1:answer:1",
+        stage="register_answer",
+        item_code="register",
+        department="D1",
+        region="500000",
+        rung=2,
+        recipients=["section_chief"],
+        card="yellow",
+        due_at=AT,
+        escalated_at=AT,
+    )
+    await record(
+        make_envelope(data, source="/egov/monitor", time=AT).to_json_bytes(), register, publisher
+    )
+    assert [r["state"] for r in register.rows.values()] == ["noted"] and publisher.sent == []
 
 
 def test_answer_then_reject_then_close() -> None:
@@ -127,6 +171,7 @@ def test_answer_then_reject_then_close() -> None:
 class Source:
     register: MemoryRegister
     clock: FixedClock
+    publisher: ListPublisher
     calendar: Any = CAL
     register_answer_days: int = 5
 
@@ -139,11 +184,11 @@ def token(roles: list[str], department: str | None = None) -> dict[str, str]:
 
 
 async def test_the_register_api_by_role_and_department() -> None:
-    register = MemoryRegister()
-    await _record(finding("D1"), register, CAL, 5)  # type: ignore[arg-type]
-    await _record(finding("D2"), register, CAL, 5)  # type: ignore[arg-type]
+    register, publisher = MemoryRegister(), ListPublisher()
+    await record(finding("D1"), register, publisher)
+    await record(finding("D2"), register, publisher)
     app = create_app(service="monitor", routers=[register_router])
-    app.state.monitor = Source(register, FixedClock(AT + timedelta(days=1)))
+    app.state.monitor = Source(register, FixedClock(AT + timedelta(days=1)), publisher)
     app.state.verifier = TokenVerifier(SETTINGS)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
         everything = (await c.get("/v1/register", headers=token(["supervisor"]))).json()
@@ -161,6 +206,10 @@ async def test_the_register_api_by_role_and_department() -> None:
         assert bad.status_code == 422
         ok = await c.post(f"/v1/register/{rid}/answer", json=body, headers=head)
         assert ok.status_code == 200 and ok.json()["state"] == "answered"
+        closed_stage = publisher.sent[-1].data
+        assert (
+            closed_stage["stage_id"] == f"{rid}:answer:1" and closed_stage["outcome"] == "completed"
+        )
         twice = await c.post(f"/v1/register/{rid}/answer", json=body, headers=head)
         assert twice.status_code == 409
         refused = await c.post(
@@ -174,16 +223,3 @@ async def test_the_register_api_by_role_and_department() -> None:
         assert closed.status_code == 200 and closed.json()["state"] == "closed"
         bad_period = await c.get("/v1/register?from=2026-03-05&to=2026-03-01", headers=sup)
         assert bad_period.status_code == 422
-
-
-async def test_an_answer_gone_late_is_found_once() -> None:
-    register = MemoryRegister()
-    await _record(finding(), register, CAL, 5)  # type: ignore[arg-type]
-    publisher = ListPublisher()
-    late = FixedClock(AT + timedelta(days=8))
-    assert await find_late_answers(register, publisher, late) == 1  # type: ignore[arg-type]
-    assert await find_late_answers(register, publisher, late) == 0  # type: ignore[arg-type]
-    [sent] = publisher.sent
-    assert sent.data["kind"] == "register_answer_late"
-    await _record(sent.to_json_bytes(), register, CAL, 5)  # type: ignore[arg-type]
-    assert sorted(r["state"] for r in register.rows.values()) == ["noted", "open"]
