@@ -269,7 +269,9 @@ def credit_refusal(
             f"the applicant is on the serious-dishonesty list (失信黑名单) and may not use "
             f"{what}; submit the full materials instead"
         )
-    if credit.skipped and not default_allows:
+    # Unreachable with no last known status: the configured default decides. A last known
+    # status (kept from credit.changed events) decides like a fresh answer (docs/intake.md).
+    if credit.skipped and credit.level is None and not default_allows:
         return (
             f"the credit service could not be reached and the configured default does not "
             f"allow {what}; submit the full materials or try again later"

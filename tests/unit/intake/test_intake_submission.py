@@ -305,6 +305,30 @@ async def test_credit_fallback_uses_the_last_known_status_from_credit_changes() 
     assert r.status_code == 422 and "serious-dishonesty" in r.json()["detail"]
 
 
+async def test_a_clean_last_known_status_decides_even_when_the_default_refuses() -> None:
+    """docs/intake.md: with the credit service down, the last known status decides; the
+    configured default applies only when none is known."""
+    w = Wiring(credit_default_allows=False)
+    w.credit.down = True
+    changed = CreditChanged(
+        subject_id=PERSON,
+        subject_kind="person",
+        level="A",
+        red_list=True,
+        black_list=False,
+        reason="clean record",
+        changed_at=T0,
+    )
+    await on_credit_changed(w.deps, make_envelope(changed, source="/egov/credit", time=T0), changed)
+    async with client(w) as c:
+        r = await c.post("/v1/cases", json=with_commitment())
+    assert r.status_code == 201, r.text
+    [event] = w.store.events_of(CaseSubmitted.event_type)
+    check = event.data["credit_check"]
+    assert check["skipped"] is True and check["level"] == "A"
+    assert "last known status" in check["reason"]
+
+
 def counter(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
