@@ -130,6 +130,7 @@ def _rung(
         region=stage.region,
         rung=t.number,
         recipients=list(t.rung.recipients),
+        assignee=stage.assignee,
         card=t.rung.card,
         due_at=stage.due_at,
         escalated_at=t.at,
@@ -173,6 +174,7 @@ def _finding_envelope(
     data = SupervisionFinding(
         case_id=stage.case_id,
         stage_id=stage.stage_id,
+        assignee=stage.assignee,
         kind=f.kind,
         detail=f.detail,
         department=stage.department,

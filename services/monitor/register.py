@@ -43,6 +43,7 @@ def record_from(envelope: Envelope, answer_due: datetime | None) -> Record | Non
         "department": getattr(data, "department", None),
         "region": getattr(data, "region", None),
         "item_code": getattr(data, "item_code", None),
+        "officer": getattr(data, "assignee", None),
         "history": [],
     }
     if isinstance(data, SupervisionFinding):

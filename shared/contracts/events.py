@@ -385,6 +385,7 @@ class SupervisionEscalated(EventData):
     region: RegionCode
     rung: int = Field(ge=1, le=9)
     recipients: list[str] = Field(description="roles: handler, section_chief, department_head, ...")
+    assignee: str | None = Field(None, description="the officer holding the task, if any")
     card: Literal["none", "yellow", "red"] = "none"
     due_at: AwareDatetime
     escalated_at: AwareDatetime
@@ -398,6 +399,7 @@ class SupervisionFinding(EventData):
 
     case_id: str
     stage_id: str | None = None
+    assignee: str | None = Field(None, description="the officer holding the task, if any")
     kind: Literal[
         "prereview_late",
         "late_sign_in",

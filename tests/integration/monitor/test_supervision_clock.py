@@ -29,6 +29,13 @@ pytestmark = pytest.mark.integration
 ORIGIN = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # Monday
 SPEED = 20_000.0  # a working day in about 4 s
 END = datetime(2026, 3, 6, 18, 0, tzinfo=SHANGHAI)  # Friday evening
+PERMIT_MATERIALS = (
+    "application_form",
+    "planning_permit",
+    "construction_contract",
+    "funds_proof",
+    "drawings_review",
+)
 
 
 @pytest.fixture(scope="module")
@@ -89,16 +96,7 @@ async def test_a_working_week_of_supervision_on_the_right_clock(world: World) ->
         max_length={"value": 1, "unit": "working_days"},
     )
     await world.act(lapsing, "prereview", "request-supplements", "handler", materials=["premises"])
-    permit, _ = await world.submit(
-        "500000-ZJW-001",
-        (
-            "application_form",
-            "planning_permit",
-            "construction_contract",
-            "funds_proof",
-            "drawings_review",
-        ),
-    )
+    permit, _ = await world.submit("500000-ZJW-001", PERMIT_MATERIALS)
     zjw = "500000-ZJW"
     await world.act(permit, "prereview", "pass", "handler", department=zjw)
     await world.act(permit, "accept", "accept", "handler", department=zjw)
@@ -112,6 +110,21 @@ async def test_a_working_week_of_supervision_on_the_right_clock(world: World) ->
         department="500000-STHJ",
         suspension_reason="expert_review",
     )  # 500000-GHZY does nothing: its sub-task runs late
+    # A second permit: three departments approve, the fourth stops for an expert review: with
+    # every open sub-task stopped, the step's own deadline stops too.
+    permit2, _ = await world.submit("500000-ZJW-001", PERMIT_MATERIALS)
+    await world.act(permit2, "prereview", "pass", "handler", department=zjw)
+    await world.act(permit2, "accept", "accept", "handler", department=zjw)
+    for dept in (zjw, "500000-XFJY", "500000-GHZY"):
+        await world.act(permit2, "review", "approve", "reviewer", department=dept)
+    await world.act(
+        permit2,
+        "review",
+        "suspend",
+        "reviewer",
+        department="500000-STHJ",
+        suspension_reason="expert_review",
+    )
     await world.until(END)
 
     supervision = await world.events("egov.supervision", "")
@@ -145,6 +158,13 @@ async def test_a_working_week_of_supervision_on_the_right_clock(world: World) ->
     assert {e["department"] for e in of(escalated, permit) if e["stage"] == "review"} == {
         "500000-GHZY"
     }
+
+    stopped = await world.events("egov.stages", "stage.suspended.v1")
+    assert {s["stage_id"] for s in stopped if s["case_id"] == permit2} >= {
+        f"{permit2}:review:500000-STHJ",
+        f"{permit2}:review",  # the step's own clock
+    }
+    assert not of(overdue, permit2)  # stopped clocks never went red
 
     # The register holds the finding; the department answers it after its deadline.
     head = world.officer("department_head")

@@ -77,6 +77,7 @@ def escalation(card: str) -> bytes:
         region="500000",
         rung=2 if card != "none" else 1,
         recipients=["section_chief"],
+        assignee="cq-scj-r01",
         card=card,  # type: ignore[arg-type]
         due_at=AT,
         escalated_at=AT,
@@ -94,6 +95,8 @@ async def test_findings_and_cards_await_an_answer_supervised_as_a_stage() -> Non
         await record(value, register, publisher)
     states = sorted((r["kind"], r["state"]) for r in register.rows.values())
     assert states == [("escalation", "noted"), ("escalation", "open"), ("finding", "open")]
+    carded = next(r for r in register.rows.values() if r.get("card") == "yellow")
+    assert (carded["department"], carded["officer"], carded["rung"]) == ("D1", "cq-scj-r01", 2)
     rec = next(r for r in register.rows.values() if r["kind"] == "finding")
     assert rec["answer_due"] == datetime(2026, 3, 9, 23, 59, 59, tzinfo=SHANGHAI)
     # each awaited answer opened a stage the monitor supervises (lights, ladder)
