@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -197,3 +197,38 @@ def running_platform(
         sms.shutdown()
         mail.stop()
         print(f"\nplatform logs: {base / 'logs'}")
+
+
+def platform_fixtures(
+    name: str, *, origin: datetime, speed: float, startup_s: float, env: dict[str, str]
+) -> tuple[Any, Any]:
+    """A module's ``stack`` (private broker and database, a sync fixture: the stack's
+    readiness check runs its own event loop) and ``world`` (the platform on them)."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def stack(
+        kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[tuple[str, str]]:
+        """``kafka_bootstrap`` only says a stack may run; the module brings its own."""
+        with private_stack(tmp_path_factory.mktemp(f"{name}-stack")) as addresses:
+            yield addresses
+
+    @pytest.fixture(scope="module")
+    async def world(
+        stack: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+    ) -> AsyncIterator[World]:
+        bootstrap, mongo = stack
+        with running_platform(
+            bootstrap,
+            mongo,
+            tmp_path_factory.mktemp(name),
+            origin=origin,
+            speed=speed,
+            startup_s=startup_s,
+            env=env,
+        ) as w:
+            yield w
+            await w.http.aclose()
+
+    return stack, world

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ import pytest
 from shared.calendar import Limit, WorkingCalendar, YearSchedule, load_default_calendar
 from shared.calendar.statutory import statutory_holidays
 from shared.clock import SHANGHAI
-from tests.support.platform import World, private_stack, running_platform
+from tests.support.platform import World, platform_fixtures
 
 pytestmark = pytest.mark.integration
 
@@ -50,31 +49,13 @@ def sh(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
-@pytest.fixture(scope="module")
-def stack(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str]]:
-    """``kafka_bootstrap`` only says a stack may run; this module brings its own."""
-    with private_stack(tmp_path_factory.mktemp("year-boundary-stack")) as addresses:
-        yield addresses
-
-
-@pytest.fixture(scope="module")
-async def world(
-    stack: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[World]:
-    bootstrap, mongo = stack
-    with running_platform(
-        bootstrap,
-        mongo,
-        tmp_path_factory.mktemp("year-boundary"),
-        origin=ORIGIN,
-        speed=SPEED,
-        startup_s=STARTUP_S,
-        env={"EGOV_CALENDAR_SWEEP_S": "5"},
-    ) as w:
-        yield w
-        await w.http.aclose()
+stack, world = platform_fixtures(
+    "year-boundary",
+    origin=ORIGIN,
+    speed=SPEED,
+    startup_s=STARTUP_S,
+    env={"EGOV_CALENDAR_SWEEP_S": "5"},
+)
 
 
 def due(moment: str) -> datetime:

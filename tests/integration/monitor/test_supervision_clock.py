@@ -15,14 +15,13 @@ process, over one accelerated working week (Monday 2026-03-02 09:00, Shanghai):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from shared.clock import SHANGHAI
-from tests.support.platform import World, private_stack, running_platform
+from tests.support.platform import World, platform_fixtures
 
 pytestmark = pytest.mark.integration
 
@@ -38,37 +37,19 @@ PERMIT_MATERIALS = (
 )
 
 
-@pytest.fixture(scope="module")
-def stack(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str]]:
-    """``kafka_bootstrap`` only says a stack may run; this module brings its own."""
-    with private_stack(tmp_path_factory.mktemp("supervision-stack")) as addresses:
-        yield addresses
-
-
-@pytest.fixture(scope="module")
-async def world(
-    stack: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[World]:
-    bootstrap, mongo = stack
-    with running_platform(
-        bootstrap,
-        mongo,
-        tmp_path_factory.mktemp("supervision"),
-        origin=ORIGIN,
-        speed=SPEED,
-        startup_s=40.0,
-        env={
-            "EGOV_SUPPLEMENT_MAX_WORKING_DAYS": "1",
-            "EGOV_LAPSE_SWEEP_S": "0.5",
-            "EGOV_REGISTER_ANSWER_WORKING_DAYS": "1",
-            "EGOV_REGISTER_SWEEP_S": "0.5",
-            "EGOV_MONITOR_TIMER_MAX_SLEEP_S": "0.2",
-        },
-    ) as w:
-        yield w
-        await w.http.aclose()
+stack, world = platform_fixtures(
+    "supervision",
+    origin=ORIGIN,
+    speed=SPEED,
+    startup_s=40.0,
+    env={
+        "EGOV_SUPPLEMENT_MAX_WORKING_DAYS": "1",
+        "EGOV_LAPSE_SWEEP_S": "0.5",
+        "EGOV_REGISTER_ANSWER_WORKING_DAYS": "1",
+        "EGOV_REGISTER_SWEEP_S": "0.5",
+        "EGOV_MONITOR_TIMER_MAX_SLEEP_S": "0.2",
+    },
+)
 
 
 def of(events: list[dict[str, Any]], case_id: str, **match: Any) -> list[dict[str, Any]]:

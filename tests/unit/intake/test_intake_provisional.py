@@ -50,45 +50,54 @@ async def test_a_bad_rating_in_late_december_opens_a_provisional_rectification_r
         assert await recompute_rectification_deadlines(w.deps) == 0
 
 
+DUE = datetime(2027, 1, 5, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+def review_opened(case_id: str) -> StageOpened:
+    return StageOpened(
+        case_id=case_id,
+        stage_id=f"{case_id}:review",
+        stage=StageKind.REVIEW,
+        name="审查",
+        item_code="500000-SCJ-001",
+        department="500000-SCJ",
+        region="500000",
+        opened_at=DEC_28,
+        due_at=DUE,
+        limit=Limit(value=5),
+        due_provisional=True,
+    )
+
+
+def review_moved(case_id: str, new_due: datetime) -> DeadlineChanged:
+    return DeadlineChanged(
+        case_id=case_id,
+        kind="stage",
+        stage_id=f"{case_id}:review",
+        department="500000-SCJ",
+        region="500000",
+        old_due_at=DUE,
+        new_due_at=new_due,
+        due_provisional=False,
+        calendar_version="2027.test",
+        reason="published",
+        applicant_told=True,
+        changed_at=DEC_28 + timedelta(days=1),
+    )
+
+
 async def test_the_tracking_view_marks_provisional_dates_and_follows_deadline_changes() -> None:
     w = Wiring()
     w.clock.set(DEC_28)
     async with client(w) as c:
         case_id, code = await submitted(w, c)
-        due = datetime(2027, 1, 5, 23, 59, 59, tzinfo=SHANGHAI)
-        opened = StageOpened(
-            case_id=case_id,
-            stage_id=f"{case_id}:review",
-            stage=StageKind.REVIEW,
-            name="审查",
-            item_code="500000-SCJ-001",
-            department="500000-SCJ",
-            region="500000",
-            opened_at=DEC_28,
-            due_at=due,
-            limit=Limit(value=5),
-            due_provisional=True,
-        )
-        await deliver(w, opened, "ev-o")
+        await deliver(w, review_opened(case_id), "ev-o")
         view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
         assert view["deadline_provisional"] is True
         assert view["current_stages"][0]["due_provisional"] is True
         assert "暂定" in view["timeline"][-1]["text"]
-        new_due = due + timedelta(days=1)
-        change = DeadlineChanged(
-            case_id=case_id,
-            kind="stage",
-            stage_id=f"{case_id}:review",
-            department="500000-SCJ",
-            region="500000",
-            old_due_at=due,
-            new_due_at=new_due,
-            due_provisional=False,
-            calendar_version="2027.test",
-            reason="published",
-            applicant_told=True,
-            changed_at=DEC_28 + timedelta(days=1),
-        )
+        new_due = DUE + timedelta(days=1)
+        change = review_moved(case_id, new_due)
         await deliver(w, change, "ev-c")
         await deliver(w, change, "ev-c")  # a redelivery changes nothing
         view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
@@ -103,37 +112,8 @@ async def test_a_confirmed_date_is_said_once_without_claiming_it_moved() -> None
     w.clock.set(DEC_28)
     async with client(w) as c:
         case_id, code = await submitted(w, c)
-        due = datetime(2027, 1, 5, 23, 59, 59, tzinfo=SHANGHAI)
-        stage_id = f"{case_id}:review"
-        opened = StageOpened(
-            case_id=case_id,
-            stage_id=stage_id,
-            stage=StageKind.REVIEW,
-            name="审查",
-            item_code="500000-SCJ-001",
-            department="500000-SCJ",
-            region="500000",
-            opened_at=DEC_28,
-            due_at=due,
-            limit=Limit(value=5),
-            due_provisional=True,
-        )
-        await deliver(w, opened, "ev-o")
-        same = DeadlineChanged(
-            case_id=case_id,
-            kind="stage",
-            stage_id=stage_id,
-            department="500000-SCJ",
-            region="500000",
-            old_due_at=due,
-            new_due_at=due,
-            due_provisional=False,
-            calendar_version="2027.test",
-            reason="published",
-            applicant_told=True,
-            changed_at=DEC_28 + timedelta(days=1),
-        )
-        await deliver(w, same, "ev-s")
+        await deliver(w, review_opened(case_id), "ev-o")
+        await deliver(w, review_moved(case_id, DUE), "ev-s")
         view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
         assert view["deadline_provisional"] is False
         kinds = [e["kind"] for e in view["timeline"]]
