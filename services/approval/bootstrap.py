@@ -86,7 +86,10 @@ def build(
 
     async def lapse_loop() -> None:
         while True:
-            await lapse_supplement_waits(deps)
+            try:
+                await lapse_supplement_waits(deps)
+            except Exception as exc:  # noqa: BLE001 - retried at the next sweep
+                log.warning("supplement-wait sweep failed: %s", exc)
             await asyncio.sleep(settings.lapse_sweep_s)
 
     infra.add_background(lapse_loop)

@@ -129,7 +129,9 @@ class MonitorService:
         now = self.clock.now()
         parts: dict[int, Part] = {}
         if self.board_parts is not None:
-            max_age = timedelta(seconds=5 * self.settings.monitor_board_refresh_s + 30)
+            # parts are written every refresh of real time; the clock may run faster
+            real_s = 5 * self.settings.monitor_board_refresh_s + 30
+            max_age = timedelta(seconds=real_s * max(self.settings.clock_speed, 1.0))
             try:
                 parts = await self.board_parts.fresh(now=now, max_age=max_age)
             except PyMongoError as exc:  # this worker's share still answers
@@ -256,7 +258,6 @@ class MonitorLoops(Service):
         monitor, s = self.monitor, self.monitor.settings
         if monitor.register is None:
             return
-        await monitor.register.ensure_indexes()
         await follow_supervision(
             s,
             monitor.register,

@@ -416,6 +416,7 @@ FindingKind = Literal[
 class Finding:
     kind: FindingKind
     detail: str
+    at: datetime | None = None  # the rule's instant, for findings a timer raises
 
 
 def prereview_late(
@@ -456,6 +457,7 @@ def not_signed_in(stage: StageState, now: datetime) -> tuple[StageState, Finding
     found = Finding(
         "late_sign_in",
         f"not signed in by {stage.sign_in_due.isoformat()}, the sign-in deadline",
+        at=stage.sign_in_due,
     )
     return stage.model_copy(update={"late_sign_in_found": True}), found
 

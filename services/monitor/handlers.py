@@ -180,7 +180,7 @@ def _finding_envelope(
         department=stage.department,
         region=stage.region,
         item_code=stage.item_code or None,
-        found_at=now,
+        found_at=f.at or now,  # a timer's finding is dated at its rule's instant
     )
     # One finding per stage, kind and triggering event: a replay derives the same id.
     key = key or derived_event_id(stage.stage_id, "finding", f.kind, cause.id if cause else "")
@@ -274,12 +274,13 @@ async def on_stage_opened(deps: Deps, msg: Incoming, env: Envelope, e: StageOpen
             "case_clock": e.stage in CASE_CLOCKS,
         }
     )
-    if not stage.parallel_parent and not stage.case_clock and e.assignee is None:
+    signs_in = not (stage.parallel_parent or stage.case_clock or e.stage.value in STANDALONE)
+    if signs_in and e.assignee is None:
         due = d.sign_in_due(e.opened_at, deps.calendar, deps.findings)
         stage = stage.model_copy(update={"sign_in_due": due})
     early = rec.get("early", {}).pop(e.stage_id, None)
     if early is None:
-        nobody_acts = stage.parallel_parent or stage.case_clock
+        nobody_acts = stage.parallel_parent or stage.case_clock or e.stage.value in STANDALONE
         found = [] if nobody_acts else _late_entry(deps, msg, e.opened_at)
         await settle(deps, msg, rec, stage, env, found)
         return
@@ -532,12 +533,17 @@ async def on_timer(deps: Deps, msg: Incoming, case_id: str, stage_id: str) -> No
             "suspension_overrun",
             f"suspended {stage.suspended_at.isoformat()} and not resumed by its maximum "
             f"{ends.isoformat()}: supervised again from there",
+            at=ends,
         )
         key = derived_event_id(stage.stage_id, "overrun", stage.suspended_at.isoformat())
         await settle(deps, msg, rec, resumed, None, [found], finding_ids=[key])
         return
+    if stage.status is d.Status.SUSPENDED:
+        # its maximum moved later (a year published since): wait for the new one
+        await settle(deps, msg, rec, stage, None)
+        return
     if stage.status is not d.Status.OPEN:
-        return  # closed or suspended since: the firing is moot
+        return  # closed since: the firing is moot
     await settle(deps, msg, rec, stage, None)
 
 

@@ -4,6 +4,8 @@ stage (``register_answer``) the monitor lights and escalates like any other."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import datetime
 
@@ -20,6 +22,7 @@ from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 SOURCE = "/egov/monitor"
+RETRY_S = 5.0
 
 
 def answer_due(calendar: WorkingCalendar, at: datetime, working_days: int) -> datetime:
@@ -35,26 +38,37 @@ async def follow_supervision(
     group_id: str,
     answer_working_days: int,
 ) -> None:
-    consumer = AIOKafkaConsumer(
-        T_SUPERVISION,
-        **connection_kwargs(settings),
-        group_id=group_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=500)
-            for messages in batch.values():
-                for message in messages:
-                    await record_event(
-                        message.value, register, publisher, calendar, answer_working_days
-                    )
-            if batch:
-                await consumer.commit()
-    finally:
-        await consumer.stop()
+    """Runs for the life of the worker and never raises: a failure (database, broker, a
+    rebalance during a commit) is logged, the consumer rebuilt, and reading resumes from the last
+    commit (records are idempotent by event id)."""
+    while True:
+        consumer = AIOKafkaConsumer(
+            T_SUPERVISION,
+            **connection_kwargs(settings),
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        try:
+            await consumer.start()
+            await register.ensure_indexes()
+            while True:
+                batch = await consumer.getmany(timeout_ms=1000, max_records=500)
+                for messages in batch.values():
+                    for message in messages:
+                        await record_event(
+                            message.value, register, publisher, calendar, answer_working_days
+                        )
+                if batch:
+                    await consumer.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the register must never stop the worker
+            log.exception("register: feed failed; restarting in %s s", RETRY_S)
+            await asyncio.sleep(RETRY_S)
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
 
 
 async def record_event(

@@ -332,9 +332,8 @@ def sync_parent_clock(tr: Transition, sub: Stage, *, actor: str) -> None:
     open_subs = [tr.case.stages[s] for s in parent.sub_stage_ids if tr.case.stages[s].is_active]
     all_stopped = bool(open_subs) and all(s.state == StageState.SUSPENDED for s in open_subs)
     if all_stopped and parent.state == StageState.OPEN:
-        suspend_stage(
-            tr, parent, sub.suspensions[-1].reason, actor=actor, note=None, max_length=None
-        )
+        reason = open_subs[-1].suspensions[-1].reason
+        suspend_stage(tr, parent, reason, actor=actor, note=None, max_length=None)
     elif not all_stopped and parent.state == StageState.SUSPENDED:
         resume_stage(tr, parent, actor=actor)
 

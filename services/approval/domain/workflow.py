@@ -27,7 +27,14 @@ from services.approval.domain.model import (
     StaleVersion,
 )
 from services.approval.domain.progress import decide
-from services.approval.domain.stages import Transition, close_stage, open_stage, resume_stage
+from services.approval.domain.stages import (
+    Transition,
+    close_stage,
+    open_stage,
+    resume_stage,
+    sync_case_clocks,
+    sync_parent_clock,
+)
 from services.approval.domain.timing import Calendar
 from shared.clock import SHANGHAI
 from shared.contracts.common import StageKind
@@ -175,6 +182,10 @@ def act(
     stage = tr.case.stages[stage_id]
     tr.case.levels[officer.subject] = stage.required_role
     ACTIONS[action](tr, stage, officer.subject, params, policy)
+    # Whatever the action closed or stopped, a parallel step and the case's own limits stop
+    # exactly while every open stage under them is stopped.
+    sync_parent_clock(tr, stage, actor=officer.subject)
+    sync_case_clocks(tr, actor=officer.subject)
     tr.case.version += 1
     return tr
 

@@ -673,3 +673,27 @@ async def test_an_items_own_maxima_win_over_the_policy() -> None:
             max_length={"value": 6, "unit": "working_days"},
         )
     assert "at most 5 working_days for hearing" in refused.value.message
+
+
+async def test_when_the_last_running_sub_task_closes_the_step_and_the_case_limits_stop() -> None:
+    deps = make_deps()
+    await _to_parallel_review(deps, "all")
+    for i in range(3):
+        await do(deps, "C1", f"C1:review:{PARALLEL_DEPTS[i]}", Action.SIGN_IN, dept_reviewer(i))
+    await do(
+        deps,
+        "C1",
+        f"C1:review:{PARALLEL_DEPTS[0]}",
+        Action.SUSPEND,
+        dept_reviewer(0),
+        suspension_reason="expert_review",
+    )
+    for i in (1, 2):
+        case = await do(
+            deps, "C1", f"C1:review:{PARALLEL_DEPTS[i]}", Action.APPROVE, dept_reviewer(i)
+        )
+    assert case.stages["C1:review"].state.value == "suspended"  # only the stopped one is open
+    assert case.stages["C1:case_statutory"].state.value == "suspended"
+    case = await do(deps, "C1", f"C1:review:{PARALLEL_DEPTS[0]}", Action.RESUME, dept_reviewer(0))
+    assert case.stages["C1:review"].state.value == "open"
+    assert case.stages["C1:case_statutory"].state.value == "open"

@@ -399,3 +399,23 @@ async def test_a_second_supplement_request_is_a_finding() -> None:
         await h.on_prereview_done(deps, msg(at), env(p, at), p)
     kinds = [x.data["kind"] for x in pub.sent if x.type.endswith("finding.v1")]
     assert kinds == ["repeated_supplement_request"]
+
+
+@pytest.mark.parametrize("kind", ["register_answer", "objection"])
+async def test_stages_nobody_signs_in_get_no_sign_in_timer(kind: str) -> None:
+    deps, store, pub, sched = fake_deps()
+    e = opened("A1", stage=kind).model_copy(update={"assignee": None})
+    await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+    assert "sign_in_due" not in store.get("C1")["stages"]["A1"]
+    await h.on_timer(deps, msg(CAL.add_working_hours(OPENED, 5)), "C1", "A1")
+    assert not [x for x in pub.sent if x.type.endswith("finding.v1")]
+
+
+async def test_a_timer_finding_is_dated_at_its_rule_so_a_replay_repeats_it_exactly() -> None:
+    deps, store, pub, sched = fake_deps()
+    e = opened("S1").model_copy(update={"assignee": None})
+    await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+    deadline = sched.due[("C1", "S1")]
+    await h.on_timer(deps, msg(deadline + timedelta(minutes=7)), "C1", "S1")
+    [found] = pub.sent
+    assert datetime.fromisoformat(found.data["found_at"]) == deadline
