@@ -213,14 +213,19 @@ def open_stage(
 
 
 def suspend(
-    stage: StageState, at: datetime, calendar: Calendar, max_length: Limit | None = None
+    stage: StageState,
+    at: datetime,
+    calendar: Calendar,
+    max_length: Limit | None = None,
+    *,
+    ends_by: datetime | None = None,
 ) -> StageState:
     """The clock stops: keep the counted time still left; the ladder stops at once. With a
     maximum, a timer resumes supervision when it passes (``overrun``)."""
     if stage.status is not Status.OPEN:
         return stage
     left = measure(stage.unit, at, stage.due_at, calendar)
-    resumes_at = calendar.deadline(at, max_length) if max_length is not None else None
+    resumes_at = calendar.deadline(at, max_length) if max_length is not None else ends_by
     return stage.model_copy(
         update={
             "status": Status.SUSPENDED,

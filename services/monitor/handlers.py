@@ -346,7 +346,11 @@ async def on_stage_suspended(deps: Deps, msg: Incoming, env: Envelope, e: StageS
         at=e.suspended_at,
         # A supplement wait ends with the case lapsing in approval, never by resuming here.
         then=lambda s: d.suspend(
-            s, e.suspended_at, deps.calendar, None if e.reason == "supplement" else e.max_length
+            s,
+            e.suspended_at,
+            deps.calendar,
+            None if e.reason == "supplement" else e.max_length,
+            ends_by=e.ends_by,
         ),
     )
 

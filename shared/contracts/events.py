@@ -239,6 +239,11 @@ class StageSuspended(EventData):
     note: str | None = None
     max_length: Limit | None = None
     suspended_at: AwareDatetime
+    ends_by: AwareDatetime | None = Field(
+        None,
+        description="for a stop that follows others (a parallel step, the case's own limits): "
+        "when it ends at the latest, at the first maximum among the stops under it",
+    )
 
 
 class StageResumed(EventData):

@@ -217,16 +217,21 @@ def suspend_stage(
     actor: str,
     note: str | None,
     max_length: Limit | None,
+    ends_by: datetime | None = None,
 ) -> None:
+    """``ends_by``: for a stop that follows others (a parallel step, the case's limits), the
+    latest it may last: when the first of the stops under it reaches its maximum."""
     remaining = time_left(stage.limit.unit, tr.now, stage.due_at, tr.calendar)
     stage.state = StageState.SUSPENDED
+    if max_length is not None:
+        ends_by = tr.calendar.deadline(tr.now, max_length)
     stage.suspensions.append(
         Suspension(
             reason=reason,
             note=note,
             max_length=max_length,
             started_at=tr.now,
-            ends_by=(ends_by := tr.calendar.deadline(tr.now, max_length) if max_length else None),
+            ends_by=ends_by,
             ends_provisional=ends_by is not None
             and max_length is not None
             and tr.calendar.is_provisional(max_length, tr.now, ends_by),
@@ -242,6 +247,7 @@ def suspend_stage(
             note=note,
             max_length=max_length,
             suspended_at=tr.now,
+            ends_by=ends_by if max_length is None else None,
         ),
         stage.stage_id,
         "suspended",
@@ -318,9 +324,24 @@ def sync_case_clocks(tr: Transition, *, actor: str) -> None:
     for clock in [s for s in tr.case.active_stages() if s.is_case_clock]:
         if all_stopped and clock.state == StageState.OPEN:
             reason = stopped[-1].suspensions[-1].reason
-            suspend_stage(tr, clock, reason, actor=actor, note=None, max_length=None)
+            suspend_stage(
+                tr,
+                clock,
+                reason,
+                actor=actor,
+                note=None,
+                max_length=None,
+                ends_by=_first_end(stopped),
+            )
         elif not all_stopped and clock.state == StageState.SUSPENDED:
             resume_stage(tr, clock, actor=actor)
+
+
+def _first_end(stopped: list[Stage]) -> datetime | None:
+    """A following stop lasts no longer than the first of its stages' maxima (then that stage
+    runs again, and so must the clocks that follow it)."""
+    ends = [e for s in stopped if (e := s.suspensions[-1].ends_by) is not None]
+    return min(ends, default=None)
 
 
 def sync_parent_clock(tr: Transition, sub: Stage, *, actor: str) -> None:
@@ -333,7 +354,15 @@ def sync_parent_clock(tr: Transition, sub: Stage, *, actor: str) -> None:
     all_stopped = bool(open_subs) and all(s.state == StageState.SUSPENDED for s in open_subs)
     if all_stopped and parent.state == StageState.OPEN:
         reason = open_subs[-1].suspensions[-1].reason
-        suspend_stage(tr, parent, reason, actor=actor, note=None, max_length=None)
+        suspend_stage(
+            tr,
+            parent,
+            reason,
+            actor=actor,
+            note=None,
+            max_length=None,
+            ends_by=_first_end(open_subs),
+        )
     elif not all_stopped and parent.state == StageState.SUSPENDED:
         resume_stage(tr, parent, actor=actor)
 

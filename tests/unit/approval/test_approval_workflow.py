@@ -33,7 +33,7 @@ from services.approval.handlers import (
     on_case_supplemented,
     perform_action,
 )
-from shared.calendar import Limit
+from shared.calendar import Limit, load_default_calendar
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import (
     CaseSupplemented,
@@ -48,6 +48,7 @@ def officer(sub: str, role: str, department: str = DEPT, region: str = REGION) -
     return Officer(subject=sub, department=department, region=region, roles=frozenset({role}))
 
 
+CAL_FOR_TESTS = load_default_calendar()
 HANDLER = officer("h-1", "handler")
 REVIEWER = officer("r-1", "reviewer")
 APPROVER = officer("a-1", "approver")
@@ -417,8 +418,12 @@ async def test_special_procedure_time_never_counts() -> None:
     await do(deps, "C1", "review", Action.SUSPEND, REVIEWER, suspension_reason="expert_review")
     suspended, *clocks = store(deps).events("stage.suspended")
     assert suspended.data["max_length"] == {"value": 30, "unit": "working_days"}
-    # the only open stage stopped: so did the case's own limits
+    # the only open stage stopped: so did the case's own limits, at most until its maximum
     assert [c.data["stage_id"] for c in clocks] == ["C1:case_promised", "C1:case_statutory"]
+    review_max = CAL_FOR_TESTS.deadline(
+        datetime.fromisoformat(suspended.data["suspended_at"]), Limit(value=30)
+    )
+    assert {datetime.fromisoformat(c.data["ends_by"]) for c in clocks} == {review_max}
     with pytest.raises(ActionNotAllowed) as exc:
         await do(deps, "C1", "review", Action.PASS, REVIEWER)
     assert exc.value.allowed == ["resume"]

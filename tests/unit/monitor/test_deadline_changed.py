@@ -169,3 +169,29 @@ def test_a_suspensions_maximum_moves_with_a_published_year() -> None:
     assert d.stop_ends(paused, calendar) == at(2027, 1, 5, 23, 59, 59)
     assert d.overrun(paused, at(2027, 1, 5, 12), calendar) is None  # not yet, on the new year
     assert d.overrun(paused, at(2027, 1, 6, 0, 0, 1), calendar) is not None
+
+
+def test_a_following_stop_resumes_at_the_first_maximum_under_it() -> None:
+    from services.monitor import domain as d
+    from shared.calendar import Limit, load_default_calendar
+
+    calendar = load_default_calendar()
+    stage = d.open_stage(
+        case_id="C1",
+        stage_id="C1:case_promised",
+        stage="case_promised",
+        item_code="I1",
+        department="D1",
+        region="500000",
+        assignee=None,
+        opened_at=OPENED,
+        due_at=DUE,
+        limit=Limit(value=2),
+        calendar=calendar,
+        policy=d.WarningPolicy(),
+    )
+    until = at(2026, 9, 29, 23, 59, 59)
+    paused = d.suspend(stage, OPENED + timedelta(hours=1), calendar, None, ends_by=until)
+    assert d.stop_ends(paused, calendar) == until
+    assert d.overrun(paused, until - timedelta(seconds=1), calendar) is None
+    assert d.overrun(paused, until, calendar) is not None
