@@ -540,6 +540,10 @@ async def on_timer(deps: Deps, msg: Incoming, case_id: str, stage_id: str) -> No
             at=ends,
         )
         key = derived_event_id(stage.stage_id, "overrun", stage.suspended_at.isoformat())
+        if stage.case_clock or stage.parallel_parent:
+            # it followed the stops under it: the stage that overran carries the finding
+            await settle(deps, msg, rec, resumed, None)
+            return
         await settle(deps, msg, rec, resumed, None, [found], finding_ids=[key])
         return
     if stage.status is d.Status.SUSPENDED:

@@ -8,7 +8,7 @@ from services.monitor import handlers as h
 from shared.clock import SHANGHAI
 from shared.contracts import DeadlineChanged, derived_event_id
 from tests.unit.monitor.fakes import fake_deps
-from tests.unit.monitor.test_handlers import DUE, OPENED, env, msg, open_case
+from tests.unit.monitor.test_handlers import DUE, OPENED, env, msg, open_case, opened
 
 
 def changed(
@@ -195,3 +195,26 @@ def test_a_following_stop_resumes_at_the_first_maximum_under_it() -> None:
     assert d.stop_ends(paused, calendar) == until
     assert d.overrun(paused, until - timedelta(seconds=1), calendar) is None
     assert d.overrun(paused, until, calendar) is not None
+
+
+async def test_a_following_stop_resumes_without_a_finding_of_its_own() -> None:
+    from shared.calendar import Limit
+    from shared.contracts import StageSuspended
+
+    deps, store, pub, sched = fake_deps()
+    e = opened("C1:case_promised", stage="case_promised").model_copy(
+        update={"assignee": None, "limit": Limit(value=5)}
+    )
+    await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+    until = at(2026, 9, 24, 23, 59, 59)
+    stop = StageSuspended(
+        case_id="C1",
+        stage_id="C1:case_promised",
+        reason="expert_review",
+        suspended_at=OPENED + timedelta(hours=1),
+        ends_by=until,
+    )
+    await h.on_stage_suspended(deps, msg(OPENED), env(stop, OPENED), stop)
+    await h.on_timer(deps, msg(until + timedelta(seconds=1)), "C1", "C1:case_promised")
+    assert store.get("C1")["stages"]["C1:case_promised"].get("status", "open") == "open"
+    assert not [x for x in pub.sent if x.type.endswith("finding.v1")]
