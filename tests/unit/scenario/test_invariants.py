@@ -167,3 +167,15 @@ def test_an_escalation_against_another_department_is_reported() -> None:
     rung = rec(SupervisionEscalated.event_type, "rung-1", rung=1, department="500000-ZJW")
     found = check(history(red, rung), exp(DUE + timedelta(hours=5)))
     assert len(found) == 1 and "names department 500000-ZJW" in found[0]
+
+
+def test_a_stage_flagged_overdue_that_closed_well_before_its_due_is_reported() -> None:
+    red = rec(StageOverdue.event_type, "red-1")
+    early = rec(StageClosed.event_type, "close", closed_at=(DUE - timedelta(hours=3)).isoformat())
+    found = check(history(red, early), exp(DUE + timedelta(days=1)))
+    assert len(found) == 1 and "flagged overdue but ended" in found[0]
+    # a closing that reached the monitor just after its timer fired is within the grace
+    close_call = rec(
+        StageClosed.event_type, "close", closed_at=(DUE - timedelta(minutes=18)).isoformat()
+    )
+    assert check(history(red, close_call), exp(DUE + timedelta(days=1))) == []
