@@ -171,11 +171,12 @@ def test_an_escalation_against_another_department_is_reported() -> None:
 
 def test_a_stage_flagged_overdue_that_closed_well_before_its_due_is_reported() -> None:
     red = rec(StageOverdue.event_type, "red-1")
+    decided = rec(CaseDecided.event_type, "dec")
     early = rec(StageClosed.event_type, "close", closed_at=(DUE - timedelta(hours=3)).isoformat())
-    found = check(history(red, early), exp(DUE + timedelta(days=1)))
+    found = check(history(red, early, decided), exp(DUE + timedelta(days=1)))
     assert len(found) == 1 and "flagged overdue but ended" in found[0]
     # a closing that reached the monitor just after its timer fired is within the grace
     close_call = rec(
         StageClosed.event_type, "close", closed_at=(DUE - timedelta(minutes=18)).isoformat()
     )
-    assert check(history(red, close_call), exp(DUE + timedelta(days=1))) == []
+    assert check(history(red, close_call, decided), exp(DUE + timedelta(days=1))) == []
