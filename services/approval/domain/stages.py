@@ -319,22 +319,26 @@ def sync_case_clocks(tr: Transition, *, actor: str) -> None:
         for s in tr.case.active_stages()
         if not s.is_case_clock and not s.is_parent and s.kind != StageKind.VERIFICATION
     ]
-    stopped = [s for s in working if s.state == StageState.SUSPENDED]
-    all_stopped = bool(working) and len(stopped) == len(working)
     for clock in [s for s in tr.case.active_stages() if s.is_case_clock]:
-        if all_stopped and clock.state == StageState.OPEN:
-            reason = stopped[-1].suspensions[-1].reason
-            suspend_stage(
-                tr,
-                clock,
-                reason,
-                actor=actor,
-                note=None,
-                max_length=None,
-                ends_by=_first_end(stopped),
-            )
-        elif not all_stopped and clock.state == StageState.SUSPENDED:
-            resume_stage(tr, clock, actor=actor)
+        _follow_stops(tr, clock, working, actor=actor)
+
+
+def _follow_stops(tr: Transition, follower: Stage, followed: list[Stage], *, actor: str) -> None:
+    """A following clock stops while every stage it follows is stopped and runs again as
+    soon as one runs."""
+    all_stopped = bool(followed) and all(s.state == StageState.SUSPENDED for s in followed)
+    if all_stopped and follower.state == StageState.OPEN:
+        suspend_stage(
+            tr,
+            follower,
+            followed[-1].suspensions[-1].reason,
+            actor=actor,
+            note=None,
+            max_length=None,
+            ends_by=_first_end(followed),
+        )
+    elif not all_stopped and follower.state == StageState.SUSPENDED:
+        resume_stage(tr, follower, actor=actor)
 
 
 def _first_end(stopped: list[Stage]) -> datetime | None:
@@ -351,20 +355,7 @@ def sync_parent_clock(tr: Transition, sub: Stage, *, actor: str) -> None:
         return
     parent = tr.case.stages[sub.parent_stage_id]
     open_subs = [tr.case.stages[s] for s in parent.sub_stage_ids if tr.case.stages[s].is_active]
-    all_stopped = bool(open_subs) and all(s.state == StageState.SUSPENDED for s in open_subs)
-    if all_stopped and parent.state == StageState.OPEN:
-        reason = open_subs[-1].suspensions[-1].reason
-        suspend_stage(
-            tr,
-            parent,
-            reason,
-            actor=actor,
-            note=None,
-            max_length=None,
-            ends_by=_first_end(open_subs),
-        )
-    elif not all_stopped and parent.state == StageState.SUSPENDED:
-        resume_stage(tr, parent, actor=actor)
+    _follow_stops(tr, parent, open_subs, actor=actor)
 
 
 def clock_of(stage: Stage) -> LimitClock:
