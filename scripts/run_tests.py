@@ -154,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             stack_dir = state_dir / sub
             stacks.append(stack_dir)
             stack = devstack.start_stack(stack_dir, kafka_port=0, mongo_port=0, memory_db=True)
-            env.update(stack.env(), EGOV_TEST_STACK="1")
+            print(f"broker: {stack.broker_label}", flush=True)
+            env.update(stack.env(), EGOV_TEST_STACK="1", EGOV_DEV_BROKER=stack.broker)
             return "passed"
 
         return start

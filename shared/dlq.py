@@ -113,9 +113,10 @@ async def read_dead_letters(
     settings: ServiceSettings, *, topic: str = dl.DEAD_LETTER_TOPIC, timeout_s: float = 30.0
 ) -> list[DeadLetterRecord]:
     """Every message of the dead-letter topic from the beginning up to its current end."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
     from shared.kafka.client import connection_kwargs
+    from shared.kafka.metadata import topic_partitions
     from shared.kafka.offsets import verified_end_offsets
 
     consumer = AIOKafkaConsumer(
@@ -123,9 +124,7 @@ async def read_dead_letters(
     )
     await consumer.start()
     try:
-        await asyncio.wait_for(consumer.topics(), timeout_s)  # fetches the cluster metadata
-        partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        tps = await asyncio.wait_for(topic_partitions(consumer, topic), timeout_s)
         if not tps:
             return []
         ends = await verified_end_offsets(tps, connection_kwargs(settings))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from shared.contracts import TOPICS, Envelope
+from shared.kafka.metadata import topic_partitions
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,7 @@ async def read_all(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = [
-            TopicPartition(t, p)
-            for t in names
-            for p in sorted(consumer.partitions_for_topic(t) or await _partitions(consumer, t))
-        ]
+        parts = [tp for t in names for tp in await topic_partitions(consumer, t)]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         # Read until the topics fall quiet: some Kafka-protocol brokers report end offsets one
@@ -74,9 +70,3 @@ async def read_all(
         return out
     finally:
         await consumer.stop()
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    await consumer._client.force_metadata_update()  # noqa: SLF001 - refresh for a new topic
-    await asyncio.sleep(0)
-    return consumer.partitions_for_topic(topic) or set()

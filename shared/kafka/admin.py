@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -13,6 +15,7 @@ from shared.kafka.client import connection_kwargs
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+SETTLE_S = 15.0  # how long a just-created topic may take to show its partitions in metadata
 
 
 @dataclass
@@ -49,6 +52,7 @@ async def ensure_topics(
             errors = [e for e in getattr(resp, "topic_errors", []) if e[1] not in (0, 36)]
             if errors and with_config:
                 # Some brokers refuse configs they do not know; the partition count is what matters.
+                # (Tansu-era fallback: Apache Kafka knows every config the registry sets.)
                 log.warning(
                     "create %s with config failed (%s); retrying without", spec.name, errors
                 )
@@ -59,11 +63,23 @@ async def ensure_topics(
             if errors:
                 raise RuntimeError(f"could not create topic {spec.name}: {errors}")
             result.created.append(spec.name)
-        described = await admin.describe_topics([s.name for s in specs])
-        counts = {d["topic"]: len(d["partitions"]) for d in described}
+        counts = await _partition_counts(admin, [s.name for s in specs])
         for spec in specs:
             if counts.get(spec.name) not in (None, spec.partitions):
                 result.mismatched.append(f"{spec.name}: {counts[spec.name]} != {spec.partitions}")
         return result
     finally:
         await admin.close()
+
+
+async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    """Partition counts by topic. Apache Kafka answers a describe right after a create with no
+    partitions (or an unknown topic) until the metadata has propagated: ask again until every
+    topic shows its partitions, or SETTLE_S has passed."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        described = await admin.describe_topics(names)
+        counts = {d["topic"]: len(d["partitions"]) for d in described if not d["error_code"]}
+        if all(counts.get(name) for name in names) or time.monotonic() > deadline:
+            return counts
+        await asyncio.sleep(0.2)

@@ -6,13 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from typer.testing import CliRunner
 
 from shared.cli import app
 from shared.contracts import DEAD_LETTER_TOPIC
 from shared.dlq import REPLAYED_FROM
 from shared.kafka.deadletter import DeadLetter, DeadLetterReason
+from shared.kafka.metadata import topic_partitions
 
 pytestmark = [pytest.mark.integration, pytest.mark.ops]
 
@@ -53,8 +54,7 @@ async def _read_source(bootstrap: str, unique_id: str) -> list[tuple[bytes, dict
     await consumer.start()
     found: list[tuple[bytes, dict]] = []
     try:
-        await consumer.topics()
-        tps = [TopicPartition(SOURCE, p) for p in consumer.partitions_for_topic(SOURCE) or ()]
+        tps = await topic_partitions(consumer, SOURCE)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 from typer.testing import CliRunner
 
@@ -37,6 +37,7 @@ from shared.contracts import (
     StagePlanEntry,
     make_envelope,
 )
+from shared.kafka.metadata import topic_partitions
 
 pytestmark = pytest.mark.integration
 
@@ -205,8 +206,7 @@ async def read_topic(
     await consumer.start()
     found: list[dict[str, Any]] = []
     try:
-        await consumer.topics()  # fetch metadata so every partition is known
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or {0}]
+        parts = await topic_partitions(consumer, topic)
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         deadline = asyncio.get_running_loop().time() + timeout

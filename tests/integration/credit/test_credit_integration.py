@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.credit.bootstrap import CreditService, build
 from services.credit.domain import evaluate
@@ -24,6 +24,7 @@ from shared.calendar import Limit
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import CreditIncident, Envelope, make_envelope
 from shared.identifiers import make_resident_id, make_uscc, uscc_error
+from shared.kafka.metadata import topic_partitions
 
 pytestmark = pytest.mark.integration
 
@@ -154,8 +155,7 @@ async def read_topic(
     await consumer.start()
     found: list[Any] = []
     try:
-        await consumer.topics()
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or {0}]
+        parts = await topic_partitions(consumer, topic)
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         deadline = asyncio.get_running_loop().time() + timeout

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.intake.bootstrap import IntakeService, build
 from services.intake.settings import IntakeSettings
@@ -32,6 +32,7 @@ from shared.contracts import (
 )
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import read_dead_letter_headers
+from shared.kafka.metadata import topic_partitions
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +61,7 @@ class Stack:
         reader = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         await reader.start()
         try:
-            parts = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
+            parts = await topic_partitions(reader, topic)
             reader.assign(parts)
             await reader.seek_to_beginning(*parts)
             found: list[Any] = []

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
 from services.monitor.settings import MonitorSettings
@@ -46,6 +46,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
+from shared.kafka.metadata import topic_partitions
 
 pytestmark = pytest.mark.integration
 
@@ -171,10 +172,10 @@ async def _collect(bootstrap: str, seen: list[dict[str, Any]], prefix: str) -> N
     await consumer.start()
     try:
         tps = [
-            TopicPartition(t, p)
-            for t in (T_SUPERVISION, T_CREDIT_INCIDENTS)
-            for p in (consumer.partitions_for_topic(t) or range(6))
-        ] + [TopicPartition(DEAD_LETTER_TOPIC, p) for p in range(3)]
+            tp
+            for t in (T_SUPERVISION, T_CREDIT_INCIDENTS, DEAD_LETTER_TOPIC)
+            for tp in await topic_partitions(consumer, t)
+        ]
         consumer.assign(tps)
         await consumer.seek_to_end(*tps)
         while True:

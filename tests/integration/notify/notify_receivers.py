@@ -19,6 +19,7 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 
 from services.notify.signing import verify
+from shared.kafka.metadata import topic_partitions
 
 
 def free_port() -> int:
@@ -162,15 +163,11 @@ class BusReader:
         self._consumer: Any = None
 
     async def start(self) -> None:
-        from aiokafka import AIOKafkaConsumer, TopicPartition
+        from aiokafka import AIOKafkaConsumer
 
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         await consumer.start()
-        partitions = consumer.partitions_for_topic(self.topic) or set()
-        if not partitions:
-            await consumer.client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(self.topic) or set()
-        consumer.assign([TopicPartition(self.topic, p) for p in sorted(partitions)])
+        consumer.assign(await topic_partitions(consumer, self.topic))
         await consumer.seek_to_beginning()
         self._consumer = consumer
         self._task = asyncio.create_task(self._run())
@@ -206,7 +203,7 @@ class BusReader:
 async def start_group_at_end(bootstrap: str, group_id: str, topics: Sequence[str]) -> None:
     """Commit the topics' current end offsets for ``group_id``, so a service started with that
     group reads only what the test publishes, not the history other tests left on the broker."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
@@ -215,11 +212,7 @@ async def start_group_at_end(bootstrap: str, group_id: str, topics: Sequence[str
     try:
         partitions = []
         for topic in topics:
-            found = consumer.partitions_for_topic(topic)
-            if not found:
-                await consumer.client.force_metadata_update()
-                found = consumer.partitions_for_topic(topic) or set()
-            partitions += [TopicPartition(topic, p) for p in sorted(found)]
+            partitions += await topic_partitions(consumer, topic)
         ends = await consumer.end_offsets(partitions)
         consumer.assign(partitions)
         await consumer.commit({tp: offset for tp, offset in ends.items()})

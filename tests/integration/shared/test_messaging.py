@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from shared.clock import SystemClock
 from shared.contracts import DEAD_LETTER_TOPIC, StageOpened, TopicSpec, make_envelope
 from shared.contracts.examples import EXAMPLES
 from shared.kafka import EventConsumer, KafkaPublisher, MongoDedupe, read_dead_letter_headers
 from shared.kafka.admin import ensure_topics
+from shared.kafka.metadata import topic_partitions
 from shared.mongo import create_client
 from shared.settings import ServiceSettings
 
@@ -39,10 +40,7 @@ async def dead_letters(
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await reader.start()
     try:
-        parts = [
-            TopicPartition(DEAD_LETTER_TOPIC, p)
-            for p in reader.partitions_for_topic(DEAD_LETTER_TOPIC) or range(3)
-        ]
+        parts = await topic_partitions(reader, DEAD_LETTER_TOPIC)
         reader.assign(parts)
         await reader.seek_to_beginning(*parts)
         found: list[Any] = []

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from pymongo import AsyncMongoClient
 
 from shared.contracts import Envelope
+from shared.kafka.metadata import topic_partitions
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[3]
@@ -52,7 +53,7 @@ async def events_for(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or range(6)]
+        parts = await topic_partitions(consumer, topic)
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         found: list[Envelope] = []

@@ -1,0 +1,144 @@
+"""Apache Kafka for the dev stack and the tests: a pinned broker from Maven Central, run as a
+single-node KRaft server (combined controller and broker).
+
+The jars are fetched once by `mvn dependency:copy-dependencies` (scripts/apache-kafka/pom.xml)
+into .dev/kafka/<version>/libs, with Maven's own repository in .dev/m2; later runs reuse them.
+Each stack formats its own log directory and writes its own server.properties:
+
+    <state>/kafka/server.properties   <state>/kafka/data/   <state>/logs/kafka.log
+
+Nothing in shared/ or services/ knows about this module: they read EGOV_KAFKA_BOOTSTRAP.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+KAFKA_VERSION = "4.1.1"
+HERE = Path(__file__).resolve().parent / "apache-kafka"
+REPO_ROOT = HERE.parents[1]
+CACHE = REPO_ROOT / ".dev" / "kafka" / KAFKA_VERSION
+MAVEN_REPO = REPO_ROOT / ".dev" / "m2"
+HEAP = ("-Xms256m", "-Xmx768m")
+FETCH_TIMEOUT_S = 900.0
+
+
+class BrokerUnavailable(RuntimeError):
+    """Apache Kafka cannot run here (no JDK, or no jars and no Maven to fetch them)."""
+
+
+def java() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
+
+
+def missing_tools() -> list[str]:
+    """What this machine lacks to run the broker: [] when it can."""
+    missing = [] if java() else ["a JDK (java)"]
+    if not (CACHE / "libs" / ".complete").exists() and shutil.which("mvn") is None:
+        missing.append("Maven (mvn), to fetch the broker's jars once")
+    return missing
+
+
+def libs(log: object = print) -> Path:
+    """The broker's jar directory, fetched from Maven Central the first time."""
+    target = CACHE / "libs"
+    if (target / ".complete").exists():
+        return target
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise BrokerUnavailable("Maven (mvn) is needed once to fetch Apache Kafka's jars")
+    staging = CACHE / f"libs.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    command = [
+        mvn, "-B", "-q", "-f", str(HERE / "pom.xml"), f"-Dkafka.version={KAFKA_VERSION}",
+        f"-Dmaven.repo.local={MAVEN_REPO}", "dependency:copy-dependencies",
+        "-DincludeScope=runtime", f"-DoutputDirectory={staging}",
+    ]  # fmt: skip
+    if callable(log):
+        log(f"fetching Apache Kafka {KAFKA_VERSION} from Maven Central into {target} (once)")
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=FETCH_TIMEOUT_S)
+    except subprocess.TimeoutExpired as error:
+        raise BrokerUnavailable(f"`mvn` took over {FETCH_TIMEOUT_S:.0f} s") from error
+    if result.returncode != 0 or not any(staging.glob(f"kafka_2.13-{KAFKA_VERSION}.jar")):
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
+        raise BrokerUnavailable(f"`{' '.join(command)}` failed (exit {result.returncode}):\n{tail}")
+    (staging / ".complete").write_text(KAFKA_VERSION + "\n")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return target
+
+
+def server_properties(data: Path, port: int, controller_port: int) -> str:
+    """A combined controller+broker with the settings a one-node test cluster needs."""
+    settings = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
+        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs": str(data),
+        # Topics are created from the contracts registry (`egov topics ensure`), never by use.
+        "auto.create.topics.enable": "false",
+        "num.partitions": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "10",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "log.flush.interval.messages": "9223372036854775807",
+    }
+    return "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+def _jvm(state_dir: Path) -> list[str]:
+    jvm = [java() or "java", *HEAP, "-cp", f"{CACHE / 'libs'}/*"]
+    return jvm + [f"-Dlog4j2.configurationFile={HERE / 'log4j2.properties'}"]
+
+
+def argv(state_dir: Path) -> list[str]:
+    """The broker's command line (run `prepare` first)."""
+    return [*_jvm(state_dir), "kafka.Kafka", str(state_dir / "kafka" / "server.properties")]
+
+
+def prepare(state_dir: Path, port: int, controller_port: int, *, keep_data: bool) -> None:
+    """Fetch the jars if needed, write the configuration, format the log directory if new."""
+    if java() is None:
+        raise BrokerUnavailable("Apache Kafka needs a JDK (java on PATH or JAVA_HOME)")
+    libs()
+    home = state_dir / "kafka"
+    data = home / "data"
+    if not keep_data:
+        shutil.rmtree(data, ignore_errors=True)
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "server.properties"
+    config.write_text(server_properties(data, port, controller_port))
+    if (data / "meta.properties").exists():
+        return
+    fmt = [*_jvm(state_dir), "kafka.tools.StorageTool", "format", "-t", _cluster_id()]
+    result = subprocess.run([*fmt, "-c", str(config)], capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        output = result.stdout + result.stderr
+        raise BrokerUnavailable(f"formatting {data} failed (exit {result.returncode}):\n{output}")
+
+
+def _cluster_id() -> str:
+    """A new cluster id in Kafka's format (URL-safe base64 of 16 random bytes, no padding)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def label() -> str:
+    return f"Apache Kafka {KAFKA_VERSION}"
