@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.calendar.limits import Limit, LimitUnit
 
-AwareDatetime = Annotated[datetime, Field(description="RFC 3339 timestamp with offset")]
+# Pydantic's own aware type: a timestamp without an offset is a schema violation, never
+# silently taken for UTC (an outside system's "2026-03-02T09:00:00" is most likely local time).
+AwareDatetime = Annotated[
+    pydantic.AwareDatetime, Field(description="RFC 3339 timestamp with offset")
+]
 RegionCode = Annotated[str, Field(pattern=r"^\d{6}$", description="GB/T 2260 division code")]
 
 

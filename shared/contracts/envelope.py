@@ -9,6 +9,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.contracts.common import AwareDatetime
+
 CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 
 
@@ -42,7 +44,7 @@ class Envelope(BaseModel):
         min_length=1, description="URI-reference of the producer, e.g. /egov/intake"
     )
     type: str = Field(min_length=1)
-    time: datetime
+    time: AwareDatetime
     subject: str = Field(min_length=1, description="case id, or subject id for credit events")
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str | None = None

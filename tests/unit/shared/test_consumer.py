@@ -147,6 +147,34 @@ async def test_schema_violation_names_the_field() -> None:
     assert "stage_id" in error and "due_at" in error
 
 
+@pytest.mark.parametrize(
+    ("where", "reason", "error"),
+    [
+        ("data", "schema_violation", "due_at: Input should have timezone info"),
+        ("envelope", "invalid_envelope", "time: Input should have timezone info"),
+    ],
+)
+async def test_a_timestamp_without_offset_is_dead_lettered_and_one_with_an_offset_handled(
+    where: str, reason: str, error: str
+) -> None:
+    rec = Recorder()
+    consumer, sender = make_consumer(rec)
+
+    def stamped(moment: str, id: str) -> FakeRecord:
+        env = json.loads(example_envelope(T, id=id).to_json_bytes())
+        if where == "data":
+            env["data"]["due_at"] = moment
+        else:
+            env["time"] = moment
+        return FakeRecord(json.dumps(env).encode())
+
+    assert await consumer.process(stamped("2026-03-09T18:00:00", "naive")) == "dead_lettered"
+    assert sender.reasons() == [reason]
+    assert read_dead_letter_headers(sender.sent[0][3])["dlq.error"] == error
+    assert await consumer.process(stamped("2026-03-09T18:00:00+08:00", "aware")) == "handled"
+    assert rec.calls == ["aware"]
+
+
 async def test_oversized_message_is_dead_lettered_before_parsing() -> None:
     consumer, sender = make_consumer(Recorder())
     assert await consumer.process(FakeRecord(b"x" * 10_001)) == "dead_lettered"
