@@ -59,7 +59,7 @@ class DeadLetterRecord:
             source_offset=_int(own.get(dl.H_OFFSET)),
             consumer=own.get(dl.H_CONSUMER, ""),
             failed_at=own.get(dl.H_FAILED_AT, ""),
-            event_type=own.get(dl.H_EVENT_TYPE) or _event_type(original, value or b""),
+            event_type=own.get(dl.H_EVENT_TYPE) or _event_type(value or b""),
             key=key,
             value=value or b"",
             original_headers=original,
@@ -86,10 +86,8 @@ def _int(value: str | None) -> int | None:
     return int(value) if value is not None and value.lstrip("-").isdigit() else None
 
 
-def _event_type(headers: tuple[tuple[str, bytes], ...], value: bytes) -> str | None:
-    for k, v in headers:
-        if k == "ce_type":
-            return v.decode(errors="replace")
+def _event_type(value: bytes) -> str | None:
+    """The type the envelope names (events are structured-mode CloudEvents: no header has it)."""
     try:
         body = json.loads(value)
     except (ValueError, UnicodeDecodeError):

@@ -31,12 +31,12 @@ from shared.contracts import (
     T_CASES,
     T_STAGES,
     Envelope,
+    kafka_headers,
     topic_for,
 )
 from shared.contracts.registry import MONITOR_TIMERS_TOPIC
 from shared.kafka import PermanentError
 from shared.kafka.deadletter import DeadLetter, DeadLetterReason
-from shared.kafka.producer import envelope_headers
 from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_PRODUCED
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class FaustPublisher:
                     env.to_json_bytes(),
                     None,
                     None,
-                    envelope_headers(env),
+                    kafka_headers(),
                 )
             )
         for fut, env in zip(pending, envelopes, strict=True):

@@ -22,7 +22,7 @@ from services.scenario.plan import PlannedCase, Script, plan_day
 from shared.auth import mint_token
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
-from shared.contracts import CaseSubmissionReceived, CreditIncident, make_envelope
+from shared.contracts import CaseSubmissionReceived, CreditIncident, kafka_headers, make_envelope
 from shared.identifiers import make_uscc
 from shared.settings import ServiceSettings
 
@@ -245,7 +245,9 @@ class Day:
             time=self.clock.now(),
             id=f"bank-{self.seed}-{case.n}",
         )
-        await producer.send_and_wait(data.topic, env.to_json_bytes(), key=env.subject.encode())
+        await producer.send_and_wait(
+            data.topic, env.to_json_bytes(), key=env.subject.encode(), headers=kafka_headers()
+        )
         self.by_external[case.external_id] = case
 
     async def _publish_court_records(self, producer: AIOKafkaProducer) -> list[str]:
@@ -268,7 +270,9 @@ class Day:
                 time=self.clock.now(),
                 id=f"court-{self.seed}-{k}",
             )
-            await producer.send_and_wait(data.topic, env.to_json_bytes(), key=env.subject.encode())
+            await producer.send_and_wait(
+                data.topic, env.to_json_bytes(), key=env.subject.encode(), headers=kafka_headers()
+            )
             ids.append(env.id)
         return ids
 

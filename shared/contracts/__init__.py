@@ -7,6 +7,7 @@ from shared.contracts.envelope import (
     Envelope,
     EventData,
     derived_event_id,
+    kafka_headers,
     make_envelope,
     new_event_id,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "TopicSpec",
     "UnknownEventType",
     "derived_event_id",
+    "kafka_headers",
     "make_envelope",
     "model_for",
     "new_event_id",

@@ -14,6 +14,16 @@ from shared.contracts.common import AwareDatetime
 CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 
 
+def kafka_headers() -> list[tuple[str, bytes]]:
+    """The headers of every event on the bus: the structured content mode of the CloudEvents
+    Kafka protocol binding, where the whole event is the JSON value.
+
+    No ``ce_`` header may join them: a reader (the official CloudEvents SDKs among them) takes any
+    ``ce_`` header to mean binary mode and then looks for every attribute in the headers.
+    """
+    return [("content-type", CONTENT_TYPE.encode())]
+
+
 class EventData(BaseModel):
     """Base of every event payload. Subclasses set the class variables below.
 
@@ -103,6 +113,7 @@ __all__ = [
     "EventData",
     "ValidationError",
     "derived_event_id",
+    "kafka_headers",
     "make_envelope",
     "new_event_id",
 ]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from shared.contracts.envelope import Envelope
+from shared.contracts.envelope import Envelope, kafka_headers
 from shared.contracts.registry import EVENT_TYPES, TOPICS
 
 ENVELOPE_FIELDS = ("specversion", "id", "source", "type", "time", "subject")
@@ -42,6 +42,31 @@ def event_schema(event_type: str) -> dict[str, Any]:
         example = example_envelope(event_type, id="example-1")
         schema["examples"] = [json.loads(example.to_json_bytes())]
     return schema
+
+
+HEADERS_SCHEMA = "CloudEventsStructuredModeHeaders"
+
+
+def message_headers_schema() -> dict[str, Any]:
+    """The Kafka headers of every event: structured content mode, and no ``ce_`` header."""
+    headers = dict(kafka_headers())
+    return {
+        "type": "object",
+        "description": (
+            "CloudEvents Kafka protocol binding, structured content mode: the whole event is the "
+            "JSON value and content-type names the event format. No ce_ header: a reader would "
+            "take the message for binary mode and look for every attribute in the headers."
+        ),
+        "properties": {
+            "content-type": {
+                "type": "string",
+                "pattern": r"^application/cloudevents\+json(;.*)?$",
+                "examples": [headers["content-type"].decode()],
+            }
+        },
+        "required": sorted(headers),
+        "propertyNames": {"not": {"pattern": "^ce_"}},
+    }
 
 
 def asyncapi_document() -> dict[str, Any]:
@@ -88,6 +113,7 @@ def asyncapi_document() -> dict[str, Any]:
                 "title": t,
                 "summary": model.summary,
                 "contentType": "application/cloudevents+json",
+                "headers": {"$ref": f"#/components/schemas/{HEADERS_SCHEMA}"},
                 "payload": {"$ref": f"schemas/{t}.json"},
                 "bindings": {"kafka": {"key": {"type": "string", "description": model.key_field}}},
             }
@@ -97,14 +123,19 @@ def asyncapi_document() -> dict[str, Any]:
             "title": "egov platform events",
             "version": "1.0.0",
             "description": (
-                "CloudEvents 1.0 (structured JSON) exchanged by the integrated online government "
-                "services platform. Every message is keyed by its CloudEvent subject."
+                "CloudEvents 1.0 exchanged by the integrated online government services platform, "
+                "in the structured content mode of the CloudEvents Kafka protocol binding: the "
+                "whole event is the JSON value, the header content-type names the event format "
+                "and no ce_ header is set. Every message is keyed by its CloudEvent subject."
             ),
         },
         "defaultContentType": "application/cloudevents+json",
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages},
+        "components": {
+            "messages": messages,
+            "schemas": {HEADERS_SCHEMA: message_headers_schema()},
+        },
     }
 
 

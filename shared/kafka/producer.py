@@ -1,4 +1,4 @@
-"""Publishing to the bus: acks=all, structured CloudEvents, topic and key from the registry."""
+"""Publishing to the bus: acks=all, structured-mode CloudEvents, topic and key from the registry."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
-from shared.contracts import CONTENT_TYPE, Envelope, topic_for
+from shared.contracts import Envelope, kafka_headers, topic_for
 from shared.kafka.client import connection_kwargs
 from shared.observability.metrics import EVENTS_PRODUCED
 from shared.settings import ServiceSettings
@@ -20,14 +20,6 @@ Headers = Sequence[tuple[str, bytes]]
 
 class Publisher(Protocol):
     async def publish(self, envelope: Envelope) -> None: ...
-
-
-def envelope_headers(envelope: Envelope) -> list[tuple[str, bytes]]:
-    headers = [("content-type", CONTENT_TYPE.encode()), ("ce_type", envelope.type.encode())]
-    headers.append(("ce_id", envelope.id.encode()))
-    if envelope.correlationid:
-        headers.append(("correlation_id", envelope.correlationid.encode()))
-    return headers
 
 
 class KafkaPublisher:
@@ -66,7 +58,7 @@ class KafkaPublisher:
             topic_for(envelope.type),
             envelope.subject.encode(),
             envelope.to_json_bytes(),
-            envelope_headers(envelope),
+            kafka_headers(),
         )
         EVENTS_PRODUCED.labels(self.service, envelope.type).inc()
 
@@ -78,7 +70,7 @@ class KafkaPublisher:
                     topic_for(env.type),
                     value=env.to_json_bytes(),
                     key=env.subject.encode(),
-                    headers=envelope_headers(env),
+                    headers=kafka_headers(),
                 )
             )
         for fut, env in zip(futures, envelopes, strict=True):

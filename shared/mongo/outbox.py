@@ -20,8 +20,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.contracts import Envelope, topic_for
-from shared.kafka.producer import KafkaPublisher, envelope_headers
+from shared.contracts import Envelope, kafka_headers, topic_for
+from shared.kafka.producer import KafkaPublisher
 from shared.observability.metrics import EVENTS_PRODUCED, OUTBOX_PENDING, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
@@ -137,17 +137,12 @@ class OutboxRelay:
         futures = []
         producer = self.publisher.producer
         for doc in docs:
-            env_headers = [
-                ("content-type", b"application/cloudevents+json; charset=UTF-8"),
-                ("ce_type", doc["type"].encode()),
-                ("ce_id", str(doc["_id"]).encode()),
-            ]
             futures.append(
                 await producer.send(
                     doc["topic"],
                     value=bytes(doc["value"]),
                     key=doc["key"].encode(),
-                    headers=env_headers,
+                    headers=kafka_headers(),
                 )
             )
         for fut in futures:
@@ -185,4 +180,4 @@ class OutboxRelay:
                 pass
 
 
-__all__ = ["Outbox", "OutboxRelay", "envelope_headers"]
+__all__ = ["Outbox", "OutboxRelay"]

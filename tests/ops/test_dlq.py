@@ -14,6 +14,8 @@ from shared.kafka.deadletter import DeadLetter, DeadLetterReason
 
 pytestmark = pytest.mark.ops
 
+CT = b"application/cloudevents+json; charset=UTF-8"
+
 
 def _record(
     reason: DeadLetterReason,
@@ -46,7 +48,7 @@ def test_a_dead_letter_is_read_back_with_its_origin_and_original_headers() -> No
         "egov.supervision",
         "gov.egov.stage.overdue.v1",
         value=b'{"id": "x"}',
-        headers=(("ce_type", b"gov.egov.stage.overdue.v1"), ("dlq.reason", b"old")),
+        headers=(("content-type", CT), ("dlq.reason", b"old")),
     )
     assert (r.reason, r.source_topic, r.source_partition, r.source_offset) == (
         "handler_failed",
@@ -57,7 +59,7 @@ def test_a_dead_letter_is_read_back_with_its_origin_and_original_headers() -> No
     assert r.event_type == "gov.egov.stage.overdue.v1"
     assert r.value == b'{"id": "x"}' and r.key == b"k1"
     # Only the original headers go back on replay, never the dlq.* bookkeeping.
-    assert r.original_headers == (("ce_type", b"gov.egov.stage.overdue.v1"),)
+    assert r.original_headers == (("content-type", CT),)
     assert "egov.supervision[2]@41" in r.summary()
 
 

@@ -17,6 +17,7 @@ from shared.kafka.metadata import topic_partitions
 
 pytestmark = [pytest.mark.integration, pytest.mark.ops]
 
+CT = b"application/cloudevents+json; charset=UTF-8"
 SOURCE = "egov.notifications"  # a topic no service consumes, so replays stay where we put them
 
 
@@ -31,7 +32,7 @@ def _letter(unique_id: str, n: int, reason: DeadLetterReason) -> DeadLetter:
         failed_at=datetime.now(UTC),
         key=f"{unique_id}-{n}".encode(),
         value=f'{{"type": "ops.test.{unique_id}", "n": {n}}}'.encode(),
-        original_headers=(("ce_type", f"ops.test.{unique_id}".encode()),),
+        original_headers=(("content-type", CT), ("traceparent", f"00-{unique_id}".encode())),
         event_type=f"ops.test.{unique_id}",
     )
 
@@ -107,6 +108,7 @@ async def test_list_shows_and_replay_republishes_only_the_matching_letters(
     replayed = await _read_source(kafka_bootstrap, unique_id)
     assert sorted(value for value, _ in replayed) == sorted([letters[0].value, letters[2].value])
     for _, headers in replayed:
-        assert headers["ce_type"] == event_type.encode()
+        assert headers["content-type"] == CT
+        assert headers["traceparent"] == f"00-{unique_id}".encode()
         assert REPLAYED_FROM in headers
         assert not any(k.startswith("dlq.") for k in headers)

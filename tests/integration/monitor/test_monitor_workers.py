@@ -44,6 +44,7 @@ from shared.contracts import (
     StageResumed,
     StageSuspended,
     derived_event_id,
+    kafka_headers,
     make_envelope,
 )
 from shared.kafka.metadata import topic_partitions
@@ -143,7 +144,7 @@ class Stack:
             T_STAGES,
             env.to_json_bytes(),
             key=env.subject.encode(),
-            headers=[("ce_id", env.id.encode())],
+            headers=kafka_headers(),
         )
 
     def ids_for(self, case_id: str) -> list[str]:

@@ -189,14 +189,21 @@ class BusReader:
             await self._consumer.stop()
 
     def events(self, predicate: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        return [doc for _, doc in self._decoded() if predicate(doc)]
+
+    def records_of(self, event_id: str) -> list[Any]:
+        """The records whose CloudEvent (the value: structured mode) has this id."""
+        return [r for r, doc in self._decoded() if doc.get("id") == event_id]
+
+    def _decoded(self) -> list[tuple[Any, dict[str, Any]]]:
         out = []
         for r in list(self.records):
             try:
                 doc = json.loads(r.value)
             except ValueError:
                 continue
-            if isinstance(doc, dict) and predicate(doc):
-                out.append(doc)
+            if isinstance(doc, dict):
+                out.append((r, doc))
         return out
 
 

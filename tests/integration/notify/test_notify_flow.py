@@ -367,11 +367,7 @@ async def test_a_broken_template_dead_letters_the_event(stack: Stack, unique_id:
     invited = await stack.publish(s.rating_invited(unique_id, now))
 
     def dead() -> list[Any]:
-        return [
-            r
-            for r in stack.deadletters.records
-            if dict(r.headers).get("ce_id") == invited.id.encode()
-        ]
+        return stack.deadletters.records_of(invited.id)
 
     [letter] = await until(dead, what="the dead letter")
     headers = {k: v.decode() for k, v in letter.headers}
