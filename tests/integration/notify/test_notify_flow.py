@@ -198,7 +198,7 @@ async def test_receipt_reaches_the_applicant_on_every_channel(stack: Stack, uniq
         lambda: (
             len(
                 found := stack.notifications.events(
-                    lambda e: e["data"].get("source_event_id") == env.id
+                    lambda e: e.get("data", {}).get("source_event_id") == env.id
                 )
             )
             == 3

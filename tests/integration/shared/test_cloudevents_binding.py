@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 from cloudevents.core.bindings import kafka as binding
 
@@ -25,6 +25,7 @@ from shared.contracts import (
 )
 from shared.contracts.examples import T0, example_data
 from shared.kafka import KafkaPublisher
+from shared.kafka.metadata import topic_partitions
 from shared.mongo import create_client
 from shared.mongo.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
@@ -102,8 +103,7 @@ async def read_back(
     await consumer.start()
     found: dict[str, ConsumerRecord[bytes, bytes]] = {}
     try:
-        await consumer.topics()
-        parts = [TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t)]
+        parts = [tp for t in sorted(topics) for tp in await topic_partitions(consumer, t)]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         deadline = time.monotonic() + timeout_s
