@@ -13,11 +13,16 @@ Nothing in shared/ or services/ knows about this module: they read EGOV_KAFKA_BO
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+from scripts import kafka_security
 
 KAFKA_VERSION = "4.1.1"
 HERE = Path(__file__).resolve().parent / "apache-kafka"
@@ -77,17 +82,35 @@ def libs(log: object = print) -> Path:
     return target
 
 
-def server_properties(data: Path, port: int, controller_port: int) -> str:
-    """A combined controller+broker with the settings a one-node test cluster needs."""
+def server_properties(data: Path, ports: Ports) -> str:
+    """A combined controller+broker with the settings a one-node test cluster needs: the
+    harness listener (PLAINTEXT, a super user), the services' listener (SASL/SCRAM, ACLs
+    enforced, see scripts/kafka_security.py) and the controller's."""
+    listeners = {
+        "PLAINTEXT": ports.harness,
+        "SASL_PLAINTEXT": ports.sasl,
+        "CONTROLLER": ports.controller,
+    }
+    urls = ",".join(f"{name}://127.0.0.1:{port}" for name, port in listeners.items())
     settings = {
         "process.roles": "broker,controller",
         "node.id": "1",
-        "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+        "controller.quorum.voters": f"1@127.0.0.1:{ports.controller}",
+        "listeners": urls,
+        "advertised.listeners": urls.rpartition(",")[0],
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "listener.security.protocol.map": (
+            "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT"
+        ),
+        "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        ),
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        # The harness and controller listeners are anonymous; only they are super users.
+        "super.users": "User:ANONYMOUS",
+        "allow.everyone.if.no.acl.found": "false",
         "log.dirs": str(data),
         # Topics are created from the contracts registry (`egov topics ensure`), never by use.
         "auto.create.topics.enable": "false",
@@ -114,8 +137,29 @@ def argv(state_dir: Path) -> list[str]:
     return [*_jvm(state_dir), "kafka.Kafka", str(state_dir / "kafka" / "server.properties")]
 
 
-def prepare(state_dir: Path, port: int, controller_port: int, *, keep_data: bool) -> None:
-    """Fetch the jars if needed, write the configuration, format the log directory if new."""
+@dataclass(frozen=True)
+class Ports:
+    harness: int  # PLAINTEXT, super user: tests and the operator's tools
+    sasl: int  # SASL_PLAINTEXT with SCRAM: the services, each as its own principal
+    controller: int
+
+
+def ports_for(state_dir: Path, harness: int, *, keep_data: bool, free: Callable[[], int]) -> Ports:
+    """The broker's ports: a durable broker restarts on the ports it had (clients and the
+    principals' identities know them); otherwise new free ones beside `harness`."""
+    saved = state_dir / "kafka" / "ports.json"
+    if keep_data and saved.exists():
+        known = json.loads(saved.read_text())
+        return Ports(harness, int(known["sasl"]), int(known["controller"]))
+    ports = Ports(harness, free(), free())
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps({"sasl": ports.sasl, "controller": ports.controller}) + "\n")
+    return ports
+
+
+def prepare(state_dir: Path, ports: Ports, *, keep_data: bool) -> None:
+    """Fetch the jars if needed, write the configuration and the principals' passwords, format
+    the log directory if new (with every principal's SCRAM credential)."""
     if java() is None:
         raise BrokerUnavailable("Apache Kafka needs a JDK (java on PATH or JAVA_HOME)")
     libs()
@@ -125,10 +169,12 @@ def prepare(state_dir: Path, port: int, controller_port: int, *, keep_data: bool
         shutil.rmtree(data, ignore_errors=True)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "server.properties"
-    config.write_text(server_properties(data, port, controller_port))
+    config.write_text(server_properties(data, ports))
+    identities = kafka_security.make_identities(state_dir, f"127.0.0.1:{ports.sasl}")
     if (data / "meta.properties").exists():
         return
     fmt = [*_jvm(state_dir), "kafka.tools.StorageTool", "format", "-t", _cluster_id()]
+    fmt += kafka_security.scram_arguments(identities)
     result = subprocess.run([*fmt, "-c", str(config)], capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         output = result.stdout + result.stderr

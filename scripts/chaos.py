@@ -130,6 +130,7 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
         stack.mongo_uri,
         workdir / "logs",
         db_prefix="chaos",
+        identities=devstack.service_identities(stack.env()),
         extra_env={
             "EGOV_CLOCK_SPEED": str(speed),
             "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),

@@ -38,7 +38,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts import apache_kafka  # noqa: E402
+from scripts import apache_kafka, kafka_security  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BROKERS = ("auto", "apache", "tansu")
@@ -97,7 +97,12 @@ class StackInfo:
         return mongo_uri(self.mongo_port)
 
     def env(self) -> dict[str, str]:
-        return {"EGOV_KAFKA_BOOTSTRAP": self.kafka_bootstrap, "EGOV_MONGO_URI": self.mongo_uri}
+        """The harness's settings (on Apache Kafka a super user); the services' own identities
+        are in service_identities(env)."""
+        env = {"EGOV_KAFKA_BOOTSTRAP": self.kafka_bootstrap, "EGOV_MONGO_URI": self.mongo_uri}
+        if self.broker == "tansu":
+            env["EGOV_KAFKA_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
+        return env | kafka_security.env_for_harness(self.state_dir)
 
 
 def mongo_uri(port: int) -> str:
@@ -355,6 +360,9 @@ def _s3_launch(state_dir: Path, port: int, log: Log) -> Launch:
     return Launch("s3", argv, lambda: http_ok(f"http://127.0.0.1:{port}/"))
 
 
+service_identities = kafka_security.service_identities  # the harness's way to the identities
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -381,7 +389,8 @@ def choose_broker(wanted: str | None = None, log: Log = print) -> str:
 def _apache_launch(state_dir: Path, port: int, durable: bool) -> Launch:
     def setup() -> None:
         try:
-            apache_kafka.prepare(state_dir, port, free_port(), keep_data=durable)
+            ports = apache_kafka.ports_for(state_dir, port, keep_data=durable, free=free_port)
+            apache_kafka.prepare(state_dir, ports, keep_data=durable)
         except apache_kafka.BrokerUnavailable as error:
             raise StackError(f"Apache Kafka: {error}") from error
 
@@ -483,6 +492,8 @@ def start_stack(
         ]
         for wait in waits:
             wait()
+        if chosen == "apache":
+            kafka_security.apply_acls(f"127.0.0.1:{ports['kafka']}")
     except BaseException:
         stop_processes(state_dir, [name for name in started if name != "s3"], log=log)
         stop_processes(state_dir, [name for name in started if name == "s3"], log=log)

@@ -161,12 +161,13 @@ def _available(specs: Sequence[ProcessSpec]) -> list[ProcessSpec]:
 def _start_processes(specs: Sequence[ProcessSpec], stack_env: Mapping[str, str]) -> None:
     """Launch every process, then wait for each: they start in parallel."""
     waits = []
+    identities = devstack.service_identities(stack_env)  # each service as its own principal
     for spec in specs:
         if devstack.port_open(spec.port):
             raise devstack.StackError(
                 f"port {spec.port} for {spec.name} is taken by another process"
             )
-        launch = spec.launch(stack_env)
+        launch = spec.launch({**stack_env, **identities.get(spec.name, {})})
         pid = devstack.launch(launch, STATE_DIR)
         waits.append((launch, pid))
     for launch, pid in waits:

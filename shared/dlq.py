@@ -157,7 +157,9 @@ async def replay(settings: ServiceSettings, records: Iterable[DeadLetterRecord])
 
     from shared.kafka.client import connection_kwargs
 
-    producer = AIOKafkaProducer(**connection_kwargs(settings), acks="all")
+    producer = AIOKafkaProducer(
+        **connection_kwargs(settings), acks="all", enable_idempotence=settings.kafka_idempotence
+    )
     await producer.start()
     count = 0
     try:

@@ -28,6 +28,17 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: str | None = None
+    kafka_ssl_cafile: str | None = Field(
+        None, description="CA bundle (PEM) that signed the brokers' certificates; default: system"
+    )
+    kafka_ssl_certfile: str | None = Field(None, description="client certificate (PEM) for mTLS")
+    kafka_ssl_keyfile: str | None = Field(None, description="the client certificate's key (PEM)")
+    kafka_ssl_check_hostname: bool = Field(
+        True, description="verify the broker's name against its certificate"
+    )
+    kafka_idempotence: bool = Field(
+        True, description="idempotent producers; false only for a broker without them (Tansu)"
+    )
     kafka_replication_factor: int = Field(1, description="for topics created by `topics ensure`")
     kafka_max_message_bytes: int = Field(
         1_048_576, description="bytes; a larger incoming message is dead-lettered"

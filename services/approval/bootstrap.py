@@ -22,13 +22,14 @@ from services.approval.settings import ApprovalSettings
 from services.approval.store import MongoCaseStore
 from shared.auth import TokenVerifier
 from shared.clock import Clock
+from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
 from shared.observability.http import Lifespan, ReadinessCheck, create_app
 from shared.runtime import Infrastructure
 
 log = logging.getLogger(__name__)
 
-CONSUMED_TOPICS: tuple[str, ...] = ("egov.cases",)
+CONSUMED_TOPICS: tuple[str, ...] = topics_consumed_by("approval")
 DESCRIPTION = (
     "Approval: pre-review, staged workflow, separated roles, parallel approval, suspension, "
     "audit chain."

@@ -16,7 +16,7 @@ from services.credit.settings import CreditSettings
 from services.credit.store import MongoCreditStore
 from shared.auth import TokenVerifier
 from shared.clock import Clock
-from shared.contracts import T_CREDIT_INCIDENTS
+from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
 from shared.observability.http import Lifespan, ReadinessCheck, create_app
 from shared.reference import departments
@@ -24,7 +24,7 @@ from shared.runtime import Infrastructure
 
 log = logging.getLogger(__name__)
 
-CONSUMED_TOPICS: tuple[str, ...] = (T_CREDIT_INCIDENTS,)
+CONSUMED_TOPICS: tuple[str, ...] = topics_consumed_by("credit")
 DESCRIPTION = "Credit: government and social credit records with objections and repair."
 
 

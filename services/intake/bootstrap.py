@@ -22,11 +22,12 @@ from services.intake.store import MongoIntakeStore
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
+from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
 from shared.observability.http import Lifespan, ReadinessCheck, create_app
 from shared.runtime import Infrastructure, calendar_from_settings
 
-CONSUMED_TOPICS: tuple[str, ...] = ("egov.intake.submissions", "egov.stages", "egov.credit.changes")
+CONSUMED_TOPICS: tuple[str, ...] = topics_consumed_by("intake")
 DESCRIPTION = "Intake: service catalog, case submission, tracking, ratings, external submissions."
 
 

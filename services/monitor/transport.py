@@ -20,7 +20,6 @@ It also passes the platform's Kafka security settings (SASL / TLS) to faust.
 from __future__ import annotations
 
 import logging
-import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +28,7 @@ from aiokafka import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
-from shared.kafka.client import connection_kwargs
+from shared.kafka.client import connection_kwargs, ssl_context
 from shared.kafka.offsets import verified_end_offsets
 from shared.settings import ServiceSettings
 
@@ -90,8 +89,7 @@ class MonitorApp(faust.App):
 
 def faust_credentials(settings: ServiceSettings) -> Any:
     """faust credentials for EGOV_KAFKA_SECURITY_PROTOCOL / EGOV_KAFKA_SASL_*; None = plaintext."""
-    protocol = settings.kafka_security_protocol.upper()
-    context = ssl.create_default_context() if protocol in ("SSL", "SASL_SSL") else None
+    context = ssl_context(settings)
     if settings.kafka_sasl_mechanism:
         return faust.SASLCredentials(
             username=settings.kafka_sasl_username,

@@ -37,18 +37,14 @@ from services.notify.store import (
 from services.notify.templates import JinjaRenderer
 from shared.auth import TokenVerifier
 from shared.clock import Clock
+from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
 from shared.observability.http import create_app
 from shared.runtime import Infrastructure
 
 log = logging.getLogger(__name__)
 
-CONSUMED_TOPICS: tuple[str, ...] = (
-    "egov.cases",
-    "egov.stages",
-    "egov.supervision",
-    "egov.credit.changes",
-)
+CONSUMED_TOPICS: tuple[str, ...] = topics_consumed_by("notify")
 
 
 @dataclass

@@ -100,6 +100,9 @@ class Platform:
     log_dir: Path
     db_prefix: str = "egov"
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Per service, settings that override the shared ones: its own Kafka principal where the
+    # broker has identities (scripts/kafka_security.py); empty otherwise.
+    identities: dict[str, dict[str, str]] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     # Start only these services (default: all five), e.g. while some are still being built.
     only: tuple[str, ...] | None = None
@@ -119,6 +122,7 @@ class Platform:
                 "EGOV_HTTP_PORT": str(ports[name]),
                 "PYTHONUNBUFFERED": "1",
                 **self.extra_env,
+                **self.identities.get(name, {}),
             }
             self.services[name] = ServiceProcess(
                 name, ports[name], env, self.log_dir / f"{name}.log"

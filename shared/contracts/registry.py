@@ -75,7 +75,7 @@ TOPICS: dict[str, TopicSpec] = {
             "lights, escalations and findings of electronic supervision",
             retention_ms=90 * DAY_MS,
             producers=("monitor",),
-            consumers=("notify",),
+            consumers=("notify", "monitor"),  # the monitor's register follows its findings
         ),
         TopicSpec(
             ev.T_CREDIT_INCIDENTS,
@@ -165,6 +165,14 @@ def model_for(event_type: str) -> type[EventData]:
 
 def topic_for(event_type: str) -> str:
     return model_for(event_type).topic
+
+
+def topics_consumed_by(service: str) -> tuple[str, ...]:
+    """The topics a service's consumers subscribe to (also what its Kafka grants let it read);
+    the calendar topic is read by every process through its own groupless feed."""
+    return tuple(
+        t.name for t in TOPICS.values() if service in t.consumers and t.name != ev.T_CALENDAR
+    )
 
 
 def types_on_topic(topic: str) -> list[str]:

@@ -36,7 +36,7 @@ class KafkaPublisher:
         self._producer = AIOKafkaProducer(
             **connection_kwargs(self.settings),
             acks="all",
-            enable_idempotence=False,  # not every Kafka-protocol broker has it; consumers dedupe
+            enable_idempotence=self.settings.kafka_idempotence,  # consumers dedupe as well
             linger_ms=5,
             max_request_size=max(self.settings.kafka_max_message_bytes * 2, 1_048_576),
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts import devstack
 from services.scenario.devsms import make_server
 from services.scenario.processes import Platform, free_port
 
@@ -64,6 +65,7 @@ def platform(
         mongo_uri,
         e2e_dir / "logs",
         db_prefix="e2e",
+        identities=devstack.service_identities(os.environ),
         extra_env={
             **clock_env,
             "EGOV_SMTP_PORT": str(smtp_port),

@@ -141,20 +141,20 @@ class World:
 
 
 @contextmanager
-def private_stack(state: Path) -> Iterator[tuple[str, str]]:
-    """A broker and database of the caller's own: what one test publishes reaches no other."""
+def private_stack(state: Path) -> Iterator[dict[str, str]]:
+    """A broker and database of the caller's own: what one test publishes reaches no other.
+    Yields the stack's settings (the harness's; the services' identities derive from them)."""
     stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, memory_db=True)
     try:
         devstack.ensure_topics(stack.env())
-        yield stack.env()["EGOV_KAFKA_BOOTSTRAP"], stack.env()["EGOV_MONGO_URI"]
+        yield stack.env()
     finally:
         devstack.stop_stack(state)
 
 
 @contextmanager
 def running_platform(
-    bootstrap: str,
-    mongo: str,
+    stack_env: dict[str, str],
     base: Path,
     *,
     origin: datetime,
@@ -162,8 +162,10 @@ def running_platform(
     startup_s: float,
     env: dict[str, str] | None = None,
 ) -> Iterator[World]:
-    """Every service as a process on one simulated clock that reaches ``origin`` ``startup_s``
-    after launch, with a local SMTP server and the SMS stand-in."""
+    """Every service as a process (each as its own Kafka principal where the broker has them)
+    on one simulated clock that reaches ``origin`` ``startup_s`` after launch, with a local
+    SMTP server and the SMS stand-in."""
+    bootstrap, mongo = stack_env["EGOV_KAFKA_BOOTSTRAP"], stack_env["EGOV_MONGO_URI"]
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Mailbox
 
@@ -179,6 +181,7 @@ def running_platform(
         mongo,
         base / "logs",
         db_prefix="it",
+        identities=devstack.service_identities(stack_env),
         extra_env={
             "EGOV_CLOCK_SPEED": str(speed),
             "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
@@ -209,19 +212,17 @@ def platform_fixtures(
     @pytest.fixture(scope="module")
     def stack(
         kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-    ) -> Iterator[tuple[str, str]]:
+    ) -> Iterator[dict[str, str]]:
         """``kafka_bootstrap`` only says a stack may run; the module brings its own."""
-        with private_stack(tmp_path_factory.mktemp(f"{name}-stack")) as addresses:
-            yield addresses
+        with private_stack(tmp_path_factory.mktemp(f"{name}-stack")) as stack_env:
+            yield stack_env
 
     @pytest.fixture(scope="module")
     async def world(
-        stack: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+        stack: dict[str, str], tmp_path_factory: pytest.TempPathFactory
     ) -> AsyncIterator[World]:
-        bootstrap, mongo = stack
         with running_platform(
-            bootstrap,
-            mongo,
+            stack,
             tmp_path_factory.mktemp(name),
             origin=origin,
             speed=speed,
