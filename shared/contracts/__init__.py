@@ -18,11 +18,13 @@ from shared.contracts.registry import (
     TOPICS,
     TopicSpec,
     UnknownEventType,
+    may_arrive_on,
     model_for,
     parse_data,
     register_topic,
     topic_for,
     types_on_topic,
+    wrong_topic_error,
 )
 
 __all__ = [
@@ -37,11 +39,13 @@ __all__ = [
     "derived_event_id",
     "kafka_headers",
     "make_envelope",
+    "may_arrive_on",
     "model_for",
     "new_event_id",
     "parse_data",
     "register_topic",
     "topic_for",
     "types_on_topic",
+    "wrong_topic_error",
 ]
 __all__ += events.__all__ + common.__all__

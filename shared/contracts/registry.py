@@ -179,6 +179,25 @@ def types_on_topic(topic: str) -> list[str]:
     return sorted(t for t, cls in EVENT_TYPES.items() if cls.topic == topic)
 
 
+def may_arrive_on(event_type: str, topic: str) -> bool:
+    """Whether an event of ``event_type`` may arrive on ``topic``: the one rule binding types to
+    topics, which every consumer applies before routing by type.
+
+    Consumers pick the handler from the envelope's type alone, so without it a type published on
+    a topic it does not belong to would be acted on: a ``case.decided`` published by an external
+    system on ``egov.intake.submissions`` (which it may write) would mark a case decided. Each
+    type has exactly one topic; a replay goes back to the topic the event first arrived on. Only
+    the dead-letter topic carries every type (original bytes, read by operators, never routed).
+    Raises UnknownEventType for an unregistered type.
+    """
+    return topic in (model_for(event_type).topic, DEAD_LETTER_TOPIC)
+
+
+def wrong_topic_error(event_type: str, topic: str) -> str:
+    """The dead-letter error of an event that may not arrive on ``topic``."""
+    return f"{event_type} belongs on {topic_for(event_type)}, not on {topic}"
+
+
 def parse_data(envelope: Envelope) -> EventData:
     """Validate ``envelope.data`` against the model of its type (raises ValidationError)."""
     return model_for(envelope.type).model_validate(envelope.data)

@@ -1,8 +1,9 @@
 """The consumer loop every service uses.
 
-For each message: size check, JSON and envelope validation, type lookup, payload validation,
-deduplication by (source, id), the handler with retries, then commit. Anything that cannot be
-handled goes to the dead-letter topic with its original bytes and the reason; the loop carries on.
+For each message: size check, JSON and envelope validation, type lookup, the type's topic
+(``may_arrive_on``: handlers are chosen by type alone), payload validation, deduplication by
+(source, id), the handler with retries, then commit. Anything that cannot be handled goes to the
+dead-letter topic with its original bytes and the reason; the loop carries on.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from pydantic import ValidationError
 
 from shared.clock import Clock
-from shared.contracts import DEAD_LETTER_TOPIC, Envelope, EventData, UnknownEventType, model_for
+from shared.contracts import (
+    DEAD_LETTER_TOPIC,
+    Envelope,
+    EventData,
+    UnknownEventType,
+    may_arrive_on,
+    model_for,
+    wrong_topic_error,
+)
 from shared.kafka.client import connection_kwargs
 from shared.kafka.deadletter import DeadLetter, DeadLetterReason
 from shared.kafka.dedupe import DedupeStore
@@ -193,6 +202,13 @@ class EventConsumer:
         except UnknownEventType as exc:
             return await self._dead_letter(
                 record, DeadLetterReason.UNKNOWN_TYPE, str(exc), event_type=envelope.type
+            )
+        if not may_arrive_on(envelope.type, record.topic):
+            return await self._dead_letter(
+                record,
+                DeadLetterReason.WRONG_TOPIC,
+                wrong_topic_error(envelope.type, record.topic),
+                event_type=envelope.type,
             )
         try:
             data = model.model_validate(envelope.data)

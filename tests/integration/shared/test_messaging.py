@@ -14,8 +14,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from shared.clock import SystemClock
-from shared.contracts import DEAD_LETTER_TOPIC, StageOpened, TopicSpec, make_envelope
-from shared.contracts.examples import EXAMPLES
+from shared.contracts import DEAD_LETTER_TOPIC, CaseDecided, StageOpened, TopicSpec, make_envelope
+from shared.contracts.examples import EXAMPLES, example_envelope
 from shared.kafka import EventConsumer, KafkaPublisher, MongoDedupe, read_dead_letter_headers
 from shared.kafka.admin import ensure_topics
 from shared.kafka.metadata import topic_partitions
@@ -56,10 +56,17 @@ async def dead_letters(
         await reader.stop()
 
 
+def stands_in_for_egov_stages(monkeypatch: pytest.MonkeyPatch, topic: str) -> None:
+    """A private topic per test, which consumers take stage.opened from as from egov.stages
+    (a type is taken only from its own topic: ``may_arrive_on``)."""
+    monkeypatch.setattr(StageOpened, "topic", topic)
+
+
 async def test_bad_messages_are_dead_lettered_and_valid_ones_handled(
-    kafka_bootstrap: str, mongo_uri: str, unique_id: str
+    kafka_bootstrap: str, mongo_uri: str, unique_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     topic = f"test.messaging.{unique_id[:10]}"
+    stands_in_for_egov_stages(monkeypatch, topic)
     group = f"test-messaging-{unique_id[:10]}"
     settings = ServiceSettings(
         service_name="msgtest",
@@ -98,6 +105,7 @@ async def test_bad_messages_are_dead_lettered_and_valid_ones_handled(
     bad_type["type"] = "gov.egov.nonsense.v1"
     bad_schema = json.loads(stage_opened(case, 98))
     bad_schema["data"]["due_at"] = "not a time"
+    off_topic = example_envelope(CaseDecided.event_type, id=f"{case}-decided").to_json_bytes()
     messages = [
         stage_opened(case, 1),
         b"this is not json",
@@ -109,6 +117,7 @@ async def test_bad_messages_are_dead_lettered_and_valid_ones_handled(
         stage_opened(case, 4),
         stage_opened(case, 7),  # handler fails on every retry
         stage_opened(case, 5),
+        off_topic,  # a well-formed decision, on a topic decisions do not belong on
         stage_opened(case, 2),  # redelivered copy of an event already handled
         stage_opened(case, 6),
     ]
@@ -121,7 +130,7 @@ async def test_bad_messages_are_dead_lettered_and_valid_ones_handled(
             await asyncio.sleep(0.2)
         assert handled == [f"{case}-{n}" for n in (1, 2, 3, 4, 5, 6)]
 
-        letters = await dead_letters(kafka_bootstrap, group, expect=5)
+        letters = await dead_letters(kafka_bootstrap, group, expect=6)
         reasons = sorted(h["dlq.reason"] for h, _, _ in letters)
         assert reasons == [
             "handler_failed",
@@ -129,6 +138,7 @@ async def test_bad_messages_are_dead_lettered_and_valid_ones_handled(
             "schema_violation",
             "too_large",
             "unknown_type",
+            "wrong_topic",
         ]
         by_reason = {h["dlq.reason"]: (h, v, k) for h, v, k in letters}
         h, value, k = by_reason["not_json"]
@@ -143,11 +153,12 @@ async def test_bad_messages_are_dead_lettered_and_valid_ones_handled(
 
 
 async def test_redelivery_after_restart_without_commit_is_handled_once(
-    kafka_bootstrap: str, mongo_uri: str, unique_id: str
+    kafka_bootstrap: str, mongo_uri: str, unique_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A consumer that handled events but died before committing makes its successor re-read
     them; the processed-ids store turns the re-reads into no-ops."""
     topic = f"test.redelivery.{unique_id[:10]}"
+    stands_in_for_egov_stages(monkeypatch, topic)
     group = f"test-redelivery-{unique_id[:10]}"
     settings = ServiceSettings(
         service_name="msgtest",

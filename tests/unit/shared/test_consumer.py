@@ -218,3 +218,25 @@ async def test_original_headers_are_kept_on_the_dead_letter() -> None:
     consumer, sender = make_consumer(Recorder())
     await consumer.process(FakeRecord(b"nope", headers=[("traceparent", b"00-abc")]))
     assert ("traceparent", b"00-abc") in sender.sent[0][3]
+
+
+async def test_an_event_on_a_topic_its_type_does_not_belong_on_is_dead_lettered() -> None:
+    rec = Recorder()
+    consumer, sender = make_consumer(rec)
+    forged = FakeRecord(example_envelope(T, id="f1").to_json_bytes(), topic="egov.cases")
+    assert await consumer.process(forged) == "dead_lettered"
+    assert sender.reasons() == ["wrong_topic"] and rec.calls == []
+    h = read_dead_letter_headers(sender.sent[0][3])
+    assert h["dlq.event_type"] == T and h["dlq.source.topic"] == "egov.cases"
+    assert h["dlq.error"] == f"{T} belongs on egov.stages, not on egov.cases"
+    assert await consumer.process(valid("e2")) == "handled"  # the loop carries on
+    assert rec.calls == ["e2"]
+
+
+async def test_a_type_without_a_handler_on_a_wrong_topic_is_dead_lettered_not_ignored() -> None:
+    consumer, sender = make_consumer(Recorder())
+    other = example_envelope("gov.egov.case.decided.v1").to_json_bytes()
+    assert await consumer.process(FakeRecord(other, topic="egov.intake.submissions")) == (
+        "dead_lettered"
+    )
+    assert sender.reasons() == ["wrong_topic"]
