@@ -32,7 +32,9 @@ from shared.contracts import (
     T_STAGES,
     Envelope,
     kafka_headers,
+    may_arrive_on,
     topic_for,
+    wrong_topic_error,
 )
 from shared.contracts.registry import MONITOR_TIMERS_TOPIC
 from shared.kafka import PermanentError
@@ -271,6 +273,10 @@ class MonitorStream:
             return
         if env.type not in EVENT_TYPES:
             await self.dead_letter(message, DeadLetterReason.UNKNOWN_TYPE, env.type, env.type)
+            return
+        if not may_arrive_on(env.type, message.topic):
+            error = wrong_topic_error(env.type, message.topic)
+            await self.dead_letter(message, DeadLetterReason.WRONG_TOPIC, error, env.type)
             return
         route = h.HANDLERS.get(env.type)
         if route is None:

@@ -3,7 +3,8 @@
 One module-scoped pair of workers serves every scenario (a faust group join takes seconds):
 yellow, red and the whole ladder; closing stops it; suspension pauses it; the two workers split
 the partitions and fire each stage's timers exactly once; SIGKILL of one worker mid-ladder and a
-restart lose nothing and add no new ids; a bad message is dead-lettered and the worker carries on.
+restart lose nothing and add no new ids; a bad message is dead-lettered and the worker carries on;
+a stage opened on egov.cases (not its topic) is dead-lettered and starts no clock.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from shared.calendar import Limit
 from shared.clock import SHANGHAI, SimulatedClock
 from shared.contracts import (
     DEAD_LETTER_TOPIC,
+    T_CASES,
     T_CREDIT_INCIDENTS,
     T_STAGES,
     T_SUPERVISION,
@@ -417,3 +419,37 @@ async def test_lights_ladder_close_suspend_two_workers_and_sigkill(stack: Stack)
         await asyncio.sleep(0.5)
     assert paused_case in {o["case_id"] for o in seen["overdue"]}
     assert seen["partitions_total"] == 6
+
+
+async def test_a_stage_opened_on_egov_cases_is_dead_lettered_and_starts_no_clock(
+    stack: Stack,
+) -> None:
+    """The monitor routes by type and reads egov.cases too: a stage opened there (it belongs on
+    egov.stages) must not be supervised."""
+    s = stack
+    case_id = f"{s.prefix}-T-{uuid.uuid4().hex[:6]}"
+    now = s.now()
+    opened = _opened(case_id, now, now + timedelta(days=1))
+    value = make_envelope(opened, source="/egov/intake", time=now).to_json_bytes()
+    await s.producer.send_and_wait(T_CASES, value, key=case_id.encode())
+
+    def letters() -> list[dict[str, Any]]:
+        return [m for m in s.seen if m["type"] == "dlq.x.v1" and m["case"] == case_id]
+
+    await s.until("the dead letter", lambda: bool(letters()))
+    [letter] = letters()
+    assert letter["dlq.reason"] == "wrong_topic" and letter["dlq.source.topic"] == T_CASES
+    assert [(await w.get(f"/v1/stages/{case_id}")).status_code for w in s.workers] == [404, 404]
+
+    # The workers carry on: the same event on egov.stages is supervised.
+    await s.producer.send_and_wait(T_STAGES, value, key=case_id.encode())
+    deadline = time.monotonic() + 60
+    while True:
+        views = [await w.get(f"/v1/stages/{case_id}") for w in s.workers]
+        found = [v.json() for v in views if v.status_code == 200]
+        if found:
+            break
+        assert time.monotonic() < deadline, "the stage on egov.stages was never supervised"
+        await asyncio.sleep(0.5)
+    assert found[0]["stages"][0]["status"] == "open"
+    assert len(letters()) == 1
