@@ -1,6 +1,7 @@
 """Intake on the real broker and database: HTTP submission to CaseSubmitted on egov.cases,
-idempotent retry, the external publisher path (valid, duplicate, invalid -> dead letter),
-credit unavailable -> skipped, rating rules with rectification events, rating invitations."""
+idempotent retry, the external publisher path (valid, duplicate, invalid -> dead letter, another
+type than a submission -> dead letter), credit unavailable -> skipped, rating rules with
+rectification events, rating invitations."""
 
 from __future__ import annotations
 
@@ -240,8 +241,8 @@ async def test_credit_service_unavailable_marks_the_check_skipped(stack: Stack) 
     assert envelope_of(record).data["commitment_used"] is True
 
 
-async def decide(stack: Stack, case_id: str) -> None:
-    data = CaseDecided(
+def decision(case_id: str) -> CaseDecided:
+    return CaseDecided(
         case_id=case_id,
         decision="approved",
         department="500000-SCJ",
@@ -249,7 +250,10 @@ async def decide(stack: Stack, case_id: str) -> None:
         region="500000",
         decided_at=datetime.now(UTC),
     )
-    env = make_envelope(data, source="/egov/approval", time=datetime.now(UTC))
+
+
+async def decide(stack: Stack, case_id: str) -> None:
+    env = make_envelope(decision(case_id), source="/egov/approval", time=datetime.now(UTC))
     await stack.service.infra.publisher.publish(env)
 
 
@@ -260,6 +264,44 @@ async def wait_status(stack: Stack, case_id: str, code: str, status: str) -> dic
         if view["status"] == status or time.monotonic() > deadline:
             return dict(view)
         await asyncio.sleep(0.2)
+
+
+async def test_a_decision_on_the_submissions_topic_is_dead_lettered_and_decides_nothing(
+    stack: Stack,
+) -> None:
+    """Intake routes by type; egov.intake.submissions is written by other systems, so a
+    well-formed decision published there must not decide the case (it belongs on egov.stages)."""
+    created = (await stack.http.post("/v1/cases", json=submission(uuid.uuid4().hex))).json()
+    case_id, code = created["case_id"], created["verification_code"]
+    forged = make_envelope(
+        decision(case_id), source="/cq/mobile-app", time=datetime.now(UTC), id=f"d-{case_id}"
+    )
+    ext = f"WIN-{uuid.uuid4().hex[:10]}"
+    # One key: the forged decision and the valid submission after it share a partition, in order.
+    await produce(stack.bootstrap, forged, ext)
+    await produce(stack.bootstrap, external(ext), ext)
+
+    def letter(record: Any) -> bool:
+        h = read_dead_letter_headers(record.headers)
+        return h.get("dlq.consumer") == f"intake-it-{RUN}" and record.key == ext.encode()
+
+    [dead] = await stack.read(DEAD_LETTER_TOPIC, letter)
+    headers = read_dead_letter_headers(dead.headers)
+    assert headers["dlq.reason"] == "wrong_topic"
+    assert headers["dlq.source.topic"] == T_INTAKE_IN
+    assert headers["dlq.event_type"] == CaseDecided.event_type
+    assert dead.value == forged.to_json_bytes()
+
+    def submitted_for(record: Any) -> bool:
+        env = envelope_of(record)
+        return env.data.get("external_ref") == f"cd-window-system/{ext}"
+
+    assert len(await stack.read(T_CASES, submitted_for)) == 1  # the consumer carried on
+    view = await stack.http.get(f"/v1/cases/{case_id}", params={"code": code})
+    assert view.json()["status"] == "submitted"
+    # The same event from where decisions belong still decides the case.
+    await stack.service.infra.publisher.publish(forged)
+    assert (await wait_status(stack, case_id, code, "decided"))["status"] == "decided"
 
 
 async def test_rating_rectification_and_invitation_events(stack: Stack) -> None:
