@@ -39,6 +39,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
+from shared.contracts.publishers import publisher_of_source
 from shared.kafka import Handler, PermanentError
 from shared.observability.logging import correlation_id
 
@@ -195,6 +196,11 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
         metrics.INCIDENTS_REJECTED.labels(data.subject_kind.value).inc()
         raise PermanentError(error)
     subject_id = normalise_subject_id(data.subject_id)
+    # The source is authenticated (the consumer bound it to the ingress topic's publisher, or
+    # it came on a topic only the platform writes): an outside system is recorded as its
+    # registered id, whatever its payload says.
+    publisher = publisher_of_source(envelope_.source)
+    source_system = publisher.id if publisher is not None else data.source_system
     origin_key = f"{envelope_.source}|{envelope_.id}"
     if await deps.store.record_by_origin(origin_key) is not None:
         log.info("incident %s already recorded", envelope_.id)
@@ -207,7 +213,7 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
         subject_name=data.subject_name,
         record_type=data.incident_type,
         severity=data.severity,
-        source_system=data.source_system,
+        source_system=source_system,
         evidence=list(data.evidence),
         description=data.description,
         case_id=data.case_id,
@@ -238,7 +244,7 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
     except DuplicateRecord:
         log.info("incident %s already recorded (concurrent copy)", envelope_.id)
         return
-    metrics.RECORDS.labels(data.subject_kind.value, data.severity.value, data.source_system).inc()
+    metrics.RECORDS.labels(data.subject_kind.value, data.severity.value, source_system).inc()
     log.info("recorded %s (%s) from %s", record.record_id, data.severity.value, envelope_.source)
 
 

@@ -23,6 +23,7 @@ from shared.auth import mint_token
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import CaseSubmissionReceived, CreditIncident, kafka_headers, make_envelope
+from shared.contracts.publishers import PUBLISHERS
 from shared.identifiers import make_uscc
 from shared.settings import ServiceSettings
 
@@ -239,14 +240,15 @@ class Day:
             submitted_at=self.clock.now(),
             form={"note": "from a bank-branch terminal"},
         )
+        bank = PUBLISHERS["cq-bank-terminal"]
         env = make_envelope(
             data,
-            source="/external/cq-bank-terminal",
+            source=bank.source,
             time=self.clock.now(),
             id=f"bank-{self.seed}-{case.n}",
         )
         await producer.send_and_wait(
-            data.topic, env.to_json_bytes(), key=env.subject.encode(), headers=kafka_headers()
+            bank.topic, env.to_json_bytes(), key=env.subject.encode(), headers=kafka_headers()
         )
         self.by_external[case.external_id] = case
 
@@ -264,14 +266,12 @@ class Day:
                 region="500000",
                 occurred_at=self.clock.now(),
             )
+            court = PUBLISHERS[COURT]  # publishes on its own ingress topic, as itself
             env = make_envelope(
-                data,
-                source=f"/external/{COURT}",
-                time=self.clock.now(),
-                id=f"court-{self.seed}-{k}",
+                data, source=court.source, time=self.clock.now(), id=f"court-{self.seed}-{k}"
             )
             await producer.send_and_wait(
-                data.topic, env.to_json_bytes(), key=env.subject.encode(), headers=kafka_headers()
+                court.topic, env.to_json_bytes(), key=env.subject.encode(), headers=kafka_headers()
             )
             ids.append(env.id)
         return ids

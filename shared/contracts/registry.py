@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from shared.contracts import events as ev
 from shared.contracts.envelope import Envelope, EventData
+from shared.contracts.publishers import PUBLISHERS, publisher_of_topic
 
 DEAD_LETTER_TOPIC = "egov.deadletter"
 MONITOR_TIMERS_TOPIC = "egov.monitor.timers"
@@ -46,8 +47,8 @@ TOPICS: dict[str, TopicSpec] = {
             ev.T_INTAKE_IN,
             CASE_PARTITIONS,
             "external_id",
-            "case submissions published by other systems (app, window, bank, other regions)",
-            producers=("external",),
+            "case submissions of the platform's own channel adapters; outside systems (bank "
+            "terminals, other regions) publish on their ingress topics (egov.ingress.<id>)",
             consumers=("intake",),
         ),
         TopicSpec(
@@ -81,9 +82,10 @@ TOPICS: dict[str, TopicSpec] = {
             ev.T_CREDIT_INCIDENTS,
             CASE_PARTITIONS,
             "subject_id",
-            "credit incidents from the monitor, approval and other systems (courts, tax)",
+            "credit incidents from the monitor and approval; courts and tax publish on their "
+            "ingress topics (egov.ingress.<id>)",
             retention_ms=90 * DAY_MS,
-            producers=("monitor", "approval", "external"),
+            producers=("monitor", "approval"),
             consumers=("credit",),
         ),
         TopicSpec(
@@ -137,6 +139,25 @@ TOPICS: dict[str, TopicSpec] = {
 }
 
 
+def _ingress_topics() -> list[TopicSpec]:
+    """One topic per registered outside publisher: only it may write there (its ACL)."""
+    specs = []
+    for pub in PUBLISHERS.values():
+        homes = [TOPICS[EVENT_TYPES[t].topic] for t in pub.event_types]
+        specs.append(
+            TopicSpec(
+                pub.topic,
+                CASE_PARTITIONS,
+                EVENT_TYPES[pub.event_types[0]].key_field,
+                f"ingress of {pub.name}: {', '.join(pub.event_types)}",
+                retention_ms=max(h.retention_ms for h in homes),
+                producers=(pub.id,),
+                consumers=tuple(sorted({c for h in homes for c in h.consumers})),
+            )
+        )
+    return specs
+
+
 def _all_event_classes() -> list[type[EventData]]:
     found: list[type[EventData]] = []
     stack: list[type[EventData]] = list(EventData.__subclasses__())
@@ -149,6 +170,7 @@ def _all_event_classes() -> list[type[EventData]]:
 
 
 EVENT_TYPES: dict[str, type[EventData]] = {cls.event_type: cls for cls in _all_event_classes()}
+TOPICS.update({spec.name: spec for spec in _ingress_topics()})
 
 
 def register_topic(spec: TopicSpec) -> None:
@@ -176,7 +198,10 @@ def topics_consumed_by(service: str) -> tuple[str, ...]:
 
 
 def types_on_topic(topic: str) -> list[str]:
-    return sorted(t for t, cls in EVENT_TYPES.items() if cls.topic == topic)
+    """The types a topic carries: those whose home it is, or an outside publisher's types."""
+    publisher = publisher_of_topic(topic)
+    extra = set(publisher.event_types) if publisher is not None else set()
+    return sorted(t for t, cls in EVENT_TYPES.items() if cls.topic == topic or t in extra)
 
 
 def may_arrive_on(event_type: str, topic: str) -> bool:
@@ -185,12 +210,17 @@ def may_arrive_on(event_type: str, topic: str) -> bool:
 
     Consumers pick the handler from the envelope's type alone, so without it a type published on
     a topic it does not belong to would be acted on: a ``case.decided`` published by an external
-    system on ``egov.intake.submissions`` (which it may write) would mark a case decided. Each
-    type has exactly one topic; a replay goes back to the topic the event first arrived on. Only
-    the dead-letter topic carries every type (original bytes, read by operators, never routed).
+    system on its ingress topic (which it may write) would mark a case decided. Each type has one
+    home topic, and an outside publisher's ingress topic carries the types registered for it
+    (shared/contracts/publishers.py); a replay goes back to the topic the event first arrived on.
+    Only the dead-letter topic carries every type (original bytes, read by operators, never
+    routed).
     Raises UnknownEventType for an unregistered type.
     """
-    return topic in (model_for(event_type).topic, DEAD_LETTER_TOPIC)
+    if topic in (model_for(event_type).topic, DEAD_LETTER_TOPIC):
+        return True
+    publisher = publisher_of_topic(topic)
+    return publisher is not None and event_type in publisher.event_types
 
 
 def wrong_topic_error(event_type: str, topic: str) -> str:

@@ -29,6 +29,7 @@ from shared.contracts import (
     model_for,
     wrong_topic_error,
 )
+from shared.contracts.publishers import forged_source_error
 from shared.kafka.client import connection_kwargs
 from shared.kafka.deadletter import DeadLetter, DeadLetterReason
 from shared.kafka.dedupe import DedupeStore
@@ -210,6 +211,11 @@ class EventConsumer:
                 wrong_topic_error(envelope.type, record.topic),
                 event_type=envelope.type,
             )
+        forged = forged_source_error(envelope.source, record.topic)
+        if forged is not None:
+            return await self._dead_letter(
+                record, DeadLetterReason.FORGED_SOURCE, forged, event_type=envelope.type
+            )
         try:
             data = model.model_validate(envelope.data)
         except ValidationError as exc:
@@ -223,6 +229,8 @@ class EventConsumer:
         if handler is None:
             EVENTS_CONSUMED.labels(self.service, envelope.type, "ignored").inc()
             return "ignored"
+        # The source is authenticated by now (an ingress topic's publisher, or a platform topic
+        # only the platform's own principals write), so a publisher cannot collide with another.
         dedupe_key = f"{envelope.source}|{envelope.id}"
         if await self._retrying(lambda: self.dedupe.seen(self.name, dedupe_key)):
             EVENTS_CONSUMED.labels(self.service, envelope.type, "duplicate").inc()

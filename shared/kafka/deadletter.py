@@ -15,6 +15,7 @@ class DeadLetterReason(StrEnum):
     INVALID_ENVELOPE = "invalid_envelope"
     UNKNOWN_TYPE = "unknown_type"
     WRONG_TOPIC = "wrong_topic"  # a known type on a topic it does not belong on (may_arrive_on)
+    FORGED_SOURCE = "forged_source"  # an ingress event whose source is not its publisher's
     SCHEMA_VIOLATION = "schema_violation"
     HANDLER_FAILED = "handler_failed"
     REJECTED = "rejected"  # the handler refused it for a business reason (PermanentError)

@@ -1,0 +1,54 @@
+"""Outside systems prove who they are by the topic they write (their ingress topic, which only
+they may write): a court's record names the court whatever its payload says, an event claiming
+another publisher's source is dead-lettered, and one publisher's event ids cannot shadow
+another's."""
+
+from __future__ import annotations
+
+from credit_fakes import START, make_deps
+
+from services.credit.bootstrap import CONSUMED_TOPICS
+from services.credit.handlers import make_handlers
+from shared.contracts import CreditIncident
+from shared.contracts.examples import example_envelope
+from shared.contracts.publishers import PUBLISHERS
+from tests.support.consumers import WiredConsumer
+
+COURT = PUBLISHERS["cq-intermediate-court"]
+TAX = PUBLISHERS["cq-tax"]
+
+
+def incident(source: str, event_id: str, claimed_system: str = "supreme-people's-court"):  # noqa: ANN201
+    envelope = example_envelope(CreditIncident.event_type, id=event_id, source=source)
+    data = {**envelope.data, "source_system": claimed_system}
+    return envelope.model_copy(update={"data": data})
+
+
+async def test_a_court_record_names_the_publisher_not_the_payload() -> None:
+    deps = make_deps()
+    wired = WiredConsumer(CONSUMED_TOPICS, make_handlers(deps), now=START)
+    assert await wired.deliver(incident(COURT.source, "c-1"), COURT.topic) == "handled"
+    [record] = deps.store.records.values()  # type: ignore[attr-defined]
+    assert record.source_system == COURT.id
+    assert record.origin_key == f"{COURT.source}|c-1"
+
+
+async def test_a_publisher_cannot_speak_as_another() -> None:
+    deps = make_deps()
+    wired = WiredConsumer(CONSUMED_TOPICS, make_handlers(deps), now=START)
+    # tax writes its own topic (the broker lets it) but claims to be the court
+    assert await wired.deliver(incident(COURT.source, "c-1"), TAX.topic) == "dead_lettered"
+    assert wired.reasons() == ["forged_source"]
+    assert wired.calls == []
+    assert deps.store.records == {}  # type: ignore[attr-defined]
+
+
+async def test_the_same_event_id_from_two_publishers_is_two_records() -> None:
+    deps = make_deps()
+    wired = WiredConsumer(CONSUMED_TOPICS, make_handlers(deps), now=START)
+    assert await wired.deliver(incident(TAX.source, "same-id"), TAX.topic) == "handled"
+    assert await wired.deliver(incident(COURT.source, "same-id"), COURT.topic) == "handled"
+    assert sorted(r.source_system for r in deps.store.records.values()) == [  # type: ignore[attr-defined]
+        COURT.id,
+        TAX.id,
+    ]
