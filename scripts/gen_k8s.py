@@ -5,6 +5,8 @@
 
 Generated (do not edit by hand; edit the source and re-run):
 - deploy/k8s/base/kafka-topics.yaml          <- shared/contracts/registry.py TOPICS
+- deploy/k8s/base/kafka-users.yaml           <- shared/contracts/access.py grants (one KafkaUser
+                                                a principal, scripts/ops_kafka_users.py)
 - deploy/k8s/base/monitoring/prometheusrule.yaml <- deploy/prometheus/rules/egov-alerts.yml
 - deploy/k8s/base/dashboards/*.json          <- scripts/ops_dashboards.py
 - deploy/k8s/base/config/**                  <- calendar, intake catalog, notify templates and
@@ -125,6 +127,14 @@ def render_kafka_topics() -> str:
     return HEADER.format(source="shared/contracts/registry.py") + body
 
 
+def render_kafka_users() -> str:
+    from scripts.ops_kafka_users import kafka_users
+
+    docs = kafka_users(_registry_topics(), STRIMZI_CLUSTER)
+    body = yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True, width=100)
+    return HEADER.format(source="shared/contracts/access.py") + body
+
+
 def render_prometheus_rule() -> str:
     source = yaml.safe_load(RULES_SOURCE.read_text(encoding="utf-8"))
     doc = {
@@ -196,6 +206,7 @@ def render_config() -> dict[Path, str]:
 def render_all() -> dict[Path, str]:
     files: dict[Path, str] = {
         BASE / "kafka-topics.yaml": render_kafka_topics(),
+        BASE / "kafka-users.yaml": render_kafka_users(),
         BASE / "monitoring" / "prometheusrule.yaml": render_prometheus_rule(),
     }
     files.update(render_config())

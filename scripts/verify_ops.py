@@ -4,7 +4,8 @@
     python scripts/verify_ops.py --metrics-url http://127.0.0.1:8001/metrics ... \
         [--prometheus-url http://127.0.0.1:9090]  # plus the live checks
 
-Static checks: generated files in sync (Strimzi topics, PrometheusRule, dashboards, workloads);
+Static checks: generated files in sync (Strimzi topics and users, PrometheusRule, dashboards,
+workloads);
 `kubectl kustomize` renders both overlays; `kubernetes-validate --strict` accepts every built-in
 resource; `checkov` passes (skips carry their reason in a `checkov.io/skipN` annotation);
 `promtool check rules` and `promtool test rules` (every alert has a firing and a quiet case);
@@ -220,11 +221,37 @@ def check_custom_resources(rendered: str) -> list[str]:
                 problems.append(f"KafkaTopic {name}: config values must be scalars")
             if "strimzi.io/cluster" not in doc["metadata"].get("labels", {}):
                 problems.append(f"KafkaTopic {name}: missing strimzi.io/cluster label")
+        elif kind == "KafkaUser":
+            problems += _kafka_user_problems(name, doc)
         elif kind == "ServiceMonitor":
             if not spec.get("selector", {}).get("matchLabels") or not spec.get("endpoints"):
                 problems.append(f"ServiceMonitor {name}: needs selector.matchLabels and endpoints")
         elif kind == "PrometheusRule" and not spec.get("groups"):
             problems.append(f"PrometheusRule {name}: no groups")
+    return problems
+
+
+def _kafka_user_problems(name: str, doc: dict[str, Any]) -> list[str]:
+    """What Strimzi's User Operator would refuse (or silently drop) in a KafkaUser."""
+    spec = doc.get("spec", {})
+    problems = []
+    if "strimzi.io/cluster" not in doc["metadata"].get("labels", {}):
+        problems.append(f"KafkaUser {name}: missing strimzi.io/cluster label")
+    if spec.get("authentication", {}).get("type") != "scram-sha-512":
+        problems.append(f"KafkaUser {name}: authentication must be scram-sha-512")
+    authorization = spec.get("authorization", {})
+    if authorization.get("type") != "simple" or not authorization.get("acls"):
+        problems.append(f"KafkaUser {name}: needs simple authorization with acls")
+    for acl in authorization.get("acls", []):
+        resource = acl.get("resource", {})
+        if resource.get("type") not in ("topic", "group", "cluster", "transactionalId"):
+            problems.append(f"KafkaUser {name}: unknown resource {resource}")
+        elif resource["type"] != "cluster" and (
+            not resource.get("name") or resource.get("patternType") not in ("literal", "prefix")
+        ):
+            problems.append(f"KafkaUser {name}: {resource} needs a name and a patternType")
+        if not acl.get("operations") or "operation" in acl:
+            problems.append(f"KafkaUser {name}: give `operations` (a list), not `operation`")
     return problems
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from scripts import gen_k8s, verify_ops
-from shared.contracts import registry
+from shared.contracts import access, registry
 
 pytestmark = pytest.mark.ops
 
@@ -39,6 +39,18 @@ def test_drift_is_reported_when_the_registry_changes(monkeypatch: pytest.MonkeyP
     problems = [p for p in gen_k8s.drift() if "kafka-topics.yaml" in p]
     assert len(problems) == 1
     assert "+  partitions: 12" in problems[0]
+
+
+def test_drift_is_reported_when_a_grant_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = registry.TOPICS["egov.supervision"]
+    consumers = (*spec.consumers, "credit")
+    monkeypatch.setitem(
+        registry.TOPICS, "egov.supervision", dataclasses.replace(spec, consumers=consumers)
+    )
+    problems = [p for p in gen_k8s.drift() if "kafka-users.yaml" in p]
+    assert len(problems) == 1
+    assert "+    - resource:" in problems[0]
+    assert "+        name: egov.supervision" in problems[0]
 
 
 def test_kafka_topics_mirror_the_contracts_registry() -> None:
@@ -86,6 +98,7 @@ def test_overlay_renders_every_part_of_the_platform(rendered: dict[str, str], ov
     assert len(kinds["ServiceMonitor"]) == 5
     assert kinds["PrometheusRule"] == ["egov-alerts"]
     assert len(kinds["KafkaTopic"]) == len(registry.TOPICS) + len(gen_k8s.faust_topics())
+    assert set(kinds["KafkaUser"]) == {access.principal(p) for p in access.parties()}
     assert "egov-default-deny" in kinds["NetworkPolicy"]
     assert "Secret" not in kinds, "secrets are created out of band, never committed"
     namespace = {"dev": "egov-dev", "prod": "egov"}[overlay]
@@ -175,6 +188,17 @@ def test_kubernetes_validate_rejects_a_broken_deployment(
     deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolcy"] = "Always"
     problems = verify_ops.validate_builtin(tools.kubernetes_validate, yaml.safe_dump(deployment))
     assert problems, "an invalid Deployment must be reported"
+
+
+def test_a_malformed_kafka_user_is_reported(rendered: dict[str, str]) -> None:
+    (user, *_) = _docs(rendered["prod"], "KafkaUser")
+    assert verify_ops.check_custom_resources(yaml.safe_dump(user)) == []
+    acl = user["spec"]["authorization"]["acls"][0]
+    acl["resource"]["patternType"] = "prefixed"  # Kafka's spelling, not Strimzi's
+    acl["operation"] = acl.pop("operations")[0]
+    user["spec"]["authentication"]["type"] = "tls"
+    problems = verify_ops.check_custom_resources(yaml.safe_dump(user))
+    assert len(problems) == 3, problems
 
 
 @pytest.mark.parametrize("overlay", verify_ops.OVERLAYS)

@@ -1,0 +1,70 @@
+"""Who may use the bus in Kubernetes, as data (written by scripts/gen_k8s.py): one Strimzi
+KafkaUser per principal with the ACLs of shared/contracts/access.py.
+
+Strimzi's User Operator creates, for each KafkaUser, the SCRAM-SHA-512 credentials, the ACLs
+and a Secret of the same name in the same namespace (key ``password``).
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from shared.contracts.access import (
+    OPERATOR,
+    SERVICES,
+    Grant,
+    grants_for,
+    parties,
+    principal,
+)
+from shared.contracts.registry import TopicSpec
+
+# access.py speaks Kafka's pattern types, Strimzi's CRD its own spelling.
+PATTERN_TYPES = {"literal": "literal", "prefixed": "prefix"}
+RESOURCE_ORDER = ("topic", "group", "cluster")
+
+
+def _role(party: str) -> str:
+    if party in SERVICES:
+        return f"the {party} service"
+    if party == OPERATOR:
+        return "the operators' `egov` command (calendar publish, dlq list/replay)"
+    return "an outside publisher"
+
+
+def acls(grants: list[Grant]) -> list[dict[str, Any]]:
+    """Strimzi ACL rules: one per resource, its operations merged and sorted."""
+
+    def resource_key(g: Grant) -> tuple[int, str, str]:
+        return RESOURCE_ORDER.index(g.resource), g.name, g.pattern
+
+    rules = []
+    for (_, name, pattern), same in groupby(sorted(grants, key=resource_key), key=resource_key):
+        first, *rest = same
+        resource: dict[str, Any] = {"type": first.resource}
+        if first.resource != "cluster":  # the cluster resource has no name
+            resource |= {"name": name, "patternType": PATTERN_TYPES[pattern]}
+        operations = sorted({g.operation for g in (first, *rest)})
+        rules.append({"resource": resource, "operations": operations, "host": "*"})
+    return rules
+
+
+def kafka_user(party: str, topics: dict[str, TopicSpec], cluster: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaUser",
+        "metadata": {
+            "name": principal(party),
+            "labels": {"strimzi.io/cluster": cluster, "app.kubernetes.io/part-of": "egov"},
+            "annotations": {"egov.gov.cn/description": f"Kafka principal of {_role(party)}"},
+        },
+        "spec": {
+            "authentication": {"type": "scram-sha-512"},
+            "authorization": {"type": "simple", "acls": acls(grants_for(party, topics))},
+        },
+    }
+
+
+def kafka_users(topics: dict[str, TopicSpec], cluster: str) -> list[dict[str, Any]]:
+    return [kafka_user(party, topics, cluster) for party in parties(topics)]
