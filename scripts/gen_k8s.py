@@ -7,6 +7,7 @@ Generated (do not edit by hand; edit the source and re-run):
 - deploy/k8s/base/kafka-topics.yaml          <- shared/contracts/registry.py TOPICS
 - deploy/k8s/base/kafka-users.yaml           <- shared/contracts/access.py grants (one KafkaUser
                                                 a principal, scripts/ops_kafka_users.py)
+- deploy/k8s/overlays/prod/kafka-credentials.yaml <- each service's principal and its Secret
 - deploy/k8s/base/monitoring/prometheusrule.yaml <- deploy/prometheus/rules/egov-alerts.yml
 - deploy/k8s/base/dashboards/*.json          <- scripts/ops_dashboards.py
 - deploy/k8s/base/config/**                  <- calendar, intake catalog, notify templates and
@@ -32,6 +33,7 @@ if __package__ in (None, ""):
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BASE = REPO_ROOT / "deploy" / "k8s" / "base"
+PROD = REPO_ROOT / "deploy" / "k8s" / "overlays" / "prod"
 RULES_SOURCE = REPO_ROOT / "deploy" / "prometheus" / "rules" / "egov-alerts.yml"
 STRIMZI_CLUSTER = "egov-kafka"
 DEFAULT_REPLICAS = 3
@@ -135,6 +137,22 @@ def render_kafka_users() -> str:
     return HEADER.format(source="shared/contracts/access.py") + body
 
 
+def render_prod_kafka_credentials() -> str:
+    """The prod overlay's patch: each workload logs in to Kafka as its own principal."""
+    from scripts.ops_kafka_users import credentials_patch
+    from scripts.ops_workloads import SERVICES as WORKLOADS
+    from scripts.ops_workloads import service_documents
+
+    docs = []
+    for name, svc in WORKLOADS.items():
+        (kind,) = [
+            d["kind"] for d in service_documents(svc) if d["kind"] in ("Deployment", "StatefulSet")
+        ]
+        docs.append(credentials_patch(name, kind))
+    body = yaml.safe_dump_all(docs, sort_keys=False, width=100)
+    return HEADER.format(source="scripts/ops_kafka_users.py") + body
+
+
 def render_prometheus_rule() -> str:
     source = yaml.safe_load(RULES_SOURCE.read_text(encoding="utf-8"))
     doc = {
@@ -207,6 +225,7 @@ def render_all() -> dict[Path, str]:
     files: dict[Path, str] = {
         BASE / "kafka-topics.yaml": render_kafka_topics(),
         BASE / "kafka-users.yaml": render_kafka_users(),
+        PROD / "kafka-credentials.yaml": render_prod_kafka_credentials(),
         BASE / "monitoring" / "prometheusrule.yaml": render_prometheus_rule(),
     }
     files.update(render_config())

@@ -1,8 +1,10 @@
 """Who may use the bus in Kubernetes, as data (written by scripts/gen_k8s.py): one Strimzi
-KafkaUser per principal with the ACLs of shared/contracts/access.py.
+KafkaUser per principal with the ACLs of shared/contracts/access.py, and the prod overlay's
+patch that gives every service its own principal and password.
 
 Strimzi's User Operator creates, for each KafkaUser, the SCRAM-SHA-512 credentials, the ACLs
-and a Secret of the same name in the same namespace (key ``password``).
+and a Secret of the same name in the same namespace (key ``password``); the services read it
+through ``secretKeyRef``, so no Kafka password is ever written by hand.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from shared.contracts.registry import TopicSpec
 # access.py speaks Kafka's pattern types, Strimzi's CRD its own spelling.
 PATTERN_TYPES = {"literal": "literal", "prefixed": "prefix"}
 RESOURCE_ORDER = ("topic", "group", "cluster")
+SECRET_KEY = "password"  # the key of the User Operator's Secret that holds the SCRAM password
 
 
 def _role(party: str) -> str:
@@ -68,3 +71,25 @@ def kafka_user(party: str, topics: dict[str, TopicSpec], cluster: str) -> dict[s
 
 def kafka_users(topics: dict[str, TopicSpec], cluster: str) -> list[dict[str, Any]]:
     return [kafka_user(party, topics, cluster) for party in parties(topics)]
+
+
+def credentials_patch(service: str, kind: str) -> dict[str, Any]:
+    """Strategic-merge patch: the service's container logs in as its own principal.
+
+    Container `env` wins over `envFrom`, so a stale EGOV_KAFKA_SASL_* in a ConfigMap or in
+    egov-secrets cannot replace it.
+    """
+    who = principal(service)
+    env = [
+        {"name": "EGOV_KAFKA_SASL_USERNAME", "value": who},
+        {
+            "name": "EGOV_KAFKA_SASL_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": who, "key": SECRET_KEY}},
+        },
+    ]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": f"egov-{service}"},
+        "spec": {"template": {"spec": {"containers": [{"name": service, "env": env}]}}},
+    }

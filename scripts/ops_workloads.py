@@ -151,7 +151,8 @@ def _container(svc: Svc) -> dict[str, Any]:
         "envFrom": [
             {"configMapRef": {"name": "egov-settings"}},
             # Created out of band (docs/operations.md#secrets): EGOV_MONGO_URI, EGOV_JWT_SECRET,
-            # EGOV_KAFKA_SASL_PASSWORD. Never committed.
+            # SMTP and SMS keys. Never committed. The Kafka password is each service's own, from
+            # its KafkaUser's Secret (the prod overlay's kafka-credentials.yaml).
             {"secretRef": {"name": "egov-secrets"}},
         ],
         "env": [

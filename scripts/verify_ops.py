@@ -5,7 +5,7 @@
         [--prometheus-url http://127.0.0.1:9090]  # plus the live checks
 
 Static checks: generated files in sync (Strimzi topics and users, PrometheusRule, dashboards,
-workloads);
+workloads, the prod overlay's Kafka credentials);
 `kubectl kustomize` renders both overlays; `kubernetes-validate --strict` accepts every built-in
 resource; `checkov` passes (skips carry their reason in a `checkov.io/skipN` annotation);
 `promtool check rules` and `promtool test rules` (every alert has a firing and a quiet case);

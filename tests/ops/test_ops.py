@@ -151,6 +151,37 @@ def test_dev_uses_single_replica_topics_and_prod_an_external_cluster(
     assert settings("prod")["EGOV_JWT_ALGORITHM"] == "RS256"
 
 
+def test_prod_services_log_in_to_kafka_each_as_its_own_user(rendered: dict[str, str]) -> None:
+    """Username egov-<service>, password from the Secret Strimzi makes for that KafkaUser."""
+    users = {u["metadata"]["name"] for u in _docs(rendered["prod"], "KafkaUser")}
+    workloads = _docs(rendered["prod"], "Deployment") + _docs(rendered["prod"], "StatefulSet")
+    logins = {}
+    for w in workloads:
+        (c,) = w["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in c["env"]}
+        user = env["EGOV_KAFKA_SASL_USERNAME"]["value"]
+        assert env["EGOV_KAFKA_SASL_PASSWORD"]["valueFrom"] == {
+            "secretKeyRef": {"name": user, "key": "password"}
+        }
+        logins[w["metadata"]["name"]] = user
+    assert logins == {f"egov-{s}": access.principal(s) for s in access.SERVICES}
+    assert set(logins.values()) <= users
+    (cm,) = [
+        m
+        for m in _docs(rendered["prod"], "ConfigMap")
+        if m["metadata"]["name"].startswith("egov-settings")
+    ]
+    assert not any(k.startswith("EGOV_KAFKA_SASL_USER") for k in cm["data"]), "one shared user"
+
+
+def test_dev_services_reference_no_kafka_user_secret(rendered: dict[str, str]) -> None:
+    # The dev cluster's plain listener has no authentication; a missing Secret would keep the
+    # pods from starting.
+    for w in _docs(rendered["dev"], "Deployment") + _docs(rendered["dev"], "StatefulSet"):
+        (c,) = w["spec"]["template"]["spec"]["containers"]
+        assert not any(e["name"].startswith("EGOV_KAFKA_SASL") for e in c["env"])
+
+
 @pytest.mark.parametrize("overlay", verify_ops.OVERLAYS)
 def test_dashboards_ship_as_configmaps_for_the_grafana_sidecar(
     rendered: dict[str, str], overlay: str
