@@ -4,7 +4,8 @@ Every service has its own principal (`egov-<service>`) and may write only the to
 events it owns (the registry's `producers`) and read only what it consumes (`consumers`); it
 joins only consumer groups named after itself, and the monitor creates and uses faust's own
 topics under its application id. The operator (`egov-operator`, the `egov` command of the
-people who run the platform) publishes holiday schedules and reads and replays dead letters.
+people who run the platform) reads and publishes holiday schedules and reads and replays dead
+letters.
 Outside systems write only the topics whose producers name them.
 
 The same grants configure the test broker (scripts/kafka_security.py) and become Strimzi
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.contracts.events import T_CALENDAR
 from shared.contracts.registry import DEAD_LETTER_TOPIC, TOPICS, TopicSpec
 
 SERVICES = ("intake", "approval", "monitor", "notify", "credit")
@@ -72,6 +74,8 @@ def grants_for(party: str, topics: dict[str, TopicSpec] | None = None) -> list[G
     if party == OPERATOR:
         # `egov dlq list` and `replay` read the dead letters; a replay writes the original topic.
         out += _topic(party, DEAD_LETTER_TOPIC, "Read", "Describe")
+        # `egov calendar publish` (and `--bus`) reads the schedules already published first.
+        out += _topic(party, T_CALENDAR, "Read")
         for spec in specs.values():
             if not spec.internal and spec.name != DEAD_LETTER_TOPIC:
                 out += _topic(party, spec.name, "Write", "Describe")

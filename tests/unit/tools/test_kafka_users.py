@@ -92,6 +92,12 @@ def test_the_calendar_is_writable_only_by_the_operator(
     assert writers == {OPERATOR}
 
 
+def test_the_operator_reads_the_calendar_it_publishes_to(users: dict[str, dict[str, Any]]) -> None:
+    # `egov calendar publish` reads every published schedule before it adds a year.
+    assert may(users[OPERATOR], "Read", "topic", T_CALENDAR)
+    assert may(users[OPERATOR], "Describe", "topic", T_CALENDAR)
+
+
 def test_dead_letters_are_read_only_by_the_operator(users: dict[str, dict[str, Any]]) -> None:
     topic = registry.DEAD_LETTER_TOPIC
     readers = {name for name, user in users.items() if may(user, "Read", "topic", topic)}
