@@ -54,14 +54,20 @@ def scram_arguments(doc: Mapping[str, object]) -> list[str]:
     return out
 
 
-def service_identities(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Per service, the settings that make it connect as its own principal; {} on a broker
-    without identities (Tansu)."""
+def party_identities(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Per party (services, operator, outside publishers), the settings that make a client
+    connect as that principal; {} on a broker without identities (Tansu)."""
     path = env.get(IDENTITIES_ENV)
     if not path or not Path(path).exists():
         return {}
     doc = json.loads(Path(path).read_text())
-    return {service: identity_env(doc, principal(service)) for service in SERVICES}
+    return {party: identity_env(doc, principal(party)) for party in parties()}
+
+
+def service_identities(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Per service, the settings that make it connect as its own principal."""
+    found = party_identities(env)
+    return {service: found[service] for service in SERVICES if service in found}
 
 
 def identity_env(doc: Mapping[str, object], user: str) -> dict[str, str]:

@@ -39,7 +39,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
-from shared.contracts.publishers import publisher_of_source
+from shared.contracts.publishers import originating_system
 from shared.kafka import Handler, PermanentError
 from shared.observability.logging import correlation_id
 
@@ -199,8 +199,7 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
     # The source is authenticated (the consumer bound it to the ingress topic's publisher, or
     # it came on a topic only the platform writes): an outside system is recorded as its
     # registered id, whatever its payload says.
-    publisher = publisher_of_source(envelope_.source)
-    source_system = publisher.id if publisher is not None else data.source_system
+    source_system = originating_system(envelope_.source, data.source_system)
     origin_key = f"{envelope_.source}|{envelope_.id}"
     if await deps.store.record_by_origin(origin_key) is not None:
         log.info("incident %s already recorded", envelope_.id)

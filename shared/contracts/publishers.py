@@ -41,6 +41,7 @@ INCIDENT = ev.CreditIncident.event_type
 PUBLISHERS: dict[str, Publisher] = {
     p.id: p
     for p in (
+        Publisher("cq-mobile-app", "渝快办 (Chongqing government app)", (SUBMISSION,)),
         Publisher(
             "cq-bank-terminal", "银行网点政务自助终端 (bank-branch terminals)", (SUBMISSION,)
         ),
@@ -70,3 +71,11 @@ def forged_source_error(source: str, topic: str) -> str | None:
     if publisher is None or source == publisher.source:
         return None
     return f"source {source!r} on {topic}: {publisher.id} publishes as {publisher.source!r}"
+
+
+def originating_system(source: str, claimed: str) -> str:
+    """The system an event is recorded as coming from: a registered publisher's id when the
+    (authenticated) source is one, whatever the payload claims; else the claim of the
+    platform's own service or adapter that wrote it."""
+    publisher = publisher_of_source(source)
+    return publisher.id if publisher is not None else claimed

@@ -10,8 +10,8 @@ from typing import Any
 
 from shared.clock import FixedClock
 from shared.contracts import EVENT_TYPES, Envelope, may_arrive_on, topic_for
-from shared.contracts.publishers import publisher_of_topic
 from shared.contracts.examples import example_envelope
+from shared.contracts.publishers import publisher_of_topic
 from shared.kafka import EventConsumer, Handler, InMemoryDedupe, read_dead_letter_headers
 from shared.settings import ServiceSettings
 

@@ -38,6 +38,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
+from shared.contracts.publishers import originating_system
 from shared.kafka import PermanentError
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,11 @@ def _replay(record: IdempotencyRecord, fingerprint: str, channel: str) -> dict[s
 async def on_submission_received(
     deps: Deps, envelope: Envelope, data: CaseSubmissionReceived
 ) -> None:
-    """An external system's submission: register it or dead-letter it with the reason."""
+    """An external system's submission: register it or dead-letter it with the reason. It is
+    known by its authenticated publisher and its own id, so a publisher cannot shadow another's
+    submissions by claiming its name."""
+    system = originating_system(envelope.source, data.source_system)
+    data = data.model_copy(update={"source_system": system})
     existing = await deps.store.find_external(data.source_system, data.external_id)
     if existing is not None:
         SUBMISSIONS.labels(

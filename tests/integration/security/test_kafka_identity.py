@@ -14,9 +14,17 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from scripts import devstack
-from shared.contracts import T_CALENDAR, T_CASES, T_CREDIT_CHANGES, T_INTAKE_IN, T_STAGES
+from scripts import kafka_security
+from shared.contracts import (
+    T_CALENDAR,
+    T_CASES,
+    T_CREDIT_CHANGES,
+    T_CREDIT_INCIDENTS,
+    T_INTAKE_IN,
+    T_STAGES,
+)
 from shared.contracts.access import principal
+from shared.contracts.publishers import PUBLISHERS
 from shared.kafka.client import connection_kwargs
 from shared.settings import ServiceSettings
 
@@ -24,7 +32,7 @@ pytestmark = pytest.mark.integration
 
 
 def identity(service: str) -> ServiceSettings:
-    identities = devstack.service_identities(os.environ)
+    identities = kafka_security.party_identities(os.environ)
     if not identities:
         pytest.skip("the broker has no identities (Tansu); `make test` runs Apache Kafka")
     env = identities[service]
@@ -66,6 +74,16 @@ async def test_the_broker_refuses_a_write_outside_the_grants(
 ) -> None:
     with pytest.raises(TopicAuthorizationFailedError):
         await send(identity(service), topic)
+
+
+async def test_an_outside_publisher_writes_its_ingress_topic_and_nothing_else(
+    kafka_bootstrap: str,
+) -> None:
+    court, tax = PUBLISHERS["cq-intermediate-court"], PUBLISHERS["cq-tax"]
+    await send(identity(court.id), court.topic)
+    for topic in (T_CREDIT_INCIDENTS, tax.topic, T_INTAKE_IN):
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(identity(court.id), topic)
 
 
 async def test_a_service_reads_only_what_it_consumes(kafka_bootstrap: str) -> None:

@@ -23,6 +23,7 @@ from shared.contracts import (
     Envelope,
     make_envelope,
 )
+from shared.contracts.publishers import PUBLISHERS
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import PermanentError
 
@@ -372,3 +373,18 @@ async def test_submission_metrics_count_outcomes_and_replays() -> None:
         == unknown + 1
     )
     assert counter("egov_intake_idempotent_replays_total", channel="kiosk") == replays + 1
+
+
+async def test_a_publisher_cannot_shadow_another_publishers_submissions() -> None:
+    """The bank's terminal claims the app's name and reuses its external id: the submission is
+    known by the authenticated publisher, so both cases are registered, each under its own."""
+    w = Wiring()
+    raw = (Path(DEFAULT_CATALOG_DIR).parent / "examples" / "submission.json").read_bytes()
+    app = Envelope.from_json_bytes(raw)
+    bank = app.model_copy(update={"source": PUBLISHERS["cq-bank-terminal"].source, "id": "b-1"})
+    for envelope in (bank, app):
+        data = CaseSubmissionReceived.model_validate(envelope.data)
+        assert data.source_system == "cq-mobile-app"  # what the payload claims
+        await on_submission_received(w.deps, envelope, data)
+    refs = sorted(e.data["external_ref"] for e in w.store.events_of(CaseSubmitted.event_type))
+    assert refs == ["cq-bank-terminal/APP-7731-0001", "cq-mobile-app/APP-7731-0001"]

@@ -50,7 +50,9 @@ def test_one_scram_user_with_simple_authorization_per_party(
     users: dict[str, dict[str, Any]],
 ) -> None:
     assert list(users) == [access.principal(p) for p in access.parties()]
-    assert {"egov-intake", "egov-monitor", "egov-operator", "egov-external"} <= set(users)
+    assert {"egov-intake", "egov-monitor", "egov-operator", "egov-cq-intermediate-court"} <= set(
+        users
+    )
     for name, user in users.items():
         assert user["apiVersion"] == "kafka.strimzi.io/v1beta2"
         assert user["kind"] == "KafkaUser"
