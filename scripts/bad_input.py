@@ -43,6 +43,7 @@ if str(REPO) not in sys.path:  # run as a file as well as with -m
 from shared.contracts import DEAD_LETTER_TOPIC, TOPICS  # noqa: E402
 from shared.contracts import events as ev  # noqa: E402
 from shared.contracts.examples import EXAMPLES, T0  # noqa: E402
+from shared.contracts.publishers import publisher_of_topic  # noqa: E402
 from shared.identifiers import make_uscc  # noqa: E402
 from shared.kafka.deadletter import H_CONSUMER, H_REASON  # noqa: E402
 from shared.kafka.metadata import topic_partitions  # noqa: E402
@@ -103,6 +104,14 @@ HANDLED_BY = {
 PROBE_CREDIT_SOURCE = "egov-approval"
 
 
+def _ingress_type(topic: str) -> str:
+    """An outside publisher's ingress topic carries the types registered for it."""
+    publisher = publisher_of_topic(topic)
+    if publisher is None:
+        raise KeyError(f"no event type known for {topic}")
+    return publisher.event_types[0]
+
+
 def fingerprint(value: bytes) -> str:
     return hashlib.sha256(value).hexdigest()
 
@@ -156,11 +165,14 @@ class Builder:
         self.n += 1
         return self.n
 
-    def envelope(self, event_type: str, data: dict[str, Any], subject: str) -> dict[str, Any]:
+    def envelope(
+        self, event_type: str, data: dict[str, Any], subject: str, topic: str = ""
+    ) -> dict[str, Any]:
+        publisher = publisher_of_topic(topic)  # an ingress topic's events speak as its publisher
         return {
             "specversion": "1.0",
             "id": f"{self.prefix}-{self.n}",
-            "source": "/test/bad-input",
+            "source": publisher.source if publisher is not None else "/test/bad-input",
             "type": event_type,
             "time": PAST,
             "subject": subject,
@@ -196,17 +208,17 @@ class Builder:
         return d, case
 
     def valid(self, topic: str) -> Message:
-        event_type = VALID_TYPE[topic]
+        event_type = VALID_TYPE.get(topic) or _ingress_type(topic)
         data, key = self.data(event_type)
-        env = self.envelope(event_type, data, key)
+        env = self.envelope(event_type, data, key, topic)
         return Message(topic, key, _dumps(env), "valid", event_type, key)
 
     def bad(self, topic: str, kind: str) -> Message:
-        event_type = BAD_BASE[topic]
+        event_type = BAD_BASE.get(topic) or _ingress_type(topic)
         data, _ = self.data(event_type)
         n = self.n
         key = f"{self.prefix}-bad-{n}"
-        env = self.envelope(event_type, data, key)
+        env = self.envelope(event_type, data, key, topic)
         variant = n % 4
         tag = f"{self.prefix}-{n}"
         if kind == "not_json":
