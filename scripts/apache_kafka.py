@@ -182,8 +182,13 @@ def prepare(state_dir: Path, ports: Ports, *, keep_data: bool) -> None:
 
 
 def _cluster_id() -> str:
-    """A new cluster id in Kafka's format (URL-safe base64 of 16 random bytes, no padding)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A new cluster id in Kafka's format (URL-safe base64 of 16 random bytes, no padding).
+    Never one that starts with "-": `kafka-storage format -t -x...` reads it as an option and
+    fails (one stack in 64); Kafka's own Uuid.randomUuid() skips those too."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def label() -> str:
