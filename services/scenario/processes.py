@@ -73,9 +73,18 @@ class ServiceProcess:
             self.proc.wait(10)
 
     def stop(self, within_s: float = 20.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        self.terminate()
+        self.wait_stopped(within_s)
+
+    def terminate(self) -> None:
+        """SIGTERM: a graceful shutdown (drain HTTP, finish handlers, commit), not waited for."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+
+    def wait_stopped(self, within_s: float = 20.0) -> None:
+        """Wait for the process to end; SIGKILL if it has not within `within_s`."""
+        if self.proc is None:
             return
-        os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(within_s)
         except subprocess.TimeoutExpired:
@@ -138,5 +147,8 @@ class Platform:
             svc.wait_healthy()
 
     def stop(self) -> None:
+        """All at once: the slowest shutdown (the monitor's) sets the time, not their sum."""
         for svc in self.services.values():
-            svc.stop()
+            svc.terminate()
+        for svc in self.services.values():
+            svc.wait_stopped()
