@@ -7,6 +7,9 @@ Each stack formats its own log directory and writes its own server.properties:
 
     <state>/kafka/server.properties   <state>/kafka/data/   <state>/logs/kafka.log
 
+With `tls` it also opens a SASL_SSL listener (SCRAM, the same principals and ACLs) whose
+certificate is given as PEM files: the production protocol, for a test that proves it.
+
 Nothing in shared/ or services/ knows about this module: they read EGOV_KAFKA_BOOTSTRAP.
 """
 
@@ -82,15 +85,17 @@ def libs(log: object = print) -> Path:
     return target
 
 
-def server_properties(data: Path, ports: Ports) -> str:
+def server_properties(data: Path, ports: Ports, tls_keystore: Path | None = None) -> str:
     """A combined controller+broker with the settings a one-node test cluster needs: the
     harness listener (PLAINTEXT, a super user), the services' listener (SASL/SCRAM, ACLs
-    enforced, see scripts/kafka_security.py) and the controller's."""
-    listeners = {
-        "PLAINTEXT": ports.harness,
-        "SASL_PLAINTEXT": ports.sasl,
-        "CONTROLLER": ports.controller,
-    }
+    enforced, see scripts/kafka_security.py), with `tls_keystore` (the broker's key and
+    certificate chain, PEM) the same behind TLS (SASL_SSL), and the controller's."""
+    listeners = {"PLAINTEXT": ports.harness, "SASL_PLAINTEXT": ports.sasl}
+    if tls_keystore is not None:
+        if ports.tls is None:
+            raise ValueError("a TLS listener needs a port (ports_for(..., tls=True))")
+        listeners["SASL_SSL"] = ports.tls
+    listeners["CONTROLLER"] = ports.controller  # last: not advertised
     urls = ",".join(f"{name}://127.0.0.1:{port}" for name, port in listeners.items())
     settings = {
         "process.roles": "broker,controller",
@@ -100,13 +105,17 @@ def server_properties(data: Path, ports: Ports) -> str:
         "advertised.listeners": urls.rpartition(",")[0],
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": (
-            "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT"
+        "listener.security.protocol.map": ",".join(
+            f"{name}:{'PLAINTEXT' if name == 'CONTROLLER' else name}" for name in listeners
         ),
-        "sasl.enabled.mechanisms": "SCRAM-SHA-512",
-        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": (
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;"
-        ),
+        "sasl.enabled.mechanisms": kafka_security.MECHANISM,
+        **{
+            f"listener.name.{name.lower()}.{kafka_security.MECHANISM.lower()}.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            )
+            for name in listeners
+            if name.startswith("SASL_")
+        },
         "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         # The harness and controller listeners are anonymous; only they are super users.
         "super.users": "User:ANONYMOUS",
@@ -124,6 +133,11 @@ def server_properties(data: Path, ports: Ports) -> str:
         "share.coordinator.state.topic.min.isr": "1",
         "log.flush.interval.messages": "9223372036854775807",
     }
+    if tls_keystore is not None:  # Kafka reads PEM itself: no conversion, no store password
+        settings |= {
+            "listener.name.sasl_ssl.ssl.keystore.type": "PEM",
+            "listener.name.sasl_ssl.ssl.keystore.location": str(tls_keystore),
+        }
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
@@ -142,24 +156,38 @@ class Ports:
     harness: int  # PLAINTEXT, super user: tests and the operator's tools
     sasl: int  # SASL_PLAINTEXT with SCRAM: the services, each as its own principal
     controller: int
+    tls: int | None = None  # SASL_SSL with SCRAM, when the broker has a certificate
 
 
-def ports_for(state_dir: Path, harness: int, *, keep_data: bool, free: Callable[[], int]) -> Ports:
+@dataclass(frozen=True)
+class TlsFiles:
+    """The TLS listener's certificate, as PEM files."""
+
+    certfile: Path  # the broker's certificate (then any intermediates), for 127.0.0.1
+    keyfile: Path  # its private key, unencrypted
+    cafile: Path  # what clients trust: the CA that signed certfile
+
+
+def ports_for(
+    state_dir: Path, harness: int, *, keep_data: bool, free: Callable[[], int], tls: bool = False
+) -> Ports:
     """The broker's ports: a durable broker restarts on the ports it had (clients and the
     principals' identities know them); otherwise new free ones beside `harness`."""
     saved = state_dir / "kafka" / "ports.json"
-    if keep_data and saved.exists():
-        known = json.loads(saved.read_text())
-        return Ports(harness, int(known["sasl"]), int(known["controller"]))
-    ports = Ports(harness, free(), free())
+    known = json.loads(saved.read_text()) if keep_data and saved.exists() else {}
+    sasl, controller = int(known.get("sasl") or free()), int(known.get("controller") or free())
+    tls_port = int(known.get("tls") or free()) if tls else None
+    ports = Ports(harness, sasl, controller, tls_port)
     saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps({"sasl": ports.sasl, "controller": ports.controller}) + "\n")
+    kept = {"sasl": sasl, "controller": controller} | ({"tls": tls_port} if tls else {})
+    saved.write_text(json.dumps(kept) + "\n")
     return ports
 
 
-def prepare(state_dir: Path, ports: Ports, *, keep_data: bool) -> None:
+def prepare(state_dir: Path, ports: Ports, *, keep_data: bool, tls: TlsFiles | None = None) -> None:
     """Fetch the jars if needed, write the configuration and the principals' passwords, format
-    the log directory if new (with every principal's SCRAM credential)."""
+    the log directory if new (with every principal's SCRAM credential). With `tls` the broker
+    also listens on ports.tls with SASL_SSL."""
     if java() is None:
         raise BrokerUnavailable("Apache Kafka needs a JDK (java on PATH or JAVA_HOME)")
     libs()
@@ -168,9 +196,15 @@ def prepare(state_dir: Path, ports: Ports, *, keep_data: bool) -> None:
     if not keep_data:
         shutil.rmtree(data, ignore_errors=True)
     home.mkdir(parents=True, exist_ok=True)
+    keystore = None
+    if tls is not None:
+        keystore = home / "tls-keystore.pem"
+        keystore.touch(mode=0o600)
+        keystore.write_text(tls.keyfile.read_text() + tls.certfile.read_text())
     config = home / "server.properties"
-    config.write_text(server_properties(data, ports))
-    identities = kafka_security.make_identities(state_dir, f"127.0.0.1:{ports.sasl}")
+    config.write_text(server_properties(data, ports, keystore))
+    over_tls = (f"127.0.0.1:{ports.tls}", tls.cafile) if tls is not None and ports.tls else None
+    identities = kafka_security.make_identities(state_dir, f"127.0.0.1:{ports.sasl}", over_tls)
     if (data / "meta.properties").exists():
         return
     # A one-shot tool: the client compiler alone saves a second or two of its run; not for the

@@ -386,11 +386,15 @@ def choose_broker(wanted: str | None = None, log: Log = print) -> str:
     return "tansu"
 
 
-def _apache_launch(state_dir: Path, port: int, durable: bool) -> Launch:
+def _apache_launch(
+    state_dir: Path, port: int, durable: bool, tls: apache_kafka.TlsFiles | None
+) -> Launch:
     def setup() -> None:
         try:
-            ports = apache_kafka.ports_for(state_dir, port, keep_data=durable, free=free_port)
-            apache_kafka.prepare(state_dir, ports, keep_data=durable)
+            ports = apache_kafka.ports_for(
+                state_dir, port, keep_data=durable, free=free_port, tls=tls is not None
+            )
+            apache_kafka.prepare(state_dir, ports, keep_data=durable, tls=tls)
         except apache_kafka.BrokerUnavailable as error:
             raise StackError(f"Apache Kafka: {error}") from error
 
@@ -436,19 +440,23 @@ def start_stack(
     durable: bool = False,
     memory_db: bool = False,
     broker: str | None = None,
+    tls: apache_kafka.TlsFiles | None = None,
     timeout: float = READY_TIMEOUT_S,
     log: Log = print,
 ) -> StackInfo:
     """Start (or reuse, if already running from state_dir) the broker and the database.
 
-    A port of 0 picks a free one. Returns once both answer; raises StackError otherwise,
-    having stopped whatever this call started.
+    A port of 0 picks a free one. With `tls` (Apache Kafka only) the broker also has a SASL_SSL
+    listener with that certificate: service_identities(env, tls=True). Returns once both
+    answer; raises StackError otherwise, having stopped whatever this call started.
     """
     state_dir = state_dir.resolve()
     (state_dir / "run").mkdir(parents=True, exist_ok=True)
     previous = _read_state(state_dir)
     running = any(running_pid(state_dir, name) for name in ("s3", "kafka", "mongo"))
     chosen = str(previous.get("broker", "tansu")) if running else choose_broker(broker, log)
+    if tls is not None and chosen != "apache":
+        raise StackError(f"a TLS listener needs Apache Kafka, not {chosen}")
     if running and (previous.get("durable"), previous.get("memory_db")) != (durable, memory_db):
         log(f"note: reusing the running stack as it is ({previous}); `down` first to change it")
         durable, memory_db = bool(previous.get("durable")), bool(previous.get("memory_db"))
@@ -483,7 +491,7 @@ def start_stack(
 
         def broker_launch(port: int) -> Launch:
             if chosen == "apache":
-                return _apache_launch(state_dir, port, durable)
+                return _apache_launch(state_dir, port, durable, tls)
             return _kafka_launch(port, ports.get("s3"))
 
         waits = [

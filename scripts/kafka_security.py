@@ -8,6 +8,9 @@ The Apache Kafka test broker (scripts/apache_kafka.py) has two client listeners:
 - the *service* listener (SASL_PLAINTEXT, SCRAM-SHA-512): every service process started by the
   harness connects here as its own principal (`egov-<service>`), and the broker enforces the
   grants of shared/contracts/access.py, the same grants deploy/k8s gives Strimzi.
+- optionally the *TLS* listener (SASL_SSL, SCRAM-SHA-512, a certificate of the caller's CA):
+  the same principals and grants with production's protocol (`service_identities(env,
+  tls=True)`).
 
 Passwords are made per stack at format time and kept in <state>/kafka/identities.json (0600).
 """
@@ -29,8 +32,11 @@ def identities_path(state_dir: Path) -> Path:
     return state_dir / "kafka" / "identities.json"
 
 
-def make_identities(state_dir: Path, sasl_bootstrap: str) -> dict[str, object]:
-    """New passwords for every party (kept if the file exists: a durable broker knows them)."""
+def make_identities(
+    state_dir: Path, sasl_bootstrap: str, tls: tuple[str, Path] | None = None
+) -> dict[str, object]:
+    """New passwords for every party (kept if the file exists: a durable broker knows them).
+    `tls`: the TLS listener's bootstrap and the CA file its clients trust."""
     path = identities_path(state_dir)
     users: dict[str, str] = {}
     if path.exists():
@@ -38,6 +44,8 @@ def make_identities(state_dir: Path, sasl_bootstrap: str) -> dict[str, object]:
     for party in parties():
         users.setdefault(principal(party), secrets.token_urlsafe(18))
     doc: dict[str, object] = {"sasl_bootstrap": sasl_bootstrap, "users": users}
+    if tls is not None:
+        doc |= {"tls_bootstrap": tls[0], "tls_cafile": str(tls[1])}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(json.dumps(doc, indent=1) + "\n")
@@ -54,28 +62,39 @@ def scram_arguments(doc: Mapping[str, object]) -> list[str]:
     return out
 
 
-def party_identities(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def party_identities(env: Mapping[str, str], *, tls: bool = False) -> dict[str, dict[str, str]]:
     """Per party (services, operator, outside publishers), the settings that make a client
-    connect as that principal; {} on a broker without identities (Tansu)."""
+    connect as that principal (with `tls`, on the TLS listener); {} on a broker without
+    identities (Tansu)."""
     path = env.get(IDENTITIES_ENV)
     if not path or not Path(path).exists():
         return {}
     doc = json.loads(Path(path).read_text())
-    return {party: identity_env(doc, principal(party)) for party in parties()}
+    return {party: identity_env(doc, principal(party), tls=tls) for party in parties()}
 
 
-def service_identities(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def service_identities(env: Mapping[str, str], *, tls: bool = False) -> dict[str, dict[str, str]]:
     """Per service, the settings that make it connect as its own principal."""
-    found = party_identities(env)
+    found = party_identities(env, tls=tls)
     return {service: found[service] for service in SERVICES if service in found}
 
 
-def identity_env(doc: Mapping[str, object], user: str) -> dict[str, str]:
+def identity_env(doc: Mapping[str, object], user: str, *, tls: bool = False) -> dict[str, str]:
     users = doc["users"]
     assert isinstance(users, dict)
-    return {
+    if tls and "tls_bootstrap" not in doc:
+        raise ValueError("this broker has no TLS listener (start the stack with tls=TlsFiles(...))")
+    listener = {
         "EGOV_KAFKA_BOOTSTRAP": str(doc["sasl_bootstrap"]),
         "EGOV_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+    }
+    if tls:
+        listener = {
+            "EGOV_KAFKA_BOOTSTRAP": str(doc["tls_bootstrap"]),
+            "EGOV_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "EGOV_KAFKA_SSL_CAFILE": str(doc["tls_cafile"]),
+        }
+    return listener | {
         "EGOV_KAFKA_SASL_MECHANISM": MECHANISM,
         "EGOV_KAFKA_SASL_USERNAME": user,
         "EGOV_KAFKA_SASL_PASSWORD": str(users[user]),
