@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from scripts import devstack
+from scripts.apache_kafka import TlsFiles
 from services.scenario.bus import BusRecord, read_all
 from services.scenario.devsms import make_server
 from services.scenario.processes import Platform, free_port
@@ -141,10 +142,11 @@ class World:
 
 
 @contextmanager
-def private_stack(state: Path) -> Iterator[dict[str, str]]:
+def private_stack(state: Path, *, tls: TlsFiles | None = None) -> Iterator[dict[str, str]]:
     """A broker and database of the caller's own: what one test publishes reaches no other.
-    Yields the stack's settings (the harness's; the services' identities derive from them)."""
-    stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, memory_db=True)
+    Yields the stack's settings (the harness's; the services' identities derive from them).
+    With `tls` the broker also has a SASL_SSL listener with that certificate."""
+    stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, memory_db=True, tls=tls)
     try:
         devstack.ensure_topics(stack.env())
         yield stack.env()
@@ -161,10 +163,11 @@ def running_platform(
     speed: float,
     startup_s: float,
     env: dict[str, str] | None = None,
+    identities: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[World]:
-    """Every service as a process (each as its own Kafka principal where the broker has them)
-    on one simulated clock that reaches ``origin`` ``startup_s`` after launch, with a local
-    SMTP server and the SMS stand-in."""
+    """Every service as a process (each as its own Kafka principal where the broker has them;
+    ``identities`` replaces those settings) on one simulated clock that reaches ``origin``
+    ``startup_s`` after launch, with a local SMTP server and the SMS stand-in."""
     bootstrap, mongo = stack_env["EGOV_KAFKA_BOOTSTRAP"], stack_env["EGOV_MONGO_URI"]
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Mailbox
@@ -181,7 +184,7 @@ def running_platform(
         mongo,
         base / "logs",
         db_prefix="it",
-        identities=devstack.service_identities(stack_env),
+        identities=devstack.service_identities(stack_env) if identities is None else identities,
         extra_env={
             "EGOV_CLOCK_SPEED": str(speed),
             "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
