@@ -66,7 +66,7 @@ TOPICS: dict[str, TopicSpec] = {
             "case_id",
             "stage clocks and decisions: pre-review, stages, sub-tasks, suspensions, decisions",
             retention_ms=30 * DAY_MS,
-            producers=("approval", "credit", "intake"),
+            producers=("approval", "credit", "intake", "monitor"),  # monitor: register answers
             consumers=("monitor", "notify", "intake"),
         ),
         TopicSpec(
