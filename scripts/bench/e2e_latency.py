@@ -105,6 +105,7 @@ def main() -> int:
         stack.mongo_uri,
         work / "logs",
         db_prefix="bench",
+        identities=devstack.service_identities(stack.env()),  # each service as itself
         extra_env={
             "EGOV_SMTP_PORT": str(smtp_port),
             "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",

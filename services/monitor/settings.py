@@ -21,6 +21,11 @@ class MonitorSettings(ServiceSettings):
     monitor_app_id: str = Field(
         "egov-monitor", description="faust app id: consumer group and changelog topic prefix"
     )
+    monitor_data_dir: str | None = Field(
+        None,
+        description="faust's data directory (table metadata); default <tmp>/<app id>-data, "
+        "never the working directory",
+    )
     monitor_offset_reset: str = Field(
         "earliest", description="where a new consumer group starts: earliest or latest"
     )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -152,6 +154,8 @@ class MonitorStream:
             settings=settings,
             broker=broker_url(settings.kafka_bootstrap),
             store="memory://",
+            datadir=settings.monitor_data_dir
+            or str(Path(tempfile.gettempdir()) / f"{settings.monitor_app_id}-data"),
             web_enabled=False,
             autodiscover=False,
             topic_partitions=6,
