@@ -15,6 +15,12 @@ from shared.contracts.publishers import PUBLISHERS, publisher_of_topic
 DEAD_LETTER_TOPIC = "egov.deadletter"
 MONITOR_TIMERS_TOPIC = "egov.monitor.timers"
 DAY_MS = 86_400_000
+# What the broker accepts on every topic: twice the consumers' default limit
+# (EGOV_KAFKA_MAX_MESSAGE_BYTES, 1 MiB). An oversized message then reaches its consumers and is
+# dead-lettered with its reason (too_large, original bytes kept, which the dead-letter topic must
+# hold too) instead of being refused to its publisher with no trace on the bus; the platform's
+# producers and fetchers are sized to match (shared/kafka/producer.py, consumer.py).
+BROKER_MAX_MESSAGE_BYTES = 2 * 1_048_576
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class TopicSpec:
         return {
             "retention.ms": str(self.retention_ms),
             "cleanup.policy": self.cleanup_policy,
+            "max.message.bytes": str(BROKER_MAX_MESSAGE_BYTES),
             **self.config,
         }
 
