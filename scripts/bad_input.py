@@ -116,10 +116,20 @@ def fingerprint(value: bytes) -> str:
     return hashlib.sha256(value).hexdigest()
 
 
+# Readers that follow a topic for their own events only and skip the rest without a dead letter:
+# the monitor's register reads its own findings back from egov.supervision (which only the
+# monitor may write), groupless, so garbage there is for notify's consumer to dead-letter.
+FOLLOWERS = {(ev.T_SUPERVISION, "monitor")}
+
+
 def consumer_names(topic: str, running: Iterable[str] | None = None) -> set[str]:
     """Consumer (group) names that must handle ``topic``: `egov-<service>`."""
     wanted = set(running) if running is not None else None
-    return {f"egov-{s}" for s in TOPICS[topic].consumers if wanted is None or s in wanted}
+    return {
+        f"egov-{s}"
+        for s in TOPICS[topic].consumers
+        if (wanted is None or s in wanted) and (topic, s) not in FOLLOWERS
+    }
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from scripts.bad_input import (
 from services.scenario.processes import Platform
 from shared.auth import mint_token
 from shared.contracts import events as ev
+from shared.contracts.publishers import publisher_of_topic
 from shared.settings import ServiceSettings
 from tests.e2e import _fixtures_bad_input, bad_input_registry
 
@@ -135,6 +136,13 @@ async def test_a_kcat_flood_of_bad_input_is_dead_lettered_and_valid_input_handle
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:40])
 
 
+def _submitter(topic: str) -> str:
+    """Who intake records a submission as coming from: an ingress topic's publisher (whatever
+    the payload says), else the payload's own source_system."""
+    publisher = publisher_of_topic(topic)
+    return publisher.id if publisher is not None else "cq-mobile-app"
+
+
 async def _visible_effects(
     platform: Platform, bootstrap: str, messages: list[Message]
 ) -> list[str]:
@@ -143,7 +151,7 @@ async def _visible_effects(
     problems: list[str] = []
     if "intake" in platform.services:
         wanted = {
-            f"cq-mobile-app/{m.subject}"
+            f"{_submitter(m.topic)}/{m.subject}"
             for m in messages
             if not m.bad and m.event_type == ev.CaseSubmissionReceived.event_type
         }

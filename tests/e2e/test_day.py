@@ -94,6 +94,15 @@ async def test_a_day_of_the_service_hall(
             cases=all_cases,
         ),
     )
+    if violations:  # keep what the checker saw of the cases it names, for the post-mortem
+        named = {c for c in all_cases if any(c in v for v in violations)}
+        kept = meant_bad_file.parent / "violations.jsonl"
+        with kept.open("w") as out:
+            for r in records:
+                data = r.envelope.data if r.envelope is not None else {}
+                if data.get("case_id") in named:
+                    out.write(r.value.decode(errors="replace") + "\n")
+        print(f"records of {len(named)} named case(s) kept in {kept}")
     assert violations == [], "\n".join(violations[:30])
 
     summary = summarise(records, all_cases)
