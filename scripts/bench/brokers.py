@@ -77,7 +77,7 @@ def run(argv: list[str], env: dict[str, str], timeout: float = 1800) -> str:
     done = subprocess.run(
         [sys.executable, *argv],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
         text=True,
         timeout=timeout,
