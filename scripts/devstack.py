@@ -86,7 +86,7 @@ class StackInfo:
 
     @property
     def broker_label(self) -> str:
-        return apache_kafka.label() if self.broker == "apache" else TANSU_LABEL
+        return broker_label(self.broker)
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -363,6 +363,11 @@ def _s3_launch(state_dir: Path, port: int, log: Log) -> Launch:
 service_identities = kafka_security.service_identities  # the harness's way to the identities
 
 
+def broker_label(broker: str) -> str:
+    """What a broker choice (apache, tansu) runs, with its version."""
+    return apache_kafka.label() if broker == "apache" else TANSU_LABEL
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -562,7 +567,7 @@ def _status(state_dir: Path) -> int:
         where = f"127.0.0.1:{state.get(f'{name}_port')}" if pid else ""
         print(f"{name:<6} {'running' if pid else 'stopped':<8} {pid or '':<8} {where}")
         up += pid is not None
-    broker = apache_kafka.label() if state.get("broker") == "apache" else TANSU_LABEL
+    broker = broker_label(str(state.get("broker", "tansu")))
     print(f"broker {broker}; state {state_dir}", end="")
     print(f"  (durable={bool(state.get('durable'))}, logs in {state_dir / 'logs'})")
     return 0 if up == len(names) else 1

@@ -206,7 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             phase("e2e stack down", stop_stack(stacks[-1]))
         # The chaos run brings its own durable stack (it restarts the broker).
         if "chaos" in wanted and (REPO_ROOT / "tests/chaos").is_dir():
-            phase("chaos tests", lambda: tests("chaos", ["tests/chaos"], no_cache))
+
+            def chaos() -> str:
+                print(f"broker: {devstack.broker_label(devstack.choose_broker())}", flush=True)
+                return tests("chaos", ["tests/chaos"], no_cache)
+
+            phase("chaos tests", chaos)
     except KeyboardInterrupt:
         interrupted = True
         phases.append(Phase("(interrupted)", "interrupted", 0.0))
