@@ -55,7 +55,7 @@ def missing_tools() -> list[str]:
     return missing
 
 
-def libs(log: object = print) -> Path:
+def libs(log: Callable[[str], None] = print) -> Path:
     """The broker's jar directory, fetched from Maven Central the first time."""
     target = CACHE / "libs"
     if (target / ".complete").exists():
@@ -70,8 +70,7 @@ def libs(log: object = print) -> Path:
         f"-Dmaven.repo.local={MAVEN_REPO}", "dependency:copy-dependencies",
         "-DincludeScope=runtime", f"-DoutputDirectory={staging}",
     ]  # fmt: skip
-    if callable(log):
-        log(f"fetching Apache Kafka {KAFKA_VERSION} from Maven Central into {target} (once)")
+    log(f"fetching Apache Kafka {KAFKA_VERSION} from Maven Central into {target} (once)")
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=FETCH_TIMEOUT_S)
     except subprocess.TimeoutExpired as error:
@@ -141,14 +140,14 @@ def server_properties(data: Path, ports: Ports, tls_keystore: Path | None = None
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
-def _jvm(state_dir: Path) -> list[str]:
+def _jvm() -> list[str]:
     jvm = [java() or "java", *HEAP, "-cp", f"{CACHE / 'libs'}/*"]
     return jvm + [f"-Dlog4j2.configurationFile={HERE / 'log4j2.properties'}"]
 
 
 def argv(state_dir: Path) -> list[str]:
     """The broker's command line (run `prepare` first)."""
-    return [*_jvm(state_dir), "kafka.Kafka", str(state_dir / "kafka" / "server.properties")]
+    return [*_jvm(), "kafka.Kafka", str(state_dir / "kafka" / "server.properties")]
 
 
 @dataclass(frozen=True)
@@ -209,7 +208,7 @@ def prepare(state_dir: Path, ports: Ports, *, keep_data: bool, tls: TlsFiles | N
         return
     # A one-shot tool: the client compiler alone saves a second or two of its run; not for the
     # broker, whose throughput the benchmarks measure.
-    fmt = [*_jvm(state_dir), "-XX:TieredStopAtLevel=1", "kafka.tools.StorageTool", "format"]
+    fmt = [*_jvm(), "-XX:TieredStopAtLevel=1", "kafka.tools.StorageTool", "format"]
     fmt += ["-t", _cluster_id()]
     fmt += kafka_security.scram_arguments(identities)
     result = subprocess.run([*fmt, "-c", str(config)], capture_output=True, text=True, timeout=120)

@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a file as well as with -m
     sys.path.insert(0, str(REPO))
 
-from shared.contracts import DEAD_LETTER_TOPIC, TOPICS  # noqa: E402
+from shared.contracts import DEAD_LETTER_TOPIC, TOPICS, types_on_topic  # noqa: E402
 from shared.contracts import events as ev  # noqa: E402
 from shared.contracts.examples import EXAMPLES, T0  # noqa: E402
 from shared.contracts.publishers import publisher_of_topic  # noqa: E402
@@ -102,14 +102,6 @@ HANDLED_BY = {
 # A credit incident must name a source the end-to-end checker accepts for a case it does not
 # follow (see services/scenario/invariants.py, rule 5).
 PROBE_CREDIT_SOURCE = "egov-approval"
-
-
-def _ingress_type(topic: str) -> str:
-    """An outside publisher's ingress topic carries the types registered for it."""
-    publisher = publisher_of_topic(topic)
-    if publisher is None:
-        raise KeyError(f"no event type known for {topic}")
-    return publisher.event_types[0]
 
 
 def fingerprint(value: bytes) -> str:
@@ -218,13 +210,13 @@ class Builder:
         return d, case
 
     def valid(self, topic: str) -> Message:
-        event_type = VALID_TYPE.get(topic) or _ingress_type(topic)
+        event_type = VALID_TYPE.get(topic) or types_on_topic(topic)[0]  # an ingress topic
         data, key = self.data(event_type)
         env = self.envelope(event_type, data, key, topic)
         return Message(topic, key, _dumps(env), "valid", event_type, key)
 
     def bad(self, topic: str, kind: str) -> Message:
-        event_type = BAD_BASE.get(topic) or _ingress_type(topic)
+        event_type = BAD_BASE.get(topic) or types_on_topic(topic)[0]
         data, _ = self.data(event_type)
         n = self.n
         key = f"{self.prefix}-bad-{n}"

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
@@ -37,6 +38,21 @@ def schedule_of(event: CalendarPublished) -> YearSchedule:
         published=event.published,
         off=tuple(event.off),
         extra_working_days=tuple(event.extra_working_days),
+    )
+
+
+def published_event(
+    schedule: YearSchedule, calendar_version: str, published_at: datetime
+) -> CalendarPublished:
+    """The event that publishes ``schedule`` (the inverse of ``schedule_of``)."""
+    return CalendarPublished(
+        year=schedule.year,
+        source=schedule.source,
+        published=schedule.published,
+        off=list(schedule.off),
+        extra_working_days=list(schedule.extra_working_days),
+        calendar_version=calendar_version,
+        published_at=published_at,
     )
 
 

@@ -6,13 +6,13 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.calendar.feed import decode, schedule_of
+from shared.calendar.feed import decode, published_event, schedule_of
 from shared.calendar.schedule import YearSchedule
 from shared.calendar.working import load_default_calendar
 from shared.clock import SystemClock
 from shared.contracts import make_envelope
 from shared.contracts.envelope import derived_event_id
-from shared.contracts.events import T_CALENDAR, CalendarPublished
+from shared.contracts.events import T_CALENDAR
 from shared.kafka.client import connection_kwargs
 from shared.kafka.offsets import verified_end_offsets
 from shared.kafka.producer import KafkaPublisher
@@ -68,15 +68,7 @@ async def publish_schedule(settings: ServiceSettings, schedule: YearSchedule) ->
         raise AlreadyPublished(schedule.year, current.source)
     calendar.publish(schedule)
     now = SystemClock().now()
-    event = CalendarPublished(
-        year=schedule.year,
-        source=schedule.source,
-        published=schedule.published,
-        off=list(schedule.off),
-        extra_working_days=list(schedule.extra_working_days),
-        calendar_version=calendar.version,
-        published_at=now,
-    )
+    event = published_event(schedule, calendar.version, now)
     envelope = make_envelope(
         event,
         source="/egov/operator",

@@ -204,11 +204,18 @@ def topics_consumed_by(service: str) -> tuple[str, ...]:
     )
 
 
+def _carries(topic: str, event_type: str) -> bool:
+    """Whether ``topic`` is a home of ``event_type``: its own topic, or the ingress topic of an
+    outside publisher registered for it."""
+    if model_for(event_type).topic == topic:
+        return True
+    publisher = publisher_of_topic(topic)
+    return publisher is not None and event_type in publisher.event_types
+
+
 def types_on_topic(topic: str) -> list[str]:
     """The types a topic carries: those whose home it is, or an outside publisher's types."""
-    publisher = publisher_of_topic(topic)
-    extra = set(publisher.event_types) if publisher is not None else set()
-    return sorted(t for t, cls in EVENT_TYPES.items() if cls.topic == topic or t in extra)
+    return sorted(t for t in EVENT_TYPES if _carries(topic, t))
 
 
 def may_arrive_on(event_type: str, topic: str) -> bool:
@@ -224,10 +231,7 @@ def may_arrive_on(event_type: str, topic: str) -> bool:
     routed).
     Raises UnknownEventType for an unregistered type.
     """
-    if topic in (model_for(event_type).topic, DEAD_LETTER_TOPIC):
-        return True
-    publisher = publisher_of_topic(topic)
-    return publisher is not None and event_type in publisher.event_types
+    return _carries(topic, event_type) or topic == DEAD_LETTER_TOPIC  # _carries raises first
 
 
 def wrong_topic_error(event_type: str, topic: str) -> str:

@@ -216,11 +216,7 @@ async def test_external_submissions_valid_duplicate_and_invalid(stack: Stack) ->
     env = envelope_of(found[0])
     assert env.subject.startswith("510100-") and env.data["channel"] == "window"
 
-    def letter(record: Any) -> bool:
-        h = read_dead_letter_headers(record.headers)
-        return h.get("dlq.consumer") == f"intake-it-{RUN}" and record.key == bad.encode()
-
-    [dead] = await stack.read(DEAD_LETTER_TOPIC, letter)
+    [dead] = await stack.read(DEAD_LETTER_TOPIC, lettered_by_intake(bad))
     headers = read_dead_letter_headers(dead.headers)
     assert headers["dlq.reason"] == "rejected"
     assert (
@@ -239,6 +235,16 @@ async def test_credit_service_unavailable_marks_the_check_skipped(stack: Stack) 
     check = envelope_of(record).data["credit_check"]
     assert check["skipped"] is True and "credit service unavailable" in check["reason"]
     assert envelope_of(record).data["commitment_used"] is True
+
+
+def lettered_by_intake(key: str) -> Callable[[Any], bool]:
+    """A dead letter this run's intake wrote for the message with ``key``."""
+
+    def letter(record: Any) -> bool:
+        h = read_dead_letter_headers(record.headers)
+        return h.get("dlq.consumer") == f"intake-it-{RUN}" and record.key == key.encode()
+
+    return letter
 
 
 def decision(case_id: str) -> CaseDecided:
@@ -281,11 +287,7 @@ async def test_a_decision_on_the_submissions_topic_is_dead_lettered_and_decides_
     await produce(stack.bootstrap, forged, ext)
     await produce(stack.bootstrap, external(ext), ext)
 
-    def letter(record: Any) -> bool:
-        h = read_dead_letter_headers(record.headers)
-        return h.get("dlq.consumer") == f"intake-it-{RUN}" and record.key == ext.encode()
-
-    [dead] = await stack.read(DEAD_LETTER_TOPIC, letter)
+    [dead] = await stack.read(DEAD_LETTER_TOPIC, lettered_by_intake(ext))
     headers = read_dead_letter_headers(dead.headers)
     assert headers["dlq.reason"] == "wrong_topic"
     assert headers["dlq.source.topic"] == T_INTAKE_IN

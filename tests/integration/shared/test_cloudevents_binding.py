@@ -15,6 +15,7 @@ from aiokafka.structs import ConsumerRecord
 from cloudevents.core.bindings import kafka as binding
 
 from shared.calendar import load_default_calendar
+from shared.calendar.feed import published_event
 from shared.contracts import (
     EVENT_TYPES,
     CalendarPublished,
@@ -42,16 +43,7 @@ def harmless_data(event_type: str) -> EventData:
     if event_type != CalendarPublished.event_type:
         return example_data(event_type)
     calendar = load_default_calendar()
-    schedule = calendar.data.years[PUBLISHED_YEAR]
-    return CalendarPublished(
-        year=schedule.year,
-        source=schedule.source,
-        published=schedule.published,
-        off=list(schedule.off),
-        extra_working_days=list(schedule.extra_working_days),
-        calendar_version=calendar.version,
-        published_at=T0,
-    )
+    return published_event(calendar.data.years[PUBLISHED_YEAR], calendar.version, T0)
 
 
 def one_of_each(run: str) -> dict[str, Envelope]:
