@@ -24,6 +24,7 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -102,7 +103,19 @@ class StackInfo:
         env = {"EGOV_KAFKA_BOOTSTRAP": self.kafka_bootstrap, "EGOV_MONGO_URI": self.mongo_uri}
         if self.broker == "tansu":
             env["EGOV_KAFKA_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
+        env["EGOV_EVENT_ID_KEY"] = event_id_key(self.state_dir)
         return env | kafka_security.env_for_harness(self.state_dir)
+
+
+def event_id_key(state_dir: Path) -> str:
+    """The stack's own key for derived event ids (made once, kept with the stack's state), so
+    the local platform, like production, never runs on the published default."""
+    path = state_dir / "event-id-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 def mongo_uri(port: int) -> str:

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from shared.calendar import WorkingCalendar, load_dir, packaged_data
 from shared.calendar.feed import CalendarFeed, DeadlineSweep
 from shared.clock import Clock, SimulatedClock, SystemClock
+from shared.contracts.envelope import use_event_id_key
 from shared.kafka.consumer import EventConsumer, Handler
 from shared.kafka.dedupe import MongoDedupe
 from shared.kafka.producer import KafkaPublisher
@@ -38,6 +39,11 @@ def clock_from_settings(settings: ServiceSettings) -> Clock:
     epoch = settings.clock_real_epoch or datetime.now(UTC)
     origin = settings.clock_sim_origin or epoch
     return SimulatedClock(real_epoch=epoch, sim_origin=origin, speed=settings.clock_speed)
+
+
+def key_event_ids(settings: ServiceSettings) -> None:
+    """Derive this process's event ids under the deployment's key (every bootstrap calls it)."""
+    use_event_id_key(settings.event_id_key.get_secret_value())
 
 
 def calendar_from_settings(settings: ServiceSettings) -> WorkingCalendar:
@@ -62,6 +68,7 @@ class Infrastructure:
     def __init__(self, settings: ServiceSettings, *, clock: Clock | None = None) -> None:
         self.settings = settings
         self.service = settings.service_name
+        key_event_ids(settings)
         self.clock = clock or clock_from_settings(settings)
         self.calendar = calendar_from_settings(settings)
         self.calendar_feed = CalendarFeed(

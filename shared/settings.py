@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.calendar.timing import WarningPolicy
+from shared.contracts.envelope import DEV_EVENT_ID_KEY
+
+MIN_EVENT_ID_KEY_CHARS = 32
 
 
 class ServiceSettings(BaseSettings):
@@ -96,8 +99,28 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "egov-dev"
     jwt_audience: str = "egov"
 
+    event_id_key: SecretStr = Field(
+        SecretStr(DEV_EVENT_ID_KEY),
+        description="key of the ids of derived events (HMAC-SHA-256), the same in every process "
+        f"of a deployment, at least {MIN_EVENT_ID_KEY_CHARS} characters; a Secret in k8s; the "
+        "published default is refused in prod",
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
+
+    @model_validator(mode="after")
+    def _production_keys(self) -> ServiceSettings:
+        if self.environment != "prod":
+            return self
+        key = self.event_id_key.get_secret_value()
+        if key == DEV_EVENT_ID_KEY or len(key) < MIN_EVENT_ID_KEY_CHARS:
+            raise ValueError(
+                "EGOV_EVENT_ID_KEY: production needs a key of its own of at least "
+                f"{MIN_EVENT_ID_KEY_CHARS} characters (the default is published, so event ids "
+                "derived with it can be guessed); see docs/operations.md#secrets"
+            )
+        return self
 
     @property
     def database_name(self) -> str:

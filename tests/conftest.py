@@ -12,6 +12,12 @@ import uuid
 
 import pytest
 
+from shared.runtime import key_event_ids
+from shared.settings import ServiceSettings
+
+# The test process derives event ids under the stack's key (EGOV_EVENT_ID_KEY), as its services do.
+key_event_ids(ServiceSettings())
+
 
 def _stack_setting(name: str) -> str:
     if os.environ.get("EGOV_TEST_STACK") != "1":

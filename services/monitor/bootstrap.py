@@ -38,7 +38,12 @@ from shared.contracts import T_CASES, T_STAGES, TOPICS
 from shared.mongo.client import create_client, database
 from shared.observability.http import create_app
 from shared.observability.metrics import calendar_in_force
-from shared.runtime import calendar_from_settings, calendar_summary, clock_from_settings
+from shared.runtime import (
+    calendar_from_settings,
+    calendar_summary,
+    clock_from_settings,
+    key_event_ids,
+)
 
 log = logging.getLogger(__name__)
 
@@ -309,6 +314,7 @@ def make_deps(
 
 def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None) -> MonitorService:
     settings = settings or MonitorSettings()
+    key_event_ids(settings)
     clock = clock or clock_from_settings(settings)
     calendar = calendar_from_settings(settings)
     stream = MonitorStream(settings, clock)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from services.monitor.domain import (
@@ -46,6 +48,11 @@ class MonitorSettings(ServiceSettings):
         description="faust standby copies of each table partition on other workers; with the "
         "in-memory store a standby doubles memory and changelog reading and does not shorten "
         "a failover (the new owner replays the changelog anyway)",
+    )
+    monitor_processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
+        "at_least_once",
+        description="faust's processing guarantee; exactly_once (Kafka transactions) was "
+        "evaluated and is not used in production: docs/monitor.md, processing guarantee",
     )
 
     # Escalation ladder as JSON: {"default": [rungs], "by_department": {...}, "by_item": {...}}.

@@ -169,6 +169,7 @@ class MonitorStream:
             topic_replication_factor=settings.kafka_replication_factor,
             consumer_auto_offset_reset=settings.monitor_offset_reset,
             broker_commit_interval=1.0,
+            processing_guarantee=settings.monitor_processing_guarantee,
             stream_wait_empty=False,
             table_standby_replicas=settings.monitor_standby_replicas,
             # Short group timeouts: a killed worker's partitions move within seconds, and a

@@ -11,7 +11,7 @@ from shared.calendar.schedule import YearSchedule
 from shared.calendar.working import load_default_calendar
 from shared.clock import SystemClock
 from shared.contracts import make_envelope
-from shared.contracts.envelope import derived_event_id
+from shared.contracts.envelope import derived_event_id, use_event_id_key
 from shared.contracts.events import T_CALENDAR
 from shared.kafka.client import connection_kwargs
 from shared.kafka.offsets import verified_end_offsets
@@ -67,6 +67,7 @@ async def publish_schedule(settings: ServiceSettings, schedule: YearSchedule) ->
     if current is not None:
         raise AlreadyPublished(schedule.year, current.source)
     calendar.publish(schedule)
+    use_event_id_key(settings.event_id_key.get_secret_value())
     now = SystemClock().now()
     event = published_event(schedule, calendar.version, now)
     envelope = make_envelope(

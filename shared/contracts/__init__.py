@@ -10,6 +10,7 @@ from shared.contracts.envelope import (
     kafka_headers,
     make_envelope,
     new_event_id,
+    use_event_id_key,
 )
 from shared.contracts.events import *  # noqa: F403
 from shared.contracts.registry import (
@@ -46,6 +47,7 @@ __all__ = [
     "register_topic",
     "topic_for",
     "types_on_topic",
+    "use_event_id_key",
     "wrong_topic_error",
 ]
 __all__ += events.__all__ + common.__all__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import uuid
 from datetime import UTC, datetime
@@ -75,9 +77,29 @@ def new_event_id() -> str:
     return uuid.uuid4().hex
 
 
+# Published, so ids derived with it are guessable: for development and tests only. Production
+# sets its own (EGOV_EVENT_ID_KEY, refused when missing with EGOV_ENVIRONMENT=prod).
+DEV_EVENT_ID_KEY = "egov-dev-event-id-key-guessable"
+_event_id_key = DEV_EVENT_ID_KEY.encode()
+
+
+def use_event_id_key(key: str) -> None:
+    """Key the ids of this process's derived events (once, at bootstrap, from the settings)."""
+    global _event_id_key
+    if not key:
+        raise ValueError("the event id key must not be empty")
+    _event_id_key = key.encode()
+
+
 def derived_event_id(*parts: str) -> str:
-    """Deterministic id for an event derived from state: a replay yields the same id."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, "egov:" + ":".join(parts)).hex
+    """Deterministic id for an event derived from state: a replay yields the same id.
+
+    A keyed hash (HMAC-SHA-256 under the deployment's event id key) of the parts, so whoever
+    knows the parts (a case id, a stage id) but not the key cannot compute the id in advance.
+    """
+    message = "\x1f".join(("egov", *parts)).encode()
+    digest = hmac.new(_event_id_key, message, hashlib.sha256).digest()
+    return digest[:16].hex()
 
 
 def make_envelope(
@@ -112,8 +134,10 @@ __all__ = [
     "Envelope",
     "EventData",
     "ValidationError",
+    "DEV_EVENT_ID_KEY",
     "derived_event_id",
     "kafka_headers",
     "make_envelope",
     "new_event_id",
+    "use_event_id_key",
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.envelope import derived_event_id
 
 
 class ChannelName(StrEnum):
@@ -168,7 +169,7 @@ def escalation_queries(
 
 def delivery_id(event_id: str, recipient_key: str, channel: str) -> str:
     """At most one delivery per (event, recipient, channel): the same triple, the same id."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"egov:notify:{event_id}:{recipient_key}:{channel}").hex
+    return derived_event_id("notify", event_id, recipient_key, channel)
 
 
 @dataclass

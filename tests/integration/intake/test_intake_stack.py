@@ -29,8 +29,10 @@ from shared.contracts import (
     Envelope,
     PreReviewDone,
     StageOpened,
+    derived_event_id,
     make_envelope,
 )
+from shared.contracts.envelope import DEV_EVENT_ID_KEY
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import read_dead_letter_headers
 from shared.kafka.metadata import topic_partitions
@@ -143,6 +145,9 @@ async def test_http_submission_is_published_as_case_submitted(stack: Stack) -> N
     env = envelope_of(record)
     assert record.key == case_id.encode()
     assert env.data["form"]["marker"] == marker and env.data["item_name"]
+    # Derived under the stack's own key, not the published one (tests/unit/shared/test_event_ids.py).
+    assert stack.service.settings.event_id_key.get_secret_value() != DEV_EVENT_ID_KEY
+    assert env.id == derived_event_id("case.submitted", case_id)
     assert [s["stage"] for s in env.data["stage_plan"]] == ["accept", "review", "decide", "deliver"]
     view = await stack.http.get(
         f"/v1/cases/{case_id}", params={"code": r.json()["verification_code"]}
