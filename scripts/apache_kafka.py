@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -229,3 +230,16 @@ def _cluster_id() -> str:
 
 def label() -> str:
     return f"Apache Kafka {KAFKA_VERSION}"
+
+
+def transactional_batches(state_dir: Path, topic: str) -> tuple[int, int]:
+    """(transactional, all) record batches of a topic on a stopped or running broker of the
+    stack, read from its log segments with the broker's own DumpLogSegments tool."""
+    data = state_dir / "kafka" / "data"
+    segments = sorted(str(f) for f in data.glob(f"{topic}-[0-9]*/*.log"))
+    if not segments:
+        return 0, 0
+    tool = [*_jvm(), "kafka.tools.DumpLogSegments", "--files", ",".join(segments)]
+    out = subprocess.run(tool, capture_output=True, text=True, check=True, timeout=300).stdout
+    flags = re.findall(r"isTransactional: (true|false)", out)
+    return flags.count("true"), len(flags)

@@ -2,11 +2,13 @@
 one after the other on the same machine, figures side by side.
 
     .venv/bin/python scripts/bench/brokers.py [--events 20000] [--requests 300] [--cases 30]
-        [--produce 50000] [--write-docs]
+        [--produce 50000] [--open 20000] [--burst 5000] [--write-docs]
 
 Per broker: a bare aiokafka producer (acks=all, idempotent where the broker has it) and a bare
 groupless consumer over the same messages; one monitor worker's steady-state stage events/s next
-to the bare consumer (scripts/bench/monitor_throughput.py); intake submissions next to the raw
+to the bare consumer (scripts/bench/monitor_throughput.py); the monitor's timers: stages all due
+at one instant (the midnight burst) and a SIGKILL with open stages, restart to every timer back
+(scripts/bench/monitor_timers.py); intake submissions next to the raw
 insert+produce bound (scripts/bench/intake_bench.py); submission to the applicant's receipt
 (scripts/bench/e2e_latency.py, the five services as processes, each as its own principal on
 Apache Kafka).
@@ -101,6 +103,12 @@ def measure(broker: str, args: argparse.Namespace) -> dict[str, Any]:
         )
         monitor = run(["scripts/bench/monitor_throughput.py", "--events", str(args.events)], env)
         out["monitor"] = json.loads(monitor.strip().splitlines()[-1]) if monitor else {}
+        timers = run(
+            ["scripts/bench/monitor_timers.py", "--open", str(args.open), "--probes", "1000",
+             "--window", "10", "--burst", str(args.burst)],
+            env,
+        )  # fmt: skip
+        out["timers"] = json.loads(timers.strip().splitlines()[-1]) if timers else {}
         intake = run(
             ["scripts/bench/intake_bench.py", "--requests", str(args.requests),
              "--concurrency", "20"],
@@ -117,11 +125,11 @@ def measure(broker: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         devstack.stop_stack(work / "stack", log=lambda *_: None)
     e2e = run(["scripts/bench/e2e_latency.py", "--cases", str(args.cases)], env)
-    out["e2e"] = [line for line in e2e.splitlines() if line.startswith("|")]
+    out["e2e"] = [line for line in e2e.splitlines() if line.startswith(("|", ">"))]
     return out
 
 
-def render(results: list[dict[str, Any]], command: str) -> str:
+def render(results: list[dict[str, Any]], command: str, args: argparse.Namespace) -> str:
     def col(f: Any) -> str:
         return " | ".join(f(r) for r in results)
 
@@ -132,6 +140,18 @@ def render(results: list[dict[str, Any]], command: str) -> str:
     def ratio(r: dict[str, Any]) -> str:
         rows = list(r["intake"].values())
         return f"{rows[0]['rate'] / rows[1]['rate']:.2f}" if len(rows) > 1 else "—"
+
+    def timers(r: dict[str, Any], part: str, key: str, fmt: str = "{:.1f}") -> str:
+        value = r.get("timers", {}).get(part, {}).get(key)
+        return "—" if value is None else fmt.format(value)
+
+    def drain(r: dict[str, Any]) -> str:
+        burst = r.get("timers", {}).get("burst", {})
+        if not burst.get("max_s"):
+            return "—"
+        return (
+            f"{burst['fired']:,} of {burst['expected']:,}, {burst['fired'] / burst['max_s']:,.0f}"
+        )
 
     head = "| what | " + col(lambda r: r["broker"]) + " |\n|---|" + "---|" * len(results)
     lines = [
@@ -148,12 +168,24 @@ def render(results: list[dict[str, Any]], command: str) -> str:
         "| bare consumer on the same messages, events/s | "
         + col(lambda r: str(r["monitor"].get("bare_consumer_rate", "—")))
         + " |",
+        "| monitor timers: stages due spread over 10 s, p99 delay s | "
+        + col(lambda r: timers(r, "spread", "p99_s", "{:.3f}"))
+        + " |",
+        f"| monitor timers: {args.burst:,} stages due at one instant, p99 delay s | "
+        + col(lambda r: timers(r, "burst", "p99_s"))
+        + " |",
+        "| monitor timers: burst fired, and firings/s until the last | " + col(drain) + " |",
+        f"| monitor after SIGKILL with {args.open:,}+ open stages: restart to every timer back, s | "
+        + col(lambda r: timers(r, "recovery", "restart_to_ready_s"))
+        + " |",
         "| intake submissions/s | " + col(lambda r: intake(r, "rate")) + " |",
         "| intake p99 ms | " + col(lambda r: intake(r, "p99")) + " |",
         "| intake vs raw insert+produce bound | " + col(ratio) + " |",
     ]
     e2e = "\n\n".join(
-        f"{r['broker']}, submission to receipt:\n\n" + "\n".join(r["e2e"]) for r in results
+        f"{r['broker']}, submission to receipt:\n\n"
+        + "\n".join(("\n" + line) if line.startswith(">") else line for line in r["e2e"])
+        for r in results
     )
     return (
         "<!-- brokers:start -->\n## Apache Kafka next to Tansu (same run)\n\n"
@@ -172,12 +204,14 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--cases", type=int, default=30)
     parser.add_argument("--produce", type=int, default=50_000)
+    parser.add_argument("--open", type=int, default=20_000, help="open stages before the kill")
+    parser.add_argument("--burst", type=int, default=5_000, help="stages due at one instant")
     parser.add_argument("--brokers", default=",".join(BROKERS))
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     results = [measure(b, args) for b in args.brokers.split(",")]
     print(json.dumps(results, indent=1))
-    text = render(results, ".venv/bin/python " + " ".join(sys.argv))
+    text = render(results, ".venv/bin/python " + " ".join(sys.argv), args)
     print(text)
     if args.write_docs:
         doc = DOCS.read_text()

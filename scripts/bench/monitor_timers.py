@@ -107,7 +107,11 @@ async def main() -> None:
     worker.start()
     cold_ready = await worker.wait_ready()
     rss0 = worker.rss_kb()
-    result: dict[str, Any] = {"open": args.open, "cold_start_ready_s": round(cold_ready, 1)}
+    result: dict[str, Any] = {
+        "app_id": env["EGOV_MONITOR_APP_ID"],
+        "open": args.open,
+        "cold_start_ready_s": round(cold_ready, 1),
+    }
 
     now = datetime.now(UTC)
     t0 = time.perf_counter()
