@@ -14,6 +14,7 @@ from services.approval.bootstrap import create_api
 from services.approval.handlers import Deps, on_case_submitted
 from shared.auth import mint_token
 from shared.clock import FixedClock
+from shared.contracts import ApplicantKind
 
 
 @pytest.fixture
@@ -158,15 +159,29 @@ async def test_work_list_shows_light_time_left_and_paginates(
     assert mine.json()["total"] == 0
 
 
-async def test_case_view_masks_nothing_it_should_not_show_and_lists_actions(
+async def test_case_view_hides_officer_levels_masks_a_person_and_lists_actions(
     deps: Deps, client: httpx.AsyncClient
 ) -> None:
     await open_case(deps)
-    r = await client.get("/v1/cases/C1", headers=token(deps, "h-1", "handler"))
+    h = token(deps, "h-1", "handler")
+    r = await client.get("/v1/cases/C1", headers=h)
     body = r.json()
     assert body["version"] == 1 and body["stages"][0]["allowed_actions"] == ["sign-in"]
+    # Once an officer acted, the case records the level they acted at (分级审批): internal
+    # bookkeeping that neither the case view nor an action's answer shows, nor the audit head.
+    r = await client.post("/v1/cases/C1/stages/prereview/sign-in", json={"version": 1}, headers=h)
+    assert r.status_code == 200, r.text
+    stored = await deps.store.get("C1")
+    assert stored is not None and stored.levels == {"h-1": "handler"} and stored.audit_head
+    for shown in (r.json(), (await client.get("/v1/cases/C1", headers=h)).json()):
+        assert "levels" not in shown and "audit_head" not in shown
+        assert shown["stages"][0]["allowed_actions"] == ["pass", "fail", "request-supplements"]
+    person = submitted("C2", kind=ApplicantKind.PERSON)
+    await on_case_submitted(deps, envelope_of(person), person)
+    r = await client.get("/v1/cases/C2", headers=h)
+    assert r.json()["applicant"]["id_number"] == "1101**********002X"
     r = await client.get("/v1/cases/C1/timeline", headers=token(deps, "h-1", "handler"))
-    assert [e["seq"] for e in r.json()["entries"]] == [1, 2, 3]
+    assert [e["seq"] for e in r.json()["entries"]] == [1, 2, 3, 4]
     r = await client.get(
         "/v1/cases/C1", headers=token(deps, "z", "handler", department="500000-ZJW")
     )

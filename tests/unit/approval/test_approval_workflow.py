@@ -476,6 +476,78 @@ async def test_true_commitment_completes_the_case() -> None:
     assert store(deps).events("credit.incident") == []
 
 
+async def test_a_revoked_case_cancels_the_stages_still_open() -> None:
+    """A false commitment found while the licence is still being delivered: the revocation
+    closes the delivery (nobody may deliver a revoked licence) and the case's limits."""
+    deps = make_deps()
+    await submit(deps, commitment_used=True, commitment_allowed=True)
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    await signed(deps, "C1", "accept", Action.ACCEPT, HANDLER)
+    await signed(deps, "C1", "review", Action.PASS, REVIEWER)
+    await signed(deps, "C1", "decide", Action.APPROVE, APPROVER)
+    case = await do(deps, "C1", "deliver", Action.SIGN_IN, HANDLER)
+    assert {s.stage_id for s in case.active_stages()} == {
+        "C1:deliver",
+        "C1:verification",
+        "C1:case_promised",
+        "C1:case_statutory",
+    }
+    case = await signed(deps, "C1", "verification", Action.VERIFY, HANDLER, commitment_true=False)
+    assert case.status == CaseStatus.REVOKED
+    assert case.active_stages() == []
+    assert case.stages["C1:deliver"].outcome == "cancelled"
+    closed = {e.data["stage_id"]: e.data["outcome"] for e in store(deps).events("stage.closed")}
+    assert closed["C1:deliver"] == "cancelled"
+    assert await store(deps).open_stage_counts() == {}  # gone from every work list
+    with pytest.raises(ActionNotAllowed):
+        await do(deps, "C1", "deliver", Action.DELIVER, HANDLER)
+
+
+async def test_a_refused_case_cancels_the_sub_tasks_still_open() -> None:
+    """One department refuses a parallel acceptance (会签): the others' sub-tasks, a suspended
+    one included, close as cancelled and nothing of the case stays on a work list."""
+    deps = make_deps()
+    accept_by = [DEPT, PARALLEL_DEPTS[1], PARALLEL_DEPTS[2]]
+    await submit(
+        deps,
+        stage_plan=plan(
+            (StageKind.ACCEPT, accept_by, "handler"),
+            (StageKind.REVIEW, [DEPT], "reviewer"),
+        ),
+    )
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    handlers = [officer(f"h-{i}", "handler", d) for i, d in enumerate(accept_by)]
+    await do(deps, "C1", f"C1:accept:{accept_by[2]}", Action.SIGN_IN, handlers[2])
+    await do(
+        deps,
+        "C1",
+        f"C1:accept:{accept_by[2]}",
+        Action.SUSPEND,
+        handlers[2],
+        suspension_reason="onsite_survey",
+    )
+    case = await signed(
+        deps,
+        "C1",
+        f"C1:accept:{accept_by[1]}",
+        Action.DENY,
+        handlers[1],
+        reasons=["不属于本机关职权范围"],
+        legal_basis="《行政许可法》第三十二条",
+    )
+    assert case.status == CaseStatus.REFUSED
+    assert case.active_stages() == []
+    outcomes = {s.stage_id: s.outcome for s in case.stages.values() if s.kind == StageKind.ACCEPT}
+    assert outcomes == {
+        "C1:accept": "refused",
+        f"C1:accept:{accept_by[0]}": "cancelled",
+        f"C1:accept:{accept_by[1]}": "refused",
+        f"C1:accept:{accept_by[2]}": "cancelled",
+    }
+    assert await store(deps).open_stage_counts() == {}
+    assert [e.data["decision"] for e in store(deps).events("case.decided")] == ["refused"]
+
+
 async def test_unanswered_supplement_request_can_be_failed() -> None:
     deps = make_deps()
     await submit(deps)

@@ -93,6 +93,43 @@ def test_red_list_needs_a_clean_period() -> None:
     assert evaluate([r], add_months(T0, 12) + timedelta(days=1), RULES).red_list
 
 
+def test_the_black_list_starts_below_50_not_at_it() -> None:
+    at_50 = [record(i, Severity.SERIOUS, 0) for i in range(3)] + [record(3, Severity.GENERAL, 0)]
+    standing = evaluate(at_50, T0, RULES)
+    assert (standing.score, standing.level, standing.black_list) == (50.0, "D", False)
+    below = evaluate([*at_50, record(4, Severity.GENERAL, 0)], T0, RULES)
+    assert (below.score, below.black_list) == (45.0, True)
+
+
+def test_the_red_list_needs_twelve_months_without_a_record_in_effect() -> None:
+    # A general record kept public for two years, so it is still in effect around the
+    # twelve-month mark (its weight has long decayed: the subject is level A throughout).
+    rules = RuleModel(
+        publicity_months={Severity.GENERAL: 24, Severity.SERIOUS: 24, Severity.VERY_SERIOUS: 36}
+    )
+    occurred = datetime(2025, 3, 2, 2, 0, tzinfo=UTC)
+    r = record(1, Severity.GENERAL, 0, as_of=occurred)
+    r = r.model_copy(update={"publicity_until": publicity_until(occurred, r.severity, rules)})
+    twelve_months = add_months(occurred, 12)
+    before = evaluate([r], twelve_months - timedelta(days=1), rules)
+    assert before.level == "A" and not before.black_list and not before.red_list
+    after = evaluate([r], twelve_months + timedelta(days=1), rules)
+    assert after.level == "A" and after.red_list
+
+
+def test_a_black_listed_subject_is_never_on_the_red_list() -> None:
+    """A very serious record 13 months old: outside the clean period, still in effect (36
+    months of publicity), so black-listed; where the floors make that level A, the black list
+    still keeps the subject off the red list."""
+    lenient = RuleModel(level_floors={"A": 80.0, "B": 70.0, "C": 60.0})
+    as_of = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    r = record(1, Severity.VERY_SERIOUS, 0, as_of=add_months(as_of, -13))
+    standing = evaluate([r], as_of, lenient)
+    assert standing.level == "A" and standing.black_list and not standing.red_list
+    repaired = evaluate([r.model_copy(update={"status": Status.REPAIRED})], as_of, lenient)
+    assert repaired.red_list and not repaired.black_list
+
+
 def test_configurable_thresholds() -> None:
     strict = RuleModel(level_floors={"A": 99.0, "B": 90.0, "C": 80.0})
     assert evaluate([record(1, Severity.GENERAL, 0)], T0, strict).level == "B"

@@ -8,9 +8,10 @@ from datetime import timedelta
 import notify_samples as s
 import pytest
 from notify_fakes import by_channel
-from notify_world import NOON, World
+from notify_world import NOON, World, build_world
 
 from services.notify.domain import ChannelName, SendResult
+from services.notify.settings import NotifySettings
 from shared.contracts import Envelope, EventData, ParallelMode
 from shared.kafka import PermanentError
 
@@ -367,3 +368,23 @@ async def test_the_parent_of_a_parallel_stage_assigns_nobody_its_sub_tasks_do(wo
     moved = s.deadline_changed("C1", "C1:review", NOON)  # the step's date, told to the applicant
     await world.handle(env(moved, world))
     assert by_channel(world.channels) == {APPLICANT: ALL}
+
+
+async def test_a_template_listed_as_urgent_reaches_applicants_in_quiet_hours_at_once(
+    settings: NotifySettings,
+) -> None:
+    world = await build_world(settings.model_copy(update={"urgent_templates": ["credit_changed"]}))
+    night = NOON.replace(hour=15)  # 23:00 in Shanghai
+    world.clock.set(night)
+    await submit(world)  # the receipt's SMS waits for the morning
+    await world.handle(env(s.credit_changed(APPLICANT, night), world))
+    await world.handle(env(s.case_decided("C1", night), world))  # not listed: waits too
+    assert [m.template for m in world.sent(ChannelName.SMS)] == ["credit_changed"]
+    waiting = sorted(
+        d["template"] for d in world.deliveries.docs.values() if d["status"] == "pending"
+    )
+    assert waiting == ["case_decided", "case_received"]
+    reset(world)
+    # the list speaks for applicants: a department's head still gets no SMS for it
+    await world.handle(env(s.credit_changed("500000-SCJ", night, "department"), world))
+    assert by_channel(world.channels) == {"cq-scj-d01": OFFICER}

@@ -23,7 +23,7 @@ from services.intake.domain.progress import stage_view
 from services.monitor import domain as monitor
 from services.monitor.board import raw_light
 from shared.calendar import Limit, LimitUnit, load_default_calendar
-from shared.calendar.timing import WarningPolicy
+from shared.calendar.timing import WarningPolicy, measure, warning_margin
 from shared.clock import SHANGHAI
 from shared.contracts import StageKind
 
@@ -188,3 +188,72 @@ def test_the_reported_disagreement_is_gone() -> None:
     assert watched.light(sh(2026, 3, 6, 22)) is monitor.Light.GREEN
     # yellow once exactly one working day (Monday, to its 23:59:59 deadline) is left
     assert watched.warn_at == sh(2026, 3, 8, 23, 59, 59)
+
+
+BOUNDARY_LIMITS = [
+    Limit(value=5),
+    Limit(value=16, unit=LimitUnit.WORKING_HOURS),
+    Limit(value=10, unit=LimitUnit.NATURAL_DAYS),
+]
+
+
+@pytest.mark.parametrize("limit", BOUNDARY_LIMITS, ids=lambda lim: f"{lim.value}-{lim.unit.value}")
+def test_yellow_at_the_exact_warning_instant_and_red_at_the_exact_due_instant(
+    limit: Limit,
+) -> None:
+    """Every view turns at the same instant: yellow exactly when no more than the warning
+    margin is left, red exactly at the due instant, not one microsecond later."""
+    opened = sh(2026, 3, 2, 10)
+    tr = Transition(case=a_case(), now=opened, calendar=CAL)
+    stage = open_stage(
+        tr,
+        stage_id="C1:review",
+        kind=StageKind.REVIEW,
+        name="r",
+        department="500000-SCJ",
+        limit=limit,
+        required_role="reviewer",
+    )
+    watched = monitor.open_stage(
+        case_id="C1",
+        stage_id=stage.stage_id,
+        stage="review",
+        item_code="I1",
+        department="500000-SCJ",
+        region="500000",
+        assignee=None,
+        opened_at=opened,
+        due_at=stage.due_at,
+        limit=limit,
+        calendar=CAL,
+        policy=POLICY,
+    )
+    due, warn = stage.due_at, watched.warn_at
+    assert opened < warn < due
+    margin = warning_margin(limit, CAL, POLICY)
+    assert measure(limit.unit, warn, due, CAL) <= margin
+    if limit.unit == LimitUnit.NATURAL_DAYS:  # every second counts: the margin to the second
+        assert measure(limit.unit, warn, due, CAL) == margin == 2 * 86400
+
+    def lights(now: datetime) -> set[str | None]:
+        row = task_row(tr.case, stage)
+        return {
+            task_view(row, calendar=CAL, now=now, policy=POLICY)["light"],
+            watched.light(now).value,
+            raw_light(watched.model_dump(mode="json", exclude_defaults=True), now),
+            tracked(stage, now),
+        }
+
+    tick = timedelta(microseconds=1)
+    assert lights(warn - tick) == {"green"}
+    assert lights(warn) == {"yellow"}
+    assert lights(due - tick) == {"yellow"}
+    assert lights(due) == {"red"}
+    # the monitor's timer fires each colour at that same instant
+    assert monitor.next_due(watched, (), CAL) == warn
+    assert monitor.advance(watched, warn - tick, (), CAL)[1] == []
+    yellow, fired = monitor.advance(watched, warn, (), CAL)
+    assert [(t.kind, t.at) for t in fired] == [("yellow", warn)]
+    assert monitor.next_due(yellow, (), CAL) == due
+    assert monitor.advance(yellow, due - tick, (), CAL)[1] == []
+    assert [(t.kind, t.at) for t in monitor.advance(yellow, due, (), CAL)[1]] == [("red", due)]
