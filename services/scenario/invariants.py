@@ -56,12 +56,11 @@ class _Stage:
     due: datetime
     suspended_at: datetime | None = None
     closed_at: datetime | None = None
-    last_change: datetime | None = None
 
 
 def _events(records: Iterable[BusRecord], event_type: str) -> list[tuple[str, object]]:
     model = model_for(event_type)
-    out = []
+    out: list[tuple[str, object]] = []
     for r in records:
         if r.envelope is not None and r.envelope.type == event_type:
             try:
@@ -94,15 +93,23 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
         assert isinstance(d, StageOpened)
         if mine(d.case_id):
             stages.setdefault(d.stage_id, _Stage(d, d.due_at))
+    # A stage may stop and run again more than once: its stops and resumptions are replayed in
+    # the order they happened, so the last of them decides whether its clock runs now.
+    stops: list[tuple[datetime, int, StageSuspended | StageResumed]] = []
     for _, d in _events(records, StageSuspended.event_type):
         assert isinstance(d, StageSuspended)
-        if d.stage_id in stages:
-            stages[d.stage_id].suspended_at = d.suspended_at
+        stops.append((d.suspended_at, 0, d))
     for _, d in _events(records, StageResumed.event_type):
         assert isinstance(d, StageResumed)
-        if d.stage_id in stages:
-            s = stages[d.stage_id]
-            s.suspended_at, s.due, s.last_change = None, d.due_at, d.resumed_at
+        stops.append((d.resumed_at, 1, d))
+    for _, _, d in sorted(stops, key=lambda c: (c[0], c[1])):
+        s = stages.get(d.stage_id)
+        if s is None:
+            continue
+        if isinstance(d, StageSuspended):
+            s.suspended_at = d.suspended_at
+        else:
+            s.suspended_at, s.due = None, d.due_at
     for _, d in _events(records, StageClosed.event_type):
         assert isinstance(d, StageClosed)
         if d.stage_id in stages:
@@ -152,12 +159,12 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
             v.append(f"stage {stage_id} was escalated (rung {rung}) but never flagged overdue")
         if stage_id in parents:
             v.append(f"parallel stage {stage_id} was escalated (rung {rung}): only sub-tasks are")
-    for event_id, e in escalations.items():
-        opened = stages.get(e.stage_id)
-        if opened is not None and e.department != opened.opened.department:
+    for event_id, esc in escalations.items():
+        opened = stages.get(esc.stage_id)
+        if opened is not None and esc.department != opened.opened.department:
             v.append(
-                f"escalation {event_id} names department {e.department}, but stage "
-                f"{e.stage_id} belongs to {opened.opened.department}"
+                f"escalation {event_id} names department {esc.department}, but stage "
+                f"{esc.stage_id} belongs to {opened.opened.department}"
             )
 
     # 3. Every submitted case has its pre-review outcome, and is closed or has an open stage
