@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 
 from scripts.bad_input import kcat_command
 from scripts.tools import ensure_apt_tool
-from shared.auth import mint_token
 from shared.settings import ServiceSettings
+from tests.support.tokens import lasting_token
 
 
 @pytest.fixture(scope="session")
@@ -48,10 +47,9 @@ def _venv_bin(name: str) -> str | None:
 @pytest.fixture(scope="session")
 def fuzz_token() -> Iterator[str]:
     """A bearer token with every role, for the authenticated operations."""
-    yield mint_token(
+    yield lasting_token(
         ServiceSettings(service_name="e2e-fuzz"),
         subject="e2e-fuzzer",
-        now=datetime.now(UTC),
         roles=[
             "admin",
             "system",

@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -44,11 +43,11 @@ from scripts.bad_input import (
     watch_dead_letters,
 )
 from services.scenario.processes import Platform
-from shared.auth import mint_token
 from shared.contracts import events as ev
 from shared.contracts.publishers import publisher_of_topic
 from shared.settings import ServiceSettings
 from tests.e2e import _fixtures_bad_input, bad_input_registry
+from tests.support.tokens import lasting_token
 
 # The fixtures live in their own module (tests/e2e/conftest.py belongs to the day scenario).
 kcat = _fixtures_bad_input.kcat
@@ -167,10 +166,9 @@ async def _visible_effects(
             f"intake never registered external submission {r}" for r in sorted(wanted - seen)
         ]
     if "credit" in platform.services:
-        token = mint_token(
+        token = lasting_token(
             ServiceSettings(service_name="e2e-bad-input"),
             subject="e2e-bad-input",
-            now=datetime.now(UTC),
             roles=["system"],
         )
         subjects = [

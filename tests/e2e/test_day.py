@@ -17,10 +17,10 @@ from services.scenario.invariants import Expectations, check
 from services.scenario.plan import Script
 from services.scenario.processes import Platform
 from services.scenario.summary import external_case_ids, summarise
-from shared.auth import mint_token
 from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI, SimulatedClock
 from shared.settings import ServiceSettings
+from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.e2e
 CASES = int(os.environ.get("EGOV_E2E_CASES", "16"))
@@ -66,9 +66,7 @@ async def test_a_day_of_the_service_hall(
         monitor_open = await monitor_open_stages(
             http, endpoints.monitor, all_cases, day.officers.system_headers()
         )
-        system = mint_token(
-            settings, subject="e2e-check", now=datetime.now().astimezone(), roles=["system"]
-        )
+        system = lasting_token(settings, subject="e2e-check", roles=["system"])
         false_committers = [
             c.applicant["id_number"] for c in result.planned if c.script == Script.FALSE_COMMITMENT
         ]

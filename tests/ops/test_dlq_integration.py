@@ -15,6 +15,9 @@ from shared.dlq import REPLAYED_FROM
 from shared.kafka.deadletter import DeadLetter, DeadLetterReason
 from shared.kafka.metadata import topic_partitions
 
+# `egov dlq` shows and sorts by it; this test picks its letters by type and reason, not time.
+FAILED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
 pytestmark = [pytest.mark.integration, pytest.mark.ops]
 
 CT = b"application/cloudevents+json; charset=UTF-8"
@@ -29,7 +32,7 @@ def _letter(unique_id: str, n: int, reason: DeadLetterReason) -> DeadLetter:
         partition=0,
         offset=n,
         consumer=f"ops-{unique_id}",
-        failed_at=datetime.now(UTC),
+        failed_at=FAILED_AT,
         key=f"{unique_id}-{n}".encode(),
         value=f'{{"type": "ops.test.{unique_id}", "n": {n}}}'.encode(),
         original_headers=(("content-type", CT), ("traceparent", f"00-{unique_id}".encode())),

@@ -19,10 +19,10 @@ from scripts.apache_kafka import TlsFiles
 from services.scenario.bus import BusRecord, read_all
 from services.scenario.devsms import make_server
 from services.scenario.processes import Platform, free_port
-from shared.auth import mint_token
 from shared.clock import SimulatedClock
 from shared.identifiers import make_resident_id
 from shared.settings import ServiceSettings
+from tests.support.tokens import lasting_token
 
 DEPT = "500000-SCJ"
 PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
@@ -44,10 +44,9 @@ class World:
         return self.platform.url(service)
 
     def officer(self, role: str, n: int = 1, department: str = DEPT) -> dict[str, str]:
-        token = mint_token(
+        token = lasting_token(
             self.settings,
             subject=f"{department}-{role}-{n:02d}",
-            now=datetime.now(UTC),
             roles=[role],
             department=department,
             region=department[:6],
@@ -55,7 +54,7 @@ class World:
         return {"Authorization": f"Bearer {token}"}
 
     def system(self) -> dict[str, str]:
-        token = mint_token(self.settings, subject="it", now=datetime.now(UTC), roles=["system"])
+        token = lasting_token(self.settings, subject="it", roles=["system"])
         return {"Authorization": f"Bearer {token}"}
 
     async def until(self, moment: datetime) -> None:

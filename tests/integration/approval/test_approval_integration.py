@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 
 from services.approval.bootstrap import ApprovalService, build
 from services.approval.settings import ApprovalSettings
-from shared.auth import mint_token
 from shared.calendar import Limit
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import (
@@ -38,6 +37,7 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.kafka.metadata import topic_partitions
+from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration
 
@@ -144,10 +144,9 @@ async def submit(
 
 
 def auth(stack: Stack, sub: str, *roles: str, department: str = DEPT) -> dict[str, str]:
-    token = mint_token(
+    token = lasting_token(
         stack.settings,
         subject=sub,
-        now=datetime.now(UTC),
         roles=list(roles),
         department=department,
         region=REGION,

@@ -19,12 +19,12 @@ from services.credit.bootstrap import CreditService, build
 from services.credit.domain import evaluate
 from services.credit.handlers import on_credit_incident, reevaluate
 from services.credit.settings import CreditSettings
-from shared.auth import mint_token
 from shared.calendar import Limit
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import CreditIncident, Envelope, make_envelope
 from shared.identifiers import make_resident_id, make_uscc, uscc_error
 from shared.kafka.metadata import topic_partitions
+from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration
 
@@ -109,9 +109,7 @@ async def send(stack: Stack, env: Envelope, raw: bytes | None = None) -> None:
 
 
 def auth(stack: Stack, sub: str, *roles: str, department: str | None = None) -> dict[str, str]:
-    token = mint_token(
-        stack.settings, subject=sub, now=datetime.now(UTC), roles=list(roles), department=department
-    )
+    token = lasting_token(stack.settings, subject=sub, roles=list(roles), department=department)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -19,7 +19,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.intake.bootstrap import IntakeService, build
 from services.intake.settings import IntakeSettings
-from shared.auth import mint_token
 from shared.contracts import (
     DEAD_LETTER_TOPIC,
     T_CASES,
@@ -36,6 +35,7 @@ from shared.contracts.envelope import DEV_EVENT_ID_KEY
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import read_dead_letter_headers
 from shared.kafka.metadata import topic_partitions
+from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration
 
@@ -334,10 +334,9 @@ async def test_rating_rectification_and_invitation_events(stack: Stack) -> None:
     )
     assert again.status_code == 409
     rect_id = r.json()["rectification"]["rectification_id"]
-    token = mint_token(
+    token = lasting_token(
         stack.service.settings,
         subject="head-scj",
-        now=datetime.now(UTC),
         roles=["department_head"],
         department="500000-SCJ",
     )
@@ -362,9 +361,7 @@ async def test_rating_rectification_and_invitation_events(stack: Stack) -> None:
 
 
 def admin_headers(stack: Stack) -> dict[str, str]:
-    token = mint_token(
-        stack.service.settings, subject="admin-it", now=datetime.now(UTC), roles=["admin"]
-    )
+    token = lasting_token(stack.service.settings, subject="admin-it", roles=["admin"])
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -31,7 +31,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
 from services.monitor.settings import MonitorSettings
-from shared.auth import mint_token
 from shared.calendar import Limit
 from shared.clock import SHANGHAI, SimulatedClock
 from shared.contracts import (
@@ -50,6 +49,7 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.kafka.metadata import topic_partitions
+from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration
 
@@ -123,7 +123,7 @@ class Worker:
 
     async def get(self, path: str) -> httpx.Response:
         settings = MonitorSettings()
-        token = mint_token(settings, subject="it", now=datetime.now(UTC), roles=["supervisor"])
+        token = lasting_token(settings, subject="it", roles=["supervisor"])
         headers = {"authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(timeout=5, headers=headers) as client:
             return await client.get(f"http://127.0.0.1:{self.port}{path}")

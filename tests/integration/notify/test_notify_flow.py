@@ -36,9 +36,9 @@ from services.notify.bootstrap import (
 from services.notify.domain import Officer, delivery_id
 from services.notify.settings import NotifySettings
 from services.notify.store import MongoDirectory
-from shared.auth import mint_token
 from shared.contracts import DEAD_LETTER_TOPIC, Envelope, EventData, make_envelope
 from shared.kafka import KafkaPublisher
+from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +97,7 @@ class Stack:
         return docs
 
     def token(self, subject: str, *roles: str) -> dict[str, str]:
-        tok = mint_token(self.settings, subject=subject, now=datetime.now(UTC), roles=list(roles))
+        tok = lasting_token(self.settings, subject=subject, roles=list(roles))
         return {"Authorization": f"Bearer {tok}"}
 
 

@@ -20,6 +20,9 @@ from shared.kafka import KafkaPublisher
 from shared.mongo import Outbox, OutboxRelay, create_client, in_transaction
 from shared.settings import ServiceSettings
 
+# What the envelope says; the outbox keeps its own times.
+SENT_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
 
 async def write(settings: ServiceSettings, case_id: str) -> None:
     client = create_client(settings)
@@ -29,7 +32,7 @@ async def write(settings: ServiceSettings, case_id: str) -> None:
     data = StageOpened.model_validate(
         {**EXAMPLES[StageOpened.event_type], "case_id": case_id, "stage_id": f"{case_id}:review"}
     )
-    env = make_envelope(data, source="/egov/test", time=datetime.now(UTC))
+    env = make_envelope(data, source="/egov/test", time=SENT_AT)
 
     async def work(session):  # type: ignore[no-untyped-def]
         await db.cases.insert_one({"_id": case_id, "state": "review"}, session=session)

@@ -22,6 +22,9 @@ from shared.kafka.metadata import topic_partitions
 from shared.mongo import create_client
 from shared.settings import ServiceSettings
 
+# What the envelope says; the broker stamps records with its own time.
+SENT_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
 pytestmark = pytest.mark.integration
 
 
@@ -30,7 +33,7 @@ def stage_opened(case_id: str, n: int) -> bytes:
         {**EXAMPLES[StageOpened.event_type], "case_id": case_id, "stage_id": f"{case_id}:{n}"}
     )
     return make_envelope(
-        data, source="/egov/test", time=datetime.now(UTC), id=f"{case_id}-{n}"
+        data, source="/egov/test", time=SENT_AT, id=f"{case_id}-{n}"
     ).to_json_bytes()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import jwt
@@ -12,9 +12,9 @@ from approval_fakes import DEPT, MONDAY_10, REGION, envelope_of, make_deps, subm
 
 from services.approval.bootstrap import create_api
 from services.approval.handlers import Deps, on_case_submitted
-from shared.auth import mint_token
 from shared.clock import FixedClock
 from shared.contracts import ApplicantKind
+from tests.support.tokens import EXPIRES_AT, lasting_token
 
 
 @pytest.fixture
@@ -32,10 +32,9 @@ async def client(deps: Deps) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def token(deps: Deps, sub: str, *roles: str, department: str = DEPT) -> dict[str, str]:
-    t = mint_token(
+    t = lasting_token(
         deps.settings,
         subject=sub,
-        now=datetime.now(UTC),
         roles=list(roles),
         department=department,
         region=REGION,
@@ -58,7 +57,7 @@ async def test_wrong_signature_is_401_and_missing_role_is_403(
             "roles": ["handler"],
             "aud": "egov",
             "iss": "egov-dev",
-            "exp": int((datetime.now(UTC) + timedelta(hours=1)).timestamp()),
+            "exp": int(EXPIRES_AT.timestamp()),  # only the signature is wrong
         },
         "not-the-key-not-the-key-not-the-key",
         algorithm="HS256",

@@ -11,11 +11,11 @@ from services.credit.domain import CreditRecord, Status, Subject
 from services.credit.handlers import Deps
 from services.credit.ports import DuplicateRecord, StaleVersion
 from services.credit.settings import CreditSettings
-from shared.auth import mint_token
 from shared.calendar import load_default_calendar
 from shared.clock import FixedClock
 from shared.contracts import Envelope, SubjectKind
 from shared.reference import departments
+from tests.support.tokens import lasting_token
 
 
 class FakeStore:
@@ -117,7 +117,5 @@ def make_app(deps: Deps) -> Any:
 
 
 def bearer(sub: str, *roles: str, department: str | None = None) -> dict[str, str]:
-    token = mint_token(
-        SETTINGS, subject=sub, now=datetime.now(UTC), roles=list(roles), department=department
-    )
+    token = lasting_token(SETTINGS, subject=sub, roles=list(roles), department=department)
     return {"Authorization": f"Bearer {token}"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,8 +12,8 @@ from services.intake.domain import ServiceItem, catalog_errors
 from services.intake.handlers.catalog import read_catalog_dir
 from services.intake.handlers.deps import department_regions
 from services.intake.settings import DEFAULT_CATALOG_DIR
-from shared.auth import mint_token
 from shared.reference import regions
+from tests.support.tokens import lasting_token
 
 
 def sample() -> list[ServiceItem]:
@@ -91,13 +90,9 @@ def test_commitment_material_needs_the_item_to_allow_commitments() -> None:
 async def test_admin_api_creates_updates_closes_and_refuses_invalid_items() -> None:
     w = Wiring()
     new = variant(code="500000-SCJ-099", name="测试事项").model_dump(mode="json")
-    # tokens are checked against the wall clock, not the case clock
-    token = mint_token(w.settings, subject="admin-1", now=datetime.now(UTC), roles=["admin"])
+    token = lasting_token(w.settings, subject="admin-1", roles=["admin"])
     admin = {"Authorization": f"Bearer {token}"}
-    clerk = {
-        "Authorization": "Bearer "
-        + mint_token(w.settings, subject="h", now=datetime.now(UTC), roles=["handler"])
-    }
+    clerk = {"Authorization": "Bearer " + lasting_token(w.settings, subject="h", roles=["handler"])}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(w.app()), base_url="http://t") as c:
         assert (await c.post("/v1/catalog/items", json=new)).status_code == 401
         assert (await c.post("/v1/catalog/items", json=new, headers=clerk)).status_code == 403

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -11,7 +11,6 @@ from intake_fakes import T0, Wiring
 from test_intake_submission import business_licence
 
 from services.intake.handlers import bind, invite_unrated_cases
-from shared.auth import mint_token
 from shared.clock import SHANGHAI
 from shared.contracts import (
     CaseDecided,
@@ -28,6 +27,7 @@ from shared.contracts import (
     StageSuspended,
     make_envelope,
 )
+from tests.support.tokens import lasting_token
 
 
 def client(w: Wiring) -> httpx.AsyncClient:
@@ -147,15 +147,12 @@ async def test_applicant_follows_the_case_in_plain_words() -> None:
             "decided",
         ]
         # the applicant's own token opens the case too, another applicant's does not
-        own = mint_token(
+        own = lasting_token(
             w.settings,
             subject=business_licence()["applicant"]["id_number"],
-            now=datetime.now(UTC),
             roles=["applicant"],
         )
-        other = mint_token(
-            w.settings, subject="110101199003070011", now=datetime.now(UTC), roles=["applicant"]
-        )
+        other = lasting_token(w.settings, subject="110101199003070011", roles=["applicant"])
         assert (
             await c.get(f"/v1/cases/{case_id}", headers={"Authorization": f"Bearer {own}"})
         ).status_code == 200
@@ -171,10 +168,9 @@ async def test_events_for_unknown_cases_are_ignored() -> None:
 
 
 def officer(w: Wiring, department: str, roles: list[str]) -> dict[str, str]:
-    token = mint_token(
+    token = lasting_token(
         w.settings,
         subject=f"officer@{department}",
-        now=datetime.now(UTC),
         roles=roles,
         department=department,
     )

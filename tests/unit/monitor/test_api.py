@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,9 +12,10 @@ from services.monitor import handlers as h
 from services.monitor.api import router
 from services.monitor.board import aggregate, merge
 from services.monitor.settings import MonitorSettings
-from shared.auth import TokenVerifier, mint_token
+from shared.auth import TokenVerifier
 from shared.clock import FixedClock
 from shared.observability.http import create_app
+from tests.support.tokens import lasting_token
 from tests.unit.monitor.fakes import DictStats, DictStore, fake_deps
 from tests.unit.monitor.test_handlers import DUE, OPENED, open_case
 
@@ -37,9 +38,7 @@ class Source:
 
 
 def token(roles: list[str], department: str | None = None) -> dict[str, str]:
-    t = mint_token(
-        SETTINGS, subject="u1", now=datetime.now(UTC), roles=roles, department=department
-    )
+    t = lasting_token(SETTINGS, subject="u1", roles=roles, department=department)
     return {"authorization": f"Bearer {t}"}
 
 

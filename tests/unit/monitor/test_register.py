@@ -4,7 +4,7 @@ with its roles and department scope, and each awaited answer supervised as a sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,11 +14,12 @@ from services.monitor.register import RegisterError, answered, decided, record_f
 from services.monitor.register_api import router as register_router
 from services.monitor.register_feed import record_event
 from services.monitor.settings import MonitorSettings
-from shared.auth import TokenVerifier, mint_token
+from shared.auth import TokenVerifier
 from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import SupervisionEscalated, SupervisionFinding, make_envelope
 from shared.observability.http import create_app
+from tests.support.tokens import lasting_token
 from tests.unit.monitor.fakes import ListPublisher
 
 SETTINGS = MonitorSettings()
@@ -180,9 +181,7 @@ class Source:
 
 
 def token(roles: list[str], department: str | None = None) -> dict[str, str]:
-    t = mint_token(
-        SETTINGS, subject="u1", now=datetime.now(UTC), roles=roles, department=department
-    )
+    t = lasting_token(SETTINGS, subject="u1", roles=roles, department=department)
     return {"authorization": f"Bearer {t}"}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import notify_samples as s
@@ -15,8 +14,9 @@ from services.notify.api import ApiDeps, router
 from services.notify.channels import InboxChannel
 from services.notify.domain import ChannelName
 from services.notify.settings import NotifySettings
-from shared.auth import TokenVerifier, mint_token
+from shared.auth import TokenVerifier
 from shared.observability.http import create_app
+from tests.support.tokens import lasting_token
 
 APPLICANT = s.applicant_id()
 
@@ -43,9 +43,7 @@ async def api(
 def auth(
     settings: NotifySettings, sub: str, *roles: str, department: str | None = None
 ) -> dict[str, str]:
-    token = mint_token(
-        settings, subject=sub, now=datetime.now(UTC), roles=list(roles), department=department
-    )
+    token = lasting_token(settings, subject=sub, roles=list(roles), department=department)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -1,4 +1,5 @@
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Self
 
 import pytest
 
@@ -12,10 +13,18 @@ def test_shanghai_is_utc_plus_8() -> None:
     assert datetime(2025, 7, 1, tzinfo=SHANGHAI).utcoffset() == timedelta(hours=8)
 
 
-def test_system_clock_is_aware_utc_and_current() -> None:
+def test_system_clock_asks_the_system_for_the_time_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tzinfo | None] = []
+
+    class SystemTime(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Self:
+            asked.append(tz)
+            return cls.fromtimestamp(REAL_EPOCH.timestamp(), tz)
+
+    monkeypatch.setattr("shared.clock.datetime", SystemTime)
     now = SystemClock().now()
-    assert now.utcoffset() == timedelta(0)
-    assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
+    assert (now, now.utcoffset(), asked) == (REAL_EPOCH, timedelta(0), [UTC])
 
 
 def test_fixed_clock_moves_only_when_told() -> None:
