@@ -104,7 +104,21 @@ class StackInfo:
         if self.broker == "tansu":
             env["EGOV_KAFKA_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
         env["EGOV_EVENT_ID_KEY"] = event_id_key(self.state_dir)
+        env |= service_keys(self.state_dir)
         return env | kafka_security.env_for_harness(self.state_dir)
+
+
+def service_keys(state_dir: Path) -> dict[str, str]:
+    """A signing key per service and the JWKS of their public keys, made once per stack: the
+    services call each other as in production (shared/service_tokens.py)."""
+    from shared.contracts.access import SERVICES
+    from shared.service_tokens import generate
+
+    jwks = generate(SERVICES, state_dir / "service-keys")
+    return {
+        "EGOV_SERVICE_KEY_FILE": str(jwks.parent / "{service}.pem"),
+        "EGOV_SERVICE_JWKS_FILE": str(jwks),
+    }
 
 
 def event_id_key(state_dir: Path) -> str:

@@ -197,10 +197,39 @@ def _container(svc: Svc) -> dict[str, Any]:
         },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}]
         + [
+            {"name": name, "mountPath": path, "readOnly": True}
+            for name, (path, _) in SERVICE_IDENTITY_VOLUMES.items()
+        ]
+        + [
             {"name": v, "mountPath": CONFIG_VOLUMES[v][1], "readOnly": True}
             for v in svc.config_volumes
         ],
     }
+
+
+# Service-to-service tokens (shared/service_tokens.py, docs/security.md): the service's own
+# signing key from its Secret egov-<service>-service-key (key.pem) and every service's public key
+# from the ConfigMap egov-service-jwks (jwks.json), both made by `egov service-keys`. Optional so
+# the dev overlay starts without them; the prod overlay points the settings at them, and a
+# service with EGOV_ENVIRONMENT=prod refuses to start when they are missing.
+SERVICE_IDENTITY_VOLUMES = {
+    "service-key": ("/etc/egov/service-key", "key.pem"),
+    "service-jwks": ("/etc/egov/service-jwks", "jwks.json"),
+}
+
+
+def _service_identity_volumes(svc: Svc) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "service-key",
+            "secret": {
+                "secretName": f"egov-{svc.name}-service-key",
+                "optional": True,
+                "defaultMode": 0o400,
+            },
+        },
+        {"name": "service-jwks", "configMap": {"name": "egov-service-jwks", "optional": True}},
+    ]
 
 
 def _config_volume(volume: str) -> dict[str, Any]:
@@ -231,6 +260,7 @@ def _pod_spec(svc: Svc) -> dict[str, Any]:
         ],
         "containers": [_container(svc)],
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]
+        + _service_identity_volumes(svc)
         + [_config_volume(v) for v in svc.config_volumes],
     }
 

@@ -7,6 +7,7 @@ in production.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict
 
+from shared.service_tokens import ServiceKeys, real_now
 from shared.settings import ServiceSettings
 
 
@@ -49,14 +51,31 @@ class AuthError(Exception):
 
 
 class TokenVerifier:
-    def __init__(self, settings: ServiceSettings) -> None:
+    """People's tokens (HS256 in development, the identity provider's JWKS in production) and
+    other services' tokens (their own keys, shared/service_tokens.py)."""
+
+    def __init__(
+        self, settings: ServiceSettings, *, now: Callable[[], datetime] = real_now
+    ) -> None:
         self.settings = settings
+        self.now = now
         self._jwks: jwt.PyJWKClient | None = (
             jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         )
+        self._services = ServiceKeys(settings)
 
     def verify(self, token: str) -> Principal:
+        if self._services.signed_by_a_service(token):
+            try:
+                claims = self._services.verify(token, self.now())
+            except (jwt.PyJWTError, KeyError) as exc:
+                raise AuthError(f"invalid service token: {exc}") from exc
+            return Principal(subject=str(claims["sub"]), roles=frozenset({Role.SYSTEM.value}))
+        return self._verify_person(token)
+
+    def _verify_person(self, token: str) -> Principal:
         s = self.settings
+        required = ["sub", "exp"] if s.jwt_max_lifetime_s is None else ["sub", "exp", "iat"]
         try:
             if s.jwt_algorithm.upper().startswith("RS") and self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
@@ -68,10 +87,14 @@ class TokenVerifier:
                 algorithms=[s.jwt_algorithm],
                 audience=s.jwt_audience,
                 issuer=s.jwt_issuer,
-                options={"require": ["sub", "exp"]},
+                options={"require": required},
             )
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from exc
+        lifetime = claims.get("exp", 0) - claims.get("iat", 0)
+        if s.jwt_max_lifetime_s is not None and lifetime > s.jwt_max_lifetime_s:
+            limit = s.jwt_max_lifetime_s
+            raise AuthError(f"invalid token: valid for {lifetime} s, at most {limit}")
         roles = claims.get("roles") or []
         if isinstance(roles, str):
             roles = roles.split(",")

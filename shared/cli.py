@@ -96,12 +96,25 @@ def token(
     region: str | None = typer.Option(None, help="six-digit region code"),
     hours: float = typer.Option(12.0, help="validity in hours"),
 ) -> None:
-    """Mint a development JWT (HS256, EGOV_JWT_SECRET)."""
+    """Mint a development JWT (HS256, EGOV_JWT_SECRET); refused with EGOV_ENVIRONMENT=prod."""
     from datetime import UTC, datetime, timedelta
+
+    from pydantic import ValidationError
 
     from shared.auth import mint_token
 
-    settings = ServiceSettings(service_name="cli")
+    try:
+        settings = ServiceSettings(service_name="cli")
+    except ValidationError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if settings.environment == "prod":
+        typer.echo(
+            "egov token mints development tokens only; in production people's tokens come from "
+            "the identity provider and services sign their own (docs/security.md)",
+            err=True,
+        )
+        raise typer.Exit(2)
     typer.echo(
         mint_token(
             settings,
@@ -114,6 +127,18 @@ def token(
             ttl=timedelta(hours=hours),
         )
     )
+
+
+@app.command("service-keys")
+def service_keys(
+    out: Path = typer.Argument(..., help="folder for <service>.pem and jwks.json"),
+) -> None:
+    """Make a signing key per service (kept if present) and the JWKS of their public keys."""
+    from shared.contracts.access import SERVICES
+    from shared.service_tokens import generate
+
+    jwks = generate(SERVICES, out)
+    typer.echo(f"keys of {', '.join(SERVICES)} in {out}; public keys in {jwks}")
 
 
 def main() -> None:

@@ -98,6 +98,28 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = Field(None, description="identity provider JWKS URL for RS256")
     jwt_issuer: str = "egov-dev"
     jwt_audience: str = "egov"
+    jwt_max_lifetime_s: int | None = Field(
+        None,
+        gt=0,
+        description="longest validity (exp - iat) accepted for a person's token; required in "
+        "prod (at most a day); unset accepts any (development)",
+    )
+
+    # Service-to-service calls (shared/service_tokens.py): each service signs with its own key.
+    service_key_file: str | None = Field(
+        None,
+        description="this service's private key (PEM, RSA or EC) for the tokens it sends to other "
+        "services; `{service}` in the path is replaced by the service name; unset in "
+        "development signs with the HS256 key instead; required in prod",
+    )
+    service_jwks_file: str | None = Field(
+        None,
+        description="JWKS (JSON) of every service's public key, key id egov-<service>: whose "
+        "tokens this service accepts; required in prod",
+    )
+    service_token_ttl_s: int = Field(
+        300, gt=0, le=3600, description="validity of the tokens a service sends"
+    )
 
     event_id_key: SecretStr = Field(
         SecretStr(DEV_EVENT_ID_KEY),
@@ -111,16 +133,39 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_keys(self) -> ServiceSettings:
-        if self.environment != "prod":
-            return self
+        if self.environment == "prod":
+            problems = self.production_problems()
+            if problems:
+                raise ValueError(
+                    "refusing to run in prod: " + "; ".join(problems) + " (docs/security.md)"
+                )
+        return self
+
+    def production_problems(self) -> list[str]:
+        """What stops these settings from running in production, one sentence per setting
+        (services add their own by extending this)."""
+        problems = []
         key = self.event_id_key.get_secret_value()
         if key == DEV_EVENT_ID_KEY or len(key) < MIN_EVENT_ID_KEY_CHARS:
-            raise ValueError(
-                "EGOV_EVENT_ID_KEY: production needs a key of its own of at least "
+            problems.append(
+                "EGOV_EVENT_ID_KEY must be a key of its own of at least "
                 f"{MIN_EVENT_ID_KEY_CHARS} characters (the default is published, so event ids "
-                "derived with it can be guessed); see docs/operations.md#secrets"
+                "derived with it can be guessed)"
             )
-        return self
+        if not self.jwt_algorithm.upper().startswith(("RS", "ES", "PS")):
+            problems.append(
+                f"EGOV_JWT_ALGORITHM={self.jwt_algorithm} is a shared-key algorithm; production "
+                "verifies the identity provider's signatures (RS256)"
+            )
+        if not self.jwt_jwks_url:
+            problems.append("EGOV_JWT_JWKS_URL (the identity provider's keys) is not set")
+        if self.jwt_max_lifetime_s is None or self.jwt_max_lifetime_s > 86_400:
+            problems.append("EGOV_JWT_MAX_LIFETIME_S must be set, at most 86400 (a day)")
+        if not self.service_key_file:
+            problems.append("EGOV_SERVICE_KEY_FILE (this service's signing key) is not set")
+        if not self.service_jwks_file:
+            problems.append("EGOV_SERVICE_JWKS_FILE (the services' public keys) is not set")
+        return problems
 
     @property
     def database_name(self) -> str:

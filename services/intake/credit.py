@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import httpx
 
 from services.intake.ports import CreditStatus, CreditUnavailable
 from services.intake.settings import IntakeSettings
-from shared.auth import mint_token
-
-_TOKEN_TTL = timedelta(minutes=30)
+from shared.service_tokens import ServiceTokens
 
 
 class HttpCreditClient:
@@ -24,24 +21,14 @@ class HttpCreditClient:
         self._client = httpx.AsyncClient(
             base_url=settings.credit_url.rstrip("/"), timeout=self.timeout, transport=transport
         )
-        self._token: tuple[str, datetime] | None = None
-
-    def _bearer(self) -> str:
-        # A token is about real time (exp is checked against the wall clock), not business time.
-        now = datetime.now(UTC)
-        if self._token is None or self._token[1] - now < timedelta(minutes=5):
-            token = mint_token(
-                self.settings, subject="svc-intake", now=now, roles=["system"], ttl=_TOKEN_TTL
-            )
-            self._token = (token, now + _TOKEN_TTL)
-        return self._token[0]
+        self._tokens = ServiceTokens(settings)
 
     async def status(self, subject_id: str) -> CreditStatus:
         try:
             response = await asyncio.wait_for(
                 self._client.get(
                     f"/v1/subjects/{quote(subject_id, safe='')}/credit",
-                    headers={"Authorization": f"Bearer {self._bearer()}"},
+                    headers={"Authorization": f"Bearer {self._tokens.bearer('credit')}"},
                 ),
                 self.timeout,
             )

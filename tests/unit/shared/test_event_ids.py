@@ -14,6 +14,7 @@ from shared.contracts import derived_event_id, use_event_id_key
 from shared.contracts.envelope import DEV_EVENT_ID_KEY
 from shared.runtime import key_event_ids
 from shared.settings import MIN_EVENT_ID_KEY_CHARS, ServiceSettings
+from tests.support.production import PRODUCTION
 
 DEPLOYMENT_KEY = "k" * MIN_EVENT_ID_KEY_CHARS
 
@@ -68,12 +69,14 @@ def test_production_refuses_a_published_or_short_key(
     key: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("EGOV_EVENT_ID_KEY", raising=False)
+    values = {k: v for k, v in PRODUCTION.items() if k != "event_id_key"}
     extra = {} if key is None else {"event_id_key": key}
-    with pytest.raises(ValidationError, match="EGOV_EVENT_ID_KEY"):
-        ServiceSettings(environment="prod", **extra)
+    with pytest.raises(ValidationError, match="EGOV_EVENT_ID_KEY") as refused:
+        ServiceSettings(**values, **extra)
+    assert "EGOV_JWT" not in str(refused.value)  # only the key is named
 
 
 def test_production_starts_with_a_key_of_its_own() -> None:
-    settings = ServiceSettings(environment="prod", event_id_key=DEPLOYMENT_KEY)
+    settings = ServiceSettings(**PRODUCTION | {"event_id_key": DEPLOYMENT_KEY})
     assert settings.event_id_key.get_secret_value() == DEPLOYMENT_KEY
     assert DEPLOYMENT_KEY not in repr(settings)
