@@ -124,7 +124,8 @@ CHECKOV_SKIPS = {
     "CKV_K8S_43": "image digest is pinned at release time with `kustomize edit set image"
     " ...@sha256:<digest>` (docs/deploy.md); no digest exists before the image is built",
     "CKV_K8S_35": "settings are pydantic-settings EGOV_* environment variables (no secrets_dir);"
-    " the Secret egov-secrets is created out of band, never committed",
+    " the Secrets egov-secrets and egov-<service>-secrets are created out of band, never"
+    " committed",
 }
 
 
@@ -150,10 +151,14 @@ def _container(svc: Svc) -> dict[str, Any]:
         "ports": [{"name": "http", "containerPort": svc.port, "protocol": "TCP"}],
         "envFrom": [
             {"configMapRef": {"name": "egov-settings"}},
-            # Created out of band (docs/operations.md#secrets): EGOV_MONGO_URI, EGOV_JWT_SECRET,
-            # SMTP and SMS keys. Never committed. The Kafka password is each service's own, from
-            # its KafkaUser's Secret (the prod overlay's kafka-credentials.yaml).
+            # Created out of band, never committed (docs/operations.md#secrets). egov-secrets holds
+            # only what every service needs (EGOV_EVENT_ID_KEY); egov-<service>-secrets what this
+            # service alone needs (EGOV_MONGO_URI with its own database user; notify's SMTP and
+            # SMS keys), so no pod gets another service's secrets. The Kafka password is each
+            # service's own, from its KafkaUser's Secret (the prod overlay's
+            # kafka-credentials.yaml); its token signing key is mounted as a file.
             {"secretRef": {"name": "egov-secrets"}},
+            {"secretRef": {"name": f"egov-{svc.name}-secrets"}},
         ],
         "env": [
             {"name": "EGOV_HTTP_PORT", "value": str(svc.port)},

@@ -15,6 +15,7 @@ from shared.calendar.timing import WarningPolicy
 from shared.contracts.envelope import DEV_EVENT_ID_KEY
 
 MIN_EVENT_ID_KEY_CHARS = 32
+DEFAULT_MONGO_URI = "mongodb://127.0.0.1:27017/?directConnection=true"
 
 
 class ServiceSettings(BaseSettings):
@@ -49,7 +50,7 @@ class ServiceSettings(BaseSettings):
     consumer_max_retries: int = Field(3, description="handler attempts before dead-lettering")
     consumer_retry_backoff_s: float = Field(0.2, description="first retry delay, doubled each try")
 
-    mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    mongo_uri: str = DEFAULT_MONGO_URI
     mongo_db: str | None = Field(None, description="database name; default egov_<service>")
     dedupe_ttl_hours: int = Field(72, description="how long processed event ids are remembered")
 
@@ -161,6 +162,8 @@ class ServiceSettings(BaseSettings):
             problems.append("EGOV_JWT_JWKS_URL (the identity provider's keys) is not set")
         if self.jwt_max_lifetime_s is None or self.jwt_max_lifetime_s > 86_400:
             problems.append("EGOV_JWT_MAX_LIFETIME_S must be set, at most 86400 (a day)")
+        if self.mongo_uri == DEFAULT_MONGO_URI:
+            problems.append("EGOV_MONGO_URI is the development default (a database on localhost)")
         if not self.service_key_file:
             problems.append("EGOV_SERVICE_KEY_FILE (this service's signing key) is not set")
         if not self.service_jwks_file:

@@ -176,12 +176,18 @@ def lasting(s: ServiceSettings, seconds: int) -> str:
         ({"jwt_max_lifetime_s": 7 * 86_400}, "EGOV_JWT_MAX_LIFETIME_S"),
         ({"service_key_file": None}, "EGOV_SERVICE_KEY_FILE"),
         ({"service_jwks_file": None}, "EGOV_SERVICE_JWKS_FILE"),
+        ({"mongo_uri": "mongodb://127.0.0.1:27017/?directConnection=true"}, "EGOV_MONGO_URI"),
     ],
 )
 def test_production_refuses_each_development_shortcut_by_name(
     change: dict[str, object], named: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for var in ("EGOV_SERVICE_KEY_FILE", "EGOV_SERVICE_JWKS_FILE", "EGOV_JWT_JWKS_URL"):
+    for var in (
+        "EGOV_SERVICE_KEY_FILE",
+        "EGOV_SERVICE_JWKS_FILE",
+        "EGOV_JWT_JWKS_URL",
+        "EGOV_MONGO_URI",
+    ):
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(ValidationError, match=named) as refused:
         ServiceSettings(**PRODUCTION | change)
