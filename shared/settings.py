@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.audit.keys import DEV_AUDIT_KEY, MIN_AUDIT_KEY_CHARS, refused_in_production
 from shared.calendar.timing import WarningPolicy
 from shared.contracts.envelope import DEV_EVENT_ID_KEY
 
@@ -128,6 +129,13 @@ class ServiceSettings(BaseSettings):
         f"of a deployment, at least {MIN_EVENT_ID_KEY_CHARS} characters; a Secret in k8s; the "
         "published default is refused in prod",
     )
+    audit_key: SecretStr = Field(
+        SecretStr(DEV_AUDIT_KEY),
+        description="key of the audit chains and their checkpoints (HMAC-SHA-256), the same in "
+        f"every process of a deployment, at least {MIN_AUDIT_KEY_CHARS} characters; several "
+        "separated by spaces: the first signs, the others still verify (rotation); a Secret in "
+        "k8s; the published default is refused in prod",
+    )
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -168,6 +176,11 @@ class ServiceSettings(BaseSettings):
             problems.append("EGOV_SERVICE_KEY_FILE (this service's signing key) is not set")
         if not self.service_jwks_file:
             problems.append("EGOV_SERVICE_JWKS_FILE (the services' public keys) is not set")
+        if (why := refused_in_production(self.audit_key.get_secret_value())) is not None:
+            problems.append(
+                f"EGOV_AUDIT_KEY must be keys of its own of at least {MIN_AUDIT_KEY_CHARS} "
+                f"characters, not {why} (whoever knows the key can rewrite the audit chains)"
+            )
         return problems
 
     @property

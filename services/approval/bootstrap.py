@@ -20,6 +20,7 @@ from services.approval.handlers import (
 )
 from services.approval.settings import ApprovalSettings
 from services.approval.store import MongoCaseStore
+from shared.audit import AuditKeys
 from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
@@ -77,6 +78,7 @@ def build(
         calendar=infra.calendar,
         settings=settings,
         policy=policy_from(settings),
+        audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
         wake=infra.relay.wake,
     )
     consumer = infra.add_consumer(

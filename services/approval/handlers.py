@@ -24,13 +24,13 @@ from services.approval.domain import (
     Transition,
     act,
     apply_supplement,
-    chain,
     lapse_supplement_wait,
     open_case,
     recompute_case,
 )
 from services.approval.ports import CaseStore, Clock
 from services.approval.settings import ApprovalSettings
+from shared.audit import AuditKeys, ChainHead, append, checkpoint
 from shared.calendar import WorkingCalendar
 from shared.calendar.limits import Limit
 from shared.contracts import (
@@ -51,6 +51,7 @@ from shared.observability.logging import correlation_id
 log = logging.getLogger(__name__)
 
 SOURCE = "/egov/approval"
+AUDIT_CHAIN = "approval.case"  # the kind of chain a case's timeline is (its genesis, checkpoints)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Deps:
     calendar: WorkingCalendar
     settings: ApprovalSettings
     policy: Policy
+    audit_keys: AuditKeys
     wake: Callable[[], None] = field(default=lambda: None)
 
 
@@ -89,17 +91,45 @@ def _envelopes(tr: Transition, causation: Envelope | None) -> list[Envelope]:
     ]
 
 
-def _entries(
-    tr: Transition, case_before: Case | None, *, recorded_at: datetime | None = None
-) -> list[dict[str, Any]]:
-    """The audit entries, stamped with the time the platform recorded them (an action entered
-    afterwards carries its declared time in its events, never in the audit chain)."""
-    seq = case_before.audit_seq if case_before else 0
-    head = case_before.audit_head if case_before else ""
-    at = (recorded_at or tr.now).isoformat()
-    entries, seq, head = chain(tr.case.case_id, tr.audit, at=at, seq=seq, head=head)
-    tr.case.audit_seq, tr.case.audit_head = seq, head
-    return entries
+def audit_head(case: Case) -> ChainHead:
+    """The head of the case's timeline as stored with the case."""
+    return ChainHead(count=case.audit_seq, hash=case.audit_head)
+
+
+def _audited(
+    deps: Deps,
+    tr: Transition,
+    case_before: Case | None,
+    causation: Envelope | None,
+    *,
+    recorded_at: datetime | None = None,
+) -> tuple[list[dict[str, Any]], list[Envelope]]:
+    """The transition's timeline entries, linked after the stored head under the audit key and
+    stamped with the time the platform recorded them (an action entered afterwards carries its
+    declared time in its events, never in the audit chain); and its events, with the signed
+    checkpoint of the new head when it moved."""
+    at = recorded_at or tr.now
+    case_id = tr.case.case_id
+    before = audit_head(case_before) if case_before else ChainHead.start(AUDIT_CHAIN, case_id)
+    bodies = [
+        {
+            "case_id": case_id,
+            "at": at.isoformat(),
+            "action": r.action,
+            "actor": r.actor,
+            "stage_id": r.stage_id,
+            "detail": r.detail,
+        }
+        for r in tr.audit
+    ]
+    entries, head = append(deps.audit_keys, bodies, head=before)
+    tr.case.audit_seq, tr.case.audit_head = head.count, head.hash
+    if entries:
+        cp = checkpoint(
+            deps.audit_keys, chain=AUDIT_CHAIN, chain_id=case_id, head=head, recorded_at=at
+        )
+        tr.emit(cp, "audit", str(head.count))
+    return entries, _envelopes(tr, causation)
 
 
 def _count(tr: Transition) -> None:
@@ -130,8 +160,8 @@ async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted)
         policy=deps.policy,
         issues_licence=issues_licence,
     )
-    entries = _entries(tr, None)
-    if await deps.store.create(tr.case, entries, _envelopes(tr, envelope)):
+    entries, envelopes = _audited(deps, tr, None, envelope)
+    if await deps.store.create(tr.case, entries, envelopes):
         if tr.case.findings:
             metrics.PREREVIEW_FINDINGS.labels(tr.case.department).inc()
         _count(tr)
@@ -147,8 +177,8 @@ async def on_case_supplemented(deps: Deps, envelope: Envelope, data: CaseSupplem
     if not tr.changed:
         log.info("supplement for case %s ignored: nothing waits for it", data.case_id)
         return
-    entries = _entries(tr, case)
-    await deps.store.update(tr.case, case.version, entries, _envelopes(tr, envelope))
+    entries, envelopes = _audited(deps, tr, case, envelope)
+    await deps.store.update(tr.case, case.version, entries, envelopes)
     _count(tr)
     deps.wake()
 
@@ -182,8 +212,8 @@ async def perform_action(
             calendar=deps.calendar,
             policy=deps.policy,
         )
-        entries = _entries(tr, case, recorded_at=recorded_at)
-        await deps.store.update(tr.case, case.version, entries, _envelopes(tr, None))
+        entries, envelopes = _audited(deps, tr, case, None, recorded_at=recorded_at)
+        await deps.store.update(tr.case, case.version, entries, envelopes)
     except ApprovalError as exc:
         metrics.ACTIONS.labels(action.value, department, _outcome_label(exc)).inc()
         raise
@@ -206,7 +236,8 @@ async def lapse_supplement_waits(deps: Deps) -> int:
             )
             if case is None or tr is None:
                 continue
-            await deps.store.update(tr.case, case.version, _entries(tr, case), _envelopes(tr, None))
+            entries, envelopes = _audited(deps, tr, case, None)
+            await deps.store.update(tr.case, case.version, entries, envelopes)
             _count(tr)
             lapsed += 1
         except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
@@ -239,8 +270,9 @@ async def _recompute_case(deps: Deps, case_id: str) -> bool:
         tr = recompute_case(case, now=deps.clock.now(), calendar=deps.calendar)
         if tr.case == case:
             return False  # nothing this process may recompute (or already done)
+        entries, envelopes = _audited(deps, tr, case, None)
         try:
-            await deps.store.update(tr.case, case.version, _entries(tr, case), _envelopes(tr, None))
+            await deps.store.update(tr.case, case.version, entries, envelopes)
         except StaleVersion:
             continue
         return tr.changed

@@ -138,6 +138,11 @@ class MongoCaseStore:
         cursor = self.entries.find({"case_id": case_id}).sort("seq", ASCENDING)
         return [{k: v for k, v in d.items() if k != "_id"} async for d in cursor]
 
+    async def case_ids(self) -> list[str]:
+        """Every case with a record or a timeline entry (for `egov audit verify --all`)."""
+        found = set(await self.cases.distinct("_id"))
+        return sorted(found | set(await self.entries.distinct("case_id")))
+
     async def open_stage_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         flt = {

@@ -275,6 +275,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "error": "gateway: invalid number",
         "failed_at": T0.isoformat(),
     },
+    # Signed with the published development key (shared/audit/keys.py), so it verifies there.
+    ev.AuditCheckpoint.event_type: {
+        "chain": "approval.case",
+        "chain_id": CASE,
+        "count": 3,
+        "head": "961c80db60d62f5092574a1995c8c8dd533fe5b9207353d1733be1927bb3e862",
+        "recorded_at": T0.isoformat(),
+        "key_id": "89d2f487f6de",
+        "signature": "1aa01a7918910c72bcd5607be822d74797559680b38f96729f1e0226cf572c93",
+    },
 }
 
 

@@ -124,6 +124,20 @@ TOPICS: dict[str, TopicSpec] = {
             consumers=("intake", "approval", "monitor", "notify", "credit"),
         ),
         TopicSpec(
+            ev.T_AUDIT_CHECKPOINTS,
+            CASE_PARTITIONS,
+            "chain_id",
+            "signed heads of the audit chains, one each time a head moves; kept for the "
+            "deployment's life (never compacted: each checkpoint vouches for the chain up to it), "
+            "read by `egov audit verify --bus`",
+            retention_ms=-1,
+            # internal: the operator reads it but, unlike the topics dead letters go back to,
+            # may not write it; the services that keep chains are its only writers
+            internal=True,
+            producers=("approval",),
+            consumers=("operator",),
+        ),
+        TopicSpec(
             DEAD_LETTER_TOPIC,
             3,
             "original key",

@@ -7,6 +7,7 @@ from typing import Any
 PRODUCTION: dict[str, Any] = {
     "environment": "prod",
     "event_id_key": "k" * 48,
+    "audit_key": "a" * 48,
     "mongo_uri": "mongodb://egov-intake:pw@mongo-0.mongo:27017/?replicaSet=rs0",
     "jwt_algorithm": "RS256",
     "jwt_jwks_url": "https://idp.example/realms/egov/protocol/openid-connect/certs",

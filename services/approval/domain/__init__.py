@@ -1,6 +1,6 @@
 """Pure rules of the approval service: stdlib + pydantic, no I/O, time passed in."""
 
-from services.approval.domain.audit import AuditRecord, BrokenLink, chain, entry_hash, verify_chain
+from services.approval.domain.audit import AuditRecord
 from services.approval.domain.checks import completeness_findings, licence_expiry
 from services.approval.domain.inputs import ActionInput, Officer, Policy
 from services.approval.domain.model import (
@@ -35,7 +35,6 @@ __all__ = [
     "ActionNotAllowed",
     "ApprovalError",
     "AuditRecord",
-    "BrokenLink",
     "Calendar",
     "Case",
     "CaseStatus",
@@ -54,9 +53,7 @@ __all__ = [
     "allowed_actions",
     "apply_supplement",
     "authorize",
-    "chain",
     "completeness_findings",
-    "entry_hash",
     "licence_expiry",
     "needs_recompute",
     "recompute_case",
@@ -64,5 +61,4 @@ __all__ = [
     "open_case",
     "prereview_id",
     "task_clock",
-    "verify_chain",
 ]

@@ -511,6 +511,44 @@ async def test_audit_verify_reports_a_tampered_entry(stack: Stack) -> None:
     assert f"BROKEN at entry {entry['seq']}" in result.output
 
 
+async def test_audit_verify_bus_catches_a_cut_that_moved_the_head_back(stack: Stack) -> None:
+    case_id = f"AB-{uuid.uuid4().hex[:8]}"
+    await submit(stack, case_id)
+    await signed(stack, case_id, "prereview", "pass", auth(stack, *HANDLER))
+    # Submission, sign-in and pass each moved the head: three signed checkpoints on the bus.
+    published = await read_topic(
+        stack,
+        "egov.audit.checkpoints",
+        lambda env: env["subject"] == case_id,
+        lambda evs: len(evs) >= 3,
+    )
+    from services.cli import app
+
+    env = {"EGOV_MONGO_URI": stack.settings.mongo_uri, "EGOV_MONGO_DB": stack.settings.mongo_db}
+    runner = CliRunner()
+    command = ["audit", "verify", case_id, "--bus"]
+    result = await asyncio.to_thread(runner.invoke, app, command, env=env)
+    assert result.exit_code == 0 and "agrees with 3 on the bus" in result.output, result.output
+
+    # An insider cuts the last action's entries and moves the stored head back to match.
+    kept = sorted(published, key=lambda e: e["data"]["count"])[-2]["data"]
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.settings.mongo_uri)
+    try:
+        db = mongo[stack.settings.database_name]
+        await db["timeline"].delete_many({"case_id": case_id, "seq": {"$gt": kept["count"]}})
+        await db["cases"].update_one(
+            {"_id": case_id}, {"$set": {"audit_seq": kept["count"], "audit_head": kept["head"]}}
+        )
+    finally:
+        await mongo.close()
+    result = await asyncio.to_thread(runner.invoke, app, command[:-1], env=env)
+    assert result.exit_code == 0, result.output  # the database agrees with itself
+    result = await asyncio.to_thread(runner.invoke, app, command, env=env)
+    assert result.exit_code == 1, result.output
+    assert f"BROKEN at entry {kept['count'] + 1}" in result.output
+    assert "the bus checkpointed entry" in result.output
+
+
 async def test_false_commitment_publishes_a_credit_incident(stack: Stack) -> None:
     case_id = f"CM-{uuid.uuid4().hex[:8]}"
     await submit(stack, case_id, commitment=True)

@@ -11,6 +11,7 @@ from services.approval.ports import TaskQuery
 from services.approval.settings import ApprovalSettings
 from services.approval.store import case_from_doc, case_to_doc
 from services.approval.tasks import task_row
+from shared.audit import AuditKeys
 from shared.calendar import Limit, load_default_calendar
 from shared.clock import FixedClock
 from shared.contracts import (
@@ -94,6 +95,9 @@ class InMemoryCaseStore:
     async def timeline(self, case_id: str) -> list[dict[str, Any]]:
         return [dict(e) for e in self.entries.get(case_id, [])]
 
+    async def case_ids(self) -> list[str]:
+        return sorted(set(self.docs) | set(self.entries))
+
     async def open_stage_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for r in self.rows.values():
@@ -141,6 +145,7 @@ def make_deps(clock: FixedClock | None = None, **settings: Any) -> Deps:
         calendar=load_default_calendar(),
         settings=s,
         policy=policy_from(s),
+        audit_keys=AuditKeys.from_setting(s.audit_key.get_secret_value()),
     )
 
 

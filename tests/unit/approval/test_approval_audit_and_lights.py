@@ -1,4 +1,4 @@
-"""Hash-chained timeline and the work-list light rule."""
+"""The keyed audit timeline of a case, its checkpoints, and the work-list light rule."""
 
 from __future__ import annotations
 
@@ -7,56 +7,19 @@ from datetime import datetime, timedelta
 import pytest
 from approval_fakes import MONDAY_10, InMemoryCaseStore, envelope_of, make_deps, submitted
 
-from services.approval.domain import AuditRecord, chain, task_clock, verify_chain
-from services.approval.handlers import on_case_submitted
+from services.approval.domain import task_clock
+from services.approval.handlers import AUDIT_CHAIN, audit_head, on_case_submitted
+from shared.audit import AuditKeys, check_against_bus, verify
 from shared.calendar import Limit, LimitUnit, load_default_calendar
 from shared.calendar.timing import WarningPolicy
 from shared.clock import SHANGHAI
-from shared.contracts import Light
+from shared.contracts import AuditCheckpoint, Light
 
 CAL = load_default_calendar()
 POLICY = WarningPolicy()
 
 
-def records(n: int) -> list[AuditRecord]:
-    return [
-        AuditRecord(action=f"a{i}", actor="h-1", detail={"n": i, "text": "预审"}) for i in range(n)
-    ]
-
-
-def test_chain_links_each_entry_to_the_previous_one() -> None:
-    first, seq, head = chain("C1", records(2), at="2026-03-02T02:00:00+00:00", seq=0, head="")
-    more, seq, head = chain("C1", records(1), at="2026-03-02T03:00:00+00:00", seq=seq, head=head)
-    entries = first + more
-    assert [e["seq"] for e in entries] == [1, 2, 3]
-    assert entries[1]["prev_hash"] == entries[0]["hash"] and entries[2]["hash"] == head
-    assert verify_chain(entries) is None
-
-
-def test_altering_an_entry_is_reported_at_that_entry() -> None:
-    entries, _, _ = chain("C1", records(4), at="2026-03-02T02:00:00+00:00", seq=0, head="")
-    entries[2]["detail"] = {"n": 99, "text": "预审"}
-    broken = verify_chain(entries)
-    assert broken is not None and broken.seq == 3 and "altered" in broken.problem
-
-
-def test_rehashing_an_altered_entry_breaks_the_next_link() -> None:
-    from services.approval.domain import entry_hash
-
-    entries, _, _ = chain("C1", records(4), at="2026-03-02T02:00:00+00:00", seq=0, head="")
-    entries[1]["actor"] = "someone-else"
-    entries[1]["hash"] = entry_hash(entries[1])
-    broken = verify_chain(entries)
-    assert broken is not None and broken.seq == 3 and "prev_hash" in broken.problem
-
-
-def test_removing_an_entry_is_reported() -> None:
-    entries, _, _ = chain("C1", records(3), at="2026-03-02T02:00:00+00:00", seq=0, head="")
-    broken = verify_chain([entries[0], entries[2]])
-    assert broken is not None and broken.seq == 2
-
-
-async def test_a_submitted_case_has_a_valid_timeline() -> None:
+async def test_a_submitted_case_has_a_keyed_timeline_ending_at_its_head() -> None:
     deps = make_deps()
     data = submitted("C9")
     await on_case_submitted(deps, envelope_of(data), data)
@@ -67,7 +30,41 @@ async def test_a_submitted_case_has_a_valid_timeline() -> None:
         "completeness_checked",
         "stage_opened",
     ]
-    assert verify_chain(timeline) is None
+    case = await deps.store.get("C9")
+    assert case is not None
+    keys = deps.audit_keys
+    head = audit_head(case)
+    assert verify(timeline, keys=keys, scope=AUDIT_CHAIN, chain_id="C9", head=head) is None
+    # Keyed: under another deployment's key the same timeline does not verify.
+    other = AuditKeys.from_setting("another-deployments-audit-key-of-32-characters")
+    broken = verify(timeline, keys=other, scope=AUDIT_CHAIN, chain_id="C9", head=head)
+    assert broken is not None and broken.seq == 1
+
+
+async def test_each_move_of_the_head_publishes_a_signed_checkpoint_through_the_outbox() -> None:
+    deps = make_deps()
+    data = submitted("C9")
+    await on_case_submitted(deps, envelope_of(data), data)
+    store = deps.store
+    assert isinstance(store, InMemoryCaseStore)
+    case = await store.get("C9")
+    assert case is not None
+    [published] = [e for e in store.outbox if e.type == AuditCheckpoint.event_type]
+    cp = AuditCheckpoint.model_validate(published.data)
+    assert (cp.chain, cp.chain_id, cp.count, cp.head) == (
+        AUDIT_CHAIN,
+        "C9",
+        3,
+        case.audit_head,
+    )
+    assert published.subject == "C9" and published.causationid is not None
+    assert (
+        check_against_bus(await store.timeline("C9"), audit_head(case), [cp], keys=deps.audit_keys)
+        is None
+    )
+    # A replay of the submission neither adds entries nor a second checkpoint.
+    await on_case_submitted(deps, envelope_of(data), data)
+    assert len([e for e in store.outbox if e.type == AuditCheckpoint.event_type]) == 1
 
 
 def test_light_is_green_then_yellow_within_a_working_day_then_red() -> None:
