@@ -1,4 +1,5 @@
-"""Operator commands that need only ``shared``: topics, contracts, calendar, dead letters.
+"""Operator commands that need only ``shared``: topics, contracts, calendar, dead letters, audit
+chains (whose sources the services register).
 
 The full ``egov`` console script (``services/cli.py``) mounts this app and adds per-service
 commands. ``python -m shared.cli ...`` works on its own too.
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from shared.audit.cli import audit_app
 from shared.calendar.cli import calendar_app
 from shared.contracts import TOPICS
 from shared.dlq import dlq_app
@@ -26,6 +28,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(audit_app, name="audit")
 
 
 @topics_app.command("ensure")

@@ -46,6 +46,10 @@ class CaseStore(Protocol):
 
     async def timeline(self, case_id: str) -> list[dict[str, Any]]: ...
 
+    async def case_ids(self) -> list[str]:
+        """Every case with a record or timeline entries (`egov audit verify --all`)."""
+        ...
+
     async def open_stage_counts(self) -> dict[str, int]: ...
 
     async def supplement_waits_past(self, now: datetime) -> list[str]:

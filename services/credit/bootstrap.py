@@ -14,6 +14,7 @@ from services.credit.commands import recompute_objection_deadlines
 from services.credit.handlers import Deps, make_handlers, reevaluate
 from services.credit.settings import CreditSettings
 from services.credit.store import MongoCreditStore
+from shared.audit import AuditKeys
 from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
@@ -69,6 +70,7 @@ def build(settings: CreditSettings | None = None, *, clock: Clock | None = None)
         settings=settings,
         rules=settings.rules(),
         departments=frozenset(departments()),
+        audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
         wake=infra.relay.wake,
     )
     consumer = infra.add_consumer(

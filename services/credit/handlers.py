@@ -14,10 +14,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from services.credit import metrics
 from services.credit.domain import (
     CreditRecord,
+    HistoryEntry,
     RuleModel,
     Standing,
     Subject,
@@ -30,6 +32,8 @@ from services.credit.domain import (
 )
 from services.credit.ports import Calendar, Clock, CreditStore, DuplicateRecord, StaleVersion
 from services.credit.settings import CreditSettings
+from shared.audit import AuditKeys, ChainHead, append, checkpoint
+from shared.audit.chain import CHAIN_FIELDS
 from shared.contracts import (
     CreditChanged,
     CreditIncident,
@@ -46,6 +50,7 @@ from shared.observability.logging import correlation_id
 log = logging.getLogger(__name__)
 
 SOURCE = "/egov/credit"
+AUDIT_CHAIN = "credit.record"  # the kind of chain a record's history is (genesis, checkpoints)
 
 
 @dataclass
@@ -56,6 +61,7 @@ class Deps:
     settings: CreditSettings
     rules: RuleModel
     departments: Collection[str]
+    audit_keys: AuditKeys
     wake: Callable[[], None] = field(default=lambda: None)
 
 
@@ -78,6 +84,43 @@ def envelope(deps: Deps, data: EventData, event_id: str, causation: Envelope | N
         correlation_id=None if causation else correlation_id.get(),
         causation=causation,
     )
+
+
+def audit_head(record: CreditRecord) -> ChainHead:
+    """The head of the record's history chain as stored with the record."""
+    if record.audit_seq == 0:
+        return ChainHead.start(AUDIT_CHAIN, record.record_id)
+    return ChainHead(count=record.audit_seq, hash=record.audit_head)
+
+
+def history_entries(record: CreditRecord) -> list[dict[str, Any]]:
+    """The record's history as the chain hashes it."""
+    return [h.model_dump(mode="json") for h in record.history]
+
+
+def _linked(
+    deps: Deps, record: CreditRecord, causation: Envelope | None
+) -> tuple[CreditRecord, list[Envelope]]:
+    """The record with its new history entries linked into its audit chain under the audit key,
+    and the signed checkpoint of the new head (none when the history did not grow)."""
+    new = record.history[record.audit_seq :]
+    if not new:
+        return record, []
+    bodies = [h.model_dump(mode="json", exclude=set(CHAIN_FIELDS)) for h in new]
+    entries, head = append(deps.audit_keys, bodies, head=audit_head(record))
+    history = [*record.history[: record.audit_seq], *map(HistoryEntry.model_validate, entries)]
+    linked = record.model_copy(
+        update={"history": history, "audit_seq": head.count, "audit_head": head.hash}
+    )
+    cp = checkpoint(
+        deps.audit_keys,
+        chain=AUDIT_CHAIN,
+        chain_id=record.record_id,
+        head=head,
+        recorded_at=new[-1].at,
+    )
+    event_id = derived_event_id(record.record_id, "audit", str(head.count))
+    return linked, [envelope(deps, cp, event_id, causation)]
 
 
 def credit_department(deps: Deps, region: str) -> str:
@@ -108,6 +151,9 @@ async def change_subject(
         now = deps.clock.now()
         before = stored or new_subject(subject_id, kind, name, evaluate([], now, deps.rules))
         added, changed = mutate(records)
+        n_added, audited = len(added), [_linked(deps, r, causation) for r in added + changed]
+        added = [r for r, _ in audited[:n_added]]
+        changed = [r for r, _ in audited[n_added:]]
         changed_ids = {r.record_id for r in changed}
         current = [r for r in records if r.record_id not in changed_ids] + changed + added
         standing = evaluate(current, now, deps.rules)
@@ -118,6 +164,7 @@ async def change_subject(
             envelope(deps, data, event_id, causation)
             for data, event_id in extra_events(changed + added)
         ]
+        events += [cp for _, checkpoints in audited for cp in checkpoints]
         if before.standing_differs(standing):
             events.append(
                 envelope(

@@ -128,6 +128,9 @@ class MongoCreditStore:
         flt = {"$or": [{"level": {"$ne": "A"}}, {"red_list": False}, {"black_list": True}]}
         return [str(d["_id"]) async for d in self.subjects.find(flt, {"_id": 1})]
 
+    async def record_ids(self) -> list[str]:
+        return sorted([str(i) for i in await self.records.distinct("_id")])
+
     async def records_with_open_objection(self) -> list[CreditRecord]:
         return [record_from_doc(d) async for d in self.records.find({"objection_open": True})]
 

@@ -100,9 +100,7 @@ def same_digest(a: object, b: object) -> bool:
 def _link_problem(
     keys: AuditKeys, entry: Mapping[str, Any], previous: str, first: bool
 ) -> str | None:
-    kid = entry.get("key_id")
-    if not kid:
-        return "unkeyed entry (no key id): not written by a keyed chain"
+    kid = str(entry.get("key_id"))
     if kid not in keys.keys:
         return f"linked with key {kid!r}, which this deployment does not hold"
     if not same_digest(entry.get("prev_hash"), previous):
@@ -128,6 +126,9 @@ def verify(
     for index, entry in enumerate(entries):
         expected = index + 1
         found = entry.get("seq")
+        if not entry.get("key_id"):
+            reason = "unkeyed entry (no key id): not written by a keyed chain"
+            return BrokenLink(index=index, seq=expected, entry=dict(entry), reason=reason)
         if found != expected:
             reason = f"entry {expected} is missing (the next one stored is {found})"
             return BrokenLink(index=index, seq=expected, entry=dict(entry), reason=reason)

@@ -41,6 +41,9 @@ class RepairTooEarly(CreditError):
 
 
 class HistoryEntry(BaseModel):
+    """One change of a record's status, by whom. The rules leave the chain fields empty; the
+    handlers link the entry into the record's audit chain (shared/audit) before it is stored."""
+
     model_config = ConfigDict(frozen=True)
 
     at: datetime
@@ -49,6 +52,10 @@ class HistoryEntry(BaseModel):
     status_to: Status
     actor: str
     reason: str | None = None
+    seq: int | None = None
+    key_id: str | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
 
 
 class Objection(BaseModel):
@@ -104,6 +111,8 @@ class CreditRecord(BaseModel):
     publicity_until: datetime
     status: Status = Status.ACTIVE
     history: list[HistoryEntry] = Field(default_factory=list)
+    audit_seq: int = Field(0, description="history entries linked into the audit chain")
+    audit_head: str = Field("", description="the hash of the last linked entry")
     objections: list[Objection] = Field(default_factory=list)
     repairs: list[RepairApplication] = Field(default_factory=list)
 

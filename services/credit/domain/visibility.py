@@ -54,7 +54,7 @@ def masked_subject_id(kind: SubjectKind, subject_id: str) -> str:
 
 
 def _full(record: CreditRecord) -> dict[str, Any]:
-    return record.model_dump(mode="json", exclude={"origin_key"})
+    return record.model_dump(mode="json", exclude={"origin_key", "audit_seq", "audit_head"})
 
 
 def _public(record: CreditRecord) -> dict[str, Any]:

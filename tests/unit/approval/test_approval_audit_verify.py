@@ -13,12 +13,15 @@ import pytest
 from approval_fakes import DEPT, REGION, InMemoryCaseStore, envelope_of, make_deps, submitted
 from typer.testing import CliRunner
 
-from services.approval import cli
+from services.approval.cli import CaseTimelines
+from services.approval.cli import open_timelines as open_real_timelines
 from services.approval.domain import Action, ActionInput, Officer
-from services.approval.handlers import Deps, on_case_submitted, perform_action
-from services.approval.settings import ApprovalSettings
+from services.approval.handlers import AUDIT_CHAIN, Deps, on_case_submitted, perform_action
 from services.cli import app
+from shared.audit import cli as audit_cli
+from shared.audit.report import ChainSource
 from shared.contracts import AuditCheckpoint
+from shared.settings import ServiceSettings
 
 HANDLER = Officer(subject="h-1", department=DEPT, region=REGION, roles=frozenset({"handler"}))
 
@@ -49,15 +52,17 @@ def deps(monkeypatch: pytest.MonkeyPatch) -> Deps:
     asyncio.run(_two_cases(deps))
 
     @asynccontextmanager
-    async def open_store(_settings: ApprovalSettings) -> AsyncIterator[InMemoryCaseStore]:
-        yield store
+    async def open_timelines() -> AsyncIterator[ChainSource]:
+        yield CaseTimelines(store)
 
-    async def read_bus(_settings: ApprovalSettings) -> tuple[list[AuditCheckpoint], list[str]]:
+    async def read_bus(_settings: ServiceSettings) -> tuple[list[AuditCheckpoint], list[str]]:
         published = [e for e in store.outbox if e.type == AuditCheckpoint.event_type]
         return [AuditCheckpoint.model_validate(e.data) for e in published], []
 
-    monkeypatch.setattr(cli, "open_store", open_store)
-    monkeypatch.setattr(cli, "read_bus", read_bus)
+    assert audit_cli.SOURCES[AUDIT_CHAIN] is open_real_timelines  # what `egov` registers
+    # Only this chain kind: `--all` would otherwise open the other services' databases too.
+    monkeypatch.setattr(audit_cli, "SOURCES", {AUDIT_CHAIN: open_timelines})
+    monkeypatch.setattr(audit_cli, "read_bus", read_bus)
     return deps
 
 
@@ -130,3 +135,4 @@ def test_an_unknown_case_or_a_missing_argument_exits_2(deps: Deps) -> None:
     assert run("C404").exit_code == 2
     assert run().exit_code == 2
     assert run("C1", "--all").exit_code == 2
+    assert run("C1", "--chain", "nobody.knows").exit_code == 2

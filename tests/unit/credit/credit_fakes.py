@@ -11,6 +11,7 @@ from services.credit.domain import CreditRecord, Status, Subject
 from services.credit.handlers import Deps
 from services.credit.ports import DuplicateRecord, StaleVersion
 from services.credit.settings import CreditSettings
+from shared.audit import AuditKeys
 from shared.calendar import load_default_calendar
 from shared.clock import FixedClock
 from shared.contracts import Envelope, SubjectKind
@@ -79,6 +80,9 @@ class FakeStore:
             if r.subject_kind == SubjectKind.DEPARTMENT and start <= r.occurred_at < end
         ]
 
+    async def record_ids(self) -> list[str]:
+        return sorted(self.records)
+
     async def subject_ids(self) -> list[str]:
         return [
             s.subject_id
@@ -109,6 +113,7 @@ def make_deps(clock: FixedClock | None = None, **overrides: Any) -> Deps:
         settings=settings,
         rules=settings.rules(),
         departments=frozenset(departments()),
+        audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
     )
 
 

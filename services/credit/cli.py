@@ -1,0 +1,52 @@
+"""The credit service's audit chains for `egov audit verify` (shared/audit/cli.py): each record's
+history, with who changed it, its head stored with the record."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from services.credit.handlers import AUDIT_CHAIN, audit_head, history_entries
+from services.credit.ports import CreditStore
+from services.credit.settings import CreditSettings
+from shared.audit import ChainHead
+from shared.audit.cli import register_source
+from shared.audit.report import ChainSource
+
+
+class RecordHistories:
+    scope = AUDIT_CHAIN
+    noun = "record"
+
+    def __init__(self, store: CreditStore) -> None:
+        self.store = store
+
+    async def chain_ids(self) -> list[str]:
+        return await self.store.record_ids()
+
+    async def head(self, chain_id: str) -> ChainHead | None:
+        record = await self.store.record(chain_id)
+        return None if record is None else audit_head(record)
+
+    async def entries(self, chain_id: str) -> list[dict[str, Any]]:
+        record = await self.store.record(chain_id)
+        return [] if record is None else history_entries(record)
+
+
+@asynccontextmanager
+async def open_histories() -> AsyncIterator[ChainSource]:
+    from services.credit.store import MongoCreditStore
+    from shared.mongo import Outbox, create_client, database
+
+    settings = CreditSettings()
+    client = create_client(settings)
+    try:
+        db = database(client, settings)
+        yield RecordHistories(MongoCreditStore(client, db, Outbox(db)))
+    finally:
+        await client.close()
+
+
+register_source(AUDIT_CHAIN, open_histories)
+commands: dict[str, Any] = {}
