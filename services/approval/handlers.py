@@ -30,7 +30,7 @@ from services.approval.domain import (
 )
 from services.approval.ports import CaseStore, Clock
 from services.approval.settings import ApprovalSettings
-from shared.audit import AuditKeys, ChainHead, append, checkpoint
+from shared.audit import AuditKeys, ChainHead, append, checkpoint, checkpoint_key
 from shared.calendar import WorkingCalendar
 from shared.calendar.limits import Limit
 from shared.contracts import (
@@ -128,7 +128,7 @@ def _audited(
         cp = checkpoint(
             deps.audit_keys, chain=AUDIT_CHAIN, chain_id=case_id, head=head, recorded_at=at
         )
-        tr.emit(cp, "audit", str(head.count))
+        tr.emit(cp, *checkpoint_key(cp)[1:])  # emit puts the case id first
     return entries, _envelopes(tr, causation)
 
 

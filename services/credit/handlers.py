@@ -32,8 +32,7 @@ from services.credit.domain import (
 )
 from services.credit.ports import Calendar, Clock, CreditStore, DuplicateRecord, StaleVersion
 from services.credit.settings import CreditSettings
-from shared.audit import AuditKeys, ChainHead, append, checkpoint
-from shared.audit.chain import CHAIN_FIELDS
+from shared.audit import AuditKeys, ChainHead, append_models, checkpoint, checkpoint_event_id
 from shared.contracts import (
     CreditChanged,
     CreditIncident,
@@ -106,8 +105,7 @@ def _linked(
     new = record.history[record.audit_seq :]
     if not new:
         return record, []
-    bodies = [h.model_dump(mode="json", exclude=set(CHAIN_FIELDS)) for h in new]
-    entries, head = append(deps.audit_keys, bodies, head=audit_head(record))
+    entries, head = append_models(deps.audit_keys, new, head=audit_head(record))
     history = [*record.history[: record.audit_seq], *map(HistoryEntry.model_validate, entries)]
     linked = record.model_copy(
         update={"history": history, "audit_seq": head.count, "audit_head": head.hash}
@@ -119,8 +117,7 @@ def _linked(
         head=head,
         recorded_at=new[-1].at,
     )
-    event_id = derived_event_id(record.record_id, "audit", str(head.count))
-    return linked, [envelope(deps, cp, event_id, causation)]
+    return linked, [envelope(deps, cp, checkpoint_event_id(cp), causation)]
 
 
 def credit_department(deps: Deps, region: str) -> str:

@@ -19,6 +19,7 @@ from services.intake.handlers.ratings import invitation_loop, recompute_rectific
 from services.intake.ports import CreditPort, IntakeStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
+from shared.audit import AuditKeys
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
@@ -74,6 +75,7 @@ def build_deps(
         credit=credit,
         clock=clock,
         calendar=calendar or calendar_from_settings(settings),
+        audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
     )
 
 

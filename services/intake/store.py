@@ -198,6 +198,9 @@ class MongoIntakeStore:
         doc = await self.cases.find_one({"_id": case_id})
         return None if doc is None else CaseRecord.model_validate(doc)
 
+    async def case_ids(self) -> list[str]:
+        return sorted([str(i) for i in await self.cases.distinct("_id")])
+
     async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
         doc = _case_doc(case)
         doc["version"] = case.version + 1

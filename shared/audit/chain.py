@@ -79,6 +79,24 @@ def append(
     return entries, ChainHead(count=count, hash=prev)
 
 
+def append_models(
+    keys: AuditKeys,
+    models: Sequence[BaseModel],
+    *,
+    head: ChainHead,
+    defaults: Mapping[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], ChainHead]:
+    """``append`` for entries kept as models inside a record (a credit record's history, an
+    intake case's timeline): each model's JSON form without its chain fields, with ``defaults``
+    filling fields the rules left empty (the actor, known to the handler)."""
+    bodies = []
+    for model in models:
+        body = model.model_dump(mode="json", exclude=set(CHAIN_FIELDS))
+        body.update({k: v for k, v in (defaults or {}).items() if body.get(k) is None})
+        bodies.append(body)
+    return append(keys, bodies, head=head)
+
+
 class BrokenLink(BaseModel):
     """The first place a chain does not check out."""
 

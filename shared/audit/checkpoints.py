@@ -16,6 +16,7 @@ from typing import Any
 
 from shared.audit.chain import BrokenLink, ChainHead, canonical_json, same_digest
 from shared.audit.keys import AuditKeys
+from shared.contracts.envelope import derived_event_id
 from shared.contracts.events import AuditCheckpoint
 
 _DOMAIN = "egov-audit-checkpoint"
@@ -49,6 +50,16 @@ def checkpoint(
         key_id=kid,
         signature=signature,
     )
+
+
+def checkpoint_key(cp: AuditCheckpoint) -> tuple[str, ...]:
+    """What a checkpoint's event id is derived from: a replay publishes the same id, and two
+    chains of one case (approval's timeline, intake's) never share one."""
+    return (cp.chain_id, "audit", cp.chain, str(cp.count))
+
+
+def checkpoint_event_id(cp: AuditCheckpoint) -> str:
+    return derived_event_id(*checkpoint_key(cp))
 
 
 def signature_ok(keys: AuditKeys, cp: AuditCheckpoint) -> bool:

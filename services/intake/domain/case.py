@@ -77,12 +77,21 @@ BAD_LEVELS = frozenset({RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED}
 
 
 class TimelineEntry(BaseModel):
+    """One step of the case as the applicant reads it. The rules leave the actor and the chain
+    fields empty; the handlers, who know who acted, link the entry into the case's audit chain
+    (shared/audit) before it is stored."""
+
     model_config = ConfigDict(frozen=True)
 
     at: datetime
     kind: str
     text: str = Field(description="plain words for the applicant")
     event_id: str | None = None
+    actor: str | None = None
+    seq: int | None = None
+    key_id: str | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
 
 
 class OpenStage(BaseModel):
@@ -164,6 +173,8 @@ class CaseRecord(BaseModel):
     rating: Rating | None = None
     rectification: Rectification | None = None
     invited_at: datetime | None = None
+    audit_seq: int = Field(0, description="timeline entries linked into the audit chain")
+    audit_head: str = Field("", description="the hash of the last linked entry")
     version: int = 0
 
     @property

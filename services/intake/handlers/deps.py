@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from services.intake.ports import CreditPort, IntakeStore
 from services.intake.settings import IntakeSettings
+from shared.audit import AuditKeys
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.reference import departments, regions
@@ -25,6 +26,7 @@ class Deps:
     credit: CreditPort
     clock: Clock
     calendar: WorkingCalendar
+    audit_keys: AuditKeys
     wake: Callable[[], None] = lambda: None
     departments: dict[str, str] = field(default_factory=department_regions)
     regions: dict[str, str] = field(default_factory=regions)

@@ -9,6 +9,7 @@ from typing import Any
 
 from services.intake.domain import CaseRecord, Conflict, Forbidden, NotFound
 from services.intake.domain import ratings as rules
+from services.intake.handlers.audit import SYSTEM, applicant_actor
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.tracking import authorize_applicant, update_case
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
@@ -110,7 +111,7 @@ async def rate_case(
         return out
 
     try:
-        updated = await update_case(deps, case_id, change, events)
+        updated = await update_case(deps, case_id, change, events, actor=applicant_actor(principal))
     except VersionConflict as exc:  # a concurrent rating won
         raise Conflict(f"case {case_id} was rated meanwhile; each case is rated once") from exc
     assert updated is not None
@@ -167,6 +168,7 @@ async def answer_rectification(
                 c, officer=principal.subject, answer=answer, at=now
             ),
             events,
+            actor=principal.subject,
         )
     except VersionConflict as exc:
         raise Conflict(f"rectification {rectification_id} changed meanwhile; retry") from exc
@@ -207,7 +209,7 @@ async def invite_unrated_cases(deps: Deps) -> int:
 
         try:
             updated = await update_case(
-                deps, case.case_id, lambda c: _invite_if_due(c, now, after), events
+                deps, case.case_id, lambda c: _invite_if_due(c, now, after), events, actor=SYSTEM
             )
         except VersionConflict:
             continue  # picked up by the next sweep
@@ -271,5 +273,5 @@ async def _recompute_rectification(deps: Deps, case_id: str) -> bool:
             for e in changes
         ]
 
-    await update_case(deps, case_id, change, events)
+    await update_case(deps, case_id, change, events, actor=SYSTEM)
     return bool(changes)

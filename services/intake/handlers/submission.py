@@ -24,6 +24,7 @@ from services.intake.domain import (
 )
 from services.intake.domain.case import submitted_entry
 from services.intake.domain.submission import check_item_open, hash_verification_code
+from services.intake.handlers.audit import linked
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.eligibility import check_credit, licence_errors
 from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
@@ -214,7 +215,10 @@ async def register_case(
         record = IdempotencyRecord(
             key=idempotency_key, fingerprint=fingerprint or "", case_id=case_id, response=response
         )
-    await deps.store.create_case(case, [envelope], idempotency=record)
+    # Who submitted: the registered outside system, or the applicant on the platform's channel.
+    actor = case.source_system or f"applicant ({case.channel.value})"
+    case, checkpoints = linked(deps, case, actor=actor, causation=causation)
+    await deps.store.create_case(case, [envelope, *checkpoints], idempotency=record)
     deps.wake()
     SUBMISSIONS.labels(item.code, channel, "accepted").inc()
     log.info("case %s registered for item %s via %s", case_id, item.code, channel)

@@ -9,6 +9,7 @@ from typing import Any
 from services.intake.domain import CaseRecord, NotFound
 from services.intake.domain import progress as rules
 from services.intake.domain.submission import hash_verification_code, is_case_number
+from services.intake.handlers.audit import applicant_actor, linked
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.ports import VersionConflict
 from shared.auth import Principal
@@ -47,9 +48,12 @@ async def update_case(
     change: Callable[[CaseRecord], CaseRecord],
     events: Callable[[CaseRecord], list[Envelope]] = lambda _: [],
     *,
+    actor: str,
+    causation: Envelope | None = None,
     attempts: int = 5,
 ) -> CaseRecord | None:
-    """Read, change and save a case with optimistic concurrency; None for an unknown case."""
+    """Read, change and save a case with optimistic concurrency; None for an unknown case.
+    New timeline entries are linked into the case's audit chain as done by ``actor``."""
     for _ in range(attempts):
         case = await deps.store.get_case(case_id)
         if case is None:
@@ -57,16 +61,27 @@ async def update_case(
         updated = change(case)
         if updated is case:
             return case  # nothing to do (already applied)
+        updated, checkpoints = linked(deps, updated, actor=actor, causation=causation)
         try:
-            await deps.store.save_case(updated, events(updated))
+            await deps.store.save_case(updated, events(updated) + checkpoints)
         except VersionConflict:
             continue
         return updated
     raise VersionConflict(f"case {case_id} kept changing; giving up after {attempts} attempts")
 
 
-async def _apply(deps: Deps, case_id: str, change: Callable[[CaseRecord], CaseRecord]) -> None:
-    if await update_case(deps, case_id, change) is None:
+async def _apply(
+    deps: Deps,
+    envelope: Envelope,
+    case_id: str,
+    change: Callable[[CaseRecord], CaseRecord],
+    *,
+    officer: str | None = None,
+) -> None:
+    """A step approval reported: done by its officer where the event names one, else by the
+    (authenticated) service that published it."""
+    actor = officer or envelope.source
+    if await update_case(deps, case_id, change, actor=actor, causation=envelope) is None:
         # Stages on egov.stages also track credit objections and cases of other intakes.
         log.debug("event for case %s not registered here; ignored", case_id)
 
@@ -74,6 +89,7 @@ async def _apply(deps: Deps, case_id: str, change: Callable[[CaseRecord], CaseRe
 async def on_prereview_done(deps: Deps, envelope: Envelope, data: PreReviewDone) -> None:
     await _apply(
         deps,
+        envelope,
         data.case_id,
         lambda c: rules.on_prereview(
             c,
@@ -83,12 +99,14 @@ async def on_prereview_done(deps: Deps, envelope: Envelope, data: PreReviewDone)
             requested=data.requested_materials,
             at=data.decided_at,
         ),
+        officer=data.officer,
     )
 
 
 async def on_stage_opened(deps: Deps, envelope: Envelope, data: StageOpened) -> None:
     await _apply(
         deps,
+        envelope,
         data.case_id,
         lambda c: rules.on_stage_opened(
             c,
@@ -108,6 +126,7 @@ async def on_stage_opened(deps: Deps, envelope: Envelope, data: StageOpened) -> 
 async def on_stage_closed(deps: Deps, envelope: Envelope, data: StageClosed) -> None:
     await _apply(
         deps,
+        envelope,
         data.case_id,
         lambda c: rules.on_stage_closed(
             c,
@@ -118,12 +137,14 @@ async def on_stage_closed(deps: Deps, envelope: Envelope, data: StageClosed) -> 
             reason=data.reason,
             at=data.closed_at,
         ),
+        officer=data.officer,
     )
 
 
 async def on_stage_suspended(deps: Deps, envelope: Envelope, data: StageSuspended) -> None:
     await _apply(
         deps,
+        envelope,
         data.case_id,
         lambda c: rules.on_stage_suspended(
             c,
@@ -141,6 +162,7 @@ async def on_stage_suspended(deps: Deps, envelope: Envelope, data: StageSuspende
 async def on_stage_resumed(deps: Deps, envelope: Envelope, data: StageResumed) -> None:
     await _apply(
         deps,
+        envelope,
         data.case_id,
         lambda c: rules.on_stage_resumed(
             c,
@@ -161,6 +183,7 @@ async def on_deadline_changed(deps: Deps, envelope: Envelope, data: DeadlineChan
     stage_id = data.stage_id
     await _apply(
         deps,
+        envelope,
         data.case_id,
         lambda c: rules.on_deadline_changed(
             c,
@@ -176,6 +199,7 @@ async def on_deadline_changed(deps: Deps, envelope: Envelope, data: DeadlineChan
 async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> None:
     await _apply(
         deps,
+        envelope,
         data.case_id,
         lambda c: rules.on_decided(
             c,
@@ -251,7 +275,11 @@ async def add_supplement(
         return [make_envelope(data, source=SOURCE, time=now)]
 
     updated = await update_case(
-        deps, case_id, lambda c: rules.on_supplemented(c, materials=materials, at=now), events
+        deps,
+        case_id,
+        lambda c: rules.on_supplemented(c, materials=materials, at=now),
+        events,
+        actor=applicant_actor(principal),
     )
     deps.wake()
     assert updated is not None

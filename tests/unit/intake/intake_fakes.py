@@ -19,7 +19,7 @@ from services.intake.ports import (
 )
 from services.intake.settings import IntakeSettings
 from shared.clock import FixedClock
-from shared.contracts import CreditChanged, Envelope
+from shared.contracts import AuditCheckpoint, CreditChanged, Envelope
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
 
@@ -33,7 +33,12 @@ class FakeStore:
         self.external: dict[tuple[str, str], str] = {}
         self.licences: dict[str, str] = {}
         self.credit: dict[str, CreditChanged] = {}
-        self.events: list[Envelope] = []
+        self.events: list[Envelope] = []  # the outbox, audit checkpoints apart:
+        self.checkpoints: list[Envelope] = []
+
+    def _outbox(self, events: Sequence[Envelope]) -> None:
+        for e in events:
+            (self.checkpoints if e.type == AuditCheckpoint.event_type else self.events).append(e)
 
     async def get_item(self, code: str) -> ServiceItem | None:
         return self.items.get(code)
@@ -96,17 +101,20 @@ class FakeStore:
         if case.source_system:
             self.external[ext] = case.case_id
         self.cases[case.case_id] = case
-        self.events.extend(events)
+        self._outbox(events)
 
     async def get_case(self, case_id: str) -> CaseRecord | None:
         return self.cases.get(case_id)
+
+    async def case_ids(self) -> list[str]:
+        return sorted(self.cases)
 
     async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
         current = self.cases.get(case.case_id)
         if current is None or current.version != case.version:
             raise VersionConflict(case.case_id)
         self.cases[case.case_id] = case.model_copy(update={"version": case.version + 1})
-        self.events.extend(events)
+        self._outbox(events)
 
     async def find_case_by_rectification(self, rectification_id: str) -> CaseRecord | None:
         return next(

@@ -1,0 +1,53 @@
+"""The intake service's audit chains for `egov audit verify` (shared/audit/cli.py): each case's
+timeline as the applicant sees it, with who moved the case, its head stored with the case."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from services.intake.handlers.audit import AUDIT_CHAIN, audit_head, timeline_entries
+from services.intake.ports import IntakeStore
+from services.intake.settings import IntakeSettings
+from shared.audit import ChainHead
+from shared.audit.cli import register_source
+from shared.audit.report import ChainSource
+
+
+class CaseTimelines:
+    scope = AUDIT_CHAIN
+    noun = "intake case"
+
+    def __init__(self, store: IntakeStore) -> None:
+        self.store = store
+
+    async def chain_ids(self) -> list[str]:
+        return await self.store.case_ids()
+
+    async def head(self, chain_id: str) -> ChainHead | None:
+        case = await self.store.get_case(chain_id)
+        return None if case is None else audit_head(case)
+
+    async def entries(self, chain_id: str) -> list[dict[str, Any]]:
+        case = await self.store.get_case(chain_id)
+        return [] if case is None else timeline_entries(case)
+
+
+@asynccontextmanager
+async def open_timelines() -> AsyncIterator[ChainSource]:
+    from services.intake.store import MongoIntakeStore
+    from shared.clock import SystemClock
+    from shared.mongo import Outbox, create_client, database
+
+    settings = IntakeSettings()
+    client = create_client(settings)
+    try:
+        db = database(client, settings)
+        yield CaseTimelines(MongoIntakeStore(client, db, Outbox(db), clock=SystemClock()))
+    finally:
+        await client.close()
+
+
+register_source(AUDIT_CHAIN, open_timelines)
+commands: dict[str, Any] = {}
