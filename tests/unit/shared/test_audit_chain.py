@@ -81,11 +81,14 @@ def test_entries_appended_after_the_head_or_a_different_last_entry_fail() -> Non
     assert broken is not None and broken.seq == 3 and "not the stored head" in broken.reason
 
 
-def _unkeyed(n: int) -> tuple[list[dict[str, Any]], ChainHead]:
-    """What anyone with database access could compute before: SHA-256 from an empty start."""
+def _unkeyed(n: int, key_id: str | None = None) -> tuple[list[dict[str, Any]], ChainHead]:
+    """What anyone with database access could compute before: SHA-256 from an empty start
+    (naming the deployment's key id, if asked, to pass for a keyed chain)."""
     entries, prev = [], ""
     for seq, body in enumerate(bodies(n), 1):
         entry = {**body, "seq": seq, "prev_hash": prev}
+        if key_id is not None:
+            entry |= {"key_id": key_id, "prev_hash": prev or genesis(SCOPE, "C1")}
         prev = entry["hash"] = hashlib.sha256(canonical_json(entry).encode()).hexdigest()
         entries.append(entry)
     return entries, ChainHead(count=n, hash=prev)
@@ -96,11 +99,10 @@ def test_a_chain_rewritten_with_the_unkeyed_hash_is_refused_from_its_first_entry
     broken = check(entries, head)
     assert broken is not None and (broken.index, broken.seq) == (0, 1)
     assert "unkeyed" in broken.reason
-    # Even naming a key id does not help without the key.
-    for e in entries:
-        e["key_id"] = KEYS.signing_id
+    # Even naming the deployment's key id and starting from the genesis: the hash is not keyed.
+    entries, head = _unkeyed(4, key_id=KEYS.signing_id)
     broken = check(entries, head)
-    assert broken is not None and broken.seq == 1
+    assert broken is not None and broken.seq == 1 and "keyed hash" in broken.reason
 
 
 def test_a_chain_rewritten_under_another_key_is_refused() -> None:
