@@ -107,8 +107,13 @@ def check_against_bus(
             return BrokenLink(index=index, seq=cp.count, entry=None, reason=reason)
         entry = by_seq.get(cp.count)
         if entry is None:
-            reason = f"the bus checkpointed entry {cp.count}; the database has no such entry"
-            return BrokenLink(index=index, seq=cp.count, entry=None, reason=reason)
+            # Report the first entry missing, not the checkpoint's (``entries`` run from 1).
+            n = len(entries)
+            reason = (
+                f"the bus checkpointed entry {cp.count} ({cp.recorded_at.isoformat()}); the "
+                f"database ends at entry {n}: entries {n + 1}-{cp.count} were removed"
+            )
+            return BrokenLink(index=n, seq=n + 1, entry=None, reason=reason)
         if not same_digest(entry.get("hash"), cp.head):
             reason = (
                 f"the bus checkpointed entry {cp.count} as {cp.head[:16]}; the database has "
