@@ -103,7 +103,8 @@ class StackInfo:
         env = {"EGOV_KAFKA_BOOTSTRAP": self.kafka_bootstrap, "EGOV_MONGO_URI": self.mongo_uri}
         if self.broker == "tansu":
             env["EGOV_KAFKA_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
-        env["EGOV_EVENT_ID_KEY"] = event_id_key(self.state_dir)
+        env["EGOV_EVENT_ID_KEY"] = stack_secret(self.state_dir, "event-id-key")
+        env["EGOV_AUDIT_KEY"] = stack_secret(self.state_dir, "audit-key")
         env |= service_keys(self.state_dir)
         return env | kafka_security.env_for_harness(self.state_dir)
 
@@ -121,10 +122,10 @@ def service_keys(state_dir: Path) -> dict[str, str]:
     }
 
 
-def event_id_key(state_dir: Path) -> str:
-    """The stack's own key for derived event ids (made once, kept with the stack's state), so
-    the local platform, like production, never runs on the published default."""
-    path = state_dir / "event-id-key"
+def stack_secret(state_dir: Path, name: str) -> str:
+    """A key of the stack's own (the event id key, the audit key), made once and kept with the
+    stack's state, so the local platform, like production, never runs on a published default."""
+    path = state_dir / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)

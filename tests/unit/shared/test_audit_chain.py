@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from shared.audit import DEV_AUDIT_KEY, AuditKeys, ChainHead, append, genesis, key_id, verify
 from shared.audit.chain import canonical_json
-from shared.settings import MIN_EVENT_ID_KEY_CHARS, ServiceSettings
+from shared.settings import ServiceSettings
+from tests.support.production import PRODUCTION
 
 KEY = "the-deployments-audit-key-32-characters-or-more"
 KEYS = AuditKeys.from_setting(KEY)
@@ -166,16 +167,16 @@ def test_production_refuses_a_published_or_short_audit_key(
     audit_key: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("EGOV_AUDIT_KEY", raising=False)
+    values = {k: v for k, v in PRODUCTION.items() if k != "audit_key"}
     extra = {} if audit_key is None else {"audit_key": audit_key}
-    with pytest.raises(ValidationError, match="EGOV_AUDIT_KEY"):
-        ServiceSettings(environment="prod", event_id_key="e" * MIN_EVENT_ID_KEY_CHARS, **extra)
+    with pytest.raises(ValidationError, match="EGOV_AUDIT_KEY") as refused:
+        ServiceSettings(**values, **extra)
+    assert str(refused.value).count("EGOV_") == 1, "only the audit key is named"
 
 
 def test_production_starts_with_audit_keys_of_its_own() -> None:
     setting = f"{'n' * 40} {'o' * 40}"
-    settings = ServiceSettings(
-        environment="prod", event_id_key="e" * MIN_EVENT_ID_KEY_CHARS, audit_key=setting
-    )
+    settings = ServiceSettings(**PRODUCTION | {"audit_key": setting})
     keys = AuditKeys.from_setting(settings.audit_key.get_secret_value())
     assert keys.signing_id == key_id("n" * 40) and set(keys.keys) == {
         key_id("n" * 40),
