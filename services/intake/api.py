@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.domain import IntakeError, ServiceItem, SubmissionIn
+from services.intake.domain import IntakeError, ServiceItem, SubmissionIn, TooManyAttempts
 from services.intake.handlers import Deps, submit_case
 from services.intake.handlers import catalog as catalog_handlers
 from services.intake.handlers.ratings import answer_rectification, rate_case
@@ -27,8 +27,35 @@ def _deps(request: Request) -> Deps:
 DepsDep = Annotated[Deps, Depends(_deps)]
 Admin = Annotated[Principal, require_roles("admin")]
 DepartmentOfficer = Annotated[Principal, require_roles("handler", "department_head")]
-CodeQuery = Annotated[str | None, Query(alias="code", max_length=32)]
-CodeHeader = Annotated[str | None, Header(alias="X-Verification-Code", max_length=32)]
+# Query strings end up in access logs and browser history: the header (or, on POST, the body)
+# carries the code; the query parameter is kept for old clients only.
+CodeQuery = Annotated[
+    str | None,
+    Query(
+        alias="code",
+        max_length=32,
+        deprecated=True,
+        description="deprecated: send the X-Verification-Code header instead",
+    ),
+]
+CodeHeader = Annotated[
+    str | None,
+    Header(alias="X-Verification-Code", max_length=32, description="the case's verification code"),
+]
+BodyCode = Annotated[
+    str | None, Field(max_length=32, description="the case's verification code (or the header)")
+]
+
+
+CODE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such case, or a wrong verification code (alike)"},
+    429: {"description": "too many wrong codes for this case number; see Retry-After"},
+}
+
+
+def _code(*given: str | None) -> str | None:
+    """The first code given, in the order body, header, query."""
+    return next((c for c in given if c), None)
 
 
 async def on_intake_error(_: Request, exc: Exception) -> JSONResponse:
@@ -36,7 +63,10 @@ async def on_intake_error(_: Request, exc: Exception) -> JSONResponse:
     body: dict[str, Any] = {"detail": exc.message}
     if exc.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
-    return JSONResponse(body, status_code=exc.status_code)
+    headers = None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 # -- catalog ---------------------------------------------------------------------------------
@@ -93,7 +123,11 @@ async def submit(
     return result
 
 
-@router.get("/cases/{case_no}", summary="track a case (verification code or applicant token)")
+@router.get(
+    "/cases/{case_no}",
+    summary="track a case (verification code or applicant token)",
+    responses=CODE_RESPONSES,
+)
 async def track(
     deps: DepsDep,
     case_no: str,
@@ -101,15 +135,20 @@ async def track(
     code: CodeQuery = None,
     code_header: CodeHeader = None,
 ) -> dict[str, Any]:
-    return await track_case(deps, case_no, code=code or code_header, principal=principal)
+    return await track_case(deps, case_no, code=_code(code_header, code), principal=principal)
 
 
 class SupplementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     materials: list[Material] = Field(min_length=1, max_length=100)
+    verification_code: BodyCode = None
 
 
-@router.post("/cases/{case_no}/supplements", summary="answer a supplement request (补正)")
+@router.post(
+    "/cases/{case_no}/supplements",
+    summary="answer a supplement request (补正)",
+    responses=CODE_RESPONSES,
+)
 async def supplement(
     deps: DepsDep,
     case_no: str,
@@ -119,7 +158,11 @@ async def supplement(
     code_header: CodeHeader = None,
 ) -> dict[str, Any]:
     return await add_supplement(
-        deps, case_no, body.materials, code=code or code_header, principal=principal
+        deps,
+        case_no,
+        body.materials,
+        code=_code(body.verification_code, code_header, code),
+        principal=principal,
     )
 
 
@@ -130,9 +173,15 @@ class RatingIn(BaseModel):
         default_factory=dict, max_length=10
     )
     comment: str | None = Field(None, max_length=1000)
+    verification_code: BodyCode = None
 
 
-@router.post("/cases/{case_no}/rating", status_code=201, summary="rate a decided case (好差评)")
+@router.post(
+    "/cases/{case_no}/rating",
+    status_code=201,
+    summary="rate a decided case (好差评)",
+    responses=CODE_RESPONSES,
+)
 async def rate(
     deps: DepsDep,
     case_no: str,
@@ -147,7 +196,7 @@ async def rate(
         level=body.level,
         scores=body.scores,
         comment=body.comment,
-        code=code or code_header,
+        code=_code(body.verification_code, code_header, code),
         principal=principal,
     )
 

@@ -31,3 +31,8 @@ RECTIFICATIONS = Counter(
 RATING_INVITATIONS = Counter(
     "egov_intake_rating_invitations_total", "Rating invitations sent to unrated decided cases"
 )
+CODE_ATTEMPTS = Counter(
+    "egov_intake_code_attempts_total",
+    "Verification-code attempts on a case number by outcome (accepted, wrong, paused)",
+    ["outcome"],
+)

@@ -79,6 +79,17 @@ class IntakeStore(Protocol):
     async def get_case(self, case_id: str) -> CaseRecord | None: ...
     async def case_ids(self) -> list[str]:
         """Every case (`egov audit verify --all`)."""
+
+    async def add_code_attempt(
+        self, case_id: str, *, attempt_id: str, at: datetime, keep: int, forget_at: datetime
+    ) -> list[datetime]:
+        """Atomically record a verification-code attempt on a case number (which need not
+        exist), keeping the latest ``keep``; returns the times of those recorded before it.
+        The record may be forgotten after ``forget_at``."""
+        ...
+
+    async def drop_code_attempt(self, case_id: str, attempt_id: str) -> None:
+        """Forget an attempt that turned out not to be a failure."""
         ...
 
     async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:

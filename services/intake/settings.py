@@ -20,6 +20,12 @@ class IntakeSettings(ServiceSettings):
     item_cache_s: float = Field(5.0, description="seconds a catalog item is cached per process")
     max_material_bytes: int = Field(50 * 1024 * 1024, description="bytes per uploaded material")
     idempotency_ttl_hours: int = Field(24, description="how long an Idempotency-Key is remembered")
+    code_max_failures: int = Field(
+        5, ge=1, description="wrong verification codes per case number before attempts pause"
+    )
+    code_failure_window_s: int = Field(
+        900, ge=1, description="seconds over which wrong verification codes are counted"
+    )
 
     credit_url: str = Field("http://127.0.0.1:8005", description="credit service base URL")
     credit_timeout_s: float = Field(0.8, description="seconds to wait for the credit service")

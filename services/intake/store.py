@@ -50,6 +50,7 @@ class MongoIntakeStore:
         self.external = db["external_submissions"]
         self.licences = db["elicences"]
         self.credit = db["credit_cache"]
+        self.code_attempts = db["code_attempts"]
         # Items are read on every submission and change rarely; another replica's admin edit
         # is seen after at most ``item_cache_s``.
         self.item_cache_s = item_cache_s
@@ -63,6 +64,7 @@ class MongoIntakeStore:
         await self.cases.create_index("rectification.due_provisional", sparse=True)
         await self.cases.create_index([("status", ASCENDING), ("decided_at", ASCENDING)])
         await self.idempotency.create_index("expires_at", expireAfterSeconds=0)
+        await self.code_attempts.create_index("forget_at", expireAfterSeconds=0)
         await self.items.create_index([("region", ASCENDING), ("department", ASCENDING)])
 
     # -- catalog ---------------------------------------------------------------------------
@@ -200,6 +202,29 @@ class MongoIntakeStore:
 
     async def case_ids(self) -> list[str]:
         return sorted([str(i) for i in await self.cases.distinct("_id")])
+
+    async def add_code_attempt(
+        self, case_id: str, *, attempt_id: str, at: datetime, keep: int, forget_at: datetime
+    ) -> list[datetime]:
+        update = {
+            "$push": {"attempts": {"$each": [{"id": attempt_id, "at": at}], "$slice": -keep}},
+            "$max": {"forget_at": forget_at},
+        }
+        for _ in range(3):
+            try:
+                doc = await self.code_attempts.find_one_and_update(
+                    {"_id": case_id}, update, upsert=True, return_document=ReturnDocument.AFTER
+                )
+            except DuplicateKeyError:
+                continue  # two first attempts raced; the loser pushes again
+            assert doc is not None
+            return [a["at"] for a in doc["attempts"] if a["id"] != attempt_id]
+        raise RuntimeError(f"could not record a code attempt on {case_id}")
+
+    async def drop_code_attempt(self, case_id: str, attempt_id: str) -> None:
+        await self.code_attempts.update_one(
+            {"_id": case_id}, {"$pull": {"attempts": {"id": attempt_id}}}
+        )
 
     async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
         doc = _case_doc(case)

@@ -16,6 +16,7 @@ from services.intake.domain.errors import (
     IntakeError,
     Invalid,
     NotFound,
+    TooManyAttempts,
 )
 from services.intake.domain.submission import (
     ApplicantIn,
@@ -47,6 +48,7 @@ __all__ = [
     "Submission",
     "SubmissionIn",
     "TimelineEntry",
+    "TooManyAttempts",
     "assess_submission",
     "catalog_errors",
     "credit_refusal",

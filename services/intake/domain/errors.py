@@ -41,3 +41,11 @@ class Conflict(IntakeError):
 
 class Forbidden(IntakeError):
     status_code = 403
+
+
+class TooManyAttempts(IntakeError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

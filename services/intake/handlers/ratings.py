@@ -9,9 +9,10 @@ from typing import Any
 
 from services.intake.domain import CaseRecord, Conflict, Forbidden, NotFound
 from services.intake.domain import ratings as rules
+from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import SYSTEM, applicant_actor
 from services.intake.handlers.deps import SOURCE, Deps
-from services.intake.handlers.tracking import authorize_applicant, update_case
+from services.intake.handlers.tracking import update_case
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
 from services.intake.ports import VersionConflict
 from shared.auth import Principal
@@ -47,8 +48,7 @@ async def rate_case(
     code: str | None,
     principal: Principal | None,
 ) -> dict[str, Any]:
-    case = await deps.store.get_case(case_id)
-    authorize_applicant(case, case_id, code, principal)
+    await open_case(deps, case_id, code=code, principal=principal)
     now = deps.clock.now()
     limit = Limit(value=deps.settings.rectification_days)
     rating_id = f"RATE-{case_id}"

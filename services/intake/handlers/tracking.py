@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from services.intake.domain import CaseRecord, NotFound
+from services.intake.domain import CaseRecord
 from services.intake.domain import progress as rules
-from services.intake.domain.submission import hash_verification_code, is_case_number
+from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import applicant_actor, linked
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.ports import VersionConflict
@@ -29,17 +29,6 @@ from shared.contracts import (
 )
 
 log = logging.getLogger(__name__)
-
-OFFICER_ROLES = (
-    "handler",
-    "reviewer",
-    "approver",
-    "section_chief",
-    "supervisor",
-    "department_head",
-    "inspector",
-    "admin",
-)
 
 
 async def update_case(
@@ -216,30 +205,6 @@ async def on_credit_changed(deps: Deps, envelope: Envelope, data: CreditChanged)
     await deps.store.remember_credit(data)
 
 
-def authorize_applicant(
-    case: CaseRecord | None,
-    case_id: str,
-    code: str | None,
-    principal: Principal | None,
-    *,
-    officers: bool = False,
-) -> CaseRecord:
-    """The verification code or the applicant's own token opens a case (an officer token too
-    when ``officers``: reading, never acting for the applicant).
-
-    Wrong code and unknown number answer alike, so case numbers cannot be probed.
-    """
-    if case is not None:
-        if code and case.verification_hash == hash_verification_code(case_id, code):
-            return case
-        if principal is not None and (
-            principal.subject.upper() == case.applicant.id_number.upper()
-            or (officers and principal.has_any(*OFFICER_ROLES))
-        ):
-            return case
-    raise NotFound(f"no case {case_id} with this verification code")
-
-
 def view_of(deps: Deps, case: CaseRecord) -> dict[str, Any]:
     return rules.tracking_view(
         case,
@@ -252,9 +217,8 @@ def view_of(deps: Deps, case: CaseRecord) -> dict[str, Any]:
 async def track_case(
     deps: Deps, case_id: str, *, code: str | None, principal: Principal | None
 ) -> dict[str, Any]:
-    case = await deps.store.get_case(case_id) if is_case_number(case_id) else None
-    seen = authorize_applicant(case, case_id, code, principal, officers=True)
-    return view_of(deps, seen)
+    case = await open_case(deps, case_id, code=code, principal=principal, officers=True)
+    return view_of(deps, case)
 
 
 async def add_supplement(
@@ -266,8 +230,7 @@ async def add_supplement(
     principal: Principal | None,
 ) -> dict[str, Any]:
     """The applicant answers a supplement request (补正); approval hears CaseSupplemented."""
-    case = await deps.store.get_case(case_id) if is_case_number(case_id) else None
-    authorize_applicant(case, case_id, code, principal)
+    await open_case(deps, case_id, code=code, principal=principal)
     now = deps.clock.now()
 
     def events(updated: CaseRecord) -> list[Envelope]:

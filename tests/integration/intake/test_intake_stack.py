@@ -171,6 +171,24 @@ async def test_retry_with_the_same_idempotency_key_creates_one_case(stack: Stack
     assert await stack.service.infra.db["cases"].count_documents({"form.marker": marker}) == 1
 
 
+async def test_concurrent_wrong_codes_are_all_counted_then_paused(stack: Stack) -> None:
+    r = await stack.http.post("/v1/cases", json=submission(uuid.uuid4().hex))
+    assert r.status_code == 201, r.text
+    case_id, right = r.json()["case_id"], r.json()["verification_code"]
+    limit = stack.service.settings.code_max_failures
+    answers = await asyncio.gather(
+        *(
+            stack.http.get(f"/v1/cases/{case_id}", headers={"X-Verification-Code": "WRONG234"})
+            for _ in range(limit + 5)
+        )
+    )
+    # Each attempt is recorded atomically before its code is compared: no burst gets more
+    # guesses than the limit.
+    assert sorted(a.status_code for a in answers) == [404] * limit + [429] * 5
+    paused = await stack.http.get(f"/v1/cases/{case_id}", headers={"X-Verification-Code": right})
+    assert paused.status_code == 429 and int(paused.headers["Retry-After"]) > 0
+
+
 async def produce(bootstrap: str, envelope: Envelope | bytes, key: str) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()

@@ -35,6 +35,7 @@ class FakeStore:
         self.credit: dict[str, CreditChanged] = {}
         self.events: list[Envelope] = []  # the outbox, audit checkpoints apart:
         self.checkpoints: list[Envelope] = []
+        self.code_attempts: dict[str, list[tuple[str, datetime]]] = {}
 
     def _outbox(self, events: Sequence[Envelope]) -> None:
         for e in events:
@@ -108,6 +109,18 @@ class FakeStore:
 
     async def case_ids(self) -> list[str]:
         return sorted(self.cases)
+
+    async def add_code_attempt(
+        self, case_id: str, *, attempt_id: str, at: datetime, keep: int, forget_at: datetime
+    ) -> list[datetime]:
+        attempts = self.code_attempts.setdefault(case_id, [])
+        attempts.append((attempt_id, at))
+        del attempts[:-keep]
+        return [t for a, t in attempts if a != attempt_id]
+
+    async def drop_code_attempt(self, case_id: str, attempt_id: str) -> None:
+        attempts = self.code_attempts.get(case_id, [])
+        attempts[:] = [(a, t) for a, t in attempts if a != attempt_id]
 
     async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
         current = self.cases.get(case.case_id)

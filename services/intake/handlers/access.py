@@ -1,0 +1,97 @@
+"""Who may open a case: its applicant (bearer token or verification code), officers to read.
+
+Wrong verification codes are counted per case number and pause further code attempts
+(``EGOV_CODE_MAX_FAILURES`` within ``EGOV_CODE_FAILURE_WINDOW_S``: 429 with Retry-After); a
+token is no guess and is never paused.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from services.intake.domain import CaseRecord, NotFound, TooManyAttempts
+from services.intake.domain.submission import hash_verification_code, is_case_number
+from services.intake.domain.verification import code_locked_until, retry_after_seconds
+from services.intake.handlers.deps import Deps
+from services.intake.metrics import CODE_ATTEMPTS
+from shared.auth import Principal
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT_MARGIN = 100
+
+OFFICER_ROLES = (
+    "handler",
+    "reviewer",
+    "approver",
+    "section_chief",
+    "supervisor",
+    "department_head",
+    "inspector",
+    "admin",
+)
+
+
+def _token_opens(case: CaseRecord, principal: Principal | None, *, officers: bool) -> bool:
+    return principal is not None and (
+        principal.subject.upper() == case.applicant.id_number.upper()
+        or (officers and principal.has_any(*OFFICER_ROLES))
+    )
+
+
+def _not_found(case_id: str) -> NotFound:
+    # Wrong code and unknown number answer alike, so case numbers cannot be probed.
+    return NotFound(f"no case {case_id} with this verification code")
+
+
+async def open_case(
+    deps: Deps,
+    case_id: str,
+    *,
+    code: str | None,
+    principal: Principal | None,
+    officers: bool = False,
+) -> CaseRecord:
+    """The case if the verification code or the applicant's own token opens it (an officer
+    token too when ``officers``: reading, never acting for the applicant); else NotFound, or
+    TooManyAttempts while code attempts on this number are paused."""
+    case = await deps.store.get_case(case_id) if is_case_number(case_id) else None
+    if case is not None and _token_opens(case, principal, officers=officers):
+        return case
+    if not code or not is_case_number(case_id):
+        raise _not_found(case_id)
+    settings = deps.settings
+    now = deps.clock.now()
+    window = timedelta(seconds=settings.code_failure_window_s)
+    # The attempt is recorded before the code is compared, so concurrent guesses are counted
+    # too; it is dropped again if it turns out not to be a failure. Attempts still in flight
+    # take room in the kept history: the margin keeps them from pushing real failures out.
+    attempt_id = uuid.uuid4().hex
+    earlier = await deps.store.add_code_attempt(
+        case_id,
+        attempt_id=attempt_id,
+        at=now,
+        keep=settings.code_max_failures + IN_FLIGHT_MARGIN,
+        forget_at=now + window,
+    )
+    until = code_locked_until(
+        earlier, now=now, max_failures=settings.code_max_failures, window=window
+    )
+    if until is not None:
+        await deps.store.drop_code_attempt(case_id, attempt_id)  # a paused try is no guess
+        CODE_ATTEMPTS.labels("paused").inc()
+        retry_after = retry_after_seconds(until, now)
+        log.warning("verification-code attempts on %s paused for %ds", case_id, retry_after)
+        raise TooManyAttempts(
+            f"too many wrong verification codes for {case_id}; try again in {retry_after} "
+            "seconds, or sign in",
+            retry_after_s=retry_after,
+        )
+    if case is not None and case.verification_hash == hash_verification_code(case_id, code):
+        await deps.store.drop_code_attempt(case_id, attempt_id)
+        CODE_ATTEMPTS.labels("accepted").inc()
+        return case
+    CODE_ATTEMPTS.labels("wrong").inc()
+    raise _not_found(case_id)

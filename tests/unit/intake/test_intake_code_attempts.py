@@ -1,0 +1,145 @@
+"""Verification codes: wrong guesses pause code attempts per case number (429 + Retry-After),
+and the code travels in a header or the POST body rather than the query string."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from intake_fakes import T0, Wiring
+from test_intake_submission import business_licence
+from test_intake_tracking_ratings import decided, deliver
+
+from services.intake.domain.verification import code_locked_until, retry_after_seconds
+from tests.support.tokens import lasting_token
+
+WINDOW = timedelta(seconds=900)
+
+
+def client(w: Wiring) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(w.app()), base_url="http://t")
+
+
+async def submitted(c: httpx.AsyncClient) -> tuple[str, str]:
+    body = (await c.post("/v1/cases", json=business_licence())).json()
+    return body["case_id"], body["verification_code"]
+
+
+def code(value: str) -> dict[str, str]:
+    return {"X-Verification-Code": value}
+
+
+async def test_wrong_codes_pause_attempts_on_the_case_with_retry_after() -> None:
+    w = Wiring(code_max_failures=3, code_failure_window_s=900)
+    async with client(w) as c:
+        case_id, right = await submitted(c)
+        for _ in range(3):
+            w.clock.advance(10)
+            r = await c.get(f"/v1/cases/{case_id}", headers=code("WRONG234"))
+            assert r.status_code == 404
+        # paused: even the right code is not compared (else the pause would not stop a guesser)
+        r = await c.get(f"/v1/cases/{case_id}", headers=code(right))
+        assert r.status_code == 429
+        # the first wrong code (T0+10s) leaves the window at T0+910s; now is T0+30s
+        assert r.headers["Retry-After"] == "880"
+        assert "too many wrong verification codes" in r.json()["detail"]
+        # the query parameter and the POST body are paused alike
+        r = await c.get(f"/v1/cases/{case_id}", params={"code": right})
+        assert r.status_code == 429
+        r = await c.post(
+            f"/v1/cases/{case_id}/rating",
+            json={"level": "satisfied", "verification_code": right},
+        )
+        assert r.status_code == 429
+        # the applicant's own token is no guess and still opens the case
+        own = lasting_token(
+            w.settings,
+            subject=business_licence()["applicant"]["id_number"],
+            roles=["applicant"],
+        )
+        r = await c.get(f"/v1/cases/{case_id}", headers={"Authorization": f"Bearer {own}"})
+        assert r.status_code == 200
+        # paused attempts do not extend the pause: it ends when the first failure ages out
+        w.clock.advance(880)
+        r = await c.get(f"/v1/cases/{case_id}", headers=code(right))
+        assert r.status_code == 200, r.text
+
+
+async def test_an_unknown_case_number_pauses_alike_so_numbers_cannot_be_probed() -> None:
+    w = Wiring(code_max_failures=3)
+    async with client(w) as c:
+        case_id, _ = await submitted(c)
+        unknown = case_id[:-1] + "9"
+        answers = {}
+        for number in (case_id, unknown):
+            answers[number] = [
+                (await c.get(f"/v1/cases/{number}", headers=code("WRONG234"))).status_code
+                for _ in range(4)
+            ]
+    assert answers[case_id] == answers[unknown] == [404, 404, 404, 429]
+
+
+async def test_wrong_codes_spread_beyond_the_window_do_not_pause() -> None:
+    w = Wiring(code_max_failures=3, code_failure_window_s=900)
+    async with client(w) as c:
+        case_id, right = await submitted(c)
+        for _ in range(6):
+            r = await c.get(f"/v1/cases/{case_id}", headers=code("WRONG234"))
+            assert r.status_code == 404
+            w.clock.advance(301)  # never three within 900 s
+        # right codes are no failures: they never count towards a pause
+        for _ in range(5):
+            assert (await c.get(f"/v1/cases/{case_id}", headers=code(right))).status_code == 200
+
+
+async def test_the_code_in_the_post_body_opens_supplements_and_ratings() -> None:
+    w = Wiring()
+    async with client(w) as c:
+        case_id, right = await submitted(c)
+        await deliver(w, decided(case_id), "ev-d")
+        r = await c.post(
+            f"/v1/cases/{case_id}/rating",
+            json={"level": "satisfied", "verification_code": right},
+        )
+        assert r.status_code == 201, r.text
+        r = await c.post(
+            f"/v1/cases/{case_id}/supplements",
+            json={
+                "materials": [
+                    {"code": "premises", "form": "upload", "sha256": "c" * 64, "size": 1}
+                ],
+                "verification_code": "WRONG234",
+            },
+        )
+        assert r.status_code == 404
+
+
+async def test_the_query_parameter_is_documented_as_deprecated() -> None:
+    w = Wiring()
+    async with client(w) as c:
+        spec = (await c.get("/openapi.json")).json()
+    for path, method in (
+        ("/v1/cases/{case_no}", "get"),
+        ("/v1/cases/{case_no}/supplements", "post"),
+        ("/v1/cases/{case_no}/rating", "post"),
+    ):
+        operation = spec["paths"][path][method]
+        params = {p["name"]: p for p in operation["parameters"]}
+        assert params["code"].get("deprecated") is True, path
+        assert params["X-Verification-Code"]["in"] == "header"
+        assert "429" in operation["responses"]
+
+
+def test_the_pause_rule() -> None:
+    at = [T0 + timedelta(seconds=s) for s in (0, 100, 200)]
+    rule = {"max_failures": 3, "window": WINDOW}
+    assert code_locked_until(at[:2], now=T0 + timedelta(seconds=200), **rule) is None
+    until = code_locked_until(at, now=T0 + timedelta(seconds=200), **rule)
+    assert until == T0 + WINDOW
+    assert retry_after_seconds(until, T0 + timedelta(seconds=200)) == 700
+    # the oldest failure has left the window: two remain
+    assert code_locked_until(at, now=T0 + WINDOW, **rule) is None
+    # four failures: the pause lasts until the third-latest leaves the window
+    more = [*at, T0 + timedelta(seconds=300)]
+    assert code_locked_until(more, now=T0 + WINDOW, **rule) == T0 + timedelta(seconds=1000)
+    assert retry_after_seconds(T0, T0 + timedelta(microseconds=1)) == 1
