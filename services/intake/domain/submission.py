@@ -291,6 +291,12 @@ def is_case_number(value: str) -> bool:
     return CASE_NUMBER_RE.match(value) is not None
 
 
+def idempotency_scope(key: str, applicant_id: str) -> str:
+    """What an Idempotency-Key is remembered under: the key is the applicant's own, so two
+    applicants who happen to choose the same key never meet (nor learn of each other's case)."""
+    return hashlib.sha256(f"{applicant_id.strip().upper()}\n{key}".encode()).hexdigest()
+
+
 def hash_verification_code(case_id: str, code: str) -> str:
     return hashlib.sha256(f"{case_id}:{code.strip().upper()}".encode()).hexdigest()
 

@@ -23,7 +23,11 @@ from services.intake.domain import (
     format_case_number,
 )
 from services.intake.domain.case import submitted_entry
-from services.intake.domain.submission import check_item_open, hash_verification_code
+from services.intake.domain.submission import (
+    check_item_open,
+    hash_verification_code,
+    idempotency_scope,
+)
 from services.intake.handlers.audit import linked
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.eligibility import check_credit, licence_errors
@@ -58,8 +62,11 @@ async def submit_case(
     """``POST /v1/cases``. Returns (response, replayed)."""
     fingerprint = body.fingerprint()
     channel = body.channel.value
-    if idempotency_key:
-        record = await deps.store.find_idempotency(idempotency_key)
+    scoped_key = (
+        idempotency_scope(idempotency_key, body.applicant.id_number) if idempotency_key else None
+    )
+    if scoped_key:
+        record = await deps.store.find_idempotency(scoped_key)
         if record is not None:
             return _replay(record, fingerprint, channel), True
     sub = Submission(
@@ -75,11 +82,11 @@ async def submit_case(
     )
     try:
         response = await register_case(
-            deps, sub, idempotency_key=idempotency_key, fingerprint=fingerprint
+            deps, sub, idempotency_key=scoped_key, fingerprint=fingerprint
         )
     except DuplicateKey:
         # A concurrent request with the same key won the race.
-        record = await deps.store.find_idempotency(idempotency_key or "")
+        record = await deps.store.find_idempotency(scoped_key or "")
         if record is None:
             raise
         return _replay(record, fingerprint, channel), True
@@ -88,10 +95,11 @@ async def submit_case(
 
 def _replay(record: IdempotencyRecord, fingerprint: str, channel: str) -> dict[str, Any]:
     if record.fingerprint != fingerprint:
+        # Never name the case it was used for: the body, not the key, proves who is asking.
         raise Invalid(
             "this Idempotency-Key was already used for a different request body; use a new key "
             "for a new application",
-            [FieldError("Idempotency-Key", f"already used for case {record.case_id}")],
+            [FieldError("Idempotency-Key", "already used for a different request body")],
         )
     IDEMPOTENT_REPLAYS.labels(channel).inc()
     SUBMISSIONS.labels(record.response.get("item_code", "unknown"), channel, "replayed").inc()

@@ -149,6 +149,30 @@ async def test_idempotency_key_replays_the_original_answer_and_creates_nothing()
     assert other.status_code == 422 and "different request body" in other.json()["detail"]
 
 
+async def test_idempotency_keys_are_each_applicants_own() -> None:
+    w = Wiring()
+    other_person = make_resident_id("500103", date(1985, 1, 2), 33)
+    headers = {"Idempotency-Key": "my-first-application"}
+    theirs = business_licence(
+        applicant={"kind": "person", "id_number": other_person, "name": "李四"}
+    )
+    async with client(w) as c:
+        mine = await c.post("/v1/cases", json=business_licence(), headers=headers)
+        other = await c.post("/v1/cases", json=theirs, headers=headers)
+        # a different body under the same applicant's key: refused, naming no case
+        changed = await c.post("/v1/cases", json=business_licence(form={"x": 1}), headers=headers)
+        again = await c.post("/v1/cases", json=theirs, headers=headers)
+    assert mine.status_code == other.status_code == 201, other.text
+    assert mine.json()["case_id"] != other.json()["case_id"]
+    assert len(w.store.cases) == 2
+    assert changed.status_code == 422
+    assert changed.json()["errors"] == [
+        {"field": "Idempotency-Key", "message": "already used for a different request body"}
+    ]
+    assert "500000-2026" not in changed.text
+    assert again.status_code == 200 and again.json() == other.json()
+
+
 def with_commitment(**changes: Any) -> dict[str, Any]:
     body = business_licence(**changes)
     body["materials"][3] = {
