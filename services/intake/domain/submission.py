@@ -7,10 +7,18 @@ import json
 import re
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from services.intake.domain.catalog import ItemStatus, ServiceItem
 from services.intake.domain.errors import Conflict, FieldError
+from shared.contacts import Email, MainlandMobile
 from shared.contracts.common import (
     Applicant,
     ApplicantKind,
@@ -59,6 +67,31 @@ class ApplicantIn(BaseModel):
         return Applicant(kind=self.kind, id_number=self.id_number, name=self.name)
 
 
+class ContactIn(BaseModel):
+    """Where the applicant hears about the case, checked at the door (shared/contacts.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: MainlandMobile | None = Field(None, description="mainland mobile, stored as E.164")
+    email: Email | None = None
+    locale: str = Field("zh-CN", max_length=35)
+
+    def to_contact(self) -> Contact:
+        return Contact(phone=self.phone, email=self.email, locale=self.locale)
+
+
+def checked_contact(contact: Contact) -> tuple[Contact, list[FieldError]]:
+    """The contact with its phone in E.164, or the field errors (submissions from the bus,
+    which their contract lets through unchecked)."""
+    try:
+        return ContactIn.model_validate(contact.model_dump()).to_contact(), []
+    except ValidationError as exc:
+        return contact, [
+            FieldError(".".join(["contact", *(str(p) for p in e["loc"])]), e["msg"])
+            for e in exc.errors()
+        ]
+
+
 class SubmissionIn(BaseModel):
     """The body of ``POST /v1/cases``."""
 
@@ -66,7 +99,7 @@ class SubmissionIn(BaseModel):
 
     item_code: str = Field(min_length=1, max_length=40)
     applicant: ApplicantIn
-    contact: Contact = Contact()
+    contact: ContactIn = ContactIn()
     form: JsonObject = Field(default_factory=dict)
     materials: list[Material] = Field(default_factory=list, max_length=200)
     channel: Channel = Channel.WEB

@@ -25,6 +25,7 @@ from services.intake.domain import (
 from services.intake.domain.case import submitted_entry
 from services.intake.domain.submission import (
     check_item_open,
+    checked_contact,
     hash_verification_code,
     idempotency_scope,
 )
@@ -72,7 +73,7 @@ async def submit_case(
     sub = Submission(
         item_code=body.item_code,
         applicant=body.applicant.to_applicant(),
-        contact=body.contact,
+        contact=body.contact.to_contact(),
         form=body.form,
         materials=body.materials,
         channel=body.channel,
@@ -174,12 +175,15 @@ async def register_case(
     except IntakeError:
         SUBMISSIONS.labels(item.code, channel, "closed").inc()
         raise
-    assessment, errors = assess_submission(
+    contact, errors = checked_contact(sub.contact)
+    sub = sub.model_copy(update={"contact": contact})
+    assessment, item_errors = assess_submission(
         item,
         sub,
         known_regions=frozenset(deps.regions),
         max_material_bytes=deps.settings.max_material_bytes,
     )
+    errors += item_errors
     errors += await licence_errors(deps, sub)
     if errors:
         SUBMISSIONS.labels(item.code, channel, "invalid").inc()

@@ -284,6 +284,54 @@ async def test_external_submission_valid_duplicate_and_invalid() -> None:
     assert len(w.store.cases) == 1
 
 
+@pytest.mark.parametrize(
+    ("contact", "field", "message"),
+    [
+        ({"phone": "12345"}, "contact.phone", "not a valid phone number"),
+        ({"phone": "+12025550123"}, "contact.phone", "not from a supported region"),
+        ({"phone": "+852 9123 4567"}, "contact.phone", "not from a supported region"),
+        ({"phone": "023-6385-1234"}, "contact.phone", "not a mobile number"),
+        ({"email": "zhang.example.cn"}, "contact.email", "not a valid email address"),
+        ({"email": "zhang@localhost"}, "contact.email", "not a valid email address"),
+    ],
+)
+async def test_contact_details_are_checked_at_the_door(
+    contact: dict[str, str], field: str, message: str
+) -> None:
+    w = Wiring()
+    async with client(w) as c:
+        r = await c.post("/v1/cases", json=business_licence(contact=contact))
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == field and message in error["message"]
+    assert w.store.cases == {}
+
+
+async def test_a_mainland_mobile_is_kept_in_e164_whatever_its_spelling() -> None:
+    w = Wiring()
+    async with client(w) as c:
+        for phone in ("13800138000", "+86 138 0013 8000", "138-0013-8000"):
+            contact = {"phone": phone, "email": "Zhang@Example.CN"}
+            r = await c.post("/v1/cases", json=business_licence(contact=contact))
+            assert r.status_code == 201, r.text
+    for event in w.store.events_of(CaseSubmitted.event_type):
+        data = CaseSubmitted.model_validate(event.data)
+        assert (data.contact.phone, data.contact.email) == ("+8613800138000", "Zhang@example.cn")
+
+
+async def test_an_external_submission_with_a_bad_contact_is_dead_lettered_naming_the_field() -> (
+    None
+):
+    w = Wiring()
+    env, data = external("BANK-9", contact={"phone": "12345", "email": "x@y.cn"})
+    with pytest.raises(PermanentError, match="contact.phone"):
+        await on_submission_received(w.deps, env, data)
+    env, data = external("BANK-10", contact={"phone": "139 1234 5678"})
+    await on_submission_received(w.deps, env, data)
+    [event] = w.store.events
+    assert CaseSubmitted.model_validate(event.data).contact.phone == "+8613912345678"
+
+
 async def test_elicence_reference_is_checked_against_the_registry() -> None:
     w = Wiring()
     body = business_licence()
