@@ -44,6 +44,7 @@ from shared.contracts import (
 )
 from shared.contracts.publishers import originating_system
 from shared.kafka import Handler, PermanentError
+from shared.observability.labels import source_system_label
 from shared.observability.logging import correlation_id
 
 log = logging.getLogger(__name__)
@@ -287,7 +288,9 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
     except DuplicateRecord:
         log.info("incident %s already recorded (concurrent copy)", envelope_.id)
         return
-    metrics.RECORDS.labels(data.subject_kind.value, data.severity.value, source_system).inc()
+    metrics.RECORDS.labels(
+        data.subject_kind.value, data.severity.value, source_system_label(source_system)
+    ).inc()
     log.info("recorded %s (%s) from %s", record.record_id, data.severity.value, envelope_.source)
 
 

@@ -41,6 +41,7 @@ from shared.contracts import (
 from shared.contracts.registry import MONITOR_TIMERS_TOPIC
 from shared.kafka import PermanentError
 from shared.kafka.deadletter import DeadLetter, DeadLetterReason
+from shared.observability.labels import event_type_label
 from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_PRODUCED
 
 log = logging.getLogger(__name__)
@@ -352,7 +353,7 @@ class MonitorStream:
                 DEAD_LETTER_TOPIC, message.key, b"", None, None, bare.headers()
             )
         EVENTS_DEAD_LETTERED.labels(self.service, message.topic, reason.value).inc()
-        EVENTS_CONSUMED.labels(self.service, event_type or "unknown", "dead_lettered").inc()
+        EVENTS_CONSUMED.labels(self.service, event_type_label(event_type), "dead_lettered").inc()
         log.warning(
             "dead-lettered %s:%s@%s: %s", message.topic, message.partition, message.offset, reason
         )

@@ -33,6 +33,7 @@ from shared.contracts.publishers import forged_source_error
 from shared.kafka.client import connection_kwargs
 from shared.kafka.deadletter import DeadLetter, DeadLetterReason
 from shared.kafka.dedupe import DedupeStore
+from shared.observability.labels import event_type_label
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import (
     CONSUMER_LAG,
@@ -320,7 +321,7 @@ class EventConsumer:
             )
         )
         EVENTS_DEAD_LETTERED.labels(self.service, record.topic, reason.value).inc()
-        EVENTS_CONSUMED.labels(self.service, event_type or "unknown", "dead_lettered").inc()
+        EVENTS_CONSUMED.labels(self.service, event_type_label(event_type), "dead_lettered").inc()
         log.warning(
             "dead-lettered %s[%d]@%d: %s: %s",
             record.topic,

@@ -9,10 +9,12 @@ from credit_fakes import START, make_deps
 
 from services.credit.bootstrap import CONSUMED_TOPICS
 from services.credit.handlers import make_handlers
-from shared.contracts import CreditIncident
+from shared.contracts import T_CREDIT_INCIDENTS, CreditIncident
 from shared.contracts.examples import example_envelope
 from shared.contracts.publishers import PUBLISHERS
+from shared.identifiers import make_uscc
 from tests.support.consumers import WiredConsumer
+from tests.support.metrics import label_sets
 
 COURT = PUBLISHERS["cq-intermediate-court"]
 TAX = PUBLISHERS["cq-tax"]
@@ -52,3 +54,28 @@ async def test_the_same_event_id_from_two_publishers_is_two_records() -> None:
         COURT.id,
         TAX.id,
     ]
+
+
+async def test_a_thousand_claimed_systems_stay_a_bounded_number_of_series() -> None:
+    """On the platform's own topic the payload names the system: the metric takes only
+    registered publishers and platform services, anything else is ``other``."""
+    deps = make_deps()
+    wired = WiredConsumer(CONSUMED_TOPICS, make_handlers(deps), now=START)
+    before = label_sets("egov_credit_records")
+    for i in range(1000):
+        envelope = incident("/egov/approval", f"spam-{i}", claimed_system=f"system-{i}")
+        envelope = envelope.model_copy(
+            update={"data": {**envelope.data, "subject_id": make_uscc(i)}}
+        )
+        assert await wired.deliver(envelope, T_CREDIT_INCIDENTS) == "handled"
+    assert len(deps.store.records) == 1000  # type: ignore[attr-defined]
+    # at most one new series (entity, serious, other), whatever ran before in this process
+    new = label_sets("egov_credit_records") - before
+    assert len(new) <= 1 and {dict(labels)["source"] for labels in new} <= {"other"}
+    assert (("severity", "serious"), ("source", "other"), ("subject_kind", "entity")) in (
+        label_sets("egov_credit_records")
+    )
+    # the record itself keeps what was claimed
+    assert {r.source_system for r in deps.store.records.values()} == {  # type: ignore[attr-defined]
+        f"system-{i}" for i in range(1000)
+    }

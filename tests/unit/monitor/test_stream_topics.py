@@ -4,6 +4,7 @@ clock."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from shared.contracts import (
 from shared.contracts.examples import example_envelope
 from shared.contracts.registry import MONITOR_TIMERS_TOPIC
 from shared.kafka import read_dead_letter_headers
+from tests.support.metrics import label_sets
 from tests.unit.monitor.fakes import DictScheduler, DictStore, fake_deps
 from tests.unit.monitor.test_handlers import OPENED, opened
 
@@ -108,3 +110,21 @@ async def test_every_type_reaches_the_monitor_from_its_own_topic_only(
             if topic_for(event_type) == topic and event_type in h.HANDLERS and not got:
                 faults.append(f"{event_type} on its own topic {topic} never reached its handler")
     assert faults == []
+
+
+async def test_a_thousand_invented_types_stay_a_bounded_number_of_series() -> None:
+    stream, _, _, letters = wired_stream()
+    stream.service = "monitor-bounded-labels"
+    env = json.loads(make_envelope(opened(), source="/egov/approval", time=OPENED).to_json_bytes())
+    for i in range(1000):
+        if i % 2:
+            invented = {**env, "type": f"gov.spam.t{i}.v1"}
+        else:
+            invented = {"type": f"spam-{i}"}
+        await stream.handle(Message(T_STAGES, json.dumps(invented).encode()))
+    assert len(letters.sent) == 1000
+    assert letters.sent[1][2]["dlq.event_type"] == "gov.spam.t1.v1"
+    assert label_sets("egov_events_consumed", service="monitor-bounded-labels") == {
+        (("event_type", label), ("outcome", "dead_lettered"), ("service", "monitor-bounded-labels"))
+        for label in ("other", "unknown")
+    }

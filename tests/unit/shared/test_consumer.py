@@ -16,6 +16,7 @@ from shared.contracts import DEAD_LETTER_TOPIC, StageOpened
 from shared.contracts.examples import EXAMPLES, example_envelope
 from shared.kafka import EventConsumer, InMemoryDedupe, PermanentError, read_dead_letter_headers
 from shared.settings import ServiceSettings
+from tests.support.metrics import label_sets
 
 T = StageOpened.event_type
 
@@ -47,7 +48,7 @@ class FakeSender:
 
 def make_consumer(handler: Any, **overrides: Any) -> tuple[EventConsumer, FakeSender]:
     settings = ServiceSettings(
-        service_name="test",
+        service_name=overrides.pop("service_name", "test"),
         consumer_max_retries=3,
         consumer_retry_backoff_s=0.001,
         kafka_max_message_bytes=10_000,
@@ -134,6 +135,27 @@ async def test_unknown_type_and_version_are_dead_lettered() -> None:
     assert await consumer.process(FakeRecord(json.dumps(env).encode())) == "dead_lettered"
     assert sender.reasons() == ["unknown_type"]
     assert "gov.egov.stage.opened.v9" in read_dead_letter_headers(sender.sent[0][3])["dlq.error"]
+
+
+async def test_a_thousand_invented_types_stay_a_bounded_number_of_series() -> None:
+    """Publishers choose the type: the label takes only registered types (else ``other``), the
+    dead letter keeps the exact value."""
+    consumer, sender = make_consumer(Recorder(), service_name="bounded-labels")
+    env = json.loads(example_envelope(T).to_json_bytes())
+    for i in range(1000):
+        if i % 2:
+            invented = {**env, "type": f"gov.spam.t{i}.v1"}  # a well-formed, unknown type
+        else:
+            invented = {"type": f"spam-{i}", "id": i}  # not an envelope at all
+        assert await consumer.process(FakeRecord(json.dumps(invented).encode())) == "dead_lettered"
+    assert await consumer.process(FakeRecord(b"not json")) == "dead_lettered"
+    assert label_sets("egov_events_consumed", service="bounded-labels") == {
+        (("event_type", label), ("outcome", "dead_lettered"), ("service", "bounded-labels"))
+        for label in ("other", "unknown")
+    }
+    assert read_dead_letter_headers(sender.sent[1][3])["dlq.event_type"] == "gov.spam.t1.v1"
+    assert await consumer.process(valid("known")) == "handled"
+    assert len(label_sets("egov_events_consumed", service="bounded-labels")) == 3
 
 
 async def test_schema_violation_names_the_field() -> None:
