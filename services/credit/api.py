@@ -20,7 +20,7 @@ from services.credit.commands import (
 )
 from services.credit.domain import CreditError, RepairTooEarly, Status
 from services.credit.handlers import ConcurrencyExhausted, Deps
-from services.credit.ranking import department_ranking
+from services.credit.ranking import FIRST_DAY, LAST_DAY, department_ranking
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 from shared.clock import SHANGHAI
 from shared.contracts import Severity
@@ -191,8 +191,24 @@ async def post_repair_decision(
 async def get_department_ranking(
     deps: DepsDep,
     _: Supervisor,
-    start: Annotated[date, Query(alias="from", description="first day (Asia/Shanghai)")],
-    end: Annotated[date, Query(alias="to", description="last day, inclusive")],
+    start: Annotated[
+        date,
+        Query(
+            alias="from",
+            ge=FIRST_DAY,
+            le=LAST_DAY,
+            description=f"first day (Asia/Shanghai), {FIRST_DAY} to {LAST_DAY}",
+        ),
+    ],
+    end: Annotated[
+        date,
+        Query(
+            alias="to",
+            ge=FIRST_DAY,
+            le=LAST_DAY,
+            description=f"last day, inclusive, {FIRST_DAY} to {LAST_DAY}",
+        ),
+    ],
 ) -> dict[str, Any]:
     if end < start:
         return JSONResponse(  # type: ignore[return-value]

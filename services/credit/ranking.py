@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.credit.domain import EFFECTIVE, Status
 from services.credit.handlers import Deps
 from shared.contracts import Severity
 from shared.reference import departments as reference_departments
+
+# The days a ranking may cover: any real question fits, and the instants around them exist
+# (``to=9999-12-31`` once overflowed computing the day after and answered 500).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
 
 
 async def department_ranking(deps: Deps, start: datetime, end: datetime) -> list[dict[str, Any]]:

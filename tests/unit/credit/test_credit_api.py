@@ -180,6 +180,29 @@ async def test_department_ranking_for_supervisors(world) -> None:
     assert missing.status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("from=2026-03-01&to=9999-12-31", "query.to", "less than or equal to 2099-12-31"),
+        ("from=9999-12-31&to=9999-12-31", "query.from", "less than or equal to 2099-12-31"),
+        ("from=0001-01-01&to=2026-03-31", "query.from", "greater than or equal to 2000-01-01"),
+        ("from=2026-03-01&to=2026-02-30", "query.to", "day value is outside expected range"),
+    ],
+)
+async def test_ranking_dates_out_of_range_are_422_naming_the_field(
+    world, query: str, field: str, message: str
+) -> None:
+    _, client, _ = world
+    r = await client.get(f"/v1/rankings/departments?{query}", headers=bearer("s", "supervisor"))
+    assert r.status_code == 422, r.text
+    errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert message in errors[field]
+    edge = await client.get(
+        "/v1/rankings/departments?from=2000-01-01&to=2099-12-31", headers=bearer("s", "supervisor")
+    )
+    assert edge.status_code == 200 and edge.json()["departments"] == []
+
+
 async def test_objection_beyond_the_provisional_horizon_is_503_not_500(world) -> None:
     deps, client, clock = world
     await add(deps, PERSON, "person", "very_serious")
