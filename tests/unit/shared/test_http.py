@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
+import pytest
 from fastapi import APIRouter
 
 from shared.calendar import CalendarCoverageError
@@ -38,3 +41,29 @@ async def test_a_bad_query_is_422_with_the_field() -> None:
         resp = await client.get("/v1/items", params={"limit": "many"})
     assert resp.status_code == 422
     assert "limit" in resp.text
+
+
+async def test_readyz_tells_the_public_port_a_status_and_the_log_the_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "connection refused: mongodb://egov-intake:s3cret@10.0.3.7:27017 (pymongo 4.13)"
+
+    async def database() -> None:
+        raise ConnectionError(secret)
+
+    async def broker() -> str:
+        return "ok"
+
+    app = create_app(service="test", readiness={"database": database, "broker": broker})
+    transport = httpx.ASGITransport(app=app)
+    with caplog.at_level(logging.WARNING, logger="shared.observability.http"):
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            resp = await client.get("/readyz")
+    assert resp.status_code == 503
+    assert resp.json() == {
+        "status": "not ready",
+        "checks": {"database": "unavailable", "broker": "ok"},
+    }
+    for leak in ("s3cret", "10.0.3.7", "ConnectionError", "pymongo"):
+        assert leak not in resp.text
+    assert any("database" in r.getMessage() and secret in r.getMessage() for r in caplog.records)
