@@ -280,9 +280,10 @@ class Day:
         for case_id, case in list(self.by_case.items()):
             if case_id in self.done and (case.rating is None or case_id in self.rated):
                 continue
-            params = {"code": case.code} if case.code else {}
+            # the header, not the query string (docs/intake.md: ?code= is deprecated)
+            code = {"X-Verification-Code": case.code} if case.code else {}
             try:
-                resp = await self.http.get(f"{self.ep.intake}/v1/cases/{case_id}", params=params)
+                resp = await self.http.get(f"{self.ep.intake}/v1/cases/{case_id}", headers=code)
             except httpx.HTTPError:
                 continue
             if resp.status_code != 200:
@@ -292,7 +293,7 @@ class Day:
                 mats = [{"code": "supplement", "form": "upload", "sha256": "c" * 64, "size": 1000}]
                 r = await self.http.post(
                     f"{self.ep.intake}/v1/cases/{case_id}/supplements",
-                    params=params,
+                    headers=code,
                     json={"materials": mats},
                 )
                 if r.status_code < 300:
@@ -303,7 +304,7 @@ class Day:
                 if status == "decided" and case.rating and case_id not in self.rated:
                     r = await self.http.post(
                         f"{self.ep.intake}/v1/cases/{case_id}/rating",
-                        params=params,
+                        headers=code,
                         json={"level": case.rating},
                     )
                     if r.status_code in (201, 409):
