@@ -206,19 +206,25 @@ class MongoIntakeStore:
     async def add_code_attempt(
         self, case_id: str, *, attempt_id: str, at: datetime, keep: int, forget_at: datetime
     ) -> list[datetime]:
-        update = {
-            "$push": {"attempts": {"$each": [{"id": attempt_id, "at": at}], "$slice": -keep}},
-            "$max": {"forget_at": forget_at},
-        }
         for _ in range(3):
+            # Create the document first, apart from the push: two first attempts racing in one
+            # upserting push could lose one of them (or its post-image) on some servers.
             try:
-                doc = await self.code_attempts.find_one_and_update(
-                    {"_id": case_id}, update, upsert=True, return_document=ReturnDocument.AFTER
+                await self.code_attempts.update_one(
+                    {"_id": case_id},
+                    {"$setOnInsert": {"attempts": []}, "$max": {"forget_at": forget_at}},
+                    upsert=True,
                 )
             except DuplicateKeyError:
-                continue  # two first attempts raced; the loser pushes again
-            assert doc is not None
-            return [a["at"] for a in doc["attempts"] if a["id"] != attempt_id]
+                pass  # another attempt created it first
+            doc = await self.code_attempts.find_one_and_update(
+                {"_id": case_id},
+                {"$push": {"attempts": {"$each": [{"id": attempt_id, "at": at}], "$slice": -keep}}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return [a["at"] for a in doc["attempts"] if a["id"] != attempt_id]
+            # expired (TTL) between the two calls: create it again
         raise RuntimeError(f"could not record a code attempt on {case_id}")
 
     async def drop_code_attempt(self, case_id: str, attempt_id: str) -> None:

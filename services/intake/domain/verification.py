@@ -22,9 +22,10 @@ def code_locked_until(
     """When the next code attempt on a case number may be made, or None when it may be now.
 
     ``max_failures`` wrong codes within any ``window`` pause the attempts until the oldest of
-    them leaves the window.
+    them leaves the window. A failure recorded after ``now`` counts too: a concurrent request
+    (or another replica, its clock a little ahead) read its time later but recorded it first.
     """
-    recent = sorted(t for t in earlier_failures if now - window < t <= now)
+    recent = sorted(t for t in earlier_failures if t > now - window)
     if len(recent) < max_failures:
         return None
     return recent[-max_failures] + window

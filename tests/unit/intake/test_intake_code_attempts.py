@@ -3,14 +3,17 @@ and the code travels in a header or the POST body rather than the query string."
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 
 import httpx
 from intake_fakes import T0, Wiring
 from test_intake_submission import business_licence
 from test_intake_tracking_ratings import decided, deliver
 
+from services.intake.domain import NotFound, TooManyAttempts
 from services.intake.domain.verification import code_locked_until, retry_after_seconds
+from services.intake.handlers.access import open_case
 from tests.support.tokens import lasting_token
 
 WINDOW = timedelta(seconds=900)
@@ -143,3 +146,56 @@ def test_the_pause_rule() -> None:
     more = [*at, T0 + timedelta(seconds=300)]
     assert code_locked_until(more, now=T0 + WINDOW, **rule) == T0 + timedelta(seconds=1000)
     assert retry_after_seconds(T0, T0 + timedelta(microseconds=1)) == 1
+
+
+def test_failures_recorded_after_now_count_too() -> None:
+    """Concurrent guesses read the clock, then record their attempt: one that read it later
+    may record first. Counting only failures up to ``now`` let a burst of 10 concurrent
+    guesses on the real database make 6 wrong attempts against a limit of 5."""
+    now = T0
+    ahead = [now + timedelta(milliseconds=ms) for ms in (1, 2, 3)]
+    until = code_locked_until(ahead, now=now, max_failures=3, window=WINDOW)
+    assert until == ahead[0] + WINDOW
+
+
+class RecordsInReverse:
+    """Holds each attempt until all have read the clock, then records them latest first."""
+
+    def __init__(self, w: Wiring) -> None:
+        self.inner = w.store.add_code_attempt
+        self.gates: list[asyncio.Event] = []
+        w.store.add_code_attempt = self.add  # type: ignore[method-assign]
+
+    async def add(self, case_id: str, **kwargs: object) -> list[datetime]:
+        gate = asyncio.Event()
+        self.gates.append(gate)
+        await gate.wait()
+        return await self.inner(case_id, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_burst_of_concurrent_guesses_gets_no_more_than_the_limit() -> None:
+    w = Wiring(code_max_failures=5)
+    async with client(w) as c:
+        case_id, _ = await submitted(c)
+    store = RecordsInReverse(w)
+
+    async def guess() -> str:
+        try:
+            await open_case(w.deps, case_id, code="WRONG234", principal=None)
+        except TooManyAttempts:
+            return "paused"
+        except NotFound:
+            return "wrong"
+        return "opened"
+
+    tasks = []
+    for _ in range(10):
+        tasks.append(asyncio.create_task(guess()))
+        while len(store.gates) < len(tasks):
+            await asyncio.sleep(0)
+        w.clock.advance(0.001)
+    for gate in reversed(store.gates):
+        gate.set()
+        await asyncio.sleep(0)
+    answers = await asyncio.gather(*tasks)
+    assert sorted(answers) == ["paused"] * 5 + ["wrong"] * 5
