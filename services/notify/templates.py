@@ -4,6 +4,11 @@ A template defines ``{% block subject %}`` (email, inbox) and ``{% block body %}
 uses the email template when it has none of its own; a locale without a file falls back to the
 default locale. Undefined variables are errors (StrictUndefined): a message is never sent half
 empty; the handler raises PermanentError and the event goes to the dead-letter topic.
+
+Departments edit these files, so they are rendered in Jinja's immutable sandbox: a template can
+read the context it is given, but not reach Python internals (``''.__class__.__mro__``,
+``cycler.__init__.__globals__``) nor change the objects it is handed. Such a template fails like
+any broken one (PermanentError, dead letter), and nothing is sent.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from services.notify.domain import ChannelName
 from services.notify.ports import Rendered
@@ -24,7 +30,7 @@ class JinjaRenderer:
     def __init__(self, directory: str | Path, default_locale: str = "zh-CN") -> None:
         self.directory = Path(directory)
         self.default_locale = default_locale
-        self.env = jinja2.Environment(
+        self.env = ImmutableSandboxedEnvironment(
             loader=jinja2.FileSystemLoader(str(self.directory)),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
@@ -62,8 +68,12 @@ class JinjaRenderer:
                 body = tpl.render(context).strip()
         except jinja2.UndefinedError as exc:
             raise PermanentError(f"template error in {tpl.name}: {exc.message}") from exc
-        except jinja2.TemplateError as exc:
+        except jinja2.TemplateError as exc:  # the sandbox's SecurityError among them
             raise PermanentError(f"template error in {tpl.name}: {exc}") from exc
+        except Exception as exc:  # a template that divides by zero or calls with bad arguments
+            raise PermanentError(
+                f"template error in {tpl.name}: {type(exc).__name__}: {exc}"
+            ) from exc
         if not body:
             raise PermanentError(f"template error in {tpl.name}: empty body")
         return Rendered(subject=subject, body=body)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import notify_samples as s
 import pytest
@@ -307,6 +309,24 @@ async def test_broken_template_raises_permanent_error_and_records_nothing(world:
 
     world.deps.renderer = Broken()  # type: ignore[assignment]
     with pytest.raises(PermanentError, match="template error"):
+        await world.handle(env(s.case_decided("C1", NOON), world))
+    assert len(world.deliveries.docs) == before
+
+
+async def test_a_template_escaping_its_sandbox_sends_nothing(
+    settings: NotifySettings, tmp_path: Path
+) -> None:
+    """A department's template that reaches for Python internals: the event is refused (dead
+    letter) before anything is recorded, on every channel."""
+    templates = tmp_path / "templates"
+    shutil.copytree(settings.templates_dir, templates)
+    (templates / "case_decided" / "sms.zh-CN.j2").write_text(
+        "{% block body %}{{ ''.__class__.__mro__[1].__subclasses__() }}{% endblock %}"
+    )
+    world = await build_world(settings.model_copy(update={"templates_dir": str(templates)}))
+    await submit(world)
+    before = len(world.deliveries.docs)
+    with pytest.raises(PermanentError, match="unsafe"):
         await world.handle(env(s.case_decided("C1", NOON), world))
     assert len(world.deliveries.docs) == before
 

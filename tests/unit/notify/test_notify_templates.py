@@ -127,3 +127,44 @@ def test_every_decision_renders(decision: str, locale: str) -> None:
     for channel in (ChannelName.EMAIL, ChannelName.SMS):
         out = JinjaRenderer(TEMPLATES).render("case_decided", channel, locale, ctx(data, locale))
         assert "C1" in out.body
+
+
+ESCAPES = {
+    "class hierarchy": "{{ ''.__class__.__mro__ }}",
+    "globals of a helper": "{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}",
+    "globals of the event": "{{ event.__class__.__init__.__globals__ }}",
+    "subclasses": "{{ ().__class__.__base__.__subclasses__() }}",
+    "mutating the context": "{{ event.reasons.append('x') }}{{ event.reasons }}",
+}
+
+
+@pytest.mark.parametrize("escape", sorted(ESCAPES))
+def test_a_template_cannot_reach_python_internals(escape: str, tmp_path: Path) -> None:
+    """Departments edit templates: one that tries to climb out of its context fails like any
+    broken template (PermanentError, so the event is dead-lettered) and runs nothing."""
+    templates = tmp_path / "t"
+    shutil.copytree(TEMPLATES, templates)
+    marker = tmp_path / "escaped"
+    source = ESCAPES[escape].replace("{marker}", str(marker))
+    (templates / "prereview_done" / "sms.zh-CN.j2").write_text(
+        "{% block body %}" + source + "{% endblock %}"
+    )
+    data = SAMPLES["prereview_done"]
+    with pytest.raises(PermanentError, match="template error in prereview_done/sms.zh-CN.j2"):
+        JinjaRenderer(templates).render(
+            "prereview_done", ChannelName.SMS, "zh-CN", ctx(data, "zh-CN")
+        )
+    assert not marker.exists()
+    assert data.reasons == ["营业执照复印件不清晰"]  # the event handed to the template is unchanged
+
+
+def test_a_template_that_raises_anything_fails_as_a_template_error(tmp_path: Path) -> None:
+    templates = tmp_path / "t"
+    shutil.copytree(TEMPLATES, templates)
+    (templates / "rating_invited" / "sms.zh-CN.j2").write_text(
+        "{% block body %}{{ 1 / 0 }}{% endblock %}"
+    )
+    with pytest.raises(PermanentError, match="ZeroDivisionError"):
+        JinjaRenderer(templates).render(
+            "rating_invited", ChannelName.SMS, "zh-CN", ctx(SAMPLES["rating_invited"], "zh-CN")
+        )
