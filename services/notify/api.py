@@ -22,6 +22,7 @@ from services.notify.ports import DirectoryStore, InboxStore, SubscriptionStore
 from services.notify.settings import NotifySettings
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.clock import Clock
+from shared.contacts import CnPhone, Email
 from shared.identifiers import mask_text
 from shared.reference import departments
 
@@ -113,8 +114,8 @@ class OfficerIn(BaseModel):
     department: str
     section: str | None = Field(None, max_length=80)
     roles: list[str] = Field(min_length=1)
-    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(None, pattern=r"^\+?\d{6,20}$")
+    email: Email | None = Field(None, description="checked by email-validator")
+    phone: CnPhone | None = Field(None, description="a mainland China number; stored as digits")
     locale: str = Field("zh-CN", pattern=r"^(zh-CN|en)$")
     active: bool = True
 

@@ -15,7 +15,14 @@ from fastapi import FastAPI
 from services.notify.api import ApiDeps, router
 from services.notify.channels import EmailChannel, InboxChannel, SmsChannel, WebhookChannel
 from services.notify.delivery import Dispatcher
-from services.notify.domain import ChannelName, Directory, QuietHours, is_newer
+from services.notify.domain import (
+    ChannelName,
+    Directory,
+    InvalidDirectory,
+    QuietHours,
+    is_newer,
+    parse_directory,
+)
 from services.notify.handlers import bind
 from services.notify.notifier import Deps
 from services.notify.ports import (
@@ -58,8 +65,12 @@ class NotifyService:
 
 
 def read_directory_file(path: str | Path) -> Directory:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return Directory.model_validate(data)
+    """The directory file; InvalidDirectory (naming each bad entry) stops the service's start."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InvalidDirectory(f"{path}: not valid YAML: {exc}") from None
+    return parse_directory(data, str(path))
 
 
 async def load_directory_if_newer(directory: DirectoryStore, path: str | Path) -> bool:

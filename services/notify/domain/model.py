@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.contacts import CnPhone, Email
 from shared.contracts.envelope import derived_event_id
 
 
@@ -53,8 +55,8 @@ class Officer(BaseModel):
     department: str = Field(min_length=1, max_length=40)
     section: str | None = Field(None, max_length=80)
     roles: list[str] = Field(min_length=1)
-    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(None, pattern=r"^\+?\d{6,20}$")
+    email: Email | None = None
+    phone: CnPhone | None = None
     locale: str = Field("zh-CN", pattern=r"^(zh-CN|en)$")
     active: bool = True
 
@@ -73,6 +75,52 @@ class Directory(BaseModel):
     version: str
     sections: list[Section] = Field(default_factory=list)
     officers: list[Officer] = Field(default_factory=list)
+
+
+class InvalidDirectory(ValueError):
+    """The directory file cannot be used; the message names every bad entry."""
+
+
+def parse_directory(data: Any, source: str) -> Directory:
+    """The directory in ``data`` (the parsed file), or InvalidDirectory naming each bad entry by
+    its id and field, so whoever edited the file can find it."""
+    try:
+        return Directory.model_validate(data)
+    except ValidationError as exc:
+        problems = [_entry_problem(data, error) for error in exc.errors()]
+        raise InvalidDirectory(
+            f"{source}: {len(problems)} invalid entr{'y' if len(problems) == 1 else 'ies'}: "
+            + "; ".join(problems)
+        ) from None
+
+
+def _entry_problem(data: Any, error: Any) -> str:
+    loc = [str(p) for p in error.get("loc", ())]
+    message = str(error.get("msg", "invalid"))
+    if len(loc) >= 2 and loc[0] in ("officers", "sections") and loc[1].isdigit():
+        index = int(loc[1])
+        entries = data.get(loc[0]) if isinstance(data, dict) else None
+        entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+        key = "id" if loc[0] == "officers" else "code"
+        name = entry.get(key) if isinstance(entry, dict) else None
+        what = "officer" if loc[0] == "officers" else "section"
+        field = ".".join(loc[2:]) or "entry"
+        return f"{what} {name!r} (entry {index + 1}) {field}: {message}"
+    return f"{'.'.join(loc) or 'file'}: {message}"
+
+
+def stored_officer(fields: dict[str, Any]) -> tuple[Officer, list[str]]:
+    """An officer read back from the store, and the contact fields left out because they no
+    longer pass the checks (entries stored before contacts were checked still get the inbox)."""
+    try:
+        return Officer.model_validate(fields), []
+    except ValidationError as exc:
+        bad = sorted(
+            {str(e["loc"][0]) for e in exc.errors() if e["loc"][:1] in (("email",), ("phone",))}
+        )
+        if not bad:
+            raise
+        return Officer.model_validate({k: v for k, v in fields.items() if k not in bad}), bad
 
 
 def version_key(version: str) -> tuple[int | str, ...]:

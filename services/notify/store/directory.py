@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.notify.domain import Directory, Officer
+from services.notify.domain import Directory, Officer, stored_officer
+
+log = logging.getLogger(__name__)
 
 _FIELDS = set(Officer.model_fields)
 
@@ -23,7 +26,11 @@ class MongoDirectory:
 
     @staticmethod
     def _officer(doc: dict[str, Any]) -> Officer:
-        return Officer.model_validate({k: v for k, v in doc.items() if k in _FIELDS})
+        officer, dropped = stored_officer({k: v for k, v in doc.items() if k in _FIELDS})
+        if dropped:
+            # Stored before contacts were checked: says which contact to fix (API or file).
+            log.warning("officer %s: stored %s invalid, not used", officer.id, dropped)
+        return officer
 
     async def officers(
         self,

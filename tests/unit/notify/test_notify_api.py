@@ -128,6 +128,34 @@ async def test_directory_admin_api(
     assert (await client.delete("/v1/directory/officers/cq-new", headers=admin)).status_code == 404
 
 
+async def test_directory_api_refuses_bad_contacts_naming_the_field(
+    api: tuple[httpx.AsyncClient, MemoryInbox], settings: NotifySettings, world: World
+) -> None:
+    client, _ = api
+    admin = auth(settings, "root", "admin")
+    body = {"name": "新人", "department": "500000-SCJ", "roles": ["handler"]}
+    for email, phone in [
+        ("new@scj..cn", "13800000"),
+        ("new scj@example.cn", "+14155550123"),
+        ("new@localhost", "12345678901"),
+    ]:
+        bad = await client.put(
+            "/v1/directory/officers/cq-new",
+            headers=admin,
+            json=body | {"email": email, "phone": phone},
+        )
+        assert bad.status_code == 422, (email, phone, bad.text)
+        assert {e["field"] for e in bad.json()["errors"]} == {"email", "phone"}
+    assert await world.directory.get_officer("cq-new") is None
+    good = await client.put(
+        "/v1/directory/officers/cq-new",
+        headers=admin,
+        json=body | {"email": "new@scj.example.cn", "phone": "+86 139 1234 5678"},
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["phone"] == "13912345678"
+
+
 async def test_webhook_subscription_api(
     api: tuple[httpx.AsyncClient, MemoryInbox], settings: NotifySettings
 ) -> None:
