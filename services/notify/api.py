@@ -2,23 +2,26 @@
 
 - ``GET /v1/inbox``, ``POST /v1/inbox/{id}/read``: the signed-in applicant's or officer's inbox.
 - ``/v1/directory/...``: the officer directory (role admin).
-- ``/v1/webhooks``: webhook subscriptions (role admin or system).
+- ``/v1/webhooks``, ``/v1/webhook-integrators``: see ``webhook_api``.
 """
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
-from pydantic import BaseModel, Field, HttpUrl, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from services.notify.domain import OFFICER_ROLES, Officer, mask_personal
-from services.notify.handlers import WEBHOOK_EVENT_TYPES
-from services.notify.ports import DirectoryStore, InboxStore, SubscriptionStore
+from services.notify.ports import (
+    DirectoryStore,
+    InboxStore,
+    IntegratorStore,
+    Resolver,
+    SubscriptionStore,
+)
 from services.notify.settings import NotifySettings
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.clock import Clock
@@ -36,6 +39,8 @@ class ApiDeps:
     directory: DirectoryStore
     inbox: InboxStore
     subscriptions: SubscriptionStore
+    integrators: IntegratorStore
+    resolver: Resolver
 
 
 def _deps(request: Request) -> ApiDeps:
@@ -45,7 +50,6 @@ def _deps(request: Request) -> ApiDeps:
 
 DepsDep = Annotated[ApiDeps, Depends(_deps)]
 Admin = Annotated[Principal, require_roles("admin")]
-Integrator = Annotated[Principal, require_roles("admin", "system")]
 
 
 # --- inbox -------------------------------------------------------------------------------------
@@ -160,62 +164,4 @@ async def put_officer(
 async def delete_officer(officer_id: str, _: Admin, deps: DepsDep) -> Response:
     if not await deps.directory.delete_officer(officer_id):
         raise HTTPException(404, "no such officer")
-    return Response(status_code=204)
-
-
-# --- webhook subscriptions ---------------------------------------------------------------------
-
-
-class SubscriptionIn(BaseModel):
-    event_types: list[str] = Field(min_length=1)
-    url: HttpUrl
-    secret: str | None = Field(
-        None, min_length=16, max_length=200, description="HMAC key; generated when omitted"
-    )
-    description: str | None = Field(None, max_length=200)
-
-    @field_validator("event_types")
-    @classmethod
-    def _known_types(cls, value: list[str]) -> list[str]:
-        unknown = [t for t in value if t not in WEBHOOK_EVENT_TYPES]
-        if unknown:
-            raise ValueError(
-                f"cannot subscribe to {unknown}; "
-                f"available: {', '.join(sorted(WEBHOOK_EVENT_TYPES))}"
-            )
-        return sorted(set(value))
-
-
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if k == "_id" else v) for k, v in doc.items() if k != "secret"} | {
-        "id": str(doc["_id"])
-    }
-
-
-@router.post("/webhooks", status_code=201, summary="subscribe a URL to event types")
-async def subscribe(body: SubscriptionIn, principal: Integrator, deps: DepsDep) -> dict[str, Any]:
-    secret = body.secret or secrets.token_urlsafe(32)
-    doc = {
-        "_id": uuid.uuid4().hex,
-        "event_types": body.event_types,
-        "url": str(body.url),
-        "secret": secret,
-        "description": body.description,
-        "active": True,
-        "created_at": deps.clock.now(),
-        "created_by": principal.subject,
-    }
-    await deps.subscriptions.add(doc)
-    return _public(doc) | {"secret": secret}  # shown once, at creation
-
-
-@router.get("/webhooks", summary="webhook subscriptions (secrets never shown)")
-async def list_subscriptions(_: Integrator, deps: DepsDep) -> list[dict[str, Any]]:
-    return [_public(d) for d in await deps.subscriptions.all()]
-
-
-@router.delete("/webhooks/{subscription_id}", status_code=204, summary="unsubscribe")
-async def unsubscribe(subscription_id: str, _: Integrator, deps: DepsDep) -> Response:
-    if not await deps.subscriptions.delete(subscription_id):
-        raise HTTPException(404, "no such active subscription")
     return Response(status_code=204)

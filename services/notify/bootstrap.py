@@ -12,9 +12,11 @@ import httpx
 import yaml
 from fastapi import FastAPI
 
-from services.notify.api import ApiDeps, router
+from services.notify.api import ApiDeps
+from services.notify.api import router as api_router
 from services.notify.channels import EmailChannel, InboxChannel, SmsChannel, WebhookChannel
 from services.notify.delivery import Dispatcher
+from services.notify.destinations import SystemResolver
 from services.notify.domain import (
     ChannelName,
     Directory,
@@ -29,6 +31,7 @@ from services.notify.ports import (
     Channel,
     DeliveryStore,
     DirectoryStore,
+    IntegratorStore,
     ProjectionStore,
     Renderer,
     SubscriptionStore,
@@ -38,15 +41,17 @@ from services.notify.store import (
     MongoDeliveries,
     MongoDirectory,
     MongoInbox,
+    MongoIntegrators,
     MongoProjections,
     MongoSubscriptions,
 )
 from services.notify.templates import JinjaRenderer
+from services.notify.webhook_api import router as webhook_router
 from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
-from shared.observability.http import create_app
+from shared.observability.http import Lifespan, ReadinessCheck, create_app
 from shared.runtime import Infrastructure
 
 log = logging.getLogger(__name__)
@@ -92,6 +97,7 @@ def wire(
     directory: DirectoryStore,
     deliveries: DeliveryStore,
     subscriptions: SubscriptionStore,
+    integrators: IntegratorStore,
     channels: Mapping[ChannelName, Channel],
     renderer: Renderer | None = None,
 ) -> Deps:
@@ -106,11 +112,43 @@ def wire(
         directory=directory,
         deliveries=deliveries,
         subscriptions=subscriptions,
+        integrators=integrators,
         renderer=renderer or JinjaRenderer(settings.templates_dir, settings.default_locale),
         dispatcher=dispatcher,
         quiet_hours=QuietHours.parse(
             settings.quiet_hours_start, settings.quiet_hours_end, settings.quiet_hours_tz
         ),
+    )
+
+
+def create_api(
+    api: ApiDeps,
+    *,
+    readiness: dict[str, ReadinessCheck] | None = None,
+    lifespan: Lifespan | None = None,
+) -> FastAPI:
+    """The HTTP app over the given stores: real ones from ``build``, fakes from unit tests."""
+    app = create_app(
+        service=api.settings.service_name,
+        routers=[api_router, webhook_router],
+        readiness=readiness,
+        lifespan=lifespan,
+        description="Notify: the right person hears about it once, on the right channel, "
+        "in their language.",
+    )
+    app.state.verifier = TokenVerifier(api.settings)
+    app.state.notify = api
+    return app
+
+
+def webhook_client() -> httpx.AsyncClient:
+    """For webhooks only: no redirects (each hop would escape the destination check), no proxy
+    from the environment, no kept-alive connection (each request goes to the address checked for
+    it, under its own host name)."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        trust_env=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
 
 
@@ -122,12 +160,17 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
     deliveries = MongoDeliveries(infra)
     inbox = MongoInbox(infra.db)
     subscriptions = MongoSubscriptions(infra.db)
+    integrators = MongoIntegrators(infra.db)
+    resolver = SystemResolver(settings.webhook_dns_timeout_s)
     http = httpx.AsyncClient(follow_redirects=False)
+    hooks_http = webhook_client()
     channels: dict[ChannelName, Channel] = {
         ChannelName.EMAIL: EmailChannel(settings),
         ChannelName.SMS: SmsChannel(settings, http),
         ChannelName.INBOX: InboxChannel(inbox, infra.clock),
-        ChannelName.WEBHOOK: WebhookChannel(settings, http, subscriptions),
+        ChannelName.WEBHOOK: WebhookChannel(
+            settings, hooks_http, subscriptions, integrators, resolver
+        ),
     }
     deps = wire(
         settings=settings,
@@ -136,6 +179,7 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
         directory=directory,
         deliveries=deliveries,
         subscriptions=subscriptions,
+        integrators=integrators,
         channels=channels,
     )
     consumer = infra.add_consumer(
@@ -143,33 +187,31 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
     )
 
     async def prepare() -> None:
-        for store in (projections, directory, deliveries, inbox, subscriptions):
+        for store in (projections, directory, deliveries, inbox, subscriptions, integrators):
             await store.ensure_indexes()
         await load_directory_if_newer(directory, settings.directory_file)
 
     async def close_http() -> None:
         await http.aclose()
+        await hooks_http.aclose()
 
     infra.on_start.append(prepare)
     infra.on_stop.append(close_http)
     # Resumes deliveries left pending by a crash, retries with backoff, sends deferred SMS.
     infra.add_background(deps.dispatcher.run_forever)
 
-    app = create_app(
-        service=settings.service_name,
-        routers=[router],
+    app = create_api(
+        ApiDeps(
+            settings=settings,
+            clock=infra.clock,
+            directory=directory,
+            inbox=inbox,
+            subscriptions=subscriptions,
+            integrators=integrators,
+            resolver=resolver,
+        ),
         readiness=infra.readiness(),
         lifespan=infra.lifespan,
-        description="Notify: the right person hears about it once, on the right channel, "
-        "in their language.",
-    )
-    app.state.verifier = TokenVerifier(settings)
-    app.state.notify = ApiDeps(
-        settings=settings,
-        clock=infra.clock,
-        directory=directory,
-        inbox=inbox,
-        subscriptions=subscriptions,
     )
     return NotifyService(
         settings=settings, infra=infra, app=app, deps=deps, consumer=consumer, directory=directory

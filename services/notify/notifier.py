@@ -13,7 +13,6 @@ from datetime import datetime
 
 from services.notify.delivery import Dispatcher
 from services.notify.domain import (
-    ChannelName,
     Officer,
     Planned,
     QuietHours,
@@ -31,11 +30,13 @@ from services.notify.ports import (
     DeliveryStore,
     DirectoryStore,
     Doc,
+    IntegratorStore,
     ProjectionStore,
     Renderer,
     SubscriptionStore,
 )
 from services.notify.settings import NotifySettings
+from services.notify.webhooks import webhook_deliveries
 from shared.clock import Clock
 from shared.contracts import Envelope, EventData
 from shared.reference import departments, inspection_office
@@ -65,6 +66,7 @@ class Deps:
     directory: DirectoryStore
     deliveries: DeliveryStore
     subscriptions: SubscriptionStore
+    integrators: IntegratorStore
     renderer: Renderer
     dispatcher: Dispatcher
     quiet_hours: QuietHours
@@ -210,7 +212,7 @@ async def notify(
             department or "-",
         )
     docs = [_doc(p, envelope, data, now) for p in planned]
-    docs += await _webhook_docs(deps, envelope, data, template, now)
+    docs += await webhook_deliveries(deps, envelope, data, template, now, case)
     inserted = await deps.deliveries.insert(docs)
     if inserted < len(docs):
         DELIVERIES.labels("any", template, "duplicate").inc(len(docs) - inserted)
@@ -246,41 +248,3 @@ def _doc(p: Planned, envelope: Envelope, data: EventData, now: datetime) -> Doc:
         "created_at": now,
         "source_time": envelope.time,
     }
-
-
-async def _webhook_docs(
-    deps: Deps, envelope: Envelope, data: EventData, template: str, now: datetime
-) -> list[Doc]:
-    subs = await deps.subscriptions.for_event_type(envelope.type)
-    docs = []
-    for sub in subs:
-        sub_id = str(sub["_id"])
-        docs.append(
-            {
-                "_id": delivery_id(envelope.id, sub_id, ChannelName.WEBHOOK.value),
-                "event_id": envelope.id,
-                "event_type": envelope.type,
-                "correlation_id": envelope.correlationid,
-                "case_id": getattr(data, "case_id", None),
-                "template": template,
-                "recipient_key": sub_id,
-                "recipient_kind": RecipientKind.SYSTEM.value,
-                "channel": ChannelName.WEBHOOK.value,
-                "address": sub_id,
-                "payload": envelope.to_json_bytes(),
-                "status": "pending",
-                "attempts": 0,
-                "due_at": now,
-                "lease_until": now,
-                "created_at": now,
-                "source_time": envelope.time,
-            }
-        )
-    return docs
-
-
-async def webhooks_only(deps: Deps, envelope: Envelope, data: EventData, template: str) -> None:
-    docs = await _webhook_docs(deps, envelope, data, template, deps.clock.now())
-    if docs:
-        await deps.deliveries.insert(docs)
-        await deps.dispatcher.dispatch([str(d["_id"]) for d in docs])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.settings import ServiceSettings
 
@@ -38,7 +38,19 @@ class NotifySettings(ServiceSettings):
     sms_hmac_key: str = Field("dev-only-sms-hmac-key", description="shared with the SMS gateway")
     sms_timeout_s: float = 10.0
 
-    webhook_timeout_s: float = 10.0
+    webhook_timeout_s: float = Field(10.0, gt=0, description="seconds for one webhook POST")
+    webhook_dns_timeout_s: float = Field(
+        5.0, gt=0, description="seconds to resolve a webhook host (registration and each send)"
+    )
+    webhook_allow_insecure: bool = Field(
+        False,
+        description="development and tests only: webhooks may go to http:// URLs and loopback "
+        "addresses (the local stack); never private, link-local or other ranges; refused with "
+        "EGOV_ENVIRONMENT=prod",
+    )
+    webhook_max_secrets: int = Field(
+        3, ge=1, le=10, description="active signing secrets per subscription (rotation)"
+    )
 
     # Delivery rules.
     delivery_max_attempts: int = Field(5, ge=1, description="attempts before a delivery fails")
@@ -68,3 +80,12 @@ class NotifySettings(ServiceSettings):
         default_factory=lambda: ["handler", "reviewer", "approver"]
     )
     parked_ttl_days: int = Field(30, description="events waiting for a case's contact data")
+
+    @model_validator(mode="after")
+    def _no_insecure_webhooks_in_production(self) -> NotifySettings:
+        if self.environment == "prod" and self.webhook_allow_insecure:
+            raise ValueError(
+                "EGOV_WEBHOOK_ALLOW_INSECURE: http:// and loopback webhook destinations are for "
+                "the local stack and tests only; production sends https to public addresses"
+            )
+        return self

@@ -1,7 +1,8 @@
-"""HMAC-SHA256 signatures of outgoing requests (SMS gateway and webhooks).
+"""HMAC-SHA256 signatures of requests to the SMS gateway (the gateway's own scheme).
 
 Signed text: ``"<timestamp>.<body>"`` where timestamp is Unix seconds as sent in
-``X-Egov-Timestamp``; header ``X-Egov-Signature: sha256=<hex>``.
+``X-Egov-Timestamp``; header ``X-Egov-Signature: sha256=<hex>``. Webhooks are signed by the
+Standard Webhooks specification instead (channels/webhook.py).
 """
 
 from __future__ import annotations

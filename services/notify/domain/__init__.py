@@ -41,10 +41,25 @@ from services.notify.domain.timing import (
     quiet_hours_apply,
     rate_limited_until,
 )
+from services.notify.domain.webhooks import (
+    EVERY_REGION,
+    PERSONAL_DATA_ATTRIBUTE,
+    SECRET_PREFIX,
+    WebhookScope,
+    address_error,
+    minimised_event,
+    scope_of,
+    secret_error,
+    subscription_scope,
+    url_error,
+)
 
 __all__ = [
+    "EVERY_REGION",
     "INSPECTION_OFFICE",
     "OFFICER_ROLES",
+    "PERSONAL_DATA_ATTRIBUTE",
+    "SECRET_PREFIX",
     "SMS_PERMANENT_CODES",
     "SMS_RETRY_CODES",
     "AfterFailure",
@@ -60,6 +75,8 @@ __all__ = [
     "RoleQuery",
     "Section",
     "SendResult",
+    "WebhookScope",
+    "address_error",
     "after_failure",
     "backoff_delay",
     "channels_for",
@@ -69,6 +86,7 @@ __all__ = [
     "delivery_id",
     "escalation_queries",
     "is_newer",
+    "minimised_event",
     "mask_personal",
     "mask_value",
     "officer_recipient",
@@ -76,6 +94,10 @@ __all__ = [
     "stored_officer",
     "quiet_hours_apply",
     "rate_limited_until",
+    "scope_of",
+    "secret_error",
+    "subscription_scope",
     "unique_recipients",
+    "url_error",
     "version_key",
 ]

@@ -7,8 +7,9 @@ import logging
 from typing import Any
 
 from services.notify.domain import Recipient, RoleQuery
-from services.notify.notifier import Deps, applicant_from_case, notify, officers_for, webhooks_only
+from services.notify.notifier import Deps, applicant_from_case, notify, officers_for
 from services.notify.ports import Doc
+from services.notify.webhooks import webhooks_only
 from shared.contracts import (
     CaseDecided,
     CaseSubmitted,

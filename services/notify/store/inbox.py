@@ -1,4 +1,4 @@
-"""In-app inbox items and webhook subscriptions."""
+"""In-app inbox items."""
 
 from __future__ import annotations
 
@@ -34,31 +34,5 @@ class MongoInbox:
     async def mark_read(self, item_id: str, owner: str, at: datetime) -> bool:
         result = await self.col.update_one(
             {"_id": item_id, "owner": owner}, {"$set": {"read_at": at}}
-        )
-        return result.matched_count == 1
-
-
-class MongoSubscriptions:
-    def __init__(self, db: AsyncDatabase[Any]) -> None:
-        self.col = db["webhook_subscriptions"]
-
-    async def ensure_indexes(self) -> None:
-        await self.col.create_index("event_types")
-
-    async def add(self, doc: Doc) -> None:
-        await self.col.insert_one(doc)
-
-    async def for_event_type(self, event_type: str) -> list[Doc]:
-        return await self.col.find({"event_types": event_type, "active": True}).to_list(1000)
-
-    async def get(self, subscription_id: str) -> Doc | None:
-        return await self.col.find_one({"_id": subscription_id})
-
-    async def all(self) -> list[Doc]:
-        return await self.col.find({}).to_list(1000)
-
-    async def delete(self, subscription_id: str) -> bool:
-        result = await self.col.update_one(
-            {"_id": subscription_id, "active": True}, {"$set": {"active": False}}
         )
         return result.matched_count == 1

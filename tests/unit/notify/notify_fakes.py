@@ -179,19 +179,73 @@ class MemorySubscriptions:
         self.items: dict[str, Doc] = {}
 
     async def add(self, doc: Doc) -> None:
-        self.items[doc["_id"]] = doc
+        self.items[doc["_id"]] = copy.deepcopy(doc)
 
     async def for_event_type(self, event_type: str) -> list[Doc]:
-        return [d for d in self.items.values() if event_type in d["event_types"] and d["active"]]
+        return [
+            copy.deepcopy(d)
+            for d in self.items.values()
+            if event_type in d["event_types"] and d["active"]
+        ]
 
     async def get(self, subscription_id: str) -> Doc | None:
-        return self.items.get(subscription_id)
+        return copy.deepcopy(self.items.get(subscription_id))
 
-    async def all(self) -> list[Doc]:
-        return list(self.items.values())
+    async def owned_by(self, owner: str | None) -> list[Doc]:
+        return [
+            copy.deepcopy(d) for d in self.items.values() if owner is None or d["owner"] == owner
+        ]
 
     async def delete(self, subscription_id: str) -> bool:
-        return self.items.pop(subscription_id, None) is not None
+        doc = self.items.get(subscription_id)
+        if doc is None or not doc["active"]:
+            return False
+        doc["active"] = False
+        return True
+
+    async def add_secret(self, subscription_id: str, secret: Doc) -> bool:
+        doc = self.items.get(subscription_id)
+        if doc is None or not doc["active"]:
+            return False
+        doc["secrets"].append(dict(secret))
+        return True
+
+    async def remove_secret(self, subscription_id: str, secret_id: str) -> bool:
+        doc = self.items.get(subscription_id)
+        if doc is None or len(doc["secrets"]) < 2:
+            return False
+        kept = [s for s in doc["secrets"] if s["id"] != secret_id]
+        changed = len(kept) < len(doc["secrets"])
+        doc["secrets"] = kept
+        return changed
+
+
+class MemoryIntegrators:
+    def __init__(self) -> None:
+        self.items: dict[str, Doc] = {}
+
+    async def put(self, doc: Doc) -> None:
+        self.items[doc["_id"]] = copy.deepcopy(doc)
+
+    async def get(self, subject: str) -> Doc | None:
+        return copy.deepcopy(self.items.get(subject))
+
+    async def all(self) -> list[Doc]:
+        return [copy.deepcopy(d) for _, d in sorted(self.items.items())]
+
+
+class FakeResolver:
+    """Host name -> addresses, changeable between calls (DNS rebinding); unknown names fail."""
+
+    def __init__(self, answers: dict[str, list[str]] | None = None) -> None:
+        self.answers = dict(answers or {})
+        self.asked: list[str] = []
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        if host not in self.answers:
+            raise OSError(f"{host}: Name or service not known")
+        return list(self.answers[host])
 
 
 class FakeChannel:

@@ -9,6 +9,7 @@ from notify_fakes import (
     FakeChannel,
     MemoryDeliveries,
     MemoryDirectory,
+    MemoryIntegrators,
     MemoryProjections,
     MemorySubscriptions,
 )
@@ -36,6 +37,7 @@ class World:
     projections: MemoryProjections
     directory: MemoryDirectory
     subscriptions: MemorySubscriptions
+    integrators: MemoryIntegrators
     handlers: dict[str, Handler]
 
     async def handle(self, envelope: Envelope) -> None:
@@ -52,6 +54,7 @@ async def build_world(settings: NotifySettings) -> World:
     channels = {c: FakeChannel(c) for c in ChannelName}
     deliveries, projections = MemoryDeliveries(), MemoryProjections()
     directory, subscriptions = MemoryDirectory(), MemorySubscriptions()
+    integrators = MemoryIntegrators()
     await load_directory_if_newer(directory, settings.directory_file)
     deps = wire(
         settings=settings,
@@ -60,8 +63,17 @@ async def build_world(settings: NotifySettings) -> World:
         directory=directory,
         deliveries=deliveries,
         subscriptions=subscriptions,
+        integrators=integrators,
         channels=channels,
     )
     return World(
-        deps, clock, channels, deliveries, projections, directory, subscriptions, bind(deps)
+        deps,
+        clock,
+        channels,
+        deliveries,
+        projections,
+        directory,
+        subscriptions,
+        integrators,
+        bind(deps),
     )

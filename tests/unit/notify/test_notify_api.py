@@ -7,15 +7,14 @@ from collections.abc import AsyncIterator
 import httpx
 import notify_samples as s
 import pytest
-from notify_fakes import MemoryInbox
+from notify_fakes import FakeResolver, MemoryInbox
 from notify_world import NOON, World
 
-from services.notify.api import ApiDeps, router
+from services.notify.api import ApiDeps
+from services.notify.bootstrap import create_api
 from services.notify.channels import InboxChannel
 from services.notify.domain import ChannelName
 from services.notify.settings import NotifySettings
-from shared.auth import TokenVerifier
-from shared.observability.http import create_app
 from tests.support.tokens import lasting_token
 
 APPLICANT = s.applicant_id()
@@ -27,14 +26,16 @@ async def api(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, MemoryInbox]]:
     inbox = MemoryInbox()
     world.deps.dispatcher.channels[ChannelName.INBOX] = InboxChannel(inbox, world.clock)
-    app = create_app(service="notify-test", routers=[router])
-    app.state.verifier = TokenVerifier(settings)
-    app.state.notify = ApiDeps(
-        settings=settings,
-        clock=world.clock,
-        directory=world.directory,
-        inbox=inbox,
-        subscriptions=world.subscriptions,
+    app = create_api(
+        ApiDeps(
+            settings=settings,
+            clock=world.clock,
+            directory=world.directory,
+            inbox=inbox,
+            subscriptions=world.subscriptions,
+            integrators=world.integrators,
+            resolver=FakeResolver(),
+        )
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
         yield c, inbox
@@ -154,33 +155,3 @@ async def test_directory_api_refuses_bad_contacts_naming_the_field(
     )
     assert good.status_code == 200, good.text
     assert good.json()["phone"] == "13912345678"
-
-
-async def test_webhook_subscription_api(
-    api: tuple[httpx.AsyncClient, MemoryInbox], settings: NotifySettings
-) -> None:
-    client, _ = api
-    system = auth(settings, "tax-system", "system")
-    created = await client.post(
-        "/v1/webhooks",
-        headers=system,
-        json={"event_types": ["gov.egov.case.decided.v1"], "url": "https://tax.example.cn/hook"},
-    )
-    assert created.status_code == 201
-    assert len(created.json()["secret"]) >= 32  # generated and shown once
-    listed = (await client.get("/v1/webhooks", headers=system)).json()
-    assert [x["id"] for x in listed] == [created.json()["id"]] and "secret" not in listed[0]
-    bad = await client.post(
-        "/v1/webhooks",
-        headers=system,
-        json={"event_types": ["gov.egov.nope.v1"], "url": "not a url", "secret": "short"},
-    )
-    assert bad.status_code == 422
-    assert {e["field"] for e in bad.json()["errors"]} == {"event_types", "url", "secret"}
-    assert (
-        await client.post(
-            "/v1/webhooks",
-            headers=auth(settings, "a", "applicant"),
-            json={"event_types": ["gov.egov.case.decided.v1"], "url": "https://x.cn"},
-        )
-    ).status_code == 403

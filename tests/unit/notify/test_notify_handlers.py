@@ -340,24 +340,6 @@ async def test_stage_event_before_its_case_is_parked_then_sent(world: World) -> 
     assert world.projections.parked == []
 
 
-async def test_webhook_subscribers_get_the_original_event(world: World) -> None:
-    await world.subscriptions.add(
-        {
-            "_id": "sub1",
-            "event_types": ["gov.egov.case.decided.v1"],
-            "url": "http://x",
-            "secret": "s" * 16,
-            "active": True,
-        }
-    )
-    await submit(world)
-    e = env(s.case_decided("C1", NOON), world)
-    await world.handle(e)
-    hooks = world.sent(ChannelName.WEBHOOK)
-    assert [(h.address, h.event_id) for h in hooks] == [("sub1", e.id)]
-    assert json.loads(hooks[0].payload)["id"] == e.id
-
-
 async def test_a_deadline_change_tells_the_applicant_once_their_contact_data_arrives(
     world: World,
 ) -> None:
