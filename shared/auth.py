@@ -80,7 +80,7 @@ class TokenVerifier:
             if s.jwt_algorithm.upper().startswith("RS") and self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
             else:
-                key = s.jwt_secret
+                key = s.jwt_secret.get_secret_value()
             claims = jwt.decode(
                 token,
                 key,
@@ -132,7 +132,7 @@ def mint_token(
         claims["department"] = department
     if region:
         claims["region"] = region
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
 def _verifier(request: Request) -> TokenVerifier:

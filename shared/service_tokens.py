@@ -104,7 +104,8 @@ class ServiceTokens:
         }
         if self._key is None:  # development: the shared HS256 key and audience of people's tokens
             claims |= {"iss": self.settings.jwt_issuer, "aud": self.settings.jwt_audience}
-            return jwt.encode(claims, self.settings.jwt_secret, algorithm="HS256")
+            secret = self.settings.jwt_secret.get_secret_value()
+            return jwt.encode(claims, secret, algorithm="HS256")
         claims |= {"iss": SERVICE_ISSUER, "aud": service_audience(callee)}
         headers = {"kid": self._kid}
         return jwt.encode(claims, self._key, algorithm="RS256", headers=headers)

@@ -32,7 +32,7 @@ class ServiceSettings(BaseSettings):
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
-    kafka_sasl_password: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: str | None = Field(
         None, description="CA bundle (PEM) that signed the brokers' certificates; default: system"
     )
@@ -94,8 +94,9 @@ class ServiceSettings(BaseSettings):
 
     # Officer / applicant authentication (bearer JWT).
     jwt_algorithm: str = Field("HS256", description="HS256 (dev, shared key) or RS256 (JWKS)")
-    jwt_secret: str = Field(
-        "dev-only-hs256-secret-change-me-in-production", description="HS256 key; a Secret in k8s"
+    jwt_secret: SecretStr = Field(
+        SecretStr("dev-only-hs256-secret-change-me-in-production"),
+        description="HS256 key (development only; production verifies RS256); a Secret in k8s",
     )
     jwt_jwks_url: str | None = Field(None, description="identity provider JWKS URL for RS256")
     jwt_issuer: str = "egov-dev"

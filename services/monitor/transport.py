@@ -28,7 +28,7 @@ from aiokafka import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
-from shared.kafka.client import connection_kwargs, ssl_context
+from shared.kafka.client import connection_kwargs, secret, ssl_context
 from shared.kafka.offsets import verified_end_offsets
 from shared.settings import ServiceSettings
 
@@ -93,7 +93,7 @@ def faust_credentials(settings: ServiceSettings) -> Any:
     if settings.kafka_sasl_mechanism:
         return faust.SASLCredentials(
             username=settings.kafka_sasl_username,
-            password=settings.kafka_sasl_password,
+            password=secret(settings.kafka_sasl_password),
             mechanism=settings.kafka_sasl_mechanism,
             ssl_context=context,
         )

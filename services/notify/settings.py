@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
 _HERE = Path(__file__).resolve().parent
+
+
+DEV_SMS_HMAC_KEY = "dev-only-sms-hmac-key"
 
 
 class NotifySettings(ServiceSettings):
@@ -28,14 +31,17 @@ class NotifySettings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_start_tls: bool = False
     smtp_from: str = "noreply@egov.example.cn"
     smtp_timeout_s: float = Field(15.0, description="seconds for one SMTP transaction")
 
     # SMS through an HTTP gateway, requests signed with HMAC-SHA256.
     sms_gateway_url: str = "http://127.0.0.1:8026/sms"
-    sms_hmac_key: str = Field("dev-only-sms-hmac-key", description="shared with the SMS gateway")
+    sms_hmac_key: SecretStr = Field(
+        SecretStr(DEV_SMS_HMAC_KEY),
+        description="shared with the SMS gateway; the published default is refused in prod",
+    )
     sms_timeout_s: float = 10.0
 
     webhook_timeout_s: float = Field(10.0, gt=0, description="seconds for one webhook POST")
@@ -81,11 +87,13 @@ class NotifySettings(ServiceSettings):
     )
     parked_ttl_days: int = Field(30, description="events waiting for a case's contact data")
 
-    @model_validator(mode="after")
-    def _no_insecure_webhooks_in_production(self) -> NotifySettings:
-        if self.environment == "prod" and self.webhook_allow_insecure:
-            raise ValueError(
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.webhook_allow_insecure:
+            problems.append(
                 "EGOV_WEBHOOK_ALLOW_INSECURE: http:// and loopback webhook destinations are for "
                 "the local stack and tests only; production sends https to public addresses"
             )
-        return self
+        if self.sms_hmac_key.get_secret_value() == DEV_SMS_HMAC_KEY:
+            problems.append("EGOV_SMS_HMAC_KEY is the published development key")
+        return problems

@@ -6,7 +6,15 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
+from pydantic import SecretStr
+
 from shared.settings import ServiceSettings
+
+
+def secret(value: SecretStr | None) -> str | None:
+    """The plain value of an optional secret setting, for a client library that wants a str."""
+    return None if value is None else value.get_secret_value()
+
 
 TLS_PROTOCOLS = ("SSL", "SASL_SSL")
 
@@ -35,6 +43,6 @@ def connection_kwargs(settings: ServiceSettings) -> dict[str, Any]:
         kwargs.update(
             sasl_mechanism=settings.kafka_sasl_mechanism,
             sasl_plain_username=settings.kafka_sasl_username,
-            sasl_plain_password=settings.kafka_sasl_password,
+            sasl_plain_password=secret(settings.kafka_sasl_password),
         )
     return kwargs

@@ -42,7 +42,7 @@ class EmailChannel:
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 username=s.smtp_username,
-                password=s.smtp_password,
+                password=None if s.smtp_password is None else s.smtp_password.get_secret_value(),
                 start_tls=s.smtp_start_tls,
                 use_tls=False,
                 timeout=s.smtp_timeout_s,

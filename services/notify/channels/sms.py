@@ -37,7 +37,7 @@ class SmsChannel:
     async def send(self, message: Message) -> SendResult:
         body = self.request_body(message)
         headers = signed_headers(
-            self.settings.sms_hmac_key,
+            self.settings.sms_hmac_key.get_secret_value(),
             int(self.wall_clock()),
             body,
             message.delivery_id,

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from notify_receivers import free_port, until
+from pydantic import SecretStr
 
 from services.notify.channels import EmailChannel, SmsChannel
 from services.notify.domain import ChannelName, RecipientKind
@@ -75,7 +76,7 @@ async def test_devsmtp_keeps_mails_and_sms_in_a_maildir(tmp_path: Path) -> None:
         async with httpx.AsyncClient() as client:
             sms = await SmsChannel(settings, client).send(message(ChannelName.SMS, "13912345678"))
             forged = await SmsChannel(
-                settings.model_copy(update={"sms_hmac_key": "wrong"}), client
+                settings.model_copy(update={"sms_hmac_key": SecretStr("wrong")}), client
             ).send(message(ChannelName.SMS, "13912345678"))
         assert email.ok and sms.ok
         assert not forged.ok and not forged.retryable  # SIGNATURE_INVALID gives up

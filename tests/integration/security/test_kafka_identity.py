@@ -13,6 +13,7 @@ from aiokafka.errors import (
     KafkaConnectionError,
     TopicAuthorizationFailedError,
 )
+from pydantic import SecretStr
 
 from scripts import kafka_security
 from shared.contracts import (
@@ -115,7 +116,7 @@ async def test_a_service_joins_only_its_own_groups(kafka_bootstrap: str) -> None
 
 
 async def test_a_wrong_password_is_refused(kafka_bootstrap: str) -> None:
-    settings = identity("intake").model_copy(update={"kafka_sasl_password": "guessed"})
+    settings = identity("intake").model_copy(update={"kafka_sasl_password": SecretStr("guessed")})
     producer = AIOKafkaProducer(**connection_kwargs(settings), request_timeout_ms=5000)
     try:
         with pytest.raises(KafkaConnectionError):

@@ -27,6 +27,7 @@ from services.notify.ports import Message
 from services.notify.settings import NotifySettings
 from shared.contracts import Envelope, EventData
 from shared.contracts.common import SubjectKind
+from tests.support.production import PRODUCTION
 from tests.support.tokens import lasting_token
 
 DECIDED = "gov.egov.case.decided.v1"
@@ -316,11 +317,20 @@ async def test_the_development_setting_allows_http_and_loopback_but_nothing_else
             assert (await api.subscribe("it", url=url)).status_code == 422, url
 
 
+PRODUCTION_NOTIFY = PRODUCTION | {"sms_hmac_key": "s" * 40}
+
+
 def test_the_development_setting_is_refused_in_production() -> None:
-    key = "k" * 40
-    NotifySettings(environment="prod", event_id_key=key)
-    with pytest.raises(ValidationError, match="EGOV_WEBHOOK_ALLOW_INSECURE"):
-        NotifySettings(environment="prod", event_id_key=key, webhook_allow_insecure=True)
+    NotifySettings(**PRODUCTION_NOTIFY)
+    with pytest.raises(ValidationError, match="EGOV_WEBHOOK_ALLOW_INSECURE") as refused:
+        NotifySettings(**PRODUCTION_NOTIFY | {"webhook_allow_insecure": True})
+    assert str(refused.value).count("EGOV_") == 1
+
+
+def test_the_published_sms_key_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="EGOV_SMS_HMAC_KEY") as refused:
+        NotifySettings(**PRODUCTION)
+    assert str(refused.value).count("EGOV_") == 1
 
 
 # --- what is sent --------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def test_the_token_is_signed_by_the_caller_not_with_the_shared_secret(keys: Path
     header = jwt.get_unverified_header(token)
     assert header["alg"] == "RS256" and header["kid"].startswith("egov-intake:")
     with pytest.raises(jwt.PyJWTError):
-        jwt.decode(token, ServiceSettings().jwt_secret, algorithms=["HS256"])
+        jwt.decode(token, ServiceSettings().jwt_secret.get_secret_value(), algorithms=["HS256"])
 
 
 def test_production_people_verification_does_not_refuse_service_tokens(keys: Path) -> None:
