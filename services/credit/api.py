@@ -108,17 +108,20 @@ def _record_body(record: Any) -> dict[str, Any]:
 
 
 class CreditView(BaseModel):
-    subject_id: str = Field(description="masked for a person when the caller is the public")
+    subject_id: str = Field(
+        description="masked for a person unless the caller is the subject or the credit office"
+    )
     subject_kind: Literal["person", "entity", "department"] | None
     level: str = Field(description="A (best) to D")
     score: float | None = Field(None, description="not shown to the public")
     red_list: bool = Field(description="trustworthy: commitments and accept-with-gaps allowed")
     black_list: bool = Field(description="serious dishonesty: no commitments, extra review")
     as_of: str
-    viewer: Literal["subject", "officer", "public"]
+    viewer: Literal["subject", "credit_office", "officer", "public"]
     records: list[dict[str, Any]] = Field(
-        description="every record for the subject and officers; public records only, masked, "
-        "for the public"
+        description="every record in full for the subject and the credit office (officers of a "
+        "social-credit department, -FGW); the records in effect as masked summaries for other "
+        "officers and systems; the public records, masked, for the public"
     )
 
 
@@ -133,7 +136,7 @@ async def get_credit(
 
 @router.get("/records/{record_id}")
 async def get_record(record_id: str, deps: DepsDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return _record_body(await commands.record_for(deps, record_id, principal))
+    return await commands.record_for(deps, record_id, principal)
 
 
 @router.post("/records/{record_id}/objections", status_code=201)

@@ -21,6 +21,8 @@ from services.credit.domain import (
     is_subject_of,
     normalise_subject_id,
     publicity_until,
+    sees_in_full,
+    summary,
     viewer_for,
 )
 from services.credit.handlers import Deps, change_subject, credit_department
@@ -85,14 +87,21 @@ async def credit_of(deps: Deps, subject_id: str, principal: Principal | None) ->
     )
 
 
-async def record_for(deps: Deps, record_id: str, principal: Principal) -> CreditRecord:
+async def record_for(deps: Deps, record_id: str, principal: Principal) -> dict[str, Any]:
+    """A record in full for its subject and the credit office, a masked summary for other
+    officers and systems; refused to the public."""
     record = await deps.store.record(record_id)
     if record is None:
         raise NotFound(f"no credit record {record_id}")
     viewer = viewer_for(record.subject_id, principal.subject, principal.roles, principal.department)
     if viewer == Viewer.PUBLIC:
         raise Forbidden("only the subject and officers see a record by id")
-    return record
+    if not sees_in_full(viewer):
+        return summary(record)
+    body: dict[str, Any] = record.model_dump(
+        mode="json", exclude={"origin_key", "audit_seq", "audit_head"}
+    )
+    return body
 
 
 async def _load(deps: Deps, record_id: str) -> CreditRecord:

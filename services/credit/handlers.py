@@ -18,6 +18,7 @@ from typing import Any
 
 from services.credit import metrics
 from services.credit.domain import (
+    CREDIT_DEPARTMENT_SUFFIX,
     CreditRecord,
     HistoryEntry,
     RuleModel,
@@ -124,7 +125,7 @@ def _linked(
 def credit_department(deps: Deps, region: str) -> str:
     """The social-credit department (发改委) of a record's region, or the configured default."""
     for candidate in (region, f"{region[:4]}00", f"{region[:2]}0000"):
-        code = f"{candidate}-FGW"
+        code = f"{candidate}{CREDIT_DEPARTMENT_SUFFIX}"
         if code in deps.departments:
             return code
     return deps.settings.default_credit_department

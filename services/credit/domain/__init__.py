@@ -33,16 +33,21 @@ from services.credit.domain.subjects import (
     subject_id_error,
 )
 from services.credit.domain.visibility import (
+    CREDIT_DEPARTMENT_SUFFIX,
     OFFICER_ROLES,
     Viewer,
     credit_view,
+    is_credit_office,
     is_public,
     is_subject_of,
     masked_subject_id,
+    sees_in_full,
+    summary,
     viewer_for,
 )
 
 __all__ = [
+    "CREDIT_DEPARTMENT_SUFFIX",
     "EFFECTIVE",
     "LEVELS",
     "OFFICER_ROLES",
@@ -63,6 +68,7 @@ __all__ = [
     "earliest_repair",
     "evaluate",
     "guess_kind",
+    "is_credit_office",
     "is_public",
     "is_subject_of",
     "level_for",
@@ -73,7 +79,9 @@ __all__ = [
     "normalise_subject_id",
     "publicity_until",
     "record_region",
+    "sees_in_full",
     "subject_id_error",
+    "summary",
     "viewer_for",
     "weight",
 ]

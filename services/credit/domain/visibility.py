@@ -1,4 +1,7 @@
-"""Who sees what of a subject's credit (the subject, officers and systems, the public)."""
+"""Who sees what of a subject's credit: the subject and the credit office (the social-credit
+department, 发改委) see every record in full; other officers and systems see the standing and the
+records in effect as masked summaries (no evidence, no history, no unmasked identifier); the public
+sees the standing without the score and the public records, masked."""
 
 from __future__ import annotations
 
@@ -18,10 +21,24 @@ OFFICER_ROLES = frozenset(
 )
 
 
+# A social-credit department's code ends so (`500000-FGW`); services/credit/handlers.py finds
+# the one of a record's region by it.
+CREDIT_DEPARTMENT_SUFFIX = "-FGW"
+
+
 class Viewer(StrEnum):
     SUBJECT = "subject"  # the subject itself: every record with its history
-    OFFICER = "officer"  # officers by role and systems: every record
+    CREDIT_OFFICE = "credit_office"  # officers of a social-credit department: every record
+    OFFICER = "officer"  # other officers and systems: standing and masked summaries in effect
     PUBLIC = "public"  # anyone else: what is public, identifiers masked
+
+
+def is_credit_office(roles: Collection[str], department: str | None) -> bool:
+    return (
+        department is not None
+        and department.endswith(CREDIT_DEPARTMENT_SUFFIX)
+        and bool((OFFICER_ROLES - {"admin", "system"}).intersection(roles))
+    )
 
 
 def is_subject_of(
@@ -39,6 +56,8 @@ def viewer_for(
 ) -> Viewer:
     if is_subject_of(subject_id, caller, roles, department):
         return Viewer.SUBJECT
+    if is_credit_office(roles, department):
+        return Viewer.CREDIT_OFFICE
     if OFFICER_ROLES.intersection(roles):
         return Viewer.OFFICER
     return Viewer.PUBLIC
@@ -48,6 +67,10 @@ def is_public(record: CreditRecord, as_of: datetime) -> bool:
     return record.status in PUBLIC and record.occurred_at <= as_of < record.publicity_until
 
 
+def is_in_effect(record: CreditRecord, as_of: datetime) -> bool:
+    return record.status in PUBLIC and record.occurred_at <= as_of
+
+
 def masked_subject_id(kind: SubjectKind, subject_id: str) -> str:
     # Entity codes and department codes are public registers; resident ID numbers are not.
     return mask_resident_id(subject_id) if kind == SubjectKind.PERSON else subject_id
@@ -55,6 +78,15 @@ def masked_subject_id(kind: SubjectKind, subject_id: str) -> str:
 
 def _full(record: CreditRecord) -> dict[str, Any]:
     return record.model_dump(mode="json", exclude={"origin_key", "audit_seq", "audit_head"})
+
+
+def sees_in_full(viewer: Viewer) -> bool:
+    return viewer in (Viewer.SUBJECT, Viewer.CREDIT_OFFICE)
+
+
+def summary(record: CreditRecord) -> dict[str, Any]:
+    """A record without its evidence and history, identifiers masked: what other officers see."""
+    return _public(record)
 
 
 def _public(record: CreditRecord) -> dict[str, Any]:
@@ -83,12 +115,13 @@ def credit_view(
 ) -> dict[str, Any]:
     """The body of GET /v1/subjects/{id}/credit for ``viewer``."""
     records = sorted(records, key=lambda r: (r.occurred_at, r.record_id), reverse=True)
-    if viewer == Viewer.PUBLIC:
-        shown = [_public(r) for r in records if is_public(r, as_of)]
-        shown_id = masked_subject_id(kind, subject_id) if kind else subject_id
-    else:
+    if sees_in_full(viewer):
         shown = [_full(r) for r in records]
         shown_id = subject_id
+    else:
+        wanted = is_public if viewer == Viewer.PUBLIC else is_in_effect
+        shown = [summary(r) for r in records if wanted(r, as_of)]
+        shown_id = masked_subject_id(kind, subject_id) if kind else subject_id
     return {
         "subject_id": shown_id,
         "subject_kind": kind.value if kind else None,

@@ -73,10 +73,26 @@ async def test_visibility_by_caller(world) -> None:
     own = (await client.get(url, headers=bearer(PERSON, "applicant"))).json()
     assert own["viewer"] == "subject" and len(own["records"]) == 2
     assert own["records"][0]["history"] and own["subject_id"] == PERSON
-    system = (await client.get(url, headers=bearer("svc-intake", "system"))).json()
-    assert system["level"] == "B" and system["black_list"] is False and len(system["records"]) == 2
-    officer = (await client.get(url, headers=bearer("o1", "handler"))).json()
-    assert officer["viewer"] == "officer" and len(officer["records"]) == 2
+    office = bearer("o0", "handler", department="500000-FGW")  # the social-credit department
+    full = (await client.get(url, headers=office)).json()
+    assert full["viewer"] == "credit_office" and len(full["records"]) == 2
+    assert full["records"][0]["history"] and full["subject_id"] == PERSON
+    # Other officers and systems: the standing and the records in effect, masked summaries.
+    for caller in (
+        bearer("svc-intake", "system"),
+        bearer("o1", "handler", department="500000-SCJ"),
+    ):
+        other = (await client.get(url, headers=caller)).json()
+        assert other["viewer"] == "officer" and (other["level"], other["black_list"]) == (
+            "B",
+            False,
+        )
+        [shown] = other["records"]  # the disputed one is not in effect
+        assert "evidence" not in shown and "history" not in shown and PERSON not in str(other)
+        one = (await client.get(f"/v1/records/{shown['record_id']}", headers=caller)).json()
+        assert "evidence" not in one and PERSON not in str(one)
+        whole = (await client.get(f"/v1/records/{shown['record_id']}", headers=office)).json()
+        assert whole["evidence"] and whole["subject_id"] == PERSON
     for headers in ({}, bearer(OTHER, "applicant")):
         public = (await client.get(url, headers=headers)).json()
         assert public["viewer"] == "public" and public["level"] == "B"
