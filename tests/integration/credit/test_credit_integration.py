@@ -125,7 +125,7 @@ async def wait_records(
     ready: Callable[[list[dict[str, Any]]], bool],
     timeout: float = 30,
 ) -> dict[str, Any]:
-    headers = auth(stack, "watcher", "supervisor")
+    headers = auth(stack, "watcher", "supervisor", department="500000-FGW")  # the credit office
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         body = await credit(stack, subject_id, headers)
