@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
@@ -149,6 +149,20 @@ def mask_text(text: str) -> str:
     """Mask every 18-character resident ID pattern and mainland mobile number in free text."""
     text = _RESIDENT_ID_IN_TEXT.sub(lambda m: mask_resident_id(m.group(0)), text)
     return _MOBILE_IN_TEXT.sub(lambda m: (m.group(1) or "") + mask_phone(m.group(2)), text)
+
+
+def mask_document(value: Any) -> Any:
+    """A JSON-like document with ``mask_text`` applied to every string in it, keys apart: the one
+    way a response shows a document to someone who may not see identifiers in full (a field that
+    carries an ID number or a mobile number is masked wherever it sits, licence references and
+    free text included)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: mask_document(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_document(v) for v in value]
+    return value
 
 
 # Pydantic types ----------------------------------------------------------------------------------

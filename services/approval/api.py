@@ -27,8 +27,7 @@ from services.approval.ports import TaskQuery
 from services.approval.tasks import task_view
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.calendar.limits import Limit
-from shared.contracts import ApplicantKind
-from shared.identifiers import mask_resident_id
+from shared.identifiers import mask_document
 
 router = APIRouter(prefix="/v1", tags=["approval"])
 
@@ -120,21 +119,27 @@ def _expected_version(body: ActionBody, if_match: str | None) -> int | JSONRespo
 
 
 def case_view(case: Case) -> dict[str, Any]:
-    doc = case.model_dump(mode="json", exclude={"levels", "audit_head"})
-    if case.applicant.kind == ApplicantKind.PERSON:
-        doc["applicant"]["id_number"] = mask_resident_id(case.applicant.id_number)
+    """What officers see of a case: every resident ID and mobile number masked wherever it sits
+    (the applicant, licence references, free text), officers' levels and the audit head left out."""
+    doc = case.model_dump(mode="json", exclude={"levels", "audit_head", "stages"})
     stages = []
     for stage in case.stages.values():
         item = stage.model_dump(mode="json")
         item["allowed_actions"] = allowed_actions(case, stage)
         stages.append(item)
     doc["stages"] = stages
-    return doc
+    masked: dict[str, Any] = mask_document(doc)
+    return masked
 
 
 def _can_see(principal: Principal, case: Case) -> bool:
-    if principal.has_any(*OVERSIGHT_ROLES):
+    """An officer of a department working the case in its region; a supervisor or inspector of
+    a region the case or one of its stages is in (as their work list); an admin, any case."""
+    if principal.has_any(Role.ADMIN):
         return True
+    regions = {s.region for s in case.stages.values()} | {case.region}
+    if principal.has_any(*OVERSIGHT_ROLES):
+        return principal.region in regions
     departments = {s.department for s in case.stages.values()} | {case.department}
     return principal.region == case.region and principal.department in departments
 

@@ -13,7 +13,7 @@ from approval_fakes import DEPT, MONDAY_10, REGION, envelope_of, make_deps, subm
 from services.approval.bootstrap import create_api
 from services.approval.handlers import Deps, on_case_submitted
 from shared.clock import FixedClock
-from shared.contracts import ApplicantKind
+from shared.contracts import ApplicantKind, Material, MaterialForm
 from tests.support.tokens import EXPIRES_AT, lasting_token
 
 
@@ -31,13 +31,15 @@ async def client(deps: Deps) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def token(deps: Deps, sub: str, *roles: str, department: str = DEPT) -> dict[str, str]:
+def token(
+    deps: Deps, sub: str, *roles: str, department: str = DEPT, region: str = REGION
+) -> dict[str, str]:
     t = lasting_token(
         deps.settings,
         subject=sub,
         roles=list(roles),
         department=department,
-        region=REGION,
+        region=region,
     )
     return {"Authorization": f"Bearer {t}"}
 
@@ -228,3 +230,48 @@ def test_build_wires_the_injected_clock_and_the_case_consumer() -> None:
         CaseSubmitted.event_type,
         CaseSupplemented.event_type,
     }
+
+
+PERSON_ID = "11010519491231002X"
+
+
+async def test_the_case_view_masks_every_identifier_wherever_it_sits(
+    deps: Deps, client: httpx.AsyncClient
+) -> None:
+    materials = [
+        Material(code="id_card", form=MaterialForm.ELICENSE, licence_ref=f"RID-{PERSON_ID}"),
+        Material(code="promise", form=MaterialForm.COMMITMENT, commitment_text="电话13800138000"),
+    ]
+    data = submitted("C9", kind=ApplicantKind.PERSON, materials=materials)
+    await on_case_submitted(deps, envelope_of(data), data)
+    r = await client.get("/v1/cases/C9", headers=token(deps, "h1", "handler"))
+    assert r.status_code == 200, r.text
+    assert PERSON_ID not in r.text and "13800138000" not in r.text
+    refs = [m.get("licence_ref") for m in r.json()["materials"]]
+    assert "RID-1101**********002X" in refs
+
+
+@pytest.mark.parametrize(
+    ("roles", "region", "department", "sees"),
+    [
+        (("supervisor",), REGION, "500000-JCJ", True),
+        (("supervisor",), "510100", "510100-JCJ", False),
+        (("inspector",), "510100", "510100-JW", False),
+        (("inspector",), REGION, "500000-JW", True),
+        (("admin",), "510100", "510100-X", True),
+        (("handler",), REGION, "500000-GAJ", False),
+    ],
+)
+async def test_oversight_reads_cases_of_its_own_region_as_its_work_list(
+    deps: Deps,
+    client: httpx.AsyncClient,
+    roles: tuple[str, ...],
+    region: str,
+    department: str,
+    sees: bool,
+) -> None:
+    await open_case(deps, "C8")
+    headers = token(deps, "o9", *roles, department=department, region=region)
+    for path in ("/v1/cases/C8", "/v1/cases/C8/timeline"):
+        r = await client.get(path, headers=headers)
+        assert r.status_code == (200 if sees else 404), (path, r.text)
