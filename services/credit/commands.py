@@ -128,7 +128,7 @@ async def file_objection(
     limit = Limit(value=deps.settings.objection_working_days)
     due_at = deps.calendar.deadline(now, limit)
     provisional = deps.calendar.is_provisional(limit, now, due_at)
-    department = credit_department(deps, record.region)
+    department = credit_department(deps, record)
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
         current = _replace(record_id, records)
@@ -285,7 +285,7 @@ async def decide_repair(
     record = await _load(deps, record_id)
     if not principal.has_any(*DECIDE_REPAIR_ROLES):
         raise Forbidden(f"requires one of the roles: {', '.join(DECIDE_REPAIR_ROLES)}")
-    department = credit_department(deps, record.region)
+    department = credit_department(deps, record)
     if not principal.has_any("admin") and principal.department != department:
         raise Forbidden(f"repairs of this record are decided by {department}")
     now = deps.clock.now()

@@ -122,13 +122,18 @@ def _linked(
     return linked, [envelope(deps, cp, checkpoint_event_id(cp), causation)]
 
 
-def credit_department(deps: Deps, region: str) -> str:
-    """The social-credit department (发改委) of a record's region, or the configured default."""
+def credit_department(deps: Deps, record: CreditRecord) -> str:
+    """The social-credit department (发改委) that decides on a record: the one of its region (city,
+    then province), or the configured default; never a department that is the record's subject
+    or its source (no one decides on their own record): the next one up, or the referee."""
+    region = record.region
+    own = {record.subject_id, record.source_system}
     for candidate in (region, f"{region[:4]}00", f"{region[:2]}0000"):
         code = f"{candidate}{CREDIT_DEPARTMENT_SUFFIX}"
-        if code in deps.departments:
+        if code in deps.departments and code not in own:
             return code
-    return deps.settings.default_credit_department
+    default = deps.settings.default_credit_department
+    return default if default not in own else deps.settings.objection_referee_department
 
 
 async def change_subject(

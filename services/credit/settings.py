@@ -26,6 +26,11 @@ class CreditSettings(ServiceSettings):
     default_credit_department: str = Field(
         "500000-FGW", description="department deciding objections when the region has none"
     )
+    objection_referee_department: str = Field(
+        "500000-SFJ",
+        description="decides objections and repairs of the default credit department's own "
+        "records (no department decides on itself)",
+    )
     max_future_skew_s: float = Field(
         86400, description="an incident that claims to occur later than now + this is rejected"
     )

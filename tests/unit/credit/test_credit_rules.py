@@ -215,3 +215,28 @@ def test_publicity_months_count_on_the_shanghai_calendar() -> None:
     occurred = datetime(2026, 1, 31, 17, 0, tzinfo=UTC)
     until = publicity_until(occurred, Severity.GENERAL, RULES)
     assert until == datetime(2026, 4, 30, 17, 0, tzinfo=UTC)
+
+
+def test_no_department_decides_on_its_own_record() -> None:
+    from types import SimpleNamespace
+
+    from services.credit.handlers import credit_department
+    from services.credit.settings import CreditSettings
+
+    deps = SimpleNamespace(
+        departments={"500000-FGW", "510100-FGW", "500000-SFJ"}, settings=CreditSettings()
+    )
+
+    def record(subject: str, region: str, source: str = "court") -> SimpleNamespace:
+        return SimpleNamespace(subject_id=subject, region=region, source_system=source)
+
+    assert credit_department(deps, record("91500000MA5U000000", "500103")) == "500000-FGW"  # type: ignore[arg-type]
+    assert credit_department(deps, record("91510100MA5U000000", "510104")) == "510100-FGW"  # type: ignore[arg-type]
+    # The Chengdu credit department's own record goes to the next one up (here the default);
+    # Chongqing's, with none above, to the referee, as does a record it reported itself.
+    assert credit_department(deps, record("510100-FGW", "510100")) == "500000-FGW"  # type: ignore[arg-type]
+    assert credit_department(deps, record("500000-FGW", "500000")) == "500000-SFJ"  # type: ignore[arg-type]
+    assert (
+        credit_department(deps, record("91500000MA5U000000", "500000", "500000-FGW"))
+        == "500000-SFJ"
+    )  # type: ignore[arg-type]
