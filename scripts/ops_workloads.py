@@ -148,7 +148,12 @@ def _container(svc: Svc) -> dict[str, Any]:
         "image": IMAGE,
         "imagePullPolicy": "Always",
         "args": ["serve", svc.name],
-        "ports": [{"name": "http", "containerPort": svc.port, "protocol": "TCP"}],
+        "ports": [
+            {"name": "http", "containerPort": svc.port, "protocol": "TCP"},
+            # /metrics on a port of its own (EGOV_METRICS_PORT in the base egov-settings), so
+            # the public port shows none of it; the ServiceMonitors scrape this one.
+            {"name": "metrics", "containerPort": METRICS_PORT, "protocol": "TCP"},
+        ],
         "envFrom": [
             {"configMapRef": {"name": "egov-settings"}},
             # Created out of band, never committed (docs/operations.md#secrets). egov-secrets holds
@@ -211,6 +216,8 @@ def _container(svc: Svc) -> dict[str, Any]:
         ],
     }
 
+
+METRICS_PORT = 9090  # EGOV_METRICS_PORT in the base egov-settings ConfigMap
 
 # Service-to-service tokens (shared/service_tokens.py, docs/security.md): the service's own
 # signing key from its Secret egov-<service>-service-key (key.pem) and every service's public key
@@ -327,7 +334,10 @@ def monitor_statefulset(svc: Svc) -> dict[str, Any]:
 def service(svc: Svc, *, headless: bool = False) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "selector": labels(svc),
-        "ports": [{"name": "http", "port": svc.port, "targetPort": "http", "protocol": "TCP"}],
+        "ports": [
+            {"name": "http", "port": svc.port, "targetPort": "http", "protocol": "TCP"},
+            {"name": "metrics", "port": METRICS_PORT, "targetPort": "metrics", "protocol": "TCP"},
+        ],
     }
     if headless:
         spec = {"clusterIP": "None", "publishNotReadyAddresses": True, **spec}
@@ -390,9 +400,10 @@ def service_account(svc: Svc) -> dict[str, Any]:
 
 def network_policy(svc: Svc) -> dict[str, Any]:
     http = [{"protocol": "TCP", "port": svc.port}]
-    sources: list[dict[str, Any]] = [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
-    ]
+    monitoring = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+    }
+    sources: list[dict[str, Any]] = []
     if svc.public:
         sources.append(
             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
@@ -424,7 +435,11 @@ def network_policy(svc: Svc) -> dict[str, Any]:
         "spec": {
             "podSelector": {"matchLabels": labels(svc)},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": sources, "ports": http}],
+            "ingress": [
+                # Prometheus scrapes the metrics port; the API port serves callers only.
+                {"from": [monitoring], "ports": [{"protocol": "TCP", "port": METRICS_PORT}]},
+                *([{"from": sources, "ports": http}] if sources else []),
+            ],
             "egress": egress,
         },
     }

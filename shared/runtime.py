@@ -27,7 +27,7 @@ from shared.kafka.dedupe import MongoDedupe
 from shared.kafka.producer import KafkaPublisher
 from shared.mongo.client import create_client, database, ping
 from shared.mongo.outbox import Outbox, OutboxRelay
-from shared.observability.metrics import SERVICE_INFO, calendar_in_force
+from shared.observability.metrics import SERVICE_INFO, calendar_in_force, serve_metrics
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -197,6 +197,7 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     from shared.observability.logging import configure_logging
 
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    serve_metrics(settings.http_host, settings.metrics_port)
     uvicorn.run(
         app,
         host=settings.http_host,

@@ -26,6 +26,11 @@ class ServiceSettings(BaseSettings):
     environment: str = Field("dev", description="dev, test or prod; shown in logs and metrics")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    metrics_port: int | None = Field(
+        None,
+        description="serve /metrics on this port only, not on the public HTTP port (Kubernetes: "
+        "9090, scraped by the ServiceMonitor); unset: /metrics on the HTTP port (local run)",
+    )
 
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_client_id: str | None = None

@@ -25,7 +25,7 @@ from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
-from shared.observability.http import Lifespan, ReadinessCheck, create_app
+from shared.observability.http import Lifespan, ReadinessCheck, create_app, public_surface
 from shared.runtime import Infrastructure
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def create_api(
         readiness=readiness,
         lifespan=lifespan,
         description=DESCRIPTION,
+        **public_surface(settings),
     )
     app.state.verifier = TokenVerifier(settings)
     app.state.deps = deps

@@ -19,7 +19,7 @@ from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
-from shared.observability.http import Lifespan, ReadinessCheck, create_app
+from shared.observability.http import Lifespan, ReadinessCheck, create_app, public_surface
 from shared.reference import departments
 from shared.runtime import Infrastructure
 
@@ -52,6 +52,7 @@ def create_api(
         readiness=readiness,
         lifespan=lifespan,
         description=DESCRIPTION,
+        **public_surface(settings),
     )
     install_error_handlers(app)
     app.state.verifier = TokenVerifier(settings)

@@ -25,7 +25,7 @@ from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
-from shared.observability.http import Lifespan, ReadinessCheck, create_app
+from shared.observability.http import Lifespan, ReadinessCheck, create_app, public_surface
 from shared.runtime import Infrastructure, calendar_from_settings
 
 CONSUMED_TOPICS: tuple[str, ...] = topics_consumed_by("intake")
@@ -53,6 +53,7 @@ def make_app(
         readiness=readiness,
         lifespan=lifespan,
         description=DESCRIPTION,
+        **public_surface(deps.settings),
     )
     app.add_exception_handler(IntakeError, on_intake_error)
     app.state.verifier = TokenVerifier(deps.settings)

@@ -36,8 +36,8 @@ from shared.calendar.feed import CalendarFeed
 from shared.clock import Clock
 from shared.contracts import T_CASES, T_STAGES, TOPICS
 from shared.mongo.client import create_client, database
-from shared.observability.http import create_app
-from shared.observability.metrics import calendar_in_force
+from shared.observability.http import create_app, public_surface
+from shared.observability.metrics import calendar_in_force, serve_metrics
 from shared.runtime import (
     calendar_from_settings,
     calendar_summary,
@@ -249,6 +249,7 @@ class MonitorLoops(Service):
         )
         self._server = _EmbeddedServer(config)
         self._http = asyncio.create_task(self._server.serve())
+        serve_metrics(s.http_host, s.metrics_port)
 
     async def on_stop(self) -> None:
         await self.monitor.feed.stop()
@@ -342,6 +343,7 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
             "calendar": service.calendar_status,
         },
         description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
+        **public_surface(settings),
     )
     db = database(create_client(settings), settings)
     service.board_parts = MongoBoardParts(db)

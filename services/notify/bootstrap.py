@@ -51,7 +51,7 @@ from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
-from shared.observability.http import Lifespan, ReadinessCheck, create_app
+from shared.observability.http import Lifespan, ReadinessCheck, create_app, public_surface
 from shared.runtime import Infrastructure
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ def create_api(
         lifespan=lifespan,
         description="Notify: the right person hears about it once, on the right channel, "
         "in their language.",
+        **public_surface(api.settings),
     )
     app.state.verifier = TokenVerifier(api.settings)
     app.state.notify = api

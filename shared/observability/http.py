@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.calendar import CalendarCoverageError
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,16 @@ def _document_422(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def public_surface(settings: ServiceSettings) -> dict[str, bool]:
+    """What the public HTTP port shows besides the API: /metrics unless a metrics port of its
+    own is set (shared/observability/metrics.py, serve_metrics), the interactive API docs
+    (/docs, /redoc, /openapi.json) except in production (docs/contracts has the API)."""
+    return {
+        "metrics_route": settings.metrics_port is None,
+        "api_docs": settings.environment != "prod",
+    }
+
+
 def create_app(
     *,
     service: str,
@@ -131,9 +142,18 @@ def create_app(
     lifespan: Lifespan | None = None,
     max_body_bytes: int = 1_048_576,
     description: str = "",
+    metrics_route: bool = True,
+    api_docs: bool = True,
 ) -> FastAPI:
+    docs: dict[str, Any] = {} if api_docs else {"docs_url": None, "redoc_url": None}
+    if not api_docs:
+        docs["openapi_url"] = None
     app = FastAPI(
-        title=f"egov {service}", version=version, lifespan=lifespan, description=description
+        title=f"egov {service}",
+        version=version,
+        lifespan=lifespan,
+        description=description,
+        **docs,
     )
     checks = readiness or {}
 
@@ -198,9 +218,11 @@ def create_app(
             status_code=200 if ok else 503,
         )
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if metrics_route:
+
+        @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

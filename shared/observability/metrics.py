@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 if TYPE_CHECKING:
     from shared.calendar import WorkingCalendar
@@ -76,3 +76,12 @@ def calendar_in_force(service: str, calendar: WorkingCalendar) -> None:
         CALENDAR_VERSION.remove(service, previous)
     _calendar_version[service] = calendar.version
     CALENDAR_VERSION.labels(service, calendar.version).set(1)
+
+
+def serve_metrics(host: str, port: int | None) -> bool:
+    """Serve /metrics on a port of its own (prometheus_client's server, in a thread), apart from
+    the public HTTP port; nothing when no port is set. Every bootstrap's server start calls it."""
+    if port is None:
+        return False
+    start_http_server(port, addr=host)
+    return True
