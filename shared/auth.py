@@ -9,28 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict
 
+from shared.roles import Role
 from shared.service_tokens import ServiceKeys, real_now
 from shared.settings import ServiceSettings
-
-
-class Role(StrEnum):
-    APPLICANT = "applicant"
-    HANDLER = "handler"  # 经办
-    REVIEWER = "reviewer"  # 复核
-    APPROVER = "approver"  # 审批
-    SECTION_CHIEF = "section_chief"
-    SUPERVISOR = "supervisor"
-    DEPARTMENT_HEAD = "department_head"
-    INSPECTOR = "inspector"  # 纪检监察
-    ADMIN = "admin"
-    SYSTEM = "system"  # another service or system
 
 
 class Principal(BaseModel):

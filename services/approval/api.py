@@ -28,19 +28,10 @@ from services.approval.tasks import task_view
 from shared.auth import CurrentPrincipal, Principal, Role
 from shared.calendar.limits import Limit
 from shared.identifiers import mask_document
+from shared.roles import OFFICERS_AND_ADMIN
 
 router = APIRouter(prefix="/v1", tags=["approval"])
 
-OFFICER_ROLES = (
-    Role.HANDLER,
-    Role.REVIEWER,
-    Role.APPROVER,
-    Role.SECTION_CHIEF,
-    Role.SUPERVISOR,
-    Role.DEPARTMENT_HEAD,
-    Role.INSPECTOR,
-    Role.ADMIN,
-)
 # May look at other departments' work lists and cases (supervision, inspection).
 OVERSIGHT_ROLES = (Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN)
 
@@ -73,7 +64,7 @@ def _deps(request: Request) -> Deps:
 
 
 def _officer(principal: Principal) -> Officer:
-    if not principal.has_any(*OFFICER_ROLES):
+    if not principal.has_any(*OFFICERS_AND_ADMIN):
         raise HTTPException(403, "requires an officer role")
     return Officer(
         subject=principal.subject,

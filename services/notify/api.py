@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
-from services.notify.domain import OFFICER_ROLES, Officer, mask_personal
+from services.notify.domain import Officer, mask_personal
 from services.notify.ports import (
     DirectoryStore,
     InboxStore,
@@ -28,6 +28,7 @@ from shared.clock import Clock
 from shared.contacts import CnPhone, Email
 from shared.identifiers import mask_text
 from shared.reference import departments
+from shared.roles import OFFICER_ROLES
 
 router = APIRouter(prefix="/v1", tags=["notify"])
 
@@ -135,7 +136,8 @@ class OfficerIn(BaseModel):
     def _known_roles(cls, value: list[str]) -> list[str]:
         unknown = [r for r in value if r not in OFFICER_ROLES]
         if unknown:
-            raise ValueError(f"unknown roles {unknown}; allowed: {', '.join(OFFICER_ROLES)}")
+            allowed = ", ".join(sorted(OFFICER_ROLES))
+            raise ValueError(f"unknown roles {unknown}; allowed: {allowed}")
         return value
 
 

@@ -34,7 +34,6 @@ from services.credit.domain.subjects import (
 )
 from services.credit.domain.visibility import (
     CREDIT_DEPARTMENT_SUFFIX,
-    OFFICER_ROLES,
     Viewer,
     credit_view,
     is_credit_office,
@@ -50,7 +49,6 @@ __all__ = [
     "CREDIT_DEPARTMENT_SUFFIX",
     "EFFECTIVE",
     "LEVELS",
-    "OFFICER_ROLES",
     "PUBLIC",
     "CreditError",
     "CreditRecord",

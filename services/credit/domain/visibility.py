@@ -14,11 +14,10 @@ from services.credit.domain.records import PUBLIC, CreditRecord
 from services.credit.domain.rules import Standing
 from shared.contracts.common import SubjectKind
 from shared.identifiers import mask_resident_id, mask_text
+from shared.roles import OFFICER_ROLES, Role
 
-OFFICER_ROLES = frozenset(
-    {"handler", "reviewer", "approver", "section_chief", "supervisor", "inspector"}
-    | {"department_head", "admin", "system"}
-)
+# Who sees more than the public: officers, admins and other services (shared/roles.py).
+READERS = OFFICER_ROLES | {Role.ADMIN, Role.SYSTEM}
 
 
 # A social-credit department's code ends so (`500000-FGW`); services/credit/handlers.py finds
@@ -37,7 +36,7 @@ def is_credit_office(roles: Collection[str], department: str | None) -> bool:
     return (
         department is not None
         and department.endswith(CREDIT_DEPARTMENT_SUFFIX)
-        and bool((OFFICER_ROLES - {"admin", "system"}).intersection(roles))
+        and bool(OFFICER_ROLES.intersection(roles))
     )
 
 
@@ -58,7 +57,7 @@ def viewer_for(
         return Viewer.SUBJECT
     if is_credit_office(roles, department):
         return Viewer.CREDIT_OFFICE
-    if OFFICER_ROLES.intersection(roles):
+    if READERS.intersection(roles):
         return Viewer.OFFICER
     return Viewer.PUBLIC
 

@@ -17,27 +17,17 @@ from services.intake.domain.verification import code_locked_until, retry_after_s
 from services.intake.handlers.deps import Deps
 from services.intake.metrics import CODE_ATTEMPTS
 from shared.auth import Principal
+from shared.roles import OFFICERS_AND_ADMIN
 
 log = logging.getLogger(__name__)
 
 IN_FLIGHT_MARGIN = 100
 
-OFFICER_ROLES = (
-    "handler",
-    "reviewer",
-    "approver",
-    "section_chief",
-    "supervisor",
-    "department_head",
-    "inspector",
-    "admin",
-)
-
 
 def _token_opens(case: CaseRecord, principal: Principal | None, *, officers: bool) -> bool:
     return principal is not None and (
         principal.subject.upper() == case.applicant.id_number.upper()
-        or (officers and principal.has_any(*OFFICER_ROLES))
+        or (officers and principal.has_any(*OFFICERS_AND_ADMIN))
     )
 
 

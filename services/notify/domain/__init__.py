@@ -12,7 +12,6 @@ from services.notify.domain.answers import (
 from services.notify.domain.masking import mask_personal, mask_value
 from services.notify.domain.model import (
     INSPECTION_OFFICE,
-    OFFICER_ROLES,
     ChannelName,
     DeliveryStatus,
     Directory,
@@ -57,7 +56,6 @@ from services.notify.domain.webhooks import (
 __all__ = [
     "EVERY_REGION",
     "INSPECTION_OFFICE",
-    "OFFICER_ROLES",
     "PERSONAL_DATA_ATTRIBUTE",
     "SECRET_PREFIX",
     "SMS_PERMANENT_CODES",

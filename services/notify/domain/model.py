@@ -32,15 +32,6 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
-OFFICER_ROLES = (
-    "handler",
-    "reviewer",
-    "approver",
-    "section_chief",
-    "department_head",
-    "supervisor",
-    "inspector",
-)
 INSPECTION_OFFICE = "inspection_office"
 
 
