@@ -3,7 +3,6 @@ commit and the publish, or between the publish and marking it sent."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from pymongo import AsyncMongoClient
 
 from shared.contracts import Envelope
 from shared.kafka.metadata import topic_partitions
+from shared.kafka.offsets import verified_end_offsets
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[3]
@@ -47,30 +47,26 @@ def wait_line(proc: subprocess.Popen[str], prefix: str, timeout: float = 60) -> 
     raise AssertionError(f"no {prefix} line within {timeout}s")
 
 
-async def events_for(
-    bootstrap: str, topic: str, key: str, expect: int, timeout: float = 30
-) -> list[Envelope]:
+async def events_for(bootstrap: str, topic: str, key: str, timeout: float = 30) -> list[Envelope]:
+    """Every copy of the events keyed `key` on `topic`, once every relay has exited: read up to the
+    topic's end offsets taken then (verified), so a late copy cannot slip past a fixed wait."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         parts = await topic_partitions(consumer, topic)
+        end = await verified_end_offsets(parts, {"bootstrap_servers": bootstrap})
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         found: list[Envelope] = []
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while any(await consumer.position(tp) < end[tp] for tp in parts):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{topic} not read to its end within {timeout}s")
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 found += [
                     Envelope.from_json_bytes(r.value) for r in records if r.key == key.encode()
                 ]
-            if len(found) >= expect:
-                await asyncio.sleep(1)  # linger a moment to catch any extra copy
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    found += [
-                        Envelope.from_json_bytes(r.value) for r in records if r.key == key.encode()
-                    ]
-                return found
         return found
     finally:
         await consumer.stop()
@@ -109,7 +105,7 @@ async def test_event_committed_before_a_crash_is_published_after_restart(
         wait_line(relay, "DRAINED")
         assert relay.wait(30) == 0
 
-        published = await events_for(kafka_bootstrap, "egov.stages", case_id, expect=1)
+        published = await events_for(kafka_bootstrap, "egov.stages", case_id)
         assert [e.id for e in published] == [event_id]
         assert (await db.outbox.find_one({"_id": event_id}))["sent"] is True
     finally:
@@ -135,6 +131,6 @@ async def test_crash_between_publish_and_mark_publishes_again_with_the_same_id(
     wait_line(relay, "DRAINED")
     relay.wait(30)
 
-    published = await events_for(kafka_bootstrap, "egov.stages", case_id, expect=2)
+    published = await events_for(kafka_bootstrap, "egov.stages", case_id)
     # At least once: the copy carries the same id, so consumers drop it.
     assert [e.id for e in published] == [event_id, event_id]
