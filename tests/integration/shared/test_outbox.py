@@ -59,7 +59,7 @@ async def events_for(bootstrap: str, topic: str, key: str, timeout: float = 30) 
         await consumer.seek_to_beginning(*parts)
         found: list[Envelope] = []
         deadline = time.monotonic() + timeout
-        while any(await consumer.position(tp) < end[tp] for tp in parts):
+        while [tp for tp in parts if await consumer.position(tp) < end[tp]]:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{topic} not read to its end within {timeout}s")
             batch = await consumer.getmany(timeout_ms=500)
