@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 DURABLE ?=
 
-.PHONY: venv run demo stop status test test-unit lint fmt contracts clean
+.PHONY: venv run demo stop status test test-unit lint fmt contracts mutation clean
 
 venv: $(STAMP)
 
@@ -52,9 +52,17 @@ fmt: venv
 contracts: venv
 	$(BIN)/egov contracts export docs/contracts
 
+# Mutation score of the domain packages and shared/calendar (mutmut, one package after the other,
+# at low priority; not part of `make test`). Writes docs/mutation/<package>.md; work directories
+# in .mutation/. PACKAGE=shared/calendar runs one; MUTATION_ARGS=--fresh drops earlier results.
+PACKAGE ?=
+MUTATION_ARGS ?=
+mutation: venv
+	nice -n 19 $(BIN)/python scripts/mutation.py $(if $(PACKAGE),--package $(PACKAGE)) $(MUTATION_ARGS)
+
 # Stops the local platform, then removes local state (stack data, logs) and tool caches.
 # Keeps .venv and .dev/node.
 clean:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python scripts/run_platform.py stop; fi
-	rm -rf .dev/local .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist
+	rm -rf .dev/local .pytest_cache .ruff_cache .mypy_cache .hypothesis .mutation mutants build dist
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
