@@ -17,6 +17,7 @@ from services.credit.domain import (
     credit_view,
     earliest_repair,
     evaluate,
+    full_record,
     guess_kind,
     is_subject_of,
     normalise_subject_id,
@@ -96,12 +97,7 @@ async def record_for(deps: Deps, record_id: str, principal: Principal) -> dict[s
     viewer = viewer_for(record.subject_id, principal.subject, principal.roles, principal.department)
     if viewer == Viewer.PUBLIC:
         raise Forbidden("only the subject and officers see a record by id")
-    if not sees_in_full(viewer):
-        return summary(record)
-    body: dict[str, Any] = record.model_dump(
-        mode="json", exclude={"origin_key", "audit_seq", "audit_head"}
-    )
-    return body
+    return full_record(record) if sees_in_full(viewer) else summary(record)
 
 
 async def _load(deps: Deps, record_id: str) -> CreditRecord:

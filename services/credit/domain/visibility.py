@@ -75,7 +75,8 @@ def masked_subject_id(kind: SubjectKind, subject_id: str) -> str:
     return mask_resident_id(subject_id) if kind == SubjectKind.PERSON else subject_id
 
 
-def _full(record: CreditRecord) -> dict[str, Any]:
+def full_record(record: CreditRecord) -> dict[str, Any]:
+    """A record as its subject and the credit office see it (internal bookkeeping left out)."""
     return record.model_dump(mode="json", exclude={"origin_key", "audit_seq", "audit_head"})
 
 
@@ -84,11 +85,8 @@ def sees_in_full(viewer: Viewer) -> bool:
 
 
 def summary(record: CreditRecord) -> dict[str, Any]:
-    """A record without its evidence and history, identifiers masked: what other officers see."""
-    return _public(record)
-
-
-def _public(record: CreditRecord) -> dict[str, Any]:
+    """A record without its evidence and history, identifiers masked: what other officers and
+    the public see."""
     return {
         "record_id": record.record_id,
         "subject_id": masked_subject_id(record.subject_kind, record.subject_id),
@@ -115,7 +113,7 @@ def credit_view(
     """The body of GET /v1/subjects/{id}/credit for ``viewer``."""
     records = sorted(records, key=lambda r: (r.occurred_at, r.record_id), reverse=True)
     if sees_in_full(viewer):
-        shown = [_full(r) for r in records]
+        shown = [full_record(r) for r in records]
         shown_id = subject_id
     else:
         wanted = is_public if viewer == Viewer.PUBLIC else is_in_effect
