@@ -268,6 +268,16 @@ def officer_token(env: Mapping[str, str], subject: str = "ops-officer-1") -> str
     )
 
 
+def applicant_headers(env: Mapping[str, str], body: Mapping[str, Any]) -> dict[str, str]:
+    """The applicant's real-name token for a submission body."""
+    from shared.auth import submission_token
+    from shared.settings import ServiceSettings
+
+    settings = ServiceSettings(service_name="ops", **_jwt_overrides(env))
+    token = submission_token(settings, dict(body), now=datetime.now(UTC), ttl=timedelta(hours=1))
+    return {"authorization": f"Bearer {token}"}
+
+
 def _jwt_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     keys = {"EGOV_JWT_SECRET": "jwt_secret", "EGOV_JWT_ISSUER": "jwt_issuer"}
     return {field: env[key] for key, field in keys.items() if key in env}
@@ -289,9 +299,11 @@ def drive_traffic(platform: LivePlatform) -> dict[str, Any]:
     Plus unknown routes (404) and a malformed message for the dead-letter path."""
     intake, approval = platform.url("intake"), platform.url("approval")
     done: dict[str, Any] = {}
-    status, rated, _ = _request("POST", f"{intake}/v1/cases", submission_body("ops-a"))
+    body = submission_body("ops-a")
+    signed_in = applicant_headers(platform.env, body)
+    status, rated, _ = _request("POST", f"{intake}/v1/cases", body, signed_in)
     assert status == 201, (status, rated)
-    status, late, _ = _request("POST", f"{intake}/v1/cases", submission_body("ops-b"))
+    status, late, _ = _request("POST", f"{intake}/v1/cases", submission_body("ops-b"), signed_in)
     assert status == 201, (status, late)
     done["cases"] = [rated["case_id"], late["case_id"]]
 

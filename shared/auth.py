@@ -1,8 +1,9 @@
 """Bearer-JWT authentication for officers, applicants and systems.
 
-Claims: ``sub``, ``name``, ``department``, ``region``, ``roles``. HS256 with a configured key
-for development; RS256 verified against an identity provider's JWKS (Keycloak or similar)
-in production.
+Claims: ``sub``, ``name``, ``department``, ``region``, ``roles``, and for applicants the
+real-name and verified-contact claims of shared/identity.py. HS256 with a configured key for
+development; RS256 verified against an identity provider's JWKS (Keycloak or similar) in
+production.
 """
 
 from __future__ import annotations
@@ -13,24 +14,19 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict
 
-from shared.roles import Role
+from shared.contracts.common import ApplicantKind
+from shared.identity import (
+    Principal,
+    RealName,
+    real_name_claims,
+    real_name_from_claims,
+    verified_email,
+    verified_phone,
+)
+from shared.roles import Assurance, Role
 from shared.service_tokens import ServiceKeys, real_now
 from shared.settings import ServiceSettings
-
-
-class Principal(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    subject: str
-    name: str = ""
-    department: str | None = None
-    region: str | None = None
-    roles: frozenset[str] = frozenset()
-
-    def has_any(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
 
 
 class AuthError(Exception):
@@ -91,6 +87,9 @@ class TokenVerifier:
             department=claims.get("department"),
             region=claims.get("region"),
             roles=frozenset(str(r) for r in roles),
+            real_name=real_name_from_claims(claims),
+            verified_phone=verified_phone(claims),
+            verified_email=verified_email(claims),
         )
 
 
@@ -104,11 +103,15 @@ def mint_token(
     department: str | None = None,
     region: str | None = None,
     ttl: timedelta = timedelta(hours=12),
+    real_name: RealName | None = None,
+    phone: str | None = None,
+    email: str | None = None,
 ) -> str:
-    """A development token signed with the HS256 key (production tokens come from the IdP)."""
+    """A development token signed with the HS256 key (production tokens come from the IdP);
+    ``real_name``, ``phone`` and ``email`` add an applicant's verified identity claims."""
     claims: dict[str, Any] = {
         "sub": subject,
-        "name": name,
+        "name": name or (real_name.name if real_name else ""),
         "roles": roles,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
@@ -119,7 +122,69 @@ def mint_token(
         claims["department"] = department
     if region:
         claims["region"] = region
+    claims |= real_name_claims(real_name, phone=phone, email=email)
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+def mint_applicant_token(
+    settings: ServiceSettings,
+    *,
+    id_number: str,
+    name: str,
+    now: datetime,
+    kind: str = "person",
+    assurance: Assurance = Assurance.REAL_PERSON,
+    phone: str | None = None,
+    email: str | None = None,
+    ttl: timedelta = timedelta(hours=12),
+) -> str:
+    """A development real-name token of an applicant, as the identity provider would issue it
+    after face verification, with the phone and email it verified."""
+    real_name = RealName(
+        kind=ApplicantKind(kind),
+        id_number=id_number.strip().upper(),
+        name=name,
+        assurance=assurance,
+    )
+    return mint_token(
+        settings,
+        subject=f"idp-{real_name.id_number}",
+        now=now,
+        ttl=ttl,
+        roles=[Role.APPLICANT.value],
+        real_name=real_name,
+        phone=phone,
+        email=email,
+    )
+
+
+def submission_token(
+    settings: ServiceSettings,
+    body: Any,
+    *,
+    now: datetime,
+    ttl: timedelta = timedelta(hours=12),
+) -> str | None:
+    """A development real-name token for the applicant a ``POST /v1/cases`` body names, its
+    phone and email verified; None when the body names no applicant (so a malformed body is
+    refused for itself, not for a token)."""
+    body = body if isinstance(body, dict) else {}
+    applicant, contact = body.get("applicant"), body.get("contact")
+    applicant = applicant if isinstance(applicant, dict) else {}
+    contact = contact if isinstance(contact, dict) else {}
+    kind, id_number = applicant.get("kind"), applicant.get("id_number")
+    if not isinstance(id_number, str) or kind not in [k.value for k in ApplicantKind]:
+        return None
+    return mint_applicant_token(
+        settings,
+        id_number=id_number,
+        name=str(applicant.get("name", "")),
+        kind=str(kind),
+        phone=str(contact["phone"]) if contact.get("phone") else None,
+        email=str(contact["email"]) if contact.get("email") else None,
+        now=now,
+        ttl=ttl,
+    )
 
 
 def _verifier(request: Request) -> TokenVerifier:

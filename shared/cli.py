@@ -98,13 +98,24 @@ def token(
     department: str | None = typer.Option(None, help="department code"),
     region: str | None = typer.Option(None, help="six-digit region code"),
     hours: float = typer.Option(12.0, help="validity in hours"),
+    id_number: str | None = typer.Option(
+        None, help="an applicant's real-name ID number or credit code (adds the real-name claims)"
+    ),
+    id_kind: str = typer.Option("person", help="person or entity (a company's account)"),
+    acr: str = typer.Option("real_person", help="assurance: basic, real_name or real_person"),
+    phone: str | None = typer.Option(None, help="a phone the identity provider verified"),
+    email: str | None = typer.Option(None, help="an email the identity provider verified"),
 ) -> None:
-    """Mint a development JWT (HS256, EGOV_JWT_SECRET); refused with EGOV_ENVIRONMENT=prod."""
+    """Mint a development JWT (HS256, EGOV_JWT_SECRET); refused with EGOV_ENVIRONMENT=prod.
+    With --id-number: an applicant's real-name token (the identity provider's claims)."""
     from datetime import UTC, datetime, timedelta
 
     from pydantic import ValidationError
 
     from shared.auth import mint_token
+    from shared.contracts import ApplicantKind
+    from shared.identity import RealName
+    from shared.roles import Assurance
 
     try:
         settings = ServiceSettings(service_name="cli")
@@ -118,6 +129,18 @@ def token(
             err=True,
         )
         raise typer.Exit(2)
+    real_name = None
+    if id_number is not None:
+        try:
+            real_name = RealName(
+                kind=ApplicantKind(id_kind),
+                id_number=id_number.strip().upper(),
+                name=name,
+                assurance=Assurance[acr.upper()],
+            )
+        except (KeyError, ValueError) as exc:
+            typer.echo(f"--id-kind or --acr: {exc}", err=True)
+            raise typer.Exit(2) from exc
     typer.echo(
         mint_token(
             settings,
@@ -128,6 +151,9 @@ def token(
             department=department,
             region=region,
             ttl=timedelta(hours=hours),
+            real_name=real_name,
+            phone=phone,
+            email=email,
         )
     )
 

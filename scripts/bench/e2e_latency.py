@@ -30,6 +30,10 @@ from services.scenario.bus import read_all  # noqa: E402
 from services.scenario.devsms import make_server  # noqa: E402
 from services.scenario.plan import plan_day  # noqa: E402
 from services.scenario.processes import Platform, free_port  # noqa: E402
+from shared.auth import submission_token  # noqa: E402
+from shared.settings import ServiceSettings  # noqa: E402
+
+SETTINGS = ServiceSettings(service_name="bench")  # the dev stack's token key
 
 
 def pct(values: list[float], p: float) -> float:
@@ -60,7 +64,9 @@ async def measure(
             }
             async with sem:
                 started = time.time()
-                resp = await http.post(f"{intake}/v1/cases", json=body)
+                token = submission_token(SETTINGS, body, now=datetime.now(UTC))
+                headers = {"Authorization": f"Bearer {token}"}
+                resp = await http.post(f"{intake}/v1/cases", json=body, headers=headers)
                 if resp.status_code == 201:
                     sent[resp.json()["case_id"]] = started
                 else:  # the plan includes applicants the rules refuse (credit, materials)

@@ -58,9 +58,15 @@ class InvalidSubject(ValueError):
     pass
 
 
+def _identity(principal: Principal) -> str | None:
+    """Whom the caller is, as a credit subject: the identity its real-name token verified (a
+    token's ``sub`` alone proves nothing about a person's ID number)."""
+    return principal.real_name.id_number if principal.real_name is not None else None
+
+
 def _is_subject(principal: Principal, record: CreditRecord) -> bool:
     return is_subject_of(
-        record.subject_id, principal.subject, principal.roles, principal.department
+        record.subject_id, _identity(principal), principal.roles, principal.department
     )
 
 
@@ -74,7 +80,7 @@ async def credit_of(deps: Deps, subject_id: str, principal: Principal | None) ->
     records = await deps.store.records_of(subject_id)
     now = deps.clock.now()
     viewer = (
-        viewer_for(subject_id, principal.subject, principal.roles, principal.department)
+        viewer_for(subject_id, _identity(principal), principal.roles, principal.department)
         if principal
         else Viewer.PUBLIC
     )
@@ -94,7 +100,9 @@ async def record_for(deps: Deps, record_id: str, principal: Principal) -> dict[s
     record = await deps.store.record(record_id)
     if record is None:
         raise NotFound(f"no credit record {record_id}")
-    viewer = viewer_for(record.subject_id, principal.subject, principal.roles, principal.department)
+    viewer = viewer_for(
+        record.subject_id, _identity(principal), principal.roles, principal.department
+    )
     if viewer == Viewer.PUBLIC:
         raise Forbidden("only the subject and officers see a record by id")
     return full_record(record) if sees_in_full(viewer) else summary(record)

@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.domain import IntakeError, ServiceItem, SubmissionIn, TooManyAttempts
+from services.intake.domain.agents import AgentGrant, AgentGrantIn
 from services.intake.handlers import Deps, submit_case
+from services.intake.handlers import agents as agent_handlers
 from services.intake.handlers import catalog as catalog_handlers
 from services.intake.handlers.ratings import answer_rectification, rate_case
 from services.intake.handlers.tracking import add_supplement, track_case
-from shared.auth import OptionalPrincipal, Principal, require_roles
+from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 from shared.contracts import Material, RatingLevel
 
 router = APIRouter(prefix="/v1", tags=["intake"])
@@ -66,6 +68,8 @@ async def on_intake_error(_: Request, exc: Exception) -> JSONResponse:
     headers = None
     if isinstance(exc, TooManyAttempts):
         headers = {"Retry-After": str(exc.retry_after_s)}
+    elif exc.status_code == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
@@ -104,19 +108,49 @@ async def close_item(deps: DepsDep, _: Admin, code: str) -> ServiceItem:
     return await catalog_handlers.close_item(deps, code)
 
 
+# -- agents ----------------------------------------------------------------------------------
+
+
+@router.post("/agents", status_code=201, summary="name an agent who may apply in your name")
+async def grant_agent(deps: DepsDep, principal: CurrentPrincipal, body: AgentGrantIn) -> AgentGrant:
+    return await agent_handlers.grant_agent(deps, principal, body)
+
+
+@router.get("/agents", summary="your agents")
+async def list_agents(deps: DepsDep, principal: CurrentPrincipal) -> list[AgentGrant]:
+    return await agent_handlers.list_agents(deps, principal)
+
+
+@router.delete("/agents/{agent_id}", summary="revoke an agent, at once")
+async def revoke_agent(deps: DepsDep, principal: CurrentPrincipal, agent_id: str) -> AgentGrant:
+    return await agent_handlers.revoke_agent(deps, principal, agent_id)
+
+
 # -- cases -----------------------------------------------------------------------------------
 
 
-@router.post("/cases", status_code=201, summary="submit a case")
+@router.post(
+    "/cases",
+    status_code=201,
+    summary="submit a case (the applicant's real-name token, an agent's, an officer's or a "
+    "terminal's)",
+    responses={
+        401: {"description": "no token"},
+        403: {"description": "the token may not submit in this applicant's name"},
+    },
+)
 async def submit(
     deps: DepsDep,
     body: SubmissionIn,
     response: Response,
+    principal: OptionalPrincipal,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)
     ] = None,
 ) -> dict[str, Any]:
-    result, replayed = await submit_case(deps, body, idempotency_key=idempotency_key)
+    result, replayed = await submit_case(
+        deps, body, principal=principal, idempotency_key=idempotency_key
+    )
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from services.intake.domain import CaseRecord, ServiceItem
+from services.intake.domain.agents import AgentGrant
 from shared.contracts import CreditChanged, Envelope
 
 
@@ -111,3 +112,11 @@ class IntakeStore(Protocol):
 
     async def remember_credit(self, change: CreditChanged) -> None: ...
     async def last_known_credit(self, subject_id: str) -> CreditChanged | None: ...
+
+    # agents
+    async def save_agent(self, grant: AgentGrant) -> None:
+        """Insert or replace the grant of (subject, agent)."""
+        ...
+
+    async def get_agent(self, subject_id: str, agent_id: str) -> AgentGrant | None: ...
+    async def list_agents(self, subject_id: str) -> list[AgentGrant]: ...

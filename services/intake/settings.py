@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from shared.roles import Assurance
 from shared.settings import ServiceSettings
 
 DEFAULT_CATALOG_DIR = str(Path(__file__).parent / "catalog")
@@ -27,6 +29,12 @@ class IntakeSettings(ServiceSettings):
         900, ge=1, description="seconds over which wrong verification codes are counted"
     )
 
+    applicant_min_assurance: Assurance = Field(
+        Assurance.REAL_PERSON,
+        description="identity assurance an applicant's or agent's token needs to submit: "
+        "real_person (实人, default), real_name (实名) or basic",
+    )
+
     credit_url: str = Field("http://127.0.0.1:8005", description="credit service base URL")
     credit_timeout_s: float = Field(0.8, description="seconds to wait for the credit service")
     credit_default_allows: bool = Field(
@@ -42,3 +50,23 @@ class IntakeSettings(ServiceSettings):
     )
     rating_invite_interval_s: float = Field(60.0, description="seconds between invitation sweeps")
     rating_invite_batch: int = 200
+
+    @field_validator("applicant_min_assurance", mode="before")
+    @classmethod
+    def _assurance_name(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().isdigit():
+            try:
+                return Assurance[value.strip().upper()]
+            except KeyError:
+                names = ", ".join(a.name.lower() for a in Assurance)
+                raise ValueError(f"one of {names}") from None
+        return value
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.applicant_min_assurance < Assurance.REAL_NAME:
+            problems.append(
+                "EGOV_APPLICANT_MIN_ASSURANCE: online government service needs at least "
+                "real_name (实名) identity assurance"
+            )
+        return problems

@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.domain import CaseRecord, ServiceItem
+from services.intake.domain.agents import AgentGrant
 from services.intake.ports import DuplicateKey, IdempotencyRecord, VersionConflict
 from shared.clock import Clock
 from shared.contracts import CreditChanged, Envelope
@@ -51,6 +52,7 @@ class MongoIntakeStore:
         self.licences = db["elicences"]
         self.credit = db["credit_cache"]
         self.code_attempts = db["code_attempts"]
+        self.agents = db["agents"]
         # Items are read on every submission and change rarely; another replica's admin edit
         # is seen after at most ``item_cache_s``.
         self.item_cache_s = item_cache_s
@@ -66,6 +68,7 @@ class MongoIntakeStore:
         await self.idempotency.create_index("expires_at", expireAfterSeconds=0)
         await self.code_attempts.create_index("forget_at", expireAfterSeconds=0)
         await self.items.create_index([("region", ASCENDING), ("department", ASCENDING)])
+        await self.agents.create_index("subject_id")
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -298,6 +301,22 @@ class MongoIntakeStore:
     async def last_known_credit(self, subject_id: str) -> CreditChanged | None:
         doc = await self.credit.find_one({"_id": subject_id})
         return None if doc is None else CreditChanged.model_validate(_strip(doc))
+
+    # -- agents ----------------------------------------------------------------------------
+
+    async def save_agent(self, grant: AgentGrant) -> None:
+        doc = grant.model_dump(mode="python")
+        doc["valid_until"] = grant.valid_until.isoformat()  # BSON keeps no bare dates
+        key = f"{grant.subject_id}|{grant.agent_id}"
+        await self.agents.replace_one({"_id": key}, doc, upsert=True)
+
+    async def get_agent(self, subject_id: str, agent_id: str) -> AgentGrant | None:
+        doc = await self.agents.find_one({"_id": f"{subject_id}|{agent_id}"})
+        return None if doc is None else AgentGrant.model_validate(_strip(doc))
+
+    async def list_agents(self, subject_id: str) -> list[AgentGrant]:
+        docs = await self.agents.find({"subject_id": subject_id}).sort("agent_id").to_list(None)
+        return [AgentGrant.model_validate(_strip(d)) for d in docs]
 
 
 def _strip(doc: Document) -> Document:

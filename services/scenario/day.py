@@ -19,7 +19,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from services.scenario.plan import PlannedCase, Script, plan_day
-from shared.auth import mint_token
+from shared.auth import mint_token, submission_token
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts import CaseSubmissionReceived, CreditIncident, kafka_headers, make_envelope
@@ -82,6 +82,12 @@ class Officers:
 
     def headers(self, department: str, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(department, role)}"}
+
+    def applicant_headers(self, body: dict[str, Any]) -> dict[str, str]:
+        """The applicant signs in with their real-name token (face-verified, their phone and
+        email verified by the identity provider), on every channel."""
+        token = submission_token(self.settings, body, now=datetime.now(UTC))
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
     def system_headers(self) -> dict[str, str]:
         """Another system's view (the monitor's board, credit levels): role ``system``."""
@@ -205,7 +211,9 @@ class Day:
         for attempt in range(5):
             try:
                 resp = await self.http.post(
-                    f"{self.ep.intake}/v1/cases", json=body, headers={"Idempotency-Key": key}
+                    f"{self.ep.intake}/v1/cases",
+                    json=body,
+                    headers={"Idempotency-Key": key} | self.officers.applicant_headers(body),
                 )
             except httpx.HTTPError as exc:
                 await asyncio.sleep(0.5 * (attempt + 1))

@@ -102,6 +102,29 @@ class Contact(Frozen):
     phone: str | None = None
     email: str | None = None
     locale: str = "zh-CN"
+    phone_verified: bool = Field(
+        False, description="the identity provider verified this phone as the applicant's own"
+    )
+    email_verified: bool = Field(
+        False, description="the identity provider verified this email as the applicant's own"
+    )
+
+
+class SubmitterKind(StrEnum):
+    """Who put a submission in: the one the rules of docs/security.md "Applicants" checked."""
+
+    APPLICANT = "applicant"  # the applicant's own real-name token
+    AGENT = "agent"  # a person the applicant registered as its agent (经办人, 代理人)
+    OFFICER = "officer"  # 帮办代办: a window officer who checked the ID in person
+    TERMINAL = "terminal"  # a hall's self-service kiosk or bank-branch terminal
+    SYSTEM = "system"  # a registered outside system that authenticated the applicant itself
+
+
+class SubmittedBy(Frozen):
+    kind: SubmitterKind
+    subject: str = Field(description="the token's subject: account, officer, terminal or system")
+    assurance: int = Field(0, ge=0, le=3, description="shared.roles.Assurance of the token")
+    department: str | None = Field(None, description="the officer's department (帮办代办)")
 
 
 class Material(Frozen):
@@ -155,4 +178,6 @@ __all__ = [
     "StageKind",
     "StagePlanEntry",
     "SubjectKind",
+    "SubmittedBy",
+    "SubmitterKind",
 ]

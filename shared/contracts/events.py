@@ -27,6 +27,7 @@ from shared.contracts.common import (
     StageKind,
     StagePlanEntry,
     SubjectKind,
+    SubmittedBy,
 )
 from shared.contracts.envelope import EventData
 
@@ -106,6 +107,9 @@ class CaseSubmitted(EventData):
     )
     supplement_max: Limit | None = Field(
         None, description="the item's time for the applicant to supplement, where set"
+    )
+    submitted_by: SubmittedBy | None = Field(
+        None, description="who put the submission in (absent on cases registered before 2026-12)"
     )
 
 

@@ -22,7 +22,7 @@ from services.scenario.processes import Platform, free_port
 from shared.clock import SimulatedClock
 from shared.identifiers import make_resident_id
 from shared.settings import ServiceSettings
-from tests.support.tokens import lasting_token
+from tests.support.tokens import SignedInApplicant, lasting_token
 
 DEPT = "500000-SCJ"
 PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
@@ -38,7 +38,7 @@ class World:
         self.clock = clock
         self.bootstrap = bootstrap
         self.settings = ServiceSettings(service_name="test")
-        self.http = httpx.AsyncClient(timeout=30)
+        self.http = httpx.AsyncClient(timeout=30, auth=SignedInApplicant(self.settings))
 
     def url(self, service: str) -> str:
         return self.platform.url(service)

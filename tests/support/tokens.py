@@ -7,9 +7,17 @@ the clock to make one (tests/unit/shared/test_auth.py shows an expired one is st
 
 from __future__ import annotations
 
+import json
+from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 
-from shared.auth import mint_token
+import httpx
+
+from shared.auth import mint_applicant_token, mint_token, submission_token
+from shared.contracts import ApplicantKind
+from shared.identifiers import is_valid_resident_id
+from shared.identity import Principal, RealName
+from shared.roles import Assurance
 from shared.settings import ServiceSettings
 
 ISSUED_AT = datetime(2025, 1, 1, tzinfo=UTC)
@@ -33,4 +41,61 @@ def lasting_token(
         roles=roles,
         department=department,
         region=region,
+    )
+
+
+def applicant_token(
+    settings: ServiceSettings,
+    *,
+    id_number: str,
+    name: str,
+    kind: str = "person",
+    assurance: Assurance = Assurance.REAL_PERSON,
+    phone: str | None = None,
+    email: str | None = None,
+) -> str:
+    """An applicant's real-name token (shared/auth.mint_applicant_token), lasting."""
+    return mint_applicant_token(
+        settings,
+        id_number=id_number,
+        name=name,
+        kind=kind,
+        assurance=assurance,
+        phone=phone,
+        email=email,
+        now=ISSUED_AT,
+        ttl=VALID_FOR,
+    )
+
+
+class SignedInApplicant(httpx.Auth):
+    """httpx auth for tests that submit as applicants do: each ``POST …/v1/cases`` without an
+    Authorization header goes with the real-name token of the body's applicant
+    (shared/auth.submission_token). Other requests go as they are."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if (
+            request.method == "POST"
+            and request.url.path.endswith("/v1/cases")
+            and "authorization" not in request.headers
+        ):
+            try:
+                body = json.loads(request.content or b"{}")
+            except ValueError:
+                body = None
+            token = submission_token(self.settings, body, now=ISSUED_AT, ttl=VALID_FOR)
+            if token is not None:
+                request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+
+def applicant_principal(id_number: str, name: str = "申请人") -> Principal:
+    """The principal an applicant's real-name token verifies to (for handlers called directly)."""
+    kind = ApplicantKind.PERSON if is_valid_resident_id(id_number) else ApplicantKind.ENTITY
+    real_name = RealName(kind=kind, id_number=id_number, name=name, assurance=Assurance.REAL_PERSON)
+    return Principal(
+        subject=f"idp-{id_number}", name=name, roles=frozenset({"applicant"}), real_name=real_name
     )

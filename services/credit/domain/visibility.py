@@ -43,8 +43,9 @@ def is_credit_office(roles: Collection[str], department: str | None) -> bool:
 def is_subject_of(
     subject_id: str, caller: str | None, roles: Collection[str], department: str | None
 ) -> bool:
-    """The caller speaks for the subject: the applicant itself (JWT sub = its id), or for a
-    department subject the head of that department."""
+    """The caller speaks for the subject: the applicant itself (``caller``: the ID number or
+    credit code its real-name token verified), or for a department subject the head of that
+    department."""
     if caller is not None and caller.upper() == subject_id and "applicant" in roles:
         return True
     return department == subject_id and "department_head" in roles

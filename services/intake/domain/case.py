@@ -21,6 +21,8 @@ from shared.contracts.common import (
     RatingLevel,
     StageKind,
     StagePlanEntry,
+    SubmittedBy,
+    SubmitterKind,
 )
 
 
@@ -161,6 +163,7 @@ class CaseRecord(BaseModel):
     submitted_at: datetime
     source_system: str | None = None
     external_id: str | None = None
+    submitted_by: SubmittedBy | None = None
     verification_hash: str | None = None
     status: CaseStatus = CaseStatus.SUBMITTED
     open_stages: list[OpenStage] = Field(default_factory=list)
@@ -190,9 +193,19 @@ class CaseRecord(BaseModel):
         return self.model_copy(update={**changes, "timeline": [*self.timeline, entry]})
 
 
-def submitted_entry(at: datetime, item_name: str, channel: Channel) -> TimelineEntry:
+_BY_TEXT = {
+    SubmitterKind.AGENT: "（代理人代为提交）",
+    SubmitterKind.OFFICER: "（窗口工作人员帮办代办）",
+    SubmitterKind.TERMINAL: "（自助终端）",
+}
+
+
+def submitted_entry(
+    at: datetime, item_name: str, channel: Channel, by: SubmittedBy | None = None
+) -> TimelineEntry:
+    assisted = _BY_TEXT.get(by.kind, "") if by is not None else ""
     return TimelineEntry(
-        at=at, kind="submitted", text=f"通过{channel.value}渠道提交“{item_name}”申请"
+        at=at, kind="submitted", text=f"通过{channel.value}渠道提交“{item_name}”申请{assisted}"
     )
 
 

@@ -29,6 +29,7 @@ from shared.contracts.common import (
     Material,
     MaterialForm,
     RegionCode,
+    SubmittedBy,
 )
 from shared.identifiers import resident_id_error, uscc_error
 
@@ -83,8 +84,10 @@ class ContactIn(BaseModel):
 def checked_contact(contact: Contact) -> tuple[Contact, list[FieldError]]:
     """The contact with its phone in E.164, or the field errors (submissions from the bus,
     which their contract lets through unchecked)."""
+    flags = {"phone_verified": contact.phone_verified, "email_verified": contact.email_verified}
+    fields = contact.model_dump(exclude=set(flags))
     try:
-        return ContactIn.model_validate(contact.model_dump()).to_contact(), []
+        return ContactIn.model_validate(fields).to_contact().model_copy(update=flags), []
     except ValidationError as exc:
         return contact, [
             FieldError(".".join(["contact", *(str(p) for p in e["loc"])]), e["msg"])
@@ -129,6 +132,7 @@ class Submission(BaseModel):
     accept_with_gaps: bool = False
     source_system: str | None = None
     external_id: str | None = None
+    submitted_by: SubmittedBy | None = None
 
 
 class Assessment(BaseModel):

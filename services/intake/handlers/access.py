@@ -1,4 +1,6 @@
-"""Who may open a case: its applicant (bearer token or verification code), officers to read.
+"""Who may submit in an applicant's name (services/intake/domain/identity.py, with the agent
+registry looked up), and who may open a case: its applicant or the agent who submitted it
+(bearer token or verification code), officers to read.
 
 Wrong verification codes are counted per case number and pause further code attempts
 (``EGOV_CODE_MAX_FAILURES`` within ``EGOV_CODE_FAILURE_WINDOW_S``: 429 with Retry-After); a
@@ -12,11 +14,14 @@ import uuid
 from datetime import timedelta
 
 from services.intake.domain import CaseRecord, NotFound, TooManyAttempts
+from services.intake.domain.identity import needs_agent_check, submitter
 from services.intake.domain.submission import hash_verification_code, is_case_number
 from services.intake.domain.verification import code_locked_until, retry_after_seconds
 from services.intake.handlers.deps import Deps
 from services.intake.metrics import CODE_ATTEMPTS
 from shared.auth import Principal
+from shared.clock import SHANGHAI
+from shared.contracts import Applicant, Channel, SubmittedBy, SubmitterKind
 from shared.roles import OFFICERS_AND_ADMIN
 
 log = logging.getLogger(__name__)
@@ -24,11 +29,42 @@ log = logging.getLogger(__name__)
 IN_FLIGHT_MARGIN = 100
 
 
-def _token_opens(case: CaseRecord, principal: Principal | None, *, officers: bool) -> bool:
-    return principal is not None and (
-        principal.subject.upper() == case.applicant.id_number.upper()
-        or (officers and principal.has_any(*OFFICERS_AND_ADMIN))
+async def submitted_by(
+    deps: Deps,
+    principal: Principal | None,
+    *,
+    applicant: Applicant,
+    channel: Channel,
+    receiving_region: str,
+    item_code: str,
+) -> SubmittedBy:
+    """Who submits, after the agent registry is asked when the token is someone else's."""
+    granted = False
+    if principal is not None and principal.real_name is not None:
+        if needs_agent_check(principal, applicant):
+            grant = await deps.store.get_agent(applicant.id_number, principal.real_name.id_number)
+            today = deps.clock.now().astimezone(SHANGHAI).date()
+            granted = grant is not None and grant.covers(item_code, today)
+    return submitter(
+        principal,
+        applicant=applicant,
+        channel=channel,
+        receiving_region=receiving_region,
+        agent_granted=granted,
+        min_assurance=deps.settings.applicant_min_assurance,
     )
+
+
+def _token_opens(case: CaseRecord, principal: Principal | None, *, officers: bool) -> bool:
+    if principal is None:
+        return False
+    real = principal.real_name
+    if real is not None and real.id_number == case.applicant.id_number:
+        return True
+    by = case.submitted_by
+    if by is not None and by.kind is SubmitterKind.AGENT and by.subject == principal.subject:
+        return True
+    return officers and principal.has_any(*OFFICERS_AND_ADMIN)
 
 
 def _not_found(case_id: str) -> NotFound:

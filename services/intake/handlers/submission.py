@@ -23,17 +23,20 @@ from services.intake.domain import (
     format_case_number,
 )
 from services.intake.domain.case import submitted_entry
+from services.intake.domain.identity import verified_contact
 from services.intake.domain.submission import (
     check_item_open,
     checked_contact,
     hash_verification_code,
     idempotency_scope,
 )
+from services.intake.handlers.access import submitted_by
 from services.intake.handlers.audit import linked
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.eligibility import check_credit, licence_errors
 from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
 from services.intake.ports import DuplicateKey, IdempotencyRecord
+from shared.auth import Principal
 from shared.calendar import Limit
 from shared.clock import SHANGHAI
 from shared.contracts import (
@@ -41,6 +44,8 @@ from shared.contracts import (
     CaseSubmitted,
     CreditCheck,
     Envelope,
+    SubmittedBy,
+    SubmitterKind,
     derived_event_id,
     make_envelope,
 )
@@ -58,9 +63,19 @@ def new_verification_code() -> str:
 
 
 async def submit_case(
-    deps: Deps, body: SubmissionIn, *, idempotency_key: str | None
+    deps: Deps, body: SubmissionIn, *, principal: Principal | None, idempotency_key: str | None
 ) -> tuple[dict[str, Any], bool]:
-    """``POST /v1/cases``. Returns (response, replayed)."""
+    """``POST /v1/cases``. Returns (response, replayed). Who may submit is settled first, so a
+    replay answers only those who could have made the request."""
+    applicant = body.applicant.to_applicant()
+    by = await submitted_by(
+        deps,
+        principal,
+        applicant=applicant,
+        channel=body.channel,
+        receiving_region=body.receiving_region,
+        item_code=body.item_code,
+    )
     fingerprint = body.fingerprint()
     channel = body.channel.value
     scoped_key = (
@@ -72,7 +87,7 @@ async def submit_case(
             return _replay(record, fingerprint, channel), True
     sub = Submission(
         item_code=body.item_code,
-        applicant=body.applicant.to_applicant(),
+        applicant=applicant,
         contact=body.contact.to_contact(),
         form=body.form,
         materials=body.materials,
@@ -80,10 +95,11 @@ async def submit_case(
         receiving_region=body.receiving_region,
         handling_region=body.handling_region,
         accept_with_gaps=body.accept_with_gaps,
+        submitted_by=by,
     )
     try:
         response = await register_case(
-            deps, sub, idempotency_key=scoped_key, fingerprint=fingerprint
+            deps, sub, principal=principal, idempotency_key=scoped_key, fingerprint=fingerprint
         )
     except DuplicateKey:
         # A concurrent request with the same key won the race.
@@ -140,6 +156,7 @@ async def on_submission_received(
         handling_region=data.handling_region,
         source_system=data.source_system,
         external_id=data.external_id,
+        submitted_by=SubmittedBy(kind=SubmitterKind.SYSTEM, subject=data.source_system),
     )
     try:
         await register_case(deps, sub, causation=envelope, submitted_at=data.submitted_at)
@@ -157,6 +174,7 @@ async def register_case(
     deps: Deps,
     sub: Submission,
     *,
+    principal: Principal | None = None,
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
     causation: Envelope | None = None,
@@ -176,6 +194,8 @@ async def register_case(
         SUBMISSIONS.labels(item.code, channel, "closed").inc()
         raise
     contact, errors = checked_contact(sub.contact)
+    if sub.submitted_by is not None:
+        contact = verified_contact(contact, principal, sub.submitted_by)
     sub = sub.model_copy(update={"contact": contact})
     assessment, item_errors = assess_submission(
         item,
@@ -227,14 +247,21 @@ async def register_case(
         record = IdempotencyRecord(
             key=idempotency_key, fingerprint=fingerprint or "", case_id=case_id, response=response
         )
-    # Who submitted: the registered outside system, or the applicant on the platform's channel.
-    actor = case.source_system or f"applicant ({case.channel.value})"
+    actor = _actor(case)
     case, checkpoints = linked(deps, case, actor=actor, causation=causation)
     await deps.store.create_case(case, [envelope, *checkpoints], idempotency=record)
     deps.wake()
     SUBMISSIONS.labels(item.code, channel, "accepted").inc()
     log.info("case %s registered for item %s via %s", case_id, item.code, channel)
     return response
+
+
+def _actor(case: CaseRecord) -> str:
+    """Who submitted, for the audit chain: the checked submitter on its channel."""
+    by = case.submitted_by
+    if by is None:
+        return case.source_system or f"applicant ({case.channel.value})"
+    return f"{by.kind.value} {by.subject} ({case.channel.value})"
 
 
 def _case_record(
@@ -269,8 +296,9 @@ def _case_record(
         submitted_at=submitted_at,
         source_system=sub.source_system,
         external_id=sub.external_id,
+        submitted_by=sub.submitted_by,
         verification_hash=hash_verification_code(case_id, code) if code else None,
-        timeline=[submitted_entry(submitted_at, item.name, sub.channel)],
+        timeline=[submitted_entry(submitted_at, item.name, sub.channel, sub.submitted_by)],
     )
 
 
@@ -297,6 +325,7 @@ def _case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
         commitment_allowed=item.commitment_allowed,
         submitted_at=case.submitted_at,
         external_ref=case.external_ref,
+        submitted_by=case.submitted_by,
         suspension_max={k: Limit(value=v) for k, v in item.suspension_max_working_days.items()},
         supplement_max=Limit(value=item.supplement_max_working_days)
         if item.supplement_max_working_days

@@ -28,7 +28,15 @@ SECRET_MIN_BYTES, SECRET_MAX_BYTES = 24, 64  # the Standard Webhooks recommendat
 # Left out of every payload unless the scope includes personal data: who the applicant is, how to
 # reach them, what they wrote in the form, their credit, and references that carry an ID number.
 PERSONAL_FIELDS = frozenset(
-    {"applicant", "contact", "form", "credit_check", "licence_ref", "commitment_text"}
+    {
+        "applicant",
+        "contact",
+        "form",
+        "credit_check",
+        "licence_ref",
+        "commitment_text",
+        "submitted_by",
+    }
 )
 # Free text officers write to applicants; ID and mobile numbers in it are masked.
 FREE_TEXT_FIELDS = frozenset({"reasons", "reason", "detail", "answer", "note", "comment"})

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from services.notify.domain import Recipient, RoleQuery
+from services.notify.domain.subjects import subject_contact
 from services.notify.notifier import Deps, applicant_from_case, notify, officers_for
 from services.notify.ports import Doc
 from services.notify.webhooks import webhooks_only
@@ -68,6 +69,8 @@ async def on_case_submitted(envelope: Envelope, data: CaseSubmitted, deps: Deps)
         "applicant_kind": data.applicant.kind.value,
         "phone": data.contact.phone,
         "email": data.contact.email,
+        "phone_verified": data.contact.phone_verified,
+        "email_verified": data.contact.email_verified,
         "locale": data.contact.locale,
         "department": data.department,
         "item_code": data.item_code,
@@ -145,9 +148,9 @@ async def on_credit_changed(envelope: Envelope, data: CreditChanged, deps: Deps)
         )
     else:
         subject = await deps.projections.get_subject(data.subject_id)
-        if subject is not None:  # only subjects who gave us contact data can be told
-            contact = {"applicant_id": data.subject_id, "applicant_name": subject["name"]}
-            recipients = [applicant_from_case(subject | contact)]
+        contact = subject_contact(data.subject_id, subject)
+        if contact is not None:  # only at a contact verified as the subject's own
+            recipients = [applicant_from_case(contact)]
     await notify(
         deps,
         envelope,

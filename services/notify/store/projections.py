@@ -10,6 +10,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.notify.domain.subjects import subject_update
 from services.notify.ports import Doc
 from shared.contracts import Envelope
 
@@ -30,15 +31,9 @@ class MongoProjections:
 
     async def save_case(self, doc: Doc) -> None:
         await self.cases.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-        subject = {
-            "name": doc["applicant_name"],
-            "kind": doc["applicant_kind"],
-            "phone": doc.get("phone"),
-            "email": doc.get("email"),
-            "locale": doc.get("locale", "zh-CN"),
-            "updated_at": doc["submitted_at"],
-        }
-        await self.subjects.update_one({"_id": doc["applicant_id"]}, {"$set": subject}, upsert=True)
+        await self.subjects.update_one(
+            {"_id": doc["applicant_id"]}, {"$set": subject_update(doc)}, upsert=True
+        )
 
     async def get_case(self, case_id: str) -> Doc | None:
         return await self.cases.find_one({"_id": case_id})

@@ -35,7 +35,7 @@ from shared.contracts.envelope import DEV_EVENT_ID_KEY
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import read_dead_letter_headers
 from shared.kafka.metadata import topic_partitions
-from tests.support.tokens import lasting_token
+from tests.support.tokens import SignedInApplicant, lasting_token
 
 pytestmark = pytest.mark.integration
 
@@ -118,7 +118,10 @@ async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
     async with service.infra.lifespan(service.app):
         await service.consumer.wait_assigned(60)
         transport = httpx.ASGITransport(service.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        auth = SignedInApplicant(settings)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://intake", auth=auth
+        ) as http:
             yield Stack(service, http, kafka_bootstrap)
 
 

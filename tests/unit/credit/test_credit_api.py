@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from credit_fakes import START, bearer, make_app, make_deps
+from credit_fakes import SETTINGS, START, bearer, make_app, make_deps
 
 from services.credit.handlers import Deps, on_credit_incident
 from shared.clock import FixedClock
 from shared.contracts import CreditIncident, make_envelope
 from shared.identifiers import make_resident_id
+from tests.support.tokens import lasting_token
 
 PERSON = make_resident_id("500103", datetime(1990, 5, 17).date(), 12)
 OTHER = make_resident_id("500103", datetime(1985, 1, 2).date(), 33)
@@ -93,7 +94,10 @@ async def test_visibility_by_caller(world) -> None:
         assert "evidence" not in one and PERSON not in str(one)
         whole = (await client.get(f"/v1/records/{shown['record_id']}", headers=office)).json()
         assert whole["evidence"] and whole["subject_id"] == PERSON
-    for headers in ({}, bearer(OTHER, "applicant")):
+    # a token whose subject is the ID number, without the provider's real-name claims, is
+    # nobody's in particular (issue 18, finding 4)
+    bare = lasting_token(SETTINGS, subject=PERSON, roles=["applicant"])
+    for headers in ({}, bearer(OTHER, "applicant"), {"Authorization": f"Bearer {bare}"}):
         public = (await client.get(url, headers=headers)).json()
         assert public["viewer"] == "public" and public["level"] == "B"
         assert public["subject_id"] == PERSON[:4] + "*" * 10 + PERSON[-4:]

@@ -22,9 +22,10 @@ from shared.audit.report import audit_all, audit_chain
 from shared.auth import Principal
 from shared.contracts import AuditCheckpoint, CreditIncident, make_envelope
 from shared.identifiers import make_resident_id
+from tests.support.tokens import applicant_principal
 
 PERSON = make_resident_id("500103", datetime(1990, 5, 17).date(), 12)
-APPLICANT = Principal(subject=PERSON, roles=frozenset({"applicant"}))
+APPLICANT = applicant_principal(PERSON)
 FGW = Principal(subject="officer-fgw", roles=frozenset({"supervisor"}), department="500000-FGW")
 
 
@@ -68,7 +69,7 @@ async def test_each_step_of_a_record_is_linked_with_its_actor_and_checkpointed()
     entries = history_entries(record)
     assert [(e["seq"], e["action"], e["actor"]) for e in entries] == [
         (1, "recorded", "egov-approval"),
-        (2, "objection_filed", PERSON),
+        (2, "objection_filed", APPLICANT.subject),
         (3, "objection_rejected", "officer-fgw"),
     ]
     head = audit_head(record)

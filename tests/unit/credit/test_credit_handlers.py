@@ -18,6 +18,7 @@ from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import CreditChanged, CreditIncident, Envelope, Severity, make_envelope
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import PermanentError
+from tests.support.tokens import applicant_principal
 
 EXAMPLE = (Path(__file__).parents[3] / "services/credit/examples/court_incident.json").read_bytes()
 PERSON = make_resident_id("500103", datetime(1990, 5, 17).date(), 12)
@@ -124,7 +125,7 @@ async def test_concurrent_incidents_give_a_consistent_level() -> None:
 
 
 def applicant(subject_id: str = PERSON) -> Principal:
-    return Principal(subject=subject_id, roles=frozenset({"applicant"}))
+    return applicant_principal(subject_id)
 
 
 FGW = Principal(subject="officer-fgw", roles=frozenset({"supervisor"}), department="500000-FGW")

@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import httpx
+
 from services.intake.bootstrap import build_deps, make_app
 from services.intake.domain import CaseRecord, ServiceItem
+from services.intake.domain.agents import AgentGrant
 from services.intake.handlers import Deps
 from services.intake.handlers.catalog import read_catalog_dir
 from services.intake.ports import (
@@ -20,6 +23,7 @@ from services.intake.ports import (
 from services.intake.settings import IntakeSettings
 from shared.clock import FixedClock
 from shared.contracts import AuditCheckpoint, CreditChanged, Envelope
+from tests.support.tokens import SignedInApplicant
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
 
@@ -36,6 +40,7 @@ class FakeStore:
         self.events: list[Envelope] = []  # the outbox, audit checkpoints apart:
         self.checkpoints: list[Envelope] = []
         self.code_attempts: dict[str, list[tuple[str, datetime]]] = {}
+        self.agents: dict[tuple[str, str], AgentGrant] = {}
 
     def _outbox(self, events: Sequence[Envelope]) -> None:
         for e in events:
@@ -169,6 +174,15 @@ class FakeStore:
     async def last_known_credit(self, subject_id: str) -> CreditChanged | None:
         return self.credit.get(subject_id)
 
+    async def save_agent(self, grant: AgentGrant) -> None:
+        self.agents[(grant.subject_id, grant.agent_id)] = grant
+
+    async def get_agent(self, subject_id: str, agent_id: str) -> AgentGrant | None:
+        return self.agents.get((subject_id, agent_id))
+
+    async def list_agents(self, subject_id: str) -> list[AgentGrant]:
+        return [g for (s, _), g in sorted(self.agents.items()) if s == subject_id]
+
     def events_of(self, event_type: str) -> list[Envelope]:
         return [e for e in self.events if e.type == event_type]
 
@@ -208,3 +222,12 @@ class Wiring:
 
     def app(self) -> Any:
         return make_app(self.deps)
+
+    def client(self, *, signed_in: bool = True) -> httpx.AsyncClient:
+        """The API in-process; ``signed_in``: submissions carry their applicant's real-name
+        token (tests/support/tokens.py)."""
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(self.app()),
+            base_url="http://t",
+            auth=SignedInApplicant(self.settings) if signed_in else None,
+        )

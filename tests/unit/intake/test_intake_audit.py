@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 from intake_fakes import T0, Wiring
+from test_intake_submission import PERSON
 from test_intake_tracking_ratings import client, deliver, submitted
 
 from services.intake.cli import CaseTimelines
@@ -46,7 +47,7 @@ async def test_each_step_is_linked_with_who_did_it_and_checkpointed() -> None:
     case = w.store.cases[case_id]
     entries = timeline_entries(case)
     assert [(e["seq"], e["kind"], e["actor"]) for e in entries] == [
-        (1, "submitted", "applicant (web)"),
+        (1, "submitted", f"applicant idp-{PERSON} (web)"),
         (2, "supplement_requested", "h-7"),
         (3, "supplemented", "applicant (verification code)"),
     ]

@@ -14,13 +14,13 @@ from test_intake_tracking_ratings import decided, deliver
 from services.intake.domain import NotFound, TooManyAttempts
 from services.intake.domain.verification import code_locked_until, retry_after_seconds
 from services.intake.handlers.access import open_case
-from tests.support.tokens import lasting_token
+from tests.support.tokens import applicant_token
 
 WINDOW = timedelta(seconds=900)
 
 
 def client(w: Wiring) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(w.app()), base_url="http://t")
+    return w.client()
 
 
 async def submitted(c: httpx.AsyncClient) -> tuple[str, str]:
@@ -55,10 +55,8 @@ async def test_wrong_codes_pause_attempts_on_the_case_with_retry_after() -> None
         )
         assert r.status_code == 429
         # the applicant's own token is no guess and still opens the case
-        own = lasting_token(
-            w.settings,
-            subject=business_licence()["applicant"]["id_number"],
-            roles=["applicant"],
+        own = applicant_token(
+            w.settings, id_number=business_licence()["applicant"]["id_number"], name="张三"
         )
         r = await c.get(f"/v1/cases/{case_id}", headers={"Authorization": f"Bearer {own}"})
         assert r.status_code == 200

@@ -127,7 +127,7 @@ FAULTS: list[tuple[str, Any, Callable[[dict[str, Any]], None], str, str]] = [
 
 
 async def post(w: Wiring, body: dict[str, Any]) -> httpx.Response:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(w.app()), base_url="http://t") as c:
+    async with w.client() as c:
         return await c.post("/v1/cases", json=body)
 
 

@@ -51,7 +51,7 @@ def business_licence(**changes: Any) -> dict[str, Any]:
 
 
 def client(w: Wiring) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(w.app()), base_url="http://t")
+    return w.client()
 
 
 async def test_submission_registers_a_numbered_case_and_its_event() -> None:

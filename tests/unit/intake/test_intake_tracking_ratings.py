@@ -27,11 +27,11 @@ from shared.contracts import (
     StageSuspended,
     make_envelope,
 )
-from tests.support.tokens import lasting_token
+from tests.support.tokens import applicant_token, lasting_token
 
 
 def client(w: Wiring) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(w.app()), base_url="http://t")
+    return w.client()
 
 
 async def deliver(w: Wiring, data: EventData, event_id: str) -> None:
@@ -147,12 +147,18 @@ async def test_applicant_follows_the_case_in_plain_words() -> None:
             "decided",
         ]
         # the applicant's own token opens the case too, another applicant's does not
-        own = lasting_token(
-            w.settings,
-            subject=business_licence()["applicant"]["id_number"],
-            roles=["applicant"],
+        own = applicant_token(
+            w.settings, id_number=business_licence()["applicant"]["id_number"], name="张三"
         )
-        other = lasting_token(w.settings, subject="110101199003070011", roles=["applicant"])
+        other = applicant_token(w.settings, id_number="110101199003070011", name="李四")
+        # a token whose subject happens to be the ID number, without the provider's real-name
+        # claims, proves nothing
+        bare = lasting_token(
+            w.settings, subject=business_licence()["applicant"]["id_number"], roles=["applicant"]
+        )
+        assert (
+            await c.get(f"/v1/cases/{case_id}", headers={"Authorization": f"Bearer {bare}"})
+        ).status_code == 404
         assert (
             await c.get(f"/v1/cases/{case_id}", headers={"Authorization": f"Bearer {own}"})
         ).status_code == 200

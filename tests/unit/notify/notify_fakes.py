@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from services.notify.domain import ChannelName, Directory, Officer, SendResult
+from services.notify.domain.subjects import subject_update
 from services.notify.ports import Doc, Message
 from shared.contracts import Envelope
 
@@ -21,12 +22,7 @@ class MemoryProjections:
 
     async def save_case(self, doc: Doc) -> None:
         self.cases[doc["_id"]] = dict(doc)
-        self.subjects[doc["applicant_id"]] = {
-            "name": doc["applicant_name"],
-            "phone": doc.get("phone"),
-            "email": doc.get("email"),
-            "locale": doc.get("locale"),
-        }
+        self.subjects.setdefault(doc["applicant_id"], {}).update(subject_update(doc))
 
     async def get_case(self, case_id: str) -> Doc | None:
         return self.cases.get(case_id)

@@ -51,7 +51,9 @@ def case_submitted(
     locale: str = "zh-CN",
     department: str = DEPT,
     region: str = REGION,
+    verified: bool = True,
 ) -> CaseSubmitted:
+    """``verified``: the identity provider verified phone and email as the applicant's own."""
     return CaseSubmitted(
         case_id=case_id,
         item_code="SCJ-001",
@@ -61,7 +63,13 @@ def case_submitted(
         handling_region=region,
         channel="web",
         applicant={"kind": "person", "id_number": applicant or applicant_id(), "name": name},
-        contact={"phone": phone, "email": email, "locale": locale},
+        contact={
+            "phone": phone,
+            "email": email,
+            "locale": locale,
+            "phone_verified": verified,
+            "email_verified": verified,
+        },
         materials=[],
         promised_limit=LIMIT,
         statutory_limit=Limit(value=20),

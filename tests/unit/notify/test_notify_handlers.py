@@ -141,6 +141,30 @@ async def test_each_event_type_reaches_the_expected_recipients_and_channels(
     assert by_channel(world.channels) == expected
 
 
+async def test_a_subjects_notices_go_only_to_contacts_verified_as_its_own(world: World) -> None:
+    """Issue 18, finding 4: a case submitted in someone's name with the submitter's own phone
+    must not reroute that person's credit notices (notify kept "last submission wins")."""
+    await submit(world, "C1", phone="13912345678", email="zhangsan@example.cn")
+    await submit(world, "C2", phone="13700000000", email="attacker@example.cn", verified=False)
+    reset(world)
+    # the case's own notices go to the contact given with it ...
+    await world.handle(env(s.case_decided("C2", world.clock.now()), world))
+    assert [m.address for m in world.sent(ChannelName.SMS)] == ["13700000000"]
+    reset(world)
+    world.clock.advance(3600)  # past the push rate limit of the fixture (3 an hour)
+    # ... the subject's credit notices only to the verified one, never to the newer unverified
+    await world.handle(env(s.credit_changed(APPLICANT, world.clock.now()), world))
+    assert [m.address for m in world.sent(ChannelName.SMS)] == ["13912345678"]
+    assert [m.address for m in world.sent(ChannelName.EMAIL)] == ["zhangsan@example.cn"]
+
+
+async def test_a_subject_with_no_verified_contact_gets_no_credit_notice(world: World) -> None:
+    await submit(world, "C1", verified=False)
+    reset(world)
+    await world.handle(env(s.credit_changed(APPLICANT, world.clock.now()), world))
+    assert by_channel(world.channels) == {}
+
+
 async def test_an_event_with_nobody_to_tell_is_counted(world: World) -> None:
     from services.notify.metrics import DELIVERIES
 
