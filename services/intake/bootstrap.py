@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import yaml
 from fastapi import FastAPI
@@ -13,6 +12,7 @@ from fastapi import FastAPI
 from services.intake.api import on_intake_error, router
 from services.intake.credit import HttpCreditClient
 from services.intake.domain import IntakeError
+from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps, bind
 from services.intake.handlers.catalog import load_catalog
 from services.intake.handlers.ratings import invitation_loop, recompute_rectification_deadlines
@@ -80,12 +80,13 @@ def build_deps(
     )
 
 
-def read_licences(catalog_dir: str) -> list[dict[str, Any]]:
+def read_licences(catalog_dir: str) -> list[Licence]:
+    """Reference entries of the e-licence registry shipped with the catalog (validated)."""
     path = Path(catalog_dir) / "elicences.yaml"
     if not path.exists():
         return []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return list(data.get("licences") or [])
+    return [Licence.model_validate(entry) for entry in data.get("licences") or []]
 
 
 def build(

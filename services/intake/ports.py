@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
+from services.intake.domain.licences import Licence
 from shared.contracts import CreditChanged, Envelope
 
 
@@ -106,8 +107,13 @@ class IntakeStore(Protocol):
         ...
 
     # reference data
-    async def licence_holder(self, licence_ref: str) -> str | None:
-        """The id number of the holder of an e-licence in the licence registry, or None."""
+    async def get_licence(self, licence_ref: str) -> Licence | None: ...
+    async def licences_of(self, holder: str) -> list[Licence]:
+        """Every licence in the registry held by a resident ID number or credit code."""
+        ...
+
+    async def save_licence(self, licence: Licence) -> None:
+        """Insert or replace by licence number (idempotent)."""
         ...
 
     async def remember_credit(self, change: CreditChanged) -> None: ...

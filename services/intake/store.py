@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
+from services.intake.domain.licences import Licence
 from services.intake.ports import DuplicateKey, IdempotencyRecord, VersionConflict
 from shared.clock import Clock
 from shared.contracts import CreditChanged, Envelope
@@ -69,6 +70,7 @@ class MongoIntakeStore:
         await self.code_attempts.create_index("forget_at", expireAfterSeconds=0)
         await self.items.create_index([("region", ASCENDING), ("department", ASCENDING)])
         await self.agents.create_index("subject_id")
+        await self.licences.create_index("holder")
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -278,15 +280,24 @@ class MongoIntakeStore:
 
     # -- reference data --------------------------------------------------------------------
 
-    async def load_licences(self, licences: Sequence[Document]) -> None:
+    async def load_licences(self, licences: Sequence[Licence]) -> None:
         for lic in licences:
-            await self.licences.replace_one(
-                {"_id": lic["ref"]}, {"_id": lic["ref"], **lic}, upsert=True
-            )
+            await self.save_licence(lic)
 
-    async def licence_holder(self, licence_ref: str) -> str | None:
-        doc = await self.licences.find_one({"_id": licence_ref}, {"holder": 1})
-        return None if doc is None else str(doc["holder"])
+    async def save_licence(self, licence: Licence) -> None:
+        doc = licence.model_dump(mode="json")  # dates as ISO text: BSON keeps no bare dates
+        doc["revoked_at"] = licence.revoked_at
+        await self.licences.replace_one(
+            {"_id": licence.ref}, {"_id": licence.ref, **doc}, upsert=True
+        )
+
+    async def get_licence(self, licence_ref: str) -> Licence | None:
+        doc = await self.licences.find_one({"_id": licence_ref})
+        return None if doc is None else Licence.model_validate(_strip(doc))
+
+    async def licences_of(self, holder: str) -> list[Licence]:
+        docs = await self.licences.find({"holder": holder}).to_list(None)
+        return [Licence.model_validate(_strip(d)) for d in docs]
 
     async def remember_credit(self, change: CreditChanged) -> None:
         current = await self.credit.find_one({"_id": change.subject_id}, {"changed_at": 1})

@@ -135,6 +135,9 @@ class Material(Frozen):
     size: int | None = Field(None, ge=0)
     licence_ref: str | None = None
     commitment_text: str | None = None
+    verified_from_licence: bool = Field(
+        False, description="filled in by intake from the applicant's e-licence; not asked for"
+    )
 
 
 class StagePlanEntry(Frozen):

@@ -40,6 +40,7 @@ T_CREDIT_CHANGES = "egov.credit.changes"
 T_NOTIFICATIONS = "egov.notifications"
 T_CALENDAR = "egov.calendar"
 T_AUDIT_CHECKPOINTS = "egov.audit.checkpoints"
+T_LICENCES = "egov.licences"
 
 PROVISIONAL_DESCRIPTION = (
     "the deadline reaches into a year whose official holiday schedule is not yet published: "
@@ -501,6 +502,37 @@ class NotificationFailed(_NotificationOutcome):
     failed_at: AwareDatetime
 
 
+# --- e-licences ------------------------------------------------------------------------------
+
+
+class LicenceIssued(EventData):
+    event_type = "gov.egov.licence.issued.v1"
+    topic = T_LICENCES
+    summary = "an approved case issued an e-licence (电子证照) into intake's registry"
+
+    licence_ref: str
+    licence_type: str
+    name: str
+    holder: str = Field(description="resident ID number or unified social credit code")
+    valid_from: date
+    valid_until: date | None = Field(None, description="last valid day; none: indefinitely")
+    department: str
+    region: RegionCode
+    case_id: str
+    issued_at: AwareDatetime
+
+
+class LicenceRevoked(EventData):
+    event_type = "gov.egov.licence.revoked.v1"
+    topic = T_LICENCES
+    summary = "an e-licence was revoked (the case was revoked after verification)"
+
+    licence_ref: str
+    case_id: str
+    reason: str
+    revoked_at: AwareDatetime
+
+
 # --- audit ----------------------------------------------------------------------------------
 
 
@@ -538,6 +570,8 @@ __all__ = [
     "CaseSupplemented",
     "CreditChanged",
     "CreditIncident",
+    "LicenceIssued",
+    "LicenceRevoked",
     "NotificationDelivered",
     "NotificationFailed",
     "PreReviewDone",
@@ -558,6 +592,7 @@ __all__ = [
     "T_CREDIT_CHANGES",
     "T_CREDIT_INCIDENTS",
     "T_INTAKE_IN",
+    "T_LICENCES",
     "T_NOTIFICATIONS",
     "T_STAGES",
     "T_SUPERVISION",

@@ -275,6 +275,24 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "error": "gateway: invalid number",
         "failed_at": T0.isoformat(),
     },
+    ev.LicenceIssued.event_type: {
+        "licence_ref": f"EL-500000-SCJ-002-{CASE}",
+        "licence_type": "food_business_licence",
+        "name": "食品经营许可证",
+        "holder": ENTITY,
+        "valid_from": "2026-03-02",
+        "valid_until": "2031-03-01",
+        "department": "500000-SCJ",
+        "region": "500000",
+        "case_id": CASE,
+        "issued_at": T0.isoformat(),
+    },
+    ev.LicenceRevoked.event_type: {
+        "licence_ref": f"EL-500000-SCJ-002-{CASE}",
+        "case_id": CASE,
+        "reason": "告知承诺核查：承诺内容与实际不符",
+        "revoked_at": T0.isoformat(),
+    },
     # Signed with the published development key (shared/audit/keys.py), so it verifies there.
     ev.AuditCheckpoint.event_type: {
         "chain": "approval.case",

@@ -105,6 +105,16 @@ TOPICS: dict[str, TopicSpec] = {
             consumers=("notify", "intake"),
         ),
         TopicSpec(
+            ev.T_LICENCES,
+            CASE_PARTITIONS,
+            "case_id",
+            "e-licences issued into and revoked in intake's registry (电子证照), for the "
+            "systems that hold or check licences; kept for the deployment's life",
+            retention_ms=-1,
+            producers=("intake",),
+            consumers=(),
+        ),
+        TopicSpec(
             ev.T_NOTIFICATIONS,
             CASE_PARTITIONS,
             "notification_id",

@@ -15,7 +15,7 @@ import httpx
 
 from shared.auth import mint_applicant_token, mint_token, submission_token
 from shared.contracts import ApplicantKind
-from shared.identifiers import is_valid_resident_id
+from shared.identifiers import is_valid_resident_id, is_valid_uscc
 from shared.identity import Principal, RealName
 from shared.roles import Assurance
 from shared.settings import ServiceSettings
@@ -99,3 +99,16 @@ def applicant_principal(id_number: str, name: str = "申请人") -> Principal:
     return Principal(
         subject=f"idp-{id_number}", name=name, roles=frozenset({"applicant"}), real_name=real_name
     )
+
+
+def bearer_of(
+    settings: ServiceSettings, sub: str, *roles: str, department: str | None = None
+) -> dict[str, str]:
+    """The Authorization header of an officer's or system's token; for the role ``applicant``
+    alone with an ID number or credit code, the real-name token of that identity."""
+    if roles == ("applicant",) and (is_valid_resident_id(sub) or is_valid_uscc(sub)):
+        kind = "person" if is_valid_resident_id(sub) else "entity"
+        token = applicant_token(settings, id_number=sub, name="申请人", kind=kind)
+    else:
+        token = lasting_token(settings, subject=sub, roles=list(roles), department=department)
+    return {"Authorization": f"Bearer {token}"}

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.intake.domain.licences import Licence, LicenceSpec
 from shared.calendar import Limit
 from shared.clock import SHANGHAI
 from shared.contracts.common import (
@@ -164,6 +165,8 @@ class CaseRecord(BaseModel):
     source_system: str | None = None
     external_id: str | None = None
     submitted_by: SubmittedBy | None = None
+    licence_spec: LicenceSpec | None = None
+    licence: Licence | None = None
     verification_hash: str | None = None
     status: CaseStatus = CaseStatus.SUBMITTED
     open_stages: list[OpenStage] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.domain.errors import FieldError
+from services.intake.domain.licences import LicenceSpec
 from shared.calendar import DEFAULT_OFFICE_HOURS, Limit, LimitUnit
 from shared.contracts.common import MaterialForm, RegionCode, StageKind, StagePlanEntry
 
@@ -58,6 +59,9 @@ class ServiceItem(BaseModel):
     )
     commitment_allowed: bool = False
     accept_with_gaps_allowed: bool = False
+    issues_licence: LicenceSpec | None = Field(
+        None, description="the e-licence an approval issues into the registry (电子证照)"
+    )
     status: ItemStatus = ItemStatus.OPEN
     suspension_max_working_days: dict[
         Literal["hearing", "expert_review", "testing", "onsite_survey"], int

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.intake.domain import licences
 from services.intake.domain.case import (
     DECISION_TEXT,
     OUTCOME_TEXT,
@@ -21,6 +22,7 @@ from services.intake.domain.case import (
 from services.intake.domain.errors import Conflict
 from shared.calendar.limits import Limit
 from shared.calendar.timing import Calendar, WarningPolicy, past_maximum, stage_light
+from shared.clock import SHANGHAI
 from shared.contracts.common import CASE_CLOCKS, Material, StageKind
 
 
@@ -223,12 +225,30 @@ def on_decided(
     decision: str,
     reasons: list[str],
     at: datetime,
+    licence_ref: str | None = None,
 ) -> CaseRecord:
+    """The decision; an approval with a licence number issues the item's e-licence, a
+    revocation revokes it (services/intake/domain/licences.py)."""
     if case.has_applied(event_id):
         return case
     text = "办结：" + DECISION_TEXT.get(decision, decision)
     if reasons:
         text += "（" + "；".join(reasons) + "）"
+    licence = case.licence
+    if decision == "approved" and licence_ref and case.licence_spec is not None:
+        licence = licences.issued(
+            case.licence_spec,
+            ref=licence_ref,
+            holder=case.applicant.id_number,
+            case_id=case.case_id,
+            department=case.department,
+            region=case.handling_region,
+            day=at.astimezone(SHANGHAI).date(),
+        )
+        text += f"；电子证照“{licence.name}”（{licence.ref}）已签发"
+    elif decision == "revoked" and licence is not None:
+        licence = licences.revoked(licence, at=at, reason="；".join(reasons) or "revoked")
+        text += f"；电子证照 {licence.ref} 已注销"
     entry = TimelineEntry(at=at, kind="decided", text=text, event_id=event_id)
     return case.with_entry(
         entry,
@@ -237,6 +257,7 @@ def on_decided(
         decision_reasons=reasons,
         decided_at=at,
         open_stages=[],
+        licence=licence,
     )
 
 
@@ -313,8 +334,23 @@ def tracking_view(
         "decision": case.decision,
         "decision_text": DECISION_TEXT.get(case.decision) if case.decision else None,
         "decision_reasons": case.decision_reasons,
+        "licence": _licence_view(case),
         "rated": case.rating is not None,
         "timeline": [
             {"at": e.at.isoformat(), "kind": e.kind, "text": e.text} for e in case.timeline
         ],
+    }
+
+
+def _licence_view(case: CaseRecord) -> dict[str, Any] | None:
+    lic = case.licence
+    if lic is None:
+        return None
+    return {
+        "licence_ref": lic.ref,
+        "type": lic.type,
+        "name": lic.name,
+        "valid_from": lic.valid_from.isoformat() if lic.valid_from else None,
+        "valid_until": lic.valid_until.isoformat() if lic.valid_until else None,
+        "status": lic.status.value,
     }

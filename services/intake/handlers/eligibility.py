@@ -1,12 +1,15 @@
 """Eligibility checks that need the outside world: the applicant's credit (commitments and
-accept-with-gaps) and e-licence references in the licence registry."""
+accept-with-gaps), e-licence references in the licence registry, and the materials the
+registry proves."""
 
 from __future__ import annotations
 
-from services.intake.domain import Assessment, FieldError, Submission
+from services.intake.domain import Assessment, FieldError, ServiceItem, Submission
+from services.intake.domain.licences import from_licence, licence_problem, reusable
 from services.intake.handlers.deps import Deps
 from services.intake.metrics import CREDIT_CHECKS
 from services.intake.ports import CreditUnavailable
+from shared.clock import SHANGHAI
 from shared.contracts import CreditCheck, MaterialForm
 
 
@@ -38,20 +41,40 @@ async def check_credit(deps: Deps, subject_id: str, assessment: Assessment) -> C
     return CreditCheck(level=status.level, red_list=status.red_list, black_list=status.black_list)
 
 
-async def licence_errors(deps: Deps, sub: Submission) -> list[FieldError]:
+async def licence_errors(deps: Deps, sub: Submission, item: ServiceItem) -> list[FieldError]:
+    """Each e-licence reference: in the registry, of the material's type, the applicant's,
+    valid today and not revoked (services/intake/domain/licences.py)."""
     if not deps.settings.elicence_check:
         return []
+    today = deps.clock.now().astimezone(SHANGHAI).date()
     errors = []
     for i, material in enumerate(sub.materials):
         if material.form != MaterialForm.ELICENSE or not material.licence_ref:
             continue
-        holder = await deps.store.licence_holder(material.licence_ref)
-        if holder is None:
-            errors.append(
-                FieldError(f"materials.{i}.licence_ref", "not found in the e-licence registry")
-            )
-        elif holder.upper() != sub.applicant.id_number.strip().upper():
-            errors.append(
-                FieldError(f"materials.{i}.licence_ref", "this e-licence belongs to another holder")
-            )
+        spec = item.material(material.code)
+        problem = licence_problem(
+            await deps.store.get_licence(material.licence_ref),
+            holder=sub.applicant.id_number,
+            wanted_type=spec.licence_type if spec is not None else None,
+            today=today,
+        )
+        if problem is not None:
+            errors.append(FieldError(f"materials.{i}.licence_ref", problem))
     return errors
+
+
+async def filled_from_licences(deps: Deps, sub: Submission, item: ServiceItem) -> Submission:
+    """The submission with each required material it leaves out that one of the applicant's
+    valid e-licences proves filled in from the registry (never asked again); what the applicant
+    sent is never marked as verified."""
+    given = [m.model_copy(update={"verified_from_licence": False}) for m in sub.materials]
+    sent = {m.code for m in given}
+    wanted = [m for m in item.materials if m.required and m.licence_type and m.code not in sent]
+    if wanted and deps.settings.elicence_check:
+        held = await deps.store.licences_of(sub.applicant.id_number)
+        today = deps.clock.now().astimezone(SHANGHAI).date()
+        for spec in wanted:
+            licence = reusable(held, spec.licence_type or "", today)
+            if licence is not None and MaterialForm.ELICENSE in spec.forms:
+                given.append(from_licence(spec.code, licence))
+    return sub.model_copy(update={"materials": given})

@@ -33,7 +33,11 @@ from services.intake.domain.submission import (
 from services.intake.handlers.access import submitted_by
 from services.intake.handlers.audit import linked
 from services.intake.handlers.deps import SOURCE, Deps
-from services.intake.handlers.eligibility import check_credit, licence_errors
+from services.intake.handlers.eligibility import (
+    check_credit,
+    filled_from_licences,
+    licence_errors,
+)
 from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
 from services.intake.ports import DuplicateKey, IdempotencyRecord
 from shared.auth import Principal
@@ -196,7 +200,7 @@ async def register_case(
     contact, errors = checked_contact(sub.contact)
     if sub.submitted_by is not None:
         contact = verified_contact(contact, principal, sub.submitted_by)
-    sub = sub.model_copy(update={"contact": contact})
+    sub = await filled_from_licences(deps, sub.model_copy(update={"contact": contact}), item)
     assessment, item_errors = assess_submission(
         item,
         sub,
@@ -204,7 +208,7 @@ async def register_case(
         max_material_bytes=deps.settings.max_material_bytes,
     )
     errors += item_errors
-    errors += await licence_errors(deps, sub)
+    errors += await licence_errors(deps, sub, item)
     if errors:
         SUBMISSIONS.labels(item.code, channel, "invalid").inc()
         raise Invalid("the submission is not valid", errors)
@@ -297,6 +301,7 @@ def _case_record(
         source_system=sub.source_system,
         external_id=sub.external_id,
         submitted_by=sub.submitted_by,
+        licence_spec=item.issues_licence,
         verification_hash=hash_verification_code(case_id, code) if code else None,
         timeline=[submitted_entry(submitted_at, item.name, sub.channel, sub.submitted_by)],
     )
@@ -326,6 +331,7 @@ def _case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
         submitted_at=case.submitted_at,
         external_ref=case.external_ref,
         submitted_by=case.submitted_by,
+        issues_licence=item.issues_licence is not None,
         suspension_max={k: Limit(value=v) for k, v in item.suspension_max_working_days.items()},
         supplement_max=Limit(value=item.supplement_max_working_days)
         if item.supplement_max_working_days

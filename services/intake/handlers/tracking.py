@@ -11,6 +11,7 @@ from services.intake.domain import progress as rules
 from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import applicant_actor, linked
 from services.intake.handlers.deps import SOURCE, Deps
+from services.intake.handlers.licences import licence_events
 from services.intake.ports import VersionConflict
 from shared.auth import Principal
 from shared.contracts import (
@@ -186,9 +187,10 @@ async def on_deadline_changed(deps: Deps, envelope: Envelope, data: DeadlineChan
 
 
 async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> None:
-    await _apply(
+    """The decision on the case; an e-licence it issues or revokes is published with it and
+    then written to the registry (again on a redelivery: the write is idempotent)."""
+    case = await update_case(
         deps,
-        envelope,
         data.case_id,
         lambda c: rules.on_decided(
             c,
@@ -196,8 +198,14 @@ async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> 
             decision=data.decision,
             reasons=data.reasons,
             at=data.decided_at,
+            licence_ref=data.licence_ref,
         ),
+        lambda c: licence_events(c, data, envelope),
+        actor=envelope.source,
+        causation=envelope,
     )
+    if case is not None and case.licence is not None:
+        await deps.store.save_licence(case.licence)
 
 
 async def on_credit_changed(deps: Deps, envelope: Envelope, data: CreditChanged) -> None:

@@ -24,7 +24,7 @@ from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import CreditIncident, Envelope, make_envelope
 from shared.identifiers import make_resident_id, make_uscc, uscc_error
 from shared.kafka.metadata import topic_partitions
-from tests.support.tokens import lasting_token
+from tests.support.tokens import bearer_of
 
 pytestmark = pytest.mark.integration
 
@@ -109,8 +109,7 @@ async def send(stack: Stack, env: Envelope, raw: bytes | None = None) -> None:
 
 
 def auth(stack: Stack, sub: str, *roles: str, department: str | None = None) -> dict[str, str]:
-    token = lasting_token(stack.settings, subject=sub, roles=list(roles), department=department)
-    return {"Authorization": f"Bearer {token}"}
+    return bearer_of(stack.settings, sub, *roles, department=department)
 
 
 async def credit(stack: Stack, subject_id: str, headers: dict[str, str] | None = None) -> Any:

@@ -15,9 +15,8 @@ from shared.audit import AuditKeys
 from shared.calendar import load_default_calendar
 from shared.clock import FixedClock
 from shared.contracts import Envelope, SubjectKind
-from shared.identifiers import is_valid_resident_id, is_valid_uscc
 from shared.reference import departments
-from tests.support.tokens import applicant_token, lasting_token
+from tests.support.tokens import bearer_of
 
 
 class FakeStore:
@@ -123,11 +122,4 @@ def make_app(deps: Deps) -> Any:
 
 
 def bearer(sub: str, *roles: str, department: str | None = None) -> dict[str, str]:
-    """An officer's or system's token; for ``applicant`` with an ID number or credit code, the
-    applicant's real-name token of that identity."""
-    if roles == ("applicant",) and (is_valid_resident_id(sub) or is_valid_uscc(sub)):
-        kind = "person" if is_valid_resident_id(sub) else "entity"
-        token = applicant_token(SETTINGS, id_number=sub, name="申请人", kind=kind)
-    else:
-        token = lasting_token(SETTINGS, subject=sub, roles=list(roles), department=department)
-    return {"Authorization": f"Bearer {token}"}
+    return bearer_of(SETTINGS, sub, *roles, department=department)

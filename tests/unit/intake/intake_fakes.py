@@ -8,9 +8,10 @@ from typing import Any
 
 import httpx
 
-from services.intake.bootstrap import build_deps, make_app
+from services.intake.bootstrap import build_deps, make_app, read_licences
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
+from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps
 from services.intake.handlers.catalog import read_catalog_dir
 from services.intake.ports import (
@@ -35,7 +36,7 @@ class FakeStore:
         self.counters: dict[str, int] = {}
         self.idempotency: dict[str, IdempotencyRecord] = {}
         self.external: dict[tuple[str, str], str] = {}
-        self.licences: dict[str, str] = {}
+        self.licences: dict[str, Licence] = {}
         self.credit: dict[str, CreditChanged] = {}
         self.events: list[Envelope] = []  # the outbox, audit checkpoints apart:
         self.checkpoints: list[Envelope] = []
@@ -165,8 +166,14 @@ class FakeStore:
             and c.decided_at <= decided_before
         ][:limit]
 
-    async def licence_holder(self, licence_ref: str) -> str | None:
+    async def get_licence(self, licence_ref: str) -> Licence | None:
         return self.licences.get(licence_ref)
+
+    async def licences_of(self, holder: str) -> list[Licence]:
+        return [lic for lic in self.licences.values() if lic.holder == holder]
+
+    async def save_licence(self, licence: Licence) -> None:
+        self.licences[licence.ref] = licence
 
     async def remember_credit(self, change: CreditChanged) -> None:
         self.credit[change.subject_id] = change
@@ -215,7 +222,8 @@ class Wiring:
         self.deps.wake = self._wake
         for item in read_catalog_dir(self.settings.catalog_dir):
             self.store.items[item.code] = item
-        self.store.licences["EL-ID-500103199005170126"] = "500103199005170126"
+        for licence in read_licences(self.settings.catalog_dir):
+            self.store.licences[licence.ref] = licence
 
     def _wake(self) -> None:
         self.woken += 1
