@@ -111,44 +111,13 @@ async def read_dead_letters(
     settings: ServiceSettings, *, topic: str = dl.DEAD_LETTER_TOPIC, timeout_s: float = 30.0
 ) -> list[DeadLetterRecord]:
     """Every message of the dead-letter topic from the beginning up to its current end."""
-    from aiokafka import AIOKafkaConsumer
+    from shared.kafka.reading import read_whole_topic
 
-    from shared.kafka.client import connection_kwargs
-    from shared.kafka.metadata import topic_partitions
-    from shared.kafka.offsets import verified_end_offsets
-
-    consumer = AIOKafkaConsumer(
-        **connection_kwargs(settings), enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        tps = await asyncio.wait_for(topic_partitions(consumer, topic), timeout_s)
-        if not tps:
-            return []
-        ends = await verified_end_offsets(tps, connection_kwargs(settings))
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        records: list[DeadLetterRecord] = []
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while remaining and loop.time() < deadline:
-            batch = await consumer.getmany(*remaining, timeout_ms=500)
-            for tp, messages in batch.items():
-                for m in messages:
-                    if m.offset < ends[tp]:
-                        records.append(
-                            DeadLetterRecord.from_message(
-                                m.partition, m.offset, m.key, m.value, m.headers
-                            )
-                        )
-                    if m.offset + 1 >= ends[tp]:
-                        remaining.discard(tp)
-        if remaining:
-            raise TimeoutError(f"could not read {topic} to its end within {timeout_s} s")
-        return sorted(records, key=lambda r: (r.failed_at, r.partition, r.offset))
-    finally:
-        await consumer.stop()
+    records = [
+        DeadLetterRecord.from_message(m.partition, m.offset, m.key, m.value, m.headers)
+        for m in await read_whole_topic(settings, topic, timeout_s=timeout_s)
+    ]
+    return sorted(records, key=lambda r: (r.failed_at, r.partition, r.offset))
 
 
 async def replay(settings: ServiceSettings, records: Iterable[DeadLetterRecord]) -> int:

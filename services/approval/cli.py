@@ -3,15 +3,13 @@ timeline, its head stored with the case."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from services.approval.handlers import AUDIT_CHAIN, audit_head
 from services.approval.ports import CaseStore
 from services.approval.settings import ApprovalSettings
 from shared.audit import ChainHead
-from shared.audit.cli import register_source
+from shared.audit.cli import mongo_source, register_source
 from shared.audit.report import ChainSource
 
 
@@ -33,18 +31,14 @@ class CaseTimelines:
         return await self.store.timeline(chain_id)
 
 
-@asynccontextmanager
-async def open_timelines() -> AsyncIterator[ChainSource]:
+def _timelines(client: Any, db: Any) -> ChainSource:
     from services.approval.store import MongoCaseStore
-    from shared.mongo import Outbox, create_client, database
+    from shared.mongo import Outbox
 
-    settings = ApprovalSettings()
-    client = create_client(settings)
-    try:
-        db = database(client, settings)
-        yield CaseTimelines(MongoCaseStore(client, db, Outbox(db)))
-    finally:
-        await client.close()
+    return CaseTimelines(MongoCaseStore(client, db, Outbox(db)))
+
+
+open_timelines = mongo_source(ApprovalSettings, _timelines)
 
 
 register_source(AUDIT_CHAIN, open_timelines)

@@ -3,15 +3,13 @@ history, with who changed it, its head stored with the record."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from services.credit.handlers import AUDIT_CHAIN, audit_head, history_entries
 from services.credit.ports import CreditStore
 from services.credit.settings import CreditSettings
 from shared.audit import ChainHead
-from shared.audit.cli import register_source
+from shared.audit.cli import mongo_source, register_source
 from shared.audit.report import ChainSource
 
 
@@ -34,18 +32,14 @@ class RecordHistories:
         return [] if record is None else history_entries(record)
 
 
-@asynccontextmanager
-async def open_histories() -> AsyncIterator[ChainSource]:
+def _histories(client: Any, db: Any) -> ChainSource:
     from services.credit.store import MongoCreditStore
-    from shared.mongo import Outbox, create_client, database
+    from shared.mongo import Outbox
 
-    settings = CreditSettings()
-    client = create_client(settings)
-    try:
-        db = database(client, settings)
-        yield RecordHistories(MongoCreditStore(client, db, Outbox(db)))
-    finally:
-        await client.close()
+    return RecordHistories(MongoCreditStore(client, db, Outbox(db)))
+
+
+open_histories = mongo_source(CreditSettings, _histories)
 
 
 register_source(AUDIT_CHAIN, open_histories)

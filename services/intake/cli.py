@@ -3,15 +3,13 @@ timeline as the applicant sees it, with who moved the case, its head stored with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from services.intake.handlers.audit import AUDIT_CHAIN, audit_head, timeline_entries
 from services.intake.ports import IntakeStore
 from services.intake.settings import IntakeSettings
 from shared.audit import ChainHead
-from shared.audit.cli import register_source
+from shared.audit.cli import mongo_source, register_source
 from shared.audit.report import ChainSource
 
 
@@ -34,19 +32,15 @@ class CaseTimelines:
         return [] if case is None else timeline_entries(case)
 
 
-@asynccontextmanager
-async def open_timelines() -> AsyncIterator[ChainSource]:
+def _timelines(client: Any, db: Any) -> ChainSource:
     from services.intake.store import MongoIntakeStore
     from shared.clock import SystemClock
-    from shared.mongo import Outbox, create_client, database
+    from shared.mongo import Outbox
 
-    settings = IntakeSettings()
-    client = create_client(settings)
-    try:
-        db = database(client, settings)
-        yield CaseTimelines(MongoIntakeStore(client, db, Outbox(db), clock=SystemClock()))
-    finally:
-        await client.close()
+    return CaseTimelines(MongoIntakeStore(client, db, Outbox(db), clock=SystemClock()))
+
+
+open_timelines = mongo_source(IntakeSettings, _timelines)
 
 
 register_source(AUDIT_CHAIN, open_timelines)

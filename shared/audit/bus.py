@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -27,40 +26,12 @@ def decode(raw: bytes | None) -> AuditCheckpoint:
 
 async def read_checkpoints(settings: ServiceSettings, *, timeout_s: float = 60.0) -> BusCheckpoints:
     """Every checkpoint on the topic, from the beginning to its current end (groupless)."""
-    from aiokafka import AIOKafkaConsumer
-
-    from shared.kafka.client import connection_kwargs
-    from shared.kafka.metadata import topic_partitions
-    from shared.kafka.offsets import verified_end_offsets
+    from shared.kafka.reading import read_whole_topic
 
     found = BusCheckpoints()
-    consumer = AIOKafkaConsumer(
-        **connection_kwargs(settings), enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        tps = await asyncio.wait_for(topic_partitions(consumer, T_AUDIT_CHECKPOINTS), timeout_s)
-        ends = await verified_end_offsets(tps, connection_kwargs(settings))
-        consumer.assign(tps)
-        if tps:
-            await consumer.seek_to_beginning(*tps)
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while remaining and loop.time() < deadline:
-            batch = await consumer.getmany(*remaining, timeout_ms=500)
-            for tp, messages in batch.items():
-                for m in messages:
-                    if m.offset >= ends[tp]:
-                        continue
-                    try:
-                        found.checkpoints.append(decode(m.value))
-                    except (ValidationError, ValueError) as exc:
-                        found.unreadable.append(f"{m.partition}:{m.offset}: {exc}")
-                    if m.offset + 1 >= ends[tp]:
-                        remaining.discard(tp)
-        if remaining:
-            raise TimeoutError(f"could not read {T_AUDIT_CHECKPOINTS} to its end in {timeout_s} s")
-        return found
-    finally:
-        await consumer.stop()
+    for m in await read_whole_topic(settings, T_AUDIT_CHECKPOINTS, timeout_s=timeout_s):
+        try:
+            found.checkpoints.append(decode(m.value))
+        except (ValidationError, ValueError) as exc:
+            found.unreadable.append(f"{m.partition}:{m.offset}: {exc}")
+    return found

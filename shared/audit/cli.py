@@ -3,14 +3,15 @@ up to their stored heads and (`--bus`) against the signed checkpoints on the bus
 
 A service offers its chains by registering a source (its ``cli.py``, which the ``egov`` command
 imports): ``register_source(scope, open_source)`` where ``open_source`` opens the service's own
-database with its own settings.
+database with its own settings (``mongo_source`` makes one).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -18,6 +19,10 @@ from shared.audit.keys import AuditKeys
 from shared.audit.report import ChainReport, ChainSource, audit_all, audit_chain
 from shared.contracts.events import AuditCheckpoint
 from shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from pymongo import AsyncMongoClient
+    from pymongo.asynchronous.database import AsyncDatabase
 
 OpenSource = Callable[[], AbstractAsyncContextManager[ChainSource]]
 SOURCES: dict[str, OpenSource] = {}
@@ -28,6 +33,27 @@ audit_app = typer.Typer(no_args_is_help=True, help="audit chains: verify (keyed,
 
 def register_source(scope: str, open_source: OpenSource) -> None:
     SOURCES[scope] = open_source
+
+
+def mongo_source(
+    settings: Callable[[], ServiceSettings],
+    make: Callable[[AsyncMongoClient[Any], AsyncDatabase[Any]], ChainSource],
+) -> OpenSource:
+    """An ``OpenSource`` over a service's own database: ``settings()`` names it (read when the
+    command runs), ``make(client, db)`` builds the service's chain source over it."""
+
+    @asynccontextmanager
+    async def open_source() -> AsyncIterator[ChainSource]:
+        from shared.mongo import create_client, database
+
+        service_settings = settings()
+        client = create_client(service_settings)
+        try:
+            yield make(client, database(client, service_settings))
+        finally:
+            await client.close()
+
+    return open_source
 
 
 def _settings() -> ServiceSettings:

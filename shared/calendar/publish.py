@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from shared.calendar.feed import decode, published_event, schedule_of
 from shared.calendar.schedule import YearSchedule
 from shared.calendar.working import load_default_calendar
@@ -13,38 +9,19 @@ from shared.clock import SystemClock
 from shared.contracts import make_envelope
 from shared.contracts.envelope import derived_event_id, use_event_id_key
 from shared.contracts.events import T_CALENDAR
-from shared.kafka.client import connection_kwargs
-from shared.kafka.offsets import verified_end_offsets
 from shared.kafka.producer import KafkaPublisher
+from shared.kafka.reading import read_whole_topic
 from shared.settings import ServiceSettings
 
 
 async def read_published(settings: ServiceSettings, timeout_s: float = 30.0) -> list[YearSchedule]:
     """Every schedule on the topic, oldest first (a later one of a year replaces an earlier)."""
-    tp = TopicPartition(T_CALENDAR, 0)
-    kwargs = connection_kwargs(settings)
-    end = (await verified_end_offsets([tp], kwargs)).get(tp, 0)
-    if end == 0:
-        return []
-    consumer = AIOKafkaConsumer(**kwargs, enable_auto_commit=False, group_id=None)
-    await consumer.start()
     found: list[YearSchedule] = []
-    position = 0
-    try:
-        consumer.assign([tp])
-        await consumer.seek_to_beginning(tp)
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while position < end and asyncio.get_running_loop().time() < deadline:
-            for message in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
-                position = message.offset + 1
-                try:
-                    found.append(schedule_of(decode(message.value)))
-                except Exception:  # noqa: BLE001, S112 - skipped by every service too
-                    continue
-    finally:
-        await consumer.stop()
-    if position < end:
-        raise TimeoutError(f"read {position} of {end} published schedules in {timeout_s:.0f} s")
+    for message in await read_whole_topic(settings, T_CALENDAR, timeout_s=timeout_s):
+        try:
+            found.append(schedule_of(decode(message.value)))
+        except Exception:  # noqa: BLE001, S112 - skipped by every service too
+            continue
     return found
 
 
