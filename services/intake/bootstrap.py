@@ -20,6 +20,8 @@ from services.intake.ports import CreditPort, IntakeStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
 from shared.audit import AuditKeys
+from shared.audit.admin import AdminLog
+from shared.audit.admin_log import MongoAdminLog
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
@@ -65,6 +67,7 @@ def build_deps(
     settings: IntakeSettings,
     *,
     store: IntakeStore,
+    changes: AdminLog,
     credit: CreditPort,
     clock: Clock,
     calendar: WorkingCalendar | None = None,
@@ -77,6 +80,7 @@ def build_deps(
         clock=clock,
         calendar=calendar or calendar_from_settings(settings),
         audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
+        changes=changes,
     )
 
 
@@ -105,12 +109,14 @@ def build(
         idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
         item_cache_s=settings.item_cache_s,
     )
+    changes = MongoAdminLog(infra.mongo, infra.db, infra.outbox)
     http_credit: HttpCreditClient | None = None
     if credit is None:
         credit = http_credit = HttpCreditClient(settings)
     deps = build_deps(
         settings,
         store=store,
+        changes=changes,
         credit=credit,
         clock=infra.clock,
         calendar=infra.calendar,
@@ -119,6 +125,7 @@ def build(
 
     async def on_start() -> None:
         await store.ensure_indexes()
+        await changes.ensure_indexes()
         await load_catalog(deps)
         await store.load_licences(read_licences(settings.catalog_dir))
 

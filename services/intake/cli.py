@@ -1,14 +1,17 @@
 """The intake service's audit chains for `egov audit verify` (shared/audit/cli.py): each case's
-timeline as the applicant sees it, with who moved the case, its head stored with the case."""
+timeline as the applicant sees it, with who moved the case, its head stored with the case; and
+each catalog item's changes, with who made them (shared/audit/admin.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from services.intake.handlers.audit import AUDIT_CHAIN, audit_head, timeline_entries
+from services.intake.handlers.catalog import CATALOG_CHAIN
 from services.intake.ports import IntakeStore
 from services.intake.settings import IntakeSettings
 from shared.audit import ChainHead
+from shared.audit.admin import AdminChains
 from shared.audit.cli import mongo_source, register_source
 from shared.audit.report import ChainSource
 
@@ -40,8 +43,18 @@ def _timelines(client: Any, db: Any) -> ChainSource:
     return CaseTimelines(MongoIntakeStore(client, db, Outbox(db), clock=SystemClock()))
 
 
+def _catalog(client: Any, db: Any) -> ChainSource:
+    from services.intake.store import MongoIntakeStore
+    from shared.audit.admin_log import MongoAdminLog
+    from shared.clock import SystemClock
+    from shared.mongo import Outbox
+
+    store = MongoIntakeStore(client, db, Outbox(db), clock=SystemClock())
+    log = MongoAdminLog(client, db, Outbox(db))
+    return AdminChains(log, CATALOG_CHAIN, "catalog item", store.stored_item)
+
+
 open_timelines = mongo_source(IntakeSettings, _timelines)
-
-
 register_source(AUDIT_CHAIN, open_timelines)
+register_source(CATALOG_CHAIN, mongo_source(IntakeSettings, _catalog))
 commands: dict[str, Any] = {}

@@ -54,14 +54,14 @@ class IntakeStore(Protocol):
     async def list_items(
         self, *, region: str | None, department: str | None, include_closed: bool
     ) -> list[ServiceItem]: ...
-    async def insert_item(self, item: ServiceItem) -> None:
-        """Raises DuplicateKey when the code exists."""
+    async def insert_item(self, item: ServiceItem, *, session: Any = None) -> None:
+        """Raises DuplicateKey when the code exists. ``session``: the transaction that chains
+        the change (shared/audit/admin.py)."""
         ...
 
-    async def replace_item(self, item: ServiceItem, *, expected_version: int) -> bool: ...
-    async def load_item(self, item: ServiceItem) -> bool:
-        """Start-up load: insert, or replace a stored item with a lower version. True if written."""
-        ...
+    async def replace_item(
+        self, item: ServiceItem, *, expected_version: int, session: Any = None
+    ) -> bool: ...
 
     # cases
     async def next_sequence(self, region: str, local_day: date) -> int: ...

@@ -22,6 +22,8 @@ from shared.contracts import CreditChanged, Envelope
 from shared.mongo import Document, in_transaction
 from shared.mongo.outbox import Outbox
 
+Session = AsyncClientSession | None
+
 
 def _case_doc(case: CaseRecord) -> Document:
     doc = case.model_dump(mode="python")
@@ -98,32 +100,30 @@ class MongoIntakeStore:
         docs = await self.items.find(query).sort("_id", ASCENDING).to_list(None)
         return [ServiceItem.model_validate(_strip(d)) for d in docs]
 
-    async def insert_item(self, item: ServiceItem) -> None:
+    async def stored_item(self, code: str) -> Document | None:
+        """The item as stored, uncached and unvalidated (`egov audit verify`)."""
+        doc = await self.items.find_one({"_id": code})
+        return None if doc is None else _strip(doc)
+
+    async def insert_item(self, item: ServiceItem, *, session: Session = None) -> None:
         self._item_cache.pop(item.code, None)
         try:
-            await self.items.insert_one({"_id": item.code, **item.model_dump(mode="json")})
+            await self.items.insert_one(
+                {"_id": item.code, **item.model_dump(mode="json")}, session=session
+            )
         except DuplicateKeyError as exc:
             raise DuplicateKey(item.code) from exc
 
-    async def replace_item(self, item: ServiceItem, *, expected_version: int) -> bool:
+    async def replace_item(
+        self, item: ServiceItem, *, expected_version: int, session: Session = None
+    ) -> bool:
         self._item_cache.pop(item.code, None)
         result = await self.items.replace_one(
             {"_id": item.code, "version": expected_version},
             {"_id": item.code, **item.model_dump(mode="json")},
+            session=session,
         )
         return result.matched_count == 1
-
-    async def load_item(self, item: ServiceItem) -> bool:
-        existing = await self.items.find_one({"_id": item.code}, {"version": 1})
-        if existing is None:
-            try:
-                await self.insert_item(item)
-            except DuplicateKey:
-                return False  # another replica loaded it first
-            return True
-        if int(existing.get("version", 0)) < item.version:
-            return await self.replace_item(item, expected_version=int(existing["version"]))
-        return False
 
     # -- cases -----------------------------------------------------------------------------
 

@@ -32,6 +32,9 @@ class ChainSource(Protocol):
         """The chain's entries as stored, in ``seq`` order."""
         ...
 
+    # Optional: ``async state_drift(chain_id, entries) -> BrokenLink | None``, whether the thing
+    # the chain records still is what its last entry says (shared/audit/admin.py).
+
 
 @dataclass
 class ChainReport:
@@ -74,6 +77,9 @@ async def audit_chain(
         broken = BrokenLink(index=0, seq=1, entry=None, reason=reason)
     if broken is None and head is not None and mine is not None:
         broken = check_against_bus(entries, head, mine, keys=keys)
+    drift = getattr(source, "state_drift", None)  # sources of admin changes (admin.py)
+    if broken is None and drift is not None:
+        broken = await drift(chain_id, entries)
     checkpoints = None if mine is None else len(mine)
     return ChainReport(source.noun, chain_id, len(entries), head, broken, checkpoints)
 

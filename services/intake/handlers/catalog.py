@@ -1,4 +1,5 @@
-"""Catalog commands: start-up load from YAML, and the admin operations."""
+"""Catalog commands: start-up load from YAML, and the admin operations, each chained with who
+made it (shared/audit/admin.py; chain intake.catalog, one per item code)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,21 @@ from services.intake.domain import (
     ServiceItem,
     catalog_errors,
 )
-from services.intake.handlers.deps import Deps
+from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.ports import DuplicateKey
+from shared.audit.admin import ChainMoved, View, admin_change, record_change
+from shared.auth import Principal
 
 log = logging.getLogger(__name__)
+
+CATALOG_CHAIN = "intake.catalog"
+# Who changes the catalog at start-up: the versioned files, as this service loads them.
+CATALOG_FILES = Principal(subject="intake (catalog files)", roles=frozenset({"system"}))
+
+
+def item_view(item: ServiceItem | None) -> View | None:
+    """An item as its chain records it (its stored form)."""
+    return None if item is None else item.model_dump(mode="json")
 
 
 def read_catalog_dir(path: str | Path) -> list[ServiceItem]:
@@ -54,9 +66,20 @@ async def load_catalog(deps: Deps) -> int:
         codes.add(item.code)
     written = 0
     for item in items:
-        written += int(await deps.store.load_item(item))
+        written += int(await _load_item(deps, item))
     log.info("catalog: %d items read, %d written", len(items), written)
     return written
+
+
+async def _load_item(deps: Deps, item: ServiceItem) -> bool:
+    """Insert, or replace a stored item of a lower version; chained as the catalog files'."""
+    current = await deps.store.get_item(item.code)
+    if current is not None and current.version >= item.version:
+        return False
+    try:
+        return await _changed(deps, CATALOG_FILES, "loaded", current, item)
+    except (DuplicateKey, ChainMoved):
+        return False  # another replica loaded it first
 
 
 async def list_items(
@@ -78,19 +101,45 @@ async def get_item(deps: Deps, code: str) -> ServiceItem:
     return item
 
 
-async def create_item(deps: Deps, item: ServiceItem) -> ServiceItem:
+async def _changed(
+    deps: Deps, actor: Principal, action: str, current: ServiceItem | None, item: ServiceItem
+) -> bool:
+    """Write ``item`` over ``current`` (None: a new item) and chain the change with ``actor``;
+    False when the stored item is no longer ``current``."""
+
+    async def work(session: Any) -> bool:
+        if current is None:
+            await deps.store.insert_item(item, session=session)
+            return True
+        return await deps.store.replace_item(
+            item, expected_version=current.version, session=session
+        )
+
+    change = admin_change(
+        CATALOG_CHAIN,
+        item.code,
+        action,
+        actor=actor,
+        at=deps.clock.now(),
+        before=item_view(current),
+        after=item_view(item),
+    )
+    return await record_change(deps.changes, deps.audit_keys, work, change, source=SOURCE)
+
+
+async def create_item(deps: Deps, item: ServiceItem, *, actor: Principal) -> ServiceItem:
     item = item.model_copy(update={"version": 1})
     validate_item(deps, item)
     try:
-        await deps.store.insert_item(item)
-    except DuplicateKey as exc:
+        await _changed(deps, actor, "created", None, item)
+    except (DuplicateKey, ChainMoved) as exc:
         raise Conflict(
             f"an item with code {item.code} already exists", [FieldError("code", "duplicate code")]
         ) from exc
     return item
 
 
-async def update_item(deps: Deps, code: str, item: ServiceItem) -> ServiceItem:
+async def update_item(deps: Deps, code: str, item: ServiceItem, *, actor: Principal) -> ServiceItem:
     if item.code != code:
         raise Invalid(
             "the code in the body differs from the path", [FieldError("code", f"expected {code}")]
@@ -98,18 +147,27 @@ async def update_item(deps: Deps, code: str, item: ServiceItem) -> ServiceItem:
     current = await get_item(deps, code)
     updated = item.model_copy(update={"version": current.version + 1})
     validate_item(deps, updated)
-    if not await deps.store.replace_item(updated, expected_version=current.version):
-        raise Conflict(f"item {code} changed meanwhile; read it again and retry")
+    await _replace(deps, actor, "updated", current, updated)
     return updated
 
 
-async def close_item(deps: Deps, code: str) -> ServiceItem:
+async def close_item(deps: Deps, code: str, *, actor: Principal) -> ServiceItem:
     current = await get_item(deps, code)
     if current.status == ItemStatus.CLOSED:
         return current
     closed = current.model_copy(
         update={"status": ItemStatus.CLOSED, "version": current.version + 1}
     )
-    if not await deps.store.replace_item(closed, expected_version=current.version):
-        raise Conflict(f"item {code} changed meanwhile; retry")
+    await _replace(deps, actor, "closed", current, closed)
     return closed
+
+
+async def _replace(
+    deps: Deps, actor: Principal, action: str, current: ServiceItem, item: ServiceItem
+) -> None:
+    try:
+        replaced = await _changed(deps, actor, action, current, item)
+    except ChainMoved:
+        replaced = False
+    if not replaced:
+        raise Conflict(f"item {item.code} changed meanwhile; read it again and retry")

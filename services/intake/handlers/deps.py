@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from services.intake.ports import CreditPort, IntakeStore
 from services.intake.settings import IntakeSettings
 from shared.audit import AuditKeys
+from shared.audit.admin import AdminLog
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.reference import departments, regions
@@ -27,6 +28,7 @@ class Deps:
     clock: Clock
     calendar: WorkingCalendar
     audit_keys: AuditKeys
+    changes: AdminLog  # the admin-change chains (catalog)
     wake: Callable[[], None] = lambda: None
     departments: dict[str, str] = field(default_factory=department_regions)
     regions: dict[str, str] = field(default_factory=regions)

@@ -24,6 +24,7 @@ from services.intake.ports import (
 from services.intake.settings import IntakeSettings
 from shared.clock import FixedClock
 from shared.contracts import AuditCheckpoint, CreditChanged, Envelope
+from tests.support.admin_log import MemoryAdminLog
 from tests.support.tokens import SignedInApplicant
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -61,24 +62,19 @@ class FakeStore:
             and (include_closed or i.status == "open")
         ]
 
-    async def insert_item(self, item: ServiceItem) -> None:
+    async def insert_item(self, item: ServiceItem, *, session: Any = None) -> None:
         if item.code in self.items:
             raise DuplicateKey(item.code)
         self.items[item.code] = item
 
-    async def replace_item(self, item: ServiceItem, *, expected_version: int) -> bool:
+    async def replace_item(
+        self, item: ServiceItem, *, expected_version: int, session: Any = None
+    ) -> bool:
         current = self.items.get(item.code)
         if current is None or current.version != expected_version:
             return False
         self.items[item.code] = item
         return True
-
-    async def load_item(self, item: ServiceItem) -> bool:
-        current = self.items.get(item.code)
-        if current is None or current.version < item.version:
-            self.items[item.code] = item
-            return True
-        return False
 
     async def next_sequence(self, region: str, local_day: date) -> int:
         key = f"{region}-{local_day:%Y%m%d}"
@@ -213,11 +209,16 @@ class Wiring:
     def __init__(self, **settings: Any) -> None:
         self.settings = IntakeSettings(**settings)
         self.store = FakeStore()
+        self.changes = MemoryAdminLog()
         self.credit = FakeCredit()
         self.clock = FixedClock(T0)
         self.woken = 0
         self.deps: Deps = build_deps(
-            self.settings, store=self.store, credit=self.credit, clock=self.clock
+            self.settings,
+            store=self.store,
+            changes=self.changes,
+            credit=self.credit,
+            clock=self.clock,
         )
         self.deps.wake = self._wake
         for item in read_catalog_dir(self.settings.catalog_dir):
