@@ -15,12 +15,13 @@ from services.intake.domain import IntakeError
 from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps, bind
 from services.intake.handlers.catalog import load_catalog
+from services.intake.handlers.deps import SOURCE
 from services.intake.handlers.ratings import invitation_loop, recompute_rectification_deadlines
 from services.intake.ports import CreditPort, IntakeStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
 from shared.audit import AuditKeys
-from shared.audit.admin import AdminLog
+from shared.audit.admin import AdminLog, Chaining
 from shared.audit.admin_log import MongoAdminLog
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
@@ -73,14 +74,15 @@ def build_deps(
     calendar: WorkingCalendar | None = None,
 ) -> Deps:
     """Wiring shared by the real service and the unit tests (which pass in-memory fakes)."""
+    keys = AuditKeys.from_setting(settings.audit_key.get_secret_value())
     return Deps(
         settings=settings,
         store=store,
         credit=credit,
         clock=clock,
         calendar=calendar or calendar_from_settings(settings),
-        audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
-        changes=changes,
+        audit_keys=keys,
+        chaining=Chaining(changes, keys, clock, SOURCE),
     )
 
 

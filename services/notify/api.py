@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from pydantic import BaseModel, Field, field_validator
 
 from services.notify.domain import Officer, mask_personal
+from services.notify.handlers import admin
 from services.notify.ports import (
     DirectoryStore,
     InboxStore,
@@ -23,6 +24,7 @@ from services.notify.ports import (
     SubscriptionStore,
 )
 from services.notify.settings import NotifySettings
+from shared.audit.admin import Chaining
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.clock import Clock
 from shared.contacts import CnPhone, Email
@@ -42,6 +44,7 @@ class ApiDeps:
     subscriptions: SubscriptionStore
     integrators: IntegratorStore
     resolver: Resolver
+    chaining: Chaining  # of admin changes (handlers/admin.py)
 
 
 def _deps(request: Request) -> ApiDeps:
@@ -154,16 +157,16 @@ async def get_directory(_: Admin, deps: DepsDep, department: str | None = None) 
 async def put_officer(
     officer_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,80}$")],
     body: OfficerIn,
-    _: Admin,
+    principal: Admin,
     deps: DepsDep,
 ) -> dict[str, Any]:
     officer = Officer.model_validate({"id": officer_id, **body.model_dump()})
-    await deps.directory.upsert_officer(officer, source="api")
+    await admin.put_officer(deps.chaining, deps.directory, officer, actor=principal)
     return officer.model_dump()
 
 
 @router.delete("/directory/officers/{officer_id}", status_code=204, summary="remove an officer")
-async def delete_officer(officer_id: str, _: Admin, deps: DepsDep) -> Response:
-    if not await deps.directory.delete_officer(officer_id):
+async def delete_officer(officer_id: str, principal: Admin, deps: DepsDep) -> Response:
+    if not await admin.remove_officer(deps.chaining, deps.directory, officer_id, actor=principal):
         raise HTTPException(404, "no such officer")
     return Response(status_code=204)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx
 import yaml
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from services.notify.api import ApiDeps
 from services.notify.api import router as api_router
@@ -26,6 +27,7 @@ from services.notify.domain import (
     parse_directory,
 )
 from services.notify.handlers import bind
+from services.notify.handlers.admin import SOURCE, load_directory
 from services.notify.notifier import Deps
 from services.notify.ports import (
     Channel,
@@ -47,6 +49,9 @@ from services.notify.store import (
 )
 from services.notify.templates import JinjaRenderer
 from services.notify.webhook_api import router as webhook_router
+from shared.audit import AuditKeys
+from shared.audit.admin import AdminLog, Chaining, ChainMoved
+from shared.audit.admin_log import MongoAdminLog
 from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
@@ -78,13 +83,15 @@ def read_directory_file(path: str | Path) -> Directory:
     return parse_directory(data, str(path))
 
 
-async def load_directory_if_newer(directory: DirectoryStore, path: str | Path) -> bool:
+async def load_directory_if_newer(
+    directory: DirectoryStore, path: str | Path, chaining: Chaining
+) -> bool:
     """Load the file into the store when the store is empty or the file's version is newer."""
     candidate = read_directory_file(path)
     current = await directory.version()
     if not is_newer(candidate.version, current):
         return False
-    await directory.load(candidate)
+    await load_directory(chaining, directory, candidate)
     log.info("officer directory %s loaded (was %s)", candidate.version, current)
     return True
 
@@ -121,6 +128,16 @@ def wire(
     )
 
 
+def chaining_of(settings: NotifySettings, log: AdminLog, clock: Clock) -> Chaining:
+    """How admin changes are chained: the real log from ``build``, a fake from unit tests."""
+    keys = AuditKeys.from_setting(settings.audit_key.get_secret_value())
+    return Chaining(log, keys, clock, SOURCE)
+
+
+async def on_chain_moved(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": f"{exc} changed meanwhile; read it again and retry"}, 409)
+
+
 def create_api(
     api: ApiDeps,
     *,
@@ -137,6 +154,7 @@ def create_api(
         "in their language.",
         **public_surface(api.settings),
     )
+    app.add_exception_handler(ChainMoved, on_chain_moved)
     app.state.verifier = TokenVerifier(api.settings)
     app.state.notify = api
     return app
@@ -162,6 +180,8 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
     inbox = MongoInbox(infra.db)
     subscriptions = MongoSubscriptions(infra.db)
     integrators = MongoIntegrators(infra.db)
+    changes = MongoAdminLog(infra.mongo, infra.db, infra.outbox)
+    chaining = chaining_of(settings, changes, infra.clock)
     resolver = SystemResolver(settings.webhook_dns_timeout_s)
     http = httpx.AsyncClient(follow_redirects=False)
     hooks_http = webhook_client()
@@ -188,9 +208,10 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
     )
 
     async def prepare() -> None:
-        for store in (projections, directory, deliveries, inbox, subscriptions, integrators):
+        stores = (projections, directory, deliveries, inbox, subscriptions, integrators, changes)
+        for store in stores:
             await store.ensure_indexes()
-        await load_directory_if_newer(directory, settings.directory_file)
+        await load_directory_if_newer(directory, settings.directory_file, chaining)
 
     async def close_http() -> None:
         await http.aclose()
@@ -210,6 +231,7 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
             subscriptions=subscriptions,
             integrators=integrators,
             resolver=resolver,
+            chaining=chaining,
         ),
         readiness=infra.readiness(),
         lifespan=infra.lifespan,

@@ -28,7 +28,7 @@ from services.notify.domain import (
     scope_of,
     secret_error,
 )
-from services.notify.handlers import WEBHOOK_EVENT_TYPES
+from services.notify.handlers import WEBHOOK_EVENT_TYPES, admin
 from services.notify.ports import Doc
 from shared.auth import Principal, require_roles
 from shared.reference import regions
@@ -171,7 +171,7 @@ async def put_integrator(
         "updated_at": deps.clock.now(),
         "updated_by": principal.subject,
     }
-    await deps.integrators.put(doc)
+    await admin.put_integrator(deps.chaining, deps.integrators, doc, actor=principal)
     return _integrator_public(doc)
 
 
@@ -186,8 +186,12 @@ async def remove_integrator(subject: SubjectPath, principal: Admin, deps: DepsDe
     if doc is None:
         raise HTTPException(404, "no such integrator")
     # Kept, inactive: its subscriptions stop at once (checked at every event and every send).
-    await deps.integrators.put(
-        doc | {"active": False, "updated_at": deps.clock.now(), "updated_by": principal.subject}
+    inactive = doc | {"active": False, "updated_at": deps.clock.now()}
+    await admin.put_integrator(
+        deps.chaining,
+        deps.integrators,
+        inactive | {"updated_by": principal.subject},
+        actor=principal,
     )
     return Response(status_code=204)
 
@@ -237,7 +241,7 @@ async def subscribe(body: SubscriptionIn, principal: Integrator, deps: DepsDep) 
         "created_at": now,
         "created_by": principal.subject,
     }
-    await deps.subscriptions.add(doc)
+    await admin.subscribe(deps.chaining, deps.subscriptions, doc, actor=principal)
     return _public(doc) | {"secret": secret["secret"]}  # shown once, at creation
 
 
@@ -273,8 +277,8 @@ async def get_subscription(
 async def unsubscribe(
     subscription_id: SubscriptionPath, principal: Integrator, deps: DepsDep
 ) -> Response:
-    await _visible(subscription_id, principal, deps, own=True)
-    if not await deps.subscriptions.delete(subscription_id):
+    doc = await _visible(subscription_id, principal, deps, own=True)
+    if not await admin.unsubscribe(deps.chaining, deps.subscriptions, doc, actor=principal):
         raise HTTPException(404, "no such active subscription")
     return Response(status_code=204)
 
@@ -292,7 +296,7 @@ async def add_secret(
             f"already {deps.settings.webhook_max_secrets} secrets: remove an old one first",
         )
     secret = new_secret() | {"created_at": deps.clock.now()}
-    if not await deps.subscriptions.add_secret(subscription_id, secret):
+    if not await admin.add_secret(deps.chaining, deps.subscriptions, doc, secret, actor=principal):
         raise HTTPException(404, "no such active subscription")
     return secret  # the value is shown once, here
 
@@ -312,6 +316,8 @@ async def remove_secret(
     ids = [s.get("id") for s in doc.get("secrets") or []]
     if secret_id not in ids:
         raise HTTPException(404, "no such secret")
-    if not await deps.subscriptions.remove_secret(subscription_id, secret_id):
+    if not await admin.remove_secret(
+        deps.chaining, deps.subscriptions, doc, secret_id, actor=principal
+    ):
         raise HTTPException(409, "the last secret cannot be removed: add its successor first")
     return Response(status_code=204)

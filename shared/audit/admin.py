@@ -24,6 +24,7 @@ from shared.audit.chain import BrokenLink, ChainHead, append, canonical_json
 from shared.audit.checkpoints import checkpoint, checkpoint_event_id
 from shared.audit.keys import AuditKeys
 from shared.auth import Principal
+from shared.clock import Clock
 from shared.contracts import Envelope, make_envelope
 
 View = Mapping[str, Any]  # the thing as an admin change records it (JSON values only)
@@ -132,13 +133,34 @@ class AdminLog(AdminChainReader, Protocol):
         ...
 
 
-async def record_change(
-    log: AdminLog, keys: AuditKeys, work: Work, change: AdminChange, *, source: str
-) -> bool:
-    """Make a change (``work``) and chain it (``change``: who made it and what it changed) in
-    one write; False when ``work`` found nothing to change (then nothing is chained)."""
-    linked = link_change(keys, change, await log.head(change.chain, change.chain_id), source=source)
-    return await log.record(linked, work)
+@dataclass(frozen=True)
+class Chaining:
+    """What chaining a service's admin changes takes: where, under which key, at what time,
+    and the source its checkpoints are published as."""
+
+    log: AdminLog
+    keys: AuditKeys
+    clock: Clock
+    source: str
+
+    async def record(
+        self,
+        work: Work,
+        chain: str,
+        chain_id: str,
+        action: str,
+        *,
+        actor: Principal,
+        before: View | None,
+        after: View | None,
+    ) -> bool:
+        """Make a change (``work``) and chain it, with who made it and what it changed, in
+        one write; False when ``work`` found nothing to change (then nothing is chained)."""
+        change = admin_change(
+            chain, chain_id, action, actor=actor, at=self.clock.now(), before=before, after=after
+        )
+        head = await self.log.head(chain, chain_id)
+        return await self.log.record(link_change(self.keys, change, head, source=self.source), work)
 
 
 CurrentView = Callable[[str], Awaitable[View | None]]

@@ -144,7 +144,7 @@ TOPICS: dict[str, TopicSpec] = {
             # internal: the operator reads it but, unlike the topics dead letters go back to,
             # may not write it; the services that keep chains are its only writers
             internal=True,
-            producers=("approval", "credit", "intake"),
+            producers=("approval", "credit", "intake", "notify"),
             consumers=("operator",),
         ),
         TopicSpec(

@@ -19,9 +19,9 @@ from services.intake.domain import (
     ServiceItem,
     catalog_errors,
 )
-from services.intake.handlers.deps import SOURCE, Deps
+from services.intake.handlers.deps import Deps
 from services.intake.ports import DuplicateKey
-from shared.audit.admin import ChainMoved, View, admin_change, record_change
+from shared.audit.admin import ChainMoved, View
 from shared.auth import Principal
 
 log = logging.getLogger(__name__)
@@ -115,16 +115,15 @@ async def _changed(
             item, expected_version=current.version, session=session
         )
 
-    change = admin_change(
+    return await deps.chaining.record(
+        work,
         CATALOG_CHAIN,
         item.code,
         action,
         actor=actor,
-        at=deps.clock.now(),
         before=item_view(current),
         after=item_view(item),
     )
-    return await record_change(deps.changes, deps.audit_keys, work, change, source=SOURCE)
 
 
 async def create_item(deps: Deps, item: ServiceItem, *, actor: Principal) -> ServiceItem:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from services.intake.ports import CreditPort, IntakeStore
 from services.intake.settings import IntakeSettings
 from shared.audit import AuditKeys
-from shared.audit.admin import AdminLog
+from shared.audit.admin import Chaining
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.reference import departments, regions
@@ -28,7 +28,7 @@ class Deps:
     clock: Clock
     calendar: WorkingCalendar
     audit_keys: AuditKeys
-    changes: AdminLog  # the admin-change chains (catalog)
+    chaining: Chaining  # of admin changes (the catalog)
     wake: Callable[[], None] = lambda: None
     departments: dict[str, str] = field(default_factory=department_regions)
     regions: dict[str, str] = field(default_factory=regions)

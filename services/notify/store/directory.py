@@ -1,4 +1,5 @@
-"""The officer directory in MongoDB, loaded from the versioned YAML file and edited by admins."""
+"""The officer directory in MongoDB, loaded from the versioned YAML file and edited by admins
+(each change chained by handlers/admin.py)."""
 
 from __future__ import annotations
 
@@ -61,24 +62,24 @@ class MongoDirectory:
         doc = await self.col.find_one({"_id": officer_id})
         return None if doc is None else self._officer(doc)
 
-    async def upsert_officer(self, officer: Officer, *, source: str) -> None:
+    async def upsert_officer(self, officer: Officer, *, source: str, session: Any = None) -> None:
         doc = officer.model_dump() | {"source": source}
-        await self.col.replace_one({"_id": officer.id}, {"_id": officer.id, **doc}, upsert=True)
+        await self.col.replace_one(
+            {"_id": officer.id}, {"_id": officer.id, **doc}, upsert=True, session=session
+        )
 
-    async def delete_officer(self, officer_id: str) -> bool:
-        result = await self.col.delete_one({"_id": officer_id})
+    async def delete_officer(self, officer_id: str, *, session: Any = None) -> bool:
+        result = await self.col.delete_one({"_id": officer_id}, session=session)
         return result.deleted_count == 1
+
+    async def officer_ids(self, *, source: str) -> list[str]:
+        return sorted(str(i) for i in await self.col.distinct("_id", {"source": source}))
 
     async def version(self) -> str | None:
         doc = await self.meta.find_one({"_id": "directory"})
         return None if doc is None else str(doc["version"])
 
-    async def load(self, directory: Directory) -> None:
-        """Replace the file-sourced entries; officers added through the admin API are kept."""
-        ids = [o.id for o in directory.officers]
-        for officer in directory.officers:
-            await self.upsert_officer(officer, source="file")
-        await self.col.delete_many({"source": "file", "_id": {"$nin": ids}})
+    async def save_version(self, directory: Directory) -> None:
         for section in directory.sections:
             await self.sections.replace_one(
                 {"_id": section.code}, {"_id": section.code, **section.model_dump()}, upsert=True

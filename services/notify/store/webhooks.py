@@ -18,8 +18,8 @@ class MongoSubscriptions:
         await self.col.create_index("event_types")
         await self.col.create_index([("owner", ASCENDING), ("created_at", ASCENDING)])
 
-    async def add(self, doc: Doc) -> None:
-        await self.col.insert_one(doc)
+    async def add(self, doc: Doc, *, session: Any = None) -> None:
+        await self.col.insert_one(doc, session=session)
 
     async def for_event_type(self, event_type: str) -> list[Doc]:
         return await self.col.find({"event_types": event_type, "active": True}).to_list(1000)
@@ -31,19 +31,23 @@ class MongoSubscriptions:
         query = {} if owner is None else {"owner": owner}
         return await self.col.find(query).sort("created_at", ASCENDING).to_list(1000)
 
-    async def delete(self, subscription_id: str) -> bool:
+    async def delete(self, subscription_id: str, *, session: Any = None) -> bool:
         result = await self.col.update_one(
-            {"_id": subscription_id, "active": True}, {"$set": {"active": False}}
+            {"_id": subscription_id, "active": True}, {"$set": {"active": False}}, session=session
         )
         return result.matched_count == 1
 
-    async def add_secret(self, subscription_id: str, secret: Doc) -> bool:
+    async def add_secret(self, subscription_id: str, secret: Doc, *, session: Any = None) -> bool:
         result = await self.col.update_one(
-            {"_id": subscription_id, "active": True}, {"$push": {"secrets": secret}}
+            {"_id": subscription_id, "active": True},
+            {"$push": {"secrets": secret}},
+            session=session,
         )
         return result.matched_count == 1
 
-    async def remove_secret(self, subscription_id: str, secret_id: str) -> bool:
+    async def remove_secret(
+        self, subscription_id: str, secret_id: str, *, session: Any = None
+    ) -> bool:
         # Never the last one: the filter requires another secret to remain.
         result = await self.col.update_one(
             {
@@ -52,6 +56,7 @@ class MongoSubscriptions:
                 "secrets.1": {"$exists": True},
             },
             {"$pull": {"secrets": {"id": secret_id}}},
+            session=session,
         )
         return result.modified_count == 1
 
@@ -63,8 +68,8 @@ class MongoIntegrators:
     async def ensure_indexes(self) -> None:
         return None  # looked up by _id only
 
-    async def put(self, doc: Doc) -> None:
-        await self.col.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    async def put(self, doc: Doc, *, session: Any = None) -> None:
+        await self.col.replace_one({"_id": doc["_id"]}, doc, upsert=True, session=session)
 
     async def get(self, subject: str) -> Doc | None:
         return await self.col.find_one({"_id": subject})

@@ -49,6 +49,7 @@ class MemoryProjections:
 class MemoryDirectory:
     def __init__(self) -> None:
         self.items: dict[str, Officer] = {}
+        self.sources: dict[str, str] = {}
         self.loaded: str | None = None
 
     async def officers(
@@ -82,18 +83,21 @@ class MemoryDirectory:
     async def get_officer(self, officer_id: str) -> Officer | None:
         return self.items.get(officer_id)
 
-    async def upsert_officer(self, officer: Officer, *, source: str) -> None:
+    async def upsert_officer(self, officer: Officer, *, source: str, session: Any = None) -> None:
         self.items[officer.id] = officer
+        self.sources[officer.id] = source
 
-    async def delete_officer(self, officer_id: str) -> bool:
+    async def delete_officer(self, officer_id: str, *, session: Any = None) -> bool:
+        self.sources.pop(officer_id, None)
         return self.items.pop(officer_id, None) is not None
+
+    async def officer_ids(self, *, source: str) -> list[str]:
+        return sorted(i for i, s in self.sources.items() if s == source)
 
     async def version(self) -> str | None:
         return self.loaded
 
-    async def load(self, directory: Directory) -> None:
-        for o in directory.officers:
-            self.items[o.id] = o
+    async def save_version(self, directory: Directory) -> None:
         self.loaded = directory.version
 
 
@@ -174,7 +178,7 @@ class MemorySubscriptions:
     def __init__(self) -> None:
         self.items: dict[str, Doc] = {}
 
-    async def add(self, doc: Doc) -> None:
+    async def add(self, doc: Doc, *, session: Any = None) -> None:
         self.items[doc["_id"]] = copy.deepcopy(doc)
 
     async def for_event_type(self, event_type: str) -> list[Doc]:
@@ -192,21 +196,23 @@ class MemorySubscriptions:
             copy.deepcopy(d) for d in self.items.values() if owner is None or d["owner"] == owner
         ]
 
-    async def delete(self, subscription_id: str) -> bool:
+    async def delete(self, subscription_id: str, *, session: Any = None) -> bool:
         doc = self.items.get(subscription_id)
         if doc is None or not doc["active"]:
             return False
         doc["active"] = False
         return True
 
-    async def add_secret(self, subscription_id: str, secret: Doc) -> bool:
+    async def add_secret(self, subscription_id: str, secret: Doc, *, session: Any = None) -> bool:
         doc = self.items.get(subscription_id)
         if doc is None or not doc["active"]:
             return False
         doc["secrets"].append(dict(secret))
         return True
 
-    async def remove_secret(self, subscription_id: str, secret_id: str) -> bool:
+    async def remove_secret(
+        self, subscription_id: str, secret_id: str, *, session: Any = None
+    ) -> bool:
         doc = self.items.get(subscription_id)
         if doc is None or len(doc["secrets"]) < 2:
             return False
@@ -220,7 +226,7 @@ class MemoryIntegrators:
     def __init__(self) -> None:
         self.items: dict[str, Doc] = {}
 
-    async def put(self, doc: Doc) -> None:
+    async def put(self, doc: Doc, *, session: Any = None) -> None:
         self.items[doc["_id"]] = copy.deepcopy(doc)
 
     async def get(self, subject: str) -> Doc | None:

@@ -14,15 +14,17 @@ from notify_fakes import (
     MemorySubscriptions,
 )
 
-from services.notify.bootstrap import load_directory_if_newer, wire
+from services.notify.bootstrap import chaining_of, load_directory_if_newer, wire
 from services.notify.domain import ChannelName
 from services.notify.handlers import bind
 from services.notify.notifier import Deps
 from services.notify.ports import Message
 from services.notify.settings import NotifySettings
+from shared.audit.admin import Chaining
 from shared.clock import FixedClock
 from shared.contracts import Envelope, model_for
 from shared.kafka import Handler
+from tests.support.admin_log import MemoryAdminLog
 
 # 10:00 in Shanghai on a Tuesday: outside quiet hours.
 NOON = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -39,6 +41,8 @@ class World:
     subscriptions: MemorySubscriptions
     integrators: MemoryIntegrators
     handlers: dict[str, Handler]
+    changes: MemoryAdminLog  # the admin-change chains
+    chaining: Chaining
 
     async def handle(self, envelope: Envelope) -> None:
         """What the consumer does with a valid message (minus its dedupe)."""
@@ -55,7 +59,9 @@ async def build_world(settings: NotifySettings) -> World:
     deliveries, projections = MemoryDeliveries(), MemoryProjections()
     directory, subscriptions = MemoryDirectory(), MemorySubscriptions()
     integrators = MemoryIntegrators()
-    await load_directory_if_newer(directory, settings.directory_file)
+    changes = MemoryAdminLog()
+    chaining = chaining_of(settings, changes, clock)
+    await load_directory_if_newer(directory, settings.directory_file, chaining)
     deps = wire(
         settings=settings,
         clock=clock,
@@ -76,4 +82,6 @@ async def build_world(settings: NotifySettings) -> World:
         subscriptions,
         integrators,
         bind(deps),
+        changes,
+        chaining,
     )

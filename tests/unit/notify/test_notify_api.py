@@ -34,6 +34,7 @@ async def api(
             inbox=inbox,
             subscriptions=world.subscriptions,
             integrators=world.integrators,
+            chaining=world.chaining,
             resolver=FakeResolver(),
         )
     )

@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 from notify_fakes import MemoryDirectory
+from notify_world import NOON
 
-from services.notify.bootstrap import load_directory_if_newer, read_directory_file
+from services.notify.bootstrap import chaining_of, load_directory_if_newer, read_directory_file
 from services.notify.domain import Officer
 from services.notify.settings import NotifySettings
+from shared.clock import FixedClock
+from tests.support.admin_log import MemoryAdminLog
 
+NOON_CLOCK = FixedClock(NOON)
 GOOD = {
     "id": "cq-ok-1",
     "name": "王芳",
@@ -57,7 +61,9 @@ async def test_a_bad_contact_in_the_file_stops_the_load_naming_the_entry(
     path = directory_file(tmp_path, GOOD, bad)
     store = MemoryDirectory()
     with pytest.raises(ValueError, match=rf"officer 'cq-bad-7' \(entry 2\) {field}"):
-        await load_directory_if_newer(store, path)
+        await load_directory_if_newer(
+            store, path, chaining_of(NotifySettings(), MemoryAdminLog(), NOON_CLOCK)
+        )
     assert await store.all_officers() == []  # nothing half-loaded
 
 

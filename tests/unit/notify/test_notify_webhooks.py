@@ -97,6 +97,7 @@ async def make_api(settings: NotifySettings) -> AsyncIterator[Api]:
             inbox=MemoryInbox(),
             subscriptions=world.subscriptions,
             integrators=world.integrators,
+            chaining=world.chaining,
             resolver=resolver,
         )
     )
