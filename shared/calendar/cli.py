@@ -16,6 +16,7 @@ from typing import Annotated, TypeVar
 import typer
 from pydantic import ValidationError
 
+import shared.calendar.audit  # noqa: F401 - registers the calendar's chain with `egov audit`
 from shared.calendar.schedule import YearSchedule, read_year_file
 from shared.calendar.working import CalendarCoverageError, WorkingCalendar, load_default_calendar
 from shared.clock import SHANGHAI, SystemClock

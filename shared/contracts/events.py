@@ -352,6 +352,12 @@ class CalendarPublished(EventData):
     extra_working_days: list[date] = Field(default_factory=list)
     calendar_version: str = Field(description="the calendar version once this year is added")
     published_at: AwareDatetime
+    audit: JsonObject | None = Field(
+        None,
+        description="this publication's entry in the calendar's keyed audit chain: who published "
+        "it (actor, roles), what it added, linked to the previous publication under the audit "
+        "key (shared/calendar/audit.py); absent on schedules published before it was kept",
+    )
 
 
 # --- monitor ----------------------------------------------------------------------------------
