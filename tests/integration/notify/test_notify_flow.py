@@ -31,13 +31,16 @@ from services.notify.bootstrap import (
     CONSUMED_TOPICS,
     NotifyService,
     build,
+    chaining_of,
     load_directory_if_newer,
 )
 from services.notify.domain import Officer, delivery_id
 from services.notify.settings import NotifySettings
 from services.notify.store import MongoDirectory
+from shared.audit.admin_log import MongoAdminLog
 from shared.contracts import DEAD_LETTER_TOPIC, Envelope, EventData, make_envelope
 from shared.kafka import KafkaPublisher
+from shared.mongo import Outbox
 from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration
@@ -489,9 +492,13 @@ async def test_officer_inbox_masks_personal_data_without_the_role(
 async def test_directory_file_reload_keeps_officers_added_by_admins(
     stack: Stack, unique_id: str, tmp_path: Path
 ) -> None:
-    directory = MongoDirectory(stack.svc.infra.mongo[f"egov_notify_dir_{unique_id[:12]}"])
-    assert await load_directory_if_newer(directory, stack.settings.directory_file)
-    assert not await load_directory_if_newer(directory, stack.settings.directory_file)
+    infra = stack.svc.infra
+    db = infra.mongo[f"egov_notify_dir_{unique_id[:12]}"]
+    directory, log = MongoDirectory(db), MongoAdminLog(infra.mongo, db, Outbox(db))
+    chaining = chaining_of(stack.settings, log, infra.clock)
+    assert await load_directory_if_newer(directory, stack.settings.directory_file, chaining)
+    assert not await load_directory_if_newer(directory, stack.settings.directory_file, chaining)
+    first_version = await directory.version()
     await directory.upsert_officer(
         Officer(id="cq-api-1", name="临时", department="500000-SCJ", roles=["handler"]),
         source="api",
@@ -502,7 +509,13 @@ async def test_directory_file_reload_keeps_officers_added_by_admins(
         "  - {id: cq-scj-h01, name: 王芳, department: 500000-SCJ, roles: [handler, reviewer]}\n",
         encoding="utf-8",
     )
-    assert await load_directory_if_newer(directory, newer)
+    assert await load_directory_if_newer(directory, newer, chaining)
     handlers = {o.id for o in await directory.officers(role="handler", department="500000-SCJ")}
     assert handlers == {"cq-scj-h01", "cq-api-1"}  # cq-scj-h02 left with the file's new version
     assert await directory.version() == "2026.10"
+    # each file's changes chained in the transaction that made them, with the file as actor
+    left = await log.entries("notify.directory", "cq-scj-h02")
+    assert [(e["action"], e["actor"]) for e in left] == [
+        ("created", f"notify (directory file {first_version})"),
+        ("removed", "notify (directory file 2026.10)"),
+    ]
