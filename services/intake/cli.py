@@ -51,7 +51,7 @@ def _catalog(client: Any, db: Any) -> ChainSource:
 
     store = MongoIntakeStore(client, db, Outbox(db), clock=SystemClock())
     log = MongoAdminLog(client, db, Outbox(db))
-    return AdminChains(log, CATALOG_CHAIN, "catalog item", store.stored_item)
+    return AdminChains(log, CATALOG_CHAIN, "catalog item", store.stored_item, store.item_codes)
 
 
 open_timelines = mongo_source(IntakeSettings, _timelines)

@@ -105,6 +105,9 @@ class MongoIntakeStore:
         doc = await self.items.find_one({"_id": code})
         return None if doc is None else _strip(doc)
 
+    async def item_codes(self) -> list[str]:
+        return sorted(str(i) for i in await self.items.distinct("_id"))
+
     async def insert_item(self, item: ServiceItem, *, session: Session = None) -> None:
         self._item_cache.pop(item.code, None)
         try:

@@ -20,45 +20,62 @@ from shared.audit.admin import AdminChains, View
 from shared.audit.cli import OpenSource, mongo_source, register_source
 from shared.audit.report import ChainSource
 
+Viewer = Callable[[Any], View | None]
 
-def _chains(
-    chain: str,
-    noun: str,
-    reader: Callable[[Any], Callable[[str], Awaitable[Any]]],
-    view: Callable[[Any], View | None],
-) -> OpenSource:
-    """The chains of a kind, each compared with the thing ``reader(db)`` reads, as ``view``."""
+
+Reader = tuple[Callable[[str], Awaitable[Any]], Callable[[], Awaitable[list[str]]]]
+
+
+def _chains(chain: str, noun: str, reader: Callable[[Any], Reader], view: Viewer) -> OpenSource:
+    """The chains of a kind, each compared with the thing ``reader(db)`` reads (one, and the
+    ids of all), as ``view`` records it."""
 
     def make(client: Any, db: Any) -> ChainSource:
         from shared.audit.admin_log import MongoAdminLog
         from shared.mongo import Outbox
 
-        read = reader(db)
+        read, every = reader(db)
 
         async def current(chain_id: str) -> View | None:
             return view(await read(chain_id))
 
-        return AdminChains(MongoAdminLog(client, db, Outbox(db)), chain, noun, current)
+        log = MongoAdminLog(client, db, Outbox(db))
+        return AdminChains(log, chain, noun, current, every)
 
     return mongo_source(NotifySettings, make)
 
 
-def _officers(db: Any) -> Callable[[str], Awaitable[Any]]:
+def _officers(db: Any) -> Reader:
     from services.notify.store import MongoDirectory
 
-    return MongoDirectory(db).get_officer
+    directory = MongoDirectory(db)
+
+    async def every() -> list[str]:
+        return [o.id for o in await directory.all_officers()]
+
+    return directory.get_officer, every
 
 
-def _integrators(db: Any) -> Callable[[str], Awaitable[Any]]:
+def _integrators(db: Any) -> Reader:
     from services.notify.store import MongoIntegrators
 
-    return MongoIntegrators(db).get
+    integrators = MongoIntegrators(db)
+
+    async def every() -> list[str]:
+        return [str(d["_id"]) for d in await integrators.all()]
+
+    return integrators.get, every
 
 
-def _subscriptions(db: Any) -> Callable[[str], Awaitable[Any]]:
+def _subscriptions(db: Any) -> Reader:
     from services.notify.store import MongoSubscriptions
 
-    return MongoSubscriptions(db).get
+    subscriptions = MongoSubscriptions(db)
+
+    async def every() -> list[str]:
+        return [str(d["_id"]) for d in await subscriptions.owned_by(None)]
+
+    return subscriptions.get, every
 
 
 register_source(DIRECTORY_CHAIN, _chains(DIRECTORY_CHAIN, "officer", _officers, officer_view))

@@ -12,6 +12,7 @@ record (secrets) are left out of the view a service passes in, by that service.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from shared.audit.keys import AuditKeys
 from shared.auth import Principal
 from shared.clock import Clock
 from shared.contracts import Envelope, make_envelope
+from shared.settings import ServiceSettings
 
 View = Mapping[str, Any]  # the thing as an admin change records it (JSON values only)
 
@@ -164,20 +166,28 @@ class Chaining:
 
 
 CurrentView = Callable[[str], Awaitable[View | None]]
+EveryId = Callable[[], Awaitable[list[str]]]
 
 
 class AdminChains:
-    """The ``ChainSource`` of one kind of admin chain for `egov audit verify`; ``current``
-    reads the thing as it stands now (its view), for ``state_drift``."""
+    """The ``ChainSource`` of one kind of admin chain for `egov audit verify`: ``current`` reads
+    a thing as it stands now (its view), ``every`` lists the things stored, so a thing changed
+    or inserted in the database without an entry is reported (``state_drift``)."""
 
-    def __init__(self, log: AdminChainReader, scope: str, noun: str, current: CurrentView):
-        self.log, self.scope, self.noun, self.current = log, scope, noun, current
+    def __init__(
+        self, log: AdminLog, scope: str, noun: str, current: CurrentView, every: EveryId
+    ) -> None:
+        self.log, self.scope, self.noun = log, scope, noun
+        self.current, self.every = current, every
 
     async def chain_ids(self) -> list[str]:
-        return await self.log.chain_ids(self.scope)
+        return sorted(set(await self.log.chain_ids(self.scope)) | set(await self.every()))
 
     async def head(self, chain_id: str) -> ChainHead | None:
-        return await self.log.stored_head(self.scope, chain_id)
+        stored = await self.log.stored_head(self.scope, chain_id)
+        if stored is None and await self.current(chain_id) is not None:
+            return ChainHead.start(self.scope, chain_id)  # a thing without a chain
+        return stored
 
     async def entries(self, chain_id: str) -> list[dict[str, Any]]:
         return await self.log.entries(self.scope, chain_id)
@@ -187,13 +197,37 @@ class AdminChains:
     ) -> BrokenLink | None:
         return state_drift(entries, await self.current(chain_id), noun=self.noun)
 
+    async def adopt(self, chaining: Chaining, *, actor: Principal) -> list[str]:
+        """Chain each thing stored without a chain as it stands (``adopted`` by ``actor``):
+        for what was stored before its changes were chained. An operator's act (`egov audit
+        adopt`), never automatic: it vouches for whatever it finds."""
+        chained = set(await self.log.chain_ids(self.scope))
+        adopted = []
+        for chain_id in sorted(set(await self.every()) - chained):
+            view = await self.current(chain_id)
+            if view is not None and await chaining.record(
+                _as_it_is, self.scope, chain_id, "adopted", actor=actor, before=None, after=view
+            ):
+                adopted.append(chain_id)
+        return adopted
+
+
+async def _as_it_is(_session: Any) -> bool:
+    return True  # adopting changes nothing but the chain
+
 
 def state_drift(
     entries: Sequence[Mapping[str, Any]], current: View | None, *, noun: str
 ) -> BrokenLink | None:
     """Whether the thing as stored now is what the chain's last entry says it became."""
     if not entries:
-        return None
+        if current is None:
+            return None
+        reason = (
+            f"the stored {noun} has no audit entry: written in the database without one (or "
+            "stored before its changes were chained: see `egov audit adopt`)"
+        )
+        return BrokenLink(index=0, seq=1, entry=None, reason=reason)
     last = entries[-1]
     if last.get("state") == state_digest(current):
         return None
@@ -203,3 +237,17 @@ def state_drift(
         "database without an audit entry"
     )
     return BrokenLink(index=len(entries) - 1, seq=len(entries), entry=dict(last), reason=reason)
+
+
+def operator(settings: ServiceSettings) -> Principal:
+    """Who runs an operator's command: the broker principal it authenticates as (the one the
+    topics' ACLs admit), else the local login, said to be unauthenticated."""
+    subject = settings.kafka_sasl_username or f"{_login()} (no broker credentials)"
+    return Principal(subject=subject, roles=frozenset({"operator"}))
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container's uid without a passwd entry
+        return "unknown login"

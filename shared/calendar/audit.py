@@ -12,7 +12,6 @@ bus already.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -33,13 +32,6 @@ CALENDAR_CHAIN_ID = T_CALENDAR  # one chain: the topic's publications in order
 
 def schedule_view(schedule: YearSchedule) -> View:
     return schedule.model_dump(mode="json")
-
-
-def operator(settings: ServiceSettings) -> Principal:
-    """Who publishes: the broker principal the command authenticates as (the one the topic's
-    ACL admits), else the local login, said to be unauthenticated."""
-    subject = settings.kafka_sasl_username or f"{getpass.getuser()} (no broker credentials)"
-    return Principal(subject=subject, roles=frozenset({"operator"}))
 
 
 def head_of(published: Sequence[CalendarPublished]) -> ChainHead:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from shared.audit import AuditKeys
-from shared.calendar.audit import operator, publication_entry
+from shared.audit.admin import operator
+from shared.calendar.audit import publication_entry
 from shared.calendar.feed import decode, published_event, schedule_of
 from shared.calendar.schedule import YearSchedule
 from shared.calendar.working import load_default_calendar

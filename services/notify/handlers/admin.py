@@ -11,7 +11,7 @@ from typing import Any
 
 from services.notify.domain import Directory, Officer
 from services.notify.ports import DirectoryStore, Doc, IntegratorStore, SubscriptionStore
-from shared.audit.admin import Chaining, View
+from shared.audit.admin import Chaining, ChainMoved, View
 from shared.auth import Principal
 
 SOURCE = "/egov/notify"
@@ -99,11 +99,15 @@ async def load_directory(chaining: Chaining, store: DirectoryStore, directory: D
     actor = Principal(
         subject=f"notify (directory file {directory.version})", roles=frozenset({"system"})
     )
-    for officer in directory.officers:
-        await put_officer(chaining, store, officer, actor=actor, source="file")
     kept = {o.id for o in directory.officers}
-    for gone in sorted(set(await store.officer_ids(source="file")) - kept):
-        await remove_officer(chaining, store, gone, actor=actor)
+    gone = sorted(set(await store.officer_ids(source="file")) - kept)
+    try:
+        for officer in directory.officers:
+            await put_officer(chaining, store, officer, actor=actor, source="file")
+        for officer_id in gone:
+            await remove_officer(chaining, store, officer_id, actor=actor)
+    except ChainMoved:
+        return  # another replica is loading the same file
     await store.save_version(directory)
 
 

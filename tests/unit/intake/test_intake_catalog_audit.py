@@ -49,7 +49,10 @@ def source(w: Wiring) -> AdminChains:
     async def current(code: str) -> dict[str, Any] | None:
         return None if code not in w.store.items else dict(item_view(w.store.items[code]) or {})
 
-    return AdminChains(w.changes, CATALOG_CHAIN, "catalog item", current)
+    async def every() -> list[str]:
+        return sorted(w.store.items)
+
+    return AdminChains(w.changes, CATALOG_CHAIN, "catalog item", current, every)
 
 
 async def test_each_admin_change_is_linked_with_its_actor_and_what_changed() -> None:
@@ -111,8 +114,36 @@ def run(*args: str) -> Any:
     return CliRunner().invoke(app, ["audit", "verify", "--chain", CATALOG_CHAIN, *args])
 
 
-def test_an_untouched_catalog_verifies_against_its_heads_and_the_bus(wired: Wiring) -> None:
+def test_items_stored_without_a_chain_are_reported_until_an_operator_adopts_them(
+    wired: Wiring,
+) -> None:
+    # The Wiring's catalog was put in the store directly, as items stored before chaining were
+    # (or as an insider would insert one).
+    result = run("500000-SCJ-001")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "catalog item 500000-SCJ-001: BROKEN at entry 1 (index 0): the stored catalog item has "
+        "no audit entry: written in the database without one"
+    )
+    env = {"EGOV_KAFKA_SASL_USERNAME": "egov-operator"}
+    adopt = ["audit", "adopt", "--chain", CATALOG_CHAIN]
+    result = CliRunner().invoke(app, adopt, env=env)
+    assert result.exit_code == 0, result.output
+    assert f"{CATALOG_CHAIN} 500000-SCJ-001: adopted" in result.stdout
+    assert f"{CATALOG_CHAIN} {CODE}: adopted" not in result.stdout  # it has its chain
+    [entry] = asyncio.run(wired.changes.entries(CATALOG_CHAIN, "500000-SCJ-001"))
+    assert (entry["action"], entry["actor"], entry["roles"]) == (
+        "adopted",
+        "egov-operator",
+        ["operator"],
+    )
     result = run("--all", "--bus")
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(app, adopt, env=env).stdout == ""  # nothing left to adopt
+
+
+def test_an_untouched_item_verifies_against_its_head_and_the_bus(wired: Wiring) -> None:
+    result = run(CODE, "--bus")
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"catalog item {CODE}: OK (3 entries, head ")
     assert "agrees with 3 on the bus" in result.output

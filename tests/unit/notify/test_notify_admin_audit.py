@@ -110,7 +110,10 @@ async def test_a_tampered_webhook_entry_is_the_first_broken_link(api: Api) -> No
     async def current(subscription_id: str) -> View | None:
         return subscription_view(await world.subscriptions.get(subscription_id))
 
-    source = AdminChains(world.changes, WEBHOOKS_CHAIN, "webhook subscription", current)
+    async def every() -> list[str]:
+        return sorted(world.subscriptions.items)
+
+    source = AdminChains(world.changes, WEBHOOKS_CHAIN, "webhook subscription", current, every)
     keys, bus = world.chaining.keys, world.changes.checkpoints
     report = await audit_chain(source, sub["id"], keys=keys, bus=bus)
     assert report is not None and report.broken is None and report.checkpoints == 2
@@ -131,7 +134,10 @@ async def test_an_officer_edited_in_the_database_is_reported(world: World) -> No
     async def current(officer_id: str) -> View | None:
         return officer_view(await world.directory.get_officer(officer_id))
 
-    source = AdminChains(world.changes, DIRECTORY_CHAIN, "officer", current)
+    async def every() -> list[str]:
+        return sorted(world.directory.items)
+
+    source = AdminChains(world.changes, DIRECTORY_CHAIN, "officer", current, every)
     report = await audit_chain(source, officer.id, keys=world.chaining.keys)
     assert report is not None and report.broken is not None
     assert "the stored officer differs from what entry 1 recorded" in report.broken.reason
