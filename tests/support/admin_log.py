@@ -21,7 +21,8 @@ class MemoryAdminLog:
 
     async def record(self, linked: LinkedChange, work: Work) -> bool:
         key = (linked.entry["chain"], linked.entry["chain_id"])
-        if await self.head(*key) != linked.previous:
+        stored = self.chains.get(key, (ChainHead.start(*key), []))[0]
+        if stored != linked.previous:
             raise ChainMoved("/".join(key))
         if not await work(None):
             return False

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from services.cli import app
 from services.intake.domain import ItemStatus
 from services.intake.handlers.catalog import CATALOG_CHAIN, item_view, load_catalog
+from shared.audit import ChainHead, verify
 from shared.audit import cli as audit_cli
-from shared.audit import verify
 from shared.audit.admin import AdminChains
 from shared.audit.report import ChainSource
 from shared.contracts import AuditCheckpoint
@@ -171,3 +171,25 @@ def test_an_item_edited_in_the_database_without_an_entry_is_reported(wired: Wiri
         f"catalog item {CODE}: BROKEN at entry 3 (index 2): the stored catalog item differs "
         "from what entry 3 recorded: changed in the database without an audit entry"
     )
+
+
+async def test_a_change_that_lost_the_race_for_the_chain_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    w = Wiring()
+    await an_item_created_renamed_and_closed(w)
+
+    async def stale_head(chain: str, chain_id: str) -> ChainHead:
+        return ChainHead.start(chain, chain_id)  # read before another admin's change landed
+
+    monkeypatch.setattr(w.changes, "head", stale_head)
+    reopened = w.store.items[CODE].model_copy(update={"status": ItemStatus.OPEN})
+    token = lasting_token(w.settings, subject="admin-2", roles=["admin"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(w.app()), base_url="http://t") as c:
+        r = await c.put(
+            f"/v1/catalog/items/{CODE}",
+            json=reopened.model_dump(mode="json"),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert r.status_code == 409 and "changed meanwhile" in r.json()["detail"]
+    assert w.store.items[CODE].status == ItemStatus.CLOSED  # nothing written

@@ -20,7 +20,7 @@ from services.notify.handlers.admin import (
     subscription_view,
 )
 from services.notify.settings import NotifySettings
-from shared.audit import verify
+from shared.audit import ChainHead, verify
 from shared.audit.admin import AdminChains, View
 from shared.audit.report import audit_chain
 
@@ -141,3 +141,21 @@ async def test_an_officer_edited_in_the_database_is_reported(world: World) -> No
     report = await audit_chain(source, officer.id, keys=world.chaining.keys)
     assert report is not None and report.broken is not None
     assert "the stored officer differs from what entry 1 recorded" in report.broken.reason
+
+
+async def test_a_change_that_lost_the_race_for_the_chain_is_refused(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = api.auth("root", "admin")
+    path = "/v1/directory/officers/cq-new"
+    assert (await api.client.put(path, json=OFFICER, headers=admin)).status_code == 200
+
+    async def stale_head(chain: str, chain_id: str) -> ChainHead:
+        return ChainHead.start(chain, chain_id)  # read before the other admin's change landed
+
+    monkeypatch.setattr(api.world.changes, "head", stale_head)
+    moved = OFFICER | {"department": "500000-SWJ"}
+    r = await api.client.put(path, json=moved, headers=admin)
+    assert r.status_code == 409 and "changed meanwhile" in r.json()["detail"]
+    officer = await api.world.directory.get_officer("cq-new")
+    assert officer is not None and officer.department == "500000-SCJ"  # nothing written
