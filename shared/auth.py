@@ -223,3 +223,18 @@ def require_roles(*roles: str) -> Any:
         return principal
 
     return Depends(check)
+
+
+__all__ = [
+    "AuthError",
+    "CurrentPrincipal",
+    "OptionalPrincipal",
+    "Principal",
+    "TokenVerifier",
+    "current_principal",
+    "mint_applicant_token",
+    "mint_token",
+    "optional_principal",
+    "require_roles",
+    "submission_token",
+]
