@@ -53,6 +53,15 @@ class ServiceItem(BaseModel):
     stage_plan: list[StagePlanEntry]
     materials: list[MaterialSpec] = Field(default_factory=list)
     fee_yuan: float = Field(0, ge=0)
+    service_type: Literal["immediate", "promised"] = Field(
+        "promised",
+        description="immediate (即办件): decided at once when complete; promised (承诺件): "
+        "within the promised limit",
+    )
+    visits_required: int = Field(
+        1, ge=0, le=5, description="visits to a hall the applicant must make (0: 零跑动)"
+    )
+    fully_online: bool = Field(False, description="can be done end to end online (全程网办)")
     cross_region: bool = False
     handling_regions: list[RegionCode] = Field(
         default_factory=list, description="regions whose windows may receive a cross-region case"
@@ -214,6 +223,10 @@ def catalog_errors(
     elif any(r != item.region for r in item.handling_regions):
         errors.append(
             FieldError("handling_regions", "other regions are listed but cross_region is false")
+        )
+    if item.fully_online and item.visits_required:
+        errors.append(
+            FieldError("visits_required", "a fully online item (全程网办) requires no visit")
         )
     return errors
 

@@ -82,6 +82,16 @@ def test_unknown_department_empty_plan_and_prereview_stage_are_refused() -> None
     assert "unknown department" in errors["stage_plan.0.departments.1"]
 
 
+def test_items_say_how_they_are_served_and_a_fully_online_item_needs_no_visit() -> None:
+    items = {i.code: i for i in sample()}
+    assert items["500000-YBJ-002"].service_type == "immediate"
+    assert items["500000-SCJ-001"].fully_online and items["500000-SCJ-001"].visits_required == 0
+    assert items["500000-GAJ-001"].visits_required >= 1 and not items["500000-GAJ-001"].fully_online
+    errors = errors_of(variant(fully_online=True, visits_required=1))
+    assert "requires no visit" in errors["visits_required"]
+    assert "visits_required" not in errors_of(variant(fully_online=True, visits_required=0))
+
+
 def test_commitment_material_needs_the_item_to_allow_commitments() -> None:
     errors = errors_of(variant(commitment_allowed=False))
     assert "commitment" in errors["materials.3.forms"]

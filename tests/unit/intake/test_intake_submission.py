@@ -235,11 +235,19 @@ async def test_cross_region_only_for_items_that_allow_it() -> None:
         assert r.json()["case_id"].startswith("500000-")
         r = await c.post(
             "/v1/cases",
-            json=business_licence(item_code="510100-SCJ-001", receiving_region="500000"),
+            json=business_licence(item_code="510100-SCJ-002", receiving_region="500000"),
         )
         assert r.status_code == 422 and "cross-region" in r.text
+        # the reports' own example (异地互发): a Chengdu business licence at a Chongqing hall
+        r = await c.post(
+            "/v1/cases",
+            json=business_licence(item_code="510100-SCJ-001", receiving_region="500000"),
+        )
+        assert r.status_code == 201, r.text
     data = CaseSubmitted.model_validate(w.store.events[0].data)
     assert (data.receiving_region, data.handling_region) == ("500000", "510100")
+    licence = CaseSubmitted.model_validate(w.store.events[1].data)
+    assert (licence.receiving_region, licence.handling_region) == ("500000", "510100")
 
 
 def external(external_id: str, **changes: Any) -> Any:
