@@ -71,6 +71,8 @@ def policy_from(settings: ApprovalSettings) -> Policy:
         prereview_role=settings.prereview_role,
         verification_limit=Limit(value=settings.verification_working_days),
         verification_role=settings.verification_role,
+        credit_review_limit=Limit(value=settings.credit_review_working_days),
+        credit_review_role=settings.credit_review_role,
         suspension_max={k: Limit(value=v) for k, v in settings.suspension_max_working_days.items()},
         supplement_max=Limit(value=settings.supplement_max_working_days),
     )

@@ -18,6 +18,12 @@ class ApprovalSettings(ServiceSettings):
         20, ge=1, description="limit of the commitment verification (核查) task"
     )
     verification_role: str = "handler"
+    credit_review_working_days: int = Field(
+        2,
+        ge=1,
+        description="limit of the credit review stage (信用加强审查) of watched applicants",
+    )
+    credit_review_role: str = "reviewer"
     suspension_max_working_days: dict[str, int] = Field(
         default_factory=lambda: {
             "hearing": 20,

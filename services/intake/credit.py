@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from urllib.parse import quote
 
 import httpx
@@ -43,10 +44,12 @@ class HttpCreditClient:
         try:
             body = response.json()
             level = body.get("level")
+            as_of = body.get("as_of")
             return CreditStatus(
                 level=None if level is None else str(level),
                 red_list=bool(body.get("red_list", False)),
                 black_list=bool(body["black_list"]),
+                as_of=datetime.fromisoformat(as_of) if isinstance(as_of, str) else None,
             )
         except (ValueError, KeyError, AttributeError) as exc:
             raise CreditUnavailable(f"unexpected answer: {type(exc).__name__}") from exc

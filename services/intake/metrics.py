@@ -17,7 +17,7 @@ IDEMPOTENT_REPLAYS = Counter(
 )
 CREDIT_CHECKS = Counter(
     "egov_intake_credit_checks_total",
-    "Credit eligibility checks by outcome (answered, skipped_unavailable, not_needed)",
+    "Credit eligibility checks by outcome (answered, skipped_unavailable, last_known, not_needed)",
     ["outcome"],
 )
 RATINGS = Counter(

@@ -18,10 +18,18 @@ class CreditUnavailable(Exception):
 
 
 class CreditStatus:
-    def __init__(self, *, level: str | None, red_list: bool, black_list: bool) -> None:
+    def __init__(
+        self,
+        *,
+        level: str | None,
+        red_list: bool,
+        black_list: bool,
+        as_of: datetime | None = None,
+    ) -> None:
         self.level = level
         self.red_list = red_list
         self.black_list = black_list
+        self.as_of = as_of
 
 
 class CreditPort(Protocol):

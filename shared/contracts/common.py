@@ -153,8 +153,14 @@ class CreditCheck(Frozen):
     level: str | None = None
     black_list: bool = False
     red_list: bool = False
-    skipped: bool = False
+    skipped: bool = Field(False, description="the credit service was not asked or not reached")
     reason: str | None = None
+    as_of: AwareDatetime | None = Field(
+        None, description="when the standing used was computed (the answer, or the last change)"
+    )
+    path: str | None = Field(
+        None, description="trusted, standard, watched or black_listed (docs/credit.md)"
+    )
 
 
 JsonObject = dict[str, Any]

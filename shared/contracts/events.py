@@ -112,6 +112,9 @@ class CaseSubmitted(EventData):
     submitted_by: SubmittedBy | None = Field(
         None, description="who put the submission in (absent on cases registered before 2026-12)"
     )
+    extra_review: bool = Field(
+        False, description="the applicant's credit asks for a credit review stage (信用加强审查)"
+    )
 
 
 class CaseSupplemented(EventData):

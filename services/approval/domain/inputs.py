@@ -45,6 +45,10 @@ class Policy(BaseModel):
     prereview_role: str = "handler"
     verification_limit: Limit = Limit(value=20)
     verification_role: str = "handler"
+    credit_review_limit: Limit = Field(
+        Limit(value=2), description="the credit review stage (信用加强审查) of watched applicants"
+    )
+    credit_review_role: str = "reviewer"
     suspension_max: dict[str, Limit] = Field(default_factory=dict)
     supplement_max: Limit | None = Field(
         None, description="how long the applicant has to supplement; then the case lapses"

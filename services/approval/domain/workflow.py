@@ -69,7 +69,7 @@ def open_case(
         statutory_limit=data.statutory_limit,
         suspension_max=dict(data.suspension_max),
         supplement_max=data.supplement_max,
-        plan=[PlanStep.model_validate(e.model_dump()) for e in data.stage_plan],
+        plan=_plan(data, policy),
         submitted_at=data.submitted_at,
     )
     tr = Transition(case=case, now=now, calendar=calendar)
@@ -86,6 +86,26 @@ def open_case(
     )
     case.version = 1
     return tr
+
+
+CREDIT_REVIEW_NAME = "信用加强审查"
+
+
+def _plan(data: CaseSubmitted, policy: Policy) -> list[PlanStep]:
+    """The item's stage plan; for an applicant whose credit asks for it (level C or D, or the
+    black list: ``extra_review``), a credit review stage after acceptance (or first)."""
+    plan = [PlanStep.model_validate(e.model_dump()) for e in data.stage_plan]
+    if not data.extra_review:
+        return plan
+    review = PlanStep(
+        stage=StageKind.REVIEW,
+        name=CREDIT_REVIEW_NAME,
+        limit=policy.credit_review_limit,
+        departments=[data.department],
+        required_role=policy.credit_review_role,
+    )
+    at = next((i + 1 for i, step in enumerate(plan) if step.stage == StageKind.ACCEPT), 0)
+    return [*plan[:at], review, *plan[at:]]
 
 
 def apply_supplement(

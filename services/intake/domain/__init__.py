@@ -9,6 +9,7 @@ from services.intake.domain.case import (
     TimelineEntry,
 )
 from services.intake.domain.catalog import ItemStatus, MaterialSpec, ServiceItem, catalog_errors
+from services.intake.domain.credit import credit_refusal
 from services.intake.domain.errors import (
     Conflict,
     FieldError,
@@ -24,7 +25,6 @@ from services.intake.domain.submission import (
     Submission,
     SubmissionIn,
     assess_submission,
-    credit_refusal,
     format_case_number,
 )
 

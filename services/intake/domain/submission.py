@@ -24,7 +24,6 @@ from shared.contracts.common import (
     ApplicantKind,
     Channel,
     Contact,
-    CreditCheck,
     JsonObject,
     Material,
     MaterialForm,
@@ -282,38 +281,6 @@ def assess_submission(
         gaps_used=gaps_used,
     )
     return assessment, errors
-
-
-def credit_refusal(
-    assessment: Assessment, credit: CreditCheck, *, default_allows: bool
-) -> str | None:
-    """Why the applicant may not use commitments / accept-with-gaps, or None.
-
-    Subjects on the serious-dishonesty list (失信黑名单) lose both facilitations.
-    """
-    if not assessment.needs_credit_check:
-        return None
-    what = " and ".join(
-        w
-        for w, used in (
-            ("written commitments (告知承诺制)", assessment.commitment_used),
-            ("accept-with-gaps (容缺受理)", assessment.gaps_used),
-        )
-        if used
-    )
-    if credit.black_list:
-        return (
-            f"the applicant is on the serious-dishonesty list (失信黑名单) and may not use "
-            f"{what}; submit the full materials instead"
-        )
-    # Unreachable with no last known status: the configured default decides. A last known
-    # status (kept from credit.changed events) decides like a fresh answer (docs/intake.md).
-    if credit.skipped and credit.level is None and not default_allows:
-        return (
-            f"the credit service could not be reached and the configured default does not "
-            f"allow {what}; submit the full materials or try again later"
-        )
-    return None
 
 
 def format_case_number(region: str, local_day: date, seq: int) -> str:

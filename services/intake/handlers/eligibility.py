@@ -5,31 +5,38 @@ registry proves."""
 from __future__ import annotations
 
 from services.intake.domain import Assessment, FieldError, ServiceItem, Submission
+from services.intake.domain.credit import with_path
 from services.intake.domain.licences import from_licence, licence_problem, reusable
 from services.intake.handlers.deps import Deps
 from services.intake.metrics import CREDIT_CHECKS
 from services.intake.ports import CreditUnavailable
 from shared.clock import SHANGHAI
-from shared.contracts import CreditCheck, MaterialForm
+from shared.contracts import CreditChanged, CreditCheck, MaterialForm
 
 
 async def check_credit(deps: Deps, subject_id: str, assessment: Assessment) -> CreditCheck:
+    """The applicant's standing, with the path it leads to (services/intake/domain/credit.py):
+    asked of the credit service when a facilitation depends on it; otherwise the last status
+    learned from egov.credit.changes (no call: it decides only the extra review)."""
+    return with_path(await _standing(deps, subject_id, assessment))
+
+
+async def _standing(deps: Deps, subject_id: str, assessment: Assessment) -> CreditCheck:
     if not assessment.needs_credit_check:
-        CREDIT_CHECKS.labels("not_needed").inc()
-        return CreditCheck(skipped=True, reason="not needed: no commitment or accept-with-gaps")
+        last = await deps.store.last_known_credit(subject_id)
+        if last is None:
+            CREDIT_CHECKS.labels("not_needed").inc()
+            return CreditCheck(skipped=True, reason="not needed: no commitment or accept-with-gaps")
+        CREDIT_CHECKS.labels("last_known").inc()
+        return _last_known(last, "no commitment or accept-with-gaps: the last known status")
     try:
         status = await deps.credit.status(subject_id)
     except CreditUnavailable as exc:
         CREDIT_CHECKS.labels("skipped_unavailable").inc()
         last = await deps.store.last_known_credit(subject_id)
         if last is not None:
-            return CreditCheck(
-                level=last.level,
-                red_list=last.red_list,
-                black_list=last.black_list,
-                skipped=True,
-                reason=f"credit service unavailable ({exc}); used the last known status of "
-                f"{last.changed_at.isoformat()}",
+            return _last_known(
+                last, f"credit service unavailable ({exc}); used the last known status"
             )
         policy = "allowed" if deps.settings.credit_default_allows else "refused"
         return CreditCheck(
@@ -38,7 +45,23 @@ async def check_credit(deps: Deps, subject_id: str, assessment: Assessment) -> C
             f"facilitations {policy}",
         )
     CREDIT_CHECKS.labels("answered").inc()
-    return CreditCheck(level=status.level, red_list=status.red_list, black_list=status.black_list)
+    return CreditCheck(
+        level=status.level,
+        red_list=status.red_list,
+        black_list=status.black_list,
+        as_of=status.as_of or deps.clock.now(),
+    )
+
+
+def _last_known(last: CreditChanged, why: str) -> CreditCheck:
+    return CreditCheck(
+        level=last.level,
+        red_list=last.red_list,
+        black_list=last.black_list,
+        skipped=True,
+        reason=f"{why} of {last.changed_at.isoformat()}",
+        as_of=last.changed_at,
+    )
 
 
 async def licence_errors(deps: Deps, sub: Submission, item: ServiceItem) -> list[FieldError]:

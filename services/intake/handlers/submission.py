@@ -23,6 +23,7 @@ from services.intake.domain import (
     format_case_number,
 )
 from services.intake.domain.case import submitted_entry
+from services.intake.domain.credit import needs_extra_review
 from services.intake.domain.identity import verified_contact
 from services.intake.domain.submission import (
     check_item_open,
@@ -330,6 +331,7 @@ def _case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
         commitment_allowed=item.commitment_allowed,
         submitted_at=case.submitted_at,
         external_ref=case.external_ref,
+        extra_review=needs_extra_review(case.credit_check),
         submitted_by=case.submitted_by,
         issues_licence=item.issues_licence is not None,
         suspension_max={k: Limit(value=v) for k, v in item.suspension_max_working_days.items()},

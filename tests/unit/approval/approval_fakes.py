@@ -188,6 +188,7 @@ def submitted(
     black_list: bool = False,
     kind: ApplicantKind = ApplicantKind.ENTITY,
     issues_licence: bool = True,
+    extra_review: bool = False,
     at: datetime = MONDAY_10,
 ) -> CaseSubmitted:
     return CaseSubmitted(
@@ -218,6 +219,7 @@ def submitted(
         required_materials=required if required is not None else ["licence_form"],
         submitted_at=at,
         issues_licence=issues_licence,
+        extra_review=extra_review,
     )
 
 

@@ -9,6 +9,7 @@ from approval_fakes import (
     DEPT,
     MONDAY_10,
     REGION,
+    STANDARD_PLAN,
     InMemoryCaseStore,
     envelope_of,
     make_deps,
@@ -175,6 +176,32 @@ async def test_happy_path_runs_the_plan_and_issues_an_e_licence() -> None:
     assert done.data["outcome"] == "passed"
     assert len(s.events("stage.signed_in")) == 5
     assert s.rows["C1:review"]["assignee"] == "r-1"
+
+
+async def test_an_applicant_whose_credit_asks_for_it_gets_a_credit_review_stage() -> None:
+    """Issue 19: level C/D and black-listed applicants get an additional check stage
+    (信用加强审查) after acceptance, on the reviewer's desk; the item's plan follows."""
+    deps = make_deps()
+    await submit(deps, extra_review=True, black_list=True)
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    await signed(deps, "C1", "accept", Action.ACCEPT, HANDLER)
+    s = store(deps)
+    credit_review = s.rows["C1:review"]
+    assert (credit_review["name"], credit_review["required_role"]) == ("信用加强审查", "reviewer")
+    await signed(deps, "C1", "review", Action.PASS, REVIEWER)
+    await signed(deps, "C1", "review-3", Action.PASS, REVIEWER)  # the item's own review
+    await signed(deps, "C1", "decide", Action.APPROVE, APPROVER)
+    case = await signed(deps, "C1", "deliver", Action.DELIVER, HANDLER)
+    assert case.status == CaseStatus.COMPLETED
+    opened = [(e.data["stage"], e.data["name"]) for e in s.events("stage.opened")]
+    reviews = [name for stage, name in opened if stage == "review"]
+    assert reviews == ["信用加强审查", "review"]
+    # without it, the plan is the item's
+    plain = make_deps()
+    await submit(plain)
+    assert [step.name for step in (await plain.store.get("C1")).plan] == [  # type: ignore[union-attr]
+        step.name for step in STANDARD_PLAN
+    ]
 
 
 async def test_prereview_fail_closes_the_case_with_reasons() -> None:
