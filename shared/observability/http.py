@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypedDict
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -123,7 +123,12 @@ def _document_422(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def public_surface(settings: ServiceSettings) -> dict[str, bool]:
+class PublicSurface(TypedDict):
+    metrics_route: bool
+    api_docs: bool
+
+
+def public_surface(settings: ServiceSettings) -> PublicSurface:
     """What the public HTTP port shows besides the API: /metrics unless a metrics port of its
     own is set (shared/observability/metrics.py, serve_metrics), the interactive API docs
     (/docs, /redoc, /openapi.json) except in production (docs/contracts has the API)."""
