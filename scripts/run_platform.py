@@ -265,9 +265,10 @@ def start(
             # cases whose events no longer exist (the monitor's tables live in the broker): start
             # both empty. `make run DURABLE=1` keeps the broker's data and the database together.
             shutil.rmtree(STATE_DIR / "mongo", ignore_errors=True)
+            shutil.rmtree(STATE_DIR / "objects", ignore_errors=True)  # the materials it named
             print("fresh broker and database (DURABLE=1 keeps both)")
         stack = devstack.start_stack(
-            STATE_DIR, kafka_port=kafka_port, mongo_port=mongo_port, durable=durable
+            STATE_DIR, kafka_port=kafka_port, mongo_port=mongo_port, durable=durable, objects=True
         )
         print(f"broker: {stack.broker_label}", flush=True)
         devstack.ensure_topics(stack.env())

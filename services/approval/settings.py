@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from shared.objectstore import ObjectStoreSettings
 from shared.settings import ServiceSettings
 
 
-class ApprovalSettings(ServiceSettings):
+class ApprovalSettings(ServiceSettings, ObjectStoreSettings):
     service_name: str = "approval"
     http_port: int = 8002
 
@@ -43,3 +44,9 @@ class ApprovalSettings(ServiceSettings):
     )
     tasks_page_max: int = Field(200, ge=1, description="largest page of GET /v1/tasks")
     gauge_refresh_s: float = Field(15.0, gt=0, description="seconds between open-stage counts")
+    download_url_ttl_s: int = Field(
+        300, ge=30, le=3600, description="seconds an officer's material download URL stays valid"
+    )
+
+    def production_problems(self) -> list[str]:
+        return super().production_problems() + self.object_store_problems()

@@ -7,13 +7,14 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from shared.objectstore import ObjectStoreSettings
 from shared.roles import Assurance
 from shared.settings import ServiceSettings
 
 DEFAULT_CATALOG_DIR = str(Path(__file__).parent / "catalog")
 
 
-class IntakeSettings(ServiceSettings):
+class IntakeSettings(ServiceSettings, ObjectStoreSettings):
     service_name: str = "intake"
     http_port: int = 8001
 
@@ -21,6 +22,17 @@ class IntakeSettings(ServiceSettings):
     catalog_dir: str = Field(DEFAULT_CATALOG_DIR, description="YAML catalog loaded at start-up")
     item_cache_s: float = Field(5.0, description="seconds a catalog item is cached per process")
     max_material_bytes: int = Field(50 * 1024 * 1024, description="bytes per uploaded material")
+    upload_slot_ttl_s: int = Field(
+        900, ge=60, le=3600, description="seconds a pre-signed upload URL (PUT) stays valid"
+    )
+    upload_unreferenced_ttl_hours: int = Field(
+        72, ge=1, description="hours an upload no case refers to is kept, then expires"
+    )
+    declared_upload_hashes: bool | None = Field(
+        None,
+        description="accept an upload material as a declared sha256 and size without a "
+        "verified upload (the old form); unset: yes except with EGOV_ENVIRONMENT=prod",
+    )
     idempotency_ttl_hours: int = Field(24, description="how long an Idempotency-Key is remembered")
     code_max_failures: int = Field(
         5, ge=1, description="wrong verification codes per case number before attempts pause"
@@ -63,10 +75,21 @@ class IntakeSettings(ServiceSettings):
         return value
 
     def production_problems(self) -> list[str]:
-        problems = super().production_problems()
+        problems = super().production_problems() + self.object_store_problems()
+        if self.declared_upload_hashes:
+            problems.append(
+                "EGOV_DECLARED_UPLOAD_HASHES: a declared hash proves nothing; production takes "
+                "uploads through verified upload ids only"
+            )
         if self.applicant_min_assurance < Assurance.REAL_NAME:
             problems.append(
                 "EGOV_APPLICANT_MIN_ASSURANCE: online government service needs at least "
                 "real_name (实名) identity assurance"
             )
         return problems
+
+    @property
+    def declared_hashes_allowed(self) -> bool:
+        if self.declared_upload_hashes is None:
+            return self.environment != "prod"
+        return self.declared_upload_hashes

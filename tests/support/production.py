@@ -14,4 +14,7 @@ PRODUCTION: dict[str, Any] = {
     "jwt_max_lifetime_s": 3600,
     "service_key_file": "/etc/egov/service-key/key.pem",
     "service_jwks_file": "/etc/egov/service-jwks/jwks.json",
+    # intake and approval keep files (ignored by the services without an object store)
+    "object_store_access_key": "egov-intake-access",
+    "object_store_secret_key": "s" * 40,
 }
