@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.domain import IntakeError, ServiceItem, SubmissionIn, TooManyAttempts
 from services.intake.domain.agents import AgentGrant, AgentGrantIn
+from services.intake.domain.errors import Unavailable
 from services.intake.handlers import Deps, submit_case
 from services.intake.handlers import agents as agent_handlers
 from services.intake.handlers import catalog as catalog_handlers
@@ -66,7 +67,7 @@ async def on_intake_error(_: Request, exc: Exception) -> JSONResponse:
     if exc.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
     headers = None
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | Unavailable):
         headers = {"Retry-After": str(exc.retry_after_s)}
     elif exc.status_code == 401:
         headers = {"WWW-Authenticate": "Bearer"}

@@ -10,6 +10,7 @@ import yaml
 from fastapi import FastAPI
 
 from services.intake.api import on_intake_error, router
+from services.intake.api_uploads import router as uploads_router
 from services.intake.credit import HttpCreditClient
 from services.intake.domain import IntakeError
 from services.intake.domain.licences import Licence
@@ -17,9 +18,11 @@ from services.intake.handlers import Deps, bind
 from services.intake.handlers.catalog import load_catalog
 from services.intake.handlers.deps import SOURCE
 from services.intake.handlers.ratings import invitation_loop, recompute_rectification_deadlines
-from services.intake.ports import CreditPort, IntakeStore
+from services.intake.handlers.uploads import upload_expiry_loop
+from services.intake.ports import CreditPort, IntakeStore, UploadStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
+from services.intake.uploads_store import MongoUploadStore
 from shared.audit import AuditKeys
 from shared.audit.admin import AdminLog, Chaining
 from shared.audit.admin_log import MongoAdminLog
@@ -28,6 +31,8 @@ from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
+from shared.objectstore import ObjectStore
+from shared.objectstore.s3 import S3ObjectStore
 from shared.observability.http import Lifespan, ReadinessCheck, create_app, public_surface
 from shared.runtime import Infrastructure, calendar_from_settings
 
@@ -52,7 +57,7 @@ def make_app(
 ) -> FastAPI:
     app = create_app(
         service=deps.settings.service_name,
-        routers=[router],
+        routers=[router, uploads_router],
         readiness=readiness,
         lifespan=lifespan,
         description=DESCRIPTION,
@@ -71,6 +76,8 @@ def build_deps(
     changes: AdminLog,
     credit: CreditPort,
     clock: Clock,
+    uploads: UploadStore,
+    objects: ObjectStore,
     calendar: WorkingCalendar | None = None,
 ) -> Deps:
     """Wiring shared by the real service and the unit tests (which pass in-memory fakes)."""
@@ -83,6 +90,8 @@ def build_deps(
         calendar=calendar or calendar_from_settings(settings),
         audit_keys=keys,
         chaining=Chaining(changes, keys, clock, SOURCE),
+        uploads=uploads,
+        objects=objects,
     )
 
 
@@ -112,6 +121,8 @@ def build(
         item_cache_s=settings.item_cache_s,
     )
     changes = MongoAdminLog(infra.mongo, infra.db, infra.outbox)
+    uploads = MongoUploadStore(infra.db)
+    objects = S3ObjectStore(settings)
     http_credit: HttpCreditClient | None = None
     if credit is None:
         credit = http_credit = HttpCreditClient(settings)
@@ -121,6 +132,8 @@ def build(
         changes=changes,
         credit=credit,
         clock=infra.clock,
+        uploads=uploads,
+        objects=objects,
         calendar=infra.calendar,
     )
     deps.wake = infra.relay.wake
@@ -128,10 +141,12 @@ def build(
     async def on_start() -> None:
         await store.ensure_indexes()
         await changes.ensure_indexes()
+        await uploads.ensure_indexes()
         await load_catalog(deps)
         await store.load_licences(read_licences(settings.catalog_dir))
 
     async def on_stop() -> None:
+        await objects.aclose()
         if http_credit is not None:
             await http_credit.aclose()
 
@@ -141,6 +156,7 @@ def build(
         topics=CONSUMED_TOPICS, handlers=bind(deps), group_id=settings.consumer_group
     )
     infra.add_background(lambda: invitation_loop(deps))
+    infra.add_background(lambda: upload_expiry_loop(deps))
     infra.add_deadline_sweep(lambda: recompute_rectification_deadlines(deps))
     app = make_app(deps, lifespan=infra.lifespan, readiness=infra.readiness())
     return IntakeService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

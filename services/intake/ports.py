@@ -9,7 +9,11 @@ from typing import Any, Protocol
 
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
+<<<<<<< ours
 from services.intake.domain.licences import Licence
+=======
+from services.intake.domain.uploads import Upload
+>>>>>>> theirs
 from shared.contracts import CreditChanged, Envelope
 
 
@@ -134,3 +138,30 @@ class IntakeStore(Protocol):
 
     async def get_agent(self, subject_id: str, agent_id: str) -> AgentGrant | None: ...
     async def list_agents(self, subject_id: str) -> list[AgentGrant]: ...
+
+
+class UploadStore(Protocol):
+    """Uploads by id (services/intake/uploads_store.py); an unreferenced one is forgotten a
+    while after it expires (TTL index), a referenced one is kept with its case."""
+
+    async def insert(self, upload: Upload) -> None: ...
+    async def get(self, upload_id: str) -> Upload | None: ...
+    async def settle(self, upload: Upload) -> bool:
+        """Store a pending upload's verdict (verified or rejected); False if it was settled
+        meanwhile."""
+        ...
+
+    async def claim(self, upload_id: str, *, owner_id: str, case_id: str, now: datetime) -> bool:
+        """Mark a verified, unexpired, unclaimed upload of the owner as the case's; False if it
+        is not (any more) one."""
+        ...
+
+    async def release(self, upload_id: str, *, case_id: str, expires_at: datetime) -> None:
+        """Undo a claim of a case that was not registered after all."""
+        ...
+
+    async def expired(self, now: datetime, *, limit: int) -> list[Upload]:
+        """Unreferenced uploads past their expiry, whose objects are still to be deleted."""
+        ...
+
+    async def forget(self, upload_id: str) -> None: ...

@@ -28,6 +28,9 @@ class IntakeSettings(ServiceSettings, ObjectStoreSettings):
     upload_unreferenced_ttl_hours: int = Field(
         72, ge=1, description="hours an upload no case refers to is kept, then expires"
     )
+    upload_expiry_interval_s: float = Field(
+        300.0, gt=0, description="seconds between sweeps deleting expired unreferenced uploads"
+    )
     declared_upload_hashes: bool | None = Field(
         None,
         description="accept an upload material as a declared sha256 and size without a "

@@ -19,6 +19,23 @@ PLAN_STAGE_KINDS = frozenset(
 )
 
 
+class FileType(StrEnum):
+    """The kinds of file an uploaded material may be, told from its bytes (never its name)."""
+
+    PDF = "pdf"
+    JPEG = "jpeg"
+    PNG = "png"
+    OFD = "ofd"  # 版式文档, GB/T 33190-2016: a ZIP package with OFD.xml at its root
+
+
+MEDIA_TYPES: Mapping[FileType, str] = {
+    FileType.PDF: "application/pdf",
+    FileType.JPEG: "image/jpeg",
+    FileType.PNG: "image/png",
+    FileType.OFD: "application/ofd",
+}
+
+
 class ItemStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -35,6 +52,11 @@ class MaterialSpec(BaseModel):
         default_factory=lambda: [MaterialForm.UPLOAD, MaterialForm.ELICENSE], min_length=1
     )
     licence_type: str | None = Field(None, description="e-licence type accepted for it")
+    file_types: list[FileType] = Field(
+        default_factory=lambda: [FileType.PDF, FileType.JPEG, FileType.PNG],
+        min_length=1,
+        description="kinds of file an upload of it may be (OFD only where listed)",
+    )
 
 
 class ServiceItem(BaseModel):

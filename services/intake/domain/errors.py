@@ -49,3 +49,13 @@ class TooManyAttempts(IntakeError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class Unavailable(IntakeError):
+    """A store the request needs does not answer (the object store for uploads)."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.intake.ports import CreditPort, IntakeStore
+from services.intake.ports import CreditPort, IntakeStore, UploadStore
 from services.intake.settings import IntakeSettings
 from shared.audit import AuditKeys
 from shared.audit.admin import Chaining
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
+from shared.objectstore import ObjectStore
 from shared.reference import departments, regions
 
 SOURCE = "/egov/intake"
@@ -28,7 +29,12 @@ class Deps:
     clock: Clock
     calendar: WorkingCalendar
     audit_keys: AuditKeys
+<<<<<<< ours
     chaining: Chaining  # of admin changes (the catalog)
+=======
+    uploads: UploadStore
+    objects: ObjectStore
+>>>>>>> theirs
     wake: Callable[[], None] = lambda: None
     departments: dict[str, str] = field(default_factory=department_regions)
     regions: dict[str, str] = field(default_factory=regions)

@@ -34,10 +34,19 @@ from services.intake.domain.submission import (
 from services.intake.handlers.access import submitted_by
 from services.intake.handlers.audit import linked
 from services.intake.handlers.deps import SOURCE, Deps
+<<<<<<< ours
 from services.intake.handlers.eligibility import (
     check_credit,
     filled_from_licences,
     licence_errors,
+=======
+from services.intake.handlers.eligibility import check_credit, licence_errors
+from services.intake.handlers.materials import (
+    claim_uploads,
+    release_uploads,
+    resolve_uploads,
+    upload_ids,
+>>>>>>> theirs
 )
 from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
 from services.intake.ports import DuplicateKey, IdempotencyRecord
@@ -201,7 +210,13 @@ async def register_case(
     contact, errors = checked_contact(sub.contact)
     if sub.submitted_by is not None:
         contact = verified_contact(contact, principal, sub.submitted_by)
+<<<<<<< ours
     sub = await filled_from_licences(deps, sub.model_copy(update={"contact": contact}), item)
+=======
+    sub = sub.model_copy(update={"contact": contact})
+    sub, upload_errors = await resolve_uploads(deps, sub)
+    errors += upload_errors
+>>>>>>> theirs
     assessment, item_errors = assess_submission(
         item,
         sub,
@@ -254,7 +269,12 @@ async def register_case(
         )
     actor = _actor(case)
     case, checkpoints = linked(deps, case, actor=actor, causation=causation)
-    await deps.store.create_case(case, [envelope, *checkpoints], idempotency=record)
+    await claim_uploads(deps, sub, case_id)
+    try:
+        await deps.store.create_case(case, [envelope, *checkpoints], idempotency=record)
+    except BaseException:
+        await release_uploads(deps, upload_ids(sub), case_id)
+        raise
     deps.wake()
     SUBMISSIONS.labels(item.code, channel, "accepted").inc()
     log.info("case %s registered for item %s via %s", case_id, item.code, channel)
