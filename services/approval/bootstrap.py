@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.approval import metrics
 from services.approval.api import router
+from services.approval.api_materials import router as materials_router
 from services.approval.handlers import (
     Deps,
     lapse_supplement_waits,
@@ -25,6 +26,7 @@ from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
+from shared.objectstore.s3 import S3ObjectStore
 from shared.observability.http import Lifespan, ReadinessCheck, create_app, public_surface
 from shared.runtime import Infrastructure
 
@@ -56,7 +58,7 @@ def create_api(
     """The HTTP app over ``deps`` (real adapters here, in-memory fakes in unit tests)."""
     app = create_app(
         service=settings.service_name,
-        routers=[router],
+        routers=[router, materials_router],
         readiness=readiness,
         lifespan=lifespan,
         description=DESCRIPTION,
@@ -80,8 +82,10 @@ def build(
         settings=settings,
         policy=policy_from(settings),
         audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
+        objects=(objects := S3ObjectStore(settings)),
         wake=infra.relay.wake,
     )
+    infra.on_stop.append(objects.aclose)
     consumer = infra.add_consumer(
         topics=CONSUMED_TOPICS, handlers=make_handlers(deps), group_id=settings.consumer_group
     )

@@ -46,6 +46,7 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.kafka import Handler, PermanentError
+from shared.objectstore import ObjectStore
 from shared.observability.logging import correlation_id
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class Deps:
     settings: ApprovalSettings
     policy: Policy
     audit_keys: AuditKeys
+    objects: ObjectStore
     wake: Callable[[], None] = field(default=lambda: None)
 
 

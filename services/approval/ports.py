@@ -39,7 +39,8 @@ class CaseStore(Protocol):
         entries: list[dict[str, Any]],
         envelopes: list[Envelope],
     ) -> None:
-        """Replace the case if it is still at ``expected_version`` (else raise StaleVersion)."""
+        """Replace the case if it is still at ``expected_version`` and its timeline still ends
+        where ``entries`` continue it (else raise StaleVersion)."""
         ...
 
     async def tasks(self, query: TaskQuery) -> tuple[list[dict[str, Any]], int]: ...

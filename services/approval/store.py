@@ -102,9 +102,15 @@ class MongoCaseStore:
         entries: list[dict[str, Any]],
         envelopes: list[Envelope],
     ) -> None:
+        # The chain's head as read: a fetch of a material moves it without a new version, so a
+        # concurrent change is caught by either (ports.CaseStore.update).
+        read_head = case.audit_seq - len(entries)
+
         async def work(s: AsyncClientSession) -> None:
             result = await self.cases.replace_one(
-                {"_id": case.case_id, "version": expected_version}, case_to_doc(case), session=s
+                {"_id": case.case_id, "version": expected_version, "audit_seq": read_head},
+                case_to_doc(case),
+                session=s,
             )
             if result.matched_count == 0:
                 current = await self.cases.find_one(

@@ -152,6 +152,11 @@ class MaterialRef(Model):
     code: str
     form: str
     licence_ref: str | None = None
+    # An upload verified by intake (the object is materials/<upload_id>, docs/archive.md).
+    upload_id: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    media_type: str | None = None
 
 
 class Case(Model):

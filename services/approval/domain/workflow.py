@@ -37,7 +37,7 @@ from services.approval.domain.stages import (
 )
 from services.approval.domain.timing import Calendar
 from shared.clock import SHANGHAI
-from shared.contracts.common import StageKind
+from shared.contracts.common import Material, StageKind
 from shared.contracts.events import CaseSubmitted, CaseSupplemented
 
 __all__ = ["act", "allowed_actions", "apply_supplement", "authorize", "open_case", "prereview_id"]
@@ -59,7 +59,7 @@ def open_case(
         applicant=ApplicantRef(
             kind=data.applicant.kind, id_number=data.applicant.id_number, name=data.applicant.name
         ),
-        materials=[_material(m.code, m.form.value, m.licence_ref) for m in data.materials],
+        materials=[_material(m) for m in data.materials],
         required_materials=list(data.required_materials),
         commitment_used=data.commitment_used,
         commitment_allowed=data.commitment_allowed,
@@ -119,7 +119,7 @@ def apply_supplement(
         return tr  # late or repeated: nothing waits for it
     by_code = {m.code: m for m in case.materials}
     for m in data.materials:
-        by_code[m.code] = _material(m.code, m.form.value, m.licence_ref)
+        by_code[m.code] = _material(m)
     case.materials = list(by_code.values())
     tr.record("case_supplemented", "applicant", materials=[m.code for m in data.materials])
     _run_check(tr)
@@ -241,5 +241,13 @@ def _run_check(tr: Transition) -> None:
     tr.record("completeness_checked", "system", findings=case.findings)
 
 
-def _material(code: str, form: str, licence_ref: str | None) -> MaterialRef:
-    return MaterialRef(code=code, form=form, licence_ref=licence_ref)
+def _material(m: Material) -> MaterialRef:
+    return MaterialRef(
+        code=m.code,
+        form=m.form.value,
+        licence_ref=m.licence_ref,
+        upload_id=m.upload_id,
+        sha256=m.sha256,
+        size=m.size,
+        media_type=m.media_type,
+    )

@@ -29,6 +29,7 @@ from shared.contracts import (
     StagePlanEntry,
     make_envelope,
 )
+from tests.support.fake_objects import FakeObjectStore
 
 # Monday 2 March 2026, 10:00 in Shanghai.
 MONDAY_10 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -72,7 +73,8 @@ class InMemoryCaseStore:
         envelopes: list[Envelope],
     ) -> None:
         current = self.docs[case.case_id]["version"]
-        if current != expected_version:
+        head = self.docs[case.case_id]["audit_seq"]
+        if current != expected_version or head != case.audit_seq - len(entries):
             raise StaleVersion(expected_version, current)
         self._write(case, entries, envelopes)
 
@@ -146,6 +148,7 @@ def make_deps(clock: FixedClock | None = None, **settings: Any) -> Deps:
         settings=s,
         policy=policy_from(s),
         audit_keys=AuditKeys.from_setting(s.audit_key.get_secret_value()),
+        objects=FakeObjectStore(),
     )
 
 
