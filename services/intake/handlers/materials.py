@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.intake.domain import FieldError, Invalid, Submission
+from services.intake.domain import CaseRecord, FieldError, Invalid, Submission
 from services.intake.domain.uploads import as_material, reference_errors
 from services.intake.handlers.deps import Deps
 from shared.contracts import Material, MaterialForm
@@ -19,10 +19,21 @@ DECLARED_REFUSED = (
 
 
 async def resolve_uploads(deps: Deps, sub: Submission) -> tuple[Submission, list[FieldError]]:
+    materials, errors = await resolve_materials(
+        deps, sub.materials, owner_id=sub.applicant.id_number, item_code=sub.item_code
+    )
+    return sub.model_copy(update={"materials": materials}), errors
+
+
+async def resolve_materials(
+    deps: Deps, given: list[Material], *, owner_id: str, item_code: str
+) -> tuple[list[Material], list[FieldError]]:
+    """The materials with each named upload's measured hash, size and type, and the field errors
+    of those that may not be used (also for supplements: the same rules, the case's applicant)."""
     errors: list[FieldError] = []
     materials: list[Material] = []
     now = deps.clock.now()
-    for i, material in enumerate(sub.materials):
+    for i, material in enumerate(given):
         where = f"materials.{i}"
         if material.form is not MaterialForm.UPLOAD:
             if material.upload_id is not None:
@@ -36,30 +47,30 @@ async def resolve_uploads(deps: Deps, sub: Submission) -> tuple[Submission, list
         else:
             upload = await deps.uploads.get(material.upload_id)
             found = reference_errors(
-                upload,
-                material,
-                where,
-                owner_id=sub.applicant.id_number,
-                item_code=sub.item_code,
-                now=now,
+                upload, material, where, owner_id=owner_id, item_code=item_code, now=now
             )
             errors += found
             ok = upload is not None and not found
             materials.append(as_material(material, upload) if ok and upload else material)
-    return sub.model_copy(update={"materials": materials}), errors
+    return materials, errors
 
 
 async def claim_uploads(deps: Deps, sub: Submission, case_id: str) -> None:
+    await claim_materials(deps, sub.materials, owner_id=sub.applicant.id_number, case_id=case_id)
+
+
+async def claim_materials(
+    deps: Deps, materials: list[Material], *, owner_id: str, case_id: str
+) -> None:
     """Make the case the owner of its uploads, all or none (422 when one was taken or expired
     since it was checked)."""
     claimed: list[str] = []
     now = deps.clock.now()
-    for i, material in enumerate(sub.materials):
+    for i, material in enumerate(materials):
         if material.upload_id is None:
             continue
-        owner = sub.applicant.id_number
         if not await deps.uploads.claim(
-            material.upload_id, owner_id=owner, case_id=case_id, now=now
+            material.upload_id, owner_id=owner_id, case_id=case_id, now=now
         ):
             await release_uploads(deps, claimed, case_id)
             message = "this upload is already part of another case, or expired"
@@ -69,6 +80,20 @@ async def claim_uploads(deps: Deps, sub: Submission, case_id: str) -> None:
         claimed.append(material.upload_id)
 
 
+async def supplement_materials(
+    deps: Deps, case: CaseRecord, given: list[Material]
+) -> list[Material]:
+    """A supplement's materials (补正) resolved and claimed for the case like a submission's."""
+    owner = case.applicant.id_number
+    materials, errors = await resolve_materials(
+        deps, given, owner_id=owner, item_code=case.item_code
+    )
+    if errors:
+        raise Invalid("the supplement is not valid", errors)
+    await claim_materials(deps, materials, owner_id=owner, case_id=case.case_id)
+    return materials
+
+
 async def release_uploads(deps: Deps, upload_ids: list[str], case_id: str) -> None:
     """A case that was not registered after all gives its uploads back."""
     expires_at = deps.clock.now() + timedelta(hours=deps.settings.upload_unreferenced_ttl_hours)
@@ -76,5 +101,5 @@ async def release_uploads(deps: Deps, upload_ids: list[str], case_id: str) -> No
         await deps.uploads.release(upload_id, case_id=case_id, expires_at=expires_at)
 
 
-def upload_ids(sub: Submission) -> list[str]:
-    return [m.upload_id for m in sub.materials if m.upload_id is not None]
+def upload_ids(materials: list[Material]) -> list[str]:
+    return [m.upload_id for m in materials if m.upload_id is not None]

@@ -273,7 +273,7 @@ async def register_case(
     try:
         await deps.store.create_case(case, [envelope, *checkpoints], idempotency=record)
     except BaseException:
-        await release_uploads(deps, upload_ids(sub), case_id)
+        await release_uploads(deps, upload_ids(sub.materials), case_id)
         raise
     deps.wake()
     SUBMISSIONS.labels(item.code, channel, "accepted").inc()

@@ -12,6 +12,11 @@ from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import applicant_actor, linked
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.licences import licence_events
+from services.intake.handlers.materials import (
+    release_uploads,
+    supplement_materials,
+    upload_ids,
+)
 from services.intake.ports import VersionConflict
 from shared.auth import Principal
 from shared.contracts import (
@@ -238,20 +243,25 @@ async def add_supplement(
     principal: Principal | None,
 ) -> dict[str, Any]:
     """The applicant answers a supplement request (补正); approval hears CaseSupplemented."""
-    await open_case(deps, case_id, code=code, principal=principal)
+    case = await open_case(deps, case_id, code=code, principal=principal)
+    materials = await supplement_materials(deps, case, materials)
     now = deps.clock.now()
 
     def events(updated: CaseRecord) -> list[Envelope]:
         data = CaseSupplemented(case_id=case_id, materials=materials, supplemented_at=now)
         return [make_envelope(data, source=SOURCE, time=now)]
 
-    updated = await update_case(
-        deps,
-        case_id,
-        lambda c: rules.on_supplemented(c, materials=materials, at=now),
-        events,
-        actor=applicant_actor(principal),
-    )
+    try:
+        updated = await update_case(
+            deps,
+            case_id,
+            lambda c: rules.on_supplemented(c, materials=materials, at=now),
+            events,
+            actor=applicant_actor(principal),
+        )
+    except BaseException:
+        await release_uploads(deps, upload_ids(materials), case_id)
+        raise
     deps.wake()
     assert updated is not None
     return view_of(deps, updated)
