@@ -36,3 +36,11 @@ CODE_ATTEMPTS = Counter(
     "Verification-code attempts on a case number by outcome (accepted, wrong, paused)",
     ["outcome"],
 )
+UPLOADS = Counter(
+    "egov_intake_uploads_total",
+    "Uploads by outcome (slot, verified, rejected, unavailable, expired) and file type",
+    ["outcome", "file_type"],
+)
+UPLOADED_BYTES = Counter(
+    "egov_intake_uploaded_bytes_total", "Bytes of uploads intake read and verified"
+)

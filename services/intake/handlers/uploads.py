@@ -25,6 +25,7 @@ from services.intake.domain.uploads import (
 )
 from services.intake.handlers.access import submitted_by
 from services.intake.handlers.deps import Deps
+from services.intake.metrics import UPLOADED_BYTES, UPLOADS
 from services.intake.sniff import measure
 from shared.auth import Principal
 from shared.contracts import Applicant
@@ -38,6 +39,7 @@ RETRY_AFTER_S = 30
 
 def unavailable(error: ObjectStoreUnavailable) -> Unavailable:
     log.warning("object store unavailable: %s", error)
+    UPLOADS.labels("unavailable", "").inc()
     return Unavailable(
         "the object store does not answer; try again shortly", retry_after_s=RETRY_AFTER_S
     )
@@ -102,6 +104,7 @@ async def open_upload_slot(
     except ObjectStoreUnavailable as error:
         raise unavailable(error) from error
     await deps.uploads.insert(upload)
+    UPLOADS.labels("slot", body.file_type.value).inc()
     return {
         **upload_view(upload),
         "upload": {
@@ -177,12 +180,15 @@ async def verify_upload(
         )
         await _delete_object(deps, key)
         await deps.uploads.settle(rejected)
+        UPLOADS.labels("rejected", upload.declared_type.value).inc()
         raise Invalid(f"upload {upload_id} is not the {upload.material_code} it was to be", errors)
     verified = upload.model_copy(
         update={**found, "status": UploadStatus.VERIFIED, "verified_at": now}
     )
     if not await deps.uploads.settle(verified):
         verified = await find_upload(deps, upload_id, principal)  # verified concurrently
+    UPLOADS.labels("verified", upload.declared_type.value).inc()
+    UPLOADED_BYTES.inc(seen.size)
     log.info("upload %s verified (%s, %d bytes)", upload_id, seen.file_type, seen.size)
     return upload_view(verified)
 
@@ -208,6 +214,7 @@ async def expire_uploads(deps: Deps, *, limit: int = 200) -> int:
             log.warning("upload expiry paused: %s", error)
             break
         await deps.uploads.forget(upload.upload_id)
+        UPLOADS.labels("expired", upload.declared_type.value).inc()
         done += 1
     return done
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from intake_fakes import Wiring
+from prometheus_client import REGISTRY
 from upload_steps import (
     DECLARED_ARTICLES,
     DOCX,
@@ -195,14 +196,22 @@ async def test_a_window_officer_uploads_and_submits_for_the_applicant() -> None:
         assert r.status_code == 201, r.text
 
 
+def uploads_counted(outcome: str, file_type: str = "") -> float:
+    labels = {"outcome": outcome, "file_type": file_type}
+    return REGISTRY.get_sample_value("egov_intake_uploads_total", labels) or 0.0
+
+
 async def test_the_object_store_down_is_a_503_for_uploads_only() -> None:
     w = Wiring()
     me = as_applicant(w)
+    verified, unavailable = uploads_counted("verified", "pdf"), uploads_counted("unavailable")
     async with w.client() as c:
         done = await upload(w, c, me)
+        assert uploads_counted("verified", "pdf") == verified + 1
         w.objects.down = True
         r = await c.post("/v1/uploads", json=slot_body(), headers=me)
         assert r.status_code == 503 and r.headers["Retry-After"] == "30"
+        assert uploads_counted("unavailable") == unavailable + 1
         assert w.uploads.uploads.keys() == {done}
         r = await c.post("/v1/cases", json=submission({"application_form": done}))
         assert r.status_code == 201, "a submission needs no object-store call"
