@@ -29,7 +29,8 @@ async def resolve_materials(
     deps: Deps, given: list[Material], *, owner_id: str, item_code: str
 ) -> tuple[list[Material], list[FieldError]]:
     """The materials with each named upload's measured hash, size and type, and the field errors
-    of those that may not be used (also for supplements: the same rules, the case's applicant)."""
+    of those that may not be used (also for supplements: the same rules, the case's applicant).
+    A media type is only ever what intake measured: one a client sent is dropped."""
     errors: list[FieldError] = []
     materials: list[Material] = []
     now = deps.clock.now()
@@ -38,11 +39,10 @@ async def resolve_materials(
         if material.form is not MaterialForm.UPLOAD:
             if material.upload_id is not None:
                 errors.append(FieldError(f"{where}.upload_id", "only an upload has an upload id"))
-            materials.append(material)
+            materials.append(material.model_copy(update={"media_type": None}))
         elif material.upload_id is None:
             if not deps.settings.declared_hashes_allowed:
                 errors.append(FieldError(f"{where}.upload_id", DECLARED_REFUSED))
-            # Declared, not measured: nothing vouches for a type.
             materials.append(material.model_copy(update={"media_type": None}))
         else:
             upload = await deps.uploads.get(material.upload_id)

@@ -173,9 +173,12 @@ async def test_declared_hashes_only_where_the_setting_allows_them() -> None:
         r = await c.post("/v1/cases", json=declared)
         assert set(fields(r)) == {"materials.1.upload_id", "materials.2.upload_id"}
         assert "verified upload id" in fields(r)["materials.2.upload_id"]
-    w = Wiring()  # development default: the old form still works
+    w = Wiring()  # development default: the old form still works, vouching for no type
+    declared["materials"][2]["media_type"] = "application/pdf"
     async with w.client() as c:
-        assert (await c.post("/v1/cases", json=declared)).status_code == 201
+        r = await c.post("/v1/cases", json=declared)
+        assert r.status_code == 201, r.text
+    assert all(m.media_type is None for m in w.store.cases[r.json()["case_id"]].materials)
 
 
 async def test_a_window_officer_uploads_and_submits_for_the_applicant() -> None:
