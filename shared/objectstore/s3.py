@@ -3,6 +3,7 @@ S3-compatible store by settings, the local stack and the integration tests at s3
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -33,6 +34,7 @@ class S3ObjectStore:
         self._stack = contextlib.AsyncExitStack()
         self._client: Any = None
         self._signer: Any = None
+        self._opening = asyncio.Lock()  # one client per endpoint, however many ask at once
 
     def _client_for(self, endpoint: str | None) -> Any:
         s = self.settings
@@ -53,18 +55,20 @@ class S3ObjectStore:
         )
 
     async def _s3(self) -> Any:
-        if self._client is None:
-            self._client = await self._stack.enter_async_context(
-                self._client_for(self.settings.object_store_url)
-            )
+        async with self._opening:
+            if self._client is None:
+                self._client = await self._stack.enter_async_context(
+                    self._client_for(self.settings.object_store_url)
+                )
         return self._client
 
     async def _presigner(self) -> Any:
         public = self.settings.object_store_public_url
         if not public or public == self.settings.object_store_url:
             return await self._s3()
-        if self._signer is None:
-            self._signer = await self._stack.enter_async_context(self._client_for(public))
+        async with self._opening:
+            if self._signer is None:
+                self._signer = await self._stack.enter_async_context(self._client_for(public))
         return self._signer
 
     async def aclose(self) -> None:
