@@ -214,8 +214,14 @@ async def test_the_object_store_down_is_a_503_for_uploads_only() -> None:
         w.objects.down = True
         r = await c.post("/v1/uploads", json=slot_body(), headers=me)
         assert r.status_code == 503 and r.headers["Retry-After"] == "30"
-        assert uploads_counted("unavailable") == unavailable + 1
-        assert w.uploads.uploads.keys() == {done}
+        assert w.uploads.uploads.keys() == {done}, "no slot without its URL"
+        w.objects.down = False
+        pending = await slot(c, me)
+        w.objects.down = True
+        r = await c.post(pending["verify_url"], headers=me)
+        assert r.status_code == 503 and r.headers["Retry-After"] == "30"
+        assert uploads_counted("unavailable") == unavailable + 2
+        assert w.uploads.uploads[pending["upload_id"]].status == "pending", "try again later"
         r = await c.post("/v1/cases", json=submission({"application_form": done}))
         assert r.status_code == 201, "a submission needs no object-store call"
 
