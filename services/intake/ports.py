@@ -9,11 +9,8 @@ from typing import Any, Protocol
 
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
-<<<<<<< ours
 from services.intake.domain.licences import Licence
-=======
 from services.intake.domain.uploads import Upload
->>>>>>> theirs
 from shared.contracts import CreditChanged, Envelope
 
 

@@ -135,16 +135,13 @@ class Material(Frozen):
     size: int | None = Field(None, ge=0)
     licence_ref: str | None = None
     commitment_text: str | None = None
-<<<<<<< ours
     verified_from_licence: bool = Field(
         False, description="filled in by intake from the applicant's e-licence; not asked for"
     )
-=======
     # A verified upload (intake's POST /v1/uploads; the object is materials/<upload_id> in the
     # bucket of docs/archive.md): sha256, size and media_type are what intake measured.
     upload_id: str | None = Field(None, pattern=r"^up-[A-Za-z0-9_-]{16,64}$")
     media_type: str | None = Field(None, max_length=100)
->>>>>>> theirs
 
 
 class StagePlanEntry(Frozen):

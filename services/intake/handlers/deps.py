@@ -29,12 +29,9 @@ class Deps:
     clock: Clock
     calendar: WorkingCalendar
     audit_keys: AuditKeys
-<<<<<<< ours
     chaining: Chaining  # of admin changes (the catalog)
-=======
     uploads: UploadStore
     objects: ObjectStore
->>>>>>> theirs
     wake: Callable[[], None] = lambda: None
     departments: dict[str, str] = field(default_factory=department_regions)
     regions: dict[str, str] = field(default_factory=regions)

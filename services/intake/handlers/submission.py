@@ -34,19 +34,16 @@ from services.intake.domain.submission import (
 from services.intake.handlers.access import submitted_by
 from services.intake.handlers.audit import linked
 from services.intake.handlers.deps import SOURCE, Deps
-<<<<<<< ours
 from services.intake.handlers.eligibility import (
     check_credit,
     filled_from_licences,
     licence_errors,
-=======
-from services.intake.handlers.eligibility import check_credit, licence_errors
+)
 from services.intake.handlers.materials import (
     claim_uploads,
     release_uploads,
     resolve_uploads,
     upload_ids,
->>>>>>> theirs
 )
 from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
 from services.intake.ports import DuplicateKey, IdempotencyRecord
@@ -210,13 +207,10 @@ async def register_case(
     contact, errors = checked_contact(sub.contact)
     if sub.submitted_by is not None:
         contact = verified_contact(contact, principal, sub.submitted_by)
-<<<<<<< ours
-    sub = await filled_from_licences(deps, sub.model_copy(update={"contact": contact}), item)
-=======
     sub = sub.model_copy(update={"contact": contact})
     sub, upload_errors = await resolve_uploads(deps, sub)
     errors += upload_errors
->>>>>>> theirs
+    sub = await filled_from_licences(deps, sub, item)
     assessment, item_errors = assess_submission(
         item,
         sub,

@@ -25,11 +25,8 @@ from services.intake.ports import (
 from services.intake.settings import IntakeSettings
 from shared.clock import FixedClock
 from shared.contracts import AuditCheckpoint, CreditChanged, Envelope
-<<<<<<< ours
 from tests.support.admin_log import MemoryAdminLog
-=======
 from tests.support.fake_objects import FakeObjectStore
->>>>>>> theirs
 from tests.support.tokens import SignedInApplicant
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -223,16 +220,11 @@ class Wiring:
         self.deps: Deps = build_deps(
             self.settings,
             store=self.store,
-<<<<<<< ours
             changes=self.changes,
-            credit=self.credit,
-            clock=self.clock,
-=======
             credit=self.credit,
             clock=self.clock,
             uploads=self.uploads,
             objects=self.objects,
->>>>>>> theirs
         )
         self.deps.wake = self._wake
         for item in read_catalog_dir(self.settings.catalog_dir):
