@@ -21,7 +21,8 @@ from shared.contracts import (
     LicenceRevoked,
     make_envelope,
 )
-from tests.integration.intake.test_intake_stack import (  # noqa: F401 (the fixture)
+from tests.integration.intake import test_intake_stack as base
+from tests.integration.intake.test_intake_stack import (
     UPLOAD,
     Stack,
     admin_headers,
@@ -30,6 +31,8 @@ from tests.integration.intake.test_intake_stack import (  # noqa: F401 (the fixt
 )
 
 pytestmark = pytest.mark.integration
+
+stack = base.stack  # the intake stack fixture of that module, started afresh for this one
 
 ENTITY = "91310000000000019Q"  # holds the reference business licence of catalog/elicences.yaml
 APPLICANT = {"kind": "entity", "id_number": ENTITY, "name": "上海某某有限公司"}

@@ -21,6 +21,7 @@ from services.approval.bootstrap import build as build_approval
 from services.approval.settings import ApprovalSettings
 from services.intake.bootstrap import build as build_intake
 from services.intake.settings import IntakeSettings
+from shared.clock import SHANGHAI
 from shared.identifiers import make_resident_id
 from shared.objectstore import ObjectMissing, ObjectStoreUnavailable, material_key
 from shared.objectstore.s3 import S3ObjectStore
@@ -85,6 +86,15 @@ async def world(
             approval.infra.lifespan(approval.app),
         ):
             await approval.consumer.wait_assigned(60)
+            # Case numbers restart with each database, and the other modules on this broker
+            # publish theirs on egov.cases, which this module's approval reads too: this
+            # module numbers its cases from elsewhere so that the ones it looks at are its own.
+            day = intake.infra.clock.now().astimezone(SHANGHAI).date()
+            await intake.infra.db["case_counters"].update_one(
+                {"_id": f"500000-{day:%Y%m%d}"},
+                {"$set": {"seq": 500_000 + uuid.uuid4().int % 400_000}},
+                upsert=True,
+            )
             async with (
                 httpx.AsyncClient(
                     transport=httpx.ASGITransport(intake.app), base_url="http://i"
