@@ -23,6 +23,8 @@ from services.monitor import metrics as m
 from services.monitor.api import router
 from services.monitor.board import LIGHTS, Accumulator, Part, merge
 from services.monitor.handlers import Deps
+from services.monitor.history.feed import follow as follow_history
+from services.monitor.history.store import MongoHistory
 from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
 from services.monitor.register_api import router as register_router
 from services.monitor.register_feed import follow_supervision
@@ -60,6 +62,7 @@ class MonitorService:
     feed: CalendarFeed = field(init=False)
     board_parts: MongoBoardParts | None = None
     register: MongoRegister | None = None
+    history: MongoHistory | None = None
     register_answer_days: int = 5
     local_parts: dict[int, Part] = field(default_factory=dict)
     calendar_swapped: asyncio.Event = field(default_factory=asyncio.Event)
@@ -274,6 +277,15 @@ class MonitorLoops(Service):
         )
 
     @Service.task
+    async def _history(self) -> None:
+        """The supervision history (docs/assessment.md): every case's events into MongoDB."""
+        monitor, s = self.monitor, self.monitor.settings
+        if monitor.history is None:
+            return
+        group_id = f"{s.monitor_app_id}-history"
+        await follow_history(s, monitor.history, monitor.calendar, group_id=group_id)
+
+    @Service.task
     async def _timers(self) -> None:
         await self.monitor.stream.run_timers()
 
@@ -348,6 +360,7 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
     db = database(create_client(settings), settings)
     service.board_parts = MongoBoardParts(db)
     service.register = MongoRegister(db)
+    service.history = MongoHistory(db)
     service.register_answer_days = settings.register_answer_working_days
     service.feed = CalendarFeed(
         settings,

@@ -132,6 +132,7 @@ def _rung(
         recipients=list(t.rung.recipients),
         assignee=stage.assignee,
         card=t.rung.card,
+        credit_incident=t.rung.credit_incident,
         due_at=stage.due_at,
         escalated_at=t.at,
         due_provisional=stage.due_provisional,

@@ -407,6 +407,11 @@ class SupervisionEscalated(EventData):
     recipients: list[str] = Field(description="roles: handler, section_chief, department_head, ...")
     assignee: str | None = Field(None, description="the officer holding the task, if any")
     card: Literal["none", "yellow", "red"] = "none"
+    credit_incident: bool = Field(
+        False,
+        description="this rung also records a government-credit incident against the "
+        "department (published on egov.credit.incidents with the same evidence)",
+    )
     due_at: AwareDatetime
     escalated_at: AwareDatetime
     due_provisional: bool = Field(False, description=PROVISIONAL_DESCRIPTION)

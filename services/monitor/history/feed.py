@@ -1,0 +1,128 @@
+"""Feeds the history from the bus: a follower with its own consumer group (every event folded
+once whichever worker reads it), and the replay behind `egov assess rebuild`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from services.monitor.history.store import MongoHistory
+from shared.calendar.timing import Calendar
+from shared.clock import SHANGHAI
+from shared.contracts import T_CASES, T_STAGES, T_SUPERVISION, Envelope
+from shared.kafka.client import connection_kwargs
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+HISTORY_TOPICS = (T_CASES, T_STAGES, T_SUPERVISION)
+RETRY_S = 5.0
+BATCH = 500
+
+
+def envelopes(messages: list[ConsumerRecord[bytes, bytes]]) -> list[Envelope]:
+    out = []
+    for message in messages:
+        try:
+            out.append(Envelope.from_json_bytes(message.value or b""))
+        except ValueError as exc:  # the primary consumers dead-letter it
+            log.warning("history: message skipped: %s", exc)
+    return out
+
+
+async def follow(
+    settings: ServiceSettings, history: MongoHistory, calendar: Calendar, *, group_id: str
+) -> None:
+    """Runs for the life of the worker and never raises: a failure is logged, the consumer
+    rebuilt, and reading resumes from the last commit (folding is idempotent)."""
+    while True:
+        consumer = AIOKafkaConsumer(
+            *HISTORY_TOPICS,
+            **connection_kwargs(settings),
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        try:
+            await consumer.start()
+            await history.ensure_indexes()
+            while True:
+                batch = await consumer.getmany(timeout_ms=1000, max_records=BATCH)
+                messages = [m for ms in batch.values() for m in ms]
+                if messages:
+                    await history.apply(envelopes(messages), calendar)
+                    await consumer.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the history must never stop the worker
+            log.exception("history: feed failed; restarting in %s s", RETRY_S)
+            await asyncio.sleep(RETRY_S)
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+
+async def replay(
+    settings: ServiceSettings,
+    history: MongoHistory,
+    calendar: Calendar,
+    *,
+    before_folding: Callable[[str | None], None] | None = None,
+) -> int:
+    """Fold every event the topics still hold, from their beginning up to their end when the
+    replay starts; returns the number of messages read. ``before_folding`` receives the day of
+    the oldest event retained (None when the topics are empty) before anything is written, and
+    may raise to stop (the rebuild's check that the topics still hold the whole history)."""
+    consumer = AIOKafkaConsumer(**connection_kwargs(settings), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [
+            TopicPartition(t, p)
+            for t in HISTORY_TOPICS
+            for p in sorted(consumer.partitions_for_topic(t) or await _partitions(consumer, t))
+        ]
+        consumer.assign(parts)
+        ends = await consumer.end_offsets(parts)
+        starts = await consumer.beginning_offsets(parts)
+        todo = {tp for tp in parts if ends[tp] > starts[tp]}
+        if before_folding is not None:
+            before_folding(await _oldest_day(consumer, todo))
+        await consumer.seek_to_beginning(*parts)
+        read = 0
+        while todo:
+            batch = await consumer.getmany(*todo, timeout_ms=1000, max_records=BATCH)
+            messages = []
+            for tp, ms in batch.items():
+                messages += [m for m in ms if m.offset < ends[tp]]
+            for tp in list(todo):
+                if await consumer.position(tp) >= ends[tp]:
+                    todo.discard(tp)
+            if messages:
+                await history.apply(envelopes(messages), calendar)
+                read += len(messages)
+        return read
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public call
+    return consumer.partitions_for_topic(topic) or set()
+
+
+async def _oldest_day(consumer: AIOKafkaConsumer, parts: set[TopicPartition]) -> str | None:
+    """The local day of the oldest event still on the topics (each partition's first)."""
+    if not parts:
+        return None
+    await consumer.seek_to_beginning(*parts)
+    firsts: dict[TopicPartition, str] = {}
+    while len(firsts) < len(parts):
+        batch = await consumer.getmany(*(parts - set(firsts)), timeout_ms=1000, max_records=1)
+        for tp, ms in batch.items():
+            for env in envelopes(ms[:1]):
+                firsts[tp] = env.time.astimezone(SHANGHAI).date().isoformat()
+            firsts.setdefault(tp, "9999-12-31")
+    return min(firsts.values())

@@ -1,0 +1,117 @@
+"""The supervision history in MongoDB: case documents, their facts and the period rollups.
+
+``history_cases``   one document per case (projection.py), no personal data
+``history_facts``   what each case counts for, by day, department, region and item (facts.py)
+``history_rollups`` one document per day x department x region x item: the sums of its facts
+
+A batch is written in one transaction (documents, facts and rollup increments together), so a
+crash leaves either all of it or none, and the replayed batch folds to the same documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.monitor.history.facts import COUNTERS, Fact, Key, rollup_id
+from services.monitor.history.fold import Folded, case_of, fold
+from services.monitor.history.projection import Doc
+from shared.calendar.timing import Calendar
+from shared.contracts import Envelope
+from shared.mongo.client import in_transaction
+
+DIMENSIONS = ("department", "region", "item_code")
+
+
+class MongoHistory:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.db = db
+        self.cases = db["history_cases"]
+        self.facts = db["history_facts"]
+        self.rollups = db["history_rollups"]
+
+    async def ensure_indexes(self) -> None:
+        await self.facts.create_index([("case_id", ASCENDING)])
+        await self.rollups.create_index([("day", ASCENDING), ("department", ASCENDING)])
+        for dim in DIMENSIONS:
+            await self.rollups.create_index([(dim, ASCENDING), ("day", ASCENDING)])
+        for dim in ("department", "region"):
+            await self.cases.create_index([(f"case.{dim}", ASCENDING), ("case.submitted_at", 1)])
+        await self.cases.create_index([("decision.at", ASCENDING)])
+
+    async def drop(self) -> None:
+        for col in (self.cases, self.facts, self.rollups):
+            await col.drop()
+
+    async def apply(self, envelopes: Sequence[Envelope], calendar: Calendar) -> Folded:
+        """Fold a batch of events into the history (idempotent: the same batch again changes
+        nothing)."""
+        ids = sorted({c for e in envelopes if (c := case_of(e)) is not None})
+        if not ids:
+            return Folded()
+        docs = {d["_id"]: d async for d in self.cases.find({"_id": {"$in": ids}})}
+        old: dict[str, dict[str, Fact]] = {}
+        async for f in self.facts.find({"case_id": {"$in": ids}}):
+            old.setdefault(f.pop("case_id"), {})[f["_id"]] = f
+        folded = fold(envelopes, docs, old, calendar)
+        await in_transaction(self.db.client, lambda s: self._write(folded, old, s))
+        return folded
+
+    async def _write(
+        self, folded: Folded, old: dict[str, dict[str, Fact]], session: AsyncClientSession
+    ) -> None:
+        docs = [ReplaceOne({"_id": i}, d, upsert=True) for i, d in folded.docs.items()]
+        if docs:
+            await self.cases.bulk_write(docs, ordered=False, session=session)
+        facts: list[Any] = []
+        for case_id, by_id in folded.facts.items():
+            for fid, fact in by_id.items():
+                if old.get(case_id, {}).get(fid) != fact:
+                    facts.append(ReplaceOne({"_id": fid}, {**fact, "case_id": case_id}, True))
+            facts += [DeleteOne({"_id": fid}) for fid in folded.gone.get(case_id, ())]
+        if facts:
+            await self.facts.bulk_write(facts, ordered=False, session=session)
+        incs = [_increment(k, inc) for k, inc in folded.deltas.items()]
+        if incs:
+            await self.rollups.bulk_write(incs, ordered=False, session=session)
+
+    async def case(self, case_id: str) -> Doc | None:
+        return await self.cases.find_one({"_id": case_id})
+
+    async def oldest_day(self) -> str | None:
+        first = await self.rollups.find_one({}, sort=[("day", ASCENDING)])
+        return None if first is None else str(first["day"])
+
+    async def totals(
+        self,
+        since: date,
+        until: date,
+        *,
+        by: str | None,
+        **filters: str | None,
+    ) -> list[dict[str, Any]]:
+        """The counters of the period [since, until] (days, inclusive), summed per value of
+        ``by`` (department, region, item_code, day) or over everything (``by`` None); the
+        rollups only, never a case document."""
+        match: dict[str, Any] = {"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}
+        match.update({k: v for k, v in filters.items() if v is not None})
+        group: dict[str, Any] = {"_id": f"${by}" if by else None}
+        group.update({name: {"$sum": f"$c.{name}"} for name in COUNTERS})
+        pipeline = [{"$match": match}, {"$group": group}, {"$sort": {"_id": 1}}]
+        rows = await (await self.rollups.aggregate(pipeline)).to_list(None)
+        return [{"key": r.pop("_id"), "c": {k: v for k, v in r.items() if v}} for r in rows]
+
+
+def _increment(key: Key, inc: dict[str, float]) -> UpdateOne:
+    day, department, region, item = key
+    fields = {"day": day, "department": department, "region": region, "item_code": item}
+    return UpdateOne(
+        {"_id": rollup_id(key)},
+        {"$inc": {f"c.{n}": v for n, v in inc.items()}, "$setOnInsert": fields},
+        upsert=True,
+    )
