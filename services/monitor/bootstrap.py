@@ -23,7 +23,10 @@ from services.monitor import metrics as m
 from services.monitor.api import router
 from services.monitor.board import LIGHTS, Accumulator, Part, merge
 from services.monitor.handlers import Deps
+from services.monitor.history.api import PublicCache
+from services.monitor.history.api import router as history_router
 from services.monitor.history.feed import follow as follow_history
+from services.monitor.history.model import AssessmentModel, load_model
 from services.monitor.history.store import MongoHistory
 from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
 from services.monitor.register_api import router as register_router
@@ -63,6 +66,8 @@ class MonitorService:
     board_parts: MongoBoardParts | None = None
     register: MongoRegister | None = None
     history: MongoHistory | None = None
+    assessment_model: AssessmentModel = field(default_factory=load_model)
+    public_cache: PublicCache = field(default_factory=lambda: PublicCache(300.0))
     register_answer_days: int = 5
     local_parts: dict[int, Part] = field(default_factory=dict)
     calendar_swapped: asyncio.Event = field(default_factory=asyncio.Event)
@@ -348,7 +353,7 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
     )
     app = create_app(
         service=settings.service_name,
-        routers=[router, register_router],
+        routers=[router, register_router, history_router],
         readiness={
             "kafka": service.check_kafka,
             "partitions": service.check_assigned,
@@ -361,6 +366,8 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
     service.board_parts = MongoBoardParts(db)
     service.register = MongoRegister(db)
     service.history = MongoHistory(db)
+    service.assessment_model = load_model(settings.assessment_model_file)
+    service.public_cache = PublicCache(settings.public_statistics_cache_s)
     service.register_answer_days = settings.register_answer_working_days
     service.feed = CalendarFeed(
         settings,

@@ -68,6 +68,14 @@ class MonitorSettings(ServiceSettings):
     # The findings and 督办 register: the department answers each record within these days.
     register_answer_working_days: int = Field(5, ge=1, le=60)
 
+    # The supervision history and the assessment (docs/assessment.md).
+    assessment_model_file: str | None = Field(
+        None, description="TOML assessment model; default services/monitor/history/assessment.toml"
+    )
+    public_statistics_cache_s: float = Field(
+        300.0, gt=0, description="real seconds a public statistics answer is served from cache"
+    )
+
     # Findings (电子监察).
     finding_prereview_working_days: int = 2
     finding_sign_in_working_hours: float = Field(4.0, description="office hours after opening")

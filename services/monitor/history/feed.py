@@ -15,6 +15,7 @@ from shared.calendar.timing import Calendar
 from shared.clock import SHANGHAI
 from shared.contracts import T_CASES, T_STAGES, T_SUPERVISION, Envelope
 from shared.kafka.client import connection_kwargs
+from shared.kafka.offsets import verified_end_offsets
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,8 @@ async def replay(
             for t in HISTORY_TOPICS
             for p in sorted(consumer.partitions_for_topic(t) or await _partitions(consumer, t))
         ]
+        ends = await verified_end_offsets(parts, connection_kwargs(settings))
         consumer.assign(parts)
-        ends = await consumer.end_offsets(parts)
         starts = await consumer.beginning_offsets(parts)
         todo = {tp for tp in parts if ends[tp] > starts[tp]}
         if before_folding is not None:

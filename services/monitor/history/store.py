@@ -10,6 +10,7 @@ crash leaves either all of it or none, and the replayed batch folds to the same 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -93,6 +94,7 @@ class MongoHistory:
         until: date,
         *,
         by: str | None,
+        region_prefix: str | None = None,
         **filters: str | None,
     ) -> list[dict[str, Any]]:
         """The counters of the period [since, until] (days, inclusive), summed per value of
@@ -100,6 +102,8 @@ class MongoHistory:
         rollups only, never a case document."""
         match: dict[str, Any] = {"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}
         match.update({k: v for k, v in filters.items() if v is not None})
+        if region_prefix and "region" not in match:
+            match["region"] = {"$regex": f"^{re.escape(region_prefix)}"}
         group: dict[str, Any] = {"_id": f"${by}" if by else None}
         group.update({name: {"$sum": f"$c.{name}"} for name in COUNTERS})
         pipeline = [{"$match": match}, {"$group": group}, {"$sort": {"_id": 1}}]

@@ -1,0 +1,62 @@
+"""The period queries behind the API and `egov assess`: rollup sums by unit, then the pure
+assessment, bulletin and statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from services.monitor.history.assess import Counters
+from services.monitor.history.bulletin import bulletin
+from services.monitor.history.model import AssessmentModel, Period, region_prefix
+from services.monitor.history.public import statistics
+
+
+class Totals(Protocol):
+    async def totals(
+        self,
+        since: Any,
+        until: Any,
+        *,
+        by: str | None,
+        region_prefix: str | None = None,
+        **filters: str | None,
+    ) -> list[dict[str, Any]]: ...
+
+
+async def units(
+    history: Totals,
+    period: Period,
+    by: str,
+    *,
+    scope: str | None = None,
+    **filters: str | None,
+) -> dict[str, Counters]:
+    """Each unit's counters over the period, within a region scope (None: everywhere)."""
+    prefix = region_prefix(scope) if scope else None
+    rows = await history.totals(period.since, period.until, by=by, region_prefix=prefix, **filters)
+    return {str(r["key"]): r["c"] for r in rows}
+
+
+async def assessment(
+    history: Totals,
+    model: AssessmentModel,
+    period: Period,
+    *,
+    by: str,
+    scope: str | None,
+    at: datetime,
+    **filters: str | None,
+) -> dict[str, Any]:
+    found = await units(history, period, by, scope=scope, **filters)
+    return bulletin(found, model, period, by=by, scope=scope, at=at)
+
+
+async def public_statistics(
+    history: Totals, model: AssessmentModel, period: Period, **filters: str | None
+) -> dict[str, Any]:
+    by = {
+        name: await units(history, period, name, **filters)
+        for name in ("region", "department", "item_code")
+    }
+    return statistics(by, model, period)
