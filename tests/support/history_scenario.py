@@ -39,7 +39,12 @@ class Row:
 
 
 def rows(
-    seed: int, n: int, calendar: WorkingCalendar, month: tuple[int, int] = (2026, 3)
+    seed: int,
+    n: int,
+    calendar: WorkingCalendar,
+    month: tuple[int, int] = (2026, 3),
+    units: tuple[tuple[str, str], ...] = UNITS,
+    prefix: str = "",
 ) -> list[Row]:
     rnd = random.Random(seed)
     first = date(*month, 1)
@@ -48,13 +53,13 @@ def rows(
     ]
     out = []
     for i in range(n):
-        dept, region = rnd.choice(UNITS)
+        dept, region = rnd.choice(units)
         level = rnd.choice(LEVELS) if rnd.random() < 0.8 else None
         bad = level in ("dissatisfied", "very_dissatisfied")
         out.append(
             Row(
                 case=Case(
-                    f"{region}-T{seed}-{i:05d}",
+                    f"{prefix}{region}-T{seed}-{i:05d}",
                     department=dept,
                     region=region,
                     item=f"{dept}-00{i % 2 + 1}",

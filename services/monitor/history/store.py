@@ -1,11 +1,12 @@
 """The supervision history in MongoDB: case documents, their facts and the period rollups.
 
-``history_cases``   one document per case (projection.py), no personal data
-``history_facts``   what each case counts for, by day, department, region and item (facts.py)
-``history_rollups`` one document per day x department x region x item: the sums of its facts
+``history_cases``   one document per case (projection.py), no personal data, with its facts:
+                    what it counts for, by day, department, region and item (facts.py)
+``history_rollups`` one document per day x department x region x item: the sums of the facts
 
-A batch is written in one transaction (documents, facts and rollup increments together), so a
-crash leaves either all of it or none, and the replayed batch folds to the same documents.
+A batch is written in one transaction (documents with their facts and the rollup increments
+together), so a crash leaves either all of it or none, and the replayed batch folds to the
+same documents.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from pymongo import ASCENDING, DeleteOne, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -33,11 +34,9 @@ class MongoHistory:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
         self.cases = db["history_cases"]
-        self.facts = db["history_facts"]
         self.rollups = db["history_rollups"]
 
     async def ensure_indexes(self) -> None:
-        await self.facts.create_index([("case_id", ASCENDING)])
         await self.rollups.create_index([("day", ASCENDING), ("department", ASCENDING)])
         for dim in DIMENSIONS:
             await self.rollups.create_index([(dim, ASCENDING), ("day", ASCENDING)])
@@ -46,7 +45,7 @@ class MongoHistory:
         await self.cases.create_index([("decision.at", ASCENDING)])
 
     async def drop(self) -> None:
-        for col in (self.cases, self.facts, self.rollups):
+        for col in (self.cases, self.rollups):
             await col.drop()
 
     async def apply(self, envelopes: Sequence[Envelope], calendar: Calendar) -> Folded:
@@ -55,28 +54,24 @@ class MongoHistory:
         ids = sorted({c for e in envelopes if (c := case_of(e)) is not None})
         if not ids:
             return Folded()
-        docs = {d["_id"]: d async for d in self.cases.find({"_id": {"$in": ids}})}
+        docs: dict[str, Doc] = {}
         old: dict[str, dict[str, Fact]] = {}
-        async for f in self.facts.find({"case_id": {"$in": ids}}):
-            old.setdefault(f.pop("case_id"), {})[f["_id"]] = f
+        async for doc in self.cases.find({"_id": {"$in": ids}}):
+            old[doc["_id"]] = {f["_id"]: f for f in doc.pop("facts", [])}
+            docs[doc["_id"]] = doc
         folded = fold(envelopes, docs, old, calendar)
-        await in_transaction(self.db.client, lambda s: self._write(folded, old, s))
+        await in_transaction(self.db.client, lambda s: self._write(folded, s))
         return folded
 
-    async def _write(
-        self, folded: Folded, old: dict[str, dict[str, Fact]], session: AsyncClientSession
-    ) -> None:
-        docs = [ReplaceOne({"_id": i}, d, upsert=True) for i, d in folded.docs.items()]
+    async def _write(self, folded: Folded, session: AsyncClientSession) -> None:
+        # A case's facts travel with its document: what the rollups counted for it is known
+        # exactly when its next event comes, whatever calendar was in force then.
+        docs = [
+            ReplaceOne({"_id": i}, {**d, "facts": list(folded.facts[i].values())}, upsert=True)
+            for i, d in folded.docs.items()
+        ]
         if docs:
             await self.cases.bulk_write(docs, ordered=False, session=session)
-        facts: list[Any] = []
-        for case_id, by_id in folded.facts.items():
-            for fid, fact in by_id.items():
-                if old.get(case_id, {}).get(fid) != fact:
-                    facts.append(ReplaceOne({"_id": fid}, {**fact, "case_id": case_id}, True))
-            facts += [DeleteOne({"_id": fid}) for fid in folded.gone.get(case_id, ())]
-        if facts:
-            await self.facts.bulk_write(facts, ordered=False, session=session)
         incs = [_increment(k, inc) for k, inc in folded.deltas.items()]
         if incs:
             await self.rollups.bulk_write(incs, ordered=False, session=session)

@@ -1,0 +1,136 @@
+"""The supervision history on the real broker and database: a seeded month of cases published
+on the bus (every event twice), folded by the monitor's history feed into MongoDB, then queried
+for a period through the rollups; replaying the topics (`egov assess rebuild`, into the same
+database and into an empty one) gives the same documents."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from services.monitor.history import reports
+from services.monitor.history.feed import follow, replay
+from services.monitor.history.model import load_model, parse_period
+from services.monitor.history.store import MongoHistory
+from services.monitor.settings import MonitorSettings
+from shared.calendar import load_default_calendar
+from shared.clock import SHANGHAI
+from shared.contracts import topic_for
+from shared.mongo.client import create_client
+from tests.support.history_events import APPLICANT
+from tests.support.history_scenario import MemoryHistory, events, rows
+from tests.support.personal_data import personal_data
+
+pytestmark = pytest.mark.integration
+
+CAL = load_default_calendar()
+MODEL = load_model()
+PERIOD = parse_period("2026-03-01..2026-04-30")
+AT = datetime(2026, 5, 6, 9, tzinfo=SHANGHAI)
+
+
+async def publish(bootstrap: str, batch: list[Any]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+    await producer.start()
+    try:
+        sent = [
+            await producer.send(
+                topic_for(e.type), e.to_json_bytes(), key=e.data["case_id"].encode()
+            )
+            for e in batch
+        ]
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+async def snapshot(history: MongoHistory, department: str) -> dict[str, list[Any]]:
+    def sort(docs: list[Any]) -> list[Any]:
+        return sorted(docs, key=lambda d: d["_id"])
+
+    return {
+        "cases": sort(await history.cases.find({"case.department": department}).to_list(None)),
+        "rollups": sort(await history.rollups.find({"department": department}).to_list(None)),
+    }
+
+
+def rounded(units: dict[str, Any]) -> dict[str, Any]:
+    return {u: {k: round(v, 6) for k, v in c.items()} for u, c in units.items()}
+
+
+def canon(snap: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Sets inside a case document in one order (the order of arrival is not kept)."""
+    out = dict(snap)
+    cases = []
+    for doc in snap["cases"]:
+        doc = {**doc, "stages": sorted(doc["stages"], key=lambda s: s["id"])}
+        doc["facts"] = sorted(doc["facts"], key=lambda f: f["_id"])
+        for stage in doc["stages"]:
+            for name in ("dues", "susp", "resumes", "alerts", "rungs"):
+                stage[name] = sorted(stage[name], key=repr)
+        cases.append(doc)
+    out["cases"] = cases
+    out["rollups"] = [
+        {**r, "c": {k: round(v, 6) for k, v in r["c"].items()}} for r in snap["rollups"]
+    ]
+    return out
+
+
+async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
+    kafka_bootstrap: str, mongo_uri: str, unique_id: str
+) -> None:
+    units = ((f"500000-IT{unique_id}", "500000"), (f"510100-IT{unique_id}", "510100"))
+    scenario = rows(seed=3, n=60, calendar=CAL, units=units, prefix=f"it{unique_id}-")
+    batch = [e for row in scenario for e in events(row, CAL)]
+    settings = MonitorSettings(
+        kafka_bootstrap=kafka_bootstrap,
+        mongo_uri=mongo_uri,
+        mongo_db=f"egov_history_it_{unique_id}",
+    )
+    client = create_client(settings)
+    history = MongoHistory(client[settings.database_name])
+    memory = MemoryHistory()
+    memory.apply(batch, CAL)
+    want = await reports.units(memory, PERIOD, "department")
+    assert set(want) == {u for u, _ in units}
+
+    feed = asyncio.create_task(
+        follow(settings, history, CAL, group_id=f"egov-monitor-it-{unique_id}-history")
+    )
+    try:
+        await publish(kafka_bootstrap, batch + batch[::-1])  # every event twice, in two orders
+        got: dict[str, Any] = {}
+        for _ in range(120):
+            got = await reports.units(history, PERIOD, "department", scope=None)
+            got = rounded({k: v for k, v in got.items() if k in want})
+            if got == rounded(want):
+                break
+            await asyncio.sleep(0.5)
+        assert got == rounded(want)
+    finally:
+        feed.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await feed
+    submitted = await history.totals(PERIOD.since, PERIOD.until, by=None, department=units[0][0])
+    assert submitted[0]["c"]["submitted"] == sum(r.case.department == units[0][0] for r in scenario)
+    assert await history.totals(date(2025, 1, 1), date(2025, 12, 31), by=None) == []
+
+    doc = await reports.assessment(history, MODEL, PERIOD, by="department", scope="510100", at=AT)
+    assert [u["unit"] for u in doc["units"] if u["unit"].startswith("5101")] == [units[1][0]]
+    stats = await reports.public_statistics(history, MODEL, PERIOD, department=units[0][0])
+    assert personal_data(repr(stats), (APPLICANT["name"],)) == []
+    assert personal_data(repr(await snapshot(history, units[0][0])), (APPLICANT["name"],)) == []
+
+    before = canon(await snapshot(history, units[0][0]))
+    await replay(settings, history, CAL)  # fold the topics again into the same history
+    assert canon(await snapshot(history, units[0][0])) == before
+    fresh = MongoHistory(client[f"egov_history_it_{unique_id}_rebuilt"])
+    await fresh.ensure_indexes()
+    await replay(settings, fresh, CAL)  # rebuilt from nothing
+    assert canon(await snapshot(fresh, units[0][0])) == before
+    await client.close()
