@@ -151,3 +151,61 @@ def test_a_score_is_normalised_over_the_indicators_with_data() -> None:
     assert with_data == {"case_on_time_rate", "carded_per_100", "credit_incidents"}
     want = 100 * (20 * 0.9 / 0.98 + 10 + 5) / 35
     assert got["score"] == pytest.approx(want, abs=0.005)
+
+
+WORKED_EXAMPLE = {  # docs/assessment.md, "Worked example"
+    "submitted": 210,
+    "channel_web": 120,
+    "channel_app": 40,
+    "channel_window": 50,
+    "accepted": 200,
+    "decided": 195,
+    "decision_approved": 180,
+    "decision_denied": 10,
+    "decision_lapsed": 5,
+    "stage_closed": 400,
+    "stage_on_time": 388,
+    "promised_closed": 190,
+    "promised_on_time": 181,
+    "promised_used_days": 399,
+    "promised_limit_days": 570,
+    "statutory_closed": 190,
+    "statutory_on_time": 190,
+    "statutory_used_days": 399,
+    "statutory_limit_days": 2850,
+    "stage_rung_1": 12,
+    "stage_rung_2": 2,
+    "stage_rung_3": 1,
+    "stage_rung_4": 1,
+    "card_yellow": 2,
+    "card_red": 2,
+    "credit_incidents": 1,
+    "answer_closed": 4,
+    "answer_on_time": 3,
+    "ratings": 150,
+    "rating_very_satisfied": 100,
+    "rating_satisfied": 35,
+    "rating_basically_satisfied": 10,
+    "rating_dissatisfied": 4,
+    "rating_very_dissatisfied": 1,
+    "rect_opened": 5,
+    "rect_closed": 5,
+    "rect_on_time": 4,
+}
+
+
+def test_the_worked_example_of_the_docs() -> None:
+    got = score(WORKED_EXAMPLE, MODEL)
+    points = {r["id"]: r["points"] for r in got["indicators"]}
+    assert points == {
+        "stage_on_time_rate": 14.85,
+        "case_on_time_rate": 19.44,
+        "statutory_on_time_rate": 10.0,
+        "promised_time_used": 7.5,
+        "carded_per_100": 7.5,
+        "answers_on_time_rate": 3.75,
+        "satisfaction_rate": 14.65,
+        "rectification_on_time_rate": 8.0,
+        "credit_incidents": 2.5,
+    }
+    assert got["score"] == 88.18
