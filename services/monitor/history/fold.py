@@ -54,9 +54,15 @@ def fold(
             out.skipped += 1  # the primary consumers dead-letter it; the history skips it
             log.warning("history: event %s skipped: %s", envelope.id, exc)
     deltas: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for case_id, doc in out.docs.items():
+    for case_id, doc in list(out.docs.items()):
         before = old_facts.get(case_id, {})
-        after = facts_of(doc, calendar)
+        try:
+            after = facts_of(doc, calendar)
+        except Exception:  # noqa: BLE001 - one case's bad document never stops the history
+            log.exception("history: case %s not counted; its document is left as it was", case_id)
+            del out.docs[case_id]
+            out.skipped += 1
+            continue
         for key, inc in rollup_deltas(before, after).items():
             for name, value in inc.items():
                 deltas[key][name] += value

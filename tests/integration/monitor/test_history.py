@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import date, datetime
+import functools
+import os
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,11 +26,13 @@ from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI
 from shared.contracts import topic_for
 from shared.mongo.client import create_client
-from tests.support.history_events import APPLICANT
+from tests.support.history_events import APPLICANT, Case
 from tests.support.history_scenario import MemoryHistory, events, rows
 from tests.support.personal_data import personal_data
 
 pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[3]
 
 CAL = load_default_calendar()
 MODEL = load_model()
@@ -133,4 +139,54 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
     await fresh.ensure_indexes()
     await replay(settings, fresh, CAL)  # rebuilt from nothing
     assert canon(await snapshot(fresh, units[0][0])) == before
+    await client.close()
+
+
+async def egov(*args: str, db: str, kafka: str, mongo: str) -> tuple[int, str]:
+    env = {**os.environ, "EGOV_KAFKA_BOOTSTRAP": kafka, "EGOV_MONGO_URI": mongo}
+    env["EGOV_MONGO_DB"] = db
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from services.cli import app; app()",
+        *args,
+        env=env,
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
+    return proc.returncode or 0, out.decode()
+
+
+async def test_egov_assess_rebuild_refuses_to_drop_what_the_topics_no_longer_hold(
+    kafka_bootstrap: str, mongo_uri: str, unique_id: str
+) -> None:
+    case = Case(f"rb{unique_id}-1", department=f"500000-RB{unique_id}")
+    at = datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
+    await publish(kafka_bootstrap, [case.submitted(at), case.decided(at + timedelta(days=2))])
+    db = f"egov_history_rb_{unique_id}"
+    client = create_client(MonitorSettings(mongo_uri=mongo_uri))
+    history = MongoHistory(client[db])
+    ancient = {"_id": "2020-01-02|old|500000|i", "day": "2020-01-02", "department": "old"}
+    await history.rollups.insert_one({**ancient, "region": "500000", "item_code": "i", "c": {}})
+    run = functools.partial(egov, db=db, kafka=kafka_bootstrap, mongo=mongo_uri)
+
+    code, out = await run("assess", "rebuild")
+    assert code == 1 and "refused" in out and "2020-01-02" in out
+    assert await history.case(case.case_id) is None  # nothing dropped, nothing folded
+
+    code, out = await run("assess", "rebuild", "--no-drop")
+    assert code == 0, out
+    assert (await history.case(case.case_id))["decision"]["decision"] == "approved"  # type: ignore[index]
+    assert await history.oldest_day() == "2020-01-02"
+
+    code, out = await run("assess", "rebuild", "--force")
+    assert code == 0, out
+    assert await history.case(case.case_id) is not None
+    assert await history.oldest_day() != "2020-01-02"
+
+    code, out = await run("assess", "bulletin", "--period", "2026-03", "--format", "json")
+    assert code == 0, out
+    assert f"500000-RB{unique_id}" in out
     await client.close()
