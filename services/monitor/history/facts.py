@@ -215,7 +215,7 @@ def rollup_deltas(old: dict[str, Fact], new: dict[str, Fact]) -> dict[Key, dict[
     return {k: {n: v for n, v in d.items() if v} for k, d in deltas.items() if any(d.values())}
 
 
-def rollup_id(key: Key) -> str:
+def rollup_id(key: tuple[str, ...]) -> str:
     return "|".join(key)
 
 

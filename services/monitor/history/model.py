@@ -132,3 +132,23 @@ def region_prefix(code: str) -> str:
 
 def covers(scope: str, region: str) -> bool:
     return region.startswith(region_prefix(scope))
+
+
+def split_period(since: date, until: date) -> tuple[list[str], list[tuple[date, date]]]:
+    """The whole months inside [since, until] (``2026-03``), and the day ranges left at its
+    edges: a period is read from monthly rollups where it can, daily ones where it must."""
+    months: list[str] = []
+    edges: list[tuple[date, date]] = []
+    day = since
+    while day <= until:
+        month_end = _months(day.year, day.month, 1)[1]
+        if day.day == 1 and month_end <= until:
+            months.append(f"{day.year}-{day.month:02d}")
+        else:
+            end = min(month_end, until)
+            if edges and edges[-1][1] + timedelta(days=1) == day:
+                edges[-1] = (edges[-1][0], end)
+            else:
+                edges.append((day, end))
+        day = month_end + timedelta(days=1)
+    return months, edges

@@ -2,7 +2,8 @@
 
 ``history_cases``   one document per case (projection.py), no personal data, with its facts:
                     what it counts for, by day, department, region and item (facts.py)
-``history_rollups`` one document per day x department x region x item: the sums of the facts
+``history_rollups`` the sums of the facts per day (grain ``d``) and per month (``m``) x
+                    department x region, by item and over every item (item ``*``)
 
 A batch is written in one transaction (documents with their facts and the rollup increments
 together), so a crash leaves either all of it or none, and the replayed batch folds to the
@@ -22,12 +23,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.monitor.history.facts import COUNTERS, Fact, Key, rollup_id
 from services.monitor.history.fold import Folded, case_of, fold
+from services.monitor.history.model import split_period
 from services.monitor.history.projection import Doc
 from shared.calendar.timing import Calendar
 from shared.contracts import Envelope
 from shared.mongo.client import in_transaction
 
-DIMENSIONS = ("department", "region", "item_code")
+ALL = "*"  # the item of a rollup over every item of its department and region
 
 
 class MongoHistory:
@@ -37,9 +39,9 @@ class MongoHistory:
         self.rollups = db["history_rollups"]
 
     async def ensure_indexes(self) -> None:
-        await self.rollups.create_index([("day", ASCENDING), ("department", ASCENDING)])
-        for dim in DIMENSIONS:
-            await self.rollups.create_index([(dim, ASCENDING), ("day", ASCENDING)])
+        for dim in ("department", "region", "item_code"):
+            await self.rollups.create_index([("grain", 1), (dim, 1), ("day", 1)])
+        await self.rollups.create_index([("grain", 1), ("day", 1), ("department", 1)])
         for dim in ("department", "region"):
             await self.cases.create_index([(f"case.{dim}", ASCENDING), ("case.submitted_at", 1)])
         await self.cases.create_index([("decision.at", ASCENDING)])
@@ -72,7 +74,7 @@ class MongoHistory:
         ]
         if docs:
             await self.cases.bulk_write(docs, ordered=False, session=session)
-        incs = [_increment(k, inc) for k, inc in folded.deltas.items()]
+        incs = [op for k, inc in folded.deltas.items() for op in increments(k, inc)]
         if incs:
             await self.rollups.bulk_write(incs, ordered=False, session=session)
 
@@ -80,7 +82,7 @@ class MongoHistory:
         return await self.cases.find_one({"_id": case_id})
 
     async def oldest_day(self) -> str | None:
-        first = await self.rollups.find_one({}, sort=[("day", ASCENDING)])
+        first = await self.rollups.find_one({"grain": "d"}, sort=[("day", ASCENDING)])
         return None if first is None else str(first["day"])
 
     async def totals(
@@ -93,10 +95,17 @@ class MongoHistory:
         **filters: str | None,
     ) -> list[dict[str, Any]]:
         """The counters of the period [since, until] (days, inclusive), summed per value of
-        ``by`` (department, region, item_code, day) or over everything (``by`` None); the
-        rollups only, never a case document."""
-        match: dict[str, Any] = {"day": {"$gte": since.isoformat(), "$lte": until.isoformat()}}
+        ``by`` (department, region, item_code) or over everything (``by`` None): from the
+        monthly rollups for its whole months and the daily ones for the days at its edges,
+        without the item dimension unless the question is about items; never a case."""
+        months, edges = split_period(since, until)
+        spans: list[dict[str, Any]] = [{"grain": "m", "day": {"$in": months}}] if months else []
+        for a, b in edges:
+            spans.append({"grain": "d", "day": {"$gte": a.isoformat(), "$lte": b.isoformat()}})
+        match: dict[str, Any] = {"$or": spans}
         match.update({k: v for k, v in filters.items() if v is not None})
+        if "item_code" not in match:
+            match["item_code"] = {"$ne": ALL} if by == "item_code" else ALL
         if region_prefix and "region" not in match:
             match["region"] = {"$regex": f"^{re.escape(region_prefix)}"}
         group: dict[str, Any] = {"_id": f"${by}" if by else None}
@@ -106,11 +115,20 @@ class MongoHistory:
         return [{"key": r.pop("_id"), "c": {k: v for k, v in r.items() if v}} for r in rows]
 
 
-def _increment(key: Key, inc: dict[str, float]) -> UpdateOne:
+def increments(key: Key, inc: dict[str, float]) -> list[UpdateOne]:
+    """One fact's change into the four rollups it counts in: its day and its month, each by
+    item and over all items (ALL)."""
     day, department, region, item = key
-    fields = {"day": day, "department": department, "region": region, "item_code": item}
-    return UpdateOne(
-        {"_id": rollup_id(key)},
-        {"$inc": {f"c.{n}": v for n, v in inc.items()}, "$setOnInsert": fields},
-        upsert=True,
-    )
+    ops = []
+    for grain, period in (("d", day), ("m", day[:7])):
+        for item_code in (item, ALL):
+            fields = {"grain": grain, "day": period, "department": department}
+            fields |= {"region": region, "item_code": item_code}
+            ops.append(
+                UpdateOne(
+                    {"_id": rollup_id((grain, period, department, region, item_code))},
+                    {"$inc": {f"c.{n}": v for n, v in inc.items()}, "$setOnInsert": fields},
+                    upsert=True,
+                )
+            )
+    return ops

@@ -10,7 +10,13 @@ import pytest
 from pydantic import ValidationError
 
 from services.monitor.history.fold import fold
-from services.monitor.history.model import covers, last_complete, load_model, parse_period
+from services.monitor.history.model import (
+    covers,
+    last_complete,
+    load_model,
+    parse_period,
+    split_period,
+)
 from shared.calendar import Limit, load_default_calendar
 from shared.clock import SHANGHAI
 from tests.support.history_events import Case
@@ -83,3 +89,24 @@ def test_a_case_whose_document_cannot_be_counted_leaves_the_others_counted(
         folded = fold(events, {"C-bad": broken}, {}, CAL)
     assert set(folded.docs) == {"C-good"} and folded.skipped == 1
     assert "C-bad" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "months", "edges"),
+    [
+        (date(2026, 1, 1), date(2026, 3, 31), ["2026-01", "2026-02", "2026-03"], []),
+        (
+            date(2026, 2, 20),
+            date(2026, 4, 10),
+            ["2026-03"],
+            [(date(2026, 2, 20), date(2026, 2, 28)), (date(2026, 4, 1), date(2026, 4, 10))],
+        ),
+        (date(2026, 3, 5), date(2026, 3, 20), [], [(date(2026, 3, 5), date(2026, 3, 20))]),
+        (date(2026, 3, 5), date(2026, 4, 20), [], [(date(2026, 3, 5), date(2026, 4, 20))]),
+        (date(2025, 12, 1), date(2026, 1, 31), ["2025-12", "2026-01"], []),
+    ],
+)
+def test_a_period_reads_whole_months_from_monthly_rollups_and_its_edges_by_day(
+    since: date, until: date, months: list[str], edges: list[tuple[date, date]]
+) -> None:
+    assert split_period(since, until) == (months, edges)
