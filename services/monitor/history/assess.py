@@ -11,6 +11,7 @@ from typing import Any
 
 from services.monitor.history.facts import CATEGORIES, DECISIONS, RUNGS
 from services.monitor.history.model import AssessmentModel, Indicator
+from shared.contracts import RatingLevel
 
 Counters = Mapping[str, float]
 
@@ -102,7 +103,11 @@ def figures(c: Counters, model: AssessmentModel) -> dict[str, Any]:
         },
         "ratings": {
             "total": int(_g(c, "ratings")),
-            "by_level": {k[7:]: int(v) for k, v in c.items() if k.startswith("rating_") and v},
+            "by_level": {
+                r.value: int(_g(c, f"rating_{r.value}"))
+                for r in RatingLevel
+                if c.get(f"rating_{r.value}")
+            },
         },
         "rectifications": {
             "opened": int(_g(c, "rect_opened")),
