@@ -31,6 +31,7 @@ PeriodText = Annotated[
     str | None, Query(max_length=40, description="2026, 2026-H1, 2026-Q1, 2026-03 or a..b")
 ]
 RegionCode = Annotated[str | None, Query(pattern=r"^\d{6}$")]
+MAX_PERIOD_DAYS = 3 * 366  # bounds the rollups one request (or one cache key) can read
 
 
 class HistorySource(Protocol):
@@ -77,9 +78,12 @@ def _period(source: HistorySource, text: str | None) -> Period:
         today = source.clock.now().astimezone(SHANGHAI).date()
         return last_complete(source.assessment_model.period, today)
     try:
-        return parse_period(text)
+        period = parse_period(text)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
+    if (period.until - period.since).days > MAX_PERIOD_DAYS:
+        raise HTTPException(422, f"a period spans at most {MAX_PERIOD_DAYS + 1} days")
+    return period
 
 
 def _scope(principal: Principal, asked: str | None) -> str | None:

@@ -53,10 +53,16 @@ async def assessment(
 
 
 async def public_statistics(
-    history: Totals, model: AssessmentModel, period: Period, **filters: str | None
+    history: Totals,
+    model: AssessmentModel,
+    period: Period,
+    *,
+    region: str | None = None,
+    **filters: str | None,
 ) -> dict[str, Any]:
+    """``region``: that region and the regions under it, as in the assessment."""
     by = {
-        name: await units(history, period, name, **filters)
+        name: await units(history, period, name, scope=region, **filters)
         for name in ("region", "department", "item_code")
     }
     return statistics(by, model, period)

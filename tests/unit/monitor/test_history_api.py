@@ -92,7 +92,11 @@ async def test_the_bulletin_reads_as_markdown_with_names_and_ranks() -> None:
 async def test_a_period_that_is_not_one_is_refused() -> None:
     async with client(Source(seeded())) as c:
         got = await c.get("/v1/assessment?period=2026-Q5", headers=auth(["admin"]))
-    assert got.status_code == 422
+        assert got.status_code == 422
+        decade = await c.get("/v1/public/statistics?period=2016-01-01..2026-12-31")
+        assert decade.status_code == 422
+        three_years = await c.get("/v1/public/statistics?period=2024-01-01..2026-12-31")
+        assert three_years.status_code == 200
 
 
 async def test_public_statistics_need_no_login_carry_no_person_and_are_cached() -> None:
@@ -122,6 +126,10 @@ async def test_public_statistics_need_no_login_carry_no_person_and_are_cached() 
             "510100-SCJ",
         }
         assert answers[3].json()["period"]["label"] == "2026-Q1"
+        chengdu = answers[1].json()
+        assert [d["department"] for d in chengdu["by_department"]] == ["510100-SCJ"]
+        province = (await c.get("/v1/public/statistics?period=2026-03&region=500000")).json()
+        assert {r["region"] for r in province["by_region"]} == {"500000"}
         source.history.rollups.clear()  # served from the cache until it expires
         again = await c.get(paths[0])
         assert again.json() == doc
