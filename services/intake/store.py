@@ -288,8 +288,7 @@ class MongoIntakeStore:
             await self.save_licence(lic)
 
     async def save_licence(self, licence: Licence) -> None:
-        doc = licence.model_dump(mode="json")  # dates as ISO text: BSON keeps no bare dates
-        doc["revoked_at"] = licence.revoked_at
+        doc = licence.model_dump(mode="python")
         await self.licences.replace_one(
             {"_id": licence.ref}, {"_id": licence.ref, **doc}, upsert=True
         )

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from shared.contracts.common import Material, MaterialForm
 
 LICENCE_TYPE_PATTERN = r"^[a-z0-9_]{1,60}$"
+# Kept as ISO text whatever the dump mode: BSON stores no bare dates (the case document and the
+# registry carry licences).
+IsoDate = Annotated[date, PlainSerializer(date.isoformat, return_type=str)]
 
 
 class LicenceSpec(BaseModel):
@@ -46,8 +50,8 @@ class Licence(BaseModel):
     type: str
     name: str = ""
     holder: str  # resident ID number or unified social credit code
-    valid_from: date | None = None
-    valid_until: date | None = None  # None: indefinitely
+    valid_from: IsoDate | None = None
+    valid_until: IsoDate | None = None  # None: indefinitely
     department: str | None = None
     region: str | None = None
     case_id: str | None = None
