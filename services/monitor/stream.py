@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from pydantic import ValidationError
 
 from services.monitor import handlers as h
+from services.monitor.firing import Firing, decode_batch, encode_batches, on_timers
 from services.monitor.ports import CaseRecord
 from services.monitor.settings import MonitorSettings
 from services.monitor.timers import TimerWheel
@@ -224,14 +225,12 @@ class MonitorStream:
     # --- timers -------------------------------------------------------------------------------
 
     async def fire(self, due: list[tuple[int, str, str, float]]) -> None:
-        pending = []
-        for p, case_id, stage_id, ts in due:
-            body = json.dumps({"case_id": case_id, "stage_id": stage_id, "due": ts}).encode()
-            pending.append(
-                await self.app.producer.send(
-                    MONITOR_TIMERS_TOPIC, case_id.encode(), body, p, None, None
-                )
-            )
+        """The stages due in one tick, one message per partition (and chunk) to the timer
+        topic, each on the partition of its cases (see ``firing``)."""
+        pending = [
+            await self.app.producer.send(MONITOR_TIMERS_TOPIC, key, body, p, None, None)
+            for p, key, body in encode_batches(due)
+        ]
         for fut in pending:
             await fut
 
@@ -257,15 +256,7 @@ class MonitorStream:
             await self.dead_letter(message, DeadLetterReason.TOO_LARGE, f"{len(value)} bytes")
             return
         if message.topic == MONITOR_TIMERS_TOPIC:
-            try:
-                body = json.loads(value)
-                case_id, stage_id = str(body["case_id"]), str(body["stage_id"])
-            except (ValueError, KeyError, TypeError) as exc:
-                await self.dead_letter(message, DeadLetterReason.NOT_JSON, str(exc))
-                return
-            await self._run(
-                message, "timer", lambda: h.on_timer(self.deps, incoming, case_id, stage_id)
-            )
+            await self.handle_firings(message, incoming, value)
             return
         try:
             raw = json.loads(value)
@@ -298,6 +289,26 @@ class MonitorStream:
             return
         await self._run(message, env.type, lambda: handler(self.deps, incoming, env, data))
 
+    async def handle_firings(self, message: Any, incoming: h.Incoming, value: bytes) -> None:
+        try:
+            firings = decode_batch(value)
+        except (ValueError, KeyError, TypeError) as exc:
+            await self.dead_letter(message, DeadLetterReason.NOT_JSON, str(exc))
+            return
+
+        async def reject(firing: Firing, exc: Exception) -> None:
+            log.warning("timer firing %s/%s failed: %r", firing.case_id, firing.stage_id, exc)
+            await self.dead_letter(
+                message,
+                DeadLetterReason.HANDLER_FAILED,
+                f"stage {firing.stage_id}: {type(exc).__name__}: {exc}",
+                "timer",
+                key=firing.case_id.encode(),
+                value=json.dumps(firing.to_json()).encode(),  # a batch of one, to send back
+            )
+
+        await self._run(message, "timer", lambda: on_timers(self.deps, incoming, firings, reject))
+
     async def _run(self, message: Any, event_type: str, call: Any) -> None:
         attempts = max(1, self.settings.monitor_handler_retries)
         for attempt in range(1, attempts + 1):
@@ -321,8 +332,17 @@ class MonitorStream:
                 await asyncio.sleep(self.settings.consumer_retry_backoff_s * 2 ** (attempt - 1))
 
     async def dead_letter(
-        self, message: Any, reason: DeadLetterReason, error: str, event_type: str | None = None
+        self,
+        message: Any,
+        reason: DeadLetterReason,
+        error: str,
+        event_type: str | None = None,
+        *,
+        key: bytes | None = None,
+        value: bytes | None = None,
     ) -> None:
+        """Sends ``message`` (or, for one firing of a batch, ``key`` and ``value``) with its
+        reason and origin to the dead-letter topic."""
         headers = message.headers or ()
         if isinstance(headers, dict):
             headers = list(headers.items())
@@ -334,14 +354,14 @@ class MonitorStream:
             offset=message.offset,
             consumer=self.settings.monitor_app_id,
             failed_at=self.clock.now(),
-            key=message.key,
-            value=message.value or b"",
+            key=message.key if key is None else key,
+            value=(message.value or b"") if value is None else value,
             original_headers=tuple((k, bytes(v)) for k, v in headers),
             event_type=event_type,
         )
         try:
             await self.app.producer.send_and_wait(
-                DEAD_LETTER_TOPIC, message.key, letter.value, None, None, letter.headers()
+                DEAD_LETTER_TOPIC, letter.key, letter.value, None, None, letter.headers()
             )
         except KafkaError as exc:
             if not isinstance(exc, MessageSizeTooLargeError):
@@ -350,7 +370,7 @@ class MonitorStream:
             log.error("dead letter too large for the broker; sending headers only: %s", exc)
             bare = replace(letter, value=b"", error=f"{letter.error} (body dropped: {exc})")
             await self.app.producer.send_and_wait(
-                DEAD_LETTER_TOPIC, message.key, b"", None, None, bare.headers()
+                DEAD_LETTER_TOPIC, letter.key, b"", None, None, bare.headers()
             )
         EVENTS_DEAD_LETTERED.labels(self.service, message.topic, reason.value).inc()
         EVENTS_CONSUMED.labels(self.service, event_type_label(event_type), "dead_lettered").inc()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -14,11 +15,14 @@ from shared.contracts import Envelope
 
 
 class DictStore:
+    """Hands out a fresh copy of a record, as the table adapter (which decodes JSON) does."""
+
     def __init__(self) -> None:
         self.data: dict[str, dict[str, Any]] = {}
 
     def get(self, case_id: str) -> dict[str, Any] | None:
-        return self.data.get(case_id)
+        rec = self.data.get(case_id)
+        return None if rec is None else copy.deepcopy(rec)
 
     def put(self, case_id: str, record: dict[str, Any]) -> None:
         self.data[case_id] = record
