@@ -60,6 +60,10 @@ SERVICES: dict[str, Svc] = {
             3,
             CASE_PARTITIONS,
             True,
+            env=(
+                ("EGOV_MONITOR_STORE", "rocksdb"),
+                ("EGOV_MONITOR_DATA_DIR", "/var/lib/egov/monitor"),  # MONITOR_STATE's mount
+            ),
             requests={"cpu": "200m", "memory": "512Mi"},
             limits={"cpu": "1", "memory": "1Gi"},
         ),
@@ -213,11 +217,19 @@ def _container(svc: Svc) -> dict[str, Any]:
         + [
             {"name": v, "mountPath": CONFIG_VOLUMES[v][1], "readOnly": True}
             for v in svc.config_volumes
-        ],
+        ]
+        + (
+            [{"name": MONITOR_STATE, "mountPath": MONITOR_STATE_PATH}]
+            if svc.name == "monitor"
+            else []
+        ),
     }
 
 
 METRICS_PORT = 9090  # EGOV_METRICS_PORT in the base egov-settings ConfigMap
+
+# Each monitor worker's own volume for its RocksDB tables (EGOV_MONITOR_DATA_DIR).
+MONITOR_STATE, MONITOR_STATE_PATH, MONITOR_STATE_SIZE = "state", "/var/lib/egov/monitor", "10Gi"
 
 # Service-to-service tokens (shared/service_tokens.py, docs/security.md): the service's own
 # signing key from its Secret egov-<service>-service-key (key.pem) and every service's public key
@@ -302,7 +314,7 @@ def deployment(svc: Svc) -> dict[str, Any]:
 def monitor_statefulset(svc: Svc) -> dict[str, Any]:
     """Why a StatefulSet for the faust monitor:
 
-    - each worker keeps its tables (open stage clocks, timers) in memory and rebuilds them from
+    - each worker keeps its tables (open stage clocks, timers) and rebuilds what it lacks from
       the compacted changelog topics when it gets partitions; the worker's identity is stable
       (pod name = EGOV_MONITOR_WORKER_ID and Kafka client id, a DNS name through the headless
       Service), so logs, /worker and metrics of egov-monitor-1 stay comparable across restarts,
@@ -312,8 +324,11 @@ def monitor_statefulset(svc: Svc) -> dict[str, Any]:
     - replicas never exceed the partitions of egov.stages / egov.cases (6): a seventh worker
       would get no partition and idle. No HPA: every scaling step is a rebalance with table
       recovery; scale by hand (docs/operations.md#scale-the-monitor).
-    - No volume: the store is memory:// and the changelogs are the durable copy, so a pod can
-      move to any node; /tmp (emptyDir) holds faust's small data directory.
+    - a volume per worker (volumeClaimTemplates) holds its tables in RocksDB
+      (EGOV_MONITOR_STORE=rocksdb): a restarted worker reads them and only the changelog's tail
+      instead of replaying the whole changelog (docs/monitor.md, table store). The changelogs
+      stay the durable copy: a worker on an empty volume recovers from them. A scaled-away
+      worker's volume is deleted (its state would be stale when it came back).
     """
     return {
         "apiVersion": "apps/v1",
@@ -327,6 +342,19 @@ def monitor_statefulset(svc: Svc) -> dict[str, Any]:
             "updateStrategy": {"type": "RollingUpdate"},
             "selector": {"matchLabels": labels(svc)},
             "template": _template(svc),
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": MONITOR_STATE, "labels": labels(svc)},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": MONITOR_STATE_SIZE}},
+                    },
+                }
+            ],
+            "persistentVolumeClaimRetentionPolicy": {
+                "whenDeleted": "Retain",
+                "whenScaled": "Delete",
+            },
         },
     }
 

@@ -338,7 +338,7 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
     stream = MonitorStream(settings, clock)
     stream.deps = make_deps(
         settings,
-        store=TableCaseStore(stream.cases),
+        store=TableCaseStore(stream.cases, lazy=settings.monitor_store == "rocksdb"),
         stats=TableStats(stream.stats),
         publisher=stream.publisher,
         scheduler=stream.wheel,

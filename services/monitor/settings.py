@@ -23,10 +23,24 @@ class MonitorSettings(ServiceSettings):
     monitor_app_id: str = Field(
         "egov-monitor", description="faust app id: consumer group and changelog topic prefix"
     )
+    monitor_store: Literal["rocksdb", "memory"] = Field(
+        "rocksdb",
+        description="where the tables live: rocksdb (on disk under the data directory; a "
+        "restarted worker reads its own state and only the changelog's tail) or memory (the "
+        "whole changelog replayed at every start); docs/monitor.md, table store",
+    )
+    monitor_state_max_age_s: float = Field(
+        12 * 3600.0,
+        gt=0,
+        description="a local RocksDB copy untouched for longer is discarded and its partition "
+        "recovered from the changelog; keep it below the changelog topics' delete.retention.ms "
+        "(Kafka's default: 1 day), after which deletions are no longer in the changelog",
+    )
     monitor_data_dir: str | None = Field(
         None,
-        description="faust's data directory (table metadata); default <tmp>/<app id>-data, "
-        "never the working directory",
+        description="faust's data directory (the RocksDB tables, table metadata); on a volume "
+        "of its own per worker to keep state across restarts; default a fresh temporary "
+        "directory per process, removed at a clean exit (never another run's state)",
     )
     monitor_offset_reset: str = Field(
         "earliest", description="where a new consumer group starts: earliest or latest"

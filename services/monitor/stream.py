@@ -8,13 +8,14 @@ the same worker). Only that agent writes the tables, as faust requires.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import logging
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import faust
@@ -22,6 +23,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 from pydantic import ValidationError
 
 from services.monitor import handlers as h
+from services.monitor import state_store
 from services.monitor.firing import Firing, decode_batch, encode_batches, on_timers
 from services.monitor.ports import CaseRecord
 from services.monitor.settings import MonitorSettings
@@ -64,6 +66,26 @@ def arrival_instant(clock: Clock, broker_ts: float | None) -> datetime:
     return real
 
 
+def scratch_dir(app_id: str) -> str:
+    """A data directory of this process alone, removed at a clean exit: a worker never opens
+    state that another run (on another broker, perhaps) left behind, nor another's locks."""
+    path = tempfile.mkdtemp(prefix=f"{app_id}-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def rocksdb_options() -> dict[str, Any]:
+    """faust's RocksDB defaults (64 MB write buffers, 3 of them, a 2 GB block cache) are per
+    partition and table, twelve of each here; these keep a worker's memory for its state small
+    (the records are read back through the cache only on a timer firing or an event)."""
+    return {
+        "driver": "rocksdict",
+        "write_buffer_size": 8 * 2**20,
+        "max_write_buffer_number": 2,
+        "block_cache_size": 16 * 2**20,
+    }
+
+
 class TableCaseStore:
     """The open cases, each kept as its compact JSON (bytes) rather than as Python dicts.
 
@@ -73,8 +95,11 @@ class TableCaseStore:
     older worker (JSON-serialised dicts) holds the same bytes, so it recovers unchanged.
     """
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, *, lazy: bool = False) -> None:
         self.table = table
+        # RocksDB iterators read a consistent snapshot, so a scan that yields to the event loop
+        # may walk the table lazily; a dict (the memory store) must be copied first.
+        self.lazy = lazy
 
     @staticmethod
     def _decode(value: Any) -> CaseRecord | None:
@@ -93,7 +118,8 @@ class TableCaseStore:
             del self.table[case_id]
 
     def records(self) -> Iterator[CaseRecord]:
-        for value in list(self.table.values()):
+        values = self.table.values()
+        for value in values if self.lazy else list(values):
             record = self._decode(value)
             if record is not None:
                 yield record
@@ -155,9 +181,10 @@ class MonitorStream:
             settings.monitor_app_id,
             settings=settings,
             broker=broker_url(settings.kafka_bootstrap),
-            store="memory://",
-            datadir=settings.monitor_data_dir
-            or str(Path(tempfile.gettempdir()) / f"{settings.monitor_app_id}-data"),
+            store=f"{state_store.SCHEME}://"
+            if settings.monitor_store == "rocksdb"
+            else "memory://",
+            datadir=settings.monitor_data_dir or scratch_dir(settings.monitor_app_id),
             web_enabled=False,
             autodiscover=False,
             topic_partitions=6,
@@ -181,8 +208,11 @@ class MonitorStream:
             broker_heartbeat_interval=max(1.0, settings.monitor_session_timeout_s / 5),
         )
         # Values are the records' JSON bytes (see TableCaseStore); keys stay JSON-encoded.
-        self.cases = self.app.Table("monitor-cases", default=None, partitions=6, value_type=bytes)
-        self.stats = self.app.Table("monitor-stats", default=None, partitions=6)
+        options = rocksdb_options() if settings.monitor_store == "rocksdb" else None
+        self.cases = self.app.Table(
+            "monitor-cases", default=None, partitions=6, value_type=bytes, options=options
+        )
+        self.stats = self.app.Table("monitor-stats", default=None, partitions=6, options=options)
         self.wheel = TimerWheel(clock, max_sleep_s=settings.monitor_timer_max_sleep_s)
         self.publisher = FaustPublisher(self.app, self.service)
         self.recovered = False

@@ -235,7 +235,13 @@ async def stack(
     workers = []
     for name in ("w1", "w2"):
         port = _free_port()
-        env = {**base, "EGOV_HTTP_PORT": str(port), "EGOV_MONITOR_WORKER_ID": name}
+        env = {
+            **base,
+            "EGOV_HTTP_PORT": str(port),
+            "EGOV_MONITOR_WORKER_ID": name,
+            # its own RocksDB state, which the restart after the SIGKILL below reads again
+            "EGOV_MONITOR_DATA_DIR": str(logs / f"{name}-data"),
+        }
         workers.append(Worker(name, port, env, logs / f"{name}.log"))
     for w in workers:
         w.start()
