@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from services.monitor import handlers as h
 from services.monitor.bootstrap import make_deps
 from services.monitor.settings import MonitorSettings
-from services.monitor.stream import TableCaseStore
+from services.monitor.store import TableCaseStore
 from services.monitor.timers import TimerWheel
 from shared.calendar import Limit, load_default_calendar
 from shared.clock import FixedClock

@@ -34,7 +34,8 @@ from services.monitor.register_feed import follow_supervision
 from services.monitor.register_store import MongoRegister
 from services.monitor.settings import MonitorSettings
 from services.monitor.snapshots import MongoBoardParts
-from services.monitor.stream import MonitorStream, TableCaseStore, TableStats
+from services.monitor.store import TableCaseStore, TableStats
+from services.monitor.stream import MonitorStream
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.calendar.feed import CalendarFeed

@@ -15,8 +15,10 @@ and the partition is then recovered from the whole changelog, as the memory stor
 
 from __future__ import annotations
 
+import atexit
 import logging
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,26 @@ def usable(path: Path, now: float, max_age_s: float) -> bool:
     if path.with_name(path.name + STALE).exists():
         return False
     return written is None or now - written <= max_age_s
+
+
+def scratch_dir(app_id: str) -> str:
+    """A data directory of this process alone, removed at a clean exit: a worker never opens
+    state that another run (on another broker, perhaps) left behind, nor another's locks."""
+    path = tempfile.mkdtemp(prefix=f"{app_id}-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def rocksdb_options() -> dict[str, Any]:
+    """faust's RocksDB defaults (64 MB write buffers, 3 of them, a 2 GB block cache) are per
+    partition and table, twelve of each here; these keep a worker's memory for its state small
+    (the records are read back through the cache only on a timer firing or an event)."""
+    return {
+        "driver": "rocksdict",
+        "write_buffer_size": 8 * 2**20,
+        "max_write_buffer_number": 2,
+        "block_cache_size": 16 * 2**20,
+    }
 
 
 class Store(faust_rocksdb.Store):

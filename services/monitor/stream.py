@@ -8,11 +8,8 @@ the same worker). Only that agent writes the tables, as faust requires.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import json
 import logging
-import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,7 +22,6 @@ from pydantic import ValidationError
 from services.monitor import handlers as h
 from services.monitor import state_store
 from services.monitor.firing import Firing, decode_batch, encode_batches, on_timers
-from services.monitor.ports import CaseRecord
 from services.monitor.settings import MonitorSettings
 from services.monitor.timers import TimerWheel
 from services.monitor.transport import MonitorApp
@@ -64,83 +60,6 @@ def arrival_instant(clock: Clock, broker_ts: float | None) -> datetime:
     if isinstance(clock, SimulatedClock):
         return clock.sim_origin + (real - clock.real_epoch) * clock.speed
     return real
-
-
-def scratch_dir(app_id: str) -> str:
-    """A data directory of this process alone, removed at a clean exit: a worker never opens
-    state that another run (on another broker, perhaps) left behind, nor another's locks."""
-    path = tempfile.mkdtemp(prefix=f"{app_id}-")
-    atexit.register(shutil.rmtree, path, ignore_errors=True)
-    return path
-
-
-def rocksdb_options() -> dict[str, Any]:
-    """faust's RocksDB defaults (64 MB write buffers, 3 of them, a 2 GB block cache) are per
-    partition and table, twelve of each here; these keep a worker's memory for its state small
-    (the records are read back through the cache only on a timer firing or an event)."""
-    return {
-        "driver": "rocksdict",
-        "write_buffer_size": 8 * 2**20,
-        "max_write_buffer_number": 2,
-        "block_cache_size": 16 * 2**20,
-    }
-
-
-class TableCaseStore:
-    """The open cases, each kept as its compact JSON (bytes) rather than as Python dicts.
-
-    A case record with one stage costs ~550 B as JSON bytes against ~2.4 KB as nested dicts
-    (measured with tracemalloc; see docs/benchmarks.md), and the changelog carries the same
-    bytes. Decoding one record per event costs a few microseconds. A changelog written by an
-    older worker (JSON-serialised dicts) holds the same bytes, so it recovers unchanged.
-    """
-
-    def __init__(self, table: Any, *, lazy: bool = False) -> None:
-        self.table = table
-        # RocksDB iterators read a consistent snapshot, so a scan that yields to the event loop
-        # may walk the table lazily; a dict (the memory store) must be copied first.
-        self.lazy = lazy
-
-    @staticmethod
-    def _decode(value: Any) -> CaseRecord | None:
-        if isinstance(value, bytes | str):
-            value = json.loads(value)
-        return value if isinstance(value, dict) else None
-
-    def get(self, case_id: str) -> CaseRecord | None:
-        return self._decode(self.table.get(case_id))
-
-    def put(self, case_id: str, record: CaseRecord) -> None:
-        self.table[case_id] = json.dumps(record, separators=(",", ":")).encode()
-
-    def delete(self, case_id: str) -> None:
-        if case_id in self.table:
-            del self.table[case_id]
-
-    def records(self) -> Iterator[CaseRecord]:
-        values = self.table.values()
-        for value in values if self.lazy else list(values):
-            record = self._decode(value)
-            if record is not None:
-                yield record
-
-
-class TableStats:
-    def __init__(self, table: Any) -> None:
-        self.table = table
-
-    def bump(self, partition: int, department: str, item: str, region: str, **inc: float) -> None:
-        key = f"{partition}|{department}|{item}|{region}"
-        row = dict(self.table.get(key) or {})
-        row.update(p=partition, department=department, item_code=item, region=region)
-        for name, value in inc.items():
-            row[name] = row.get(name, 0) + value
-        self.table[key] = row
-
-    def rows(self) -> Iterator[dict[str, Any]]:
-        for key, value in list(self.table.items()):
-            if isinstance(value, dict):
-                yield {"p": int(str(key).split("|", 1)[0]), **value}  # rows kept before "p"
 
 
 class FaustPublisher:
@@ -184,7 +103,7 @@ class MonitorStream:
             store=f"{state_store.SCHEME}://"
             if settings.monitor_store == "rocksdb"
             else "memory://",
-            datadir=settings.monitor_data_dir or scratch_dir(settings.monitor_app_id),
+            datadir=settings.monitor_data_dir or state_store.scratch_dir(settings.monitor_app_id),
             web_enabled=False,
             autodiscover=False,
             topic_partitions=6,
@@ -208,7 +127,7 @@ class MonitorStream:
             broker_heartbeat_interval=max(1.0, settings.monitor_session_timeout_s / 5),
         )
         # Values are the records' JSON bytes (see TableCaseStore); keys stay JSON-encoded.
-        options = rocksdb_options() if settings.monitor_store == "rocksdb" else None
+        options = state_store.rocksdb_options() if settings.monitor_store == "rocksdb" else None
         self.cases = self.app.Table(
             "monitor-cases", default=None, partitions=6, value_type=bytes, options=options
         )

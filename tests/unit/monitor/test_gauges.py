@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 
 from services.monitor.bootstrap import MonitorService
 from services.monitor.settings import MonitorSettings
-from services.monitor.stream import TableCaseStore
+from services.monitor.store import TableCaseStore
 from services.monitor.timers import TimerWheel
 from shared.calendar import load_default_calendar
 from shared.clock import FixedClock

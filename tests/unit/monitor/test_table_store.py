@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.monitor.stream import TableCaseStore
+from services.monitor.store import TableCaseStore
 
 RECORD: dict[str, Any] = {
     "p": 3,
