@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -90,6 +91,12 @@ async def main() -> None:
     ap.add_argument("--probes", type=int, default=2000, help="stages due spread over --window")
     ap.add_argument("--window", type=float, default=20.0, help="seconds over which probes fall due")
     ap.add_argument("--burst", type=int, default=2000, help="stages all due at one instant")
+    ap.add_argument(
+        "--empty-restart",
+        action="store_true",
+        help="after the recovery, SIGKILL again and restart on an emptied EGOV_MONITOR_DATA_DIR "
+        "(a worker on a new node: everything from the changelogs)",
+    )
     args = ap.parse_args()
     bootstrap = os.environ.get("EGOV_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     run = uuid.uuid4().hex[:6]
@@ -168,6 +175,19 @@ async def main() -> None:
         "kill_to_due_fired_s": round(time.perf_counter() - killed, 1),
         "due_while_down_fired": len(fired),
     }
+    if args.empty_restart:
+        data_dir = os.environ.get("EGOV_MONITOR_DATA_DIR")
+        total_timers = (await worker.status()).get("timers", 0)
+        worker.kill()
+        if data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        worker.start()
+        ready = await worker.wait_ready(timers=total_timers, limit_s=1800)
+        result["empty_restart"] = {
+            "timers_rebuilt": (await worker.status()).get("timers"),
+            "restart_to_ready_s": round(ready, 1),
+            "data_dir_emptied": bool(data_dir),
+        }
     await reader.stop()
     worker.stop()
     print(json.dumps(result))
