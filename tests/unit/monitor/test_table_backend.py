@@ -4,7 +4,6 @@ a restarted worker finds its records and the changelog offset it had reached; or
 from __future__ import annotations
 
 import os
-import time
 import weakref
 from pathlib import Path
 from types import SimpleNamespace
@@ -83,8 +82,10 @@ async def test_a_partition_given_away_is_recovered_from_the_changelog_when_it_co
 async def test_a_copy_older_than_the_maximum_age_is_discarded(tmp_path: Path) -> None:
     _, data = await write_partition_3(tmp_path)
     await data.stop()
-    old = time.time() - MonitorSettings().monitor_state_max_age_s - 60
-    for f in next(tmp_path.rglob("monitor-cases-3.db")).iterdir():
+    files = list(next(tmp_path.rglob("monitor-cases-3.db")).iterdir())
+    written = max(f.stat().st_mtime for f in files)  # the copy's own age, not the clock's
+    old = written - MonitorSettings().monitor_state_max_age_s - 60
+    for f in files:
         os.utime(f, (old, old))
     assert await reopened(tmp_path) == (None, None)
 
