@@ -41,6 +41,9 @@ from shared.settings import ServiceSettings  # noqa: E402
 
 # Wednesday 2026-12-30: the run crosses into 2027, a year without a published holiday schedule.
 SIM_ORIGIN = datetime.fromisoformat("2026-12-30T09:00:00+08:00")
+# A broker restarted on its data while the platform and other suites keep two cores busy can
+# take longer than devstack's interactive default (measured: over 30 s at a load of 10).
+BROKER_READY_TIMEOUT_S = 120.0
 
 
 @dataclass
@@ -84,6 +87,7 @@ async def chaos_monkey(
                     mongo_port=0,
                     durable=True,
                     memory_db=True,
+                    timeout=BROKER_READY_TIMEOUT_S,
                     log=lambda *_: None,
                 ),
             )
@@ -115,7 +119,12 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
     stack = await loop.run_in_executor(
         None,
         lambda: devstack.start_stack(
-            state, kafka_port=0, mongo_port=0, durable=True, memory_db=True
+            state,
+            kafka_port=0,
+            mongo_port=0,
+            durable=True,
+            memory_db=True,
+            timeout=BROKER_READY_TIMEOUT_S,
         ),
     )
     from aiosmtpd.controller import Controller
