@@ -181,7 +181,9 @@ def _finding_envelope(
         department=stage.department,
         region=stage.region,
         item_code=stage.item_code or None,
-        found_at=f.at or now,  # a timer's finding is dated at its rule's instant
+        # A timer's finding is dated at its rule's instant, an event's at the event's time: a
+        # replay after a crash derives the same id and must carry the same content.
+        found_at=f.at or (cause.time if cause is not None else now),
     )
     # One finding per stage, kind and triggering event: a replay derives the same id.
     key = key or derived_event_id(stage.stage_id, "finding", f.kind, cause.id if cause else "")

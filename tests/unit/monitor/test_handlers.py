@@ -184,6 +184,33 @@ async def test_findings_late_sign_in_after_the_fact_prereview_and_fast_close() -
     assert len({x.id for x in pub.sent}) == len(pub.sent)
 
 
+async def test_a_finding_replayed_after_a_crash_carries_the_same_id_and_content() -> None:
+    """The finding of an event is dated at the event, not when it is processed: a replay after
+    a crash between publishing and the table write (the chaos test's SIGKILL) is the same
+    event, id and content, whatever the clock says then."""
+    deps, store, pub, sched = fake_deps()
+    await open_case(deps, stage_id="R1", stage="review")
+    before = store.get("C1")
+    assert before is not None
+    quick = OPENED + timedelta(seconds=5)
+    c = StageClosed(
+        case_id="C1",
+        stage_id="R1",
+        stage="review",
+        outcome="approved",  # type: ignore[arg-type]
+        department="D1",
+        closed_at=quick,
+    )
+    closed = env(c, quick)
+    await h.on_stage_closed(deps, msg(quick + timedelta(seconds=2)), closed, c)
+    first = pub.sent[-1]
+    store.put("C1", before)  # the crash: the table write was lost, the event comes again
+    await h.on_stage_closed(deps, msg(quick + timedelta(minutes=30)), closed, c)
+    again = pub.sent[-1]
+    assert first.data["kind"] == again.data["kind"] == "implausibly_fast"
+    assert (again.id, again.data) == (first.id, first.data)
+
+
 async def test_publish_failure_leaves_the_table_untouched_so_a_retry_republishes() -> None:
     deps, store, pub, sched = fake_deps()
     await open_case(deps)
