@@ -122,14 +122,18 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
         feed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feed
+    # Other modules on this broker publish cases in the same months and regions, and the feed
+    # folds the whole topics: each breakdown is compared within this test's own departments.
     for text in ("2026-02-20..2026-04-10", "2026-03-05..2026-03-20", "2026-Q1"):
         for by in ("department", "region", "item_code"):
             other = parse_period(text)
-            mine = await reports.units(history, other, by)
-            expect = await reports.units(memory, other, by)
-            mine = {k: v for k, v in mine.items() if k in expect}
-            assert rounded(mine) == rounded(expect), (text, by)
-            assert expect, (text, by)
+            found = 0
+            for dept, _ in units:
+                mine = await reports.units(history, other, by, department=dept)
+                expect = await reports.units(memory, other, by, department=dept)
+                assert rounded(mine) == rounded(expect), (text, by, dept)
+                found += len(expect)
+            assert found, (text, by)
     submitted = await history.totals(PERIOD.since, PERIOD.until, by=None, department=units[0][0])
     assert submitted[0]["c"]["submitted"] == sum(r.case.department == units[0][0] for r in scenario)
     assert await history.totals(date(2025, 1, 1), date(2025, 12, 31), by=None) == []
