@@ -18,15 +18,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import notify_samples as s
 import pytest
-from notify_receivers import MailCollector, free_port, start_group_at_end, start_smtp, until
 from pymongo import AsyncMongoClient
 
+import tests.unit.notify.notify_samples as s
 from services.notify.bootstrap import CONSUMED_TOPICS
 from shared.contracts import derived_event_id, make_envelope
 from shared.kafka import KafkaPublisher
 from shared.settings import ServiceSettings
+from tests.integration.notify.notify_receivers import (
+    MailCollector,
+    free_port,
+    start_group_at_end,
+    start_smtp,
+    until,
+)
 
 pytestmark = pytest.mark.integration
 

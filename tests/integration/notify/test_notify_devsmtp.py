@@ -10,13 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from notify_receivers import free_port, until
 from pydantic import SecretStr
 
 from services.notify.channels import EmailChannel, SmsChannel
 from services.notify.domain import ChannelName, RecipientKind
 from services.notify.ports import Message
 from services.notify.settings import NotifySettings
+from tests.integration.notify.notify_receivers import free_port, until
 
 pytestmark = pytest.mark.integration
 

@@ -15,18 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import notify_samples as s
 import pytest
-from notify_receivers import (
-    BusReader,
-    HttpReceiver,
-    MailCollector,
-    start_group_at_end,
-    start_smtp,
-    until,
-)
 from pymongo.asynchronous.database import AsyncDatabase
 
+import tests.unit.notify.notify_samples as s
 from services.notify.bootstrap import (
     CONSUMED_TOPICS,
     NotifyService,
@@ -41,6 +33,14 @@ from shared.audit.admin_log import MongoAdminLog
 from shared.contracts import DEAD_LETTER_TOPIC, Envelope, EventData, make_envelope
 from shared.kafka import KafkaPublisher
 from shared.mongo import Outbox
+from tests.integration.notify.notify_receivers import (
+    BusReader,
+    HttpReceiver,
+    MailCollector,
+    start_group_at_end,
+    start_smtp,
+    until,
+)
 from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration

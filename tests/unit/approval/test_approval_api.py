@@ -8,13 +8,20 @@ from datetime import timedelta
 import httpx
 import jwt
 import pytest
-from approval_fakes import DEPT, MONDAY_10, REGION, envelope_of, make_deps, submitted
 
 from services.approval.bootstrap import create_api
 from services.approval.handlers import Deps, on_case_submitted
 from shared.clock import FixedClock
 from shared.contracts import ApplicantKind, Material, MaterialForm
 from tests.support.tokens import EXPIRES_AT, lasting_token
+from tests.unit.approval.approval_fakes import (
+    DEPT,
+    MONDAY_10,
+    REGION,
+    envelope_of,
+    make_deps,
+    submitted,
+)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from approval_fakes import MONDAY_10, InMemoryCaseStore, envelope_of, make_deps, submitted
 
 from services.approval.domain import task_clock
 from services.approval.handlers import AUDIT_CHAIN, audit_head, on_case_submitted
@@ -14,6 +13,13 @@ from shared.calendar import Limit, LimitUnit, load_default_calendar
 from shared.calendar.timing import WarningPolicy
 from shared.clock import SHANGHAI
 from shared.contracts import AuditCheckpoint, Light
+from tests.unit.approval.approval_fakes import (
+    MONDAY_10,
+    InMemoryCaseStore,
+    envelope_of,
+    make_deps,
+    submitted,
+)
 
 CAL = load_default_calendar()
 POLICY = WarningPolicy()

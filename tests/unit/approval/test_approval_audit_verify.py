@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from approval_fakes import DEPT, REGION, InMemoryCaseStore, envelope_of, make_deps, submitted
 from typer.testing import CliRunner
 
 from services.approval.cli import CaseTimelines
@@ -22,6 +21,14 @@ from shared.audit import cli as audit_cli
 from shared.audit.report import ChainSource
 from shared.contracts import AuditCheckpoint
 from shared.settings import ServiceSettings
+from tests.unit.approval.approval_fakes import (
+    DEPT,
+    REGION,
+    InMemoryCaseStore,
+    envelope_of,
+    make_deps,
+    submitted,
+)
 
 HANDLER = Officer(subject="h-1", department=DEPT, region=REGION, roles=frozenset({"handler"}))
 

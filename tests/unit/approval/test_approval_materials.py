@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from approval_fakes import DEPT, MONDAY_10, envelope_of, make_deps, submitted
 
 from services.approval.bootstrap import create_api
 from services.approval.handlers import AUDIT_CHAIN, Deps, audit_head, on_case_submitted
@@ -18,6 +17,7 @@ from shared.contracts import Material, MaterialForm
 from shared.objectstore import material_key
 from tests.support.fake_objects import FakeObjectStore
 from tests.support.tokens import lasting_token
+from tests.unit.approval.approval_fakes import DEPT, MONDAY_10, envelope_of, make_deps, submitted
 
 UPLOAD_ID = "up-" + "Q" * 32
 PDF = Material(

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from approval_fakes import InMemoryCaseStore, make_deps
-from test_approval_workflow import HANDLER, REVIEWER, do, signed, submit
-
 from services.approval.domain import Action
 from services.approval.handlers import recompute_deadlines
 from services.approval.ports import TaskQuery
@@ -14,6 +11,8 @@ from shared.calendar import YearSchedule
 from shared.calendar.statutory import statutory_holidays
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import RECOMPUTED_ON_PUBLICATION
+from tests.unit.approval.approval_fakes import InMemoryCaseStore, make_deps
+from tests.unit.approval.test_approval_workflow import HANDLER, REVIEWER, do, signed, submit
 
 # Monday 2026-12-21, 10:00 in Shanghai: two 5-working-day stages reach into 2027.
 DEC_21 = datetime(2026, 12, 21, 10, tzinfo=SHANGHAI)

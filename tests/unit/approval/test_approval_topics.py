@@ -3,11 +3,10 @@ as `wrong_topic` instead of being skipped unseen."""
 
 from __future__ import annotations
 
-from approval_fakes import MONDAY_10, make_deps
-
 from services.approval.bootstrap import CONSUMED_TOPICS
 from services.approval.handlers import make_handlers
 from tests.support.consumers import WiredConsumer, binding_faults
+from tests.unit.approval.approval_fakes import MONDAY_10, make_deps
 
 
 async def test_every_type_reaches_approval_from_its_own_topic_only() -> None:

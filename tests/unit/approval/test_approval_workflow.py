@@ -5,17 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from approval_fakes import (
-    DEPT,
-    MONDAY_10,
-    REGION,
-    STANDARD_PLAN,
-    InMemoryCaseStore,
-    envelope_of,
-    make_deps,
-    plan,
-    submitted,
-)
 
 from services.approval.domain import (
     Action,
@@ -42,6 +31,17 @@ from shared.contracts import (
     MaterialForm,
     StageKind,
     derived_event_id,
+)
+from tests.unit.approval.approval_fakes import (
+    DEPT,
+    MONDAY_10,
+    REGION,
+    STANDARD_PLAN,
+    InMemoryCaseStore,
+    envelope_of,
+    make_deps,
+    plan,
+    submitted,
 )
 
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from credit_fakes import SETTINGS, START, bearer, make_app, make_deps
 
 from services.credit.handlers import Deps, on_credit_incident
 from shared.clock import FixedClock
 from shared.contracts import CreditIncident, make_envelope
 from shared.identifiers import make_resident_id
 from tests.support.tokens import lasting_token
+from tests.unit.credit.credit_fakes import SETTINGS, START, bearer, make_app, make_deps
 
 PERSON = make_resident_id("500103", datetime(1990, 5, 17).date(), 12)
 OTHER = make_resident_id("500103", datetime(1985, 1, 2).date(), 33)

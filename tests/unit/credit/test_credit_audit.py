@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from credit_fakes import START, FakeStore, make_deps
-
 from services.credit import commands
 from services.credit.cli import RecordHistories
 from services.credit.domain import CreditRecord
@@ -23,6 +21,7 @@ from shared.auth import Principal
 from shared.contracts import AuditCheckpoint, CreditIncident, make_envelope
 from shared.identifiers import make_resident_id
 from tests.support.tokens import applicant_principal
+from tests.unit.credit.credit_fakes import START, FakeStore, make_deps
 
 PERSON = make_resident_id("500103", datetime(1990, 5, 17).date(), 12)
 APPLICANT = applicant_principal(PERSON)

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from credit_fakes import START, FakeStore, make_deps
 
 from services.credit import commands
 from services.credit.domain import CreditError, RepairTooEarly, Status
@@ -19,6 +18,7 @@ from shared.contracts import CreditChanged, CreditIncident, Envelope, Severity, 
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import PermanentError
 from tests.support.tokens import applicant_principal
+from tests.unit.credit.credit_fakes import START, FakeStore, make_deps
 
 EXAMPLE = (Path(__file__).parents[3] / "services/credit/examples/court_incident.json").read_bytes()
 PERSON = make_resident_id("500103", datetime(1990, 5, 17).date(), 12)

@@ -5,8 +5,6 @@ another's."""
 
 from __future__ import annotations
 
-from credit_fakes import START, make_deps
-
 from services.credit.bootstrap import CONSUMED_TOPICS
 from services.credit.handlers import make_handlers
 from shared.contracts import T_CREDIT_INCIDENTS, CreditIncident
@@ -15,6 +13,7 @@ from shared.contracts.publishers import PUBLISHERS
 from shared.identifiers import make_uscc
 from tests.support.consumers import WiredConsumer
 from tests.support.metrics import label_sets
+from tests.unit.credit.credit_fakes import START, make_deps
 
 COURT = PUBLISHERS["cq-intermediate-court"]
 TAX = PUBLISHERS["cq-tax"]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from credit_fakes import START
-
 from services.credit.domain import (
     CreditRecord,
     RuleModel,
@@ -18,6 +16,7 @@ from services.credit.domain import (
     viewer_for,
 )
 from shared.contracts import Severity, SubjectKind
+from tests.unit.credit.credit_fakes import START
 
 PERSON = "500103199005170126"
 RULES = RuleModel()

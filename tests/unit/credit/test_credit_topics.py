@@ -3,11 +3,10 @@ incidents; any other type is dead-lettered as `wrong_topic` instead of being ski
 
 from __future__ import annotations
 
-from credit_fakes import START, make_deps
-
 from services.credit.bootstrap import CONSUMED_TOPICS
 from services.credit.handlers import make_handlers
 from tests.support.consumers import WiredConsumer, binding_faults
+from tests.unit.credit.credit_fakes import START, make_deps
 
 
 async def test_every_type_reaches_credit_from_its_own_topic_only() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from credit_fakes import START, make_deps
 from prometheus_client import REGISTRY
 
 from services.credit import commands
@@ -21,6 +20,7 @@ from services.credit.domain import (
 from services.credit.handlers import on_credit_incident
 from shared.auth import Principal
 from shared.contracts import CreditIncident, Severity, SubjectKind, make_envelope
+from tests.unit.credit.credit_fakes import START, make_deps
 
 PERSON = "500103199005170126"
 RULES = RuleModel()

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-from upload_fakes import FakeUploads
 
 from services.intake.bootstrap import build_deps, make_app, read_licences
 from services.intake.domain import CaseRecord, ServiceItem
@@ -28,6 +27,7 @@ from shared.contracts import AuditCheckpoint, CreditChanged, Envelope
 from tests.support.admin_log import MemoryAdminLog
 from tests.support.fake_objects import FakeObjectStore
 from tests.support.tokens import SignedInApplicant
+from tests.unit.intake.upload_fakes import FakeUploads
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
 

@@ -4,15 +4,15 @@ applicant, the officer an event names, or the service that reported the step."""
 from __future__ import annotations
 
 import httpx
-from intake_fakes import T0, Wiring
-from test_intake_submission import PERSON
-from test_intake_tracking_ratings import client, deliver, submitted
 
 from services.intake.cli import CaseTimelines
 from services.intake.handlers.audit import AUDIT_CHAIN, audit_head, timeline_entries
 from shared.audit import check_against_bus, verify
 from shared.audit.report import audit_chain
 from shared.contracts import AuditCheckpoint, PreReviewDone
+from tests.unit.intake.intake_fakes import T0, Wiring
+from tests.unit.intake.test_intake_submission import PERSON
+from tests.unit.intake.test_intake_tracking_ratings import client, deliver, submitted
 
 
 async def a_case_with_three_steps(w: Wiring, c: httpx.AsyncClient) -> str:

@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-from intake_fakes import Wiring
 
 from services.intake.domain import ServiceItem, catalog_errors
 from services.intake.handlers.catalog import read_catalog_dir
@@ -14,6 +13,7 @@ from services.intake.handlers.deps import department_regions
 from services.intake.settings import DEFAULT_CATALOG_DIR
 from shared.reference import regions
 from tests.support.tokens import lasting_token
+from tests.unit.intake.intake_fakes import Wiring
 
 
 def sample() -> list[ServiceItem]:

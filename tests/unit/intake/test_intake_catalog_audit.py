@@ -12,8 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from intake_fakes import Wiring
-from test_intake_catalog import variant
 from typer.testing import CliRunner
 
 from services.cli import app
@@ -26,6 +24,8 @@ from shared.audit.report import ChainSource
 from shared.contracts import AuditCheckpoint
 from shared.settings import ServiceSettings
 from tests.support.tokens import lasting_token
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.test_intake_catalog import variant
 
 CODE = "500000-SCJ-099"
 

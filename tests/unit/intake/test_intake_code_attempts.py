@@ -7,14 +7,14 @@ import asyncio
 from datetime import datetime, timedelta
 
 import httpx
-from intake_fakes import T0, Wiring
-from test_intake_submission import business_licence
-from test_intake_tracking_ratings import decided, deliver
 
 from services.intake.domain import NotFound, TooManyAttempts
 from services.intake.domain.verification import code_locked_until, retry_after_seconds
 from services.intake.handlers.access import open_case
 from tests.support.tokens import applicant_token
+from tests.unit.intake.intake_fakes import T0, Wiring
+from tests.unit.intake.test_intake_submission import business_licence
+from tests.unit.intake.test_intake_tracking_ratings import decided, deliver
 
 WINDOW = timedelta(seconds=900)
 

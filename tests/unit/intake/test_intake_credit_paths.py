@@ -4,13 +4,12 @@ it too; the path and the standing it used are recorded on the case and its event
 
 from __future__ import annotations
 
-from intake_fakes import T0, Wiring
-from test_intake_submission import PERSON, business_licence, with_commitment
-
 from services.intake.domain.credit import CreditPath, credit_path
 from services.intake.handlers.tracking import on_credit_changed
 from services.intake.ports import CreditStatus
 from shared.contracts import CaseSubmitted, CreditChanged, CreditCheck, make_envelope
+from tests.unit.intake.intake_fakes import T0, Wiring
+from tests.unit.intake.test_intake_submission import PERSON, business_licence, with_commitment
 
 
 def test_paths_by_level_and_list() -> None:

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from intake_fakes import Wiring
-from test_intake_submission import business_licence
 
 from tests.support.tokens import SignedInApplicant
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.test_intake_submission import business_licence
 
 json_values = st.recursive(
     st.none()

@@ -8,8 +8,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from intake_fakes import Wiring
-from test_intake_submission import PERSON, business_licence, external
 
 from services.intake.handlers.submission import on_submission_received
 from services.intake.settings import IntakeSettings
@@ -17,6 +15,8 @@ from shared.contracts import CaseSubmitted
 from shared.identifiers import make_resident_id, make_uscc
 from shared.roles import Assurance
 from tests.support.tokens import applicant_token, lasting_token
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.test_intake_submission import PERSON, business_licence, external
 
 VICTIM = PERSON
 ATTACKER = make_resident_id("500103", date(1985, 1, 2), 31)

@@ -7,8 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from intake_fakes import T0, Wiring
-from test_intake_tracking_ratings import deliver
 
 from services.intake.domain.licences import (
     Licence,
@@ -20,6 +18,8 @@ from services.intake.domain.licences import (
     revoked,
 )
 from shared.contracts import CaseDecided, CaseSubmitted, LicenceIssued, LicenceRevoked
+from tests.unit.intake.intake_fakes import T0, Wiring
+from tests.unit.intake.test_intake_tracking_ratings import deliver
 
 ENTITY = "91310000000000019Q"  # holds the reference business licence EL-BL-91310000000000019Q
 OTHER = "91500000MA5U7XXX1A"

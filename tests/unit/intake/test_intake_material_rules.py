@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from intake_fakes import Wiring
-from test_intake_submission import UPLOAD, business_licence
 
 from services.intake.domain import ServiceItem
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.test_intake_submission import UPLOAD, business_licence
 
 LIMIT = 4096  # EGOV_MAX_MATERIAL_BYTES for these tests
 ITEM = "500000-SCJ-001"  # 企业设立登记: commitments and accept-with-gaps allowed

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from intake_fakes import Wiring
-from test_intake_tracking_ratings import client, decided, deliver, submitted
-
 from services.intake.handlers import recompute_rectification_deadlines
 from shared.calendar import Limit, YearSchedule
 from shared.calendar.statutory import statutory_holidays
 from shared.clock import SHANGHAI
 from shared.contracts import DeadlineChanged, RectificationOpened, StageKind, StageOpened
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.test_intake_tracking_ratings import client, decided, deliver, submitted
 
 DEC_28 = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI)
 FIXTURE_2027 = YearSchedule(

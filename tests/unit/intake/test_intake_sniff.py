@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from upload_steps import DOCX, EXE, OFD, PDF, PNG
 
 from services.intake.domain.catalog import FileType
 from services.intake.sniff import file_type, measure, zip_names
+from tests.unit.intake.upload_steps import DOCX, EXE, OFD, PDF, PNG
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + b"\x00" * 300
 

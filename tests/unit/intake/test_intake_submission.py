@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from intake_fakes import T0, Wiring
 from prometheus_client import REGISTRY
 
 from services.intake.handlers.submission import on_submission_received
@@ -26,6 +25,7 @@ from shared.contracts import (
 from shared.contracts.publishers import PUBLISHERS
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import PermanentError
+from tests.unit.intake.intake_fakes import T0, Wiring
 
 PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
 UPLOAD = {"form": "upload", "sha256": "a" * 64, "size": 2048}

@@ -3,13 +3,12 @@ egov.intake.submissions (which other systems may write) decides nothing."""
 
 from __future__ import annotations
 
-from intake_fakes import T0, Wiring
-from test_intake_tracking_ratings import client, decided, submitted
-
 from services.intake.bootstrap import CONSUMED_TOPICS
 from services.intake.handlers import bind
 from shared.contracts import T_INTAKE_IN, T_STAGES, CaseDecided, make_envelope
 from tests.support.consumers import WiredConsumer, binding_faults
+from tests.unit.intake.intake_fakes import T0, Wiring
+from tests.unit.intake.test_intake_tracking_ratings import client, decided, submitted
 
 
 async def test_a_decision_on_the_submissions_topic_is_dead_lettered_and_decides_nothing() -> None:

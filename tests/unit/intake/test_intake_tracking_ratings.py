@@ -7,8 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from intake_fakes import T0, Wiring
-from test_intake_submission import business_licence
 
 from services.intake.handlers import bind, invite_unrated_cases
 from shared.clock import SHANGHAI
@@ -28,6 +26,8 @@ from shared.contracts import (
     make_envelope,
 )
 from tests.support.tokens import applicant_token, lasting_token
+from tests.unit.intake.intake_fakes import T0, Wiring
+from tests.unit.intake.test_intake_submission import business_licence
 
 
 def client(w: Wiring) -> httpx.AsyncClient:

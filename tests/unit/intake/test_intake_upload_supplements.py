@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 
-from intake_fakes import T0, Wiring
-from upload_steps import OTHER, PDF, as_applicant, fields, submission, upload
-
 from services.intake.handlers import bind
 from shared.contracts import CaseSupplemented, PreReviewDone, make_envelope
+from tests.unit.intake.intake_fakes import T0, Wiring
+from tests.unit.intake.upload_steps import OTHER, PDF, as_applicant, fields, submission, upload
 
 
 async def test_a_supplement_names_only_its_applicants_verified_uploads() -> None:

@@ -9,9 +9,13 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from intake_fakes import Wiring
 from prometheus_client import REGISTRY
-from upload_steps import (
+
+from services.intake.handlers.uploads import expire_uploads
+from shared.contracts import CaseSubmitted
+from shared.objectstore import material_key
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.upload_steps import (
     DECLARED_ARTICLES,
     DOCX,
     EXE,
@@ -28,10 +32,6 @@ from upload_steps import (
     submission,
     upload,
 )
-
-from services.intake.handlers.uploads import expire_uploads
-from shared.contracts import CaseSubmitted
-from shared.objectstore import material_key
 
 
 async def test_an_uploaded_pdf_is_verified_and_a_case_refers_to_what_intake_measured() -> None:

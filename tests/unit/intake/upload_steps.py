@@ -9,11 +9,11 @@ from datetime import date
 from typing import Any
 
 import httpx
-from intake_fakes import Wiring
 
 from shared.identifiers import make_resident_id
 from shared.objectstore import material_key
 from tests.support.tokens import applicant_token, lasting_token
+from tests.unit.intake.intake_fakes import Wiring
 
 PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
 OTHER = make_resident_id("500103", date(1985, 1, 9), 33)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from notify_world import World, build_world  # noqa: E402
-
-from services.notify.settings import NotifySettings  # noqa: E402
+from services.notify.settings import NotifySettings
+from tests.unit.notify.notify_world import World, build_world
 
 
 @pytest.fixture

@@ -5,15 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from notify_fakes import (
-    FakeChannel,
-    MemoryDeliveries,
-    MemoryDirectory,
-    MemoryIntegrators,
-    MemoryProjections,
-    MemorySubscriptions,
-)
-
 from services.notify.bootstrap import chaining_of, load_directory_if_newer, wire
 from services.notify.domain import ChannelName
 from services.notify.handlers import bind
@@ -25,6 +16,14 @@ from shared.clock import FixedClock
 from shared.contracts import Envelope, model_for
 from shared.kafka import Handler
 from tests.support.admin_log import MemoryAdminLog
+from tests.unit.notify.notify_fakes import (
+    FakeChannel,
+    MemoryDeliveries,
+    MemoryDirectory,
+    MemoryIntegrators,
+    MemoryProjections,
+    MemorySubscriptions,
+)
 
 # 10:00 in Shanghai on a Tuesday: outside quiet hours.
 NOON = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)

@@ -9,8 +9,6 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from notify_world import World
-from test_notify_webhooks import DECIDED, Api, make_api
 
 from services.notify.handlers.admin import (
     DIRECTORY_CHAIN,
@@ -23,6 +21,8 @@ from services.notify.settings import NotifySettings
 from shared.audit import ChainHead, verify
 from shared.audit.admin import AdminChains, View
 from shared.audit.report import audit_chain
+from tests.unit.notify.notify_world import World
+from tests.unit.notify.test_notify_webhooks import DECIDED, Api, make_api
 
 OFFICER = {"name": "临时", "department": "500000-SCJ", "roles": ["handler"]}
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import httpx
-import notify_samples as s
 import pytest
-from notify_fakes import FakeResolver, MemoryInbox
-from notify_world import NOON, World
 
+import tests.unit.notify.notify_samples as s
 from services.notify.api import ApiDeps
 from services.notify.bootstrap import create_api
 from services.notify.channels import InboxChannel
 from services.notify.domain import ChannelName
 from services.notify.settings import NotifySettings
 from tests.support.tokens import lasting_token
+from tests.unit.notify.notify_fakes import FakeResolver, MemoryInbox
+from tests.unit.notify.notify_world import NOON, World
 
 APPLICANT = s.applicant_id()
 

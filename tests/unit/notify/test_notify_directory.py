@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from notify_fakes import MemoryDirectory
-from notify_world import NOON
 
 from services.notify.bootstrap import chaining_of, load_directory_if_newer, read_directory_file
 from services.notify.domain import Officer
 from services.notify.settings import NotifySettings
 from shared.clock import FixedClock
 from tests.support.admin_log import MemoryAdminLog
+from tests.unit.notify.notify_fakes import MemoryDirectory
+from tests.unit.notify.notify_world import NOON
 
 NOON_CLOCK = FixedClock(NOON)
 GOOD = {

@@ -7,15 +7,15 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
-import notify_samples as s
 import pytest
-from notify_fakes import by_channel
-from notify_world import NOON, World, build_world
 
+import tests.unit.notify.notify_samples as s
 from services.notify.domain import ChannelName, SendResult
 from services.notify.settings import NotifySettings
 from shared.contracts import Envelope, EventData, ParallelMode
 from shared.kafka import PermanentError
+from tests.unit.notify.notify_fakes import by_channel
+from tests.unit.notify.notify_world import NOON, World, build_world
 
 APPLICANT = s.applicant_id()
 ALL = {"inbox", "sms", "email"}

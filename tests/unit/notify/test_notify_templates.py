@@ -7,9 +7,9 @@ import typing
 from datetime import UTC, datetime
 from pathlib import Path
 
-import notify_samples as s
 import pytest
 
+import tests.unit.notify.notify_samples as s
 from services.notify.domain import ChannelName, Recipient, RecipientKind
 from services.notify.notifier import _context
 from services.notify.settings import NotifySettings

@@ -3,13 +3,12 @@ on egov.stages (which approval, credit and intake write) alerts nobody."""
 
 from __future__ import annotations
 
-import notify_samples as s
-from notify_fakes import by_channel
-from notify_world import NOON, World
-
+import tests.unit.notify.notify_samples as s
 from services.notify.bootstrap import CONSUMED_TOPICS
 from shared.contracts import T_CASES, T_STAGES, T_SUPERVISION
 from tests.support.consumers import WiredConsumer, binding_faults
+from tests.unit.notify.notify_fakes import by_channel
+from tests.unit.notify.notify_world import NOON, World
 
 
 async def test_an_overdue_alarm_on_egov_stages_is_dead_lettered_and_alerts_nobody(

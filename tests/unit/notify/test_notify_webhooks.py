@@ -11,14 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import notify_samples as s
 import pytest
-from notify_fakes import FakeResolver, MemoryInbox
-from notify_world import NOON, World, build_world
 from pydantic import ValidationError
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+import tests.unit.notify.notify_samples as s
 from services.notify.api import ApiDeps
 from services.notify.bootstrap import create_api
 from services.notify.channels import WebhookChannel
@@ -29,6 +27,8 @@ from shared.contracts import Envelope, EventData
 from shared.contracts.common import SubjectKind
 from tests.support.production import PRODUCTION
 from tests.support.tokens import lasting_token
+from tests.unit.notify.notify_fakes import FakeResolver, MemoryInbox
+from tests.unit.notify.notify_world import NOON, World, build_world
 
 DECIDED = "gov.egov.case.decided.v1"
 SUBMITTED = "gov.egov.case.submitted.v1"
