@@ -21,24 +21,24 @@ CASES ?= 500
 DEMO_SPEED ?= 2400
 
 run: venv
-	$(BIN)/python scripts/run_platform.py start --speed $(SPEED) $(if $(ORIGIN),--origin $(ORIGIN)) $(if $(filter 1 yes true,$(DURABLE)),--durable)
+	$(BIN)/python -m dev.run_platform start --speed $(SPEED) $(if $(ORIGIN),--origin $(ORIGIN)) $(if $(filter 1 yes true,$(DURABLE)),--durable)
 
 # A simulated day of a service hall against the local platform (started here, accelerated,
 # when none runs; it stays up afterwards for a look around: `make stop` ends it).
 demo: venv
-	$(BIN)/python scripts/run_demo.py --cases $(CASES) --speed $(DEMO_SPEED)
+	$(BIN)/python -m demo.run --cases $(CASES) --speed $(DEMO_SPEED)
 
 stop: venv
-	$(BIN)/python scripts/run_platform.py stop
+	$(BIN)/python -m dev.run_platform stop
 
 status: venv
-	$(BIN)/python scripts/run_platform.py status
+	$(BIN)/python -m dev.run_platform status
 
 test: venv
-	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
+	$(BIN)/python -m tests.support.run_tests $(PYTEST_ARGS)
 
 test-unit: venv
-	$(BIN)/python scripts/run_tests.py --unit-only $(PYTEST_ARGS)
+	$(BIN)/python -m tests.support.run_tests --unit-only $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -58,11 +58,11 @@ contracts: venv
 PACKAGE ?=
 MUTATION_ARGS ?=
 mutation: venv
-	nice -n 19 $(BIN)/python scripts/mutation.py $(if $(PACKAGE),--package $(PACKAGE)) $(MUTATION_ARGS)
+	nice -n 19 $(BIN)/python -m tests.support.mutation $(if $(PACKAGE),--package $(PACKAGE)) $(MUTATION_ARGS)
 
 # Stops the local platform, then removes local state (stack data, logs) and tool caches.
 # Keeps .venv and .dev/node.
 clean:
-	@if [ -x $(BIN)/python ]; then $(BIN)/python scripts/run_platform.py stop; fi
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m dev.run_platform stop; fi
 	rm -rf .dev/local .pytest_cache .ruff_cache .mypy_cache .hypothesis .mutation mutants build dist
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -9,7 +9,6 @@ import typer
 from shared.cli import app
 
 SERVICES = ("intake", "approval", "monitor", "notify", "credit")
-TOOLS = ("scenario",)  # command modules that are not services
 
 
 @app.command("serve")
@@ -23,7 +22,7 @@ def serve(name: str = typer.Argument(..., help="one of: " + ", ".join(SERVICES))
 
 def _mount_service_commands() -> None:
     # Each service may offer a typer app in services/<name>/cli.py exposing `commands`.
-    for name in (*SERVICES, *TOOLS):
+    for name in SERVICES:
         try:
             module = importlib.import_module(f"services.{name}.cli")
         except ModuleNotFoundError as exc:

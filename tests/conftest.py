@@ -1,6 +1,6 @@
 """Fixtures for every test: the local stack's addresses (integration and e2e) and unique ids.
 
-`scripts/run_tests.py` (`make test`) starts a private broker and database and sets
+`tests/support/run_tests.py` (`make test`) starts a private broker and database and sets
 EGOV_TEST_STACK=1, EGOV_KAFKA_BOOTSTRAP and EGOV_MONGO_URI; without them the tests that need
 the stack are skipped, so `pytest tests/unit` runs with no infrastructure at all.
 """
@@ -21,7 +21,9 @@ key_event_ids(ServiceSettings())
 
 def _stack_setting(name: str) -> str:
     if os.environ.get("EGOV_TEST_STACK") != "1":
-        pytest.skip("needs the local broker and database: run `make test` (scripts/run_tests.py)")
+        pytest.skip(
+            "needs the local broker and database: run `make test` (tests/support/run_tests.py)"
+        )
     value = os.environ.get(name)
     if not value:
         pytest.fail(f"EGOV_TEST_STACK=1 but {name} is not set")

@@ -27,7 +27,7 @@ class NotifySettings(ServiceSettings):
     )
     default_locale: str = "zh-CN"
 
-    # Email over SMTP (make run starts services/notify/devsmtp.py on 127.0.0.1:8025).
+    # Email over SMTP (make run starts dev/devsmtp.py on 127.0.0.1:8025).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_username: str | None = None

@@ -8,8 +8,8 @@ people who run the platform) reads and publishes holiday schedules and reads and
 letters.
 Outside systems write only the topics whose producers name them.
 
-The same grants configure the test broker (scripts/kafka_security.py) and become Strimzi
-KafkaUser resources in deploy/k8s (scripts/gen_k8s.py), so what the tests prove is what runs.
+The same grants configure the test broker (dev/kafka_security.py) and become Strimzi
+KafkaUser resources in deploy/k8s (deploy/gen_k8s.py), so what the tests prove is what runs.
 """
 
 from __future__ import annotations

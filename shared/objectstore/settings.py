@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# s3rver's built-in account (scripts/devstack.py): published, so refused in production.
+# s3rver's built-in account (dev/devstack.py): published, so refused in production.
 DEV_ACCESS_KEY = "S3RVER"
 DEV_SECRET_KEY = "S3RVER"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import devstack
-from scripts.chaos import run
+from dev import devstack
+from tests.support.chaos import run
 
 pytestmark = pytest.mark.e2e
 

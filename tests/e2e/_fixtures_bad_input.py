@@ -7,15 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from scripts.bad_input import kcat_command
-from scripts.tools import ensure_apt_tool
+from dev.tools import ensure_apt_tool
 from shared.settings import ServiceSettings
+from tests.support.bad_input import kcat_command
 from tests.support.tokens import lasting_token
 
 
 @pytest.fixture(scope="session")
 def kcat() -> list[str]:
-    """The kcat command (`scripts/kcat` on a current librdkafka when available); installed with
+    """The kcat command (`dev/kcat` on a current librdkafka when available); installed with
     apt-get when missing and running as root, else the test is skipped."""
     if ensure_apt_tool("kcat", "kcat") is None:
         pytest.skip(

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from scripts.bad_input import Message
+from tests.support.bad_input import Message
 
 REGISTRY: dict[str, dict[str, str]] = {}
 

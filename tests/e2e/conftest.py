@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts import devstack
-from services.scenario.devsms import make_server
-from services.scenario.processes import Platform, free_port
+from dev import devstack
+from dev.devsms import make_server
+from tests.support.processes import Platform, free_port
 
 SIM_ORIGIN = "2026-12-31T09:00:00+08:00"
 SPEED = float(os.environ.get("EGOV_E2E_SPEED", "6000"))

@@ -10,7 +10,7 @@
    meant-to-be-bad (tests/e2e/bad_input_registry.py) for the scenario's dead-letter check.
 2. schemathesis against each service's OpenAPI document: no 5xx, responses match the schema.
 
-The full 1,000-message flood is `python -m scripts.bad_input` (figures in docs/testing.md).
+The full 1,000-message flood is `python -m tests.support.bad_input` (figures in docs/testing.md).
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ from typing import Any
 import httpx
 import pytest
 
-from scripts.bad_input import (
+from shared.contracts import events as ev
+from shared.contracts.publishers import publisher_of_topic
+from shared.settings import ServiceSettings
+from tests.e2e import _fixtures_bad_input, bad_input_registry
+from tests.support.bad_input import (
     BAD_KINDS,
     CONSUMED_TOPICS,
     HANDLED_BY,
@@ -42,11 +46,7 @@ from scripts.bad_input import (
     scrape_consumed,
     watch_dead_letters,
 )
-from services.scenario.processes import Platform
-from shared.contracts import events as ev
-from shared.contracts.publishers import publisher_of_topic
-from shared.settings import ServiceSettings
-from tests.e2e import _fixtures_bad_input, bad_input_registry
+from tests.support.processes import Platform
 from tests.support.tokens import lasting_token
 
 # The fixtures live in their own module (tests/e2e/conftest.py belongs to the day scenario).

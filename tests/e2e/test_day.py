@@ -1,5 +1,5 @@
 """A (small) simulated day on the whole platform, then the independent check: read every topic
-from the beginning and assert the platform's promises (services/scenario/invariants.py)."""
+from the beginning and assert the platform's promises (tests/support/invariants.py)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.scenario.bus import read_all
-from services.scenario.day import COURT, Day, Endpoints, monitor_open_stages
-from services.scenario.invariants import Expectations, check
-from services.scenario.plan import Script
-from services.scenario.processes import Platform
-from services.scenario.summary import external_case_ids, summarise
+from demo.bus import read_all
+from demo.day import COURT, Day, Endpoints, monitor_open_stages
+from demo.plan import Script
+from demo.summary import external_case_ids, summarise
 from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI, SimulatedClock
 from shared.settings import ServiceSettings
+from tests.support.invariants import Expectations, check
+from tests.support.processes import Platform
 from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.e2e

@@ -1,4 +1,4 @@
-"""The local stack answers as Kafka and MongoDB, and `scripts/devstack.py` starts and stops it."""
+"""The local stack answers as Kafka and MongoDB, and `dev/devstack.py` starts and stops it."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ async def test_database_answers_ping_and_round_trips_a_document(
 
 
 def _devstack(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "scripts/devstack.py", *args]
+    command = [sys.executable, "-m", "dev.devstack", *args]
     return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=90)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import verify_ops
+from tests.support import verify_ops
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The platform with a real Prometheus scraping it: every metric the dashboards and alerts use is
 on some service's live /metrics, and every dashboard panel returns data through the HTTP API.
 
-Starts the five services as processes on the test stack (scripts/ops_live.py: own databases,
+Starts the five services as processes on the test stack (tests/support/ops_live.py: own databases,
 groups and faust app id, accelerated clock), drives traffic (a case decided and rated, a case
 left to go overdue and escalate, then signed in late, 404s, a malformed message).
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import ops_live, verify_ops
+from tests.support import ops_live, verify_ops
 
 pytestmark = [pytest.mark.integration, pytest.mark.ops]
 

@@ -1,5 +1,5 @@
 """Operations artefacts checked by the real tools: kubectl kustomize, kubernetes-validate,
-checkov, promtool (scripts/verify_ops.py holds the checking functions)."""
+checkov, promtool (tests/support/verify_ops.py holds the checking functions)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts import gen_k8s, verify_ops
+from deploy import gen_k8s
 from shared.contracts import access, registry
+from tests.support import verify_ops
 
 pytestmark = pytest.mark.ops
 
@@ -30,7 +31,7 @@ def _docs(text: str, kind: str | None = None) -> list[dict[str, Any]]:
 
 
 def test_generated_files_are_in_sync_with_their_sources() -> None:
-    assert verify_ops.generated_drift() == [], "run `python scripts/gen_k8s.py`"
+    assert verify_ops.generated_drift() == [], "run `python -m deploy.gen_k8s`"
 
 
 def test_drift_is_reported_when_the_registry_changes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -333,7 +334,7 @@ def test_a_metric_no_service_exposes_is_reported() -> None:
 
 
 def test_dashboard_variables_used_in_queries_are_defined() -> None:
-    from scripts.ops_dashboards import DASHBOARDS
+    from deploy.ops_dashboards import DASHBOARDS
 
     for uid, board in DASHBOARDS.items():
         defined = {v["name"] for v in board["templating"]["list"]}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
-from services.scenario.bus import BusRecord
+from demo.bus import BusRecord
 from shared.contracts import DEAD_LETTER_TOPIC, make_envelope, model_for, topic_for
 from shared.contracts.examples import EXAMPLES
 

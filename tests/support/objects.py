@@ -1,5 +1,5 @@
 """A real s3rver for integration tests, started the way the local stack starts its object
-store (scripts/devstack.py objects_launch), on a free port, stopped afterwards."""
+store (dev/devstack.py objects_launch), on a free port, stopped afterwards."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scripts import devstack
+from dev import devstack
 
 
 @contextmanager

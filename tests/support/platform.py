@@ -14,14 +14,14 @@ from typing import Any
 
 import httpx
 
-from scripts import devstack
-from scripts.apache_kafka import TlsFiles
-from services.scenario.bus import BusRecord, read_all
-from services.scenario.devsms import make_server
-from services.scenario.processes import Platform, free_port
+from demo.bus import BusRecord, read_all
+from dev import devstack
+from dev.apache_kafka import TlsFiles
+from dev.devsms import make_server
 from shared.clock import SimulatedClock
 from shared.identifiers import make_resident_id
 from shared.settings import ServiceSettings
+from tests.support.processes import Platform, free_port
 from tests.support.tokens import SignedInApplicant, lasting_token
 
 DEPT = "500000-SCJ"

@@ -1,5 +1,5 @@
 """A throwaway certificate authority and a broker certificate for 127.0.0.1 and localhost, as
-PEM files for the test broker's TLS listener (scripts/apache_kafka.py, TlsFiles)."""
+PEM files for the test broker's TLS listener (dev/apache_kafka.py, TlsFiles)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from scripts.apache_kafka import TlsFiles
+from dev.apache_kafka import TlsFiles
 
 VALID = timedelta(days=1)
 

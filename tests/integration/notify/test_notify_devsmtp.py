@@ -43,7 +43,7 @@ def start_devsmtp(smtp_port: int, sms_port: int, maildir: Path) -> subprocess.Po
     argv = [
         sys.executable,
         "-m",
-        "services.notify.devsmtp",
+        "dev.devsmtp",
         "--port",
         str(smtp_port),
         "--sms-port",

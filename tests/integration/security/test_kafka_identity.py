@@ -15,7 +15,7 @@ from aiokafka.errors import (
 )
 from pydantic import SecretStr
 
-from scripts import kafka_security
+from dev import kafka_security
 from shared.contracts import (
     T_CALENDAR,
     T_CASES,

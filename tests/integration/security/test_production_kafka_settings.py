@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts import devstack
-from scripts.apache_kafka import TlsFiles
+from dev import devstack
+from dev.apache_kafka import TlsFiles
 from shared.clock import SHANGHAI
 from shared.contracts import T_NOTIFICATIONS
 from shared.kafka.client import ssl_context

@@ -1,4 +1,4 @@
-"""The Strimzi KafkaUsers that scripts/gen_k8s.py generates, read as the broker would read their
+"""The Strimzi KafkaUsers that deploy/gen_k8s.py generates, read as the broker would read their
 ACLs, against the contracts registry: a service may write only what it produces and read only
 what it consumes, and the few powers beyond that belong to the operator and the monitor."""
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts import gen_k8s
+from deploy import gen_k8s
 from shared.contracts import access, registry
 from shared.contracts.events import T_CALENDAR
 

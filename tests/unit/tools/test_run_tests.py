@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.run_tests import Counts, unexpected_skips
+from tests.support.run_tests import Counts, unexpected_skips
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="3" skipped="2" failures="0" errors="0">

@@ -1,0 +1,149 @@
+"""The monitor's table stores side by side on Apache Kafka in one run: memory and RocksDB.
+
+    .venv/bin/python bench/monitor_stores.py [--open 100000] [--burst 5000] [--write-docs]
+
+On a private Apache Kafka stack, one worker per store, one after the other
+(bench/monitor_timers.py): open stages taken in and the worker's RSS per open stage; a
+burst of stages due at one instant (p99 delay, firings/s until the last); a SIGKILL with the open
+stages and an immediate restart on the same data directory (restart to every timer back); for
+RocksDB also a restart on an emptied data directory (a new node). The bound measured in the same
+run: the cold start of an empty worker (no stages: group join and nothing to recover).
+(faust's table-write ceiling, bench/faust_ceiling.py, has no SASL settings and does not
+run against the dev stack's Apache Kafka, which requires them.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.brokers import run  # noqa: E402
+from dev import devstack  # noqa: E402
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+STORES = ("memory", "rocksdb")  # columns; measured rocksdb first
+MARKERS = ("<!-- stores:start -->", "<!-- stores:end -->")
+
+
+def json_line(out: str) -> dict[str, Any]:
+    """The last line of a benchmark's output that is a JSON object (faust prints more)."""
+    for line in reversed(out.strip().splitlines()):
+        if "{" in line:  # after a terminal escape faust's spinner may leave
+            try:
+                return dict(json.loads(line[line.index("{") :]))
+            except ValueError:
+                continue
+    return {}
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    base = Path(tempfile.mkdtemp(prefix="egov-stores-"))
+    stack = devstack.start_stack(
+        base / "stack", kafka_port=0, mongo_port=0, memory_db=True, broker="apache"
+    )
+    results: dict[str, Any] = {"broker": stack.broker_label}
+    try:
+        devstack.ensure_topics(stack.env())
+        for store in reversed(STORES):
+            env = {
+                **stack.env(),
+                "EGOV_MONITOR_STORE": store,
+                "EGOV_MONITOR_DATA_DIR": str(base / f"data-{store}"),
+            }
+            argv = ["bench/monitor_timers.py", "--open", str(args.open), "--probes",
+                    "1000", "--window", "10", "--burst", str(args.burst)]  # fmt: skip
+            if store == "rocksdb":
+                argv.append("--empty-restart")
+            results[store] = json_line(run(argv, env, timeout=3600))
+            print(store, json.dumps(results[store]), flush=True)  # kept should a later step fail
+    finally:
+        devstack.stop_stack(base / "stack", log=lambda *_: None)
+    return results
+
+
+def render(r: dict[str, Any], command: str) -> str:
+    def row(label: str, pick: Any) -> str:
+        values = []
+        for store in STORES:
+            try:
+                values.append(pick(r[store]))
+            except (KeyError, TypeError, ZeroDivisionError):
+                values.append("—")
+        return f"| {label} | " + " | ".join(values) + " |"
+
+    def drain(x: dict[str, Any]) -> str:
+        b = x["burst"]
+        return f"{b['fired']:,} of {b['expected']:,}, {b['fired'] / b['max_s']:,.0f}"
+
+    lines = [
+        "| what | memory | rocksdb |",
+        "|---|---|---|",
+        row("cold start of an empty worker (bound), s", lambda x: f"{x['cold_start_ready_s']:.1f}"),
+        row("open stages taken in, stages/s", lambda x: f"{x['ingest_rate']:,}"),
+        row("worker RSS growth per open stage, B", lambda x: f"{x['bytes_per_open_stage']:,}"),
+        row(
+            f"SIGKILL with {r['open']:,}+ open stages: restart to every timer back, s",
+            lambda x: f"{x['recovery']['restart_to_ready_s']:.1f}",
+        ),
+        row(
+            "stages due while the worker was down that fired after the restart",
+            lambda x: f"{x['recovery']['due_while_down_fired']} of 100",
+        ),
+        row(
+            "same, restarted on an emptied data directory (a new node), s",
+            lambda x: f"{x['empty_restart']['restart_to_ready_s']:.1f}",
+        ),
+        row(
+            "1,000 stages due spread over 10 s, p99 delay s",
+            lambda x: f"{x['spread']['p99_s']:.3f}",
+        ),
+        row(
+            f"{r['burst']:,} stages due at one instant, p99 delay s",
+            lambda x: f"{x['burst']['p99_s']:.2f}",
+        ),
+        row("burst fired, and firings/s until the last", drain),
+    ]
+    return (
+        f"{MARKERS[0]}\n## The monitor's table stores on Apache Kafka (same run)\n\n"
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on one private "
+        f"{r['broker']} stack, one worker per store one after the other, timers firing in "
+        "batches.\n\n" + "\n".join(lines) + f"\n\nCommand:\n\n```\n{command}\n```\n{MARKERS[1]}\n"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--open", type=int, default=100_000)
+    parser.add_argument("--burst", type=int, default=5_000)
+    parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--from-json", type=Path, help="render a saved run instead of measuring")
+    args = parser.parse_args()
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+    else:
+        results = measure(args) | {"open": args.open, "burst": args.burst}
+    print(json.dumps(results, indent=1))
+    text = render(results, ".venv/bin/python " + " ".join(sys.argv))
+    print(text)
+    if args.write_docs:
+        doc = DOCS.read_text()
+        if MARKERS[0] in doc:
+            before, _, rest = doc.partition(MARKERS[0])
+            doc = before + text + rest.partition(MARKERS[1] + "\n")[2]
+        else:
+            doc = doc.rstrip("\n") + "\n\n" + text
+        DOCS.write_text(doc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

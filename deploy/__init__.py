@@ -1,0 +1,1 @@
+"""Generators of the deployment files beside them: Kubernetes manifests, dashboards, Kafka users."""

@@ -1,1 +1,0 @@
-"""Developer and CI scripts (local stack, test runner, local platform); never imported by code."""
