@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
+from asgi_correlation_id import correlation_id as current_correlation_id
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.contracts.common import AwareDatetime
@@ -111,11 +112,18 @@ def make_envelope(
     correlation_id: str | None = None,
     causation: Envelope | None = None,
 ) -> Envelope:
-    """Wrap ``data`` in an envelope; correlation is inherited from ``causation`` when given."""
+    """Wrap ``data`` in an envelope. The correlation id is, in this order: the one given, the
+    causing event's, the current request's or event's (the context variable the HTTP middleware
+    and the consumers set), else the new event's own id."""
     if time.tzinfo is None:
         raise ValueError("event time must be timezone-aware")
     event_id = id or new_event_id()
-    corr = correlation_id or (causation.correlationid if causation else None) or event_id
+    corr = (
+        correlation_id
+        or (causation.correlationid if causation else None)
+        or current_correlation_id.get()
+        or event_id
+    )
     return Envelope(
         id=event_id,
         source=source,

@@ -4,11 +4,13 @@ field-level error bodies. Every service builds its app through :func:`create_app
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypedDict
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -22,6 +24,16 @@ from shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def acceptable_correlation_id(value: str) -> bool:
+    """Another system's id is kept when it is a plain token; anything else (spaces, control
+    characters, over 128 characters) is replaced by a new one, so logs cannot be forged."""
+    return _CORRELATION_ID.fullmatch(value) is not None
+
 
 ReadinessCheck = Callable[[], Awaitable[Any]]
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -177,13 +189,15 @@ def create_app(
     async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # A bug, not the caller's fault: log it with the correlation id; still a clean JSON body.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        cid = correlation_id.get()
         return JSONResponse(
-            {"detail": "internal error", "correlation_id": correlation_id.get()}, 500
+            {"detail": "internal error", "correlation_id": cid},
+            500,
+            headers={CORRELATION_HEADER: cid} if cid else None,
         )
 
     @app.middleware("http")
-    async def _metrics_and_correlation(request: Request, call_next: Any) -> Response:
-        token = correlation_id.set(request.headers.get("x-correlation-id"))
+    async def _metrics(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
         status = 500
         try:
@@ -198,7 +212,6 @@ def create_app(
                 HTTP_LATENCY.labels(service, request.method, path).observe(
                     time.perf_counter() - started
                 )
-            correlation_id.reset(token)
 
     @app.get("/healthz", tags=["ops"], summary="process alive")
     async def healthz() -> dict[str, str]:
@@ -232,5 +245,11 @@ def create_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    # Outermost, so every answer (a 413, a 422, a 500) carries the id its log lines carry.
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name=CORRELATION_HEADER,
+        validator=acceptable_correlation_id,
+    )
     _document_422(app)
     return app

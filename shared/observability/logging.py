@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from asgi_correlation_id import correlation_id
+
 from shared.identifiers import mask_text
 
-correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "correlation_id", default=None
-)
+# One context variable for the correlation id: asgi-correlation-id's, which its middleware sets
+# for every HTTP request (shared/observability/http.py); the consumers set it from each event's
+# `correlationid` (shared/kafka/consumer.py), and make_envelope reads it for the events a request
+# or an event causes.
+__all__ = ["JsonFormatter", "MaskingFormatter", "configure_logging", "correlation_id"]
 
 _STD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",

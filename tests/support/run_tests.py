@@ -100,7 +100,7 @@ def _pytest(paths: Sequence[str], args: Sequence[str], env: dict[str, str]) -> s
     if not present:
         print(f"note: {' and '.join(paths)} not found; nothing to run")
         return "skipped"
-    command = [sys.executable, "-m", "pytest", *present, "-q", *args]
+    command = [sys.executable, "-m", "pytest", *present, "-q", "--durations=15", *args]
     print(f"$ {' '.join(command)}", flush=True)
     code = subprocess.run(command, cwd=REPO_ROOT, env=env).returncode
     return {0: "passed", NO_TESTS_COLLECTED: "no tests"}.get(code, f"failed (exit {code})")
