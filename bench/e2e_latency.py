@@ -25,6 +25,7 @@ if str(REPO) not in sys.path:
 
 import httpx  # noqa: E402
 
+from bench.stats import percentile  # noqa: E402
 from demo.bus import read_all  # noqa: E402
 from demo.plan import plan_day  # noqa: E402
 from dev import devstack  # noqa: E402
@@ -34,11 +35,6 @@ from shared.settings import ServiceSettings  # noqa: E402
 from tests.support.processes import Platform, free_port  # noqa: E402
 
 SETTINGS = ServiceSettings(service_name="bench")  # the dev stack's token key
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 async def measure(
@@ -141,7 +137,7 @@ def main() -> int:
     rows = []
     for channel, values in sorted(lat.items()):
         rows.append(
-            f"| {channel} | {len(values)} | {statistics.median(values) * 1000:.0f} | {pct(values, 99) * 1000:.0f} |"
+            f"| {channel} | {len(values)} | {statistics.median(values) * 1000:.0f} | {percentile(values, 99) * 1000:.0f} |"
         )
     table = "| channel | n | p50 ms | p99 ms |\n|---|---|---|---|\n" + "\n".join(rows)
     others = ", ".join(

@@ -15,7 +15,6 @@ import asyncio
 import functools
 import os
 import platform
-import statistics
 import sys
 import time
 import uuid
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from aiokafka import AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.stats import percentile  # noqa: E402
 from shared.auth import submission_token  # noqa: E402
 from shared.identifiers import make_resident_id  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
@@ -89,16 +90,12 @@ async def run_load(
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a process (Linux /proc), None elsewhere."""
+    """User + system CPU seconds of a process, None when it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000 if values else 0
+    return float(times.user + times.system)
 
 
 def summary(name: str, seconds: float, latencies: list[float]) -> dict[str, Any]:
@@ -106,8 +103,8 @@ def summary(name: str, seconds: float, latencies: list[float]) -> dict[str, Any]
         "name": name,
         "n": len(latencies),
         "rate": len(latencies) / seconds,
-        "p50": pct(latencies, 50),
-        "p99": pct(latencies, 99),
+        "p50": percentile(latencies, 50) * 1000 if latencies else 0,
+        "p99": percentile(latencies, 99) * 1000 if latencies else 0,
     }
 
 

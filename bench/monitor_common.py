@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import time
@@ -14,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from aiokafka import AIOKafkaProducer
 
 from shared.calendar import Limit
 from shared.contracts import T_STAGES, StageOpened, make_envelope
+from tests.support.metrics import sample_sum
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,9 +84,10 @@ class WorkerProc:
 
     def rss_kb(self) -> int:
         assert self.proc is not None
-        text = Path(f"/proc/{self.proc.pid}/status").read_text()
-        match = re.search(r"VmRSS:\s+(\d+) kB", text)
-        return int(match.group(1)) if match else 0
+        try:
+            return int(psutil.Process(self.proc.pid).memory_info().rss) // 1024
+        except psutil.Error:
+            return 0
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -114,11 +116,7 @@ class WorkerProc:
                 text = (await c.get(f"http://127.0.0.1:{self.port}/metrics")).text
         except httpx.HTTPError:
             return 0.0
-        total = 0.0
-        for line in text.splitlines():
-            if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
+        return sample_sum(text, name, **labels)
 
     async def wait_ready(self, timers: int | None = None, limit_s: float = 600) -> float:
         """Seconds from process start until it owns all 6 partitions (and ``timers`` timers)."""

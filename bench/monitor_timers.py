@@ -23,13 +23,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.monitor_common import WorkerProc, far_future, produce_stages, worker_env
+from bench.stats import percentile
 from shared.contracts import T_SUPERVISION
 from tests.support.processes import free_port
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
 class OverdueReader:
@@ -78,8 +74,8 @@ def summary(delays: list[float], n: int) -> dict[str, Any]:
     return {
         "fired": len(delays),
         "expected": n,
-        "p50_s": round(pct(delays, 0.5), 3),
-        "p99_s": round(pct(delays, 0.99), 3),
+        "p50_s": round(percentile(delays, 50), 3),
+        "p99_s": round(percentile(delays, 99), 3),
         "max_s": round(max(delays), 3) if delays else None,
         "mean_s": round(statistics.fmean(delays), 3) if delays else None,
     }

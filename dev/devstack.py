@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -162,25 +164,12 @@ def write_pid(state_dir: Path, name: str, pid: int) -> None:
     path.write_text(f"{pid}\n")
 
 
-def _proc_stat(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name (Linux only)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-
-
 def _started_after(pid: int, moment: float) -> bool:
     """True when pid belongs to a process started after `moment`: a recycled pid, not ours."""
-    fields = _proc_stat(pid)
     try:
-        lines = Path("/proc/stat").read_text().splitlines()
-        boot = next(float(line.split()[1]) for line in lines if line.startswith("btime "))
-    except (OSError, StopIteration):
+        return bool(psutil.Process(pid).create_time() > moment + 2.0)
+    except psutil.Error:
         return False
-    if fields is None:
-        return False
-    return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK") > moment + 2.0
 
 
 def is_running(pid: int) -> bool:
@@ -188,13 +177,11 @@ def is_running(pid: int) -> bool:
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return False  # our own child has exited: reaped now instead of lingering as a zombie
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        pass
-    fields = _proc_stat(pid)
-    return fields is None or fields[0] != "Z"
+    except psutil.AccessDenied:
+        return True  # someone else's process, but it runs
 
 
 def running_pid(state_dir: Path, name: str) -> int | None:

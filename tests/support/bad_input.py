@@ -36,17 +36,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # run as a file as well as with -m
-    sys.path.insert(0, str(REPO))
+from prometheus_client.parser import text_string_to_metric_families
 
-from shared.contracts import DEAD_LETTER_TOPIC, TOPICS, types_on_topic  # noqa: E402
-from shared.contracts import events as ev  # noqa: E402
-from shared.contracts.examples import EXAMPLES, T0  # noqa: E402
-from shared.contracts.publishers import publisher_of_topic  # noqa: E402
-from shared.identifiers import make_uscc  # noqa: E402
-from shared.kafka.deadletter import H_CONSUMER, H_REASON  # noqa: E402
-from shared.kafka.metadata import topic_partitions  # noqa: E402
+from shared.contracts import DEAD_LETTER_TOPIC, TOPICS, types_on_topic
+from shared.contracts import events as ev
+from shared.contracts.examples import EXAMPLES, T0
+from shared.contracts.publishers import publisher_of_topic
+from shared.identifiers import make_uscc
+from shared.kafka.deadletter import H_CONSUMER, H_REASON
+from shared.kafka.metadata import topic_partitions
+
+REPO = Path(__file__).resolve().parents[2]
 
 # egov.calendar is read groupless by every process of every service (shared/calendar/feed.py): a
 # message that is not a valid schedule is skipped and counted there, not dead-lettered N times.
@@ -605,15 +605,11 @@ def scrape_consumed(url: str) -> Counter[tuple[str, str]]:
     with urllib.request.urlopen(f"{url}/metrics", timeout=10) as resp:  # noqa: S310 - loopback
         text = resp.read().decode()
     out: Counter[tuple[str, str]] = Counter()
-    for line in text.splitlines():
-        if not line.startswith("egov_events_consumed_total{"):
-            continue
-        labels_text, _, value = line.rpartition("} ")
-        labels = dict(
-            part.split("=", 1) for part in labels_text.split("{", 1)[1].split('",') if "=" in part
-        )
-        labels = {k: v.strip('"') for k, v in labels.items()}
-        out[(labels.get("event_type", "?"), labels.get("outcome", "?"))] += int(float(value))
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "egov_events_consumed_total":
+                key = (sample.labels.get("event_type", "?"), sample.labels.get("outcome", "?"))
+                out[key] += int(sample.value)
     return out
 
 

@@ -19,25 +19,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-if __package__ in (None, ""):
-    sys.path.insert(0, str(REPO))
-
-from demo.bus import read_all  # noqa: E402
-from demo.day import (  # noqa: E402
+from demo.bus import read_all
+from demo.day import (
     COURT,
     Day,
     DayResult,
     Endpoints,
     monitor_open_stages,
 )
-from dev import devstack  # noqa: E402
-from dev.devsms import make_server  # noqa: E402
-from shared.calendar import load_default_calendar  # noqa: E402
-from shared.clock import SimulatedClock  # noqa: E402
-from shared.settings import ServiceSettings  # noqa: E402
-from tests.support.invariants import Expectations, check  # noqa: E402
-from tests.support.processes import SERVICES, Platform, free_port  # noqa: E402
+from dev import devstack
+from dev.devsms import make_server
+from shared.calendar import load_default_calendar
+from shared.clock import SimulatedClock
+from shared.settings import ServiceSettings
+from tests.support.invariants import Expectations, check
+from tests.support.processes import SERVICES, Platform, free_port
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Wednesday 2026-12-30: the run crosses into 2027, a year without a published holiday schedule.
 SIM_ORIGIN = datetime.fromisoformat("2026-12-30T09:00:00+08:00")

@@ -31,10 +31,7 @@ from typing import Any
 
 import yaml
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from dev import devstack  # noqa: E402
+from dev import devstack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "approval", "monitor", "notify", "credit")

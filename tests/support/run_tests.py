@@ -22,10 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from dev import devstack  # noqa: E402
+from dev import devstack
 
 REPO_ROOT = devstack.REPO_ROOT
 NO_TESTS_COLLECTED = 5

@@ -37,9 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from prometheus_client.parser import text_string_to_metric_families
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S = REPO_ROOT / "deploy" / "k8s"
@@ -432,18 +430,12 @@ def _get(url: str, timeout: float = 10.0) -> str:
 def exposed_names(exposition: str) -> set[str]:
     """Every series name an exposition offers, including histogram _bucket/_sum/_count."""
     names: set[str] = set()
-    for line in exposition.splitlines():
-        if line.startswith("# TYPE "):
-            parts = line.split()
-            if len(parts) >= 4:
-                name, kind = parts[2], parts[3]
-                names.add(name)
-                if kind in ("histogram", "summary"):
-                    names.update({f"{name}_bucket", f"{name}_sum", f"{name}_count"})
-                if kind == "counter" and not name.endswith("_total"):
-                    names.add(f"{name}_total")
-        elif line and not line.startswith("#"):
-            names.add(re.split(r"[{\s]", line, maxsplit=1)[0])
+    for family in text_string_to_metric_families(exposition):
+        # the parser names a counter family without its _total suffix; its series have it
+        names.add(f"{family.name}_total" if family.type == "counter" else family.name)
+        if family.type in ("histogram", "summary"):
+            names.update({f"{family.name}_bucket", f"{family.name}_sum", f"{family.name}_count"})
+        names.update(sample.name for sample in family.samples)
     return names
 
 
