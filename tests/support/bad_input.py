@@ -10,9 +10,8 @@ non-zero when a promise is broken. tests/e2e/test_bad_input.py runs a smaller fl
 messages on the end-to-end stack.
 
 kcat: Debian's kcat 1.7.1 (librdkafka 2.0.2) cannot parse Tansu's ApiVersions v3 answer;
-`dev/kcat` runs it on the librdkafka of the confluent-kafka wheel. Should that wrapper not
-work either, `KcatShim` (a small TCP relay that drops the top-level tagged fields of the
-ApiVersions answer and rewrites Metadata to point at itself) is put in front of the broker.
+`dev/kcat` runs it on the librdkafka of the confluent-kafka wheel; a kcat that still cannot talk
+to the broker stops the run with that message.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import hashlib
 import json
 import os
 import random
-import struct
 import subprocess
 import sys
 import tempfile
@@ -383,115 +381,6 @@ def publish_with_kcat(cmd: list[str], bootstrap: str, messages: list[Message]) -
     return timings
 
 
-class KcatShim:
-    """TCP relay between kcat (librdkafka 2.0.2) and Tansu: drops the top-level tagged fields of
-    the ApiVersions v3 answer, caps Metadata at v8 and points its broker list at the relay."""
-
-    def __init__(self, upstream: str, host: str = "127.0.0.1") -> None:
-        uh, up = upstream.rsplit(":", 1)
-        self.upstream = (uh, int(up))
-        self.host = host
-        self.port = 0
-        self._server: asyncio.AbstractServer | None = None
-
-    @property
-    def bootstrap(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.host, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _serve(self, cr: asyncio.StreamReader, cw: asyncio.StreamWriter) -> None:
-        try:
-            ur, uw = await asyncio.open_connection(*self.upstream)
-        except OSError:
-            cw.close()
-            return
-        pending: dict[bytes, tuple[int, int]] = {}
-
-        async def frame(reader: asyncio.StreamReader) -> bytes:
-            size = struct.unpack(">i", await reader.readexactly(4))[0]
-            return await reader.readexactly(size)
-
-        async def up() -> None:
-            while True:
-                req = await frame(cr)
-                pending[req[4:8]] = struct.unpack(">hh", req[:4])
-                uw.write(struct.pack(">i", len(req)) + req)
-                await uw.drain()
-
-        async def down() -> None:
-            while True:
-                resp = await frame(ur)
-                key, ver = pending.pop(resp[:4], (-1, -1))
-                if key == 18:
-                    resp = _fix_api_versions(resp, ver)
-                elif key == 3:
-                    resp = _fix_metadata(resp, ver, self.host, self.port)
-                cw.write(struct.pack(">i", len(resp)) + resp)
-                await cw.drain()
-
-        tasks = [asyncio.create_task(up()), asyncio.create_task(down())]
-        try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for t in tasks:
-                t.cancel()
-            uw.close()
-            cw.close()
-
-
-def _fix_api_versions(body: bytes, version: int) -> bytes:
-    pos = 6  # correlation id, error code
-    if version >= 3:
-        n, pos, entry = body[pos] - 1, pos + 1, 7  # compact array (< 127 keys), tagged entries
-    else:
-        n, pos, entry = struct.unpack(">i", body[pos : pos + 4])[0], pos + 4, 6
-    out = bytearray(body[:pos])
-    for _ in range(max(n, 0)):
-        key, lo, hi = struct.unpack(">hhh", body[pos : pos + 6])
-        out += struct.pack(">hhh", key, lo, min(hi, 8) if key == 3 else hi)
-        out += body[pos + 6 : pos + entry]
-        pos += entry
-    if version >= 1:
-        out += body[pos : pos + 4]
-        pos += 4
-    if version >= 3:
-        out += b"\x00"
-    return bytes(out)
-
-
-def _fix_metadata(body: bytes, version: int, host: str, port: int) -> bytes:
-    pos = 4 + (4 if version >= 3 else 0)
-    out = bytearray(body[: pos + 4])
-    n = struct.unpack(">i", body[pos : pos + 4])[0]
-    pos += 4
-    encoded = host.encode()
-    for _ in range(n):
-        out += (
-            body[pos : pos + 4]
-            + struct.pack(">h", len(encoded))
-            + encoded
-            + struct.pack(">i", port)
-        )
-        pos += 4
-        pos += 2 + struct.unpack(">h", body[pos : pos + 2])[0] + 4
-        if version >= 1:
-            rack = max(struct.unpack(">h", body[pos : pos + 2])[0], 0)
-            out += body[pos : pos + 2 + rack]
-            pos += 2 + rack
-    return bytes(out + body[pos:])
-
-
-# --- checking --------------------------------------------------------------------------------
-
-
 @dataclass
 class Outcome:
     """What the dead-letter topic says about this run's messages."""
@@ -660,19 +549,10 @@ async def run(args: argparse.Namespace) -> int:
         await asyncio.to_thread(_append, Path(args.meant_bad), [m.fingerprint for m in bad])
     before = {n: scrape_consumed(urls[n]) for n in running}
     cmd = kcat_command()
-    shim: KcatShim | None = None
-    bootstrap = args.bootstrap
-    if not kcat_works(cmd, bootstrap):
-        shim = KcatShim(bootstrap)
-        await shim.start()
-        bootstrap = shim.bootstrap
-        print(f"kcat cannot talk to {args.bootstrap} directly: relaying through {bootstrap}")
+    if not kcat_works(cmd, args.bootstrap):
+        raise SystemExit(f"{' '.join(cmd)} cannot talk to {args.bootstrap} (see dev/kcat)")
     started = time.monotonic()
-    try:
-        timings = await asyncio.to_thread(publish_with_kcat, cmd, bootstrap, messages)
-    finally:
-        if shim is not None:
-            await shim.stop()
+    timings = await asyncio.to_thread(publish_with_kcat, cmd, args.bootstrap, messages)
     published = time.monotonic() - started
     outcome = await watch_dead_letters(args.bootstrap, messages, running, within_s=args.within)
     settled = time.monotonic() - started
