@@ -1,5 +1,6 @@
 """Pure rules of the intake service: catalog, submissions, case progress, ratings."""
 
+from services.intake.domain.assessment import Assessment, assess_submission
 from services.intake.domain.case import (
     CaseRecord,
     CaseStatus,
@@ -21,10 +22,8 @@ from services.intake.domain.errors import (
 )
 from services.intake.domain.submission import (
     ApplicantIn,
-    Assessment,
     Submission,
     SubmissionIn,
-    assess_submission,
     format_case_number,
 )
 

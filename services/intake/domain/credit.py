@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from services.intake.domain.submission import Assessment
+from services.intake.domain.assessment import Assessment
 from shared.contracts.common import CreditCheck
 
 WATCHED_LEVELS = frozenset({"C", "D"})

@@ -26,7 +26,6 @@ from shared.contracts.common import (
     Contact,
     JsonObject,
     Material,
-    MaterialForm,
     RegionCode,
     SubmittedBy,
 )
@@ -134,156 +133,9 @@ class Submission(BaseModel):
     submitted_by: SubmittedBy | None = None
 
 
-class Assessment(BaseModel):
-    """What the item's rules concluded about a submission (before the credit check)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    handling_region: str
-    commitment_used: bool
-    missing: list[str]
-    gaps_used: bool
-
-    @property
-    def needs_credit_check(self) -> bool:
-        return self.commitment_used or self.gaps_used
-
-
 def check_item_open(item: ServiceItem) -> None:
     if item.status == ItemStatus.CLOSED:
         raise Conflict(f"item {item.code} ({item.name}) is closed to new applications")
-
-
-def assess_submission(
-    item: ServiceItem,
-    sub: Submission,
-    *,
-    known_regions: set[str] | frozenset[str],
-    max_material_bytes: int,
-) -> tuple[Assessment, list[FieldError]]:
-    """Apply the item's rules: regions, material forms, required materials, accept-with-gaps."""
-    errors: list[FieldError] = []
-    id_error = applicant_id_error(sub.applicant.kind, sub.applicant.id_number)
-    if id_error is not None:
-        errors.append(FieldError("applicant.id_number", id_error))
-    if sub.receiving_region not in known_regions:
-        errors.append(FieldError("receiving_region", f"unknown region {sub.receiving_region!r}"))
-    handling = sub.handling_region or item.region
-    if handling != item.region:
-        errors.append(
-            FieldError(
-                "handling_region",
-                f"item {item.code} is handled in region {item.region}, not {handling}",
-            )
-        )
-    if sub.receiving_region != handling and sub.receiving_region in known_regions:
-        if not item.cross_region:
-            errors.append(
-                FieldError(
-                    "receiving_region",
-                    f"item {item.code} cannot be handled "
-                    "cross-region (跨省通办); apply in region " + item.region,
-                )
-            )
-        elif item.handling_regions and sub.receiving_region not in item.handling_regions:
-            errors.append(
-                FieldError(
-                    "receiving_region",
-                    f"region {sub.receiving_region} is not "
-                    f"among the regions that may receive item {item.code}",
-                )
-            )
-    commitment_used = False
-    given: set[str] = set()
-    for i, material in enumerate(sub.materials):
-        where = f"materials.{i}"
-        spec = item.material(material.code)
-        if spec is None:
-            errors.append(
-                FieldError(
-                    f"{where}.code", f"{material.code!r} is not a material of item {item.code}"
-                )
-            )
-            continue
-        if material.code in given:
-            errors.append(FieldError(f"{where}.code", f"material {material.code!r} given twice"))
-        given.add(material.code)
-        if material.form not in spec.forms:
-            allowed = ", ".join(f.value for f in spec.forms)
-            errors.append(
-                FieldError(
-                    f"{where}.form",
-                    f"{spec.name} is accepted as {allowed}, not as {material.form.value}",
-                )
-            )
-            continue
-        match material.form:
-            case MaterialForm.UPLOAD:
-                # A named upload was checked against what intake measured (handlers/materials).
-                if material.upload_id is not None:
-                    pass
-                elif material.sha256 is None or material.size is None:
-                    errors.append(FieldError(where, "an upload needs its sha256 and size"))
-                elif material.size > max_material_bytes:
-                    errors.append(
-                        FieldError(
-                            f"{where}.size",
-                            f"{material.size} bytes is more than "
-                            f"the {max_material_bytes} bytes allowed",
-                        )
-                    )
-            case MaterialForm.ELICENSE:
-                if not material.licence_ref:
-                    errors.append(
-                        FieldError(f"{where}.licence_ref", "an e-licence reference is needed")
-                    )
-            case MaterialForm.COMMITMENT:
-                if not item.commitment_allowed:
-                    errors.append(
-                        FieldError(
-                            f"{where}.form",
-                            f"item {item.code} does not accept written commitments (告知承诺制)",
-                        )
-                    )
-                commitment_used = True
-    missing = [code for code in item.required_materials if code not in given]
-    missing_key = [code for code in missing if _spec_key(item, code)]
-    gaps_used = False
-    if missing_key:
-        names = ", ".join(_spec_name(item, c) for c in missing_key)
-        errors.append(FieldError("materials", f"missing required material(s): {names}"))
-    elif missing:
-        names = ", ".join(_spec_name(item, c) for c in missing)
-        if not sub.accept_with_gaps:
-            errors.append(
-                FieldError(
-                    "materials",
-                    f"missing required material(s): {names}; ask "
-                    "for accept-with-gaps (容缺受理) if the item allows it",
-                )
-            )
-        elif not item.accept_with_gaps_allowed:
-            errors.append(
-                FieldError(
-                    "accept_with_gaps",
-                    f"item {item.code} does not allow accept-with-gaps; missing: {names}",
-                )
-            )
-        else:
-            gaps_used = True
-    if sub.accept_with_gaps and not item.accept_with_gaps_allowed and not missing:
-        errors.append(
-            FieldError(
-                "accept_with_gaps", f"item {item.code} does not allow accept-with-gaps (容缺受理)"
-            )
-        )
-    assessment = Assessment(
-        handling_region=handling,
-        commitment_used=commitment_used,
-        missing=missing,
-        gaps_used=gaps_used,
-    )
-    return assessment, errors
 
 
 def format_case_number(region: str, local_day: date, seq: int) -> str:
@@ -306,13 +158,3 @@ def idempotency_scope(key: str, applicant_id: str) -> str:
 
 def hash_verification_code(case_id: str, code: str) -> str:
     return hashlib.sha256(f"{case_id}:{code.strip().upper()}".encode()).hexdigest()
-
-
-def _spec_key(item: ServiceItem, code: str) -> bool:
-    spec = item.material(code)
-    return spec is not None and spec.key
-
-
-def _spec_name(item: ServiceItem, code: str) -> str:
-    spec = item.material(code)
-    return f"{spec.name} ({code})" if spec else code
