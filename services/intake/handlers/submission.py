@@ -191,6 +191,41 @@ async def register_case(
     causation: Envelope | None = None,
     submitted_at: datetime | None = None,
 ) -> dict[str, Any]:
+    item = await _open_item(deps, sub)
+    sub, assessment, credit = await _checked(deps, sub, item, principal)
+    now = deps.clock.now()
+    seq = await deps.store.next_sequence(sub.receiving_region, now.astimezone(SHANGHAI).date())
+    case_id = format_case_number(sub.receiving_region, now.astimezone(SHANGHAI).date(), seq)
+    code = new_verification_code() if sub.source_system is None else None
+    case = _case_record(item, sub, assessment, credit, case_id, submitted_at or now, code)
+    envelope = make_envelope(
+        _case_submitted(item, case),
+        source=SOURCE,
+        time=now,
+        causation=causation,
+        id=derived_event_id("case.submitted", case_id),
+    )
+    response = _receipt(item, case, assessment, credit, code)
+    record = None
+    if idempotency_key:
+        record = IdempotencyRecord(
+            key=idempotency_key, fingerprint=fingerprint or "", case_id=case_id, response=response
+        )
+    case, checkpoints = linked(deps, case, actor=_actor(case), causation=causation)
+    await claim_uploads(deps, sub, case_id)
+    try:
+        await deps.store.create_case(case, [envelope, *checkpoints], idempotency=record)
+    except BaseException:
+        await release_uploads(deps, upload_ids(sub.materials), case_id)
+        raise
+    deps.wake()
+    SUBMISSIONS.labels(item.code, sub.channel.value, "accepted").inc()
+    log.info("case %s registered for item %s via %s", case_id, item.code, sub.channel.value)
+    return response
+
+
+async def _open_item(deps: Deps, sub: Submission) -> ServiceItem:
+    """The catalog item applied for, if it exists and takes applications."""
     channel = sub.channel.value
     item = await deps.store.get_item(sub.item_code)
     if item is None:
@@ -204,6 +239,14 @@ async def register_case(
     except IntakeError:
         SUBMISSIONS.labels(item.code, channel, "closed").inc()
         raise
+    return item
+
+
+async def _checked(
+    deps: Deps, sub: Submission, item: ServiceItem, principal: Principal | None
+) -> tuple[Submission, Assessment, CreditCheck]:
+    """Contacts, uploads, e-licences and the item's rules checked, then the credit check; every
+    field error at once (422), or the submission as it will be recorded."""
     contact, errors = checked_contact(sub.contact)
     if sub.submitted_by is not None:
         contact = verified_contact(contact, principal, sub.submitted_by)
@@ -220,30 +263,27 @@ async def register_case(
     errors += item_errors
     errors += await licence_errors(deps, sub, item)
     if errors:
-        SUBMISSIONS.labels(item.code, channel, "invalid").inc()
+        SUBMISSIONS.labels(item.code, sub.channel.value, "invalid").inc()
         raise Invalid("the submission is not valid", errors)
     credit = await check_credit(deps, sub.applicant.id_number, assessment)
     refusal = credit_refusal(assessment, credit, default_allows=deps.settings.credit_default_allows)
     if refusal is not None:
-        SUBMISSIONS.labels(item.code, channel, "credit_refused").inc()
+        SUBMISSIONS.labels(item.code, sub.channel.value, "credit_refused").inc()
         field = "materials" if assessment.commitment_used else "accept_with_gaps"
         raise Invalid(refusal, [FieldError(field, refusal)])
+    return sub, assessment, credit
 
-    now = deps.clock.now()
-    seq = await deps.store.next_sequence(sub.receiving_region, now.astimezone(SHANGHAI).date())
-    case_id = format_case_number(sub.receiving_region, now.astimezone(SHANGHAI).date(), seq)
-    code = new_verification_code() if sub.source_system is None else None
-    case = _case_record(item, sub, assessment, credit, case_id, submitted_at or now, code)
-    event = _case_submitted(item, case)
-    envelope = make_envelope(
-        event,
-        source=SOURCE,
-        time=now,
-        causation=causation,
-        id=derived_event_id("case.submitted", case_id),
-    )
+
+def _receipt(
+    item: ServiceItem,
+    case: CaseRecord,
+    assessment: Assessment,
+    credit: CreditCheck,
+    code: str | None,
+) -> dict[str, Any]:
+    """What the applicant gets back: the case number, limits, checks and where to track it."""
     response: dict[str, Any] = {
-        "case_id": case_id,
+        "case_id": case.case_id,
         "item_code": item.code,
         "item_name": item.name,
         "status": case.status.value,
@@ -252,26 +292,10 @@ async def register_case(
         "credit_check": credit.model_dump(mode="json"),
         "commitment_used": assessment.commitment_used,
         "accept_with_gaps": assessment.gaps_used,
-        "tracking_url": f"/v1/cases/{case_id}",
+        "tracking_url": f"/v1/cases/{case.case_id}",
     }
     if code is not None:
         response["verification_code"] = code
-    record = None
-    if idempotency_key:
-        record = IdempotencyRecord(
-            key=idempotency_key, fingerprint=fingerprint or "", case_id=case_id, response=response
-        )
-    actor = _actor(case)
-    case, checkpoints = linked(deps, case, actor=actor, causation=causation)
-    await claim_uploads(deps, sub, case_id)
-    try:
-        await deps.store.create_case(case, [envelope, *checkpoints], idempotency=record)
-    except BaseException:
-        await release_uploads(deps, upload_ids(sub.materials), case_id)
-        raise
-    deps.wake()
-    SUBMISSIONS.labels(item.code, channel, "accepted").inc()
-    log.info("case %s registered for item %s via %s", case_id, item.code, channel)
     return response
 
 
