@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.intake.domain import CaseRecord, Conflict, Forbidden, NotFound
@@ -88,26 +88,7 @@ async def rate_case(
             )
         ]
         if c.rectification is not None:
-            opened = RectificationOpened(
-                case_id=case_id,
-                rectification_id=c.rectification.rectification_id,
-                rating_level=level,
-                department=c.department,
-                item_code=c.item_code,
-                region=c.handling_region,
-                opened_at=now,
-                due_at=c.rectification.due_at,
-                due_provisional=c.rectification.due_provisional,
-                limit=limit,
-            )
-            out.append(
-                make_envelope(
-                    opened,
-                    source=SOURCE,
-                    time=now,
-                    id=derived_event_id("rectification.opened", case_id),
-                )
-            )
+            out.append(_rectification_opened(c, level, limit, now))
         return out
 
     try:
@@ -119,7 +100,37 @@ async def rate_case(
     RATINGS.labels(updated.department, level.value).inc()
     if updated.rectification is not None:
         RECTIFICATIONS.labels(updated.department, "opened").inc()
-    response: dict[str, Any] = {"case_id": case_id, "rating_id": rating_id, "level": level.value}
+    return _rating_answer(updated, rating_id, level)
+
+
+def _rectification_opened(
+    c: CaseRecord, level: RatingLevel, limit: Limit, now: datetime
+) -> Envelope:
+    """The event of the rectification a bad rating opened on ``c``."""
+    assert c.rectification is not None
+    opened = RectificationOpened(
+        case_id=c.case_id,
+        rectification_id=c.rectification.rectification_id,
+        rating_level=level,
+        department=c.department,
+        item_code=c.item_code,
+        region=c.handling_region,
+        opened_at=now,
+        due_at=c.rectification.due_at,
+        due_provisional=c.rectification.due_provisional,
+        limit=limit,
+    )
+    return make_envelope(
+        opened, source=SOURCE, time=now, id=derived_event_id("rectification.opened", c.case_id)
+    )
+
+
+def _rating_answer(updated: CaseRecord, rating_id: str, level: RatingLevel) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "case_id": updated.case_id,
+        "rating_id": rating_id,
+        "level": level.value,
+    }
     if updated.rectification is not None:
         response["rectification"] = {
             "rectification_id": updated.rectification.rectification_id,
