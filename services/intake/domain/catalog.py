@@ -170,6 +170,24 @@ def catalog_errors(
 
     ``departments`` maps department code -> region code, ``regions`` region code -> name.
     """
+    return [
+        *_identity_errors(item, departments, regions),
+        *_plan_errors(item, departments),
+        *stage_plan_fits(item),
+        *_material_spec_errors(item),
+        *_region_list_errors(item, regions),
+        *(
+            [FieldError("visits_required", "a fully online item (全程网办) requires no visit")]
+            if item.fully_online and item.visits_required
+            else []
+        ),
+    ]
+
+
+def _identity_errors(
+    item: ServiceItem, departments: Mapping[str, str], regions: Mapping[str, str]
+) -> list[FieldError]:
+    """Region, department (of that region), code prefix, promised within statutory limit."""
     errors: list[FieldError] = []
     if item.region not in regions:
         errors.append(FieldError("region", f"unknown region {item.region!r}"))
@@ -196,6 +214,12 @@ def catalog_errors(
                 f"exceeds the statutory limit ({_limit_text(item.statutory_limit)})",
             )
         )
+    return errors
+
+
+def _plan_errors(item: ServiceItem, departments: Mapping[str, str]) -> list[FieldError]:
+    """At least one stage; plan stage kinds only; known departments, each once per stage."""
+    errors: list[FieldError] = []
     if not item.stage_plan:
         errors.append(
             FieldError("stage_plan", "the stage plan has no stage; at least one is needed")
@@ -216,7 +240,12 @@ def catalog_errors(
                 )
         if len(set(entry.departments)) != len(entry.departments):
             errors.append(FieldError(f"stage_plan.{i}.departments", "a department is listed twice"))
-    errors.extend(stage_plan_fits(item))
+    return errors
+
+
+def _material_spec_errors(item: ServiceItem) -> list[FieldError]:
+    """Material codes once each; a commitment offered only where the item allows one."""
+    errors: list[FieldError] = []
     seen: set[str] = set()
     for i, spec in enumerate(item.materials):
         if spec.code in seen:
@@ -232,6 +261,12 @@ def catalog_errors(
                     "the item does not allow the commitment system (commitment_allowed)",
                 )
             )
+    return errors
+
+
+def _region_list_errors(item: ServiceItem, regions: Mapping[str, str]) -> list[FieldError]:
+    """A cross-region item lists known receiving regions; any other lists none but its own."""
+    errors: list[FieldError] = []
     if item.cross_region:
         if not item.handling_regions:
             errors.append(
@@ -245,10 +280,6 @@ def catalog_errors(
     elif any(r != item.region for r in item.handling_regions):
         errors.append(
             FieldError("handling_regions", "other regions are listed but cross_region is false")
-        )
-    if item.fully_online and item.visits_required:
-        errors.append(
-            FieldError("visits_required", "a fully online item (全程网办) requires no visit")
         )
     return errors
 
