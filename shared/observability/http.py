@@ -172,7 +172,24 @@ def create_app(
         description=description,
         **docs,
     )
-    checks = readiness or {}
+    _handle_errors(app)
+    _measure_requests(app, service)
+    _ops_routes(app, service, readiness or {}, metrics_route=metrics_route)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    # Outermost, so every answer (a 413, a 422, a 500) carries the id its log lines carry.
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name=CORRELATION_HEADER,
+        validator=acceptable_correlation_id,
+    )
+    _document_422(app)
+    return app
+
+
+def _handle_errors(app: FastAPI) -> None:
+    """A bad request is 422 with field-level messages, an uncovered year 503, a bug a clean 500."""
 
     @app.exception_handler(RequestValidationError)
     async def _on_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -196,6 +213,10 @@ def create_app(
             headers={CORRELATION_HEADER: cid} if cid else None,
         )
 
+
+def _measure_requests(app: FastAPI, service: str) -> None:
+    """Request counts and latencies by route template (not the raw path: bounded series)."""
+
     @app.middleware("http")
     async def _metrics(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
@@ -212,6 +233,12 @@ def create_app(
                 HTTP_LATENCY.labels(service, request.method, path).observe(
                     time.perf_counter() - started
                 )
+
+
+def _ops_routes(
+    app: FastAPI, service: str, checks: dict[str, ReadinessCheck], *, metrics_route: bool
+) -> None:
+    """/healthz (alive), /readyz (broker and database reachable), /metrics unless served apart."""
 
     @app.get("/healthz", tags=["ops"], summary="process alive")
     async def healthz() -> dict[str, str]:
@@ -241,15 +268,3 @@ def create_app(
         @app.get("/metrics", tags=["ops"], summary="Prometheus metrics")
         async def metrics() -> Response:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    for router in routers:
-        app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    # Outermost, so every answer (a 413, a 422, a 500) carries the id its log lines carry.
-    app.add_middleware(
-        CorrelationIdMiddleware,
-        header_name=CORRELATION_HEADER,
-        validator=acceptable_correlation_id,
-    )
-    _document_422(app)
-    return app
