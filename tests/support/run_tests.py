@@ -26,6 +26,7 @@ from dev import devstack
 
 REPO_ROOT = devstack.REPO_ROOT
 NO_TESTS_COLLECTED = 5
+NO_CACHE = ("-p", "no:cacheprovider")
 
 
 @dataclass
@@ -113,7 +114,8 @@ def _reap_abandoned_stacks() -> None:
             shutil.rmtree(state_dir, ignore_errors=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _wanted(argv: Sequence[str] | None) -> tuple[set[str], list[str]]:
+    """The phases asked for, and the arguments left for pytest."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--unit-only", action="store_true", help="no stack, only tests/unit")
     parser.add_argument("--skip-e2e", action="store_true", help="unit and integration only")
@@ -129,16 +131,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         wanted = {"unit"}
     if args.skip_e2e:
         wanted -= {"e2e", "chaos"}
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    return wanted, pytest_args
 
-    state_dir = REPO_ROOT / ".dev" / f"test-{os.getpid()}"
-    state_dir.mkdir(parents=True, exist_ok=True)
-    phases: list[Phase] = []
-    counts = Counts()
-    env = dict(os.environ)
 
-    def phase(name: str, step: Callable[[], str]) -> bool:
+class Run:
+    """One run of the suite: its phases, each suite's private stack, the counts."""
+
+    def __init__(self, pytest_args: Sequence[str]) -> None:
+        self.state_dir = REPO_ROOT / ".dev" / f"test-{os.getpid()}"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.phases: list[Phase] = []
+        self.counts = Counts()
+        self.env = dict(os.environ)
+        self.stacks: list[Path] = []
+        # Test paths among the pytest arguments narrow each phase to those under its directories.
+        self.chosen = [a for a in pytest_args if not a.startswith("-") and a.startswith("tests/")]
+        self.options = [a for a in pytest_args if a not in self.chosen]
+
+    def phase(self, name: str, step: Callable[[], str]) -> bool:
         print(f"\n=== {name}", flush=True)
         started = time.monotonic()
         try:
@@ -146,107 +156,108 @@ def main(argv: Sequence[str] | None = None) -> int:
         except devstack.StackError as error:
             print(f"run_tests: {error}", file=sys.stderr)
             outcome = "failed"
-        phases.append(Phase(name, outcome, time.monotonic() - started))
-        return phases[-1].ok
+        self.phases.append(Phase(name, outcome, time.monotonic() - started))
+        return self.phases[-1].ok
 
-    stacks: list[Path] = []
+    def start_stack(self, sub: str) -> str:
+        stack_dir = self.state_dir / sub
+        self.stacks.append(stack_dir)
+        stack = devstack.start_stack(
+            stack_dir, kafka_port=0, mongo_port=0, memory_db=True, timeout=STACK_READY_TIMEOUT_S
+        )
+        print(f"broker: {stack.broker_label}", flush=True)
+        self.env.update(stack.env(), EGOV_TEST_STACK="1", EGOV_DEV_BROKER=stack.broker)
+        return "passed"
 
-    def start_stack(sub: str) -> Callable[[], str]:
-        def start() -> str:
-            stack_dir = state_dir / sub
-            stacks.append(stack_dir)
-            stack = devstack.start_stack(
-                stack_dir,
-                kafka_port=0,
-                mongo_port=0,
-                memory_db=True,
-                timeout=STACK_READY_TIMEOUT_S,
-            )
-            print(f"broker: {stack.broker_label}", flush=True)
-            env.update(stack.env(), EGOV_TEST_STACK="1", EGOV_DEV_BROKER=stack.broker)
-            return "passed"
+    def stop_stack(self) -> str:
+        return "passed" if devstack.stop_stack(self.stacks[-1]) else "skipped"
 
-        return start
+    def topics(self) -> str:
+        return "passed" if devstack.ensure_topics(self.env) else "skipped"
 
-    def stop_stack(stack_dir: Path) -> Callable[[], str]:
-        return lambda: "passed" if devstack.stop_stack(stack_dir) else "skipped"
-
-    def topics() -> str:
-        return "passed" if devstack.ensure_topics(env) else "skipped"
-
-    # Test paths among the pytest arguments narrow each phase to those under its directories.
-    chosen = [a for a in pytest_args if not a.startswith("-") and a.startswith("tests/")]
-    options = [a for a in pytest_args if a not in chosen]
-
-    def tests(name: str, paths: Sequence[str], extra: Sequence[str]) -> str:
-        if chosen:
-            paths = [c for c in chosen if any(c.startswith(p.rstrip("/") + "/") for p in paths)]
+    def tests(self, name: str, paths: Sequence[str], extra: Sequence[str] = NO_CACHE) -> str:
+        if self.chosen:
+            paths = [
+                c for c in self.chosen if any(c.startswith(p.rstrip("/") + "/") for p in paths)
+            ]
             if not paths:
                 return "skipped"
-        junit = state_dir / f"junit-{name}.xml"
-        outcome = _pytest(paths, [*extra, f"--junitxml={junit}", *options], env)
-        counts.add_junit(junit)
+        junit = self.state_dir / f"junit-{name}.xml"
+        outcome = _pytest(paths, [*extra, f"--junitxml={junit}", *self.options], self.env)
+        self.counts.add_junit(junit)
         return outcome
 
-    interrupted = False
-    try:
-        _reap_abandoned_stacks()
-        if "unit" in wanted:
-            phase("unit tests", lambda: tests("unit", ["tests/unit"], []))
-        no_cache = ["-p", "no:cacheprovider"]
-        if (
-            "integration" in wanted
-            and phase("stack up", start_stack("it"))
-            and phase("topics", topics)
+    def on_stack(self, label: str, sub: str, suite: str, paths: Sequence[str]) -> None:
+        """A suite on a fresh private stack: up, topics, tests, down."""
+        if self.phase(f"{label}stack up", lambda: self.start_stack(sub)) and self.phase(
+            f"{label}topics", self.topics
         ):
-            it_paths = [p for p in ("tests/integration", "tests/ops") if (REPO_ROOT / p).is_dir()]
-            phase("integration tests", lambda: tests("integration", it_paths, no_cache))
-            phase("stack down", stop_stack(stacks[-1]))
-        # The end-to-end suite gets a fresh broker and database: its checker reads every topic
-        # from the beginning and must see only what the scenario produced.
-        if (
-            "e2e" in wanted
-            and (REPO_ROOT / "tests/e2e").is_dir()
-            and phase("e2e stack up", start_stack("e2e"))
-            and phase("e2e topics", topics)
-        ):
-            phase("e2e tests", lambda: tests("e2e", ["tests/e2e"], no_cache))
-            phase("e2e stack down", stop_stack(stacks[-1]))
+            self.phase(
+                f"{label}tests" if label else f"{suite} tests", lambda: self.tests(suite, paths)
+            )
+            self.phase(f"{label}stack down", self.stop_stack)
+
+    def chaos(self) -> str:
         # The chaos run brings its own durable stack (it restarts the broker).
-        if "chaos" in wanted and (REPO_ROOT / "tests/chaos").is_dir():
+        print(f"broker: {devstack.broker_label(devstack.choose_broker())}", flush=True)
+        return self.tests("chaos", ["tests/chaos"])
 
-            def chaos() -> str:
-                print(f"broker: {devstack.broker_label(devstack.choose_broker())}", flush=True)
-                return tests("chaos", ["tests/chaos"], no_cache)
+    def execute(self, wanted: set[str]) -> bool:
+        """Run the wanted phases; False when interrupted. Every stack is stopped in the end."""
+        try:
+            _reap_abandoned_stacks()
+            if "unit" in wanted:
+                self.phase("unit tests", lambda: self.tests("unit", ["tests/unit"], ()))
+            if "integration" in wanted:
+                it = [p for p in ("tests/integration", "tests/ops") if (REPO_ROOT / p).is_dir()]
+                self.on_stack("", "it", "integration", it)
+            # The end-to-end suite gets a fresh broker and database: its checker reads every topic
+            # from the beginning and must see only what the scenario produced.
+            if "e2e" in wanted and (REPO_ROOT / "tests/e2e").is_dir():
+                self.on_stack("e2e ", "e2e", "e2e", ["tests/e2e"])
+            if "chaos" in wanted and (REPO_ROOT / "tests/chaos").is_dir():
+                self.phase("chaos tests", self.chaos)
+        except KeyboardInterrupt:
+            self.phases.append(Phase("(interrupted)", "interrupted", 0.0))
+            return False
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
+            for stack_dir in self.stacks:  # idempotent: stops what an interrupted phase left
+                devstack.stop_stack(stack_dir)
+        return True
 
-            phase("chaos tests", chaos)
-    except KeyboardInterrupt:
-        interrupted = True
-        phases.append(Phase("(interrupted)", "interrupted", 0.0))
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip clean-up
-        for stack_dir in stacks:  # idempotent: stops whatever an interrupted phase left running
-            devstack.stop_stack(stack_dir)
+    def report(self, completed: bool) -> bool:
+        """Print the skips and the summary; True when the run is green."""
+        ok = completed and all(p.ok for p in self.phases)
+        if self.counts.skips:
+            print("\n=== skipped")
+            for test_id, reason in self.counts.skips:
+                print(f"  {test_id}: {reason}")
+        surprises = unexpected_skips(self.counts.skips, allowed_skips())
+        if surprises and os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            # With CI=true a skip counts as a failure unless tests/allowed_skips.txt explains it.
+            print(f"run_tests: {len(surprises)} skipped test(s) not in tests/allowed_skips.txt")
+            ok = False
+        if ok:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+        print("\n=== summary")
+        for p in self.phases:
+            print(f"  {p.name:<26} {p.outcome:<18} {p.seconds:6.1f} s")
+        if not ok and (self.state_dir / "logs").is_dir():
+            print(f"  stack logs kept in {self.state_dir / 'logs'}")
+        c = self.counts
+        print(f"tests: {c.passed} passed, {c.failed} failed, {c.skipped} skipped")
+        return ok
 
-    ok = not interrupted and all(p.ok for p in phases)
-    if counts.skips:
-        print("\n=== skipped")
-        for test_id, reason in counts.skips:
-            print(f"  {test_id}: {reason}")
-    surprises = unexpected_skips(counts.skips, allowed_skips())
-    if surprises and os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        # With CI=true a skip counts as a failure unless tests/allowed_skips.txt explains it.
-        print(f"run_tests: {len(surprises)} skipped test(s) not in tests/allowed_skips.txt")
-        ok = False
-    if ok:
-        shutil.rmtree(state_dir, ignore_errors=True)
-    print("\n=== summary")
-    for p in phases:
-        print(f"  {p.name:<26} {p.outcome:<18} {p.seconds:6.1f} s")
-    if not ok and (state_dir / "logs").is_dir():
-        print(f"  stack logs kept in {state_dir / 'logs'}")
-    print(f"tests: {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped")
-    return 130 if interrupted else 0 if ok else 1
+
+def main(argv: Sequence[str] | None = None) -> int:
+    wanted, pytest_args = _wanted(argv)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    run = Run(pytest_args)
+    completed = run.execute(wanted)
+    ok = run.report(completed)
+    return 130 if not completed else 0 if ok else 1
 
 
 if __name__ == "__main__":
