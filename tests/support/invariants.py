@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -71,23 +71,60 @@ def _events(records: Iterable[BusRecord], event_type: str) -> list[tuple[str, ob
 
 
 def check(records: list[BusRecord], exp: Expectations) -> list[str]:
-    v: list[str] = []
-    wanted = exp.cases
+    """Every invariant's violations, in order: one id one meaning, stage timers, escalations,
+    cases, notifications, credit incidents, dead letters."""
+    mine = _scope(exp.cases)
+    stages = _stages(records, mine)
+    overdue_ids: dict[str, set[str]] = defaultdict(set)
+    for event_id, d in _events(records, StageOverdue.event_type):
+        assert isinstance(d, StageOverdue)
+        overdue_ids[d.stage_id].add(event_id)
+    # The parent of a parallel stage has no clock of its own: never flagged, never escalated;
+    # each department's sub-task is supervised on its own clock.
+    parents = {
+        stage_id
+        for stage_id, s in stages.items()
+        if s.opened.parallel_mode is not None and s.opened.parent_stage_id is None
+    }
+    escalations = {
+        event_id: d
+        for event_id, d in _events(records, SupervisionEscalated.event_type)
+        if isinstance(d, SupervisionEscalated) and mine(d.case_id)
+    }
+    return [
+        *_one_meaning(records),
+        *_timers(stages, overdue_ids, parents, exp),
+        *_ladder(stages, overdue_ids, parents, escalations),
+        *_cases(records, stages, exp, mine),
+        *_deliveries(records, mine),
+        *_credit_incidents(records, escalations, exp, mine),
+        *_dead_letters(records, exp),
+    ]
 
+
+def _scope(wanted: set[str] | None) -> Callable[[str | None], bool]:
     def mine(case_id: str | None) -> bool:
         return wanted is None or (case_id is not None and case_id in wanted)
 
-    # 1. One id, one meaning: every copy of an event id carries the same type and data.
+    return mine
+
+
+def _one_meaning(records: list[BusRecord]) -> list[str]:
+    """1. One id, one meaning: every copy of an event id carries the same type and data."""
     copies: dict[str, set[str]] = defaultdict(set)
     for r in records:
         if r.envelope is not None and r.topic != DEAD_LETTER_TOPIC:
             e = r.envelope
             copies[e.id].add(json.dumps([e.type, e.subject, e.data], sort_keys=True))
-    for event_id, variants in copies.items():
-        if len(variants) > 1:
-            v.append(f"event id {event_id} was published with {len(variants)} different contents")
+    return [
+        f"event id {event_id} was published with {len(variants)} different contents"
+        for event_id, variants in copies.items()
+        if len(variants) > 1
+    ]
 
-    # 2. Stages: past due -> exactly one overdue id; rungs once each and in order.
+
+def _stages(records: list[BusRecord], mine: Callable[[str | None], bool]) -> dict[str, _Stage]:
+    """Every stage of the cases in scope with its deadline, suspension and closing as replayed."""
     stages: dict[str, _Stage] = {}
     for _, d in _events(records, StageOpened.event_type):
         assert isinstance(d, StageOpened)
@@ -114,18 +151,17 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
         assert isinstance(d, StageClosed)
         if d.stage_id in stages:
             stages[d.stage_id].closed_at = d.closed_at
+    return stages
 
-    overdue_ids: dict[str, set[str]] = defaultdict(set)
-    for event_id, d in _events(records, StageOverdue.event_type):
-        assert isinstance(d, StageOverdue)
-        overdue_ids[d.stage_id].add(event_id)
-    # The parent of a parallel stage has no clock of its own: never flagged, never escalated;
-    # each department's sub-task is supervised on its own clock.
-    parents = {
-        stage_id
-        for stage_id, s in stages.items()
-        if s.opened.parallel_mode is not None and s.opened.parent_stage_id is None
-    }
+
+def _timers(
+    stages: dict[str, _Stage],
+    overdue_ids: dict[str, set[str]],
+    parents: set[str],
+    exp: Expectations,
+) -> list[str]:
+    """2. Past due -> exactly one overdue id; not flagged well before its due; parents never."""
+    v: list[str] = []
     for stage_id, s in stages.items():
         ids = overdue_ids.get(stage_id, set())
         if stage_id in parents:
@@ -140,14 +176,20 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
         # Within the grace either way: the closing may reach the monitor after its timer fired.
         if end < s.due - exp.grace and ids and s.suspended_at is None:
             v.append(f"stage {stage_id} was flagged overdue but ended {s.due - end} before its due")
+    return v
 
+
+def _ladder(
+    stages: dict[str, _Stage],
+    overdue_ids: dict[str, set[str]],
+    parents: set[str],
+    escalations: dict[str, SupervisionEscalated],
+) -> list[str]:
+    """2b. Rungs once each and in order, only after overdue, to the stage's own department."""
+    v: list[str] = []
     rungs: dict[tuple[str, int], set[str]] = defaultdict(set)
-    escalations: dict[str, SupervisionEscalated] = {}
-    for event_id, d in _events(records, SupervisionEscalated.event_type):
-        assert isinstance(d, SupervisionEscalated)
-        if mine(d.case_id):
-            rungs[(d.stage_id, d.rung)].add(event_id)
-            escalations[event_id] = d
+    for event_id, d in escalations.items():
+        rungs[(d.stage_id, d.rung)].add(event_id)
     for (stage_id, rung), ids in rungs.items():
         if len(ids) > 1:
             v.append(
@@ -166,9 +208,18 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
                 f"escalation {event_id} names department {esc.department}, but stage "
                 f"{esc.stage_id} belongs to {opened.opened.department}"
             )
+    return v
 
-    # 3. Every submitted case has its pre-review outcome, and is closed or has an open stage
-    #    the monitor knows.
+
+def _cases(
+    records: list[BusRecord],
+    stages: dict[str, _Stage],
+    exp: Expectations,
+    mine: Callable[[str | None], bool],
+) -> list[str]:
+    """3. Every submitted case has its pre-review outcome, and is decided or has an open stage
+    the monitor knows."""
+    v: list[str] = []
     submitted = {
         d.case_id
         for _, d in _events(records, CaseSubmitted.event_type)
@@ -198,18 +249,32 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
             v.append(f"case {case_id} is neither decided nor has an open stage")
         elif missing and case_id not in decided:
             v.append(f"case {case_id}: open stages unknown to the monitor: {sorted(missing)}")
+    return v
 
-    # 4. Each notification key delivered once.
+
+def _deliveries(records: list[BusRecord], mine: Callable[[str | None], bool]) -> list[str]:
+    """4. Each notification key delivered once."""
     deliveries: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for _, d in _events(records, NotificationDelivered.event_type):
         assert isinstance(d, NotificationDelivered)
         if mine(d.case_id):
             deliveries[(d.source_event_id, d.recipient, d.channel)].add(d.notification_id)
-    for key, ids in deliveries.items():
-        if len(ids) > 1:
-            v.append(f"notification {key} was delivered {len(ids)} times")
+    return [
+        f"notification {key} was delivered {len(ids)} times"
+        for key, ids in deliveries.items()
+        if len(ids) > 1
+    ]
 
-    # 5. Every credit incident matches its source.
+
+def _credit_incidents(
+    records: list[BusRecord],
+    escalations: dict[str, SupervisionEscalated],
+    exp: Expectations,
+    mine: Callable[[str | None], bool],
+) -> list[str]:
+    """5. Every credit incident matches its source: the monitor's a top-rung escalation,
+    approval's a revoked decision, anyone else's an expected external system."""
+    v: list[str] = []
     revoked = {
         d.case_id
         for _, d in _events(records, CaseDecided.event_type)
@@ -232,8 +297,12 @@ def check(records: list[BusRecord], exp: Expectations) -> list[str]:
                 )
         elif d.source_system not in exp.external_credit_sources:
             v.append(f"credit incident {event_id} from unexpected source {d.source_system!r}")
+    return v
 
-    # 6. The dead-letter topic holds only what was meant to be bad, and all of it.
+
+def _dead_letters(records: list[BusRecord], exp: Expectations) -> list[str]:
+    """6. The dead-letter topic holds only what was meant to be bad, and all of it."""
+    v: list[str] = []
     lettered = set()
     for r in records:
         if r.topic != DEAD_LETTER_TOPIC:
