@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ if __package__ in (None, ""):
 
 from pymongo import AsyncMongoClient, ReplaceOne  # noqa: E402
 
+from dev.devstack import free_port  # noqa: E402
 from services.monitor.history import reports  # noqa: E402
 from services.monitor.history.facts import COUNTERS  # noqa: E402
 from services.monitor.history.fold import fold  # noqa: E402
@@ -42,12 +42,6 @@ from shared.calendar import load_default_calendar  # noqa: E402
 from tests.support.history_scenario import events, rows  # noqa: E402
 
 CAL = load_default_calendar()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_secantus() -> tuple[str, subprocess.Popen[bytes]]:

@@ -6,7 +6,6 @@ tokens at credit are configured as in production (RS256 from an identity provide
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 import uvicorn
 
+from dev.devstack import free_port
 from services.credit.bootstrap import CreditService, build
 from services.credit.handlers import on_credit_incident
 from services.credit.settings import CreditSettings
@@ -28,12 +28,6 @@ pytestmark = pytest.mark.integration
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 RUN = uuid.uuid4().hex[:10]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

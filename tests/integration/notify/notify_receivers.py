@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,14 +17,9 @@ from typing import Any
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
+from dev.devstack import free_port
 from services.notify.signing import verify
 from shared.kafka.metadata import topic_partitions
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
