@@ -9,38 +9,32 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
-from services.credit import commands
-from services.credit.commands import (
+from services.credit import handlers
+from services.credit.domain import CreditError, RepairTooEarly, Status
+from services.credit.handlers import (
     DECIDE_OBJECTION_ROLES,
     DECIDE_REPAIR_ROLES,
     RANKING_ROLES,
+    ConcurrencyExhausted,
+    Deps,
     Forbidden,
     InvalidSubject,
     NotFound,
 )
-from services.credit.domain import CreditError, RepairTooEarly, Status
-from services.credit.handlers import ConcurrencyExhausted, Deps
-from services.credit.ranking import FIRST_DAY, LAST_DAY, department_ranking
+from services.credit.handlers.ranking import FIRST_DAY, LAST_DAY
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 from shared.clock import SHANGHAI
 from shared.contracts import Severity
+from shared.observability.errors import (
+    ErrorBody,
+    InvalidRequest,
+    error_response,
+    invalid_field,
+    map_errors,
+)
 
 
-class FieldError(BaseModel):
-    field: str
-    message: str
-    type: str | None = None
-
-
-class InvalidRequest(BaseModel):
-    """The 422 body of shared.observability.http.create_app (field-level messages)."""
-
-    detail: str
-    errors: list[FieldError]
-
-
-class ErrorBody(BaseModel):
-    detail: str
+class RefusalBody(ErrorBody):
     earliest: str | None = Field(None, description="409 on a repair: the earliest date")
 
 
@@ -51,7 +45,7 @@ router = APIRouter(
         401: {"model": ErrorBody, "description": "missing or invalid bearer token"},
         403: {"model": ErrorBody, "description": "the caller may not do this"},
         404: {"model": ErrorBody, "description": "no such record or objection"},
-        409: {"model": ErrorBody, "description": "the record's state does not allow it"},
+        409: {"model": RefusalBody, "description": "the record's state does not allow it"},
         422: {"model": InvalidRequest, "description": "invalid input, by field"},
         503: {"model": ErrorBody, "description": "the subject kept changing; retry"},
     },
@@ -131,19 +125,19 @@ async def get_credit(
 ) -> dict[str, Any]:
     """Level, lists and records as the caller may see them (subject, officer/system, public).
     An unknown subject is level A with no records."""
-    return await commands.credit_of(deps, subject_id, principal)
+    return await handlers.credit_of(deps, subject_id, principal)
 
 
 @router.get("/records/{record_id}")
 async def get_record(record_id: str, deps: DepsDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await commands.record_for(deps, record_id, principal)
+    return await handlers.record_for(deps, record_id, principal)
 
 
 @router.post("/records/{record_id}/objections", status_code=201)
 async def post_objection(
     record_id: str, body: ObjectionIn, deps: DepsDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    record = await commands.file_objection(deps, record_id, principal, body.reason)
+    record = await handlers.file_objection(deps, record_id, principal, body.reason)
     objection = record.objections[-1]
     return {
         "objection_id": objection.objection_id,
@@ -157,7 +151,7 @@ async def post_objection(
 async def post_objection_decision(
     objection_id: str, body: ObjectionDecisionIn, deps: DepsDep, principal: ObjectionDecider
 ) -> dict[str, Any]:
-    record = await commands.decide_objection(
+    record = await handlers.decide_objection(
         deps,
         objection_id,
         principal,
@@ -174,7 +168,7 @@ async def post_objection_decision(
 async def post_repair(
     record_id: str, body: RepairIn, deps: DepsDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    record = await commands.apply_for_repair(
+    record = await handlers.apply_for_repair(
         deps, record_id, principal, body.rectification, list(body.evidence)
     )
     return _record_body(record)
@@ -184,7 +178,7 @@ async def post_repair(
 async def post_repair_decision(
     record_id: str, body: RepairDecisionIn, deps: DepsDep, principal: RepairDecider
 ) -> dict[str, Any]:
-    record = await commands.decide_repair(
+    record = await handlers.decide_repair(
         deps, record_id, principal, approved=body.approved, reason=body.reason
     )
     return _record_body(record)
@@ -214,46 +208,28 @@ async def get_department_ranking(
     ],
 ) -> dict[str, Any]:
     if end < start:
-        return JSONResponse(  # type: ignore[return-value]
-            {
-                "detail": "invalid request",
-                "errors": [{"field": "to", "message": "must not be before from"}],
-            },
-            status_code=422,
-        )
+        return invalid_field("to", "must not be before from")  # type: ignore[return-value]
     lo = datetime.combine(start, time(0), SHANGHAI)
     hi = datetime.combine(end + timedelta(days=1), time(0), SHANGHAI)
-    rows = await department_ranking(deps, lo, hi)
+    rows = await handlers.department_ranking(deps, lo, hi)
     return {"from": start.isoformat(), "to": end.isoformat(), "departments": rows}
 
 
+def _conflict(exc: Exception) -> JSONResponse:
+    earliest = exc.earliest.astimezone(UTC).isoformat() if isinstance(exc, RepairTooEarly) else None
+    return error_response(409, str(exc), earliest=earliest)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    async def not_found(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    async def forbidden(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=403)
-
-    async def conflict(_: Request, exc: Exception) -> JSONResponse:
-        body: dict[str, Any] = {"detail": str(exc)}
-        if isinstance(exc, RepairTooEarly):
-            body["earliest"] = exc.earliest.astimezone(UTC).isoformat()
-        return JSONResponse(body, status_code=409)
-
-    async def invalid_subject(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            {
-                "detail": "invalid request",
-                "errors": [{"field": "subject_id", "message": str(exc)}],
-            },
-            status_code=422,
-        )
-
-    async def busy(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
-
-    app.add_exception_handler(NotFound, not_found)
-    app.add_exception_handler(Forbidden, forbidden)
-    app.add_exception_handler(CreditError, conflict)
-    app.add_exception_handler(InvalidSubject, invalid_subject)
-    app.add_exception_handler(ConcurrencyExhausted, busy)
+    map_errors(
+        app,
+        {
+            NotFound: 404,
+            Forbidden: 403,
+            CreditError: _conflict,
+            InvalidSubject: lambda exc: invalid_field("subject_id", str(exc)),
+            ConcurrencyExhausted: lambda exc: error_response(
+                503, str(exc), headers={"Retry-After": "1"}
+            ),
+        },
+    )

@@ -15,10 +15,10 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.calendar import CalendarCoverageError
+from shared.observability.errors import InvalidRequest
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.settings import ServiceSettings
@@ -99,19 +99,6 @@ def validation_error_body(exc: RequestValidationError) -> dict[str, Any]:
             }
         )
     return {"detail": "invalid request", "errors": errors}
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-    type: str | None = None
-
-
-class InvalidRequest(BaseModel):
-    """The 422 body every service returns: field-level messages."""
-
-    detail: str
-    errors: list[FieldError] = []
 
 
 def _document_422(app: FastAPI) -> None:

@@ -20,8 +20,8 @@ from shared.roles import OFFICER_ROLES, Role
 READERS = OFFICER_ROLES | {Role.ADMIN, Role.SYSTEM}
 
 
-# A social-credit department's code ends so (`500000-FGW`); services/credit/handlers.py finds
-# the one of a record's region by it.
+# A social-credit department's code ends so (`500000-FGW`); services/credit/handlers/subjects.py
+# finds the one of a record's region by it.
 CREDIT_DEPARTMENT_SUFFIX = "-FGW"
 
 

@@ -6,16 +6,14 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from services.credit.bootstrap import create_api
+from services.credit.bootstrap import build_deps, create_api
 from services.credit.domain import CreditRecord, Status, Subject
 from services.credit.handlers import Deps
 from services.credit.ports import DuplicateRecord, StaleVersion
 from services.credit.settings import CreditSettings
-from shared.audit import AuditKeys
 from shared.calendar import load_default_calendar
 from shared.clock import FixedClock
 from shared.contracts import Envelope, SubjectKind
-from shared.reference import departments
 from tests.support.tokens import bearer_of
 
 
@@ -106,19 +104,16 @@ SETTINGS = CreditSettings(log_json=False)
 
 def make_deps(clock: FixedClock | None = None, **overrides: Any) -> Deps:
     settings = SETTINGS.model_copy(update=overrides)
-    return Deps(
+    return build_deps(
+        settings,
         store=FakeStore(),
         clock=clock or FixedClock(START),
         calendar=load_default_calendar(),
-        settings=settings,
-        rules=settings.rules(),
-        departments=frozenset(departments()),
-        audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
     )
 
 
 def make_app(deps: Deps) -> Any:
-    return create_api(deps.settings, deps)
+    return create_api(deps)
 
 
 def bearer(sub: str, *roles: str, department: str | None = None) -> dict[str, str]:

@@ -241,7 +241,7 @@ async def test_objection_beyond_the_provisional_horizon_is_503_not_500(world) ->
 async def test_an_objection_due_in_a_provisional_year_is_recomputed_on_publication(world) -> None:
     from datetime import date
 
-    from services.credit.commands import recompute_objection_deadlines
+    from services.credit.handlers import recompute_objection_deadlines
     from shared.calendar import YearSchedule
     from shared.calendar.statutory import statutory_holidays
     from shared.clock import SHANGHAI

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.credit import commands
+from services.credit import handlers
 from services.credit.cli import RecordHistories
 from services.credit.domain import CreditRecord
 from services.credit.handlers import (
@@ -44,8 +44,8 @@ async def disputed_and_decided(deps: Deps) -> CreditRecord:
     fake = deps.store
     assert isinstance(fake, FakeStore)
     [record] = fake.records.values()
-    disputed = await commands.file_objection(deps, record.record_id, APPLICANT, "not me")
-    return await commands.decide_objection(
+    disputed = await handlers.file_objection(deps, record.record_id, APPLICANT, "not me")
+    return await handlers.decide_objection(
         deps,
         disputed.objections[0].objection_id,
         FGW,

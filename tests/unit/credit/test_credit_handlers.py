@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.credit import commands
+from services.credit import handlers
 from services.credit.domain import CreditError, RepairTooEarly, Status
 from services.credit.handlers import on_credit_incident, reevaluate
 from shared.auth import Principal
@@ -136,9 +136,9 @@ async def test_objection_rejected_then_upheld_with_stage_events() -> None:
     env, data = incident(region="500000")
     await on_credit_incident(deps, env, data)
     [record] = store(deps).records.values()
-    with pytest.raises(commands.Forbidden):
-        await commands.file_objection(deps, record.record_id, applicant(ENTITY), "not me")
-    disputed = await commands.file_objection(deps, record.record_id, applicant(), "not me")
+    with pytest.raises(handlers.Forbidden):
+        await handlers.file_objection(deps, record.record_id, applicant(ENTITY), "not me")
+    disputed = await handlers.file_objection(deps, record.record_id, applicant(), "not me")
     assert disputed.status == Status.DISPUTED
     objection = disputed.objections[0]
     [opened] = store(deps).events("stage.opened.v1")
@@ -148,18 +148,18 @@ async def test_objection_rejected_then_upheld_with_stage_events() -> None:
     assert datetime.fromisoformat(opened.data["due_at"]) == due == objection.due_at
     assert due.astimezone(SHANGHAI).date().isoformat() == "2026-03-16"
     other = Principal(subject="x", roles=frozenset({"supervisor"}), department="510100-FGW")
-    with pytest.raises(commands.Forbidden):
-        await commands.decide_objection(
+    with pytest.raises(handlers.Forbidden):
+        await handlers.decide_objection(
             deps, objection.objection_id, other, upheld=False, resolution=None, reason="no"
         )
-    active = await commands.decide_objection(
+    active = await handlers.decide_objection(
         deps, objection.objection_id, FGW, upheld=False, resolution=None, reason="evidence holds"
     )
     assert active.status == Status.ACTIVE
     [closed] = store(deps).events("stage.closed.v1")
     assert closed.data["outcome"] == "denied" and closed.data["reason"] == "evidence holds"
-    second = await commands.file_objection(deps, record.record_id, applicant(), "new proof")
-    revoked = await commands.decide_objection(
+    second = await handlers.file_objection(deps, record.record_id, applicant(), "new proof")
+    revoked = await handlers.decide_objection(
         deps,
         second.objections[-1].objection_id,
         FGW,
@@ -186,8 +186,8 @@ async def test_objection_corrects_severity() -> None:
     await on_credit_incident(deps, env, data)
     [record] = store(deps).records.values()
     assert store(deps).subjects[PERSON].black_list
-    disputed = await commands.file_objection(deps, record.record_id, applicant(), "too harsh")
-    corrected = await commands.decide_objection(
+    disputed = await handlers.file_objection(deps, record.record_id, applicant(), "too harsh")
+    corrected = await handlers.decide_objection(
         deps,
         disputed.objections[0].objection_id,
         FGW,
@@ -200,7 +200,7 @@ async def test_objection_corrects_severity() -> None:
     assert corrected.publicity_until == datetime(2026, 6, 2, 2, 0, tzinfo=UTC)
     assert not store(deps).subjects[PERSON].black_list
     with pytest.raises(CreditError):
-        await commands.decide_objection(
+        await handlers.decide_objection(
             deps,
             disputed.objections[0].objection_id,
             FGW,
@@ -226,15 +226,15 @@ async def test_repair_timing_by_severity(severity: str, months: int) -> None:
     )
     clock.set(earliest - timedelta(minutes=1))
     with pytest.raises(RepairTooEarly) as too_early:
-        await commands.apply_for_repair(deps, record.record_id, applicant(), "paid the fine", [])
+        await handlers.apply_for_repair(deps, record.record_id, applicant(), "paid the fine", [])
     assert too_early.value.earliest == earliest
     clock.set(earliest)
-    pending = await commands.apply_for_repair(deps, record.record_id, applicant(), "paid", [])
+    pending = await handlers.apply_for_repair(deps, record.record_id, applicant(), "paid", [])
     assert pending.pending_repair is not None and pending.status == Status.ACTIVE
     chengdu = Principal(subject="cd", roles=frozenset({"supervisor"}), department="510100-FGW")
-    with pytest.raises(commands.Forbidden):
-        await commands.decide_repair(deps, record.record_id, chengdu, approved=True, reason="ok")
-    repaired = await commands.decide_repair(deps, record.record_id, FGW, approved=True, reason="ok")
+    with pytest.raises(handlers.Forbidden):
+        await handlers.decide_repair(deps, record.record_id, chengdu, approved=True, reason="ok")
+    repaired = await handlers.decide_repair(deps, record.record_id, FGW, approved=True, reason="ok")
     assert repaired.status == Status.REPAIRED
     subject = store(deps).subjects[PERSON]
     assert subject.level == "A" and not subject.black_list
@@ -273,23 +273,23 @@ async def test_repair_refused_keeps_the_record_and_disputed_records_cannot_be_re
     await on_credit_incident(deps, env, data)
     [record] = store(deps).records.values()
     clock.advance(timedelta(days=40))
-    await commands.file_objection(deps, record.record_id, applicant(), "wrong person")
+    await handlers.file_objection(deps, record.record_id, applicant(), "wrong person")
     with pytest.raises(CreditError, match="disputed"):
-        await commands.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
+        await handlers.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
     with pytest.raises(CreditError, match="disputed"):
-        await commands.file_objection(deps, record.record_id, applicant(), "again")
+        await handlers.file_objection(deps, record.record_id, applicant(), "again")
     objection_id = store(deps).records[record.record_id].objections[0].objection_id
-    await commands.decide_objection(
+    await handlers.decide_objection(
         deps, objection_id, FGW, upheld=False, resolution=None, reason="holds"
     )
-    await commands.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
+    await handlers.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
     with pytest.raises(CreditError, match="already pending"):
-        await commands.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
-    refused = await commands.decide_repair(
+        await handlers.apply_for_repair(deps, record.record_id, applicant(), "fixed", [])
+    refused = await handlers.decide_repair(
         deps, record.record_id, FGW, approved=False, reason="fine unpaid"
     )
     assert refused.status == Status.ACTIVE and refused.repairs[0].outcome == "refused"
     with pytest.raises(CreditError, match="no pending repair"):
-        await commands.decide_repair(deps, record.record_id, FGW, approved=True, reason="x")
-    again = await commands.apply_for_repair(deps, record.record_id, applicant(), "paid now", [])
+        await handlers.decide_repair(deps, record.record_id, FGW, approved=True, reason="x")
+    again = await handlers.apply_for_repair(deps, record.record_id, applicant(), "paid now", [])
     assert len(again.repairs) == 2 and again.pending_repair is not None

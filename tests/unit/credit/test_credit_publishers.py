@@ -6,7 +6,7 @@ another's."""
 from __future__ import annotations
 
 from services.credit.bootstrap import CONSUMED_TOPICS
-from services.credit.handlers import make_handlers
+from services.credit.handlers import bind
 from shared.contracts import T_CREDIT_INCIDENTS, CreditIncident
 from shared.contracts.examples import example_envelope
 from shared.contracts.publishers import PUBLISHERS
@@ -27,7 +27,7 @@ def incident(source: str, event_id: str, claimed_system: str = "supreme-people's
 
 async def test_a_court_record_names_the_publisher_not_the_payload() -> None:
     deps = make_deps()
-    wired = WiredConsumer(CONSUMED_TOPICS, make_handlers(deps), now=START)
+    wired = WiredConsumer(CONSUMED_TOPICS, bind(deps), now=START)
     assert await wired.deliver(incident(COURT.source, "c-1"), COURT.topic) == "handled"
     [record] = deps.store.records.values()  # type: ignore[attr-defined]
     assert record.source_system == COURT.id
@@ -36,7 +36,7 @@ async def test_a_court_record_names_the_publisher_not_the_payload() -> None:
 
 async def test_a_publisher_cannot_speak_as_another() -> None:
     deps = make_deps()
-    wired = WiredConsumer(CONSUMED_TOPICS, make_handlers(deps), now=START)
+    wired = WiredConsumer(CONSUMED_TOPICS, bind(deps), now=START)
     # tax writes its own topic (the broker lets it) but claims to be the court
     assert await wired.deliver(incident(COURT.source, "c-1"), TAX.topic) == "dead_lettered"
     assert wired.reasons() == ["forged_source"]
@@ -46,7 +46,7 @@ async def test_a_publisher_cannot_speak_as_another() -> None:
 
 async def test_the_same_event_id_from_two_publishers_is_two_records() -> None:
     deps = make_deps()
-    wired = WiredConsumer(CONSUMED_TOPICS, make_handlers(deps), now=START)
+    wired = WiredConsumer(CONSUMED_TOPICS, bind(deps), now=START)
     assert await wired.deliver(incident(TAX.source, "same-id"), TAX.topic) == "handled"
     assert await wired.deliver(incident(COURT.source, "same-id"), COURT.topic) == "handled"
     assert sorted(r.source_system for r in deps.store.records.values()) == [  # type: ignore[attr-defined]
@@ -59,7 +59,7 @@ async def test_a_thousand_claimed_systems_stay_a_bounded_number_of_series() -> N
     """On the platform's own topic the payload names the system: the metric takes only
     registered publishers and platform services, anything else is ``other``."""
     deps = make_deps()
-    wired = WiredConsumer(CONSUMED_TOPICS, make_handlers(deps), now=START)
+    wired = WiredConsumer(CONSUMED_TOPICS, bind(deps), now=START)
     before = label_sets("egov_credit_records")
     for i in range(1000):
         envelope = incident("/egov/approval", f"spam-{i}", claimed_system=f"system-{i}")

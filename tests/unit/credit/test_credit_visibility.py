@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from services.credit import commands
+from services.credit import handlers
 from services.credit.domain import (
     RuleModel,
     Status,
@@ -126,9 +126,9 @@ async def test_department_head_objects_to_a_department_record_and_metrics_count(
     assert record.region == "500000"
     head = Principal(subject="head", roles=frozenset({"department_head"}), department="500000-SCJ")
     other = Principal(subject="x", roles=frozenset({"department_head"}), department="500000-ZJW")
-    with pytest.raises(commands.Forbidden):
-        await commands.file_objection(deps, record.record_id, other, "not us")
-    disputed = await commands.file_objection(deps, record.record_id, head, "the applicant was late")
+    with pytest.raises(handlers.Forbidden):
+        await handlers.file_objection(deps, record.record_id, other, "not us")
+    disputed = await handlers.file_objection(deps, record.record_id, head, "the applicant was late")
     assert disputed.status == Status.DISPUTED
     assert disputed.objections[0].department == "500000-FGW"
     assert datetime(2026, 3, 16, tzinfo=UTC) < disputed.objections[0].due_at

@@ -7,9 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from services.credit.domain import EFFECTIVE, Status
-from services.credit.handlers import Deps
+from services.credit.handlers.deps import Deps
 from shared.contracts import Severity
 from shared.reference import departments as reference_departments
+
+RANKING_ROLES = ("supervisor", "inspector", "department_head", "admin")
 
 # The days a ranking may cover: any real question fits, and the instants around them exist
 # (``to=9999-12-31`` once overflowed computing the day after and answered 500).

@@ -1,6 +1,4 @@
-"""Event handlers of the credit service and their routing table (event type -> handler).
-
-Every change to a subject goes through :func:`change_subject`: load the subject (with its
+"""Every change to a subject goes through :func:`change_subject`: load the subject (with its
 version) and its records, apply a pure change, re-evaluate the level, and save the subject, the
 records and the outgoing events in one transaction; if another change won the race, start over.
 """
@@ -10,10 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import partial
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from services.credit import metrics
@@ -21,54 +17,28 @@ from services.credit.domain import (
     CREDIT_DEPARTMENT_SUFFIX,
     CreditRecord,
     HistoryEntry,
-    RuleModel,
     Standing,
     Subject,
     evaluate,
-    new_record,
     new_subject,
-    normalise_subject_id,
-    record_region,
-    subject_id_error,
 )
-from services.credit.ports import Calendar, Clock, CreditStore, DuplicateRecord, StaleVersion
-from services.credit.settings import CreditSettings
-from shared.audit import AuditKeys, ChainHead, append_models, checkpoint, checkpoint_event_id
+from services.credit.handlers.deps import SOURCE, Deps
+from services.credit.handlers.errors import ConcurrencyExhausted
+from services.credit.ports import StaleVersion
+from shared.audit import ChainHead, append_models, checkpoint, checkpoint_event_id
 from shared.contracts import (
     CreditChanged,
-    CreditIncident,
     Envelope,
     EventData,
     SubjectKind,
     derived_event_id,
     make_envelope,
 )
-from shared.contracts.publishers import originating_system
-from shared.kafka import Handler, PermanentError
-from shared.observability.labels import source_system_label
 from shared.observability.logging import correlation_id
 
 log = logging.getLogger(__name__)
 
-SOURCE = "/egov/credit"
 AUDIT_CHAIN = "credit.record"  # the kind of chain a record's history is (genesis, checkpoints)
-
-
-@dataclass
-class Deps:
-    store: CreditStore
-    clock: Clock
-    calendar: Calendar
-    settings: CreditSettings
-    rules: RuleModel
-    departments: Collection[str]
-    audit_keys: AuditKeys
-    wake: Callable[[], None] = field(default=lambda: None)
-
-
-class ConcurrencyExhausted(Exception):
-    """The subject kept changing under us; the consumer retries the message later."""
-
 
 # Records to add and records changed by a change, given the subject's current records.
 Mutation = Callable[[list[CreditRecord]], tuple[list[CreditRecord], list[CreditRecord]]]
@@ -221,85 +191,6 @@ def _credit_changed(
     )
 
 
-# -- incidents --------------------------------------------------------------------------------
-
-
-def incident_error(deps: Deps, data: CreditIncident) -> str | None:
-    """Why an incident can never become a record, or None."""
-    error = subject_id_error(data.subject_kind, data.subject_id, deps.departments)
-    if error is not None:
-        return error
-    if data.occurred_at.tzinfo is None:
-        return "occurred_at must carry a UTC offset"
-    skew = timedelta(seconds=deps.settings.max_future_skew_s)
-    if data.occurred_at > deps.clock.now() + skew:
-        return "occurred_at is in the future"
-    return None
-
-
-def record_id_for(origin_key: str) -> str:
-    return "CR-" + derived_event_id("credit-record", origin_key)[:20].upper()
-
-
-async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncident) -> None:
-    error = incident_error(deps, data)
-    if error is not None:
-        metrics.INCIDENTS_REJECTED.labels(data.subject_kind.value).inc()
-        raise PermanentError(error)
-    subject_id = normalise_subject_id(data.subject_id)
-    # The source is authenticated (the consumer bound it to the ingress topic's publisher, or
-    # it came on a topic only the platform writes): an outside system is recorded as its
-    # registered id, whatever its payload says.
-    source_system = originating_system(envelope_.source, data.source_system)
-    origin_key = f"{envelope_.source}|{envelope_.id}"
-    if await deps.store.record_by_origin(origin_key) is not None:
-        log.info("incident %s already recorded", envelope_.id)
-        return
-    record = new_record(
-        record_id=record_id_for(origin_key),
-        origin_key=origin_key,
-        subject_id=subject_id,
-        subject_kind=data.subject_kind,
-        subject_name=data.subject_name,
-        record_type=data.incident_type,
-        severity=data.severity,
-        source_system=source_system,
-        evidence=list(data.evidence),
-        description=data.description,
-        case_id=data.case_id,
-        region=record_region(
-            data.subject_kind, subject_id, data.region, deps.settings.default_region
-        ),
-        occurred_at=data.occurred_at,
-        now=deps.clock.now(),
-        rules=deps.rules,
-    )
-
-    def add(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
-        if any(r.record_id == record.record_id for r in records):
-            raise DuplicateRecord(record.record_id)
-        return [record], []
-
-    try:
-        await change_subject(
-            deps,
-            subject_id=subject_id,
-            kind=data.subject_kind,
-            name=data.subject_name,
-            mutate=add,
-            reason=f"new {data.severity.value} record: {data.incident_type}",
-            causation=envelope_,
-            record_id=record.record_id,
-        )
-    except DuplicateRecord:
-        log.info("incident %s already recorded (concurrent copy)", envelope_.id)
-        return
-    metrics.RECORDS.labels(
-        data.subject_kind.value, data.severity.value, source_system_label(source_system)
-    ).inc()
-    log.info("recorded %s (%s) from %s", record.record_id, data.severity.value, envelope_.source)
-
-
 async def reevaluate(deps: Deps, subject_id: str) -> bool:
     """Publish the level change that time alone caused (decay, publicity ending). True if any."""
     stored = await deps.store.subject(subject_id)
@@ -319,5 +210,10 @@ async def reevaluate(deps: Deps, subject_id: str) -> bool:
     return True
 
 
-def make_handlers(deps: Deps) -> dict[str, Handler]:
-    return {CreditIncident.event_type: partial(on_credit_incident, deps)}
+async def reevaluate_subjects(deps: Deps) -> int:
+    """Time alone changes levels (decay, end of publicity): publish those changes too. The number
+    of subjects whose standing changed."""
+    changed = 0
+    for subject_id in await deps.store.subject_ids():
+        changed += await reevaluate(deps, subject_id)
+    return changed

@@ -1,6 +1,6 @@
-"""Commands behind the HTTP API: credit look-ups, objections (信用异议) and repair (信用修复).
-Each checks who may act, then changes the subject through
-:func:`services.credit.handlers.change_subject` (state and events in one transaction)."""
+"""Objections (信用异议): the subject disputes a record, the credit office decides within a
+limit of working days; a provisional deadline is counted again once the year's holidays are
+published."""
 
 from __future__ import annotations
 
@@ -8,25 +8,11 @@ import logging
 from typing import Any
 
 from services.credit import metrics
-from services.credit.domain import (
-    CreditError,
-    CreditRecord,
-    Objection,
-    Status,
-    Viewer,
-    credit_view,
-    earliest_repair,
-    evaluate,
-    full_record,
-    guess_kind,
-    is_subject_of,
-    normalise_subject_id,
-    publicity_until,
-    sees_in_full,
-    summary,
-    viewer_for,
-)
-from services.credit.handlers import Deps, change_subject, credit_department
+from services.credit.domain import CreditError, CreditRecord, Objection, Status, publicity_until
+from services.credit.handlers.deps import Deps
+from services.credit.handlers.errors import Forbidden, NotFound
+from services.credit.handlers.records import current_record, is_record_subject, load_record
+from services.credit.handlers.subjects import change_subject, credit_department
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
@@ -40,93 +26,15 @@ from shared.contracts import (
 )
 
 OBJECTION_ITEM = "credit-objection"
-log = logging.getLogger(__name__)
 DECIDE_OBJECTION_ROLES = ("supervisor", "admin")
-DECIDE_REPAIR_ROLES = ("supervisor", "admin", "approver", "reviewer")
-RANKING_ROLES = ("supervisor", "inspector", "department_head", "admin")
-
-
-class NotFound(Exception):
-    pass
-
-
-class Forbidden(Exception):
-    pass
-
-
-class InvalidSubject(ValueError):
-    pass
-
-
-def _identity(principal: Principal) -> str | None:
-    """Whom the caller is, as a credit subject: the identity its real-name token verified (a
-    token's ``sub`` alone proves nothing about a person's ID number)."""
-    return principal.real_name.id_number if principal.real_name is not None else None
-
-
-def _is_subject(principal: Principal, record: CreditRecord) -> bool:
-    return is_subject_of(
-        record.subject_id, _identity(principal), principal.roles, principal.department
-    )
-
-
-async def credit_of(deps: Deps, subject_id: str, principal: Principal | None) -> dict[str, Any]:
-    subject_id = normalise_subject_id(subject_id)
-    kind = guess_kind(subject_id, deps.departments)
-    if kind is None:
-        raise InvalidSubject(
-            "not a resident ID number, unified social credit code or known department code"
-        )
-    records = await deps.store.records_of(subject_id)
-    now = deps.clock.now()
-    viewer = (
-        viewer_for(subject_id, _identity(principal), principal.roles, principal.department)
-        if principal
-        else Viewer.PUBLIC
-    )
-    return credit_view(
-        subject_id=subject_id,
-        kind=kind,
-        standing=evaluate(records, now, deps.rules),
-        records=records,
-        viewer=viewer,
-        as_of=now,
-    )
-
-
-async def record_for(deps: Deps, record_id: str, principal: Principal) -> dict[str, Any]:
-    """A record in full for its subject and the credit office, a masked summary for other
-    officers and systems; refused to the public."""
-    record = await deps.store.record(record_id)
-    if record is None:
-        raise NotFound(f"no credit record {record_id}")
-    viewer = viewer_for(
-        record.subject_id, _identity(principal), principal.roles, principal.department
-    )
-    if viewer == Viewer.PUBLIC:
-        raise Forbidden("only the subject and officers see a record by id")
-    return full_record(record) if sees_in_full(viewer) else summary(record)
-
-
-async def _load(deps: Deps, record_id: str) -> CreditRecord:
-    record = await deps.store.record(record_id)
-    if record is None:
-        raise NotFound(f"no credit record {record_id}")
-    return record
-
-
-def _replace(record_id: str, records: list[CreditRecord]) -> CreditRecord:
-    found = next((r for r in records if r.record_id == record_id), None)
-    if found is None:
-        raise NotFound(f"no credit record {record_id}")
-    return found
+log = logging.getLogger(__name__)
 
 
 async def file_objection(
     deps: Deps, record_id: str, principal: Principal, reason: str
 ) -> CreditRecord:
-    record = await _load(deps, record_id)
-    if not _is_subject(principal, record):
+    record = await load_record(deps, record_id)
+    if not is_record_subject(principal, record):
         raise Forbidden("only the subject of a record may object to it")
     now = deps.clock.now()
     limit = Limit(value=deps.settings.objection_working_days)
@@ -135,7 +43,7 @@ async def file_objection(
     department = credit_department(deps, record)
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
-        current = _replace(record_id, records)
+        current = current_record(record_id, records)
         objection_id = f"OBJ-{record_id.removeprefix('CR-')}-{len(current.objections) + 1}"
         changed = current.file_objection(
             objection_id=objection_id,
@@ -205,7 +113,7 @@ async def decide_objection(
     now = deps.clock.now()
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
-        current = _replace(record.record_id, records)
+        current = current_record(record.record_id, records)
         if current.open_objection is None or current.open_objection.objection_id != objection_id:
             raise CreditError(f"objection {objection_id} is already decided")
         severity = corrected_severity
@@ -251,69 +159,6 @@ async def decide_objection(
     return changed[0]
 
 
-async def apply_for_repair(
-    deps: Deps, record_id: str, principal: Principal, rectification: str, evidence: list[str]
-) -> CreditRecord:
-    record = await _load(deps, record_id)
-    if not _is_subject(principal, record):
-        raise Forbidden("only the subject of a record may apply for its repair")
-    now = deps.clock.now()
-
-    def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
-        current = _replace(record_id, records)
-        changed = current.apply_for_repair(
-            actor=principal.subject,
-            rectification=rectification,
-            evidence=evidence,
-            at=now,
-            earliest=earliest_repair(current, deps.rules),
-        )
-        return [], [changed]
-
-    _, changed = await change_subject(
-        deps,
-        subject_id=record.subject_id,
-        kind=record.subject_kind,
-        name=None,
-        mutate=mutate,
-        reason="repair applied for",
-        record_id=record_id,
-    )
-    metrics.REPAIRS.labels("applied").inc()
-    return changed[0]
-
-
-async def decide_repair(
-    deps: Deps, record_id: str, principal: Principal, *, approved: bool, reason: str
-) -> CreditRecord:
-    record = await _load(deps, record_id)
-    if not principal.has_any(*DECIDE_REPAIR_ROLES):
-        raise Forbidden(f"requires one of the roles: {', '.join(DECIDE_REPAIR_ROLES)}")
-    department = credit_department(deps, record)
-    if not principal.has_any("admin") and principal.department != department:
-        raise Forbidden(f"repairs of this record are decided by {department}")
-    now = deps.clock.now()
-
-    def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
-        current = _replace(record_id, records)
-        changed = current.decide_repair(
-            approved=approved, actor=principal.subject, reason=reason, at=now
-        )
-        return [], [changed]
-
-    _, changed = await change_subject(
-        deps,
-        subject_id=record.subject_id,
-        kind=record.subject_kind,
-        name=None,
-        mutate=mutate,
-        reason=f"repair {'approved' if approved else 'refused'}: {reason}",
-        record_id=record_id,
-    )
-    metrics.REPAIRS.labels("approved" if approved else "refused").inc()
-    return changed[0]
-
-
 async def recompute_objection_deadlines(deps: Deps) -> int:
     """After a holiday schedule is published: each open objection whose deadline was provisional
     counted again from its filing and limit; ``deadline.changed`` where it moved."""
@@ -335,7 +180,7 @@ async def _recompute_objection(deps: Deps, record: CreditRecord) -> bool:
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
         changes.clear()
-        current = _replace(record.record_id, records)
+        current = current_record(record.record_id, records)
         old = current.open_objection
         if old is None or old.limit is None or not _needs_recompute(deps, old):
             return [], []  # decided, or recomputed by another replica meanwhile

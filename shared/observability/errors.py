@@ -1,0 +1,71 @@
+"""One way to turn a service's refusals into HTTP answers.
+
+Every service's ``api.py`` lists which of its exceptions answer with which status
+(:func:`map_errors`); the body is always ``{"detail": ...}``, with field-level ``errors`` on a
+422 (the shape :func:`shared.observability.http.create_app` gives validation errors) and
+extra keys where a refusal carries more (the earliest date of a repair, a missing year).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+# An exception -> the answer; a plain status answers with {"detail": str(exc)}.
+ErrorAnswer = Callable[[Exception], JSONResponse]
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str | None = None
+
+
+class InvalidRequest(BaseModel):
+    """The 422 body every service returns: field-level messages."""
+
+    detail: str
+    errors: list[FieldError] = []
+
+
+class ErrorBody(BaseModel):
+    """The body of every other refusal."""
+
+    detail: str
+
+
+def error_response(
+    status_code: int,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status_code, headers=dict(headers or {}) or None)
+
+
+def invalid_field(field: str, message: str) -> JSONResponse:
+    """A 422 naming one field, as a validation error of the request would."""
+    return error_response(422, "invalid request", errors=[{"field": field, "message": message}])
+
+
+def map_errors(app: FastAPI, table: Mapping[type[Exception], int | ErrorAnswer]) -> None:
+    """Answer each exception type of ``table`` with its status (body: the exception's text) or
+    with what its function builds."""
+    for exc_type, answer in table.items():
+        app.add_exception_handler(exc_type, _handler(answer))
+
+
+def _handler(answer: int | ErrorAnswer) -> Callable[[Request, Exception], Any]:
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        if isinstance(answer, int):
+            return error_response(answer, str(exc))
+        return answer(exc)
+
+    return handle
