@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from services.approval.api import _can_see, _deps, _error, _officer
-from services.approval.domain import ApprovalError
-from services.approval.downloads import material_download
+from services.approval.api import deps_of
+from services.approval.handlers import material_download, officer_of, visible_case
 from shared.auth import CurrentPrincipal
 
 router = APIRouter(prefix="/v1", tags=["approval"])
@@ -28,13 +27,8 @@ async def download(
     principal: CurrentPrincipal,
     code: str = Path(max_length=60),
 ) -> JSONResponse:
-    officer = _officer(principal)
-    deps = _deps(request)
-    case = await deps.store.get(case_id)
-    if case is None or not _can_see(principal, case):
-        return JSONResponse({"detail": f"no case {case_id}"}, 404)
-    try:
-        body = await material_download(deps, case_id=case_id, code=code, officer=officer)
-    except ApprovalError as exc:
-        return _error(exc)
+    officer = officer_of(principal)
+    deps = deps_of(request)
+    await visible_case(deps, case_id, principal)
+    body = await material_download(deps, case_id=case_id, code=code, officer=officer)
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

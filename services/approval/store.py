@@ -11,9 +11,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.approval.domain import Case, StaleVersion
+from services.approval.domain import Case, Stage, StaleVersion
+from services.approval.domain.stages import clock_of
 from services.approval.ports import TaskQuery
-from services.approval.tasks import task_row
 from shared.contracts import Envelope
 from shared.mongo import Outbox, in_transaction
 
@@ -38,6 +38,45 @@ def case_from_doc(doc: dict[str, Any]) -> Case:
     doc.pop("_id", None)
     doc["stages"] = {s["stage_id"]: s for s in doc.get("stages", [])}
     return Case.model_validate(doc)
+
+
+def task_row(case: Case, stage: Stage) -> dict[str, Any]:
+    """What the store keeps per stage so that the work list is one indexed query."""
+    suspension = stage.current_suspension
+    return {
+        "_id": stage.stage_id,
+        "case_id": case.case_id,
+        "case_version": case.version,
+        "case_status": case.status.value,
+        "item_code": case.item_code,
+        "item_name": case.item_name,
+        "stage": stage.kind.value,
+        "name": stage.name,
+        "department": stage.department,
+        "region": stage.region,
+        "required_role": stage.required_role,
+        "assignee": stage.assignee,
+        "signed_in_at": stage.signed_in_at,
+        "state": stage.state.value,
+        "is_parent": stage.is_parent,
+        "case_clock": stage.is_case_clock,
+        "parent_stage_id": stage.parent_stage_id,
+        "parallel_mode": stage.parallel_mode.value if stage.parallel_mode else None,
+        "opened_at": stage.opened_at,
+        "due_at": stage.due_at,
+        "clock_since": clock_of(stage).running_since(),
+        "due_provisional": stage.due_provisional
+        or any(s.ends_provisional for s in stage.suspensions if s.ended_at is None),
+        "due_calendar": stage.due_calendar,
+        "limit": stage.limit.model_dump(mode="json"),
+        "suspension_reason": suspension.reason if suspension else None,
+        "suspended_at": suspension.started_at if suspension else None,
+        "suspension_ends_by": suspension.ends_by if suspension else None,
+        "suspension_max": suspension.max_length.model_dump(mode="json")
+        if suspension and suspension.max_length
+        else None,
+        "remaining_s": suspension.remaining_s if suspension else None,
+    }
 
 
 class MongoCaseStore:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from services.approval.bootstrap import build_deps
 from services.approval.domain import Case, StaleVersion
-from services.approval.handlers import Deps, policy_from
+from services.approval.handlers import Deps
 from services.approval.ports import TaskQuery
 from services.approval.settings import ApprovalSettings
-from services.approval.store import case_from_doc, case_to_doc
-from services.approval.tasks import task_row
-from shared.audit import AuditKeys
+from services.approval.store import case_from_doc, case_to_doc, task_row
 from shared.calendar import Limit, load_default_calendar
 from shared.clock import FixedClock
 from shared.contracts import (
@@ -140,15 +139,12 @@ class InMemoryCaseStore:
 
 
 def make_deps(clock: FixedClock | None = None, **settings: Any) -> Deps:
-    s = ApprovalSettings(**settings)
-    return Deps(
+    return build_deps(
+        ApprovalSettings(**settings),
         store=InMemoryCaseStore(),
         clock=clock or FixedClock(MONDAY_10),
-        calendar=load_default_calendar(),
-        settings=s,
-        policy=policy_from(s),
-        audit_keys=AuditKeys.from_setting(s.audit_key.get_secret_value()),
         objects=FakeObjectStore(),
+        calendar=load_default_calendar(),
     )
 
 

@@ -31,7 +31,7 @@ def deps() -> Deps:
 
 @pytest.fixture
 async def client(deps: Deps) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_api(deps.settings, deps)
+    app = create_api(deps)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app), base_url="http://approval"
     ) as c:

@@ -142,7 +142,7 @@ def test_hour_limits_resume_with_the_office_hours_they_had_left() -> None:
 def test_a_task_due_in_a_provisional_year_has_a_light_and_says_provisional() -> None:
     from datetime import datetime
 
-    from services.approval.tasks import task_view
+    from services.approval.handlers import task_view
     from shared.clock import SHANGHAI
 
     row = {
@@ -168,7 +168,7 @@ def test_a_task_due_in_a_provisional_year_has_a_light_and_says_provisional() -> 
 def test_a_task_due_beyond_the_provisional_horizon_is_listed_without_a_light() -> None:
     from datetime import datetime
 
-    from services.approval.tasks import task_view
+    from services.approval.handlers import task_view
     from shared.clock import SHANGHAI
 
     row = {

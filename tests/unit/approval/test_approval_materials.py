@@ -40,7 +40,7 @@ def deps() -> Deps:
 async def client(deps: Deps) -> AsyncIterator[httpx.AsyncClient]:
     data = submitted("C1", materials=[PDF, COMMITMENT])
     await on_case_submitted(deps, envelope_of(data), data)
-    app = create_api(deps.settings, deps)
+    app = create_api(deps)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://a") as c:
         yield c
 

@@ -17,7 +17,8 @@ from services.approval.domain.stages import (
     resume_stage,
     suspend_stage,
 )
-from services.approval.tasks import task_row, task_view
+from services.approval.handlers import task_view
+from services.approval.store import task_row
 from services.intake.domain.case import OpenStage
 from services.intake.domain.progress import stage_view
 from services.monitor import domain as monitor

@@ -9,7 +9,8 @@ from typing import Any
 
 from services.approval.domain import NotFound, Officer, StaleVersion
 from services.approval.domain.materials import file_name, record_download
-from services.approval.handlers import Deps, _audited
+from services.approval.handlers.deps import Deps
+from services.approval.handlers.transitions import audited
 from shared.objectstore import material_key
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ async def material_download(
         url = await deps.objects.presign_get(
             material_key(material.upload_id), expires=ttl, filename=file_name(case, material)
         )
-        entries, envelopes = _audited(deps, tr, case, None)
+        entries, envelopes = audited(deps, tr, case, None)
         try:
             await deps.store.update(tr.case, case.version, entries, envelopes)
         except StaleVersion:

@@ -1,0 +1,66 @@
+"""An officer acts on a stage (sign in, pass, approve, suspend, ...)."""
+
+from __future__ import annotations
+
+from services.approval import metrics
+from services.approval.domain import (
+    Action,
+    ActionInput,
+    ApprovalError,
+    Case,
+    NotFound,
+    Officer,
+    act,
+)
+from services.approval.handlers.deps import Deps
+from services.approval.handlers.transitions import audited, count_events
+
+
+async def perform_action(
+    deps: Deps,
+    *,
+    case_id: str,
+    stage_id: str,
+    action: Action,
+    officer: Officer,
+    params: ActionInput,
+    expected_version: int,
+) -> Case:
+    """An officer's action on a stage; raises an ApprovalError the API turns into 4xx."""
+    department = officer.department or "unknown"
+    try:
+        case = await deps.store.get(case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}")
+        if ":" not in stage_id:  # short form: /stages/review -> "<case>:review"
+            stage_id = f"{case_id}:{stage_id}"
+        tr = act(
+            case,
+            stage_id,
+            action,
+            officer,
+            params,
+            expected_version=expected_version,
+            now=(recorded_at := deps.clock.now()),
+            calendar=deps.calendar,
+            policy=deps.policy,
+        )
+        entries, envelopes = audited(deps, tr, case, None, recorded_at=recorded_at)
+        await deps.store.update(tr.case, case.version, entries, envelopes)
+    except ApprovalError as exc:
+        metrics.ACTIONS.labels(action.value, department, _outcome_label(exc)).inc()
+        raise
+    metrics.ACTIONS.labels(action.value, department, "ok").inc()
+    count_events(tr)
+    deps.wake()
+    return tr.case
+
+
+def _outcome_label(exc: ApprovalError) -> str:
+    return {
+        "Forbidden": "forbidden",
+        "ActionNotAllowed": "conflict",
+        "StaleVersion": "stale",
+        "InvalidAction": "invalid",
+        "NotFound": "not_found",
+    }.get(type(exc).__name__, "error")
