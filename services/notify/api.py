@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,18 +14,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from pydantic import BaseModel, Field, field_validator
 
 from services.notify.domain import Officer, mask_personal
-from services.notify.handlers import admin
-from services.notify.ports import (
-    DirectoryStore,
-    InboxStore,
-    IntegratorStore,
-    Resolver,
-    SubscriptionStore,
-)
+from services.notify.handlers import Deps, admin
 from services.notify.settings import NotifySettings
-from shared.audit.admin import Chaining
 from shared.auth import CurrentPrincipal, Principal, require_roles
-from shared.clock import Clock
 from shared.contacts import CnPhone, Email
 from shared.identifiers import mask_text
 from shared.reference import departments
@@ -35,24 +25,12 @@ from shared.roles import OFFICER_ROLES
 router = APIRouter(prefix="/v1", tags=["notify"])
 
 
-@dataclass
-class ApiDeps:
-    settings: NotifySettings
-    clock: Clock
-    directory: DirectoryStore
-    inbox: InboxStore
-    subscriptions: SubscriptionStore
-    integrators: IntegratorStore
-    resolver: Resolver
-    chaining: Chaining  # of admin changes (handlers/admin.py)
-
-
-def _deps(request: Request) -> ApiDeps:
-    deps: ApiDeps = request.app.state.notify
+def _deps(request: Request) -> Deps:
+    deps: Deps = request.app.state.deps
     return deps
 
 
-DepsDep = Annotated[ApiDeps, Depends(_deps)]
+DepsDep = Annotated[Deps, Depends(_deps)]
 Admin = Annotated[Principal, require_roles("admin")]
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import httpx
 import yaml
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from services.notify.api import ApiDeps
 from services.notify.api import router as api_router
 from services.notify.channels import EmailChannel, InboxChannel, SmsChannel, WebhookChannel
 from services.notify.delivery import Dispatcher
@@ -26,16 +25,18 @@ from services.notify.domain import (
     is_newer,
     parse_directory,
 )
-from services.notify.handlers import bind
+from services.notify.handlers import Deps, bind
 from services.notify.handlers.admin import SOURCE, load_directory
-from services.notify.notifier import Deps
+from services.notify.jobs import deliver_due
 from services.notify.ports import (
     Channel,
     DeliveryStore,
     DirectoryStore,
+    InboxStore,
     IntegratorStore,
     ProjectionStore,
     Renderer,
+    Resolver,
     SubscriptionStore,
 )
 from services.notify.settings import NotifySettings
@@ -56,6 +57,7 @@ from shared.auth import TokenVerifier
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
+from shared.observability.errors import error_response, map_errors
 from shared.observability.http import Lifespan, ReadinessCheck, create_app, public_surface
 from shared.runtime import Infrastructure
 
@@ -96,15 +98,18 @@ async def load_directory_if_newer(
     return True
 
 
-def wire(
-    *,
+def build_deps(
     settings: NotifySettings,
+    *,
     clock: Clock,
     projections: ProjectionStore,
     directory: DirectoryStore,
     deliveries: DeliveryStore,
+    inbox: InboxStore,
     subscriptions: SubscriptionStore,
     integrators: IntegratorStore,
+    changes: AdminLog,
+    resolver: Resolver,
     channels: Mapping[ChannelName, Channel],
     renderer: Renderer | None = None,
 ) -> Deps:
@@ -118,8 +123,11 @@ def wire(
         projections=projections,
         directory=directory,
         deliveries=deliveries,
+        inbox=inbox,
         subscriptions=subscriptions,
         integrators=integrators,
+        resolver=resolver,
+        chaining=chaining_of(settings, changes, clock),
         renderer=renderer or JinjaRenderer(settings.templates_dir, settings.default_locale),
         dispatcher=dispatcher,
         quiet_hours=QuietHours.parse(
@@ -134,29 +142,29 @@ def chaining_of(settings: NotifySettings, log: AdminLog, clock: Clock) -> Chaini
     return Chaining(log, keys, clock, SOURCE)
 
 
-async def on_chain_moved(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": f"{exc} changed meanwhile; read it again and retry"}, 409)
+def _chain_moved(exc: Exception) -> JSONResponse:
+    return error_response(409, f"{exc} changed meanwhile; read it again and retry")
 
 
 def create_api(
-    api: ApiDeps,
+    deps: Deps,
     *,
-    readiness: dict[str, ReadinessCheck] | None = None,
     lifespan: Lifespan | None = None,
+    readiness: dict[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
-    """The HTTP app over the given stores: real ones from ``build``, fakes from unit tests."""
+    """The HTTP app over ``deps`` (real adapters from ``build``, fakes from unit tests)."""
     app = create_app(
-        service=api.settings.service_name,
+        service=deps.settings.service_name,
         routers=[api_router, webhook_router],
         readiness=readiness,
         lifespan=lifespan,
         description="Notify: the right person hears about it once, on the right channel, "
         "in their language.",
-        **public_surface(api.settings),
+        **public_surface(deps.settings),
     )
-    app.add_exception_handler(ChainMoved, on_chain_moved)
-    app.state.verifier = TokenVerifier(api.settings)
-    app.state.notify = api
+    map_errors(app, {ChainMoved: _chain_moved})
+    app.state.verifier = TokenVerifier(deps.settings)
+    app.state.deps = deps
     return app
 
 
@@ -181,7 +189,6 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
     subscriptions = MongoSubscriptions(infra.db)
     integrators = MongoIntegrators(infra.db)
     changes = MongoAdminLog(infra.mongo, infra.db, infra.outbox)
-    chaining = chaining_of(settings, changes, infra.clock)
     resolver = SystemResolver(settings.webhook_dns_timeout_s)
     http = httpx.AsyncClient(follow_redirects=False)
     hooks_http = webhook_client()
@@ -193,14 +200,17 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
             settings, hooks_http, subscriptions, integrators, resolver
         ),
     }
-    deps = wire(
-        settings=settings,
+    deps = build_deps(
+        settings,
         clock=infra.clock,
         projections=projections,
         directory=directory,
         deliveries=deliveries,
+        inbox=inbox,
         subscriptions=subscriptions,
         integrators=integrators,
+        changes=changes,
+        resolver=resolver,
         channels=channels,
     )
     consumer = infra.add_consumer(
@@ -211,7 +221,7 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
         stores = (projections, directory, deliveries, inbox, subscriptions, integrators, changes)
         for store in stores:
             await store.ensure_indexes()
-        await load_directory_if_newer(directory, settings.directory_file, chaining)
+        await load_directory_if_newer(directory, settings.directory_file, deps.chaining)
 
     async def close_http() -> None:
         await http.aclose()
@@ -219,23 +229,9 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
 
     infra.on_start.append(prepare)
     infra.on_stop.append(close_http)
-    # Resumes deliveries left pending by a crash, retries with backoff, sends deferred SMS.
-    infra.add_background(deps.dispatcher.run_forever)
+    infra.add_background(lambda: deliver_due(deps))
 
-    app = create_api(
-        ApiDeps(
-            settings=settings,
-            clock=infra.clock,
-            directory=directory,
-            inbox=inbox,
-            subscriptions=subscriptions,
-            integrators=integrators,
-            resolver=resolver,
-            chaining=chaining,
-        ),
-        readiness=infra.readiness(),
-        lifespan=infra.lifespan,
-    )
+    app = create_api(deps, lifespan=infra.lifespan, readiness=infra.readiness())
     return NotifyService(
         settings=settings, infra=infra, app=app, deps=deps, consumer=consumer, directory=directory
     )

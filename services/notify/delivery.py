@@ -94,17 +94,6 @@ class Dispatcher:
         await self.dispatch(ids)
         return len(ids)
 
-    async def run_forever(self) -> None:
-        """Background job: resumes pending deliveries (after a crash), retries, deferred SMS."""
-        while True:
-            try:
-                await self.run_due_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the job survives database hiccups
-                log.warning("delivery worker pass failed: %s", exc)
-            await asyncio.sleep(self.settings.worker_poll_s)
-
     async def attempt(self, delivery_id: str) -> str:
         """One attempt; returns the outcome label (or 'skipped' when not claimable)."""
         s = self.settings

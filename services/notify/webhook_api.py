@@ -19,7 +19,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, HttpUrl, field_validator
 
-from services.notify.api import ApiDeps, DepsDep
+from services.notify.api import DepsDep
 from services.notify.destinations import DestinationRefused, checked_destination
 from services.notify.domain import (
     EVERY_REGION,
@@ -28,7 +28,7 @@ from services.notify.domain import (
     scope_of,
     secret_error,
 )
-from services.notify.handlers import WEBHOOK_EVENT_TYPES, admin
+from services.notify.handlers import WEBHOOK_EVENT_TYPES, Deps, admin
 from services.notify.ports import Doc
 from shared.auth import Principal, require_roles
 from shared.reference import regions
@@ -256,7 +256,7 @@ async def list_subscriptions(
     return [_public(d) for d in await deps.subscriptions.owned_by(owner)]
 
 
-async def _visible(subscription_id: str, principal: Principal, deps: ApiDeps, *, own: bool) -> Doc:
+async def _visible(subscription_id: str, principal: Principal, deps: Deps, *, own: bool) -> Doc:
     """The subscription if the caller owns it (or, when ``own`` is False, is an admin); another
     owner's subscription is answered like one that does not exist."""
     doc = await deps.subscriptions.get(subscription_id)

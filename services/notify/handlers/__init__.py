@@ -1,6 +1,6 @@
 """Event handlers of the notify service and their routing table (event type -> handler).
 
-Each handler takes the envelope, its payload and the ports (``Deps``); ``bind(deps)`` gives the
+Each handler takes the ports (``Deps``), the envelope and its payload; ``bind(deps)`` gives the
 table the consumer calls. Handlers are idempotent: deliveries have deterministic ids under a
 unique index, so a replayed event records and sends nothing new.
 """
@@ -8,6 +8,7 @@ unique index, so a replayed event records and sends nothing new.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from services.notify.handlers.cases import (
@@ -19,6 +20,7 @@ from services.notify.handlers.cases import (
     on_rectification_closed,
     on_rectification_opened,
 )
+from services.notify.handlers.deps import Deps
 from services.notify.handlers.stages import (
     on_deadline_changed,
     on_stage_opened,
@@ -28,7 +30,6 @@ from services.notify.handlers.stages import (
     on_supervision_escalated,
     on_supervision_finding,
 )
-from services.notify.notifier import Deps
 from shared.contracts import (
     CaseDecided,
     CaseSubmitted,
@@ -48,9 +49,9 @@ from shared.contracts import (
 )
 from shared.kafka import Handler
 
-NotifyHandler = Callable[[Envelope, Any, Deps], Awaitable[None]]
+EventHandler = Callable[[Deps, Envelope, Any], Awaitable[None]]
 
-HANDLERS: dict[str, NotifyHandler] = {
+HANDLERS: dict[str, EventHandler] = {
     CaseSubmitted.event_type: on_case_submitted,
     PreReviewDone.event_type: on_prereview_done,
     StageOpened.event_type: on_stage_opened,
@@ -73,11 +74,7 @@ WEBHOOK_EVENT_TYPES = frozenset(HANDLERS) - {StageSignedIn.event_type}
 
 def bind(deps: Deps) -> dict[str, Handler]:
     """The routing table with the ports filled in, as the consumer expects it."""
+    return {event_type: partial(handler, deps) for event_type, handler in HANDLERS.items()}
 
-    def bound(handler: NotifyHandler) -> Handler:
-        async def run(envelope: Envelope, data: Any) -> None:
-            await handler(envelope, data, deps)
 
-        return run
-
-    return {event_type: bound(handler) for event_type, handler in HANDLERS.items()}
+__all__ = ["HANDLERS", "WEBHOOK_EVENT_TYPES", "Deps", "bind"]

@@ -8,9 +8,10 @@ from typing import Any
 
 from services.notify.domain import Recipient, RoleQuery
 from services.notify.domain.subjects import subject_contact
-from services.notify.notifier import Deps, applicant_from_case, notify, officers_for
+from services.notify.handlers.deps import Deps
+from services.notify.handlers.notifier import applicant_from_case, notify, officers_for
+from services.notify.handlers.webhooks import webhooks_only
 from services.notify.ports import Doc
-from services.notify.webhooks import webhooks_only
 from shared.contracts import (
     CaseDecided,
     CaseSubmitted,
@@ -61,7 +62,7 @@ async def _to_applicant(
     )
 
 
-async def on_case_submitted(envelope: Envelope, data: CaseSubmitted, deps: Deps) -> None:
+async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted) -> None:
     case = {
         "_id": data.case_id,
         "applicant_id": data.applicant.id_number,
@@ -94,24 +95,24 @@ async def on_case_submitted(envelope: Envelope, data: CaseSubmitted, deps: Deps)
     for parked in await deps.projections.take_parked(data.case_id):
         handler = HANDLERS.get(parked.type)
         if handler is not None:
-            await handler(parked, model_for(parked.type).model_validate(parked.data), deps)
+            await handler(deps, parked, model_for(parked.type).model_validate(parked.data))
 
 
-async def on_prereview_done(envelope: Envelope, data: PreReviewDone, deps: Deps) -> None:
+async def on_prereview_done(deps: Deps, envelope: Envelope, data: PreReviewDone) -> None:
     await _to_applicant(deps, envelope, data, "prereview_done", data.department)
 
 
-async def on_case_decided(envelope: Envelope, data: CaseDecided, deps: Deps) -> None:
+async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> None:
     await _to_applicant(deps, envelope, data, "case_decided", data.department)
 
 
-async def on_rating_invited(envelope: Envelope, data: RatingInvited, deps: Deps) -> None:
+async def on_rating_invited(deps: Deps, envelope: Envelope, data: RatingInvited) -> None:
     case = await deps.projections.get_case(data.case_id)
     await _to_applicant(deps, envelope, data, "rating_invited", (case or {}).get("department", ""))
 
 
 async def on_rectification_opened(
-    envelope: Envelope, data: RectificationOpened, deps: Deps
+    deps: Deps, envelope: Envelope, data: RectificationOpened
 ) -> None:
     recipients = await officers_for(
         deps,
@@ -133,12 +134,12 @@ async def on_rectification_opened(
 
 
 async def on_rectification_closed(
-    envelope: Envelope, data: RectificationClosed, deps: Deps
+    deps: Deps, envelope: Envelope, data: RectificationClosed
 ) -> None:
     await _to_applicant(deps, envelope, data, "rectification_closed", data.department)
 
 
-async def on_credit_changed(envelope: Envelope, data: CreditChanged, deps: Deps) -> None:
+async def on_credit_changed(deps: Deps, envelope: Envelope, data: CreditChanged) -> None:
     recipients: list[Recipient] = []
     department = ""
     if data.subject_kind is SubjectKind.DEPARTMENT:

@@ -4,8 +4,8 @@ supervision findings."""
 from __future__ import annotations
 
 from services.notify.domain import Recipient, RoleQuery, escalation_queries, officer_recipient
-from services.notify.notifier import (
-    Deps,
+from services.notify.handlers.deps import Deps
+from services.notify.handlers.notifier import (
     applicant_from_case,
     notify,
     officer_by_id,
@@ -33,7 +33,7 @@ async def _assignee_or_role(
     return await officers_for(deps, [RoleQuery(role=role, department=department)])
 
 
-async def on_stage_opened(envelope: Envelope, data: StageOpened, deps: Deps) -> None:
+async def on_stage_opened(deps: Deps, envelope: Envelope, data: StageOpened) -> None:
     # Nobody acts on the parent of a parallel stage (each department gets its sub-task) or on
     # the case's own limits (their ladders reach the officers who answer for them).
     parallel_parent = (
@@ -66,13 +66,13 @@ async def on_stage_opened(envelope: Envelope, data: StageOpened, deps: Deps) -> 
     )
 
 
-async def on_stage_signed_in(envelope: Envelope, data: StageSignedIn, deps: Deps) -> None:
+async def on_stage_signed_in(deps: Deps, envelope: Envelope, data: StageSignedIn) -> None:
     # No message: remember who holds the task, so later alerts reach that officer.
     await deps.projections.save_stage(data.stage_id, {"assignee": data.officer})
 
 
 async def _stage_alert(
-    envelope: Envelope, data: StageWarned | StageOverdue, deps: Deps, template: str, urgent: bool
+    deps: Deps, envelope: Envelope, data: StageWarned | StageOverdue, template: str, urgent: bool
 ) -> None:
     stage = await deps.projections.get_stage(data.stage_id) or {}
     assignee = data.assignee or stage.get("assignee")
@@ -91,16 +91,16 @@ async def _stage_alert(
     )
 
 
-async def on_stage_warned(envelope: Envelope, data: StageWarned, deps: Deps) -> None:
-    await _stage_alert(envelope, data, deps, "stage_warned", urgent=False)
+async def on_stage_warned(deps: Deps, envelope: Envelope, data: StageWarned) -> None:
+    await _stage_alert(deps, envelope, data, "stage_warned", urgent=False)
 
 
-async def on_stage_overdue(envelope: Envelope, data: StageOverdue, deps: Deps) -> None:
-    await _stage_alert(envelope, data, deps, "stage_overdue", urgent=True)
+async def on_stage_overdue(deps: Deps, envelope: Envelope, data: StageOverdue) -> None:
+    await _stage_alert(deps, envelope, data, "stage_overdue", urgent=True)
 
 
 async def on_supervision_escalated(
-    envelope: Envelope, data: SupervisionEscalated, deps: Deps
+    deps: Deps, envelope: Envelope, data: SupervisionEscalated
 ) -> None:
     stage = await deps.projections.get_stage(data.stage_id) or {}
     assignee = await officer_by_id(deps, stage.get("assignee"))
@@ -128,7 +128,7 @@ async def on_supervision_escalated(
     )
 
 
-async def on_supervision_finding(envelope: Envelope, data: SupervisionFinding, deps: Deps) -> None:
+async def on_supervision_finding(deps: Deps, envelope: Envelope, data: SupervisionFinding) -> None:
     recipients = await officers_for(
         deps,
         [
@@ -148,7 +148,7 @@ async def on_supervision_finding(envelope: Envelope, data: SupervisionFinding, d
     )
 
 
-async def on_deadline_changed(envelope: Envelope, data: DeadlineChanged, deps: Deps) -> None:
+async def on_deadline_changed(deps: Deps, envelope: Envelope, data: DeadlineChanged) -> None:
     """A deadline moved on a newly published holiday schedule: the officers who work to it hear
     the new date, and so does the applicant when they had been told the old one."""
     if data.old_due_at == data.new_due_at:

@@ -1,15 +1,14 @@
-"""The notify handlers wired by ``bootstrap.wire`` to in-memory fakes, as unit tests use them."""
+"""The notify handlers built by ``bootstrap.build_deps`` on in-memory fakes, as unit tests use them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.notify.bootstrap import chaining_of, load_directory_if_newer, wire
+from services.notify.bootstrap import build_deps, load_directory_if_newer
 from services.notify.domain import ChannelName
-from services.notify.handlers import bind
-from services.notify.notifier import Deps
-from services.notify.ports import Message
+from services.notify.handlers import Deps, bind
+from services.notify.ports import Message, Resolver
 from services.notify.settings import NotifySettings
 from shared.audit.admin import Chaining
 from shared.clock import FixedClock
@@ -18,8 +17,10 @@ from shared.kafka import Handler
 from tests.support.admin_log import MemoryAdminLog
 from tests.unit.notify.notify_fakes import (
     FakeChannel,
+    FakeResolver,
     MemoryDeliveries,
     MemoryDirectory,
+    MemoryInbox,
     MemoryIntegrators,
     MemoryProjections,
     MemorySubscriptions,
@@ -42,6 +43,7 @@ class World:
     handlers: dict[str, Handler]
     changes: MemoryAdminLog  # the admin-change chains
     chaining: Chaining
+    inbox: MemoryInbox
 
     async def handle(self, envelope: Envelope) -> None:
         """What the consumer does with a valid message (minus its dedupe)."""
@@ -52,25 +54,27 @@ class World:
         return self.channels[channel].sent
 
 
-async def build_world(settings: NotifySettings) -> World:
+async def build_world(settings: NotifySettings, *, resolver: Resolver | None = None) -> World:
     clock = FixedClock(NOON)
     channels = {c: FakeChannel(c) for c in ChannelName}
     deliveries, projections = MemoryDeliveries(), MemoryProjections()
     directory, subscriptions = MemoryDirectory(), MemorySubscriptions()
-    integrators = MemoryIntegrators()
+    integrators, inbox = MemoryIntegrators(), MemoryInbox()
     changes = MemoryAdminLog()
-    chaining = chaining_of(settings, changes, clock)
-    await load_directory_if_newer(directory, settings.directory_file, chaining)
-    deps = wire(
-        settings=settings,
+    deps = build_deps(
+        settings,
         clock=clock,
         projections=projections,
         directory=directory,
         deliveries=deliveries,
+        inbox=inbox,
         subscriptions=subscriptions,
         integrators=integrators,
+        changes=changes,
+        resolver=resolver or FakeResolver(),
         channels=channels,
     )
+    await load_directory_if_newer(directory, settings.directory_file, deps.chaining)
     return World(
         deps,
         clock,
@@ -82,5 +86,6 @@ async def build_world(settings: NotifySettings) -> World:
         integrators,
         bind(deps),
         changes,
-        chaining,
+        deps.chaining,
+        inbox,
     )

@@ -8,13 +8,12 @@ import httpx
 import pytest
 
 import tests.unit.notify.notify_samples as s
-from services.notify.api import ApiDeps
 from services.notify.bootstrap import create_api
 from services.notify.channels import InboxChannel
 from services.notify.domain import ChannelName
 from services.notify.settings import NotifySettings
 from tests.support.tokens import lasting_token
-from tests.unit.notify.notify_fakes import FakeResolver, MemoryInbox
+from tests.unit.notify.notify_fakes import MemoryInbox
 from tests.unit.notify.notify_world import NOON, World
 
 APPLICANT = s.applicant_id()
@@ -24,20 +23,9 @@ APPLICANT = s.applicant_id()
 async def api(
     world: World, settings: NotifySettings
 ) -> AsyncIterator[tuple[httpx.AsyncClient, MemoryInbox]]:
-    inbox = MemoryInbox()
+    inbox = world.inbox
     world.deps.dispatcher.channels[ChannelName.INBOX] = InboxChannel(inbox, world.clock)
-    app = create_api(
-        ApiDeps(
-            settings=settings,
-            clock=world.clock,
-            directory=world.directory,
-            inbox=inbox,
-            subscriptions=world.subscriptions,
-            integrators=world.integrators,
-            chaining=world.chaining,
-            resolver=FakeResolver(),
-        )
-    )
+    app = create_api(world.deps)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
         yield c, inbox
 

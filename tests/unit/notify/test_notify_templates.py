@@ -11,7 +11,7 @@ import pytest
 
 import tests.unit.notify.notify_samples as s
 from services.notify.domain import ChannelName, Recipient, RecipientKind
-from services.notify.notifier import _context
+from services.notify.handlers.notifier import _context
 from services.notify.settings import NotifySettings
 from services.notify.templates import JinjaRenderer
 from shared.contracts import CaseDecided, EventData, SupervisionFinding

@@ -17,7 +17,6 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 import tests.unit.notify.notify_samples as s
-from services.notify.api import ApiDeps
 from services.notify.bootstrap import create_api
 from services.notify.channels import WebhookChannel
 from services.notify.domain import ChannelName, delivery_id
@@ -27,7 +26,7 @@ from shared.contracts import Envelope, EventData
 from shared.contracts.common import SubjectKind
 from tests.support.production import PRODUCTION
 from tests.support.tokens import lasting_token
-from tests.unit.notify.notify_fakes import FakeResolver, MemoryInbox
+from tests.unit.notify.notify_fakes import FakeResolver
 from tests.unit.notify.notify_world import NOON, World, build_world
 
 DECIDED = "gov.egov.case.decided.v1"
@@ -87,20 +86,9 @@ class Api:
 
 
 async def make_api(settings: NotifySettings) -> AsyncIterator[Api]:
-    world = await build_world(settings)
     resolver = FakeResolver(DNS)
-    app = create_api(
-        ApiDeps(
-            settings=settings,
-            clock=world.clock,
-            directory=world.directory,
-            inbox=MemoryInbox(),
-            subscriptions=world.subscriptions,
-            integrators=world.integrators,
-            chaining=world.chaining,
-            resolver=resolver,
-        )
-    )
+    world = await build_world(settings, resolver=resolver)
+    app = create_api(world.deps)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
         yield Api(c, world, settings, resolver)
 

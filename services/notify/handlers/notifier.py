@@ -7,15 +7,11 @@ nothing is sent (the event goes to the dead-letter topic with the reason).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from services.notify.delivery import Dispatcher
 from services.notify.domain import (
     Officer,
     Planned,
-    QuietHours,
     Recipient,
     RecipientKind,
     RoleQuery,
@@ -25,30 +21,18 @@ from services.notify.domain import (
     quiet_hours_apply,
     unique_recipients,
 )
+from services.notify.handlers.deps import Deps
+from services.notify.handlers.webhooks import webhook_deliveries
 from services.notify.metrics import DELIVERIES
 from services.notify.ports import (
-    DeliveryStore,
-    DirectoryStore,
     Doc,
-    IntegratorStore,
-    ProjectionStore,
-    Renderer,
-    SubscriptionStore,
 )
-from services.notify.settings import NotifySettings
-from services.notify.webhooks import webhook_deliveries
-from shared.clock import Clock
 from shared.contracts import Envelope, EventData
-from shared.reference import departments, inspection_office
+from shared.reference import departments
 
 log = logging.getLogger(__name__)
 
 LOCALES = ("zh-CN", "en")
-
-
-def inspection_departments(region: str) -> list[str]:
-    office = inspection_office(region)
-    return [office.code] if office is not None else []
 
 
 def department_name(code: str, locale: str) -> str:
@@ -56,21 +40,6 @@ def department_name(code: str, locale: str) -> str:
     if dept is None:
         return code
     return dept.name_en if locale == "en" else dept.name
-
-
-@dataclass
-class Deps:
-    settings: NotifySettings
-    clock: Clock
-    projections: ProjectionStore
-    directory: DirectoryStore
-    deliveries: DeliveryStore
-    subscriptions: SubscriptionStore
-    integrators: IntegratorStore
-    renderer: Renderer
-    dispatcher: Dispatcher
-    quiet_hours: QuietHours
-    offices_of_region: Callable[[str], list[str]] = inspection_departments
 
 
 # --- recipients --------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from services.notify.domain import (
     ChannelName,
@@ -13,13 +12,11 @@ from services.notify.domain import (
     minimised_event,
     subscription_scope,
 )
+from services.notify.handlers.deps import Deps
 from services.notify.ports import Doc
 from shared.contracts import Envelope, EventData
 from shared.contracts.common import SubjectKind
 from shared.reference import departments
-
-if TYPE_CHECKING:  # the notifier's Deps, which imports this module
-    from services.notify.notifier import Deps
 
 
 def event_region(data: EventData, case: Doc | None) -> str | None:
