@@ -43,7 +43,7 @@ test-unit: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared $(wildcard services/*/domain.py) $(wildcard services/*/domain)
+	$(BIN)/mypy shared $(wildcard services/*/domain)
 
 fmt: venv
 	$(BIN)/ruff check --fix .
