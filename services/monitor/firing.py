@@ -146,9 +146,8 @@ class Staging:
 Reject = Callable[[Firing, Exception], Awaitable[None]]
 
 
-async def on_timers(
-    deps: h.Deps, msg: h.Incoming, firings: Sequence[Firing], reject: Reject
-) -> None:
+async def on_timers(deps: h.Deps, firings: Sequence[Firing], reject: Reject) -> None:
+    msg = deps.msg
     staging = Staging(deps)
     rejected: list[tuple[Firing, Exception]] = []
     for n, firing in enumerate(firings, 1):
@@ -157,7 +156,7 @@ async def on_timers(
             rec = staging.get(firing.case_id)
             if rec is not None and rec.get("p") != msg.partition:
                 raise WrongPartition(f"case kept on partition {rec.get('p')}, not {msg.partition}")
-            await h.on_timer(staging.deps, msg, firing.case_id, firing.stage_id)
+            await h.on_timer(staging.deps, firing.case_id, firing.stage_id)
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop the others
             staging.rollback(mark)
             rejected.append((firing, exc))

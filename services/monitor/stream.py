@@ -34,6 +34,7 @@ from shared.contracts import (
     Envelope,
     kafka_headers,
     may_arrive_on,
+    model_for,
     topic_for,
     wrong_topic_error,
 )
@@ -224,19 +225,19 @@ class MonitorStream:
             error = wrong_topic_error(env.type, message.topic)
             await self.dead_letter(message, DeadLetterReason.WRONG_TOPIC, error, env.type)
             return
-        route = h.HANDLERS.get(env.type)
-        if route is None:
+        handler = h.HANDLERS.get(env.type)
+        if handler is None:
             EVENTS_CONSUMED.labels(self.service, env.type, "ignored").inc()
             return
-        model, handler = route
         try:
-            data = model.model_validate(env.data)
+            data = model_for(env.type).model_validate(env.data)
         except ValidationError as exc:
             await self.dead_letter(
                 message, DeadLetterReason.SCHEMA_VIOLATION, str(exc)[:500], env.type
             )
             return
-        await self._run(message, env.type, lambda: handler(self.deps, incoming, env, data))
+        deps = self.deps.arrived(incoming)
+        await self._run(message, env.type, lambda: handler(deps, env, data))
 
     async def handle_firings(self, message: Any, incoming: h.Incoming, value: bytes) -> None:
         try:
@@ -256,7 +257,8 @@ class MonitorStream:
                 value=json.dumps(firing.to_json()).encode(),  # a batch of one, to send back
             )
 
-        await self._run(message, "timer", lambda: on_timers(self.deps, incoming, firings, reject))
+        deps = self.deps.arrived(incoming)
+        await self._run(message, "timer", lambda: on_timers(deps, firings, reject))
 
     async def _run(self, message: Any, event_type: str, call: Any) -> None:
         attempts = max(1, self.settings.monitor_handler_retries)

@@ -45,7 +45,7 @@ def token(roles: list[str], department: str | None = None) -> dict[str, str]:
 async def client() -> httpx.AsyncClient:
     deps, store, _, _ = fake_deps()
     await open_case(deps)
-    await h.on_timer(deps, h.Incoming(2, DUE + timedelta(hours=1), DUE), "C1", "S1")
+    await h.on_timer(deps.arrived(h.Incoming(2, DUE + timedelta(hours=1), DUE)), "C1", "S1")
     app = create_app(service="monitor", routers=[router])
     app.state.monitor = Source(store, deps.stats, FixedClock(DUE + timedelta(hours=2)))  # type: ignore[arg-type]
     app.state.verifier = TokenVerifier(SETTINGS)

@@ -67,7 +67,7 @@ HANDLER: dict[type, Callable[..., object]] = {
 
 async def deliver_all(deps: h.Deps, events: list[EventData], now: datetime) -> None:
     for e in events:
-        await HANDLER[type(e)](deps, msg(now), env(e, now), e)  # type: ignore[operator]
+        await HANDLER[type(e)](deps.arrived(msg(now)), env(e, now), e)  # type: ignore[operator]
 
 
 TAIL = [
@@ -137,7 +137,7 @@ async def test_a_rectification_after_the_case_ended_is_forgotten_once_answered()
         due_at=T0 + timedelta(days=7),
         limit=Limit(value=5),
     )
-    await h.on_rectification_opened(deps, msg(T0), env(rect, T0), rect)
+    await h.on_rectification_opened(deps.arrived(msg(T0)), env(rect, T0), rect)
     assert store.get("C1") is not None
     answer = RectificationClosed(
         case_id="C1",
@@ -147,5 +147,5 @@ async def test_a_rectification_after_the_case_ended_is_forgotten_once_answered()
         answer="done",
         closed_at=T0 + timedelta(days=1),
     )
-    await h.on_rectification_closed(deps, msg(T0), env(answer, T0), answer)
+    await h.on_rectification_closed(deps.arrived(msg(T0)), env(answer, T0), answer)
     assert store.get("C1") is None

@@ -30,7 +30,7 @@ def changed(
 
 
 async def apply(deps: h.Deps, e: DeadlineChanged, now: datetime) -> None:
-    await h.on_deadline_changed(deps, msg(now), env(e, now), e)
+    await h.on_deadline_changed(deps.arrived(msg(now)), env(e, now), e)
 
 
 def at(*args: int) -> datetime:
@@ -63,18 +63,20 @@ async def test_a_deadline_moved_later_fires_on_the_new_time_only() -> None:
     await apply(deps, changed(later), at(2026, 9, 24, 12))
     assert pub.sent == []
     assert sched.due[("C1", "S1")] == at(2026, 9, 29, 23, 59, 59)  # yellow: one day before
-    await h.on_timer(deps, msg(DUE + timedelta(seconds=1)), "C1", "S1")  # the old due passes
+    await h.on_timer(
+        deps.arrived(msg(DUE + timedelta(seconds=1))), "C1", "S1"
+    )  # the old due passes
     assert pub.sent == []
-    await h.on_timer(deps, msg(sched.due[("C1", "S1")]), "C1", "S1")
+    await h.on_timer(deps.arrived(msg(sched.due[("C1", "S1")])), "C1", "S1")
     assert pub.types() == ["warned"]
-    await h.on_timer(deps, msg(later + timedelta(seconds=1)), "C1", "S1")
+    await h.on_timer(deps.arrived(msg(later + timedelta(seconds=1))), "C1", "S1")
     assert pub.types() == ["warned", "overdue", "escalated"]
 
 
 async def test_a_red_stage_whose_deadline_moves_into_the_future_starts_a_new_alert_cycle() -> None:
     deps, store, pub, sched = fake_deps()
     await open_case(deps)
-    await h.on_timer(deps, msg(DUE + timedelta(seconds=1)), "C1", "S1")
+    await h.on_timer(deps.arrived(msg(DUE + timedelta(seconds=1))), "C1", "S1")
     assert pub.types() == ["overdue", "escalated"]
     first_red = pub.sent[0].id
     assert first_red == derived_event_id("S1", "red")
@@ -82,7 +84,7 @@ async def test_a_red_stage_whose_deadline_moves_into_the_future_starts_a_new_ale
     await apply(deps, changed(later), at(2026, 9, 29, 9))
     stage = store.get("C1")["stages"]["S1"]
     assert "red_at" not in stage and stage["gen"] == 1
-    await h.on_timer(deps, msg(later + timedelta(seconds=1)), "C1", "S1")
+    await h.on_timer(deps.arrived(msg(later + timedelta(seconds=1))), "C1", "S1")
     new_red = [e for e in pub.sent if e.type.endswith("stage.overdue.v1")][-1]
     assert new_red.id == derived_event_id("S1", "red", "gen1") != first_red
 
@@ -90,7 +92,7 @@ async def test_a_red_stage_whose_deadline_moves_into_the_future_starts_a_new_ale
 async def test_a_red_stage_whose_deadline_stays_past_keeps_its_ladder() -> None:
     deps, store, pub, sched = fake_deps()
     await open_case(deps)
-    await h.on_timer(deps, msg(DUE + timedelta(seconds=1)), "C1", "S1")
+    await h.on_timer(deps.arrived(msg(DUE + timedelta(seconds=1))), "C1", "S1")
     next_rung = sched.due[("C1", "S1")]
     await apply(deps, changed(at(2026, 9, 25, 23, 59, 59)), at(2026, 9, 29, 9))
     assert pub.types() == ["overdue", "escalated"]  # nothing re-fired
@@ -124,15 +126,19 @@ async def test_a_resumed_stage_counts_its_ladder_from_its_resumed_deadline() -> 
     suspended = StageSuspended(
         case_id="C1", stage_id="S1", reason="expert_review", suspended_at=now + timedelta(hours=1)
     )
-    await h.on_stage_suspended(deps, msg(now + timedelta(hours=1)), env(suspended, now), suspended)
+    await h.on_stage_suspended(
+        deps.arrived(msg(now + timedelta(hours=1))), env(suspended, now), suspended
+    )
     resumed_due = at(2026, 10, 20, 23, 59, 59)
     resumed = StageResumed(
         case_id="C1", stage_id="S1", resumed_at=at(2026, 9, 29, 9), due_at=resumed_due
     )
-    await h.on_stage_resumed(deps, msg(at(2026, 9, 29, 9)), env(resumed, now), resumed)
+    await h.on_stage_resumed(deps.arrived(msg(at(2026, 9, 29, 9))), env(resumed, now), resumed)
     assert "overdue_from" not in store.get("C1")["stages"]["S1"]
     rungs_before = pub.types().count("escalated")
-    await h.on_timer(deps, msg(at(2026, 10, 9, 12)), "C1", "S1")  # after the old anchor's rungs
+    await h.on_timer(
+        deps.arrived(msg(at(2026, 10, 9, 12))), "C1", "S1"
+    )  # after the old anchor's rungs
     assert pub.types().count("escalated") == rungs_before
 
 
@@ -205,7 +211,7 @@ async def test_a_following_stop_resumes_without_a_finding_of_its_own() -> None:
     e = opened("C1:case_promised", stage="case_promised").model_copy(
         update={"assignee": None, "limit": Limit(value=5)}
     )
-    await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+    await h.on_stage_opened(deps.arrived(msg(OPENED)), env(e, OPENED), e)
     until = at(2026, 9, 24, 23, 59, 59)
     stop = StageSuspended(
         case_id="C1",
@@ -214,7 +220,7 @@ async def test_a_following_stop_resumes_without_a_finding_of_its_own() -> None:
         suspended_at=OPENED + timedelta(hours=1),
         ends_by=until,
     )
-    await h.on_stage_suspended(deps, msg(OPENED), env(stop, OPENED), stop)
-    await h.on_timer(deps, msg(until + timedelta(seconds=1)), "C1", "C1:case_promised")
+    await h.on_stage_suspended(deps.arrived(msg(OPENED)), env(stop, OPENED), stop)
+    await h.on_timer(deps.arrived(msg(until + timedelta(seconds=1))), "C1", "C1:case_promised")
     assert store.get("C1")["stages"]["C1:case_promised"].get("status", "open") == "open"
     assert not [x for x in pub.sent if x.type.endswith("finding.v1")]

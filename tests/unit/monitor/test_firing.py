@@ -70,7 +70,7 @@ class JournalScheduler(DictScheduler):
 async def open_cases(deps: h.Deps) -> None:
     for case_id in CASES:
         e = opened(stage(case_id)).model_copy(update={"case_id": case_id})
-        await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+        await h.on_stage_opened(deps.arrived(msg(OPENED)), env(e, OPENED), e)
 
 
 def journalled() -> tuple[h.Deps, Journal, JournalStore, GatedPublisher, JournalScheduler]:
@@ -100,7 +100,7 @@ async def test_a_batch_publishes_everything_awaits_every_ack_then_writes_the_tab
     before = json.dumps(store.data, sort_keys=True)
     pub.acks.clear()
     journal.entries.clear()
-    task = asyncio.create_task(on_timers(deps, msg(AFTER_DUE), firings(), no_reject))
+    task = asyncio.create_task(on_timers(deps.arrived(msg(AFTER_DUE)), firings(), no_reject))
     await asyncio.sleep(0.01)
     # every overdue and first rung of the three cases in flight at once; nothing written yet
     assert journal.entries == ["send 6"]
@@ -124,10 +124,10 @@ async def test_a_failed_publish_writes_nothing_and_the_replay_publishes_the_same
     before, timers = json.dumps(store.data, sort_keys=True), dict(sched.due)
     pub.fail = True
     with pytest.raises(ConnectionError):
-        await on_timers(deps, msg(AFTER_DUE), firings(), no_reject)
+        await on_timers(deps.arrived(msg(AFTER_DUE)), firings(), no_reject)
     assert json.dumps(store.data, sort_keys=True) == before and sched.due == timers
     pub.fail = False
-    await on_timers(deps, msg(AFTER_DUE + timedelta(seconds=1)), firings(), no_reject)
+    await on_timers(deps.arrived(msg(AFTER_DUE + timedelta(seconds=1))), firings(), no_reject)
     assert [e.id for e in pub.calls[-2]] == [e.id for e in pub.calls[-1]]
 
 
@@ -135,9 +135,9 @@ async def test_two_stages_of_one_case_in_one_batch_both_fire_and_both_are_stored
     deps, store, pub, sched = fake_deps()
     for stage_id in ("S1", "S2"):
         e = opened(stage_id)
-        await h.on_stage_opened(deps, msg(OPENED), env(e, OPENED), e)
+        await h.on_stage_opened(deps.arrived(msg(OPENED)), env(e, OPENED), e)
     batch = [Firing("C1", s, DUE.timestamp()) for s in ("S1", "S2")]
-    await on_timers(deps, msg(AFTER_DUE), batch, no_reject)
+    await on_timers(deps.arrived(msg(AFTER_DUE)), batch, no_reject)
     stages = store.data["C1"]["stages"]
     assert stages["S1"]["rung"] == 1 and stages["S2"]["rung"] == 1
     assert pub.types().count("overdue") == 2
@@ -155,7 +155,7 @@ async def test_bad_records_are_dead_lettered_with_their_reason_and_the_others_fi
     await open_cases(stream.deps)
     for case_id in ("C4", "C5"):
         e = opened(stage(case_id)).model_copy(update={"case_id": case_id})
-        await h.on_stage_opened(stream.deps, msg(OPENED), env(e, OPENED), e)
+        await h.on_stage_opened(stream.deps.arrived(msg(OPENED)), env(e, OPENED), e)
     poison(store)
     bad = {c: json.dumps(store.data[c], sort_keys=True) for c in CASES}
     stream.clock.now = lambda: datetime(2029, 1, 7, tzinfo=DUE.tzinfo)  # type: ignore[method-assign]
@@ -193,8 +193,8 @@ async def test_a_firing_failing_after_its_output_takes_none_of_it_along(
     before, real_on_timer = json.dumps(store.data["C2"], sort_keys=True), h.on_timer
     timers = dict(sched.due)
 
-    async def fails_late(deps: h.Deps, msg: h.Incoming, case_id: str, stage_id: str) -> None:
-        await real_on_timer(deps, msg, case_id, stage_id)  # published and stored (staged)
+    async def fails_late(deps: h.Deps, case_id: str, stage_id: str) -> None:
+        await real_on_timer(deps, case_id, stage_id)  # published and stored (staged)
         if case_id == "C2":
             raise RuntimeError("poisoned after the fact")
 
@@ -205,7 +205,7 @@ async def test_a_firing_failing_after_its_output_takes_none_of_it_along(
         rejected.append(firing.case_id)
 
     sent = len(pub.sent)
-    await on_timers(deps, msg(AFTER_DUE), firings(), reject)
+    await on_timers(deps.arrived(msg(AFTER_DUE)), firings(), reject)
     assert rejected == ["C2"]
     assert {e.data["case_id"] for e in pub.sent[sent:]} == {"C1", "C3"}
     assert json.dumps(store.data["C2"], sort_keys=True) == before

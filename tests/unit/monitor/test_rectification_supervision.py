@@ -45,12 +45,12 @@ def answer(case_id: str, at: datetime) -> RectificationClosed:
 
 async def open_rectification(deps: h.Deps, case_id: str = "C1") -> None:
     e = rectification(case_id)
-    await h.on_rectification_opened(deps, msg(OPENED), env(e, OPENED), e)
+    await h.on_rectification_opened(deps.arrived(msg(OPENED)), env(e, OPENED), e)
 
 
 async def close_rectification(deps: h.Deps, case_id: str, at: datetime) -> None:
     e = answer(case_id, at)
-    await h.on_rectification_closed(deps, msg(at), env(e, at), e)
+    await h.on_rectification_closed(deps.arrived(msg(at)), env(e, at), e)
 
 
 async def test_an_open_rectification_turns_yellow_then_red_and_climbs_the_ladder() -> None:
@@ -64,8 +64,8 @@ async def test_an_open_rectification_turns_yellow_then_red_and_climbs_the_ladder
     assert board["rectifications"] == {"open": 1, "overdue": 0}
     assert board["counts"]["green"] == 1
 
-    await h.on_timer(deps, msg(warn_at), "C1", "RECT-C1")
-    await h.on_timer(deps, msg(DUE), "C1", "RECT-C1")
+    await h.on_timer(deps.arrived(msg(warn_at)), "C1", "RECT-C1")
+    await h.on_timer(deps.arrived(msg(DUE)), "C1", "RECT-C1")
     assert pub.types() == ["warned", "overdue", "escalated"]
     assert {e.data["stage"] for e in pub.sent} == {"rectification"}
     assert {e.data["stage_id"] for e in pub.sent} == {"RECT-C1"}

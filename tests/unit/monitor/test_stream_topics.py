@@ -88,14 +88,14 @@ async def test_every_type_reaches_the_monitor_from_its_own_topic_only(
     stream, _, _, letters = wired_stream()
     reached: list[str] = []
 
-    def recorded(model: Any, handler: h.Handler) -> tuple[Any, h.Handler]:
-        async def call(deps: h.Deps, msg: h.Incoming, env: Envelope, data: Any) -> None:
+    def recorded(handler: h.Handler) -> h.Handler:
+        async def call(deps: h.Deps, env: Envelope, data: Any) -> None:
             reached.append(env.type)
-            await handler(deps, msg, env, data)
+            await handler(deps, env, data)
 
-        return model, call
+        return call
 
-    monkeypatch.setattr(h, "HANDLERS", {t: recorded(*r) for t, r in h.HANDLERS.items()})
+    monkeypatch.setattr(h, "HANDLERS", {t: recorded(r) for t, r in h.HANDLERS.items()})
     faults = []
     for topic in (t for t in SOURCE_TOPICS if t != MONITOR_TIMERS_TOPIC):
         for event_type in sorted(EVENT_TYPES):
