@@ -43,7 +43,7 @@ test-unit: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared $(wildcard services/*/domain)
+	$(BIN)/mypy shared services
 
 fmt: venv
 	$(BIN)/ruff check --fix .

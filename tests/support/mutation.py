@@ -66,7 +66,7 @@ PACKAGES: dict[str, list[str]] = {
     "services/approval/domain": ["tests/unit/approval"],
     "services/credit/domain": ["tests/unit/credit"],
     "services/intake/domain": ["tests/unit/intake"],
-    "services/monitor/domain.py": ["tests/unit/monitor"],
+    "services/monitor/domain": ["tests/unit/monitor"],
     "services/notify/domain": ["tests/unit/notify"],
 }
 
