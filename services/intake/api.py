@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,12 +18,13 @@ from services.intake.handlers.ratings import answer_rectification, rate_case
 from services.intake.handlers.tracking import add_supplement, track_case
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 from shared.contracts import Material, RatingLevel
+from shared.observability.errors import error_response, map_errors
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 
 
 def _deps(request: Request) -> Deps:
-    deps: Deps = request.app.state.intake
+    deps: Deps = request.app.state.deps
     return deps
 
 
@@ -61,17 +62,20 @@ def _code(*given: str | None) -> str | None:
     return next((c for c in given if c), None)
 
 
-async def on_intake_error(_: Request, exc: Exception) -> JSONResponse:
+def install_error_handlers(app: FastAPI) -> None:
+    """Every refusal of the domain carries its status; the answer is built in one place."""
+    map_errors(app, {IntakeError: _refusal})
+
+
+def _refusal(exc: Exception) -> JSONResponse:
     assert isinstance(exc, IntakeError)
-    body: dict[str, Any] = {"detail": exc.message}
-    if exc.errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
     headers = None
     if isinstance(exc, TooManyAttempts | Unavailable):
         headers = {"Retry-After": str(exc.retry_after_s)}
     elif exc.status_code == 401:
         headers = {"WWW-Authenticate": "Bearer"}
-    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+    errors = [{"field": e.field, "message": e.message} for e in exc.errors] or None
+    return error_response(exc.status_code, exc.message, headers=headers, errors=errors)
 
 
 # -- catalog ---------------------------------------------------------------------------------

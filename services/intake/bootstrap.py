@@ -9,16 +9,15 @@ from pathlib import Path
 import yaml
 from fastapi import FastAPI
 
-from services.intake.api import on_intake_error, router
+from services.intake.api import install_error_handlers, router
 from services.intake.api_uploads import router as uploads_router
 from services.intake.credit import HttpCreditClient
-from services.intake.domain import IntakeError
 from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps, bind
 from services.intake.handlers.catalog import load_catalog
 from services.intake.handlers.deps import SOURCE
-from services.intake.handlers.ratings import invitation_loop, recompute_rectification_deadlines
-from services.intake.handlers.uploads import upload_expiry_loop
+from services.intake.handlers.ratings import recompute_rectification_deadlines
+from services.intake.jobs import expire_unclaimed_uploads, invite_ratings
 from services.intake.ports import CreditPort, IntakeStore, UploadStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
@@ -49,12 +48,13 @@ class IntakeService:
     consumer: EventConsumer
 
 
-def make_app(
+def create_api(
     deps: Deps,
     *,
     lifespan: Lifespan | None = None,
     readiness: dict[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
+    """The HTTP app over ``deps`` (real adapters here, in-memory fakes in unit tests)."""
     app = create_app(
         service=deps.settings.service_name,
         routers=[router, uploads_router],
@@ -63,9 +63,9 @@ def make_app(
         description=DESCRIPTION,
         **public_surface(deps.settings),
     )
-    app.add_exception_handler(IntakeError, on_intake_error)
+    install_error_handlers(app)
     app.state.verifier = TokenVerifier(deps.settings)
-    app.state.intake = deps
+    app.state.deps = deps
     return app
 
 
@@ -155,8 +155,8 @@ def build(
     consumer = infra.add_consumer(
         topics=CONSUMED_TOPICS, handlers=bind(deps), group_id=settings.consumer_group
     )
-    infra.add_background(lambda: invitation_loop(deps))
-    infra.add_background(lambda: upload_expiry_loop(deps))
+    infra.add_background(lambda: invite_ratings(deps))
+    infra.add_background(lambda: expire_unclaimed_uploads(deps))
     infra.add_deadline_sweep(lambda: recompute_rectification_deadlines(deps))
-    app = make_app(deps, lifespan=infra.lifespan, readiness=infra.readiness())
+    app = create_api(deps, lifespan=infra.lifespan, readiness=infra.readiness())
     return IntakeService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

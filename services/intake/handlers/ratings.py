@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -236,17 +235,6 @@ def _invite_if_due(case: CaseRecord, now: Any, after: timedelta) -> CaseRecord:
     return (
         rules.invite(case, at=now) if rules.due_for_invitation(case, now=now, after=after) else case
     )
-
-
-async def invitation_loop(deps: Deps) -> None:
-    while True:
-        try:
-            await invite_unrated_cases(deps)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a failed sweep is retried next period
-            log.warning("rating invitation sweep failed: %s", exc)
-        await asyncio.sleep(deps.settings.rating_invite_interval_s)
 
 
 async def recompute_rectification_deadlines(deps: Deps) -> int:

@@ -4,7 +4,6 @@ deletes it; uploads no case refers to expire."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from datetime import timedelta
@@ -217,14 +216,3 @@ async def expire_uploads(deps: Deps, *, limit: int = 200) -> int:
         UPLOADS.labels("expired", upload.declared_type.value).inc()
         done += 1
     return done
-
-
-async def upload_expiry_loop(deps: Deps) -> None:
-    while True:
-        try:
-            await expire_uploads(deps)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a failed sweep is retried next period
-            log.warning("upload expiry sweep failed: %s", exc)
-        await asyncio.sleep(deps.settings.upload_expiry_interval_s)

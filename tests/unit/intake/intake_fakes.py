@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from services.intake.bootstrap import build_deps, make_app, read_licences
+from services.intake.bootstrap import build_deps, create_api, read_licences
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
 from services.intake.domain.licences import Licence
@@ -236,7 +236,7 @@ class Wiring:
         self.woken += 1
 
     def app(self) -> Any:
-        return make_app(self.deps)
+        return create_api(self.deps)
 
     def client(self, *, signed_in: bool = True) -> httpx.AsyncClient:
         """The API in-process; ``signed_in``: submissions carry their applicant's real-name
