@@ -110,8 +110,9 @@ def bulletin_command(
     ),  # fmt: skip
     by: str = typer.Option("department", help="department, region or item_code"),
     region: str = typer.Option(None, help="only this region and those under it"),
-    fmt: str = typer.Option("markdown", "--format", help="markdown or json"),
+    fmt: str = typer.Option("markdown", "--format", help="markdown, json or pdf (needs --out)"),
     out: Path = typer.Option(None, help="file to write (default: standard output)"),
+    font: Path = typer.Option(None, help="pdf: a font file with Chinese (default: found)"),
 ) -> None:
     """The assessment bulletin (考核通报) of a period, from the rollups."""
     from services.monitor.history import reports
@@ -120,8 +121,10 @@ def bulletin_command(
     from shared.clock import SHANGHAI
     from shared.runtime import clock_from_settings
 
-    if by not in ("department", "region", "item_code") or fmt not in ("markdown", "json"):
-        raise typer.BadParameter("--by department|region|item_code, --format markdown|json")
+    if by not in ("department", "region", "item_code") or fmt not in ("markdown", "json", "pdf"):
+        raise typer.BadParameter("--by department|region|item_code, --format markdown|json|pdf")
+    if fmt == "pdf" and out is None:
+        raise typer.BadParameter("--format pdf writes a file: give --out")
 
     async def run() -> dict[str, Any]:
         async with _opened() as (settings, history, _):
@@ -135,6 +138,12 @@ def bulletin_command(
             return await reports.assessment(history, model, chosen, by=by, scope=region, at=now)
 
     doc = asyncio.run(run())
+    if fmt == "pdf":
+        from services.monitor.history.pdf import pdf_bulletin
+
+        out.write_bytes(pdf_bulletin(doc, font=font))
+        typer.echo(f"written {out}")
+        return
     text = (
         markdown(doc)
         if fmt == "markdown"

@@ -20,6 +20,7 @@ from services.monitor.history.model import (
     last_complete,
     parse_period,
 )
+from services.monitor.history.pdf import pdf_bulletin
 from services.monitor.history.store import MongoHistory
 from shared.auth import Principal, require_roles
 from shared.clock import SHANGHAI, Clock
@@ -105,10 +106,10 @@ async def get_assessment(
     by: Annotated[Literal["department", "region", "item_code"], Query()] = "department",
     region: RegionCode = None,
     department: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
-    format: Annotated[Literal["json", "markdown"], Query()] = "json",
+    format: Annotated[Literal["json", "markdown", "pdf"], Query()] = "json",
 ) -> Response:
     """The bulletin (考核通报): each unit's score, rank, indicators and figures, and the totals;
-    `format=markdown` gives the same document to read or print."""
+    `format=markdown` or `format=pdf` (with charts) gives the same document to read or print."""
     assert source.history is not None
     doc = await reports.assessment(
         source.history,
@@ -121,6 +122,11 @@ async def get_assessment(
     )
     if format == "markdown":
         return PlainTextResponse(markdown(doc), media_type="text/markdown; charset=utf-8")
+    if format == "pdf":  # drawing takes a while for many units: off the event loop
+        content = await asyncio.to_thread(pdf_bulletin, doc)
+        name = f"bulletin-{doc['period']['label']}-{by}.pdf".replace("..", "_")
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(content, media_type="application/pdf", headers=headers)
     return JSONResponse(jsonable_encoder(doc))
 
 
