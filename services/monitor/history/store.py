@@ -21,7 +21,7 @@ from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.monitor.history.facts import COUNTERS, Fact, Key, rollup_id
+from services.monitor.history.facts import Fact, Key, rollup_id
 from services.monitor.history.fold import Folded, case_of, fold
 from services.monitor.history.model import split_period
 from services.monitor.history.projection import Doc
@@ -103,19 +103,24 @@ class MongoHistory:
         for a, b in edges:
             spans.append({"grain": "d", "day": {"$gte": a.isoformat(), "$lte": b.isoformat()}})
         common: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
-        if "item_code" not in common:
-            common["item_code"] = {"$ne": ALL} if by == "item_code" else ALL
+        # Every item of the period: no "$ne" (no index serves it, the whole collection is
+        # scanned), the (grain, day) index instead, and the rollups over every item dropped here.
+        every_item = by == "item_code" and "item_code" not in common
+        if not every_item and "item_code" not in common:
+            common["item_code"] = ALL
         if region_prefix and "region" not in common:
             common["region"] = {"$regex": f"^{re.escape(region_prefix)}"}
-        group: dict[str, Any] = {"_id": f"${by}" if by else None}
-        group.update({name: {"$sum": f"$c.{name}"} for name in COUNTERS})
+        fields = {"c": 1, "item_code": 1, **({by: 1} if by else {})}
         summed: dict[Any, dict[str, float]] = {}
-        # One aggregation a span rather than one $or: each then runs on an index of its own.
+        # Summed here, not in a $group: a $group of the 111 counters costs the database far
+        # more a document than sending it (SecantusDB: ~0.5 ms against ~0.2 ms; a quarter by
+        # item, 3,000 documents, 1.7 s against 0.6 s). One query a span: each on its index.
         for span in spans:
-            pipeline = [{"$match": {**span, **common}}, {"$group": group}]
-            async for row in await self.rollups.aggregate(pipeline):
-                into = summed.setdefault(row.pop("_id"), {})
-                for name, value in row.items():
+            async for doc in self.rollups.find({**span, **common}, fields):
+                if every_item and doc["item_code"] == ALL:
+                    continue
+                into = summed.setdefault(doc.get(by) if by else None, {})
+                for name, value in doc.get("c", {}).items():
                     if value:
                         into[name] = into.get(name, 0) + value
         return [{"key": k, "c": c} for k, c in sorted(summed.items(), key=lambda kv: str(kv[0]))]
