@@ -448,9 +448,160 @@ HEALTH = dashboard(
     ],
 )
 
+# ------------------------------------------------------------------ assessment (绩效考核)
+# Rates over the facts the history's feed folds (egov_history_facts_total, by department and
+# region only). The bulletin (GET /v1/assessment) is the assessment of record, over a period's
+# rollups; these are the same indicators over the last 30 days, to watch them move. A rate
+# with nothing to divide by shows 0 (``or on() vector(0)``) rather than "No data".
+WINDOW = "30d"
+SATISFIED = "rating_(very_satisfied|satisfied|basically_satisfied)"
+
+
+def facts(fact: str) -> str:
+    return (
+        f'egov_history_facts_total{{department=~"$department", region=~"$region", fact=~"{fact}"}}'
+    )
+
+
+def fact_rate(by: str, num: str, den: str, window: str = WINDOW, scale: str = "") -> str:
+    """sum(num) / sum(den) over the window, by ``by``; units with nothing in ``den`` left out."""
+    return (
+        f"{scale}sum by ({by}) (increase({facts(num)}[{window}]))"
+        f" / (sum by ({by}) (increase({facts(den)}[{window}])) > 0)"
+        " or on() vector(0)"
+    )
+
+
+RATE_THRESHOLDS = [("red", None), ("yellow", 0.9), ("green", 0.98)]
+ASSESSMENT = dashboard(
+    "egov-assessment",
+    "egov / Assessment (绩效考核)",
+    ["assessment", "supervision"],
+    [
+        panel(
+            1,
+            "Cases submitted, accepted and decided per hour",
+            "timeseries",
+            [
+                (
+                    f"sum by (fact) (increase({facts('submitted|accepted|decided')}[1h]))",
+                    "{{fact}}",
+                )
+            ],
+            x=0,
+            y=0,
+            w=24,
+            description="As folded into the supervision history (受理, 办结).",
+        ),
+        panel(
+            2,
+            "On-time rates by department (30 d)",
+            "table",
+            [
+                (fact_rate("department", "stage_on_time", "stage_closed"), "stage {{department}}"),
+                (
+                    fact_rate("department", "promised_on_time", "promised_closed"),
+                    "promised {{department}}",
+                ),
+                (
+                    fact_rate("department", "statutory_on_time", "statutory_closed"),
+                    "statutory {{department}}",
+                ),
+            ],
+            x=0,
+            y=8,
+            unit="percentunit",
+            thresholds=RATE_THRESHOLDS,
+            description="环节按时办结率 / 承诺时限内办结率 / 法定时限内办结率: clocks closed by "
+            "their deadline / closed.",
+        ),
+        panel(
+            3,
+            "Satisfaction rate by department (30 d)",
+            "bargauge",
+            [(fact_rate("department", SATISFIED, "ratings"), "{{department}}")],
+            x=12,
+            y=8,
+            unit="percentunit",
+            thresholds=[("red", None), ("yellow", 0.95), ("green", 0.99)],
+            description="好差评满意率: 非常满意, 满意 and 基本满意 / all ratings.",
+        ),
+        panel(
+            4,
+            "Rectifications answered on time by department (30 d)",
+            "bargauge",
+            [(fact_rate("department", "rect_on_time", "rect_closed"), "{{department}}")],
+            x=0,
+            y=16,
+            unit="percentunit",
+            thresholds=RATE_THRESHOLDS,
+            description="差评按时整改率: rectifications answered by their due date / answered.",
+        ),
+        panel(
+            5,
+            "Cards and credit incidents by department (30 d)",
+            "barchart",
+            [
+                (
+                    "sum by (department, fact) (increase("
+                    f"{facts('card_yellow|card_red|credit_incidents')}[{WINDOW}]))"
+                    f" or sum by (department) ({facts('submitted')}) * 0",
+                    "{{department}} {{fact}}",
+                )
+            ],
+            x=12,
+            y=16,
+            description="黄牌, 红牌 (督办 rungs 2 and up) and government-credit incidents "
+            "(rung 4).",
+        ),
+        panel(
+            6,
+            "Digital take-up by region (30 d)",
+            "bargauge",
+            [(fact_rate("region", "channel_(web|app)", "submitted"), "{{region}}")],
+            x=0,
+            y=24,
+            unit="percentunit",
+            description="Cases submitted on the web or the app / all submitted (service "
+            "standard; the same as the public statistics).",
+        ),
+        panel(
+            7,
+            "Completion rate by region (30 d)",
+            "bargauge",
+            [(fact_rate("region", "decision_(approved|denied)", "decided"), "{{region}}")],
+            x=12,
+            y=24,
+            unit="percentunit",
+            description="Cases approved or denied / all decided (lapsed, refused, pre-review "
+            "failed and revoked are not completions).",
+        ),
+        panel(
+            8,
+            "Stages turned red per 100 closed, by department (1 d)",
+            "timeseries",
+            [
+                (
+                    fact_rate("department", "stage_overdue", "stage_closed", "1d", "100 * "),
+                    "{{department}}",
+                )
+            ],
+            x=0,
+            y=32,
+            w=24,
+            description="每百件超期: handling stages that went red per 100 closed, a day's window.",
+        ),
+    ],
+    [
+        label_variable("department", "Department", "egov_history_facts_total"),
+        label_variable("region", "Region", "egov_history_facts_total"),
+    ],
+)
+
 DASHBOARDS: dict[str, dict[str, Any]] = {
     SUPERVISION["uid"]: SUPERVISION,
     HEALTH["uid"]: HEALTH,
+    ASSESSMENT["uid"]: ASSESSMENT,
 }
 
 

@@ -198,7 +198,7 @@ def test_dashboards_ship_as_configmaps_for_the_grafana_sidecar(
         board = json.loads(text)
         uids.add(board["uid"])
         assert all(p["targets"] for p in board["panels"])
-    assert uids == {"egov-supervision", "egov-platform-health"}
+    assert uids == {"egov-supervision", "egov-platform-health", "egov-assessment"}
 
 
 # ------------------------------------------------------------------ kubernetes-validate, checkov

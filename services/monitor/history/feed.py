@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from services.monitor.history.metrics import count
 from services.monitor.history.store import MongoHistory
 from shared.calendar.timing import Calendar
 from shared.clock import SHANGHAI
@@ -54,7 +55,8 @@ async def follow(
                 batch = await consumer.getmany(timeout_ms=1000, max_records=BATCH)
                 messages = [m for ms in batch.values() for m in ms]
                 if messages:
-                    await history.apply(envelopes(messages), calendar)
+                    folded = await history.apply(envelopes(messages), calendar)
+                    count(folded.deltas)  # after the transaction: what the history now holds
                     await consumer.commit()
         except asyncio.CancelledError:
             raise
