@@ -1,0 +1,45 @@
+"""shared.jobs.every: a periodic job survives a failed round and only cancellation stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from shared.jobs import every
+
+
+async def test_a_failed_round_is_logged_and_the_job_runs_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rounds: list[int] = []
+
+    async def job() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            raise RuntimeError("database away")
+
+    with caplog.at_level(logging.WARNING):
+        task = asyncio.create_task(every(0.001, job, what="the sweep"))
+        while len(rounds) < 3:
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert [r.getMessage() for r in caplog.records] == ["the sweep failed: database away"]
+
+
+async def test_wait_first_runs_the_job_only_after_one_interval() -> None:
+    ran = asyncio.Event()
+
+    async def job() -> None:
+        ran.set()
+
+    task = asyncio.create_task(every(0.05, job, what="decay", wait_first=True))
+    await asyncio.sleep(0.01)
+    assert not ran.is_set()
+    await asyncio.wait_for(ran.wait(), timeout=5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
