@@ -4,12 +4,9 @@ stage (``register_answer``) the monitor lights and escalates like any other."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import datetime
 
-from aiokafka import AIOKafkaConsumer
 from pydantic import ValidationError
 
 from services.monitor.ports import Publisher
@@ -17,12 +14,11 @@ from services.monitor.register import Record, answer_closed, answer_opened, reco
 from services.monitor.register_store import MongoRegister
 from shared.calendar import Limit, WorkingCalendar
 from shared.contracts import T_SUPERVISION, Envelope, derived_event_id, make_envelope
-from shared.kafka.client import connection_kwargs
+from shared.kafka.feed import Batch, follow_topics
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 SOURCE = "/egov/monitor"
-RETRY_S = 5.0
 
 
 def answer_due(calendar: WorkingCalendar, at: datetime, working_days: int) -> datetime:
@@ -38,37 +34,21 @@ async def follow_supervision(
     group_id: str,
     answer_working_days: int,
 ) -> None:
-    """Runs for the life of the worker and never raises: a failure (database, broker, a
-    rebalance during a commit) is logged, the consumer rebuilt, and reading resumes from the last
-    commit (records are idempotent by event id)."""
-    while True:
-        consumer = AIOKafkaConsumer(
-            T_SUPERVISION,
-            **connection_kwargs(settings),
-            group_id=group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        try:
-            await consumer.start()
-            await register.ensure_indexes()
-            while True:
-                batch = await consumer.getmany(timeout_ms=1000, max_records=500)
-                for messages in batch.values():
-                    for message in messages:
-                        await record_event(
-                            message.value, register, publisher, calendar, answer_working_days
-                        )
-                if batch:
-                    await consumer.commit()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the register must never stop the worker
-            log.exception("register: feed failed; restarting in %s s", RETRY_S)
-            await asyncio.sleep(RETRY_S)
-        finally:
-            with contextlib.suppress(Exception):
-                await consumer.stop()
+    """Runs for the life of the worker and never raises (shared.kafka.feed): records are
+    idempotent by event id, so a batch handed over again after a failure changes nothing."""
+
+    async def on_batch(messages: Batch) -> None:
+        for message in messages:
+            await record_event(message.value, register, publisher, calendar, answer_working_days)
+
+    await follow_topics(
+        settings,
+        [T_SUPERVISION],
+        group_id=group_id,
+        on_batch=on_batch,
+        on_start=register.ensure_indexes,
+        name="register",
+    )
 
 
 async def record_event(

@@ -3,8 +3,6 @@ once whichever worker reads it), and the replay behind `egov assess rebuild`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
@@ -16,6 +14,7 @@ from shared.calendar.timing import Calendar
 from shared.clock import SHANGHAI
 from shared.contracts import T_CASES, T_STAGES, T_SUPERVISION, Envelope
 from shared.kafka.client import connection_kwargs
+from shared.kafka.feed import Batch, follow_topics
 from shared.kafka.offsets import verified_end_offsets
 from shared.settings import ServiceSettings
 
@@ -38,34 +37,22 @@ def envelopes(messages: list[ConsumerRecord[bytes, bytes]]) -> list[Envelope]:
 async def follow(
     settings: ServiceSettings, history: MongoHistory, calendar: Calendar, *, group_id: str
 ) -> None:
-    """Runs for the life of the worker and never raises: a failure is logged, the consumer
-    rebuilt, and reading resumes from the last commit (folding is idempotent)."""
-    while True:
-        consumer = AIOKafkaConsumer(
-            *HISTORY_TOPICS,
-            **connection_kwargs(settings),
-            group_id=group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        try:
-            await consumer.start()
-            await history.ensure_indexes()
-            while True:
-                batch = await consumer.getmany(timeout_ms=1000, max_records=BATCH)
-                messages = [m for ms in batch.values() for m in ms]
-                if messages:
-                    folded = await history.apply(envelopes(messages), calendar)
-                    count(folded.deltas)  # after the transaction: what the history now holds
-                    await consumer.commit()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the history must never stop the worker
-            log.exception("history: feed failed; restarting in %s s", RETRY_S)
-            await asyncio.sleep(RETRY_S)
-        finally:
-            with contextlib.suppress(Exception):
-                await consumer.stop()
+    """Runs for the life of the worker and never raises (shared.kafka.feed): folding is
+    idempotent, so a batch handed over again after a failure changes nothing."""
+
+    async def on_batch(messages: Batch) -> None:
+        folded = await history.apply(envelopes(messages), calendar)
+        count(folded.deltas)  # after the transaction: what the history now holds
+
+    await follow_topics(
+        settings,
+        HISTORY_TOPICS,
+        group_id=group_id,
+        on_batch=on_batch,
+        on_start=history.ensure_indexes,
+        name="history",
+        max_records=BATCH,
+    )
 
 
 async def replay(
