@@ -160,6 +160,9 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
     await client.close()
 
 
+CLI_TIMEOUT_S = 420
+
+
 async def egov(*args: str, db: str, kafka: str, mongo: str) -> tuple[int, str]:
     env = {**os.environ, "EGOV_KAFKA_BOOTSTRAP": kafka, "EGOV_MONGO_URI": mongo}
     env["EGOV_MONGO_DB"] = db
@@ -173,7 +176,9 @@ async def egov(*args: str, db: str, kafka: str, mongo: str) -> tuple[int, str]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
+    # A rebuild folds everything the shared test broker's topics hold by then (every other
+    # module's cases too): minutes on a loaded 2-core machine, measured over 120 s in a full run.
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=CLI_TIMEOUT_S)
     return proc.returncode or 0, out.decode()
 
 
