@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 HISTORY_TOPICS = (T_CASES, T_STAGES, T_SUPERVISION)
 RETRY_S = 5.0
 BATCH = 500
+QUIET_ROUNDS = 5  # empty fetches of a second before a partition counts as holding no event
 
 
 def envelopes(messages: list[ConsumerRecord[bytes, bytes]]) -> list[Envelope]:
@@ -79,7 +80,7 @@ async def replay(
         starts = await consumer.beginning_offsets(parts)
         todo = {tp for tp in parts if ends[tp] > starts[tp]}
         if before_folding is not None:
-            before_folding(await _oldest_day(consumer, todo))
+            before_folding(await _oldest_day(consumer, todo, ends))
         await consumer.seek_to_beginning(*parts)
         read = 0
         while todo:
@@ -103,16 +104,26 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return consumer.partitions_for_topic(topic) or set()
 
 
-async def _oldest_day(consumer: AIOKafkaConsumer, parts: set[TopicPartition]) -> str | None:
-    """The local day of the oldest event still on the topics (each partition's first)."""
+async def _oldest_day(
+    consumer: AIOKafkaConsumer, parts: set[TopicPartition], ends: dict[TopicPartition, int]
+) -> str | None:
+    """The local day of the oldest event still on the topics: each partition read from its
+    beginning to its first valid event (what no consumer could read is no event), or to its end
+    when it holds none (control records and garbage only)."""
     if not parts:
         return None
     await consumer.seek_to_beginning(*parts)
     firsts: dict[TopicPartition, str] = {}
-    while len(firsts) < len(parts):
-        batch = await consumer.getmany(*(parts - set(firsts)), timeout_ms=1000, max_records=1)
+    pending = set(parts)
+    quiet = 0
+    while pending and quiet < QUIET_ROUNDS:  # nothing left to fetch (control records only)
+        batch = await consumer.getmany(*pending, timeout_ms=1000, max_records=1)
+        quiet = 0 if batch else quiet + 1
         for tp, ms in batch.items():
             for env in envelopes(ms[:1]):
                 firsts[tp] = env.time.astimezone(SHANGHAI).date().isoformat()
-            firsts.setdefault(tp, "9999-12-31")
-    return min(firsts.values())
+                pending.discard(tp)
+        for tp in list(pending):
+            if await consumer.position(tp) >= ends[tp]:
+                pending.discard(tp)
+    return min(firsts.values(), default=None)

@@ -178,7 +178,14 @@ async def egov(*args: str, db: str, kafka: str, mongo: str) -> tuple[int, str]:
     )
     # A rebuild folds everything the shared test broker's topics hold by then (every other
     # module's cases too): minutes on a loaded 2-core machine, measured over 120 s in a full run.
-    out, _ = await asyncio.wait_for(proc.communicate(), timeout=CLI_TIMEOUT_S)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=CLI_TIMEOUT_S)
+    except TimeoutError:
+        proc.kill()
+        out, _ = await proc.communicate()
+        raise AssertionError(
+            f"egov {' '.join(args)} still ran after {CLI_TIMEOUT_S} s:\n" + out.decode()[-3000:]
+        ) from None
     return proc.returncode or 0, out.decode()
 
 
