@@ -17,7 +17,6 @@ from typing import Any
 
 import faust
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
-from pydantic import ValidationError
 
 from services.monitor import handlers as h
 from services.monitor import state_store
@@ -28,21 +27,18 @@ from services.monitor.transport import MonitorApp
 from shared.clock import Clock, SimulatedClock
 from shared.contracts import (
     DEAD_LETTER_TOPIC,
-    EVENT_TYPES,
     T_CASES,
     T_STAGES,
     Envelope,
     kafka_headers,
-    may_arrive_on,
-    model_for,
     topic_for,
-    wrong_topic_error,
 )
 from shared.contracts.registry import MONITOR_TIMERS_TOPIC
-from shared.kafka import PermanentError
-from shared.kafka.deadletter import DeadLetter, DeadLetterReason
-from shared.observability.labels import event_type_label
-from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_PRODUCED
+from shared.kafka import PermanentError, pipeline
+from shared.kafka.deadletter import DeadLetterReason
+from shared.kafka.pipeline import Refused, dead_lettered, decode, too_large
+from shared.observability.logging import correlation_id
+from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_PRODUCED
 
 log = logging.getLogger(__name__)
 
@@ -196,63 +192,54 @@ class MonitorStream:
             await self.handle(event.message)
 
     async def handle(self, message: Any) -> None:
+        """The shared consumer's steps (shared/kafka/pipeline.py), then the handler with
+        retries; the timer topic carries the monitor's own firing batches."""
         incoming = h.Incoming(
             partition=message.partition,
             now=self.clock.now(),
             arrived_at=arrival_instant(self.clock, message.timestamp),
         )
         value: bytes = message.value or b""
-        if len(value) > self.settings.kafka_max_message_bytes:
-            await self.dead_letter(message, DeadLetterReason.TOO_LARGE, f"{len(value)} bytes")
-            return
+        max_bytes = self.settings.kafka_max_message_bytes
         if message.topic == MONITOR_TIMERS_TOPIC:
+            refused = too_large(value, max_bytes)
+            if refused is not None:
+                await self.dead_letter(message, refused)
+                return
             await self.handle_firings(message, incoming, value)
             return
-        try:
-            raw = json.loads(value)
-        except ValueError as exc:
-            await self.dead_letter(message, DeadLetterReason.NOT_JSON, str(exc))
+        decoded = decode(message.topic, value, max_bytes=max_bytes)
+        if isinstance(decoded, Refused):
+            await self.dead_letter(message, decoded)
             return
-        try:
-            env = Envelope.model_validate(raw)
-        except ValidationError as exc:
-            await self.dead_letter(message, DeadLetterReason.INVALID_ENVELOPE, str(exc)[:500])
-            return
-        if env.type not in EVENT_TYPES:
-            await self.dead_letter(message, DeadLetterReason.UNKNOWN_TYPE, env.type, env.type)
-            return
-        if not may_arrive_on(env.type, message.topic):
-            error = wrong_topic_error(env.type, message.topic)
-            await self.dead_letter(message, DeadLetterReason.WRONG_TOPIC, error, env.type)
-            return
+        env, data = decoded.envelope, decoded.data
         handler = h.HANDLERS.get(env.type)
         if handler is None:
             EVENTS_CONSUMED.labels(self.service, env.type, "ignored").inc()
             return
-        try:
-            data = model_for(env.type).model_validate(env.data)
-        except ValidationError as exc:
-            await self.dead_letter(
-                message, DeadLetterReason.SCHEMA_VIOLATION, str(exc)[:500], env.type
-            )
-            return
         deps = self.deps.arrived(incoming)
-        await self._run(message, env.type, lambda: handler(deps, env, data))
+        token = correlation_id.set(env.correlationid)
+        try:
+            await self._run(message, env.type, lambda: handler(deps, env, data))
+        finally:
+            correlation_id.reset(token)
 
     async def handle_firings(self, message: Any, incoming: h.Incoming, value: bytes) -> None:
         try:
             firings = decode_batch(value)
         except (ValueError, KeyError, TypeError) as exc:
-            await self.dead_letter(message, DeadLetterReason.NOT_JSON, str(exc))
+            await self.dead_letter(message, Refused(DeadLetterReason.NOT_JSON, str(exc)))
             return
 
         async def reject(firing: Firing, exc: Exception) -> None:
             log.warning("timer firing %s/%s failed: %r", firing.case_id, firing.stage_id, exc)
             await self.dead_letter(
                 message,
-                DeadLetterReason.HANDLER_FAILED,
-                f"stage {firing.stage_id}: {type(exc).__name__}: {exc}",
-                "timer",
+                Refused(
+                    DeadLetterReason.HANDLER_FAILED,
+                    f"stage {firing.stage_id}: {type(exc).__name__}: {exc}",
+                    "timer",
+                ),
                 key=firing.case_id.encode(),
                 value=json.dumps(firing.to_json()).encode(),  # a batch of one, to send back
             )
@@ -268,26 +255,22 @@ class MonitorStream:
                 EVENTS_CONSUMED.labels(self.service, event_type, "handled").inc()
                 return
             except PermanentError as exc:
-                await self.dead_letter(message, DeadLetterReason.REJECTED, str(exc), event_type)
+                refused = Refused(DeadLetterReason.REJECTED, str(exc), event_type)
+                await self.dead_letter(message, refused)
                 return
             except Exception as exc:  # noqa: BLE001 - isolate one bad message
                 if attempt == attempts:
                     log.exception("handler for %s failed; dead-lettering", event_type)
-                    await self.dead_letter(
-                        message,
-                        DeadLetterReason.HANDLER_FAILED,
-                        f"{type(exc).__name__}: {exc}",
-                        event_type,
-                    )
+                    error = f"{type(exc).__name__}: {exc}"
+                    refused = Refused(DeadLetterReason.HANDLER_FAILED, error, event_type)
+                    await self.dead_letter(message, refused)
                     return
                 await asyncio.sleep(self.settings.consumer_retry_backoff_s * 2 ** (attempt - 1))
 
     async def dead_letter(
         self,
         message: Any,
-        reason: DeadLetterReason,
-        error: str,
-        event_type: str | None = None,
+        refused: Refused,
         *,
         key: bytes | None = None,
         value: bytes | None = None,
@@ -297,18 +280,16 @@ class MonitorStream:
         headers = message.headers or ()
         if isinstance(headers, dict):
             headers = list(headers.items())
-        letter = DeadLetter(
-            reason=reason,
-            error=error,
+        letter = pipeline.dead_letter(
+            refused,
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,
-            consumer=self.settings.monitor_app_id,
-            failed_at=self.clock.now(),
             key=message.key if key is None else key,
             value=(message.value or b"") if value is None else value,
-            original_headers=tuple((k, bytes(v)) for k, v in headers),
-            event_type=event_type,
+            headers=[(k, bytes(v)) for k, v in headers],
+            consumer=self.settings.monitor_app_id,
+            failed_at=self.clock.now(),
         )
         try:
             await self.app.producer.send_and_wait(
@@ -323,8 +304,4 @@ class MonitorStream:
             await self.app.producer.send_and_wait(
                 DEAD_LETTER_TOPIC, letter.key, b"", None, None, bare.headers()
             )
-        EVENTS_DEAD_LETTERED.labels(self.service, message.topic, reason.value).inc()
-        EVENTS_CONSUMED.labels(self.service, event_type_label(event_type), "dead_lettered").inc()
-        log.warning(
-            "dead-lettered %s:%s@%s: %s", message.topic, message.partition, message.offset, reason
-        )
+        dead_lettered(self.service, letter)

@@ -9,7 +9,6 @@ dead-letter topic with its original bytes and the reason; the loop carries on.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -17,28 +16,21 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
-from pydantic import ValidationError
 
 from shared.clock import Clock
 from shared.contracts import (
     DEAD_LETTER_TOPIC,
     Envelope,
     EventData,
-    UnknownEventType,
-    may_arrive_on,
-    model_for,
-    wrong_topic_error,
 )
-from shared.contracts.publishers import forged_source_error
 from shared.kafka.client import connection_kwargs
-from shared.kafka.deadletter import DeadLetter, DeadLetterReason
+from shared.kafka.deadletter import DeadLetterReason
 from shared.kafka.dedupe import DedupeStore
-from shared.observability.labels import event_type_label
+from shared.kafka.pipeline import Refused, dead_letter, dead_lettered, decode
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import (
     CONSUMER_LAG,
     EVENTS_CONSUMED,
-    EVENTS_DEAD_LETTERED,
     EVENTS_FAILED,
     HANDLER_LATENCY,
 )
@@ -66,14 +58,6 @@ class Record(Protocol):
     key: bytes | None
     value: bytes | None
     headers: Sequence[tuple[str, bytes]]
-
-
-def _errors_text(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:20]:
-        loc = ".".join(str(p) for p in err.get("loc", ())) or "(root)"
-        parts.append(f"{loc}: {err.get('msg')}")
-    return "; ".join(parts)
 
 
 class EventConsumer:
@@ -179,53 +163,12 @@ class EventConsumer:
 
     async def process(self, record: Record) -> str:
         """Handle one record; never raises. Returns the outcome label."""
-        value = record.value or b""
-        if len(value) > self.settings.kafka_max_message_bytes:
-            return await self._dead_letter(
-                record,
-                DeadLetterReason.TOO_LARGE,
-                f"{len(value)} bytes > limit {self.settings.kafka_max_message_bytes}",
-            )
-        try:
-            raw = json.loads(value)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return await self._dead_letter(record, DeadLetterReason.NOT_JSON, str(exc))
-        try:
-            envelope = Envelope.model_validate(raw)
-        except ValidationError as exc:
-            return await self._dead_letter(
-                record,
-                DeadLetterReason.INVALID_ENVELOPE,
-                _errors_text(exc),
-                event_type=raw.get("type") if isinstance(raw, dict) else None,
-            )
-        try:
-            model: type[EventData] = model_for(envelope.type)
-        except UnknownEventType as exc:
-            return await self._dead_letter(
-                record, DeadLetterReason.UNKNOWN_TYPE, str(exc), event_type=envelope.type
-            )
-        if not may_arrive_on(envelope.type, record.topic):
-            return await self._dead_letter(
-                record,
-                DeadLetterReason.WRONG_TOPIC,
-                wrong_topic_error(envelope.type, record.topic),
-                event_type=envelope.type,
-            )
-        forged = forged_source_error(envelope.source, record.topic)
-        if forged is not None:
-            return await self._dead_letter(
-                record, DeadLetterReason.FORGED_SOURCE, forged, event_type=envelope.type
-            )
-        try:
-            data = model.model_validate(envelope.data)
-        except ValidationError as exc:
-            return await self._dead_letter(
-                record,
-                DeadLetterReason.SCHEMA_VIOLATION,
-                _errors_text(exc),
-                event_type=envelope.type,
-            )
+        decoded = decode(
+            record.topic, record.value or b"", max_bytes=self.settings.kafka_max_message_bytes
+        )
+        if isinstance(decoded, Refused):
+            return await self._dead_letter(record, decoded)
+        envelope, data = decoded.envelope, decoded.data
         handler = self.handlers.get(envelope.type)
         if handler is None:
             EVENTS_CONSUMED.labels(self.service, envelope.type, "ignored").inc()
@@ -243,7 +186,7 @@ class EventConsumer:
             correlation_id.reset(token)
         if error is not None:
             reason, text = error
-            return await self._dead_letter(record, reason, text, event_type=envelope.type)
+            return await self._dead_letter(record, Refused(reason, text, envelope.type))
         await self._retrying(lambda: self.dedupe.mark(self.name, dedupe_key, self.clock.now()))
         EVENTS_CONSUMED.labels(self.service, envelope.type, "handled").inc()
         return "handled"
@@ -295,41 +238,24 @@ class EventConsumer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
 
-    async def _dead_letter(
-        self,
-        record: Record,
-        reason: DeadLetterReason,
-        error: str,
-        event_type: str | None = None,
-    ) -> str:
-        letter = DeadLetter(
-            reason=reason,
-            error=error,
+    async def _dead_letter(self, record: Record, refused: Refused) -> str:
+        letter = dead_letter(
+            refused,
             topic=record.topic,
             partition=record.partition,
             offset=record.offset,
-            consumer=self.name,
-            failed_at=self.clock.now(),
             key=record.key,
             value=record.value or b"",
-            original_headers=tuple(record.headers or ()),
-            event_type=event_type,
+            headers=record.headers or (),
+            consumer=self.name,
+            failed_at=self.clock.now(),
         )
         await self._retrying(
             lambda: self.sender.send_raw(
                 DEAD_LETTER_TOPIC, letter.key, letter.value, letter.headers()
             )
         )
-        EVENTS_DEAD_LETTERED.labels(self.service, record.topic, reason.value).inc()
-        EVENTS_CONSUMED.labels(self.service, event_type_label(event_type), "dead_lettered").inc()
-        log.warning(
-            "dead-lettered %s[%d]@%d: %s: %s",
-            record.topic,
-            record.partition,
-            record.offset,
-            reason.value,
-            error[:300],
-        )
+        dead_lettered(self.service, letter)
         return "dead_lettered"
 
 

@@ -124,6 +124,9 @@ async def test_a_thousand_invented_types_stay_a_bounded_number_of_series() -> No
         await stream.handle(Message(T_STAGES, json.dumps(invented).encode()))
     assert len(letters.sent) == 1000
     assert letters.sent[1][2]["dlq.event_type"] == "gov.spam.t1.v1"
+    # as the shared consumer: a message that is not an envelope keeps the type it claims
+    assert letters.sent[0][2]["dlq.event_type"] == "spam-0"
+    await stream.handle(Message(T_STAGES, b"not json"))  # and one that names no type at all
     assert label_sets("egov_events_consumed", service="monitor-bounded-labels") == {
         (("event_type", label), ("outcome", "dead_lettered"), ("service", "monitor-bounded-labels"))
         for label in ("other", "unknown")
