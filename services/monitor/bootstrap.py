@@ -8,29 +8,24 @@ import logging
 import os
 import socket
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
-from mode import Service
 from pymongo.errors import PyMongoError
 
 from services.monitor import metrics as m
 from services.monitor.api import router
-from services.monitor.board import LIGHTS, Accumulator, Part, merge
+from services.monitor.board import Accumulator, Part, merge
 from services.monitor.handlers import Deps
 from services.monitor.history.api import PublicCache
 from services.monitor.history.api import router as history_router
-from services.monitor.history.feed import follow as follow_history
 from services.monitor.history.model import AssessmentModel, load_model
 from services.monitor.history.store import MongoHistory
+from services.monitor.jobs import set_gauges
 from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
 from services.monitor.register_api import router as register_router
-from services.monitor.register_feed import follow_supervision
 from services.monitor.register_store import MongoRegister
 from services.monitor.settings import MonitorSettings
 from services.monitor.snapshots import MongoBoardParts
@@ -43,7 +38,7 @@ from shared.clock import Clock
 from shared.contracts import T_CASES, T_STAGES, TOPICS
 from shared.mongo.client import create_client, database
 from shared.observability.http import create_app, public_surface
-from shared.observability.metrics import calendar_in_force, serve_metrics
+from shared.observability.metrics import calendar_in_force
 from shared.runtime import (
     calendar_from_settings,
     calendar_summary,
@@ -194,122 +189,7 @@ class MonitorService:
                     m.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
 
 
-def set_gauges(parts: Iterable[Part]) -> None:
-    """The colour, provisional, rectification and on-time gauges from this worker's parts."""
-    lights: Counter[tuple[str, str, str, str]] = Counter()
-    provisional: Counter[tuple[str, str, str]] = Counter()
-    rect_open: Counter[tuple[str, str, str]] = Counter()
-    rect_over: Counter[tuple[str, str, str]] = Counter()
-    closed: Counter[tuple[str, str, str]] = Counter()
-    in_time: Counter[tuple[str, str, str]] = Counter()
-    for part in parts:
-        for row in part["rows"]:
-            labels = (row["department"], row["item_code"], row["region"])
-            for light in LIGHTS:
-                if row.get(light):
-                    lights[(*labels, light)] += row[light]
-            provisional[labels] += row.get("provisional", 0)
-            if "rect_open" in row:
-                rect_open[labels] += row["rect_open"]
-                rect_over[labels] += row.get("rect_overdue", 0)
-        for row in part["stats"]:
-            row_labels = (row["department"], row["item_code"], row["region"])
-            closed[row_labels] += row.get("closed", 0)
-            in_time[row_labels] += row.get("on_time", 0)
-    m.OPEN_STAGES.clear()
-    for key, n in lights.items():
-        m.OPEN_STAGES.labels(*key).set(n)
-    m.OPEN_STAGES_PROVISIONAL.clear()
-    for pkey, n in provisional.items():
-        m.OPEN_STAGES_PROVISIONAL.labels(*pkey).set(n)
-    m.RECTIFICATIONS_OPEN.clear()
-    m.RECTIFICATIONS_OVERDUE.clear()
-    for rkey, n in rect_open.items():
-        m.RECTIFICATIONS_OPEN.labels(*rkey).set(n)
-        m.RECTIFICATIONS_OVERDUE.labels(*rkey).set(rect_over[rkey])
-    m.ON_TIME_RATIO.clear()
-    for ckey, n in closed.items():
-        if n:
-            m.ON_TIME_RATIO.labels(*ckey).set(in_time[ckey] / n)
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn inside the faust worker's loop: the worker owns the signal handlers."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class MonitorLoops(Service):
-    """HTTP server, timer loop and gauge refresh, run next to the faust app by the worker."""
-
-    def __init__(self, monitor: MonitorService, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.monitor = monitor
-        self._server: _EmbeddedServer | None = None
-        self._http: asyncio.Task[None] | None = None
-
-    async def on_start(self) -> None:
-        s = self.monitor.settings
-        await self.monitor.feed.start()
-        config = uvicorn.Config(
-            self.monitor.app, host=s.http_host, port=s.http_port, log_config=None, lifespan="off"
-        )
-        self._server = _EmbeddedServer(config)
-        self._http = asyncio.create_task(self._server.serve())
-        serve_metrics(s.http_host, s.metrics_port)
-
-    async def on_stop(self) -> None:
-        await self.monitor.feed.stop()
-        if self._server is not None and self._http is not None:
-            self._server.should_exit = True
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._http, timeout=5)
-
-    @Service.task
-    async def _register(self) -> None:
-        """Findings and escalations into the register; answers gone late found."""
-        monitor, s = self.monitor, self.monitor.settings
-        if monitor.register is None:
-            return
-        await follow_supervision(
-            s,
-            monitor.register,
-            monitor.publisher,
-            monitor.calendar,
-            group_id=f"{s.monitor_app_id}-register",
-            answer_working_days=s.register_answer_working_days,
-        )
-
-    @Service.task
-    async def _history(self) -> None:
-        """The supervision history (docs/assessment.md): every case's events into MongoDB."""
-        monitor, s = self.monitor, self.monitor.settings
-        if monitor.history is None:
-            return
-        group_id = f"{s.monitor_app_id}-history"
-        await follow_history(s, monitor.history, monitor.calendar, group_id=group_id)
-
-    @Service.task
-    async def _timers(self) -> None:
-        await self.monitor.stream.run_timers()
-
-    @Service.task
-    async def _gauges(self) -> None:
-        while not self.should_stop:
-            started = time.monotonic()
-            try:
-                await self.monitor.refresh_gauges()
-                await self.monitor.refresh_lag()
-            except Exception:  # noqa: BLE001 - metrics must never stop the worker
-                log.exception("gauge refresh failed")
-            # A large board takes seconds to scan: keep the scans to a fifth of the worker's time.
-            took = time.monotonic() - started
-            await self.sleep(max(self.monitor.settings.monitor_board_refresh_s, 4 * took))
-
-
-def make_deps(
+def build_deps(
     settings: MonitorSettings,
     *,
     store: CaseStore,
@@ -331,13 +211,32 @@ def make_deps(
     )
 
 
+def create_api(service: MonitorService) -> FastAPI:
+    """The HTTP app over the service's tables (the unit tests' fakes or the faust tables)."""
+    settings = service.settings
+    app = create_app(
+        service=settings.service_name,
+        routers=[router, register_router, history_router],
+        readiness={
+            "kafka": service.check_kafka,
+            "partitions": service.check_assigned,
+            "calendar": service.calendar_status,
+        },
+        description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
+        **public_surface(settings),
+    )
+    app.state.monitor = service
+    app.state.verifier = TokenVerifier(settings)
+    return app
+
+
 def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None) -> MonitorService:
     settings = settings or MonitorSettings()
     key_event_ids(settings)
     clock = clock or clock_from_settings(settings)
     calendar = calendar_from_settings(settings)
     stream = MonitorStream(settings, clock)
-    stream.deps = make_deps(
+    stream.deps = build_deps(
         settings,
         store=TableCaseStore(stream.cases, lazy=settings.monitor_store == "rocksdb"),
         stats=TableStats(stream.stats),
@@ -351,17 +250,6 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
         calendar=calendar,
         stream=stream,
         worker_id=settings.monitor_worker_id or f"{socket.gethostname()}:{os.getpid()}",
-    )
-    app = create_app(
-        service=settings.service_name,
-        routers=[router, register_router, history_router],
-        readiness={
-            "kafka": service.check_kafka,
-            "partitions": service.check_assigned,
-            "calendar": service.calendar_status,
-        },
-        description="Monitor: every open stage watched, lit and escalated on time (电子监察).",
-        **public_surface(settings),
     )
     db = database(create_client(settings), settings)
     service.board_parts = MongoBoardParts(db)
@@ -377,7 +265,5 @@ def build(settings: MonitorSettings | None = None, *, clock: Clock | None = None
         catch_up_timeout_s=settings.calendar_catch_up_s,
     )
     stream.deps.calendar_in_step = service.calendar_in_step
-    app.state.monitor = service
-    app.state.verifier = TokenVerifier(settings)
-    service.app = app
+    service.app = create_api(service)
     return service

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import faust
 
-from services.monitor.bootstrap import MonitorLoops, build
+from services.monitor.bootstrap import build
+from services.monitor.jobs import MonitorLoops
 from shared.observability.logging import configure_logging
 
 

@@ -1,4 +1,4 @@
-"""In-memory adapters wired into the real handlers through bootstrap.make_deps."""
+"""In-memory adapters wired into the real handlers through bootstrap.build_deps."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from services.monitor.bootstrap import make_deps
+from services.monitor.bootstrap import build_deps
 from services.monitor.handlers import Deps
 from services.monitor.settings import MonitorSettings
 from shared.calendar import load_default_calendar
@@ -79,7 +79,7 @@ def fake_deps(
     settings: MonitorSettings | None = None,
 ) -> tuple[Deps, DictStore, ListPublisher, DictScheduler]:
     store, publisher, scheduler = DictStore(), ListPublisher(), DictScheduler()
-    deps = make_deps(
+    deps = build_deps(
         settings or MonitorSettings(),
         store=store,
         stats=DictStats(),
