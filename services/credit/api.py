@@ -17,9 +17,7 @@ from services.credit.handlers import (
     RANKING_ROLES,
     ConcurrencyExhausted,
     Deps,
-    Forbidden,
     InvalidSubject,
-    NotFound,
 )
 from services.credit.handlers.ranking import FIRST_DAY, LAST_DAY
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
@@ -224,8 +222,6 @@ def install_error_handlers(app: FastAPI) -> None:
     map_errors(
         app,
         {
-            NotFound: 404,
-            Forbidden: 403,
             CreditError: _conflict,
             InvalidSubject: lambda exc: invalid_field("subject_id", str(exc)),
             ConcurrencyExhausted: lambda exc: error_response(

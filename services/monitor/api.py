@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from services.monitor.board import case_view
 from services.monitor.ports import CaseStore, StatsStore
 from shared.auth import Principal, require_roles
 from shared.clock import Clock
+from shared.observability.errors import Forbidden, NotFound
 
 # Supervisors, the inspection office, admins and other systems see every department; section
 # chiefs and department heads see their own.
@@ -21,7 +22,7 @@ def _department_scope(principal: Principal, asked: str | None) -> str | None:
     if principal.has_any(*WATCH_ALL):
         return asked
     if asked is not None and asked != principal.department:
-        raise HTTPException(403, "you may watch your own department only")
+        raise Forbidden("you may watch your own department only")
     return principal.department or "-"
 
 
@@ -69,11 +70,9 @@ async def get_case(
     view = case_view(source.store.get(case_id), source.clock.now())
     if view is not None and not principal.has_any(*WATCH_ALL):
         if any(st["department"] != principal.department for st in view["stages"]):
-            raise HTTPException(403, "the case involves another department")
+            raise Forbidden("the case involves another department")
     if view is None:
-        raise HTTPException(
-            404, "case not supervised here (unknown, finished, or on another worker)"
-        )
+        raise NotFound("case not supervised here (unknown, finished, or on another worker)")
     return view
 
 

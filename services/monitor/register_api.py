@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, Protocol
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.monitor.api import WATCH_ALL, Watcher, _department_scope
@@ -16,6 +16,7 @@ from services.monitor.register_store import MongoRegister
 from shared.auth import Principal, require_roles
 from shared.calendar import WorkingCalendar
 from shared.clock import SHANGHAI, Clock
+from shared.observability.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 
 ANSWER_ROLES = ("department_head", "section_chief")
 DECIDE_ROLES = ("supervisor", "inspector")
@@ -36,7 +37,7 @@ class RegisterSource(Protocol):
 def _source(request: Request) -> RegisterSource:
     source: RegisterSource = request.app.state.monitor
     if source.register is None:
-        raise HTTPException(503, "the register's database is not configured")
+        raise Unavailable("the register's database is not configured")
     return source
 
 
@@ -86,7 +87,7 @@ async def list_records(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     if since is not None and until is not None and until < since:
-        raise HTTPException(422, "to lies before from")
+        raise Invalid("to lies before from")
     assert source.register is not None
     records, total = await source.register.query(
         department=_department_scope(principal, department),
@@ -105,16 +106,16 @@ async def _load(source: RegisterSource, record_id: str, principal: Principal) ->
     assert source.register is not None
     record = await source.register.get(record_id)
     if record is None:
-        raise HTTPException(404, f"no register record {record_id}")
+        raise NotFound(f"no register record {record_id}")
     if not principal.has_any(*WATCH_ALL) and record["department"] != principal.department:
-        raise HTTPException(403, "the record belongs to another department")
+        raise Forbidden("the record belongs to another department")
     return record
 
 
 async def _store(source: RegisterSource, before: Record, after: Record) -> dict[str, Any]:
     assert source.register is not None
     if not await source.register.replace(after, expected_state=before["state"]):
-        raise HTTPException(409, "the record changed meanwhile; read it again")
+        raise Conflict("the record changed meanwhile; read it again")
     return view(after, source.clock.now())
 
 
@@ -132,7 +133,7 @@ async def answer(
             at=source.clock.now(),
         )
     except RegisterError as exc:
-        raise HTTPException(409, str(exc)) from None
+        raise Conflict(str(exc)) from None
     # the answer's supervised stage closes: published first, a retry publishes the same id
     closing = closed_envelope(record, by=principal.subject, at=after["answer"]["at"])
     await source.publisher.publish([closing])
@@ -157,7 +158,7 @@ async def decide(
             next_due=answer_due(source.calendar, now, source.register_answer_days),
         )
     except RegisterError as exc:
-        raise HTTPException(409, str(exc)) from None
+        raise Conflict(str(exc)) from None
     if after["state"] == "open":  # rejected: the department answers again, supervised again
         days = source.register_answer_days
         await source.publisher.publish([answer_envelope(after, days, now)])

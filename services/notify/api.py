@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
 from services.notify.domain import Officer, mask_personal
@@ -19,6 +19,7 @@ from services.notify.settings import NotifySettings
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.contacts import CnPhone, Email
 from shared.identifiers import mask_text
+from shared.observability.errors import NotFound
 from shared.reference import departments
 from shared.roles import OFFICER_ROLES
 
@@ -88,7 +89,7 @@ async def list_inbox(
 @router.post("/inbox/{item_id}/read", status_code=204, summary="mark a notification read")
 async def mark_read(item_id: str, principal: CurrentPrincipal, deps: DepsDep) -> Response:
     if not await deps.inbox.mark_read(item_id, principal.subject, deps.clock.now()):
-        raise HTTPException(404, "no such notification in your inbox")
+        raise NotFound("no such notification in your inbox")
     return Response(status_code=204)
 
 
@@ -146,5 +147,5 @@ async def put_officer(
 @router.delete("/directory/officers/{officer_id}", status_code=204, summary="remove an officer")
 async def delete_officer(officer_id: str, principal: Admin, deps: DepsDep) -> Response:
     if not await admin.remove_officer(deps.chaining, deps.directory, officer_id, actor=principal):
-        raise HTTPException(404, "no such officer")
+        raise NotFound("no such officer")
     return Response(status_code=204)

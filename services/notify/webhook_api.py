@@ -15,7 +15,7 @@ import secrets
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, HttpUrl, field_validator
 
@@ -31,6 +31,7 @@ from services.notify.domain import (
 from services.notify.handlers import WEBHOOK_EVENT_TYPES, Deps, admin
 from services.notify.ports import Doc
 from shared.auth import Principal, require_roles
+from shared.observability.errors import Conflict, Forbidden, NotFound
 from shared.reference import regions
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -184,7 +185,7 @@ async def list_integrators(_: Admin, deps: DepsDep) -> list[dict[str, Any]]:
 async def remove_integrator(subject: SubjectPath, principal: Admin, deps: DepsDep) -> Response:
     doc = await deps.integrators.get(subject)
     if doc is None:
-        raise HTTPException(404, "no such integrator")
+        raise NotFound("no such integrator")
     # Kept, inactive: its subscriptions stop at once (checked at every event and every send).
     inactive = doc | {"active": False, "updated_at": deps.clock.now()}
     await admin.put_integrator(
@@ -204,19 +205,19 @@ async def subscribe(body: SubscriptionIn, principal: Integrator, deps: DepsDep) 
     is_admin = principal.has_any("admin")
     owner = body.owner or principal.subject
     if owner != principal.subject and not is_admin:
-        raise HTTPException(403, "owner: only an admin subscribes for another integrator")
+        raise Forbidden("owner: only an admin subscribes for another integrator")
     integrator = await deps.integrators.get(owner)
     grant = scope_of(integrator) if integrator and integrator.get("active", True) else None
     if grant is None:
-        raise HTTPException(
-            403, f"{owner!r} is not a registered integrator (an admin registers integrators)"
+        raise Forbidden(
+            f"{owner!r} is not a registered integrator (an admin registers integrators)"
         )
     scope = body.scope(grant.regions)
     problems = scope.beyond(grant)
     if scope.personal_data and not is_admin:
         problems.setdefault("personal_data", "only an admin includes personal data")
     if problems:
-        raise HTTPException(403, "; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
+        raise Forbidden("; ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
     url = str(body.url)
     try:
         await checked_destination(
@@ -262,7 +263,7 @@ async def _visible(subscription_id: str, principal: Principal, deps: Deps, *, ow
     doc = await deps.subscriptions.get(subscription_id)
     mine = doc is not None and doc.get("owner") == principal.subject
     if doc is None or not (mine or (not own and principal.has_any("admin"))):
-        raise HTTPException(404, "no such subscription of yours")
+        raise NotFound("no such subscription of yours")
     return doc
 
 
@@ -279,7 +280,7 @@ async def unsubscribe(
 ) -> Response:
     doc = await _visible(subscription_id, principal, deps, own=True)
     if not await admin.unsubscribe(deps.chaining, deps.subscriptions, doc, actor=principal):
-        raise HTTPException(404, "no such active subscription")
+        raise NotFound("no such active subscription")
     return Response(status_code=204)
 
 
@@ -291,13 +292,11 @@ async def add_secret(
 ) -> dict[str, Any]:
     doc = await _visible(subscription_id, principal, deps, own=True)
     if len(doc.get("secrets") or []) >= deps.settings.webhook_max_secrets:
-        raise HTTPException(
-            409,
-            f"already {deps.settings.webhook_max_secrets} secrets: remove an old one first",
-        )
+        limit = deps.settings.webhook_max_secrets
+        raise Conflict(f"already {limit} secrets: remove an old one first")
     secret = new_secret() | {"created_at": deps.clock.now()}
     if not await admin.add_secret(deps.chaining, deps.subscriptions, doc, secret, actor=principal):
-        raise HTTPException(404, "no such active subscription")
+        raise NotFound("no such active subscription")
     return secret  # the value is shown once, here
 
 
@@ -315,9 +314,9 @@ async def remove_secret(
     doc = await _visible(subscription_id, principal, deps, own=True)
     ids = [s.get("id") for s in doc.get("secrets") or []]
     if secret_id not in ids:
-        raise HTTPException(404, "no such secret")
+        raise NotFound("no such secret")
     if not await admin.remove_secret(
         deps.chaining, deps.subscriptions, doc, secret_id, actor=principal
     ):
-        raise HTTPException(409, "the last secret cannot be removed: add its successor first")
+        raise Conflict("the last secret cannot be removed: add its successor first")
     return Response(status_code=204)

@@ -19,6 +19,33 @@ from pydantic import BaseModel
 ErrorAnswer = Callable[[Exception], JSONResponse]
 
 
+class Refusal(Exception):
+    """A request the service refuses: answered with ``status_code`` and the text as ``detail``
+    by every app :func:`shared.observability.http.create_app` builds."""
+
+    status_code = 400
+
+
+class NotFound(Refusal):
+    status_code = 404
+
+
+class Forbidden(Refusal):
+    status_code = 403
+
+
+class Conflict(Refusal):
+    status_code = 409
+
+
+class Invalid(Refusal):
+    status_code = 422
+
+
+class Unavailable(Refusal):
+    status_code = 503
+
+
 class FieldError(BaseModel):
     field: str
     message: str
@@ -60,6 +87,11 @@ def map_errors(app: FastAPI, table: Mapping[type[Exception], int | ErrorAnswer])
     with what its function builds."""
     for exc_type, answer in table.items():
         app.add_exception_handler(exc_type, _handler(answer))
+
+
+def refused(exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refusal)
+    return error_response(exc.status_code, str(exc))
 
 
 def _handler(answer: int | ErrorAnswer) -> Callable[[Request, Exception], Any]:

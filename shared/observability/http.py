@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.calendar import CalendarCoverageError
-from shared.observability.errors import InvalidRequest
+from shared.observability.errors import InvalidRequest, Refusal, map_errors, refused
 from shared.observability.logging import correlation_id
 from shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.settings import ServiceSettings
@@ -176,11 +176,15 @@ def create_app(
 
 
 def _handle_errors(app: FastAPI) -> None:
-    """A bad request is 422 with field-level messages, an uncovered year 503, a bug a clean 500."""
+    """The error answers every service shares: a bad request 422 with field-level messages, a
+    refusal its status (shared/observability/errors.py), an uncovered year 503, a bug a clean 500
+    carrying the correlation id."""
 
     @app.exception_handler(RequestValidationError)
     async def _on_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(validation_error_body(exc), status_code=422)
+
+    map_errors(app, {Refusal: refused})
 
     @app.exception_handler(CalendarCoverageError)
     async def _on_calendar_gap(_: Request, exc: CalendarCoverageError) -> JSONResponse:

@@ -1,14 +1,9 @@
-"""Refusals of the credit handlers; services/credit/api.py maps each to its HTTP status."""
+"""Refusals of the credit handlers: not found and forbidden answer as in every service
+(shared/observability/errors.py); services/credit/api.py maps the others."""
 
 from __future__ import annotations
 
-
-class NotFound(Exception):
-    pass
-
-
-class Forbidden(Exception):
-    pass
+from shared.observability.errors import Forbidden, NotFound
 
 
 class InvalidSubject(ValueError):
@@ -17,3 +12,6 @@ class InvalidSubject(ValueError):
 
 class ConcurrencyExhausted(Exception):
     """The subject kept changing under us; the consumer retries the message later."""
+
+
+__all__ = ["ConcurrencyExhausted", "Forbidden", "InvalidSubject", "NotFound"]
