@@ -13,12 +13,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
-from services.notify.domain import Officer, mask_personal
-from services.notify.handlers import Deps, admin
-from services.notify.settings import NotifySettings
+from services.notify.domain import Officer
+from services.notify.handlers import Deps, admin, inbox
 from shared.auth import CurrentPrincipal, Principal, require_roles
 from shared.contacts import CnPhone, Email
-from shared.identifiers import mask_text
 from shared.observability.errors import NotFound
 from shared.reference import departments
 from shared.roles import OFFICER_ROLES
@@ -49,12 +47,6 @@ class InboxItem(BaseModel):
     masked: bool
 
 
-def _sees_personal_data(principal: Principal, settings: NotifySettings) -> bool:
-    if principal.has_any("applicant"):
-        return True  # an applicant's inbox holds only their own case data
-    return principal.has_any(*settings.personal_data_roles)
-
-
 @router.get("/inbox", response_model=list[InboxItem], summary="the caller's notifications")
 async def list_inbox(
     principal: CurrentPrincipal,
@@ -62,34 +54,13 @@ async def list_inbox(
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[InboxItem]:
-    docs = await deps.inbox.list(principal.subject, unread_only=unread_only, limit=limit)
-    unmasked = _sees_personal_data(principal, deps.settings)
-    items = []
-    for d in docs:
-        subject, body = d.get("subject", ""), d.get("body", "")
-        if not unmasked:
-            personal = list(d.get("personal") or [])
-            subject = mask_text(mask_personal(subject, personal))
-            body = mask_text(mask_personal(body, personal))
-        items.append(
-            InboxItem(
-                id=str(d["_id"]),
-                case_id=d.get("case_id"),
-                template=d["template"],
-                subject=subject,
-                body=body,
-                created_at=d["created_at"],
-                read_at=d.get("read_at"),
-                masked=not unmasked,
-            )
-        )
-    return items
+    items = await inbox.inbox_of(deps, principal, unread_only=unread_only, limit=limit)
+    return [InboxItem.model_validate(item) for item in items]
 
 
 @router.post("/inbox/{item_id}/read", status_code=204, summary="mark a notification read")
 async def mark_read(item_id: str, principal: CurrentPrincipal, deps: DepsDep) -> Response:
-    if not await deps.inbox.mark_read(item_id, principal.subject, deps.clock.now()):
-        raise NotFound("no such notification in your inbox")
+    await inbox.mark_read(deps, item_id, principal)
     return Response(status_code=204)
 
 

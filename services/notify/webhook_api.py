@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import base64
-import secrets
 import uuid
 from typing import Annotated, Any
 
@@ -25,10 +23,9 @@ from services.notify.domain import (
     EVERY_REGION,
     SECRET_PREFIX,
     WebhookScope,
-    scope_of,
     secret_error,
 )
-from services.notify.handlers import WEBHOOK_EVENT_TYPES, Deps, admin
+from services.notify.handlers import WEBHOOK_EVENT_TYPES, admin, subscriptions
 from services.notify.ports import Doc
 from shared.auth import Principal, require_roles
 from shared.observability.errors import Conflict, Forbidden, NotFound
@@ -126,11 +123,6 @@ def _field_error(field: str, message: str, value: Any) -> RequestValidationError
     )
 
 
-def new_secret() -> Doc:
-    value = SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
-    return {"id": secrets.token_hex(4), "secret": value}
-
-
 def _public(doc: Doc) -> dict[str, Any]:
     """A subscription as shown: secrets by id and age only, never their values."""
     return {
@@ -204,14 +196,7 @@ async def remove_integrator(subject: SubjectPath, principal: Admin, deps: DepsDe
 async def subscribe(body: SubscriptionIn, principal: Integrator, deps: DepsDep) -> dict[str, Any]:
     is_admin = principal.has_any("admin")
     owner = body.owner or principal.subject
-    if owner != principal.subject and not is_admin:
-        raise Forbidden("owner: only an admin subscribes for another integrator")
-    integrator = await deps.integrators.get(owner)
-    grant = scope_of(integrator) if integrator and integrator.get("active", True) else None
-    if grant is None:
-        raise Forbidden(
-            f"{owner!r} is not a registered integrator (an admin registers integrators)"
-        )
+    grant = await subscriptions.grant_of(deps, principal, owner)
     scope = body.scope(grant.regions)
     problems = scope.beyond(grant)
     if scope.personal_data and not is_admin:
@@ -226,7 +211,7 @@ async def subscribe(body: SubscriptionIn, principal: Integrator, deps: DepsDep) 
     except DestinationRefused as exc:
         raise _field_error("url", str(exc), url) from None
     now = deps.clock.now()
-    secret = new_secret() | {"created_at": now}
+    secret = subscriptions.new_secret() | {"created_at": now}
     if body.secret is not None:
         secret["secret"] = body.secret
     doc = {
@@ -257,28 +242,20 @@ async def list_subscriptions(
     return [_public(d) for d in await deps.subscriptions.owned_by(owner)]
 
 
-async def _visible(subscription_id: str, principal: Principal, deps: Deps, *, own: bool) -> Doc:
-    """The subscription if the caller owns it (or, when ``own`` is False, is an admin); another
-    owner's subscription is answered like one that does not exist."""
-    doc = await deps.subscriptions.get(subscription_id)
-    mine = doc is not None and doc.get("owner") == principal.subject
-    if doc is None or not (mine or (not own and principal.has_any("admin"))):
-        raise NotFound("no such subscription of yours")
-    return doc
-
-
 @router.get("/webhooks/{subscription_id}", summary="one subscription (owner or admin)")
 async def get_subscription(
     subscription_id: SubscriptionPath, principal: Integrator, deps: DepsDep
 ) -> dict[str, Any]:
-    return _public(await _visible(subscription_id, principal, deps, own=False))
+    return _public(
+        await subscriptions.visible_subscription(deps, subscription_id, principal, own=False)
+    )
 
 
 @router.delete("/webhooks/{subscription_id}", status_code=204, summary="unsubscribe (owner)")
 async def unsubscribe(
     subscription_id: SubscriptionPath, principal: Integrator, deps: DepsDep
 ) -> Response:
-    doc = await _visible(subscription_id, principal, deps, own=True)
+    doc = await subscriptions.visible_subscription(deps, subscription_id, principal, own=True)
     if not await admin.unsubscribe(deps.chaining, deps.subscriptions, doc, actor=principal):
         raise NotFound("no such active subscription")
     return Response(status_code=204)
@@ -290,11 +267,11 @@ async def unsubscribe(
 async def add_secret(
     subscription_id: SubscriptionPath, principal: Integrator, deps: DepsDep
 ) -> dict[str, Any]:
-    doc = await _visible(subscription_id, principal, deps, own=True)
+    doc = await subscriptions.visible_subscription(deps, subscription_id, principal, own=True)
     if len(doc.get("secrets") or []) >= deps.settings.webhook_max_secrets:
         limit = deps.settings.webhook_max_secrets
         raise Conflict(f"already {limit} secrets: remove an old one first")
-    secret = new_secret() | {"created_at": deps.clock.now()}
+    secret = subscriptions.new_secret() | {"created_at": deps.clock.now()}
     if not await admin.add_secret(deps.chaining, deps.subscriptions, doc, secret, actor=principal):
         raise NotFound("no such active subscription")
     return secret  # the value is shown once, here
@@ -311,7 +288,7 @@ async def remove_secret(
     principal: Integrator,
     deps: DepsDep,
 ) -> Response:
-    doc = await _visible(subscription_id, principal, deps, own=True)
+    doc = await subscriptions.visible_subscription(deps, subscription_id, principal, own=True)
     ids = [s.get("id") for s in doc.get("secrets") or []]
     if secret_id not in ids:
         raise NotFound("no such secret")
