@@ -46,10 +46,11 @@ class ProcessSpec:
     links: tuple[str, ...] = ()  # paths listed in the table of URLs
     env: Mapping[str, str] = field(default_factory=dict)
     requires: str | None = None  # repo-relative file; skipped with a warning while it is missing
+    scheme: str = "http"  # what the port speaks, as the banner shows it (smtp for the mail server)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def launch(self, stack_env: Mapping[str, str]) -> devstack.Launch:
         health = self.health_path
@@ -94,6 +95,7 @@ PROCESSES: list[ProcessSpec] = [
         port=8025,
         health_path=None,
         requires="dev/devsmtp.py",
+        scheme="smtp",
     ),
     # A stand-in SMS gateway that writes every SMS to a JSON-lines file.
     ProcessSpec(
