@@ -90,6 +90,9 @@ async def _too_large(send: Send, limit: int) -> None:
 def validation_error_body(exc: RequestValidationError) -> dict[str, Any]:
     errors = []
     for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            errors.append(_json_error(err, exc.body))
+            continue
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
         errors.append(
             {
@@ -99,6 +102,28 @@ def validation_error_body(exc: RequestValidationError) -> dict[str, Any]:
             }
         )
     return {"detail": "invalid request", "errors": errors}
+
+
+def _json_error(err: Any, document: Any) -> dict[str, Any]:
+    """A body that is no JSON: the field is ``body`` and the message says where it breaks.
+    FastAPI reports the character position as the last part of ``loc`` (``("body", 5)``), which
+    would otherwise read as a field named ``5``."""
+    loc = err.get("loc", ())
+    position = loc[-1] if loc and isinstance(loc[-1], int) else None
+    reason = (err.get("ctx") or {}).get("error") or "not valid JSON"
+    where = ""
+    if position is not None:
+        where = f" at character {position}"
+        if isinstance(document, str | bytes):
+            text = document.decode("utf-8", "replace") if isinstance(document, bytes) else document
+            line = text.count("\n", 0, position) + 1
+            column = position - (text.rfind("\n", 0, position) + 1) + 1
+            where = f" at line {line} column {column} (character {position})"
+    return {
+        "field": "body",
+        "message": f"the body is not valid JSON: {reason}{where}",
+        "type": "json_invalid",
+    }
 
 
 def _document_422(app: FastAPI) -> None:

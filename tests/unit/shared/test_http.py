@@ -67,3 +67,29 @@ async def test_readyz_tells_the_public_port_a_status_and_the_log_the_reason(
     for leak in ("s3cret", "10.0.3.7", "ConnectionError", "pymongo"):
         assert leak not in resp.text
     assert any("database" in r.getMessage() and secret in r.getMessage() for r in caplog.records)
+
+
+async def test_a_malformed_json_body_names_the_body_and_the_position_in_the_message() -> None:
+    router = APIRouter()
+
+    @router.post("/v1/things")
+    async def things(body: dict[str, int]) -> dict[str, int]:
+        return body
+
+    app = create_app(service="test", routers=[router])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        resp = await client.post(
+            "/v1/things", content=b'{"a":', headers={"content-type": "application/json"}
+        )
+        two_lines = await client.post(
+            "/v1/things", content=b'{"a": 1,\n "b": }', headers={"content-type": "application/json"}
+        )
+    assert resp.status_code == 422
+    error = resp.json()["errors"][0]
+    assert error["field"] == "body"
+    assert error["type"] == "json_invalid"
+    assert "line 1 column 6 (character 5)" in error["message"]
+    assert "Expecting value" in error["message"]
+    assert two_lines.json()["errors"][0]["field"] == "body"
+    assert "line 2 column 7 (character 15)" in two_lines.json()["errors"][0]["message"]
