@@ -74,11 +74,17 @@ class DeadLetterRecord:
             and (topic is None or self.source_topic == topic)
         )
 
+    @property
+    def key_text(self) -> str:
+        """The message key as text (case number, subject id, external id, ...); ``-`` for none."""
+        return "-" if self.key is None else self.key.decode("utf-8", "backslashreplace")
+
     def summary(self) -> str:
         source = f"{self.source_topic}[{self.source_partition}]@{self.source_offset}"
         return (
             f"{self.partition}:{self.offset:<6} {self.reason:<17} {source:<32} "
-            f"{self.event_type or '-':<40} {self.consumer:<10} {self.failed_at}  {self.error[:80]}"
+            f"key={self.key_text:<24} {self.event_type or '-':<40} {self.consumer:<10} "
+            f"{self.failed_at}  {self.error[:80]}"
         )
 
 
@@ -161,7 +167,8 @@ def dlq_list(
     topic: str | None = TopicOpt,
     as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
 ) -> None:
-    """Show dead letters from the beginning: reason, source topic/partition/offset, type, error."""
+    """Show dead letters from the beginning: reason, source topic/partition/offset, key, type,
+    error."""
     records = select(
         asyncio.run(read_dead_letters(_settings())),
         reason=reason,
@@ -179,6 +186,7 @@ def dlq_list(
                         "source_topic": r.source_topic,
                         "source_partition": r.source_partition,
                         "source_offset": r.source_offset,
+                        "key": None if r.key is None else r.key_text,
                         "event_type": r.event_type,
                         "consumer": r.consumer,
                         "failed_at": r.failed_at,
