@@ -51,6 +51,7 @@ fmt: venv
 
 contracts: venv
 	$(BIN)/egov contracts export docs/contracts
+	$(BIN)/egov contracts picture README.md docs/architecture.md
 
 # Mutation score of the domain packages and shared/calendar (mutmut, one package after the other,
 # at low priority; not part of `make test`). Writes docs/mutation/<package>.md; work directories

@@ -88,6 +88,34 @@ def contracts_check(directory: Path = typer.Argument(Path("docs/contracts"))) ->
     typer.echo("contracts up to date")
 
 
+@contracts_app.command("picture")
+def contracts_picture(
+    files: list[Path] | None = typer.Argument(
+        None,
+        help="Markdown files with the marked section (default README.md, docs/architecture.md)",
+    ),
+    check: bool = typer.Option(False, "--check", help="exit 1 when a file is out of date"),
+) -> None:
+    """Redraw the marked topic-flow section (Mermaid, from the registry) in each Markdown file."""
+    from shared.contracts.flow import with_flow_section, write_flow_sections
+
+    paths = files or [Path("README.md"), Path("docs/architecture.md")]
+    if check:
+        stale = [
+            p
+            for p in paths
+            if with_flow_section(p.read_text(encoding="utf-8")) != p.read_text(encoding="utf-8")
+        ]
+        for path in stale:
+            typer.echo(f"{path}: the topic flow is out of date: run `make contracts`", err=True)
+        if stale:
+            raise typer.Exit(1)
+        typer.echo("topic flow up to date")
+        return
+    for path in write_flow_sections(paths):
+        typer.echo(str(path))
+
+
 @app.command("token")
 def token(
     subject: str = typer.Option(

@@ -1,4 +1,5 @@
-"""Generate one JSON Schema per event type and an AsyncAPI 3.0 document for all topics."""
+"""Generate one JSON Schema per event type, an AsyncAPI 3.0 document for all topics and the
+picture of who produces and consumes what (flow.md, shared/contracts/flow.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.contracts.envelope import Envelope, kafka_headers
+from shared.contracts.flow import flow_markdown
 from shared.contracts.registry import EVENT_TYPES, TOPICS
 
 ENVELOPE_FIELDS = ("specversion", "id", "source", "type", "time", "subject")
@@ -151,6 +153,7 @@ def render_all() -> dict[str, str]:
     files["asyncapi.json"] = (
         json.dumps(asyncapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     )
+    files["flow.md"] = flow_markdown()
     return files
 
 
