@@ -1,0 +1,454 @@
+"""The response examples in the docs are built from the running API, so they cannot drift.
+
+An example in ``docs/*.md`` or the README is a fenced ``json`` block right after a marker
+``<!-- example: <service> <METHOD> <path> -->``. For each marker a producer below builds the
+service through its real bootstrap on the unit-test fakes (the same wiring as
+``tests/unit/<service>/``), authenticates as the docs say (``tests/support/tokens.py``), performs
+the request and returns the JSON body. The documented example must have the same shape: the same
+keys at every level and the same kind of value (string, number, boolean, null, list, object);
+ids, times and other values may differ. Every marker needs a producer and every producer a marker.
+A list in an example may show fewer items than the API returns, but each shown item must have the
+shape of one the API returns.
+
+The monitor cannot yet be built through its bootstrap without a faust app: its router is served
+by a real ``MonitorService`` made without one (as ``tests/unit/monitor/test_gauges.py`` does), its
+handlers wired to the fakes by ``bootstrap.make_deps``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+MARKER = re.compile(
+    r"<!-- example: (?P<name>[^>]+?) -->\s*\n```json\n(?P<body>.*?)\n```", re.DOTALL
+)
+
+Producer = Callable[[], Awaitable[Any]]
+PRODUCERS: dict[str, Producer] = {}
+
+
+def produces(name: str) -> Callable[[Producer], Producer]:
+    def register(fn: Producer) -> Producer:
+        assert name not in PRODUCERS, f"two producers of {name!r}"
+        PRODUCERS[name] = fn
+        return fn
+
+    return register
+
+
+def documented_examples() -> dict[str, tuple[str, Any]]:
+    """name -> (file, parsed example) of every marked example in README.md and docs/*.md."""
+    found: dict[str, tuple[str, Any]] = {}
+    for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        for m in MARKER.finditer(path.read_text(encoding="utf-8")):
+            rel = str(path.relative_to(REPO))
+            name = m["name"].strip()
+            assert name not in found, f"{name!r} documented twice ({found[name][0]}, {rel})"
+            try:
+                found[name] = (rel, json.loads(m["body"]))
+            except ValueError as e:
+                raise AssertionError(f"{rel}: the example {name!r} is not JSON: {e}") from e
+    return found
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "list", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def shape_differences(documented: Any, actual: Any, where: str = "$") -> list[str]:
+    """Where the documented example's shape differs from the API's answer (empty: same shape)."""
+    if _kind(documented) != _kind(actual):
+        return [f"{where}: documented {_kind(documented)}, the API answers {_kind(actual)}"]
+    if isinstance(documented, dict):
+        problems = [f"{where}.{k}: the API answers no such key" for k in documented.keys() - actual]
+        problems += [f"{where}.{k}: undocumented key" for k in actual.keys() - documented.keys()]
+        for key in sorted(documented.keys() & actual.keys()):
+            problems += shape_differences(documented[key], actual[key], f"{where}.{key}")
+        return problems
+    if isinstance(documented, list):
+        if actual and not documented:
+            return [f"{where}: the API answers items, the example shows none"]
+        problems = []
+        for i, item in enumerate(documented):
+            candidates = [shape_differences(item, a, f"{where}[{i}]") for a in actual]
+            if not candidates:
+                problems.append(f"{where}[{i}]: the API answers an empty list")
+            elif all(candidates):
+                problems += min(candidates, key=len)
+        return problems
+    return []
+
+
+def _ok(resp: httpx.Response, status: int = 200) -> Any:
+    assert resp.status_code == status, f"{resp.request.method} {resp.request.url}: {resp.text}"
+    return resp.json()
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+def _submission() -> dict[str, Any]:
+    from tests.unit.intake.test_intake_submission import business_licence
+
+    return business_licence(contact={"phone": "13800138000", "email": "zhangsan@example.cn"})
+
+
+async def _intake_case(c: httpx.AsyncClient, w: Any, stage_events: bool = True) -> tuple[str, str]:
+    from shared.contracts import PreReviewDone, StageOpened
+    from tests.unit.intake.intake_fakes import T0
+    from tests.unit.intake.test_intake_tracking_ratings import deliver
+
+    created = _ok(await c.post("/v1/cases", json=_submission()), 201)
+    case_id, code = created["case_id"], created["verification_code"]
+    if stage_events:
+        done = PreReviewDone(
+            case_id=case_id,
+            outcome="passed",
+            department="500000-SCJ",
+            region="500000",
+            decided_at=T0,
+        )
+        await deliver(w, done, "ev-prereview")
+        opened = StageOpened(
+            case_id=case_id,
+            stage_id=f"{case_id}:review",
+            stage="review",
+            name="审查",
+            item_code="500000-SCJ-001",
+            department="500000-SCJ",
+            region="500000",
+            opened_at=T0,
+            due_at=T0 + timedelta(days=3),
+            limit={"value": 3},
+        )
+        await deliver(w, opened, "ev-review-opened")
+    return case_id, code
+
+
+@produces("intake POST /v1/cases")
+async def intake_submit() -> Any:
+    from tests.unit.intake.intake_fakes import Wiring
+
+    async with Wiring().client() as c:
+        return _ok(await c.post("/v1/cases", json=_submission()), 201)
+
+
+@produces("intake POST /v1/cases 422")
+async def intake_submit_invalid() -> Any:
+    from tests.unit.intake.intake_fakes import Wiring
+
+    body = _submission()
+    body["applicant"]["id_number"] = "500103199005170127"
+    async with Wiring().client() as c:
+        return _ok(await c.post("/v1/cases", json=body), 422)
+
+
+@produces("intake GET /v1/cases/{case_no}")
+async def intake_tracking() -> Any:
+    from tests.unit.intake.intake_fakes import Wiring
+
+    w = Wiring()
+    async with w.client() as c:
+        case_id, code = await _intake_case(c, w)
+        return _ok(await c.get(f"/v1/cases/{case_id}", headers={"X-Verification-Code": code}))
+
+
+@produces("intake POST /v1/cases/{case_no}/rating")
+async def intake_rating() -> Any:
+    from tests.unit.intake.intake_fakes import Wiring
+    from tests.unit.intake.test_intake_tracking_ratings import decided, deliver
+
+    w = Wiring()
+    rating = {"level": "dissatisfied", "scores": {"speed": 2}, "comment": "等了太久"}
+    async with w.client() as c:
+        case_id, code = await _intake_case(c, w)
+        await deliver(w, decided(case_id), "ev-decided")
+        return _ok(
+            await c.post(
+                f"/v1/cases/{case_id}/rating", json=rating, headers={"X-Verification-Code": code}
+            ),
+            201,
+        )
+
+
+@produces("intake POST /v1/rectifications/{id}/answer")
+async def intake_rectification_answer() -> Any:
+    from tests.support.tokens import bearer_of
+    from tests.unit.intake.intake_fakes import Wiring
+    from tests.unit.intake.test_intake_tracking_ratings import decided, deliver
+
+    w = Wiring()
+    async with w.client() as c:
+        case_id, code = await _intake_case(c, w)
+        await deliver(w, decided(case_id), "ev-decided")
+        rated = await c.post(
+            f"/v1/cases/{case_id}/rating",
+            json={"level": "dissatisfied"},
+            headers={"X-Verification-Code": code},
+        )
+        rectification = _ok(rated, 201)["rectification"]["rectification_id"]
+        officer = bearer_of(w.settings, "h-1", "handler", department="500000-SCJ")
+        return _ok(
+            await c.post(
+                f"/v1/rectifications/{rectification}/answer",
+                json={"answer": "已约谈窗口人员，压缩审查时间"},
+                headers=officer,
+            )
+        )
+
+
+# --- approval -----------------------------------------------------------------------------------
+
+
+async def _approval() -> tuple[Any, httpx.AsyncClient, dict[str, str]]:
+    from services.approval.bootstrap import create_api
+    from services.approval.handlers import on_case_submitted
+    from shared.clock import FixedClock
+    from shared.contracts import Material, MaterialForm
+    from tests.unit.approval.approval_fakes import (
+        DEPT,
+        MONDAY_10,
+        REGION,
+        envelope_of,
+        make_deps,
+        submitted,
+    )
+    from tests.unit.approval.test_approval_api import token
+
+    deps = make_deps(FixedClock(MONDAY_10))
+    verified_upload = Material(
+        code="licence_form",
+        form=MaterialForm.UPLOAD,
+        upload_id="up-7f3a9c2e41b0d85a",
+        sha256="9f2c" + "0" * 60,
+        size=183204,
+        media_type="application/pdf",
+    )
+    data = submitted("500000-20260302-000001", materials=[verified_upload])
+    await on_case_submitted(deps, envelope_of(data), data)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(create_api(deps.settings, deps)), base_url="http://approval"
+    )
+    return deps, client, token(deps, "h-1", "handler", department=DEPT, region=REGION)
+
+
+@produces("approval GET /v1/cases/{case}")
+async def approval_case() -> Any:
+    _, c, handler = await _approval()
+    async with c:
+        return _ok(await c.get("/v1/cases/500000-20260302-000001", headers=handler))
+
+
+@produces("approval GET /v1/cases/{case}/timeline")
+async def approval_timeline() -> Any:
+    _, c, handler = await _approval()
+    async with c:
+        return _ok(await c.get("/v1/cases/500000-20260302-000001/timeline", headers=handler))
+
+
+@produces("approval POST /v1/cases/{case}/stages/{stage}/{action} 409")
+async def approval_stale() -> Any:
+    _, c, handler = await _approval()
+    async with c:
+        return _ok(
+            await c.post(
+                "/v1/cases/500000-20260302-000001/stages/prereview/sign-in",
+                json={"version": 7},
+                headers=handler,
+            ),
+            409,
+        )
+
+
+@produces("approval GET /v1/tasks")
+async def approval_tasks() -> Any:
+    _, c, handler = await _approval()
+    async with c:
+        return _ok(await c.get("/v1/tasks", headers=handler))
+
+
+# --- monitor ------------------------------------------------------------------------------------
+
+
+async def _monitor() -> httpx.AsyncClient:
+    """The monitor's router on the real ``MonitorService`` (board and case view as served),
+    its handlers wired to the unit fakes (``bootstrap.make_deps``) and no faust app: a stage
+    opened, gone red and on its first rung, as in ``tests/unit/monitor/test_api.py``."""
+    from types import SimpleNamespace
+
+    from services.monitor import handlers as h
+    from services.monitor.api import router
+    from services.monitor.board import Accumulator
+    from services.monitor.bootstrap import MonitorService
+    from services.monitor.settings import MonitorSettings
+    from shared.auth import TokenVerifier
+    from shared.calendar import load_default_calendar
+    from shared.clock import FixedClock
+    from shared.observability.http import create_app
+    from tests.unit.monitor.fakes import fake_deps
+    from tests.unit.monitor.test_handlers import DUE, open_case
+
+    deps, store, _, _ = fake_deps()
+    await open_case(deps)
+    await h.on_timer(deps, h.Incoming(2, DUE + timedelta(hours=1), DUE), "C1", "S1")
+    now = DUE + timedelta(hours=2)
+    settings = MonitorSettings()
+    service = object.__new__(MonitorService)  # the HTTP side needs no faust app (test_gauges)
+    service.settings, service.clock, service.calendar = (
+        settings,
+        FixedClock(now),
+        load_default_calendar(),
+    )
+    service.stream = SimpleNamespace(deps=deps)  # type: ignore[assignment]
+    service.board_parts = None
+    accumulator = Accumulator(now)
+    for record in store.records():
+        accumulator.add(record)
+    service.local_parts = {2: accumulator.part(list(deps.stats.rows()))}
+    app = create_app(service="monitor", routers=[router])
+    app.state.monitor = service
+    app.state.verifier = TokenVerifier(settings)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://monitor")
+
+
+@produces("monitor GET /v1/stages/{case_id}")
+async def monitor_stages() -> Any:
+    from tests.unit.monitor.test_api import token
+
+    async with await _monitor() as c:
+        return _ok(await c.get("/v1/stages/C1", headers=token(["supervisor"])))
+
+
+@produces("monitor GET /v1/board")
+async def monitor_board() -> Any:
+    from tests.unit.monitor.test_api import token
+
+    async with await _monitor() as c:
+        return _ok(await c.get("/v1/board", headers=token(["supervisor"])))
+
+
+# --- notify -------------------------------------------------------------------------------------
+
+
+@produces("notify GET /v1/inbox")
+async def notify_inbox() -> Any:
+    import tests.unit.notify.notify_samples as s
+    from services.notify.api import ApiDeps
+    from services.notify.bootstrap import create_api
+    from services.notify.channels import InboxChannel
+    from services.notify.domain import ChannelName
+    from services.notify.settings import NotifySettings
+    from tests.support.tokens import lasting_token
+    from tests.unit.notify.notify_fakes import FakeResolver, MemoryInbox
+    from tests.unit.notify.notify_world import NOON, build_world
+
+    settings = NotifySettings()
+    world = await build_world(settings)
+    inbox = MemoryInbox()
+    world.deps.dispatcher.channels[ChannelName.INBOX] = InboxChannel(inbox, world.clock)
+    app = create_api(
+        ApiDeps(
+            settings=settings,
+            clock=world.clock,
+            directory=world.directory,
+            inbox=inbox,
+            subscriptions=world.subscriptions,
+            integrators=world.integrators,
+            chaining=world.chaining,
+            resolver=FakeResolver(),
+        )
+    )
+    await world.handle(s.envelope(s.case_submitted("500000-20260302-000001", NOON), NOON))
+    # the inbox is the token's subject's: an applicant's sub is their ID number (docs/notify.md)
+    token = lasting_token(settings, subject=s.applicant_id(), roles=["applicant"])
+    me = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
+        return _ok(await c.get("/v1/inbox", headers=me))
+
+
+# --- credit -------------------------------------------------------------------------------------
+
+
+async def _credit_view(as_subject: bool) -> Any:
+    from shared.clock import FixedClock
+    from tests.support.tokens import bearer_of
+    from tests.unit.credit.credit_fakes import SETTINGS, START, make_app, make_deps
+    from tests.unit.credit.test_credit_api import PERSON, add
+
+    deps = make_deps(FixedClock(START))
+    await add(deps, PERSON, "person", "serious", "承诺不实：营业场所与承诺不符")
+    headers = bearer_of(SETTINGS, PERSON, "applicant") if as_subject else {}
+    transport = httpx.ASGITransport(make_app(deps))
+    async with httpx.AsyncClient(transport=transport, base_url="http://credit") as c:
+        return _ok(await c.get(f"/v1/subjects/{PERSON}/credit", headers=headers))
+
+
+@produces("credit GET /v1/subjects/{id}/credit")
+async def credit_subject() -> Any:
+    return await _credit_view(as_subject=True)
+
+
+@produces("credit GET /v1/subjects/{id}/credit public")
+async def credit_public() -> Any:
+    return await _credit_view(as_subject=False)
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_every_documented_example_has_a_producer() -> None:
+    unknown = sorted(set(documented_examples()) - set(PRODUCERS))
+    assert not unknown, f"examples no test builds (add a producer here): {unknown}"
+
+
+def test_every_produced_response_is_documented() -> None:
+    missing = sorted(set(PRODUCERS) - set(documented_examples()))
+    assert not missing, f"responses without an example in the docs: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCERS))
+async def test_the_documented_example_has_the_shape_the_api_answers(name: str) -> None:
+    examples = documented_examples()
+    if name not in examples:
+        pytest.fail(f"{name!r} has no example in the docs")
+    where, documented = examples[name]
+    actual = await PRODUCERS[name]()
+    problems = shape_differences(documented, actual)
+    assert not problems, (
+        f"{where}, example {name!r} differs from the API's answer:\n  "
+        + "\n  ".join(problems)
+        + "\nthe API answers:\n"
+        + json.dumps(actual, ensure_ascii=False, indent=1)
+    )
+
+
+def test_the_shape_comparison_catches_keys_kinds_and_list_items() -> None:
+    assert (
+        shape_differences({"a": 1, "b": [{"x": "s"}]}, {"a": 2.5, "b": [{"x": "t"}, {"x": "u"}]})
+        == []
+    )
+    assert shape_differences({"a": 1}, {"a": "1"}) == [
+        "$.a: documented number, the API answers string"
+    ]
+    assert shape_differences({"a": 1}, {"a": 1, "b": None}) == ["$.b: undocumented key"]
+    assert shape_differences({"a": 1, "c": True}, {"a": 1}) == ["$.c: the API answers no such key"]
+    assert shape_differences({"l": [{"y": 1}]}, {"l": [{"x": 1}]}) != []
+    assert shape_differences({"l": []}, {"l": [1]}) == [
+        "$.l: the API answers items, the example shows none"
+    ]
+    assert shape_differences({"f": True}, {"f": 1}) != []  # a boolean is no number
