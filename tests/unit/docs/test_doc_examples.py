@@ -408,6 +408,93 @@ async def credit_public() -> Any:
     return await _credit_view(as_subject=False)
 
 
+async def _credit_flow(step: str) -> Any:
+    """A serious record of a person, an objection rejected, a repair applied and approved (the
+    path of tests/unit/credit/test_credit_api.py); the answer of ``step``."""
+    from datetime import datetime
+
+    from shared.clock import FixedClock
+    from tests.unit.credit.credit_fakes import START, bearer, make_app, make_deps
+    from tests.unit.credit.test_credit_api import PERSON, add
+
+    clock = FixedClock(START)
+    deps = make_deps(clock)
+    await add(deps, PERSON, "person", "serious", "承诺不实：营业场所与承诺不符")
+    [record] = deps.store.records.values()  # type: ignore[attr-defined]
+    rid = record.record_id
+    for severity in ("serious", "general"):
+        await add(deps, "500000-SCJ", "department", severity, "督办逾期未办结")
+    subject = bearer(PERSON, "applicant")
+    office = bearer("chief-1", "supervisor", department="500000-FGW")
+    answers: dict[str, httpx.Response] = {}
+    transport = httpx.ASGITransport(make_app(deps))
+    async with httpx.AsyncClient(transport=transport, base_url="http://credit") as c:
+        answers["record"] = await c.get(f"/v1/records/{rid}", headers=office)
+        answers["objection"] = await c.post(
+            f"/v1/records/{rid}/objections",
+            json={"reason": "营业场所已按承诺取得"},
+            headers=subject,
+        )
+        oid = answers["objection"].json()["objection_id"]
+        answers["objection decision"] = await c.post(
+            f"/v1/objections/{oid}/decision",
+            json={"outcome": "rejected", "reason": "核查记录属实"},
+            headers=office,
+        )
+        repair = {"rectification": "已补办场所证明并缴纳罚款", "evidence": ["receipt-1"]}
+        answers["repair early"] = await c.post(
+            f"/v1/records/{rid}/repair", json=repair, headers=subject
+        )
+        clock.set(datetime.fromisoformat(answers["repair early"].json()["earliest"]))
+        answers["repair"] = await c.post(f"/v1/records/{rid}/repair", json=repair, headers=subject)
+        answers["repair decision"] = await c.post(
+            f"/v1/records/{rid}/repair/decision",
+            json={"approved": True, "reason": "整改到位"},
+            headers=office,
+        )
+        answers["rankings"] = await c.get(
+            "/v1/rankings/departments?from=2026-03-01&to=2026-03-31",
+            headers=bearer("sup-1", "supervisor"),
+        )
+    status = {"objection": 201, "repair early": 409, "repair": 202}.get(step, 200)
+    return _ok(answers[step], status)
+
+
+@produces("credit GET /v1/records/{record_id}")
+async def credit_record() -> Any:
+    return await _credit_flow("record")
+
+
+@produces("credit POST /v1/records/{record_id}/objections")
+async def credit_objection() -> Any:
+    return await _credit_flow("objection")
+
+
+@produces("credit POST /v1/objections/{objection_id}/decision")
+async def credit_objection_decision() -> Any:
+    return await _credit_flow("objection decision")
+
+
+@produces("credit POST /v1/records/{record_id}/repair 409")
+async def credit_repair_early() -> Any:
+    return await _credit_flow("repair early")
+
+
+@produces("credit POST /v1/records/{record_id}/repair")
+async def credit_repair() -> Any:
+    return await _credit_flow("repair")
+
+
+@produces("credit POST /v1/records/{record_id}/repair/decision")
+async def credit_repair_decision() -> Any:
+    return await _credit_flow("repair decision")
+
+
+@produces("credit GET /v1/rankings/departments")
+async def credit_rankings() -> Any:
+    return await _credit_flow("rankings")
+
+
 # --- the tests ----------------------------------------------------------------------------------
 
 
