@@ -212,6 +212,103 @@ async def intake_rectification_answer() -> Any:
         )
 
 
+async def _agents(step: str) -> Any:
+    from shared.identifiers import make_uscc
+    from tests.unit.intake.intake_fakes import Wiring
+    from tests.unit.intake.test_intake_identity import EMPLOYEE, person
+
+    w = Wiring()
+    company_id = make_uscc(7)
+    company = person(w, company_id, "山城小面有限公司", kind="entity")
+    grant = {"agent": {"id_number": EMPLOYEE, "name": "王五"}, "valid_until": "2026-12-31"}
+    async with w.client(signed_in=False) as c:
+        answers = {"POST": await c.post("/v1/agents", json=grant, headers=company)}
+        answers["GET"] = await c.get("/v1/agents", headers=company)
+        answers["DELETE"] = await c.delete(f"/v1/agents/{EMPLOYEE}", headers=company)
+    return _ok(answers[step], 201 if step == "POST" else 200)
+
+
+@produces("intake POST /v1/agents")
+async def intake_agent() -> Any:
+    return await _agents("POST")
+
+
+@produces("intake GET /v1/agents")
+async def intake_agents() -> Any:
+    return await _agents("GET")
+
+
+@produces("intake DELETE /v1/agents/{id_number}")
+async def intake_agent_revoked() -> Any:
+    return await _agents("DELETE")
+
+
+async def _uploads(step: str) -> Any:
+    from shared.objectstore import material_key
+    from tests.unit.intake.intake_fakes import Wiring
+    from tests.unit.intake.upload_steps import PDF, as_applicant, slot_body
+
+    w = Wiring()
+    me = as_applicant(w)
+    async with w.client() as c:
+        answers = {"slot": await c.post("/v1/uploads", json=slot_body(), headers=me)}
+        opened = _ok(answers["slot"], 201)
+        w.objects.objects[material_key(opened["upload_id"])] = PDF  # the browser's PUT
+        answers["verify"] = await c.post(opened["verify_url"], headers=me)
+        answers["state"] = await c.get(f"/v1/uploads/{opened['upload_id']}", headers=me)
+    return _ok(answers[step], 201 if step == "slot" else 200)
+
+
+@produces("intake POST /v1/uploads")
+async def intake_upload_slot() -> Any:
+    return await _uploads("slot")
+
+
+@produces("intake POST /v1/uploads/{upload_id}/verify")
+async def intake_upload_verify() -> Any:
+    return await _uploads("verify")
+
+
+@produces("intake GET /v1/uploads/{upload_id}")
+async def intake_upload_state() -> Any:
+    return await _uploads("state")
+
+
+@produces("intake POST /v1/cases/{case_no}/supplements")
+async def intake_supplement() -> Any:
+    from shared.contracts import PreReviewDone
+    from tests.unit.intake.intake_fakes import T0, Wiring
+    from tests.unit.intake.test_intake_tracking_ratings import deliver
+    from tests.unit.intake.upload_steps import as_applicant, submission, upload
+
+    w = Wiring()
+    me = as_applicant(w)
+    async with w.client() as c:
+        first = {"application_form": await upload(w, c, me)}
+        case_id = _ok(await c.post("/v1/cases", json=submission(first)), 201)["case_id"]
+        asked = PreReviewDone(
+            case_id=case_id,
+            outcome="supplement_requested",
+            reasons=["住所证明缺失"],
+            requested_materials=["premises"],
+            department="500000-SCJ",
+            region="500000",
+            decided_at=T0,
+        )
+        await deliver(w, asked, "ev-ask")
+        premises = await upload(w, c, me, material="premises")
+        body = {"materials": [{"code": "premises", "form": "upload", "upload_id": premises}]}
+        return _ok(await c.post(f"/v1/cases/{case_id}/supplements", json=body, headers=me))
+
+
+@produces("intake GET /v1/catalog/items/{code}")
+async def intake_catalog_item() -> Any:
+    from tests.unit.intake.intake_fakes import Wiring
+
+    async with Wiring().client() as c:
+        return _ok(await c.get("/v1/catalog/items/500000-SCJ-001"))
+
+
 # --- approval -----------------------------------------------------------------------------------
 
 
