@@ -439,6 +439,74 @@ async def monitor_board() -> Any:
         return _ok(await c.get("/v1/board", headers=token(["supervisor"])))
 
 
+async def _register(step: str) -> Any:
+    from services.monitor.register_api import router as register_router
+    from shared.auth import TokenVerifier
+    from shared.clock import FixedClock
+    from shared.observability.http import create_app
+    from tests.unit.monitor.fakes import ListPublisher
+    from tests.unit.monitor.test_register import (
+        AT,
+        SETTINGS,
+        MemoryRegister,
+        Source,
+        finding,
+        record,
+        token,
+    )
+
+    register, publisher = MemoryRegister(), ListPublisher()
+    await record(finding("500000-SCJ"), register, publisher)
+    app = create_app(service="monitor", routers=[register_router])
+    app.state.monitor = Source(register, FixedClock(AT + timedelta(days=1)), publisher)
+    app.state.verifier = TokenVerifier(SETTINGS)
+    head = token(["department_head"], department="500000-SCJ")
+    answers: dict[str, httpx.Response] = {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
+        answers["list"] = await c.get("/v1/register", headers=token(["supervisor"]))
+        rid = answers["list"].json()["items"][0]["record_id"]
+        body = {"reason": "经办人病假，未及时签收", "measures": "设 AB 岗，当日顶岗签收"}
+        answers["answer"] = await c.post(f"/v1/register/{rid}/answer", json=body, headers=head)
+        answers["decision"] = await c.post(
+            f"/v1/register/{rid}/decision",
+            json={"outcome": "close", "note": "整改到位"},
+            headers=token(["supervisor"]),
+        )
+    return _ok(answers[step])
+
+
+@produces("monitor GET /v1/register")
+async def monitor_register() -> Any:
+    return await _register("list")
+
+
+@produces("monitor POST /v1/register/{id}/answer")
+async def monitor_register_answer() -> Any:
+    return await _register("answer")
+
+
+@produces("monitor POST /v1/register/{id}/decision")
+async def monitor_register_decision() -> Any:
+    return await _register("decision")
+
+
+@produces("monitor GET /v1/assessment")
+async def monitor_assessment() -> Any:
+    from tests.unit.monitor.test_history_api import Source, auth, client, seeded
+
+    async with client(Source(seeded())) as c:
+        url = "/v1/assessment?period=2026-03-01..2026-04-30"
+        return _ok(await c.get(url, headers=auth(["supervisor"], "510100")))
+
+
+@produces("monitor GET /v1/public/statistics")
+async def monitor_public_statistics() -> Any:
+    from tests.unit.monitor.test_history_api import Source, client, seeded
+
+    async with client(Source(seeded())) as c:
+        return _ok(await c.get("/v1/public/statistics?period=2026-03&region=510100"))
+
+
 # --- notify -------------------------------------------------------------------------------------
 
 
