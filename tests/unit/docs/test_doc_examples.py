@@ -546,6 +546,89 @@ async def notify_inbox() -> Any:
         return _ok(await c.get("/v1/inbox", headers=me))
 
 
+async def _webhooks(step: str) -> Any:
+    """An admin registers the tax office's integrator; it subscribes, lists, reads its
+    subscription and adds a signing secret (tests/unit/notify/test_notify_webhooks.py)."""
+    from services.notify.settings import NotifySettings
+    from tests.unit.notify.test_notify_webhooks import DECIDED, make_api
+
+    answers: dict[str, httpx.Response] = {}
+    async for api in make_api(NotifySettings()):
+        admin, tax = api.auth("root", "admin"), api.auth("cq-tax", "system")
+        answers["integrator"] = await api.client.put(
+            "/v1/webhook-integrators/cq-tax",
+            headers=admin,
+            json={
+                "name": "国家税务总局重庆市税务局",
+                "event_types": [DECIDED],
+                "regions": ["500000"],
+                "personal_data": False,
+                "active": True,
+            },
+        )
+        answers["integrators"] = await api.client.get("/v1/webhook-integrators", headers=admin)
+        answers["subscribe"] = await api.subscribe("cq-tax", regions=["500000"])
+        sub_id = answers["subscribe"].json()["id"]
+        answers["list"] = await api.client.get("/v1/webhooks", headers=tax)
+        answers["one"] = await api.client.get(f"/v1/webhooks/{sub_id}", headers=tax)
+        answers["secret"] = await api.client.post(f"/v1/webhooks/{sub_id}/secrets", headers=tax)
+        answers["directory"] = await api.client.get(
+            "/v1/directory?department=500000-SCJ", headers=admin
+        )
+        officer = {
+            "name": "周敏",
+            "department": "500000-SCJ",
+            "section": "500000-SCJ-DJ",
+            "roles": ["handler"],
+            "email": "zhou.min@scj.cq.gov.example.cn",
+            "phone": "+86 139 0000 0201",
+        }
+        answers["officer"] = await api.client.put(
+            "/v1/directory/officers/cq-scj-h09", json=officer, headers=admin
+        )
+    return _ok(answers[step], 201 if step in ("subscribe", "secret") else 200)
+
+
+@produces("notify PUT /v1/webhook-integrators/{subject}")
+async def notify_integrator() -> Any:
+    return await _webhooks("integrator")
+
+
+@produces("notify GET /v1/webhook-integrators")
+async def notify_integrators() -> Any:
+    return await _webhooks("integrators")
+
+
+@produces("notify POST /v1/webhooks")
+async def notify_subscribe() -> Any:
+    return await _webhooks("subscribe")
+
+
+@produces("notify GET /v1/webhooks")
+async def notify_subscriptions() -> Any:
+    return await _webhooks("list")
+
+
+@produces("notify GET /v1/webhooks/{id}")
+async def notify_subscription() -> Any:
+    return await _webhooks("one")
+
+
+@produces("notify POST /v1/webhooks/{id}/secrets")
+async def notify_secret() -> Any:
+    return await _webhooks("secret")
+
+
+@produces("notify GET /v1/directory")
+async def notify_directory() -> Any:
+    return await _webhooks("directory")
+
+
+@produces("notify PUT /v1/directory/officers/{officer_id}")
+async def notify_officer() -> Any:
+    return await _webhooks("officer")
+
+
 # --- credit -------------------------------------------------------------------------------------
 
 
