@@ -372,6 +372,18 @@ async def approval_stale() -> Any:
         )
 
 
+@produces("approval POST /v1/cases/{case}/materials/{code}/download")
+async def approval_download() -> Any:
+    _, c, handler = await _approval()
+    async with c:
+        return _ok(
+            await c.post(
+                "/v1/cases/500000-20260302-000001/materials/licence_form/download",
+                headers=handler,
+            )
+        )
+
+
 @produces("approval GET /v1/tasks")
 async def approval_tasks() -> Any:
     _, c, handler = await _approval()
@@ -382,7 +394,7 @@ async def approval_tasks() -> Any:
 # --- monitor ------------------------------------------------------------------------------------
 
 
-async def _monitor() -> httpx.AsyncClient:
+async def _monitor(stream: Any = None) -> httpx.AsyncClient:
     """The monitor's router on the real ``MonitorService`` (board and case view as served),
     its handlers wired to the unit fakes (``bootstrap.make_deps``) and no faust app: a stage
     opened, gone red and on its first rung, as in ``tests/unit/monitor/test_api.py``."""
@@ -411,7 +423,9 @@ async def _monitor() -> httpx.AsyncClient:
         FixedClock(now),
         load_default_calendar(),
     )
-    service.stream = SimpleNamespace(deps=deps)  # type: ignore[assignment]
+    service.stream = stream or SimpleNamespace(deps=deps)
+    service.stream.deps = deps
+    service.worker_id = "egov-monitor-0"
     service.board_parts = None
     accumulator = Accumulator(now)
     for record in store.records():
@@ -437,6 +451,20 @@ async def monitor_board() -> Any:
 
     async with await _monitor() as c:
         return _ok(await c.get("/v1/board", headers=token(["supervisor"])))
+
+
+@produces("monitor GET /v1/worker")
+async def monitor_worker() -> Any:
+    from types import SimpleNamespace
+
+    class Wheel(list[Any]):  # two timers pending on the partitions this worker owns
+        owned = (2, 5)
+
+    stream = SimpleNamespace(
+        wheel=Wheel([object(), object()]), recovered=True, app=SimpleNamespace(rebalancing=False)
+    )
+    async with await _monitor(stream) as c:
+        return _ok(await c.get("/v1/worker"))
 
 
 async def _register(step: str) -> Any:
