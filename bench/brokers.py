@@ -1,7 +1,7 @@
 """Apache Kafka next to Tansu, in one run: the same benchmarks on a private stack of each broker,
 one after the other on the same machine, figures side by side.
 
-    .venv/bin/python bench/brokers.py [--events 20000] [--requests 300] [--cases 30]
+    .venv/bin/python -m bench.brokers [--events 20000] [--requests 300] [--cases 30]
         [--produce 50000] [--open 20000] [--burst 5000] [--write-docs]
 
 Per broker: a bare aiokafka producer (acks=all, idempotent where the broker has it) and a bare

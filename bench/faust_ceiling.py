@@ -5,7 +5,7 @@ A minimal faust 0.15.3 app reads ``egov.stages`` from the beginning with a new c
 one write of the raw value into a changelog-backed memory table, which is what every monitor
 event costs at least). Prints events/s from the first event to the last.
 
-    EGOV_KAFKA_BOOTSTRAP=127.0.0.1:19203 .venv/bin/python bench/faust_ceiling.py [--table]
+    EGOV_KAFKA_BOOTSTRAP=127.0.0.1:19203 .venv/bin/python -m bench.faust_ceiling [--table]
 """
 
 from __future__ import annotations

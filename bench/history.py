@@ -11,7 +11,7 @@ long a quarter's period queries take over rollups of a city's shape.
 
 Against ``EGOV_MONGO_URI`` if set, else a private in-memory SecantusDB on a free port.
 
-    .venv/bin/python bench/history.py [--cases 5000] [--days 90] [--departments 50] [--items 20]
+    .venv/bin/python -m bench.history [--cases 5000] [--days 90] [--departments 50] [--items 20]
 """
 
 from __future__ import annotations

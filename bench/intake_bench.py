@@ -3,7 +3,7 @@ clients against a locally started intake (a subprocess on a free port), next to 
 of one MongoDB insert + one Kafka produce (acks=all) measured in the same run.
 
     EGOV_KAFKA_BOOTSTRAP=127.0.0.1:9092 EGOV_MONGO_URI='mongodb://127.0.0.1:27017/?directConnection=true' \\
-        .venv/bin/python bench/intake_bench.py --requests 1000 --concurrency 50 --write-docs
+        .venv/bin/python -m bench.intake_bench --requests 1000 --concurrency 50 --write-docs
 
 Needs the local stack (`make run`, or a private broker and database) with topics created.
 """
@@ -301,7 +301,7 @@ async def main() -> None:
     if "cpu_share" in intake:
         print(f"intake process CPU during the load: {intake['cpu_share']:.0%} of one core")
     command = (
-        "EGOV_KAFKA_BOOTSTRAP=... EGOV_MONGO_URI=... .venv/bin/python bench/intake_bench.py "
+        "EGOV_KAFKA_BOOTSTRAP=... EGOV_MONGO_URI=... .venv/bin/python -m bench.intake_bench "
         f"--requests {args.requests} --concurrency {args.concurrency} --write-docs"
     )
     if args.write_docs:

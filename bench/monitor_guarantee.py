@@ -1,6 +1,6 @@
 """faust's processing guarantees for the monitor, side by side on Apache Kafka in one run.
 
-    .venv/bin/python bench/monitor_guarantee.py [--events 20000] [--open 20000]
+    .venv/bin/python -m bench.monitor_guarantee [--events 20000] [--open 20000]
         [--burst 5000] [--write-docs]
 
 On a private Apache Kafka stack, for `at_least_once` (what runs) and `exactly_once` (Kafka

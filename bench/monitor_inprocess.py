@@ -1,7 +1,7 @@
 """In-process bounds (no broker): handler cost per StageOpened, memory per open stage in the
 table record and in the timer index, and the timer index at 1,000,000 stages.
 
-    .venv/bin/python bench/monitor_inprocess.py --stages 100000 --wheel 1000000
+    .venv/bin/python -m bench.monitor_inprocess --stages 100000 --wheel 1000000
 """
 
 from __future__ import annotations

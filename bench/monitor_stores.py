@@ -1,6 +1,6 @@
 """The monitor's table stores side by side on Apache Kafka in one run: memory and RocksDB.
 
-    .venv/bin/python bench/monitor_stores.py [--open 100000] [--burst 5000] [--write-docs]
+    .venv/bin/python -m bench.monitor_stores [--open 100000] [--burst 5000] [--write-docs]
 
 On a private Apache Kafka stack, one worker per store, one after the other
 (bench/monitor_timers.py): open stages taken in and the worker's RSS per open stage; a

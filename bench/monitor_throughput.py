@@ -1,7 +1,7 @@
 """Benchmark 1: stage events per second one monitor worker handles, next to a bare aiokafka
 consumer reading the same messages in the same run.
 
-    EGOV_KAFKA_BOOTSTRAP=127.0.0.1:19203 .venv/bin/python bench/monitor_throughput.py --events 50000
+    EGOV_KAFKA_BOOTSTRAP=127.0.0.1:19203 .venv/bin/python -m bench.monitor_throughput --events 50000
     ... --mode backlog   # the events first, then a new worker group reads them all from the start
 """
 

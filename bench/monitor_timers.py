@@ -1,7 +1,7 @@
 """Benchmarks 2 and 3: timer latency with many open stages, memory per open stage, and the
 time a SIGKILLed worker needs to rebuild its stages and resume firing.
 
-    EGOV_KAFKA_BOOTSTRAP=127.0.0.1:19203 .venv/bin/python bench/monitor_timers.py \
+    EGOV_KAFKA_BOOTSTRAP=127.0.0.1:19203 .venv/bin/python -m bench.monitor_timers \
         --open 100000 --probes 2000 --burst 2000
 """
 
