@@ -1,7 +1,8 @@
 """The response examples in the docs are built from the running API, so they cannot drift.
 
 An example in ``docs/*.md`` or the README is a fenced ``json`` block right after a marker
-``<!-- example: <service> <METHOD> <path> -->``. For each marker a producer below builds the
+``<!-- example: <service> <METHOD> <path> -->`` (several requests that answer the same shape,
+separated by ``;``). For each marker a producer below builds the
 service through its real bootstrap on the unit-test fakes (the same wiring as
 ``tests/unit/<service>/``), authenticates as the docs say (``tests/support/tokens.py``), performs
 the request and returns the JSON body. The documented example must have the same shape: the same
@@ -51,12 +52,13 @@ def documented_examples() -> dict[str, tuple[str, Any]]:
     for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
         for m in MARKER.finditer(path.read_text(encoding="utf-8")):
             rel = str(path.relative_to(REPO))
-            name = m["name"].strip()
-            assert name not in found, f"{name!r} documented twice ({found[name][0]}, {rel})"
             try:
-                found[name] = (rel, json.loads(m["body"]))
+                example = json.loads(m["body"])
             except ValueError as e:
-                raise AssertionError(f"{rel}: the example {name!r} is not JSON: {e}") from e
+                raise AssertionError(f"{rel}: the example {m['name']!r} is not JSON: {e}") from e
+            for name in (n.strip() for n in m["name"].split(";")):
+                assert name not in found, f"{name!r} documented twice ({found[name][0]}, {rel})"
+                found[name] = (rel, example)
     return found
 
 
@@ -307,6 +309,41 @@ async def intake_catalog_item() -> Any:
 
     async with Wiring().client() as c:
         return _ok(await c.get("/v1/catalog/items/500000-SCJ-001"))
+
+
+async def _catalog_admin(step: str) -> Any:
+    from tests.support.tokens import bearer_of
+    from tests.unit.intake.intake_fakes import Wiring
+
+    w = Wiring()
+    admin = bearer_of(w.settings, "admin-1", "admin")
+    async with w.client() as c:
+        item = _ok(await c.get("/v1/catalog/items/500000-SCJ-001"))
+        answers = {"close": await c.post("/v1/catalog/items/500000-SCJ-001/close", headers=admin)}
+        item["version"] = answers["close"].json()["version"]
+        item["status"] = "open"
+        item["name"] = "企业设立登记（营业执照，新版）"
+        answers["replace"] = await c.put(
+            "/v1/catalog/items/500000-SCJ-001", json=item, headers=admin
+        )
+        new = {**item, "code": "500000-SCJ-098", "version": 1}
+        answers["create"] = await c.post("/v1/catalog/items", json=new, headers=admin)
+    return _ok(answers[step], 201 if step == "create" else 200)
+
+
+@produces("intake POST /v1/catalog/items")
+async def intake_catalog_create() -> Any:
+    return await _catalog_admin("create")
+
+
+@produces("intake PUT /v1/catalog/items/{code}")
+async def intake_catalog_replace() -> Any:
+    return await _catalog_admin("replace")
+
+
+@produces("intake POST /v1/catalog/items/{code}/close")
+async def intake_catalog_close() -> Any:
+    return await _catalog_admin("close")
 
 
 # --- approval -----------------------------------------------------------------------------------
