@@ -383,9 +383,28 @@ async def _approval() -> tuple[Any, httpx.AsyncClient, dict[str, str]]:
 
 @produces("approval GET /v1/cases/{case}")
 async def approval_case() -> Any:
+    """The case after the handler signed in to pre-review (the answer of that action)."""
     _, c, handler = await _approval()
     async with c:
+        await approval_sign_in_with(c, handler)
         return _ok(await c.get("/v1/cases/500000-20260302-000001", headers=handler))
+
+
+async def approval_sign_in_with(c: httpx.AsyncClient, handler: dict[str, str]) -> Any:
+    return _ok(
+        await c.post(
+            "/v1/cases/500000-20260302-000001/stages/prereview/sign-in",
+            json={"version": 1},
+            headers=handler,
+        )
+    )
+
+
+@produces("approval POST /v1/cases/{case}/stages/{stage}/{action}")
+async def approval_sign_in() -> Any:
+    _, c, handler = await _approval()
+    async with c:
+        return await approval_sign_in_with(c, handler)
 
 
 @produces("approval GET /v1/cases/{case}/timeline")
