@@ -376,7 +376,7 @@ async def _approval() -> tuple[Any, httpx.AsyncClient, dict[str, str]]:
     data = submitted("500000-20260302-000001", materials=[verified_upload])
     await on_case_submitted(deps, envelope_of(data), data)
     client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(create_api(deps.settings, deps)), base_url="http://approval"
+        transport=httpx.ASGITransport(create_api(deps)), base_url="http://approval"
     )
     return deps, client, token(deps, "h-1", "handler", department=DEPT, region=REGION)
 
@@ -470,7 +470,7 @@ async def _monitor(stream: Any = None) -> httpx.AsyncClient:
 
     deps, store, _, _ = fake_deps()
     await open_case(deps)
-    await h.on_timer(deps, h.Incoming(2, DUE + timedelta(hours=1), DUE), "C1", "S1")
+    await h.on_timer(deps.arrived(h.Incoming(2, DUE + timedelta(hours=1), DUE)), "C1", "S1")
     now = DUE + timedelta(hours=2)
     settings = MonitorSettings()
     service = object.__new__(MonitorService)  # the HTTP side needs no faust app (test_gauges)
@@ -597,31 +597,18 @@ async def monitor_public_statistics() -> Any:
 @produces("notify GET /v1/inbox")
 async def notify_inbox() -> Any:
     import tests.unit.notify.notify_samples as s
-    from services.notify.api import ApiDeps
     from services.notify.bootstrap import create_api
     from services.notify.channels import InboxChannel
     from services.notify.domain import ChannelName
     from services.notify.settings import NotifySettings
     from tests.support.tokens import lasting_token
-    from tests.unit.notify.notify_fakes import FakeResolver, MemoryInbox
     from tests.unit.notify.notify_world import NOON, build_world
 
     settings = NotifySettings()
     world = await build_world(settings)
-    inbox = MemoryInbox()
+    inbox = world.inbox
     world.deps.dispatcher.channels[ChannelName.INBOX] = InboxChannel(inbox, world.clock)
-    app = create_api(
-        ApiDeps(
-            settings=settings,
-            clock=world.clock,
-            directory=world.directory,
-            inbox=inbox,
-            subscriptions=world.subscriptions,
-            integrators=world.integrators,
-            chaining=world.chaining,
-            resolver=FakeResolver(),
-        )
-    )
+    app = create_api(world.deps)
     await world.handle(s.envelope(s.case_submitted("500000-20260302-000001", NOON), NOON))
     # the inbox is the token's subject's: an applicant's sub is their ID number (docs/notify.md)
     token = lasting_token(settings, subject=s.applicant_id(), roles=["applicant"])
