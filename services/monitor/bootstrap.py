@@ -29,7 +29,7 @@ from services.monitor.register_api import router as register_router
 from services.monitor.register_store import MongoRegister
 from services.monitor.settings import MonitorSettings
 from services.monitor.snapshots import MongoBoardParts
-from services.monitor.store import TableCaseStore, TableStats
+from services.monitor.store import TableCaseStore, TableStats, partition_of
 from services.monitor.stream import MonitorStream
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
@@ -112,10 +112,10 @@ class MonitorService:
         for i, rec in enumerate(self.store.records(), 1):
             if i % chunk == 0:
                 await asyncio.sleep(0)
-            accumulators.setdefault(int(rec.get("p", 0)), Accumulator(now)).add(rec)
+            accumulators.setdefault(partition_of(rec) or 0, Accumulator(now)).add(rec)
         stats: dict[int, list[dict[str, Any]]] = {}
         for row in self.stats.rows():
-            stats.setdefault(int(row.get("p", 0)), []).append(row)
+            stats.setdefault(partition_of(row) or 0, []).append(row)
         partitions = set(accumulators) | set(stats)
         parts = {
             p: accumulators.get(p, Accumulator(now)).part(stats.get(p, [])) for p in partitions

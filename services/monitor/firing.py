@@ -25,6 +25,7 @@ from typing import Any
 
 from services.monitor import handlers as h
 from services.monitor.ports import CaseRecord
+from services.monitor.store import partition_of
 from shared.contracts import Envelope
 
 FIRING_CHUNK = 500  # firings per timer message: ~75 KB, far below the 1 MiB message limit
@@ -154,8 +155,9 @@ async def on_timers(deps: h.Deps, firings: Sequence[Firing], reject: Reject) -> 
         mark = staging.mark()
         try:
             rec = staging.get(firing.case_id)
-            if rec is not None and rec.get("p") != msg.partition:
-                raise WrongPartition(f"case kept on partition {rec.get('p')}, not {msg.partition}")
+            kept_on = None if rec is None else partition_of(rec)
+            if rec is not None and kept_on != msg.partition:
+                raise WrongPartition(f"case kept on partition {kept_on}, not {msg.partition}")
             await h.on_timer(staging.deps, firing.case_id, firing.stage_id)
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop the others
             staging.rollback(mark)

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 from shared.contracts import Envelope
 
 CaseRecord = dict[str, Any]
-"""Table value per case: {"p": partition, "case_id": ..., "stages": {stage_id: StageState dict},
-"decided": bool}."""
+"""Table value per case: its id, its partition, its stages (StageState documents with their
+next firing) and what its decision said; services/monitor/store.py owns the format."""
 
 
 class CaseStore(Protocol):

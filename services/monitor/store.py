@@ -1,12 +1,49 @@
-"""The monitor's faust tables as typed stores (the handlers' CaseStore and StatsStore)."""
+"""The monitor's faust tables as typed stores (the handlers' CaseStore and StatsStore), and the
+table format: only this module knows the keys a record keeps its partition and timers under."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
+from services.monitor.domain import StageState
 from services.monitor.ports import CaseRecord
+
+PARTITION = "p"  # the partition of egov.stages a case (or an aggregate row) is kept on
+TIMER = "t"  # a stage's next firing (epoch s): a rebuild indexes timers without parsing stages
+
+
+def new_record(case_id: str, partition: int) -> CaseRecord:
+    return {PARTITION: partition, "case_id": case_id, "stages": {}}
+
+
+def partition_of(record: Mapping[str, Any]) -> int | None:
+    """The partition a case record or an aggregate row is kept on (None: an old row)."""
+    value = record.get(PARTITION)
+    return None if value is None else int(value)
+
+
+def case_partition(record: Mapping[str, Any]) -> int:
+    """The partition a case record is kept on (every record has one)."""
+    return int(record[PARTITION])
+
+
+def stage_document(stage: StageState, due: datetime | None) -> dict[str, Any]:
+    """A stage as its record keeps it, with its next firing."""
+    raw = stage.model_dump(mode="json", exclude_defaults=True)
+    if due is not None:
+        raw[TIMER] = due.timestamp()
+    return raw
+
+
+def timers_of(record: Mapping[str, Any]) -> Iterator[tuple[str, float]]:
+    """(stage id, next firing) of every stage of a record that waits for one."""
+    for stage_id, raw in record["stages"].items():
+        due = raw.get(TIMER)
+        if due is not None:
+            yield stage_id, due
 
 
 class TableCaseStore:
@@ -55,7 +92,7 @@ class TableStats:
     def bump(self, partition: int, department: str, item: str, region: str, **inc: float) -> None:
         key = f"{partition}|{department}|{item}|{region}"
         row = dict(self.table.get(key) or {})
-        row.update(p=partition, department=department, item_code=item, region=region)
+        row.update({PARTITION: partition}, department=department, item_code=item, region=region)
         for name, value in inc.items():
             row[name] = row.get(name, 0) + value
         self.table[key] = row
@@ -63,4 +100,5 @@ class TableStats:
     def rows(self) -> Iterator[dict[str, Any]]:
         for key, value in list(self.table.items()):
             if isinstance(value, dict):
-                yield {"p": int(str(key).split("|", 1)[0]), **value}  # rows kept before "p"
+                # rows kept before the partition was: the key names it
+                yield {PARTITION: int(str(key).split("|", 1)[0]), **value}

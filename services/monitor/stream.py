@@ -22,6 +22,7 @@ from services.monitor import handlers as h
 from services.monitor import state_store
 from services.monitor.firing import Firing, decode_batch, encode_batches, on_timers
 from services.monitor.settings import MonitorSettings
+from services.monitor.store import partition_of, timers_of
 from services.monitor.timers import TimerWheel
 from services.monitor.transport import MonitorApp
 from shared.clock import Clock, SimulatedClock
@@ -157,12 +158,10 @@ class MonitorStream:
 
         def entries() -> Iterator[tuple[int, str, str, float]]:
             for rec in self.deps.store.records():
-                p = rec.get("p")
-                if p in owned:
-                    for stage_id, raw in rec["stages"].items():
-                        due = raw.get(h.TIMER_FIELD)
-                        if due is not None:
-                            yield p, rec["case_id"], stage_id, due
+                p = partition_of(rec)
+                if p is not None and p in owned:
+                    for stage_id, due in timers_of(rec):
+                        yield p, rec["case_id"], stage_id, due
 
         self.wheel.assign(owned, entries())
         self.recovered = True

@@ -19,7 +19,7 @@ from services.monitor.handlers.cases import (
     on_rectification_closed,
     on_rectification_opened,
 )
-from services.monitor.handlers.deps import SOURCE, TIMER_FIELD, Deps, Incoming
+from services.monitor.handlers.deps import SOURCE, Deps, Incoming
 from services.monitor.handlers.records import STANDALONE, finished
 from services.monitor.handlers.settle import settle
 from services.monitor.handlers.stages import (
@@ -67,7 +67,6 @@ __all__ = [
     "HANDLERS",
     "SOURCE",
     "STANDALONE",
-    "TIMER_FIELD",
     "Deps",
     "EventHandler",
     "Handler",

@@ -7,6 +7,7 @@ from services.monitor import domain as d
 from services.monitor.handlers.deps import Deps
 from services.monitor.handlers.records import forget_if_finished, record_of, stage_of
 from services.monitor.handlers.settle import late_entry, settle, settle_closed
+from services.monitor.store import new_record
 from shared.contracts import (
     CaseDecided,
     CaseRated,
@@ -92,7 +93,7 @@ async def on_case_decided(deps: Deps, env: Envelope, e: CaseDecided) -> None:
     if rec is None:
         if not e.stages_to_follow:
             return  # nothing supervised and nothing to come
-        rec = {"p": msg.partition, "case_id": e.case_id, "stages": {}}
+        rec = new_record(e.case_id, msg.partition)
     rec["decided"] = True
     follow = set(rec.get("follow", [])) | {k.value for k in e.stages_to_follow}
     rec["follow"] = sorted(follow)

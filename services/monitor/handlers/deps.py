@@ -13,9 +13,6 @@ from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
 SOURCE = "/egov/monitor"
 
 
-TIMER_FIELD = "t"
-
-
 async def _no_wait(version: str) -> None:
     return None
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.monitor import domain as d
-from services.monitor.handlers.deps import TIMER_FIELD, Deps
+from services.monitor.handlers.deps import Deps
 from services.monitor.ports import CaseRecord
+from services.monitor.store import new_record, stage_document
 
 
 def labels_of(stage: d.StageState) -> dict[str, str]:
@@ -14,7 +15,7 @@ def labels_of(stage: d.StageState) -> dict[str, str]:
 
 
 def record_of(deps: Deps, case_id: str, partition: int) -> CaseRecord:
-    return deps.store.get(case_id) or {"p": partition, "case_id": case_id, "stages": {}}
+    return deps.store.get(case_id) or new_record(case_id, partition)
 
 
 def stage_of(rec: CaseRecord, stage_id: str) -> d.StageState | None:
@@ -23,10 +24,7 @@ def stage_of(rec: CaseRecord, stage_id: str) -> d.StageState | None:
 
 
 def put_stage(rec: CaseRecord, stage: d.StageState, due: datetime | None) -> None:
-    raw = stage.model_dump(mode="json", exclude_defaults=True)
-    if due is not None:
-        raw[TIMER_FIELD] = due.timestamp()  # lets a rebuild index timers without parsing stages
-    rec["stages"][stage.stage_id] = raw
+    rec["stages"][stage.stage_id] = stage_document(stage, due)
 
 
 # Stages supervised under an id of their own rather than a case's workflow.

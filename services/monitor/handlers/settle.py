@@ -13,6 +13,7 @@ from services.monitor.handlers.alerts import alert, finding_envelope, rung_alert
 from services.monitor.handlers.deps import Deps
 from services.monitor.handlers.records import forget_if_finished, labels_of, put_stage
 from services.monitor.ports import CaseRecord
+from services.monitor.store import case_partition
 from shared.contracts import Envelope
 
 
@@ -70,7 +71,7 @@ async def settle(
         due = min(due, stage.sign_in_due) if due is not None else stage.sign_in_due
     put_stage(rec, stage, due)
     deps.store.put(stage.case_id, rec)
-    deps.scheduler.schedule(rec["p"], stage.case_id, stage.stage_id, due)
+    deps.scheduler.schedule(case_partition(rec), stage.case_id, stage.stage_id, due)
 
 
 def late_entry(deps: Deps, claimed: datetime) -> list[d.Finding]:
@@ -103,7 +104,7 @@ async def settle_closed(
     m.CLOSED.labels(**labels, on_time=str(on_time).lower()).inc()
     m.HANDLING_DAYS.labels(**labels).observe(days)
     deps.stats.bump(
-        rec["p"],
+        case_partition(rec),
         stage.department,
         stage.item_code,
         stage.region,
