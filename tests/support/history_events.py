@@ -89,7 +89,8 @@ class Case:
         )
         return _env(data, self.sid(kind), at=at)
 
-    def closed(self, kind: str, at: datetime, outcome: str = "passed") -> Envelope:
+    def closed(self, kind: str, at: datetime, outcome: str = "passed",
+               officer: str | None = None) -> Envelope:  # fmt: skip
         data = StageClosed(
             case_id=self.case_id,
             stage_id=self.sid(kind),
@@ -97,6 +98,7 @@ class Case:
             outcome=outcome,  # type: ignore[arg-type]
             department=self.department,
             closed_at=at,
+            officer=officer,
         )
         return _env(data, self.sid(kind), at=at)
 

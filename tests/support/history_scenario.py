@@ -32,6 +32,7 @@ class Row:
     level: str | None
     rect_days: int | None  # working days the rectification took, if one was opened
     answer_days: int  # working days the department took to answer its yellow card (督办答复)
+    officer: str = ""  # who closed the review (经办), for the department head's view
 
     @property
     def rungs(self) -> int:
@@ -71,6 +72,7 @@ def rows(
                 level=level,
                 rect_days=rnd.choice((2, 4, 8)) if bad else None,
                 answer_days=rnd.choice((1, 3, 7)),
+                officer=f"{dept}-h{i % 3 + 1}",  # not drawn: the draws above stay as they were
             )
         )
     return out
@@ -101,7 +103,7 @@ def events(row: Row, calendar: WorkingCalendar) -> list[Envelope]:
             limit=STATUTORY,
         ),  # fmt: skip
         c.opened("review", opened, stage_due, limit=STAGE_LIMIT),
-        c.closed("review", closed),
+        c.closed("review", closed, officer=row.officer or None),
         c.closed("case_promised", closed, outcome="completed"),
         c.closed("case_statutory", closed, outcome="completed"),
         c.decided(closed, row.decision),
@@ -138,16 +140,35 @@ class MemoryHistory:
         self.docs: dict[str, Any] = {}
         self.facts: dict[str, Any] = {}
         self.rollups: dict[tuple[str, str, str, str], dict[str, float]] = {}
+        self.officers: dict[tuple[str, str, str, str], dict[str, float]] = {}
 
     def apply(self, batch: list[Envelope], calendar: WorkingCalendar) -> Folded:
         folded = fold(batch, self.docs, self.facts, calendar)
         self.docs.update(folded.docs)
         self.facts.update(folded.facts)
-        for key, inc in folded.deltas.items():
-            row = self.rollups.setdefault(key, {})
-            for name, value in inc.items():
-                row[name] = row.get(name, 0) + value
+        for into, deltas in ((self.rollups, folded.deltas), (self.officers, folded.officer_deltas)):
+            for key, inc in deltas.items():
+                row = into.setdefault(key, {})
+                for name, value in inc.items():
+                    row[name] = row.get(name, 0) + value
         return folded
+
+    async def by_officer(self, since: date, until: date, *, department: str | None = None,
+                         region_prefix: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+        groups: dict[tuple[str, str], dict[str, float]] = {}
+        for (day, dept, region, officer), c in self.officers.items():
+            if not since.isoformat() <= day <= until.isoformat():
+                continue
+            if department is not None and dept != department:
+                continue
+            if region_prefix and not region.startswith(region_prefix):
+                continue
+            group = groups.setdefault((dept, officer), {})
+            for name, value in c.items():
+                group[name] = group.get(name, 0) + value
+        return [
+            {"key": k, "c": {n: v for n, v in c.items() if v}} for k, c in sorted(groups.items())
+        ]
 
     async def totals(self, since: date, until: date, *, by: str | None,
                      region_prefix: str | None = None, **filters: str | None) -> list[dict[str, Any]]:  # fmt: skip

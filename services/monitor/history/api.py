@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from services.monitor.history import reports
+from services.monitor.history import officers, reports
 from services.monitor.history.bulletin import markdown
 from services.monitor.history.model import (
     AssessmentModel,
@@ -19,6 +19,7 @@ from services.monitor.history.model import (
     covers,
     last_complete,
     parse_period,
+    region_prefix,
 )
 from services.monitor.history.pdf import pdf_bulletin
 from services.monitor.history.store import MongoHistory
@@ -28,6 +29,7 @@ from shared.roles import Role
 
 ASSESSORS = (Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN)
 Assessor = Annotated[Principal, require_roles(*ASSESSORS)]
+OfficerViewer = Annotated[Principal, require_roles(*officers.VIEWERS)]
 PeriodText = Annotated[
     str | None, Query(max_length=40, description="2026, 2026-H1, 2026-Q1, 2026-03 or a..b")
 ]
@@ -127,6 +129,37 @@ async def get_assessment(
         name = f"bulletin-{doc['period']['label']}-{by}.pdf".replace("..", "_")
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         return Response(content, media_type="application/pdf", headers=headers)
+    return JSONResponse(jsonable_encoder(doc))
+
+
+@router.get(
+    "/v1/assessment/officers",
+    summary="per-officer figures of a period (department heads: their department; supervisors)",
+)
+async def get_officers(
+    source: SourceDep,
+    principal: OfficerViewer,
+    period: PeriodText = None,
+    department: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    region: RegionCode = None,
+) -> Response:
+    """Each officer's handling stages: closed, on time, working days against the limit, lights,
+    escalations by rung and cards. A department head sees their own department's officers, a
+    supervisor those of their region and below; no one else (admins and inspectors neither)."""
+    assert source.history is not None
+    try:
+        dept, scoped = officers.scope(principal, department, region)
+    except officers.NotAllowed as exc:
+        raise HTTPException(403, str(exc)) from None
+    chosen = _period(source, period)
+    rows = await source.history.by_officer(
+        chosen.since,
+        chosen.until,
+        department=dept,
+        region_prefix=region_prefix(scoped) if scoped else None,
+    )
+    spans = {"label": chosen.label, "from": chosen.since, "to": chosen.until}
+    doc = officers.officers_report(rows, period=spans, department=dept, region=scoped)
     return JSONResponse(jsonable_encoder(doc))
 
 

@@ -10,6 +10,7 @@ stage's deadline recomputed) is taken out where it was and added where it is now
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -85,6 +86,13 @@ def _fact(fid: str, at: datetime, key: Doc, **counters: float) -> Fact:
     }
 
 
+def officer_of(stage: Doc) -> str | None:
+    """Who a stage's figures count for: the officer who closed it, else who signed it in (签收),
+    else whom it was assigned to."""
+    found = stage.get("closed_by") or stage.get("signed_in_by") or stage.get("assignee")
+    return str(found) if found else None
+
+
 def limit_days(limit: Doc, calendar: Calendar) -> float:
     """A limit in days: working (or natural) days as stated, hours in days of office hours."""
     if limit["unit"] == "working_hours":
@@ -157,6 +165,9 @@ def _stage_facts(case_id: str, stage: Doc, fallback: Doc | None, calendar: Calen
             counters["credit_incidents"] = 1
         fid = f"{sid}|rung|{rung['n']}|{stamp(rung['at'])}"
         out.append(_fact(fid, rung["at"], key, **counters))
+    if cat == "stage" and (officer := officer_of(stage)) is not None:
+        for fact in out:  # handling stages only: an officer's own work, not the case's clocks
+            fact["officer"] = officer
     return out
 
 
@@ -198,20 +209,33 @@ def fact_key(fact: Fact) -> Key:
     return (fact["day"], fact["department"], fact["region"], fact["item_code"])
 
 
-def rollup_deltas(old: dict[str, Fact], new: dict[str, Fact]) -> dict[Key, dict[str, float]]:
-    """Increments that take the rollups from counting ``old`` to counting ``new``."""
+def officer_key(fact: Fact) -> Key | None:
+    """The officer rollup a fact counts in (the officer in the item's place), if any."""
+    officer = fact.get("officer")
+    return None if not officer else (fact["day"], fact["department"], fact["region"], officer)
+
+
+def rollup_deltas(
+    old: dict[str, Fact],
+    new: dict[str, Fact],
+    key: Callable[[Fact], Key | None] = fact_key,
+) -> dict[Key, dict[str, float]]:
+    """Increments that take the rollups from counting ``old`` to counting ``new`` (``key``:
+    which rollup a fact counts in, None for none)."""
     deltas: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for fid in old.keys() | new.keys():
         before, after = old.get(fid), new.get(fid)
-        if before is not None and after is not None and fact_key(before) == fact_key(after):
+        was = None if before is None else key(before)
+        now = None if after is None else key(after)
+        if before is not None and after is not None and was == now:
             if before["c"] == after["c"]:
                 continue
-        if before is not None:
+        if before is not None and was is not None:
             for name, value in before["c"].items():
-                deltas[fact_key(before)][name] -= value
-        if after is not None:
+                deltas[was][name] -= value
+        if after is not None and now is not None:
             for name, value in after["c"].items():
-                deltas[fact_key(after)][name] += value
+                deltas[now][name] += value
     return {k: {n: v for n, v in d.items() if v} for k, d in deltas.items() if any(d.values())}
 
 

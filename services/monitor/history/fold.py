@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from services.monitor.history.facts import Fact, Key, facts_of, rollup_deltas
+from services.monitor.history.facts import (
+    Fact,
+    Key,
+    fact_key,
+    facts_of,
+    officer_key,
+    rollup_deltas,
+)
 from services.monitor.history.projection import FOLDED_TYPES, Doc, apply, new_case
 from shared.calendar.timing import Calendar
 from shared.contracts import Envelope, UnknownEventType
@@ -31,6 +38,8 @@ class Folded:
     facts: dict[str, dict[str, Fact]] = field(default_factory=dict)  # by case, all of them
     gone: dict[str, set[str]] = field(default_factory=dict)  # fact ids no longer true, by case
     deltas: dict[Key, dict[str, float]] = field(default_factory=dict)
+    # by (day, department, region, officer): handling stages' facts, for department heads
+    officer_deltas: dict[Key, dict[str, float]] = field(default_factory=dict)
     skipped: int = 0
 
 
@@ -54,6 +63,7 @@ def fold(
             out.skipped += 1  # the primary consumers dead-letter it; the history skips it
             log.warning("history: event %s skipped: %s", envelope.id, exc)
     deltas: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    by_officer: dict[Key, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for case_id, doc in list(out.docs.items()):
         before = old_facts.get(case_id, {})
         try:
@@ -63,11 +73,17 @@ def fold(
             del out.docs[case_id]
             out.skipped += 1
             continue
-        for key, inc in rollup_deltas(before, after).items():
-            for name, value in inc.items():
-                deltas[key][name] += value
+        for into, key_of in ((deltas, fact_key), (by_officer, officer_key)):
+            for key, inc in rollup_deltas(before, after, key_of).items():
+                for name, value in inc.items():
+                    into[key][name] += value
         out.facts[case_id] = after
         out.gone[case_id] = set(before) - set(after)
-    out.deltas = {k: {n: v for n, v in d.items() if v} for k, d in deltas.items()}
-    out.deltas = {k: d for k, d in out.deltas.items() if d}
+    out.deltas = _nonzero(deltas)
+    out.officer_deltas = _nonzero(by_officer)
     return out
+
+
+def _nonzero(deltas: dict[Key, dict[str, float]]) -> dict[Key, dict[str, float]]:
+    kept = {k: {n: v for n, v in d.items() if v} for k, d in deltas.items()}
+    return {k: d for k, d in kept.items() if d}

@@ -158,8 +158,10 @@ def _apply_to_stage(doc: Doc, data: EventData) -> None:
                 **_key(data.department, data.region, data.item_code),
             )
             _add(stage["dues"], [_ms(data.opened_at), _ms(data.due_at)])
+            if data.assignee:
+                stage["assignee"] = data.assignee
         case StageSignedIn():
-            stage["signed_in_at"] = _ms(data.signed_in_at)
+            stage.update(signed_in_at=_ms(data.signed_in_at), signed_in_by=data.officer)
         case StageSuspended():
             _add(stage["susp"], _ms(data.suspended_at))
         case StageResumed():
@@ -172,6 +174,8 @@ def _apply_to_stage(doc: Doc, data: EventData) -> None:
             _add(stage["dues"], [_ms(data.changed_at), _ms(data.new_due_at)])
         case StageClosed():
             stage.update(closed_at=_ms(data.closed_at), outcome=data.outcome)
+            if data.officer:
+                stage["closed_by"] = data.officer
             stage.setdefault("kind", str(data.stage))
         case StageWarned() | StageOverdue():
             _add(stage["alerts"], [data.light.value, _ms(data.at)])

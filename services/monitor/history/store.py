@@ -37,17 +37,20 @@ class MongoHistory:
         self.db = db
         self.cases = db["history_cases"]
         self.rollups = db["history_rollups"]
+        self.officers = db["history_officers"]  # handling stages by officer, day and month
 
     async def ensure_indexes(self) -> None:
         for dim in ("department", "region", "item_code"):
             await self.rollups.create_index([("grain", 1), (dim, 1), ("day", 1)])
         await self.rollups.create_index([("grain", 1), ("day", 1), ("department", 1)])
+        await self.officers.create_index([("grain", 1), ("department", 1), ("day", 1)])
+        await self.officers.create_index([("grain", 1), ("region", 1), ("day", 1)])
         for dim in ("department", "region"):
             await self.cases.create_index([(f"case.{dim}", ASCENDING), ("case.submitted_at", 1)])
         await self.cases.create_index([("decision.at", ASCENDING)])
 
     async def drop(self) -> None:
-        for col in (self.cases, self.rollups):
+        for col in (self.cases, self.rollups, self.officers):
             await col.drop()
 
     async def apply(self, envelopes: Sequence[Envelope], calendar: Calendar) -> Folded:
@@ -77,6 +80,13 @@ class MongoHistory:
         incs = [op for k, inc in folded.deltas.items() for op in increments(k, inc)]
         if incs:
             await self.rollups.bulk_write(incs, ordered=False, session=session)
+        officers = [
+            op
+            for k, inc in folded.officer_deltas.items()
+            for op in increments(k, inc, dimension="officer")
+        ]
+        if officers:
+            await self.officers.bulk_write(officers, ordered=False, session=session)
 
     async def case(self, case_id: str) -> Doc | None:
         return await self.cases.find_one({"_id": case_id})
@@ -98,10 +108,7 @@ class MongoHistory:
         ``by`` (department, region, item_code) or over everything (``by`` None): from the
         monthly rollups for its whole months and the daily ones for the days at its edges,
         without the item dimension unless the question is about items; never a case."""
-        months, edges = split_period(since, until)
-        spans: list[dict[str, Any]] = [{"grain": "m", "day": {"$in": months}}] if months else []
-        for a, b in edges:
-            spans.append({"grain": "d", "day": {"$gte": a.isoformat(), "$lte": b.isoformat()}})
+        spans = period_spans(since, until)
         common: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
         # Every item of the period: no "$ne" (no index serves it, the whole collection is
         # scanned), the (grain, day) index instead, and the rollups over every item dropped here.
@@ -125,19 +132,55 @@ class MongoHistory:
                         into[name] = into.get(name, 0) + value
         return [{"key": k, "c": c} for k, c in sorted(summed.items(), key=lambda kv: str(kv[0]))]
 
+    async def by_officer(
+        self,
+        since: date,
+        until: date,
+        *,
+        department: str | None = None,
+        region_prefix: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Each officer's handling-stage counters over the period, within one department or a
+        region (the department heads' and supervisors' view), keyed ``(department, officer)``."""
+        spans = period_spans(since, until)
+        common: dict[str, Any] = {}
+        if department is not None:
+            common["department"] = department
+        if region_prefix:
+            common["region"] = {"$regex": f"^{re.escape(region_prefix)}"}
+        summed: dict[tuple[str, str], dict[str, float]] = {}
+        fields = {"c": 1, "department": 1, "officer": 1}
+        for span in spans:
+            async for doc in self.officers.find({**span, **common}, fields):
+                into = summed.setdefault((doc["department"], doc["officer"]), {})
+                for name, value in doc.get("c", {}).items():
+                    if value:
+                        into[name] = into.get(name, 0) + value
+        return [{"key": k, "c": c} for k, c in sorted(summed.items())]
 
-def increments(key: Key, inc: dict[str, float]) -> list[UpdateOne]:
-    """One fact's change into the four rollups it counts in: its day and its month, each by
-    item and over all items (ALL)."""
-    day, department, region, item = key
+
+def period_spans(since: date, until: date) -> list[dict[str, Any]]:
+    """The rollups of [since, until]: the monthly ones of its whole months, the daily ones of
+    the days at its edges (``model.split_period``)."""
+    months, edges = split_period(since, until)
+    spans: list[dict[str, Any]] = [{"grain": "m", "day": {"$in": months}}] if months else []
+    for a, b in edges:
+        spans.append({"grain": "d", "day": {"$gte": a.isoformat(), "$lte": b.isoformat()}})
+    return spans
+
+
+def increments(key: Key, inc: dict[str, float], dimension: str = "item_code") -> list[UpdateOne]:
+    """One fact's change into the rollups it counts in: its day and its month, by item and over
+    all items (ALL); or by officer (``dimension`` "officer", no total: that is the item's)."""
+    day, department, region, value = key
     ops = []
     for grain, period in (("d", day), ("m", day[:7])):
-        for item_code in (item, ALL):
+        for unit in (value, ALL) if dimension == "item_code" else (value,):
             fields = {"grain": grain, "day": period, "department": department}
-            fields |= {"region": region, "item_code": item_code}
+            fields |= {"region": region, dimension: unit}
             ops.append(
                 UpdateOne(
-                    {"_id": rollup_id((grain, period, department, region, item_code))},
+                    {"_id": rollup_id((grain, period, department, region, unit))},
                     {"$inc": {f"c.{n}": v for n, v in inc.items()}, "$setOnInsert": fields},
                     upsert=True,
                 )

@@ -134,6 +134,14 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
                 assert rounded(mine) == rounded(expect), (text, by, dept)
                 found += len(expect)
             assert found, (text, by)
+    for text in ("2026-02-20..2026-04-10", "2026-Q1"):  # officers: months and edge days
+        other = parse_period(text)
+        for dept, _ in units:
+            mine = await history.by_officer(other.since, other.until, department=dept)
+            expect = await memory.by_officer(other.since, other.until, department=dept)
+            assert expect and [(r["key"], rounded({"c": r["c"]})) for r in mine] == [
+                (r["key"], rounded({"c": r["c"]})) for r in expect
+            ], (text, dept)
     submitted = await history.totals(PERIOD.since, PERIOD.until, by=None, department=units[0][0])
     assert submitted[0]["c"]["submitted"] == sum(r.case.department == units[0][0] for r in scenario)
     for dept, _ in units:
