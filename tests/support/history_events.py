@@ -33,6 +33,11 @@ SOURCE = "/egov/test"
 # Looks like personal data in every place a leak would show: what the public scan looks for.
 APPLICANT = {"kind": "person", "id_number": "500103199005170126", "name": "张三"}
 CONTACT = {"phone": "13800138000", "email": "zhangsan@example.cn"}
+# A department's answer with the identifiers an officer might paste in: published masked.
+ANSWER = (
+    "已整改：窗口补充了告知单。已电话联系申请人（13800138000，身份证 500103199005170126，"
+    "zhangsan@example.cn），企业 91500000MA5U0BCD4A 已办结。"
+)
 
 
 def _env(data: EventData, *parts: str, at: datetime) -> Envelope:
@@ -211,7 +216,7 @@ class Case:
             rectification_id=f"{self.case_id}:rect",
             department=self.department,
             officer="officer-1",
-            answer="已整改",
+            answer=ANSWER,
             closed_at=at,
         )
         return _env(data, self.case_id, at=at)

@@ -153,6 +153,24 @@ class MemoryHistory:
                     row[name] = row.get(name, 0) + value
         return folded
 
+    async def rated(self, since: date, until: date, *, limit: int, region_prefix: str | None = None,
+                    **filters: str | None) -> list[Any]:  # fmt: skip
+        found = []
+        for doc in self.docs.values():
+            rating = doc.get("rating")
+            if rating is None:
+                continue
+            day = rating["at"].astimezone(SHANGHAI).date()
+            if not since <= day <= until:
+                continue
+            if any(v is not None and rating.get(k) != v for k, v in filters.items()):
+                continue
+            if region_prefix and not rating["region"].startswith(region_prefix):
+                continue
+            found.append(doc)
+        found.sort(key=lambda d: d["rating"]["at"], reverse=True)
+        return found[:limit]
+
     async def by_officer(self, since: date, until: date, *, department: str | None = None,
                          region_prefix: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
         groups: dict[tuple[str, str], dict[str, float]] = {}

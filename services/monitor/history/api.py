@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from services.monitor.history import officers, reports
+from services.monitor.history import officers, ratings, reports
 from services.monitor.history.bulletin import markdown
 from services.monitor.history.model import (
     AssessmentModel,
@@ -25,6 +25,7 @@ from services.monitor.history.pdf import pdf_bulletin
 from services.monitor.history.store import MongoHistory
 from shared.auth import Principal, require_roles
 from shared.clock import SHANGHAI, Clock
+from shared.contracts import RatingLevel
 from shared.roles import Role
 
 ASSESSORS = (Role.SUPERVISOR, Role.INSPECTOR, Role.ADMIN)
@@ -35,6 +36,7 @@ PeriodText = Annotated[
 ]
 RegionCode = Annotated[str | None, Query(pattern=r"^\d{6}$")]
 MAX_PERIOD_DAYS = 3 * 366  # bounds the rollups one request (or one cache key) can read
+MAX_RATINGS = 200  # ratings in one public answer
 
 
 class HistorySource(Protocol):
@@ -184,6 +186,43 @@ async def get_public_statistics(
         return jsonable_encoder(doc)
 
     key = (chosen.label, region, department, item)
+    body = await source.public_cache.get(key, compute)
+    max_age = int(source.public_cache.ttl_s)
+    return JSONResponse(body, headers={"Cache-Control": f"public, max-age={max_age}"})
+
+
+@router.get("/v1/public/ratings", summary="published ratings with rectification answers (no login)")
+async def get_public_ratings(
+    source: SourceDep,
+    period: PeriodText = None,
+    region: RegionCode = None,
+    department: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    item: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+    level: Annotated[RatingLevel | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_RATINGS)] = 50,
+) -> Response:
+    """The ratings (好差评) of a period, newest first: level, day, department, region, item and,
+    for a bad one, its rectification (整改): opened, due, answered, in time, and the
+    department's answer with identifiers removed. No case id, no applicant, no comment."""
+    assert source.history is not None
+    history, chosen = source.history, _period(source, period)
+    wanted = None if level is None else level.value
+
+    async def compute() -> Any:
+        docs = await history.rated(
+            chosen.since,
+            chosen.until,
+            limit=limit,
+            region_prefix=region_prefix(region) if region else None,
+            department=department,
+            item_code=item,
+            level=wanted,
+        )
+        found = [ratings.published(doc) for doc in docs]
+        spans = {"label": chosen.label, "from": chosen.since, "to": chosen.until}
+        return jsonable_encoder({"period": spans, "ratings": found})
+
+    key = ("ratings", chosen.label, region, department, item, wanted, limit)
     body = await source.public_cache.get(key, compute)
     max_age = int(source.public_cache.ttl_s)
     return JSONResponse(body, headers={"Cache-Control": f"public, max-age={max_age}"})

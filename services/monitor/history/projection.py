@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.monitor.history.ratings import public_answer
 from shared.contracts import (
     CaseDecided,
     CaseRated,
@@ -125,6 +126,7 @@ def apply(doc: Doc, envelope: Envelope) -> Doc:
         case RectificationClosed():
             rect = _entry(doc["rects"], "id", data.rectification_id)
             rect["closed_at"] = _ms(data.closed_at)
+            rect["answer"] = public_answer(data.answer)  # published: masked before it is kept
             rect.setdefault("dues", [])
         case DeadlineChanged() if data.kind == "rectification" and data.rectification_id:
             rect = _entry(doc["rects"], "id", data.rectification_id)

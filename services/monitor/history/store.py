@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne, UpdateOne
@@ -26,6 +26,7 @@ from services.monitor.history.fold import Folded, case_of, fold
 from services.monitor.history.model import split_period
 from services.monitor.history.projection import Doc
 from shared.calendar.timing import Calendar
+from shared.clock import SHANGHAI
 from shared.contracts import Envelope
 from shared.mongo.client import in_transaction
 
@@ -48,6 +49,8 @@ class MongoHistory:
         for dim in ("department", "region"):
             await self.cases.create_index([(f"case.{dim}", ASCENDING), ("case.submitted_at", 1)])
         await self.cases.create_index([("decision.at", ASCENDING)])
+        await self.cases.create_index([("rating.at", -1)])
+        await self.cases.create_index([("rating.department", 1), ("rating.at", -1)])
 
     async def drop(self) -> None:
         for col in (self.cases, self.rollups, self.officers):
@@ -157,6 +160,27 @@ class MongoHistory:
                     if value:
                         into[name] = into.get(name, 0) + value
         return [{"key": k, "c": c} for k, c in sorted(summed.items())]
+
+    async def rated(
+        self,
+        since: date,
+        until: date,
+        *,
+        limit: int,
+        region_prefix: str | None = None,
+        **filters: str | None,
+    ) -> list[Doc]:
+        """The cases rated in [since, until] (local days), newest first, at most ``limit``;
+        ``filters``: department, item_code, level (of the rating)."""
+        start = datetime.combine(since, time(), SHANGHAI)
+        end = datetime.combine(until + timedelta(days=1), time(), SHANGHAI)
+        query: dict[str, Any] = {"rating.at": {"$gte": start, "$lt": end}}
+        query |= {f"rating.{k}": v for k, v in filters.items() if v is not None}
+        if region_prefix:
+            query["rating.region"] = {"$regex": f"^{re.escape(region_prefix)}"}
+        fields = {"rating": 1, "rects": 1}
+        cursor = self.cases.find(query, fields).sort("rating.at", -1).limit(limit)
+        return [doc async for doc in cursor]
 
 
 def period_spans(since: date, until: date) -> list[dict[str, Any]]:
