@@ -153,6 +153,13 @@ class MemoryHistory:
                     row[name] = row.get(name, 0) + value
         return folded
 
+    async def breakdowns(self, since: date, until: date, dims: Any, *,
+                         region_prefix: str | None = None, **filters: str | None) -> Any:  # fmt: skip
+        return {
+            dim: await self.totals(since, until, by=dim, region_prefix=region_prefix, **filters)
+            for dim in dims
+        }
+
     async def rated(self, since: date, until: date, *, limit: int, region_prefix: str | None = None,
                     **filters: str | None) -> list[Any]:  # fmt: skip
         found = []
