@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer
 from services.monitor.history import reports
 from services.monitor.history.feed import follow, replay
 from services.monitor.history.model import load_model, parse_period
+from services.monitor.history.ratings import published
 from services.monitor.history.store import MongoHistory
 from services.monitor.settings import MonitorSettings
 from shared.calendar import load_default_calendar
@@ -156,6 +157,13 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
     assert [u["unit"] for u in doc["units"] if u["unit"] in dict(units)] == [units[1][0]]
     stats = await reports.public_statistics(history, MODEL, PERIOD, department=units[0][0])
     assert personal_data(repr(stats), (APPLICANT["name"],)) == []
+    for dept, _ in units:  # published ratings: the same from MongoDB as from the memory
+        mine = await history.rated(PERIOD.since, PERIOD.until, limit=500, department=dept)
+        expect = await memory.rated(PERIOD.since, PERIOD.until, limit=500, department=dept)
+        assert expect and sorted(map(repr, map(published, mine))) == sorted(
+            map(repr, map(published, expect))
+        )
+        assert personal_data(repr([published(d) for d in mine]), (APPLICANT["name"],)) == []
     assert personal_data(repr(await snapshot(history, units[0][0])), (APPLICANT["name"],)) == []
 
     before = canon(await snapshot(history, units[0][0]))
