@@ -15,7 +15,7 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 from services.monitor import handlers as h
-from services.monitor.bootstrap import make_deps
+from services.monitor.bootstrap import build_deps
 from services.monitor.settings import MonitorSettings
 from services.monitor.store import TableCaseStore
 from services.monitor.timers import TimerWheel
@@ -37,7 +37,7 @@ async def handlers_bench(n: int, trace: bool) -> dict[str, float]:
     wheel = TimerWheel(FixedClock(now))
     wheel.assign(range(6), [])
     store = TableCaseStore({})  # the worker's table adapter over a plain dict
-    deps = make_deps(
+    deps = build_deps(
         MonitorSettings(),
         store=store,
         stats=Nothing(),
@@ -66,7 +66,7 @@ async def handlers_bench(n: int, trace: bool) -> dict[str, float]:
         tracemalloc.start()
     t0 = time.perf_counter()
     for i, (env, data) in enumerate(events):
-        await h.on_stage_opened(deps, h.Incoming(i % 6, now, now), env, data)
+        await h.on_stage_opened(deps.arrived(h.Incoming(i % 6, now, now)), env, data)
     took = time.perf_counter() - t0
     used, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
