@@ -102,14 +102,7 @@ async def decide_objection(
     corrected_severity: Severity | None = None,
     corrected_description: str | None = None,
 ) -> CreditRecord:
-    record = await deps.store.record_by_objection(objection_id)
-    if record is None:
-        raise NotFound(f"no objection {objection_id}")
-    objection = next(o for o in record.objections if o.objection_id == objection_id)
-    if not principal.has_any(*DECIDE_OBJECTION_ROLES):
-        raise Forbidden(f"requires one of the roles: {', '.join(DECIDE_OBJECTION_ROLES)}")
-    if not principal.has_any("admin") and principal.department != objection.department:
-        raise Forbidden(f"objection {objection_id} is decided by {objection.department}")
+    record, objection = await _objection_to_decide(deps, objection_id, principal)
     now = deps.clock.now()
 
     def mutate(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
@@ -157,6 +150,21 @@ async def decide_objection(
     metrics.OBJECTIONS.labels("upheld" if upheld else "rejected").inc()
     metrics.OBJECTIONS_OPEN.dec()
     return changed[0]
+
+
+async def _objection_to_decide(
+    deps: Deps, objection_id: str, principal: Principal
+) -> tuple[CreditRecord, Objection]:
+    """The record and its objection, if the principal may decide it (its department, or admin)."""
+    record = await deps.store.record_by_objection(objection_id)
+    if record is None:
+        raise NotFound(f"no objection {objection_id}")
+    objection = next(o for o in record.objections if o.objection_id == objection_id)
+    if not principal.has_any(*DECIDE_OBJECTION_ROLES):
+        raise Forbidden(f"requires one of the roles: {', '.join(DECIDE_OBJECTION_ROLES)}")
+    if not principal.has_any("admin") and principal.department != objection.department:
+        raise Forbidden(f"objection {objection_id} is decided by {objection.department}")
+    return record, objection
 
 
 async def recompute_objection_deadlines(deps: Deps) -> int:

@@ -140,14 +140,9 @@ async def change_subject(
         ]
         events += [cp for _, checkpoints in audited for cp in checkpoints]
         if before.standing_differs(standing):
-            events.append(
-                envelope(
-                    deps,
-                    _credit_changed(before, standing, reason, record_id, now),
-                    derived_event_id(subject_id, "credit-changed", str(after.version)),
-                    causation,
-                )
-            )
+            changed_event = _credit_changed(before, standing, reason, record_id, now)
+            event_id = derived_event_id(subject_id, "credit-changed", str(after.version))
+            events.append(envelope(deps, changed_event, event_id, causation))
         try:
             await deps.store.save(
                 after,
@@ -161,18 +156,23 @@ async def change_subject(
             await asyncio.sleep(random.uniform(0, min(0.02 * (attempt + 1), 0.3)))
             continue
         deps.wake()
-        if before.level != after.level:
-            metrics.LEVEL_CHANGES.labels(before.level, after.level).inc()
-        for name_, was, now_ in (
-            ("red", before.red_list, after.red_list),
-            ("black", before.black_list, after.black_list),
-        ):
-            if was != now_:
-                metrics.LIST_CHANGES.labels(name_, "entered" if now_ else "left").inc()
+        _count_changes(before, after)
         return after, changed + added
     raise ConcurrencyExhausted(
         f"subject changed {deps.settings.concurrency_retries} times while we worked"
     )
+
+
+def _count_changes(before: Subject, after: Subject) -> None:
+    """Level changes and red or black list entries and exits, counted once saved."""
+    if before.level != after.level:
+        metrics.LEVEL_CHANGES.labels(before.level, after.level).inc()
+    for name, was, now in (
+        ("red", before.red_list, after.red_list),
+        ("black", before.black_list, after.black_list),
+    ):
+        if was != now:
+            metrics.LIST_CHANGES.labels(name, "entered" if now else "left").inc()
 
 
 def _credit_changed(

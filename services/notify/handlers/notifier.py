@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 
 from services.notify.domain import (
+    ChannelName,
     Officer,
     Planned,
     Recipient,
@@ -149,12 +150,7 @@ async def notify(
                 recipient.locale,
                 _context(recipient, data, case, department, extra or {}),
             )
-            due_at = now
-            deferred = False
-            if quiet_hours_apply(channel, recipient.kind, urgent=is_urgent):
-                until = deps.quiet_hours.deferred_until(now)
-                if until is not None:
-                    due_at, deferred = until, True
+            due_at, deferred = _due(deps, channel, recipient, is_urgent, now)
             planned.append(
                 Planned(
                     id=delivery_id(envelope.id, recipient.key, channel.value),
@@ -171,15 +167,7 @@ async def notify(
                 )
             )
     if not planned:
-        # Nobody to tell (no officer with that role in the directory, no contact data): visible
-        # on the dashboard instead of silently dropped.
-        DELIVERIES.labels("none", template, "no_recipient").inc()
-        log.warning(
-            "%s: nobody to notify (template %s, department %s)",
-            envelope.type,
-            template,
-            department or "-",
-        )
+        _nobody_to_tell(envelope, template, department)
     docs = [_doc(p, envelope, data, now) for p in planned]
     docs += await webhook_deliveries(deps, envelope, data, template, now, case)
     inserted = await deps.deliveries.insert(docs)
@@ -191,6 +179,29 @@ async def notify(
     ids = [str(d["_id"]) for d in docs]
     await deps.dispatcher.dispatch(ids)
     return ids
+
+
+def _due(
+    deps: Deps, channel: ChannelName, recipient: Recipient, urgent: bool, now: datetime
+) -> tuple[datetime, bool]:
+    """When to send: now, or at the end of quiet hours for what may wait (and whether it waits)."""
+    if quiet_hours_apply(channel, recipient.kind, urgent=urgent):
+        until = deps.quiet_hours.deferred_until(now)
+        if until is not None:
+            return until, True
+    return now, False
+
+
+def _nobody_to_tell(envelope: Envelope, template: str, department: str) -> None:
+    # Nobody to tell (no officer with that role in the directory, no contact data): visible on
+    # the dashboard instead of silently dropped.
+    DELIVERIES.labels("none", template, "no_recipient").inc()
+    log.warning(
+        "%s: nobody to notify (template %s, department %s)",
+        envelope.type,
+        template,
+        department or "-",
+    )
 
 
 def _doc(p: Planned, envelope: Envelope, data: EventData, now: datetime) -> Doc:
