@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +19,9 @@ from shared.calendar.cli import calendar_app
 from shared.contracts import TOPICS
 from shared.dlq import dlq_app
 from shared.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from shared.identity import RealName
 
 app = typer.Typer(
     no_args_is_help=True, help="egov platform operator CLI", pretty_exceptions_enable=False
@@ -138,37 +142,10 @@ def token(
     With --id-number: an applicant's real-name token (the identity provider's claims)."""
     from datetime import UTC, datetime, timedelta
 
-    from pydantic import ValidationError
-
     from shared.auth import mint_token
-    from shared.contracts import ApplicantKind
-    from shared.identity import RealName
-    from shared.roles import Assurance
 
-    try:
-        settings = ServiceSettings(service_name="cli")
-    except ValidationError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
-    if settings.environment == "prod":
-        typer.echo(
-            "egov token mints development tokens only; in production people's tokens come from "
-            "the identity provider and services sign their own (docs/security.md)",
-            err=True,
-        )
-        raise typer.Exit(2)
-    real_name = None
-    if id_number is not None:
-        try:
-            real_name = RealName(
-                kind=ApplicantKind(id_kind),
-                id_number=id_number.strip().upper(),
-                name=name,
-                assurance=Assurance[acr.upper()],
-            )
-        except (KeyError, ValueError) as exc:
-            typer.echo(f"--id-kind or --acr: {exc}", err=True)
-            raise typer.Exit(2) from exc
+    settings = _development_settings()
+    real_name = None if id_number is None else _real_name(id_number, id_kind, name, acr)
     typer.echo(
         mint_token(
             settings,
@@ -184,6 +161,43 @@ def token(
             email=email,
         )
     )
+
+
+def _development_settings() -> ServiceSettings:
+    """The settings egov token signs with; production refuses development tokens."""
+    from pydantic import ValidationError
+
+    try:
+        settings = ServiceSettings(service_name="cli")
+    except ValidationError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if settings.environment == "prod":
+        typer.echo(
+            "egov token mints development tokens only; in production people's tokens come from "
+            "the identity provider and services sign their own (docs/security.md)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+def _real_name(id_number: str, id_kind: str, name: str, acr: str) -> RealName:
+    """The identity provider's real-name claims of a development applicant token."""
+    from shared.contracts import ApplicantKind
+    from shared.identity import RealName
+    from shared.roles import Assurance
+
+    try:
+        return RealName(
+            kind=ApplicantKind(id_kind),
+            id_number=id_number.strip().upper(),
+            name=name,
+            assurance=Assurance[acr.upper()],
+        )
+    except (KeyError, ValueError) as exc:
+        typer.echo(f"--id-kind or --acr: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command("service-keys")
