@@ -22,7 +22,7 @@ from shared.clock import SimulatedClock
 from shared.identifiers import make_resident_id
 from shared.settings import ServiceSettings
 from tests.support.processes import Platform, free_port
-from tests.support.tokens import SignedInApplicant, lasting_token
+from tests.support.tokens import SignedInApplicant, officer_headers
 
 DEPT = "500000-SCJ"
 PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
@@ -44,18 +44,16 @@ class World:
         return self.platform.url(service)
 
     def officer(self, role: str, n: int = 1, department: str = DEPT) -> dict[str, str]:
-        token = lasting_token(
+        return officer_headers(
             self.settings,
             subject=f"{department}-{role}-{n:02d}",
             roles=[role],
             department=department,
             region=department[:6],
         )
-        return {"Authorization": f"Bearer {token}"}
 
     def system(self) -> dict[str, str]:
-        token = lasting_token(self.settings, subject="it", roles=["system"])
-        return {"Authorization": f"Bearer {token}"}
+        return officer_headers(self.settings, subject="it", roles=["system"])
 
     async def until(self, moment: datetime) -> None:
         """Wait (real time) until the platform's clock reaches ``moment``."""

@@ -44,6 +44,25 @@ def lasting_token(
     )
 
 
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header carrying ``token``."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def officer_headers(
+    settings: ServiceSettings,
+    *,
+    subject: str,
+    roles: list[str],
+    department: str | None = None,
+    region: str | None = None,
+) -> dict[str, str]:
+    """The Authorization header of an officer's (or system's) lasting token."""
+    return bearer(
+        lasting_token(settings, subject=subject, roles=roles, department=department, region=region)
+    )
+
+
 def applicant_token(
     settings: ServiceSettings,
     *,

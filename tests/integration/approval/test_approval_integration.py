@@ -37,7 +37,7 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.kafka.metadata import topic_partitions
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 
 pytestmark = pytest.mark.integration
 
@@ -144,14 +144,13 @@ async def submit(
 
 
 def auth(stack: Stack, sub: str, *roles: str, department: str = DEPT) -> dict[str, str]:
-    token = lasting_token(
+    return officer_headers(
         stack.settings,
         subject=sub,
         roles=list(roles),
         department=department,
         region=REGION,
     )
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def wait_case(

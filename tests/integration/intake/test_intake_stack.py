@@ -35,7 +35,7 @@ from shared.contracts.envelope import DEV_EVENT_ID_KEY
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import read_dead_letter_headers
 from shared.kafka.metadata import topic_partitions
-from tests.support.tokens import SignedInApplicant, lasting_token
+from tests.support.tokens import SignedInApplicant, lasting_token, officer_headers
 
 pytestmark = pytest.mark.integration
 
@@ -382,8 +382,7 @@ async def test_rating_rectification_and_invitation_events(stack: Stack) -> None:
 
 
 def admin_headers(stack: Stack) -> dict[str, str]:
-    token = lasting_token(stack.service.settings, subject="admin-it", roles=["admin"])
-    return {"Authorization": f"Bearer {token}"}
+    return officer_headers(stack.service.settings, subject="admin-it", roles=["admin"])
 
 
 async def test_catalog_loaded_into_mongo_and_managed_by_admins(stack: Stack) -> None:

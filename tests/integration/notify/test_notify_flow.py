@@ -41,7 +41,7 @@ from tests.integration.notify.notify_receivers import (
     start_smtp,
     until,
 )
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 
 pytestmark = pytest.mark.integration
 
@@ -100,8 +100,7 @@ class Stack:
         return docs
 
     def token(self, subject: str, *roles: str) -> dict[str, str]:
-        tok = lasting_token(self.settings, subject=subject, roles=list(roles))
-        return {"Authorization": f"Bearer {tok}"}
+        return officer_headers(self.settings, subject=subject, roles=list(roles))
 
 
 def noon_today() -> datetime:

@@ -13,7 +13,7 @@ from services.approval.bootstrap import create_api
 from services.approval.handlers import Deps, on_case_submitted
 from shared.clock import FixedClock
 from shared.contracts import ApplicantKind, Material, MaterialForm
-from tests.support.tokens import EXPIRES_AT, lasting_token
+from tests.support.tokens import EXPIRES_AT, officer_headers
 from tests.unit.approval.approval_fakes import (
     DEPT,
     MONDAY_10,
@@ -41,14 +41,13 @@ async def client(deps: Deps) -> AsyncIterator[httpx.AsyncClient]:
 def token(
     deps: Deps, sub: str, *roles: str, department: str = DEPT, region: str = REGION
 ) -> dict[str, str]:
-    t = lasting_token(
+    return officer_headers(
         deps.settings,
         subject=sub,
         roles=list(roles),
         department=department,
         region=region,
     )
-    return {"Authorization": f"Bearer {t}"}
 
 
 async def open_case(deps: Deps, case_id: str = "C1") -> None:

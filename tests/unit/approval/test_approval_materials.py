@@ -16,7 +16,7 @@ from shared.clock import FixedClock
 from shared.contracts import Material, MaterialForm
 from shared.objectstore import material_key
 from tests.support.fake_objects import FakeObjectStore
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 from tests.unit.approval.approval_fakes import DEPT, MONDAY_10, envelope_of, make_deps, submitted
 
 UPLOAD_ID = "up-" + "Q" * 32
@@ -46,10 +46,9 @@ async def client(deps: Deps) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def officer(deps: Deps, *roles: str, department: str = DEPT, sub: str = "h-1") -> dict[str, str]:
-    t = lasting_token(
+    return officer_headers(
         deps.settings, subject=sub, roles=list(roles), department=department, region="500000"
     )
-    return {"Authorization": f"Bearer {t}"}
 
 
 async def test_the_case_view_lists_each_upload_with_type_size_and_hash(

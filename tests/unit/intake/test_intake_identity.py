@@ -14,7 +14,7 @@ from services.intake.settings import IntakeSettings
 from shared.contracts import CaseSubmitted
 from shared.identifiers import make_resident_id, make_uscc
 from shared.roles import Assurance
-from tests.support.tokens import applicant_token, lasting_token
+from tests.support.tokens import applicant_token, bearer, lasting_token
 from tests.unit.intake.intake_fakes import Wiring
 from tests.unit.intake.test_intake_submission import PERSON, business_licence, external
 
@@ -22,10 +22,6 @@ VICTIM = PERSON
 ATTACKER = make_resident_id("500103", date(1985, 1, 2), 31)
 EMPLOYEE = make_resident_id("500103", date(1992, 3, 4), 45)
 COMPANY = make_uscc(7)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def person(w: Wiring, id_number: str, name: str, **kw: Any) -> dict[str, str]:

@@ -25,7 +25,7 @@ from shared.contracts import (
     StageSuspended,
     make_envelope,
 )
-from tests.support.tokens import applicant_token, lasting_token
+from tests.support.tokens import applicant_token, lasting_token, officer_headers
 from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.test_intake_submission import business_licence
 
@@ -174,13 +174,12 @@ async def test_events_for_unknown_cases_are_ignored() -> None:
 
 
 def officer(w: Wiring, department: str, roles: list[str]) -> dict[str, str]:
-    token = lasting_token(
+    return officer_headers(
         w.settings,
         subject=f"officer@{department}",
         roles=roles,
         department=department,
     )
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_rating_once_after_decision_and_bad_rating_opens_a_rectification() -> None:

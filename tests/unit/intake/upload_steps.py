@@ -12,7 +12,7 @@ import httpx
 
 from shared.identifiers import make_resident_id
 from shared.objectstore import material_key
-from tests.support.tokens import applicant_token, lasting_token
+from tests.support.tokens import applicant_token, officer_headers
 from tests.unit.intake.intake_fakes import Wiring
 
 PERSON = make_resident_id("500103", date(1990, 5, 17), 12)
@@ -41,10 +41,9 @@ def as_applicant(w: Wiring, id_number: str = PERSON, name: str = "张三") -> di
 
 
 def as_window_officer(w: Wiring, region: str = "500000") -> dict[str, str]:
-    token = lasting_token(
+    return officer_headers(
         w.settings, subject="window-7", roles=["handler"], department="500000-SCJ", region=region
     )
-    return {"Authorization": f"Bearer {token}"}
 
 
 def slot_body(material: str = "application_form", data: bytes = PDF, **changes: Any) -> dict:

@@ -15,7 +15,7 @@ from services.monitor.settings import MonitorSettings
 from shared.auth import TokenVerifier
 from shared.clock import FixedClock
 from shared.observability.http import create_app
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 from tests.unit.monitor.fakes import DictStats, DictStore, fake_deps
 from tests.unit.monitor.test_handlers import DUE, OPENED, open_case
 
@@ -38,8 +38,7 @@ class Source:
 
 
 def token(roles: list[str], department: str | None = None) -> dict[str, str]:
-    t = lasting_token(SETTINGS, subject="u1", roles=roles, department=department)
-    return {"authorization": f"Bearer {t}"}
+    return officer_headers(SETTINGS, subject="u1", roles=roles, department=department)
 
 
 async def client() -> httpx.AsyncClient:

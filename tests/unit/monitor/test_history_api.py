@@ -22,7 +22,7 @@ from shared.observability.http import create_app
 from tests.support.history_events import APPLICANT
 from tests.support.history_scenario import MemoryHistory, events, rows
 from tests.support.personal_data import personal_data
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 
 SETTINGS = MonitorSettings()
 CAL = load_default_calendar()
@@ -56,8 +56,7 @@ def client(source: Source) -> httpx.AsyncClient:
 
 
 def auth(roles: list[str], region: str | None = None) -> dict[str, str]:
-    token = lasting_token(SETTINGS, subject="o1", roles=roles, region=region)
-    return {"Authorization": f"Bearer {token}"}
+    return officer_headers(SETTINGS, subject="o1", roles=roles, region=region)
 
 
 async def test_a_supervisor_assesses_the_departments_of_their_own_region() -> None:

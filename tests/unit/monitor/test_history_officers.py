@@ -11,15 +11,16 @@ from typing import Any
 import pytest
 
 from tests.support.history_scenario import STAGE_LIMIT
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 from tests.unit.monitor.test_history_api import ROWS, SETTINGS, Source, client, seeded
 
 URL = "/v1/assessment/officers?period=2026-03-01..2026-04-30"
 
 
 def auth(roles: list[str], *, department: str | None = None, region: str | None = None) -> Any:
-    t = lasting_token(SETTINGS, subject="o9", roles=roles, department=department, region=region)
-    return {"Authorization": f"Bearer {t}"}
+    return officer_headers(
+        SETTINGS, subject="o9", roles=roles, department=department, region=region
+    )
 
 
 def expected(department: str | None = None, region: str | None = None) -> dict[str, Any]:

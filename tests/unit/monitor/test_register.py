@@ -19,7 +19,7 @@ from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import SupervisionEscalated, SupervisionFinding, make_envelope
 from shared.observability.http import create_app
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 from tests.unit.monitor.fakes import ListPublisher
 
 SETTINGS = MonitorSettings()
@@ -181,8 +181,7 @@ class Source:
 
 
 def token(roles: list[str], department: str | None = None) -> dict[str, str]:
-    t = lasting_token(SETTINGS, subject="u1", roles=roles, department=department)
-    return {"authorization": f"Bearer {t}"}
+    return officer_headers(SETTINGS, subject="u1", roles=roles, department=department)
 
 
 async def test_the_register_api_by_role_and_department() -> None:

@@ -12,7 +12,7 @@ from services.notify.bootstrap import create_api
 from services.notify.channels import InboxChannel
 from services.notify.domain import ChannelName
 from services.notify.settings import NotifySettings
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 from tests.unit.notify.notify_fakes import MemoryInbox
 from tests.unit.notify.notify_world import NOON, World
 
@@ -33,8 +33,7 @@ async def api(
 def auth(
     settings: NotifySettings, sub: str, *roles: str, department: str | None = None
 ) -> dict[str, str]:
-    token = lasting_token(settings, subject=sub, roles=list(roles), department=department)
-    return {"Authorization": f"Bearer {token}"}
+    return officer_headers(settings, subject=sub, roles=list(roles), department=department)
 
 
 async def test_applicant_reads_and_marks_their_inbox(

@@ -25,7 +25,7 @@ from services.notify.settings import NotifySettings
 from shared.contracts import Envelope, EventData
 from shared.contracts.common import SubjectKind
 from tests.support.production import PRODUCTION
-from tests.support.tokens import lasting_token
+from tests.support.tokens import officer_headers
 from tests.unit.notify.notify_fakes import FakeResolver
 from tests.unit.notify.notify_world import NOON, World, build_world
 
@@ -53,8 +53,7 @@ class Api:
     resolver: FakeResolver
 
     def auth(self, subject: str, *roles: str) -> dict[str, str]:
-        token = lasting_token(self.settings, subject=subject, roles=list(roles))
-        return {"Authorization": f"Bearer {token}"}
+        return officer_headers(self.settings, subject=subject, roles=list(roles))
 
     async def register(
         self,
