@@ -182,12 +182,14 @@ def patched_mutmut(args: list[str]) -> int:
     return int(mutmut_main.cli.main(args, prog_name="mutmut", standalone_mode=False) or 0)
 
 
-def run_mutmut(workdir: Path, max_children: int) -> tuple[int, float]:
+def run_mutmut(
+    workdir: Path, max_children: int, names: list[str] | None = None
+) -> tuple[int, float]:
     log = workdir / "mutmut-run.log"
     started = time.monotonic()
     with log.open("w", encoding="utf-8") as out:
         code = subprocess.call(
-            [*mutmut_command(), "run", "--max-children", str(max_children)],
+            [*mutmut_command(), "run", "--max-children", str(max_children), *(names or [])],
             cwd=workdir,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -283,7 +285,7 @@ def write_report(
     workdir: Path,
     mutants: list[Mutant],
     *,
-    run: dict[str, object],
+    run: dict[str, Any],
 ) -> Path:
     equivalent = equivalent_reasons(package)
     killed = [m for m in mutants if m.status in KILLED]
@@ -311,7 +313,13 @@ def write_report(
             if run["wall_seconds"]
             else ""
         ),
-        f"- Command: `{run['command']}` (`make mutation` runs it at `nice -n 19`)",
+        f"- Command: `{run['command']}` (`make mutation` runs it at `nice -n 19`)"
+        + (
+            f"; it tested again the {run['retested']} mutants not killed so far, on the results "
+            f"of `{based['command']}` of {based['date']} (the others keep their result)"
+            if (based := run.get("based_on"))
+            else ""
+        ),
         f"- Tests: {' '.join(f'`{t}`' for t in PACKAGES[package])} (each mutant runs the tests "
         "that call the mutated function; a function that runs while the tests are imported "
         "counts as called by all)",
@@ -387,15 +395,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report-only", action="store_true", help="write the report from the results so far"
     )
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="after adding tests: run again only the mutants the last run did not kill",
+    )
     args = parser.parse_args(argv)
+    if args.retest and args.fresh:
+        parser.error("--retest tests the survivors of the last run; --fresh drops them")
     failed = False
     for package in args.package or list(PACKAGES):
         workdir = WORK_ROOT / slug(package)
         wall: float | None = None
+        run_file = workdir / "last-run.json"
+        names: list[str] | None = None
+        if args.retest:
+            if not run_file.exists():
+                print(f"{package}: no earlier run in {workdir} to retest")
+                failed = True
+                continue
+            earlier = json.loads(run_file.read_text(encoding="utf-8"))
+            names = [m.name for m in results(workdir) if m.status not in KILLED]
         if not args.report_only:
             prepare(package, workdir, fresh=args.fresh)
             print(f"{package}: mutmut run in {workdir.relative_to(REPO_ROOT)} ...", flush=True)
-            code, wall = run_mutmut(workdir, args.max_children)
+            code, wall = run_mutmut(workdir, args.max_children, names)
             if code != 0:
                 print(f"{package}: mutmut exited with {code}, see {workdir}/mutmut-run.log")
                 failed = True
@@ -404,18 +428,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{package}: no results in {workdir} yet")
             failed = True
             continue
-        run_file = workdir / "last-run.json"
         if wall is not None:
             command = (
                 f"python -m tests.support.mutation --package {package}" + " --fresh" * args.fresh
             )
             if args.max_children != 2:
                 command += f" --max-children {args.max_children}"
+            if args.retest:
+                command += " --retest"
             run = {
                 "date": datetime.now(UTC).date().isoformat(),
                 "command": command,
                 "wall_seconds": round(wall, 1),
             }
+            if args.retest:
+                # the mutants the earlier run killed keep their result: a test added since
+                # cannot bring one back (a function whose code changed is not retested here:
+                # its new mutants stay "not checked" and count as not killed)
+                run["retested"] = len(names or [])
+                run["based_on"] = earlier.get("based_on") or {
+                    k: earlier[k] for k in ("command", "date", "wall_seconds")
+                }
             run_file.write_text(json.dumps(run), encoding="utf-8")
         elif run_file.exists():
             run = json.loads(run_file.read_text(encoding="utf-8"))
