@@ -14,21 +14,29 @@ from services.notify.domain import (
     AfterFailure,
     InvalidDirectory,
     Officer,
+    Recipient,
     RecipientKind,
     SendResult,
     WebhookScope,
+    address_error,
     after_failure,
     classify_sms_answer,
     classify_smtp_code,
     classify_webhook_status,
+    is_newer,
     mask_personal,
+    mask_value,
     minimised_event,
     officer_recipient,
     parse_directory,
+    scope_of,
     secret_error,
     subscription_scope,
+    unique_recipients,
+    url_error,
+    version_key,
 )
-from services.notify.domain.subjects import subject_contact
+from services.notify.domain.subjects import subject_contact, subject_update
 
 NOW = datetime(2026, 3, 10, 4, tzinfo=UTC)
 
@@ -248,3 +256,122 @@ def test_a_value_inside_another_is_masked_after_it() -> None:
         "13912345678@163.com / 13912345678", ["13912345678", "13912345678@163.com"]
     )
     assert masked == "1***@163.com / 139****5678"
+
+
+@pytest.mark.parametrize(
+    ("address", "error"),
+    [
+        ("0.0.0.0", "0.0.0.0 is an unspecified address"),
+        ("169.254.169.254", "169.254.169.254 is a link-local address"),
+        ("fe80::1%eth0", "fe80::1 is a link-local address"),  # the zone is not part of it
+        ("224.0.0.1", "224.0.0.1 is a multicast address"),
+        ("240.0.0.1", "240.0.0.1 is a reserved address"),
+        ("10.0.0.1", "10.0.0.1 is a private address"),
+        ("100.64.0.1", "100.64.0.1 is not a public address"),  # shared (CGNAT)
+        ("127.0.0.1", "127.0.0.1 is a loopback address"),
+        ("::ffff:10.0.0.1", "::ffff:a00:1 (for 10.0.0.1 is a private address)"),
+        ("hooks.example.cn", "'hooks.example.cn' is not an IP address"),
+        ("203.0.114.1", None),
+    ],
+)
+def test_a_destination_address_is_refused_saying_what_it_is(
+    address: str, error: str | None
+) -> None:
+    assert address_error(address) == error
+
+
+def test_loopback_allowed_for_the_tests_holds_inside_ipv6_too() -> None:
+    assert address_error("127.0.0.1", allow_loopback=True) is None
+    assert address_error("::ffff:127.0.0.1", allow_loopback=True) is None
+    assert (
+        address_error("::ffff:127.0.0.1") == "::ffff:7f00:1 (for 127.0.0.1 is a loopback address)"
+    )
+
+
+def test_a_url_with_port_0_or_out_of_range_is_refused() -> None:
+    assert url_error("https://hooks.example.cn:0/x", allow_insecure=False) == (
+        "port 0 is not a destination"
+    )
+    assert url_error("https://hooks.example.cn:99999/x", allow_insecure=False) == (
+        "not a usable URL: Port out of range 0-65535"
+    )
+    assert url_error("https://hooks.example.cn:8443/x", allow_insecure=False) is None
+
+
+def test_a_case_teaches_its_subject_only_the_contacts_verified_as_its_own() -> None:
+    case = {
+        "applicant_name": "张三",
+        "applicant_kind": "person",
+        "locale": "en",
+        "submitted_at": NOW,
+        "phone": "13800000101",
+        "phone_verified": True,
+        "email": "zs@example.cn",
+        "email_verified": False,
+    }
+    assert subject_update(case) == {
+        "name": "张三",
+        "kind": "person",
+        "locale": "en",
+        "updated_at": NOW,
+        "verified_phone": "13800000101",
+    }
+    flipped = case | {"phone_verified": False, "email_verified": True, "locale": None}
+    assert subject_update(flipped) == {
+        "name": "张三",
+        "kind": "person",
+        "locale": "zh-CN",
+        "updated_at": NOW,
+        "verified_email": "zs@example.cn",
+    }
+    # verified, but nothing given: nothing learned
+    empty = case | {"phone": None, "email": "", "email_verified": True}
+    assert "verified_phone" not in subject_update(empty)
+    assert "verified_email" not in subject_update(empty)
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("", "*"),
+        ("王", "*"),
+        ("张三", "张*"),
+        ("欧阳娜", "欧**"),
+        ("zs@example.cn", "z***@example.cn"),
+        ("13912345678", "139****5678"),
+        ("500103199005170079", "5001**********0079"),
+        ("91500000000007077L", "9150**********077L"),
+        ("1234567", "123****"),  # under 8: nothing kept at the end
+        ("12345678", "123*5678"),
+        ("12345678901234", "123*******1234"),  # 14: three kept at the start
+        ("123456789012345", "1234*******2345"),  # 15: four
+    ],
+)
+def test_a_personal_value_is_masked_keeping_only_its_edges(value: str, masked: str) -> None:
+    assert mask_value(value) == masked
+
+
+def test_a_stored_scope_is_read_only_when_whole() -> None:
+    assert scope_of({"event_types": ["a"], "regions": ["*"], "personal_data": 1}) == WebhookScope(
+        event_types=("a",), regions=("*",), personal_data=True
+    )
+    assert scope_of({"event_types": ["a"], "regions": ["*"]}) == WebhookScope(
+        event_types=("a",), regions=("*",), personal_data=False
+    )
+    assert scope_of({"event_types": ["a"]}) is None
+    assert scope_of({"regions": ["*"]}) is None
+    assert scope_of({"event_types": None, "regions": ["*"]}) is None
+
+
+def test_recipients_are_told_once_in_the_order_first_found() -> None:
+    a, b = Recipient("a", RecipientKind.OFFICER, "A"), Recipient("b", RecipientKind.OFFICER, "B")
+    again = Recipient("a", RecipientKind.OFFICER, "A again")
+    assert unique_recipients([b, a, again, b]) == [b, a]
+
+
+def test_directory_versions_compare_by_their_numbers_and_text_as_text() -> None:
+    assert version_key("2026.10.a") == (2026, 10, "a")
+    assert is_newer("2026.10", "2026.9") and not is_newer("2026.9", "2026.10")
+    assert is_newer("2026.b", "2026.a") and not is_newer("2026.a", "2026.b")
+    assert is_newer("2026.a", "2026.1")  # text against a number: plain comparison
+    assert not is_newer("2026.1", "2026.a")
