@@ -173,3 +173,86 @@ async def test_a_supplement_request_names_the_materials_and_says_why_the_second_
     assert case.supplement_rounds == 2
     wait = case.stages["C1:prereview"].suspensions[-1]
     assert wait.note == "身份证复印件不清晰（首次收到的复印件无法辨认）"
+
+
+async def test_supplements_replace_materials_by_code_and_resume_the_clock_with_what_it_had() -> (
+    None
+):
+    from datetime import timedelta
+
+    from services.approval.handlers import lapse_supplement_waits, on_case_supplemented
+    from shared.clock import FixedClock
+    from shared.contracts import CaseSupplemented, Material, MaterialForm
+    from tests.unit.approval.approval_fakes import envelope_of
+
+    clock = FixedClock(MONDAY_10)
+    deps = make_deps(clock)
+    await submit(
+        deps,
+        materials=[
+            Material(code="licence_form", form=MaterialForm.UPLOAD),
+            Material(code="lease", form=MaterialForm.UPLOAD),
+        ],
+    )
+    await do(deps, "C1", "prereview", Action.SIGN_IN, HANDLER)
+    case = await do(
+        deps, "C1", "prereview", Action.REQUEST_SUPPLEMENTS, HANDLER, materials=["lease"]
+    )
+    before = case.stages["C1:prereview"]
+    left = before.suspensions[-1].remaining_s
+    assert left > 0
+    clock.advance(timedelta(days=7))  # a week of waiting does not count
+    sup = CaseSupplemented(
+        case_id="C1",
+        materials=[
+            Material(code="lease", form=MaterialForm.ELICENSE, licence_ref="EL-500000-FGW-001-X")
+        ],
+        supplemented_at=clock.now(),
+    )
+    await on_case_supplemented(deps, envelope_of(sup), sup)
+    case = await deps.store.get("C1")
+    assert case is not None and case.status == CaseStatus.PREREVIEW
+    assert [(m.code, m.form) for m in case.materials] == [
+        ("licence_form", MaterialForm.UPLOAD),
+        ("lease", MaterialForm.ELICENSE),
+    ]
+    stage = case.stages["C1:prereview"]
+    assert stage.state == "open" and stage.suspensions[-1].ended_at == clock.now()
+    assert deps.calendar.working_seconds_between(clock.now(), stage.due_at) == left
+    [resumed] = store(deps).events("stage.resumed")
+    assert resumed.data["clock_resumed_at"] == resumed.data["resumed_at"]
+    [entry] = audit(deps, "case_supplemented")
+    assert (entry["actor"], entry["detail"]) == ("applicant", {"materials": ["lease"]})
+    [entry] = audit(deps, "stage_resumed")
+    assert (entry["actor"], entry["stage_id"]) == ("applicant", "C1:prereview")
+    assert entry["detail"] == {"due_at": stage.due_at.isoformat()}
+    assert await lapse_supplement_waits(deps) == 0  # nothing waits any more
+
+
+async def test_an_unanswered_supplement_request_lapses_at_the_instant_the_wait_ends() -> None:
+    """The domain rule (the store's sweep asks for waits ended before now, so it lapses the case
+    at its first run after that instant)."""
+    from datetime import timedelta
+
+    from services.approval.domain import lapse_supplement_wait
+
+    deps = make_deps()
+    await submit(deps)
+    await do(deps, "C1", "prereview", Action.SIGN_IN, HANDLER)
+    case = await do(deps, "C1", "prereview", Action.REQUEST_SUPPLEMENTS, HANDLER, materials=["x"])
+    ends_by = case.stages["C1:prereview"].suspensions[-1].ends_by
+    assert ends_by is not None
+    early = ends_by - timedelta(microseconds=1)
+    assert lapse_supplement_wait(case, now=early, calendar=deps.calendar) is None
+    tr = lapse_supplement_wait(case, now=ends_by, calendar=deps.calendar)
+    assert tr is not None
+    assert tr.case.status == CaseStatus.LAPSED and tr.case.version == case.version + 1
+    stage = tr.case.stages["C1:prereview"]
+    assert (stage.outcome, stage.closed_by, stage.reason, stage.closed_at) == (
+        "failed",
+        None,
+        "补正期限届满，申请人未补正材料",
+        ends_by,
+    )
+    assert [(r.action, r.actor) for r in tr.audit][:1] == [("stage_closed", "system")]
+    assert case.status == CaseStatus.AWAITING_SUPPLEMENT  # the stored case is not touched

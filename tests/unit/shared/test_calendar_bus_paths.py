@@ -27,6 +27,7 @@ from shared.calendar.statutory import statutory_holidays
 from shared.calendar.working import WorkingCalendar
 from shared.clock import FixedClock
 from shared.contracts import make_envelope
+from shared.contracts.envelope import derived_event_id
 from shared.contracts.events import T_CALENDAR
 from shared.contracts.examples import example_data
 from shared.kafka.client import connection_kwargs
@@ -396,6 +397,8 @@ async def test_publishing_a_year_sends_it_once_on_the_calendar_it_extends(bus: B
     [envelope] = bus.sent
     assert (bus.started, bus.stopped) == (1, 1)
     assert (envelope.source, envelope.time) == ("/egov/operator", AT)
+    # one id per year and calendar version: a second publish of the same is one message
+    assert envelope.id == derived_event_id("calendar", "2028", expected.version)
     event = calendar_feed.decode(envelope.to_json_bytes())
     assert schedule_of(event) == s
     assert (event.calendar_version, event.published_at) == (expected.version, AT)
