@@ -144,6 +144,18 @@ class Material(Frozen):
     media_type: str | None = Field(None, max_length=100)
 
 
+class DocumentRef(Frozen):
+    """An object the platform made and stored (docs/archive.md): where it is and what it hashes
+    to; never what it says (the object holds the personal data, the event only the reference)."""
+
+    key: str = Field(
+        pattern=r"^(documents|archive)/[A-Za-z0-9][A-Za-z0-9_./-]{0,250}$",
+        examples=["documents/500000-20260302-000042/decision-approved.pdf"],
+    )
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+
 class StagePlanEntry(Frozen):
     stage: StageKind
     name: str
@@ -177,6 +189,7 @@ __all__ = [
     "Channel",
     "Contact",
     "CreditCheck",
+    "DocumentRef",
     "Frozen",
     "JsonObject",
     "Light",

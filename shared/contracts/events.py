@@ -16,6 +16,7 @@ from shared.contracts.common import (
     Channel,
     Contact,
     CreditCheck,
+    DocumentRef,
     JsonObject,
     Light,
     Limit,
@@ -115,6 +116,29 @@ class CaseSubmitted(EventData):
     extra_review: bool = Field(
         False, description="the applicant's credit asks for a credit review stage (信用加强审查)"
     )
+    retention_years: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="years the sealed dossier is kept after the case is archived (the item's "
+        "catalog entry); absent: the archive's default",
+    )
+
+
+class CaseArchived(EventData):
+    event_type = "gov.egov.case.archived.v1"
+    topic = T_CASES
+    summary = "a finished case's dossier was sealed: its manifest stored and its hash recorded"
+
+    case_id: str
+    item_code: str
+    department: str
+    region: RegionCode
+    manifest: DocumentRef = Field(description="the dossier manifest (JSON) in the object store")
+    audit_count: int = Field(ge=0, description="timeline entries the manifest's chain head covers")
+    audit_head: str = Field(description="the case's audit chain head at sealing")
+    retain_until: AwareDatetime = Field(description="the dossier may be deleted after this")
+    archived_at: AwareDatetime
 
 
 class CaseSupplemented(EventData):
@@ -306,6 +330,9 @@ class CaseDecided(EventData):
         default_factory=list,
         description="stages still to open after the decision (delivery, commitment "
         "verification): the case is finished once they are closed too",
+    )
+    document: DocumentRef | None = Field(
+        None, description="the decision notice (准予 / 不予 notice) as a PDF in the object store"
     )
 
 
@@ -534,6 +561,9 @@ class LicenceIssued(EventData):
     region: RegionCode
     case_id: str
     issued_at: AwareDatetime
+    document: DocumentRef | None = Field(
+        None, description="the e-licence as a PDF in the object store"
+    )
 
 
 class LicenceRevoked(EventData):
@@ -575,6 +605,7 @@ __all__ = [
     "RECOMPUTED_ON_PUBLICATION",
     "AuditCheckpoint",
     "CalendarPublished",
+    "CaseArchived",
     "DeadlineChanged",
     "T_CALENDAR",
     "CaseDecided",

@@ -126,6 +126,22 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "department": "500000-SCJ",
         "region": "500000",
         "decided_at": T0.isoformat(),
+        "document": {
+            "key": f"documents/{CASE}/decision-approved.pdf",
+            "sha256": "5" * 64,
+            "size": 18_342,
+        },
+    },
+    ev.CaseArchived.event_type: {
+        "case_id": CASE,
+        "item_code": "500000-SCJ-001",
+        "department": "500000-SCJ",
+        "region": "500000",
+        "manifest": {"key": f"archive/{CASE}/manifest.json", "sha256": "7" * 64, "size": 9_120},
+        "audit_count": 14,
+        "audit_head": "9" * 64,
+        "retain_until": "2056-03-02T10:00:00+08:00",
+        "archived_at": T0.isoformat(),
     },
     ev.StageOpened.event_type: {
         **STAGE,
@@ -286,6 +302,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "region": "500000",
         "case_id": CASE,
         "issued_at": T0.isoformat(),
+        "document": {
+            "key": f"documents/{CASE}/licence-EL-500000-SCJ-002-{CASE}.pdf",
+            "sha256": "6" * 64,
+            "size": 21_004,
+        },
     },
     ev.LicenceRevoked.event_type: {
         "licence_ref": f"EL-500000-SCJ-002-{CASE}",

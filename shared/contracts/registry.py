@@ -62,9 +62,10 @@ TOPICS: dict[str, TopicSpec] = {
             ev.T_CASES,
             CASE_PARTITIONS,
             "case_id",
-            "case lifecycle owned by intake: submitted, supplemented, ratings, rectifications",
+            "case lifecycle: submitted, supplemented, ratings, rectifications (intake); the "
+            "sealed archive (approval)",
             retention_ms=30 * DAY_MS,
-            producers=("intake",),
+            producers=("intake", "approval"),
             consumers=("approval", "monitor", "notify"),
         ),
         TopicSpec(

@@ -1,6 +1,6 @@
 """Object storage through the S3 API (docs/archive.md)."""
 
-from shared.objectstore.layout import material_key
+from shared.objectstore.layout import document_key, manifest_key, material_key
 from shared.objectstore.ports import ObjectMissing, ObjectStore, ObjectStoreUnavailable
 from shared.objectstore.settings import ObjectStoreSettings
 
@@ -9,5 +9,7 @@ __all__ = [
     "ObjectStore",
     "ObjectStoreSettings",
     "ObjectStoreUnavailable",
+    "document_key",
+    "manifest_key",
     "material_key",
 ]

@@ -31,6 +31,11 @@ class ObjectStore(Protocol):
         """The object's bytes in chunks; raises ObjectMissing, ObjectStoreUnavailable."""
         ...
 
+    async def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        """Write an object the platform makes itself (issued documents, the archive manifest);
+        raises ObjectStoreUnavailable."""
+        ...
+
     async def delete(self, key: str) -> None:
         """Remove the object; a missing one is not an error."""
         ...

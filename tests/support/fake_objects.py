@@ -13,6 +13,7 @@ class FakeObjectStore:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
         self.down = False
+        self.types: dict[str, str] = {}
         self.signed: list[tuple[str, str, int]] = []  # (method, key, seconds)
 
     def _check(self) -> None:
@@ -38,6 +39,11 @@ class FakeObjectStore:
         data = self.objects[key]
         for start in range(0, len(data), chunk_size):
             yield data[start : start + chunk_size]
+
+    async def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        self._check()
+        self.objects[key] = bytes(data)
+        self.types[key] = content_type
 
     async def delete(self, key: str) -> None:
         self._check()
