@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Annotated, Any, Literal
 
@@ -32,7 +33,11 @@ from services.approval.handlers import (
 from shared.auth import CurrentPrincipal
 from shared.calendar.limits import Limit
 from shared.identifiers import mask_document
+from shared.objectstore import ObjectStoreUnavailable
 from shared.observability.errors import error_response, invalid_field, map_errors
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_S = 30
 
 router = APIRouter(prefix="/v1", tags=["approval"])
 
@@ -79,6 +84,12 @@ def _invalid(exc: Exception) -> JSONResponse:
     return invalid_field(exc.field, exc.message)
 
 
+def _store_down(exc: Exception) -> JSONResponse:
+    log.warning("object store unavailable: %s", exc)
+    detail = "the object store does not answer; try again shortly"
+    return error_response(503, detail, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     map_errors(
         app,
@@ -89,6 +100,7 @@ def install_error_handlers(app: FastAPI) -> None:
             StaleVersion: _stale,
             ActionNotAllowed: _not_allowed,
             InvalidAction: _invalid,
+            ObjectStoreUnavailable: _store_down,
         },
     )
 

@@ -159,6 +159,30 @@ class MaterialRef(Model):
     media_type: str | None = None
 
 
+class IssuedDocument(Model):
+    """A document the platform issued for the case (docs/archive.md), by reference."""
+
+    name: str  # decision-approved, licence-EL-...: the key's last part without .pdf
+    key: str
+    sha256: str
+    size: int
+    issued_at: datetime
+
+
+class ArchiveRecord(Model):
+    """The sealed dossier: its manifest's hash and how long it is kept."""
+
+    key: str
+    sha256: str
+    size: int
+    sealed_at: datetime
+    retain_until: datetime
+    audit_count: int
+    audit_head: str
+    legal_hold: str | None = Field(None, description="the reason of a hold in force")
+    purged_at: datetime | None = None
+
+
 class Case(Model):
     case_id: str
     version: int = 0
@@ -191,6 +215,9 @@ class Case(Model):
         default_factory=dict, description="officer id -> the level (role) they acted at"
     )
     submitted_at: datetime
+    documents: list[IssuedDocument] = Field(default_factory=list)
+    retention_years: int | None = Field(None, description="the item's (catalog); else default")
+    archive: ArchiveRecord | None = None
     audit_seq: int = 0
     audit_head: str = ""
 

@@ -71,6 +71,7 @@ def open_case(
         supplement_max=data.supplement_max,
         plan=_plan(data, policy),
         submitted_at=data.submitted_at,
+        retention_years=data.retention_years,
     )
     tr = Transition(case=case, now=now, calendar=calendar)
     tr.record("case_registered", "system", item_code=data.item_code, channel=data.channel.value)

@@ -13,6 +13,7 @@ from services.approval.domain import (
     act,
 )
 from services.approval.handlers.deps import Deps
+from services.approval.handlers.documents import issue_decision_documents
 from services.approval.handlers.transitions import audited, count_events
 
 
@@ -45,6 +46,7 @@ async def perform_action(
             calendar=deps.calendar,
             policy=deps.policy,
         )
+        await issue_decision_documents(deps, tr)
         entries, envelopes = audited(deps, tr, case, None, recorded_at=recorded_at)
         await deps.store.update(tr.case, case.version, entries, envelopes)
     except ApprovalError as exc:

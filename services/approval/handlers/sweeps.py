@@ -7,6 +7,7 @@ import logging
 
 from services.approval.domain import StaleVersion, lapse_supplement_wait, recompute_case
 from services.approval.handlers.deps import Deps
+from services.approval.handlers.documents import issue_decision_documents
 from services.approval.handlers.transitions import audited, count_events
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ async def lapse_supplement_waits(deps: Deps) -> int:
             )
             if case is None or tr is None:
                 continue
+            await issue_decision_documents(deps, tr)
             entries, envelopes = audited(deps, tr, case, None)
             await deps.store.update(tr.case, case.version, entries, envelopes)
             count_events(tr)
