@@ -17,6 +17,10 @@ from shared.contracts.common import MaterialForm, RegionCode, StageKind, StagePl
 PLAN_STAGE_KINDS = frozenset(
     {StageKind.ACCEPT, StageKind.REVIEW, StageKind.DECIDE, StageKind.DELIVER}
 )
+# How long a finished case's dossier is kept unless its catalog entry says otherwise: licences
+# are kept as long as the records of what they permit (30 years), other cases 10.
+DEFAULT_RETENTION_YEARS = 10
+LICENCE_RETENTION_YEARS = 30
 
 
 class FileType(StrEnum):
@@ -93,6 +97,14 @@ class ServiceItem(BaseModel):
     issues_licence: LicenceSpec | None = Field(
         None, description="the e-licence an approval issues into the registry (电子证照)"
     )
+    retention_years: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="years a finished case's sealed dossier is kept (docs/archive.md); unset: "
+        f"{LICENCE_RETENTION_YEARS} for an item that issues a licence, else "
+        f"{DEFAULT_RETENTION_YEARS}",
+    )
     status: ItemStatus = ItemStatus.OPEN
     suspension_max_working_days: dict[
         Literal["hearing", "expert_review", "testing", "onsite_survey"], int
@@ -109,6 +121,13 @@ class ServiceItem(BaseModel):
         "promised limit; shared: they are internal targets that run against the case's own "
         "promised limit, which is supervised in its own right",
     )
+
+    @property
+    def retention(self) -> int:
+        """Years the dossier is kept: the catalog's, else the default of its kind."""
+        if self.retention_years is not None:
+            return self.retention_years
+        return LICENCE_RETENTION_YEARS if self.issues_licence else DEFAULT_RETENTION_YEARS
 
     @property
     def required_materials(self) -> list[str]:

@@ -146,3 +146,20 @@ def from_licence(code: str, licence: Licence) -> Material:
         licence_ref=licence.ref,
         verified_from_licence=True,
     )
+
+
+def licence_document(licence: Licence, holder_name: str) -> tuple[str, list[tuple[str, str]]]:
+    """What the e-licence's PDF says: the licence as the registry holds it."""
+    rows = [
+        ("证照名称 Licence", licence.name or licence.type),
+        ("证照编号 Number", licence.ref),
+        ("持证主体 Holder", f"{holder_name} ({licence.holder})"),
+        ("发证机关 Department", licence.department or ""),
+        ("有效期自 Valid from", licence.valid_from.isoformat() if licence.valid_from else ""),
+        (
+            "有效期至 Valid until",
+            licence.valid_until.isoformat() if licence.valid_until else "长期 indefinitely",
+        ),
+        ("案件编号 Case", licence.case_id or ""),
+    ]
+    return f"电子证照 E-licence: {licence.name or licence.type}", rows

@@ -372,6 +372,7 @@ def _case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
         extra_review=needs_extra_review(case.credit_check),
         submitted_by=case.submitted_by,
         issues_licence=item.issues_licence is not None,
+        retention_years=item.retention,
         suspension_max={k: Limit(value=v) for k, v in item.suspension_max_working_days.items()},
         supplement_max=Limit(value=item.supplement_max_working_days)
         if item.supplement_max_working_days

@@ -11,7 +11,7 @@ from services.intake.domain import progress as rules
 from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import applicant_actor, linked
 from services.intake.handlers.deps import SOURCE, Deps
-from services.intake.handlers.licences import licence_events
+from services.intake.handlers.licences import issue_licence_document, licence_events
 from services.intake.handlers.materials import (
     release_uploads,
     supplement_materials,
@@ -194,6 +194,7 @@ async def on_deadline_changed(deps: Deps, envelope: Envelope, data: DeadlineChan
 async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> None:
     """The decision on the case; an e-licence it issues or revokes is published with it and
     then written to the registry (again on a redelivery: the write is idempotent)."""
+    document = await issue_licence_document(deps, data, envelope)
     case = await update_case(
         deps,
         data.case_id,
@@ -205,7 +206,7 @@ async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> 
             at=data.decided_at,
             licence_ref=data.licence_ref,
         ),
-        lambda c: licence_events(c, data, envelope),
+        lambda c: licence_events(c, data, envelope, document),
         actor=envelope.source,
         causation=envelope,
     )

@@ -1,0 +1,70 @@
+"""Issue 20: an issued e-licence is a PDF next to the materials, referred to from
+licence.issued by key and hash alone; the submitted case carries the item's retention (the
+catalog's, else 30 years for a licence item and 10 for others)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pypdfium2 as pdfium
+import pytest
+
+from services.intake.domain.catalog import DEFAULT_RETENTION_YEARS, LICENCE_RETENTION_YEARS
+from shared.contracts import CaseSubmitted, LicenceIssued
+from shared.objectstore import ObjectStoreUnavailable, document_key
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.test_intake_licences import ENTITY, decision, food_licence
+from tests.unit.intake.test_intake_tracking_ratings import deliver
+
+
+def text_of(data: bytes) -> str:
+    return "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(data))
+
+
+async def test_an_issued_licence_is_stored_as_pdf_and_the_event_refers_to_it() -> None:
+    w = Wiring()
+    async with w.client() as c:
+        case_id = (await c.post("/v1/cases", json=food_licence())).json()["case_id"]
+    ref = f"EL-500000-SCJ-002-{case_id}"
+    await deliver(w, decision(case_id, "approved", ref), "d-1")
+    await deliver(w, decision(case_id, "approved", ref), "d-1")  # redelivered: same object
+
+    key = document_key(case_id, f"licence-{ref}")
+    pdf = w.objects.objects[key]
+    assert ref in text_of(pdf) and ENTITY in text_of(pdf)
+    [issued] = w.store.events_of(LicenceIssued.event_type)
+    assert issued.data["document"] == {
+        "key": key,
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "size": len(pdf),
+    }
+
+
+async def test_a_denial_stores_no_licence() -> None:
+    w = Wiring()
+    async with w.client() as c:
+        case_id = (await c.post("/v1/cases", json=food_licence())).json()["case_id"]
+    await deliver(w, decision(case_id, "denied", None), "d-1")
+    assert not [k for k in w.objects.objects if k.startswith("documents/")]
+
+
+async def test_a_store_that_does_not_answer_leaves_the_licence_to_the_retry() -> None:
+    w = Wiring()
+    async with w.client() as c:
+        case_id = (await c.post("/v1/cases", json=food_licence())).json()["case_id"]
+    w.objects.down = True
+    with pytest.raises(ObjectStoreUnavailable):
+        await deliver(w, decision(case_id, "approved", f"EL-500000-SCJ-002-{case_id}"), "d-1")
+    assert w.store.events_of(LicenceIssued.event_type) == []
+
+
+async def test_the_submitted_case_carries_the_items_retention() -> None:
+    w = Wiring()
+    async with w.client() as c:
+        assert (await c.post("/v1/cases", json=food_licence())).status_code == 201
+    [submitted] = w.store.events_of(CaseSubmitted.event_type)
+    assert submitted.data["retention_years"] == LICENCE_RETENTION_YEARS
+    item = await w.store.get_item("500000-SCJ-001")
+    assert item is not None and item.issues_licence is None
+    assert item.retention == DEFAULT_RETENTION_YEARS
+    assert item.model_copy(update={"retention_years": 50}).retention == 50
