@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from services.approval.api import install_error_handlers, router
 from services.approval.api_materials import router as materials_router
 from services.approval.handlers import Deps, bind, policy_from, recompute_deadlines
-from services.approval.jobs import lapse_loop, refresh_open_gauge
+from services.approval.jobs import archive_loop, lapse_loop, refresh_open_gauge
 from services.approval.ports import CaseStore
 from services.approval.settings import ApprovalSettings
 from services.approval.store import MongoCaseStore
@@ -101,6 +101,7 @@ def build(
     infra.on_start.append(store.ensure_indexes)
     infra.add_deadline_sweep(partial(recompute_deadlines, deps))
     infra.add_background(lambda: lapse_loop(deps))
+    infra.add_background(lambda: archive_loop(deps))
     infra.add_background(lambda: refresh_open_gauge(deps))
     app = create_api(deps, lifespan=infra.lifespan, readiness=infra.readiness())
     return ApprovalService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

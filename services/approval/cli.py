@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.approval.archive_cli import archive_app
 from services.approval.handlers import AUDIT_CHAIN, audit_head
 from services.approval.ports import CaseStore
 from services.approval.settings import ApprovalSettings
@@ -42,4 +43,4 @@ open_timelines = mongo_source(ApprovalSettings, _timelines)
 
 
 register_source(AUDIT_CHAIN, open_timelines)
-commands: dict[str, Any] = {}
+commands: dict[str, Any] = {"archive": archive_app}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from services.approval import metrics
-from services.approval.handlers import Deps, lapse_supplement_waits
+from services.approval.handlers import Deps, lapse_supplement_waits, purge_expired, seal_finished
 from shared.jobs import every
+
+log = logging.getLogger(__name__)
 
 
 async def lapse_loop(deps: Deps) -> None:
@@ -14,6 +18,21 @@ async def lapse_loop(deps: Deps) -> None:
         lambda: lapse_supplement_waits(deps),
         what="supplement-wait sweep",
     )
+
+
+async def archive_loop(deps: Deps) -> None:
+    """Finished cases not sealed yet are sealed (the lapse sweep's, or an action's whose store
+    call failed); expired dossiers without a legal hold are deleted (docs/archive.md)."""
+
+    async def sweep() -> None:
+        # each sweep on its own: a failed seal must not keep the purge from running
+        for step in (seal_finished, purge_expired):
+            try:
+                await step(deps)
+            except Exception as exc:  # noqa: BLE001 - retried at the next sweep
+                log.warning("archive sweep %s failed: %s", step.__name__, exc)
+
+    await every(deps.settings.archive_sweep_s, sweep, what="archive sweep")
 
 
 async def refresh_open_gauge(deps: Deps) -> None:

@@ -57,6 +57,14 @@ class CaseStore(Protocol):
         """Cases whose supplement wait passed its maximum."""
         ...
 
+    async def cases_to_seal(self) -> list[str]:
+        """Finished cases whose dossier is not sealed yet (docs/archive.md)."""
+        ...
+
+    async def archives_expired(self, now: datetime) -> list[str]:
+        """Sealed dossiers past their retention, not on legal hold, not deleted yet."""
+        ...
+
     async def cases_to_recompute(self, calendar_version: str) -> list[str]:
         """Cases with an open provisional deadline computed on another calendar version."""
         ...

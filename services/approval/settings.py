@@ -44,6 +44,12 @@ class ApprovalSettings(ServiceSettings, ObjectStoreSettings):
     )
     tasks_page_max: int = Field(200, ge=1, description="largest page of GET /v1/tasks")
     gauge_refresh_s: float = Field(15.0, gt=0, description="seconds between open-stage counts")
+    archive_sweep_s: float = Field(
+        300.0,
+        gt=0,
+        description="seconds between archive sweeps (seal finished cases, delete "
+        "expired dossiers without a legal hold)",
+    )
     download_url_ttl_s: int = Field(
         300, ge=30, le=3600, description="seconds an officer's material download URL stays valid"
     )

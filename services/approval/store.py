@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.approval.domain import Case, Stage, StaleVersion
+from services.approval.domain.archive import is_finished
 from services.approval.domain.stages import clock_of
 from services.approval.ports import TaskQuery
 from shared.contracts import Envelope
@@ -30,12 +31,19 @@ def case_to_doc(case: Case) -> dict[str, Any]:
     doc = case.model_dump(mode="json")
     doc["stages"] = list(doc["stages"].values())  # stage ids are not safe as field names
     doc["_id"] = case.case_id
+    # What the archive's sweeps look up (BSON dates, unlike the JSON text above): a finished
+    # case not sealed yet, and the instant a sealed dossier without a hold may go.
+    doc["archive_due"] = case.archive is None and is_finished(case)
+    archive = case.archive
+    held = archive is None or archive.legal_hold is not None or archive.purged_at is not None
+    doc["retain_until"] = archive.retain_until if archive is not None and not held else None
     return doc
 
 
 def case_from_doc(doc: dict[str, Any]) -> Case:
     doc = dict(doc)
-    doc.pop("_id", None)
+    for derived in ("_id", "archive_due", "retain_until"):
+        doc.pop(derived, None)
     doc["stages"] = {s["stage_id"]: s for s in doc.get("stages", [])}
     return Case.model_validate(doc)
 
@@ -100,6 +108,8 @@ class MongoCaseStore:
         await self.task_rows.create_index("case_id")
         await self.task_rows.create_index([("due_provisional", ASCENDING), ("state", ASCENDING)])
         await self.entries.create_index([("case_id", ASCENDING), ("seq", ASCENDING)], unique=True)
+        await self.cases.create_index("archive_due", partialFilterExpression={"archive_due": True})
+        await self.cases.create_index("retain_until", sparse=True)
 
     async def get(self, case_id: str) -> Case | None:
         doc = await self.cases.find_one({"_id": case_id})
@@ -207,6 +217,13 @@ class MongoCaseStore:
             "suspension_ends_by": {"$lt": now},
         }
         return sorted({row["case_id"] async for row in self.task_rows.find(flt, {"case_id": 1})})
+
+    async def cases_to_seal(self) -> list[str]:
+        return sorted([d["_id"] async for d in self.cases.find({"archive_due": True}, {"_id": 1})])
+
+    async def archives_expired(self, now: datetime) -> list[str]:
+        flt = {"retain_until": {"$ne": None, "$lte": now}}
+        return sorted([d["_id"] async for d in self.cases.find(flt, {"_id": 1})])
 
     async def cases_to_recompute(self, calendar_version: str) -> list[str]:
         """Cases with an open deadline that is provisional on another calendar version."""

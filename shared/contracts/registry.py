@@ -113,7 +113,7 @@ TOPICS: dict[str, TopicSpec] = {
             "systems that hold or check licences; kept for the deployment's life",
             retention_ms=-1,
             producers=("intake",),
-            consumers=(),
+            consumers=("approval",),  # the licence's PDF joins the case's sealed dossier
         ),
         TopicSpec(
             ev.T_NOTIFICATIONS,

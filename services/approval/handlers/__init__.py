@@ -13,6 +13,14 @@ from functools import partial
 from typing import Any
 
 from services.approval.handlers.actions import perform_action
+from services.approval.handlers.archive import (
+    legal_hold,
+    on_licence_issued,
+    purge_expired,
+    seal_case,
+    seal_finished,
+)
+from services.approval.handlers.archive_verify import ArchiveCheck, verify_archive
 from services.approval.handlers.cases import on_case_submitted, on_case_supplemented
 from services.approval.handlers.deps import SOURCE, Deps, policy_from
 from services.approval.handlers.downloads import material_download
@@ -27,7 +35,7 @@ from services.approval.handlers.queries import (
 )
 from services.approval.handlers.sweeps import lapse_supplement_waits, recompute_deadlines
 from services.approval.handlers.transitions import AUDIT_CHAIN, audit_head
-from shared.contracts import CaseSubmitted, CaseSupplemented, Envelope
+from shared.contracts import CaseSubmitted, CaseSupplemented, Envelope, LicenceIssued
 from shared.kafka import Handler
 
 EventHandler = Callable[[Deps, Envelope, Any], Awaitable[None]]
@@ -35,6 +43,7 @@ EventHandler = Callable[[Deps, Envelope, Any], Awaitable[None]]
 HANDLERS: dict[str, EventHandler] = {
     CaseSubmitted.event_type: on_case_submitted,
     CaseSupplemented.event_type: on_case_supplemented,
+    LicenceIssued.event_type: on_licence_issued,
 }
 
 
@@ -45,6 +54,7 @@ def bind(deps: Deps) -> dict[str, Handler]:
 __all__ = [
     "AUDIT_CHAIN",
     "HANDLERS",
+    "ArchiveCheck",
     "OVERSIGHT_ROLES",
     "SOURCE",
     "Deps",
@@ -53,14 +63,20 @@ __all__ = [
     "can_see",
     "case_timeline",
     "lapse_supplement_waits",
+    "legal_hold",
     "list_tasks",
     "material_download",
     "officer_of",
     "on_case_submitted",
     "on_case_supplemented",
+    "on_licence_issued",
     "perform_action",
     "policy_from",
+    "purge_expired",
     "recompute_deadlines",
+    "seal_case",
+    "seal_finished",
     "task_view",
+    "verify_archive",
     "visible_case",
 ]

@@ -12,6 +12,7 @@ from services.approval.domain import (
     Officer,
     act,
 )
+from services.approval.handlers.archive import seal_if_finished
 from services.approval.handlers.deps import Deps
 from services.approval.handlers.documents import issue_decision_documents
 from services.approval.handlers.transitions import audited, count_events
@@ -55,6 +56,7 @@ async def perform_action(
     metrics.ACTIONS.labels(action.value, department, "ok").inc()
     count_events(tr)
     deps.wake()
+    await seal_if_finished(deps, tr.case)
     return tr.case
 
 

@@ -118,6 +118,14 @@ class InMemoryCaseStore:
             }
         )
 
+    async def cases_to_seal(self) -> list[str]:
+        return sorted(k for k, d in self.docs.items() if d["archive_due"])
+
+    async def archives_expired(self, now: datetime) -> list[str]:
+        return sorted(
+            k for k, d in self.docs.items() if d["retain_until"] and d["retain_until"] <= now
+        )
+
     async def cases_to_recompute(self, calendar_version: str) -> list[str]:
         return sorted(
             {
