@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import typer
 
+from services.approval.domain import ApprovalError
 from services.approval.handlers import Deps, legal_hold, verify_archive
 from services.approval.settings import ApprovalSettings
 from shared.audit.admin import operator
@@ -43,7 +44,11 @@ def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
         async with open_deps(ApprovalSettings()) as deps:
             return await work(deps)
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except ApprovalError as exc:  # no such case, not sealed, deleted, no reason
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @archive_app.command("verify")
