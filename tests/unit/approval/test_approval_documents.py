@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import hashlib
 
+import httpx
 import pypdfium2 as pdfium
 import pytest
 
+from services.approval.bootstrap import create_api
 from services.approval.domain import Action
 from services.approval.handlers import Deps
 from shared.objectstore import ObjectStoreUnavailable, document_key
 from tests.support.fake_objects import FakeObjectStore
-from tests.unit.approval.approval_fakes import make_deps
+from tests.support.tokens import lasting_token
+from tests.unit.approval.approval_fakes import DEPT, make_deps
 from tests.unit.approval.test_approval_workflow import (
     APPROVER,
     HANDLER,
     REVIEWER,
+    do,
     signed,
     store,
     submit,
@@ -91,3 +95,25 @@ async def test_a_store_that_does_not_answer_refuses_the_decision() -> None:
     case = await deps.store.get("C1")
     assert case is not None and case.decision is None
     assert store(deps).events("case.decided") == []
+
+
+async def test_over_http_a_store_that_does_not_answer_is_a_503_with_a_retry_hint() -> None:
+    deps = make_deps()
+    await to_decision(deps)
+    await do(deps, "C1", "decide", Action.SIGN_IN, APPROVER)
+    objects(deps).down = True
+    token = lasting_token(
+        deps.settings, subject="a-1", roles=["approver"], department=DEPT, region="500000"
+    )
+    case = await deps.store.get("C1")
+    assert case is not None
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(create_api(deps)), base_url="http://a"
+    ) as c:
+        r = await c.post(
+            "/v1/cases/C1/stages/decide/approve",
+            json={"version": case.version},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert r.status_code == 503 and r.headers["Retry-After"] == "30", r.text
+    assert "object store" in r.json()["detail"]
