@@ -10,15 +10,18 @@ import yaml
 from fastapi import FastAPI
 
 from services.intake.api import install_error_handlers, router
+from services.intake.api_bundles import router as bundles_router
 from services.intake.api_uploads import router as uploads_router
+from services.intake.bundles_store import MongoBundleStore
 from services.intake.credit import HttpCreditClient
 from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps, bind
+from services.intake.handlers.bundle_catalog import load_bundles
 from services.intake.handlers.catalog import load_catalog
 from services.intake.handlers.deps import SOURCE
 from services.intake.handlers.ratings import recompute_rectification_deadlines
 from services.intake.jobs import expire_unclaimed_uploads, invite_ratings
-from services.intake.ports import CreditPort, IntakeStore, UploadStore
+from services.intake.ports import BundleStore, CreditPort, IntakeStore, UploadStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
 from services.intake.uploads_store import MongoUploadStore
@@ -57,7 +60,7 @@ def create_api(
     """The HTTP app over ``deps`` (real adapters here, in-memory fakes in unit tests)."""
     app = create_app(
         service=deps.settings.service_name,
-        routers=[router, uploads_router],
+        routers=[router, uploads_router, bundles_router],
         readiness=readiness,
         lifespan=lifespan,
         description=DESCRIPTION,
@@ -73,6 +76,7 @@ def build_deps(
     settings: IntakeSettings,
     *,
     store: IntakeStore,
+    bundles: BundleStore,
     changes: AdminLog,
     credit: CreditPort,
     clock: Clock,
@@ -85,6 +89,7 @@ def build_deps(
     return Deps(
         settings=settings,
         store=store,
+        bundles=bundles,
         credit=credit,
         clock=clock,
         calendar=calendar or calendar_from_settings(settings),
@@ -120,6 +125,7 @@ def build(
         idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
         item_cache_s=settings.item_cache_s,
     )
+    bundles = MongoBundleStore(store)
     changes = MongoAdminLog(infra.mongo, infra.db, infra.outbox)
     uploads = MongoUploadStore(infra.db)
     objects = S3ObjectStore(settings)
@@ -129,6 +135,7 @@ def build(
     deps = build_deps(
         settings,
         store=store,
+        bundles=bundles,
         changes=changes,
         credit=credit,
         clock=infra.clock,
@@ -140,9 +147,11 @@ def build(
 
     async def on_start() -> None:
         await store.ensure_indexes()
+        await bundles.ensure_indexes()
         await changes.ensure_indexes()
         await uploads.ensure_indexes()
         await load_catalog(deps)
+        await load_bundles(deps)
         await store.load_licences(read_licences(settings.catalog_dir))
 
     async def on_stop() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.intake.handlers.audit import AUDIT_CHAIN, audit_head, timeline_entries
+from services.intake.handlers.bundle_catalog import BUNDLE_CHAIN
 from services.intake.handlers.catalog import CATALOG_CHAIN
 from services.intake.ports import IntakeStore
 from services.intake.settings import IntakeSettings
@@ -54,7 +55,20 @@ def _catalog(client: Any, db: Any) -> ChainSource:
     return AdminChains(log, CATALOG_CHAIN, "catalog item", store.stored_item, store.item_codes)
 
 
+def _bundles(client: Any, db: Any) -> ChainSource:
+    from services.intake.bundles_store import MongoBundleStore
+    from services.intake.store import MongoIntakeStore
+    from shared.audit.admin_log import MongoAdminLog
+    from shared.clock import SystemClock
+    from shared.mongo import Outbox
+
+    bundles = MongoBundleStore(MongoIntakeStore(client, db, Outbox(db), clock=SystemClock()))
+    log = MongoAdminLog(client, db, Outbox(db))
+    return AdminChains(log, BUNDLE_CHAIN, "bundle", bundles.stored_bundle, bundles.bundle_codes)
+
+
 open_timelines = mongo_source(IntakeSettings, _timelines)
 register_source(AUDIT_CHAIN, open_timelines)
 register_source(CATALOG_CHAIN, mongo_source(IntakeSettings, _catalog))
+register_source(BUNDLE_CHAIN, mongo_source(IntakeSettings, _bundles))
 commands: dict[str, Any] = {}

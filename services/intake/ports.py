@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
+from services.intake.domain.bundle_case import BundleApplication
+from services.intake.domain.bundles import Bundle
 from services.intake.domain.licences import Licence
 from services.intake.domain.uploads import Upload
 from shared.contracts import CreditChanged, Envelope
@@ -135,6 +137,43 @@ class IntakeStore(Protocol):
 
     async def get_agent(self, subject_id: str, agent_id: str) -> AgentGrant | None: ...
     async def list_agents(self, subject_id: str) -> list[AgentGrant]: ...
+
+
+class BundleStore(Protocol):
+    """Bundle definitions (the catalog's 一件事) and bundle applications
+    (services/intake/bundles_store.py)."""
+
+    async def get_bundle(self, code: str) -> Bundle | None: ...
+    async def list_bundles(self, *, region: str | None, include_closed: bool) -> list[Bundle]:
+        """Bundles of a region, or offered in it (``regions``)."""
+        ...
+
+    async def insert_bundle(self, bundle: Bundle, *, session: Any = None) -> None:
+        """Raises DuplicateKey when the code exists."""
+        ...
+
+    async def replace_bundle(
+        self, bundle: Bundle, *, expected_version: int, session: Any = None
+    ) -> bool: ...
+
+    async def create_application(
+        self,
+        app: BundleApplication,
+        cases: Sequence[CaseRecord],
+        events: Sequence[Envelope],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        """The application, its cases, its idempotency record and its events in one
+        transaction; raises DuplicateKey when the idempotency key exists."""
+        ...
+
+    async def get_application(self, bundle_id: str) -> BundleApplication | None: ...
+    async def close_application(
+        self, bundle_id: str, *, outcome: str, at: datetime, events: Sequence[Envelope]
+    ) -> bool:
+        """Record the outcome of a bundle not yet closed, with its events; False if it was."""
+        ...
 
 
 class UploadStore(Protocol):

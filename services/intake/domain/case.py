@@ -34,6 +34,8 @@ class CaseStatus(StrEnum):
     SUPPLEMENTED = "supplemented"
     PREREVIEW_FAILED = "prereview_failed"
     DECIDED = "decided"
+    HELD = "held"  # a bundle's item waiting for the items it depends on (not yet submitted)
+    CANCELLED = "cancelled"  # a bundle's item that will not start: an item it waits for failed
 
 
 STATUS_TEXT = {
@@ -43,6 +45,8 @@ STATUS_TEXT = {
     CaseStatus.SUPPLEMENTED: "已补正，等待审核",
     CaseStatus.PREREVIEW_FAILED: "预审未通过",
     CaseStatus.DECIDED: "已办结",
+    CaseStatus.HELD: "等待前序事项办结",
+    CaseStatus.CANCELLED: "前序事项未获准予，本事项不再办理",
 }
 DECISION_TEXT = {
     "approved": "准予许可",
@@ -181,6 +185,13 @@ class CaseRecord(BaseModel):
     invited_at: datetime | None = None
     audit_seq: int = Field(0, description="timeline entries linked into the audit chain")
     audit_head: str = Field("", description="the hash of the last linked entry")
+    bundle_id: str | None = Field(None, description="the bundle (一件事) the case is part of")
+    waiting_for: list[str] = Field(
+        default_factory=list, description="held: the bundle's items to be decided first"
+    )
+    held_submission: JsonObject | None = Field(
+        None, description="held: the case.submitted to publish when it is released"
+    )
     version: int = 0
 
     @property

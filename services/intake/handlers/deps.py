@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.intake.ports import CreditPort, IntakeStore, UploadStore
+from services.intake.ports import BundleStore, CreditPort, IntakeStore, UploadStore
 from services.intake.settings import IntakeSettings
 from shared.audit import AuditKeys
 from shared.audit.admin import Chaining
@@ -25,6 +25,7 @@ def department_regions() -> dict[str, str]:
 class Deps:
     settings: IntakeSettings
     store: IntakeStore
+    bundles: BundleStore
     credit: CreditPort
     clock: Clock
     calendar: WorkingCalendar

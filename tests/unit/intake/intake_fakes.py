@@ -13,6 +13,7 @@ from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
 from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps
+from services.intake.handlers.bundle_catalog import read_bundles_dir
 from services.intake.handlers.catalog import read_catalog_dir
 from services.intake.ports import (
     CreditStatus,
@@ -27,6 +28,7 @@ from shared.contracts import AuditCheckpoint, CreditChanged, Envelope
 from tests.support.admin_log import MemoryAdminLog
 from tests.support.fake_objects import FakeObjectStore
 from tests.support.tokens import SignedInApplicant
+from tests.unit.intake.bundle_fakes import FakeBundles
 from tests.unit.intake.upload_fakes import FakeUploads
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -211,6 +213,7 @@ class Wiring:
     def __init__(self, **settings: Any) -> None:
         self.settings = IntakeSettings(**settings)
         self.store = FakeStore()
+        self.bundles = FakeBundles(self.store)
         self.changes = MemoryAdminLog()
         self.credit = FakeCredit()
         self.clock = FixedClock(T0)
@@ -220,6 +223,7 @@ class Wiring:
         self.deps: Deps = build_deps(
             self.settings,
             store=self.store,
+            bundles=self.bundles,
             changes=self.changes,
             credit=self.credit,
             clock=self.clock,
@@ -229,6 +233,8 @@ class Wiring:
         self.deps.wake = self._wake
         for item in read_catalog_dir(self.settings.catalog_dir):
             self.store.items[item.code] = item
+        for bundle in read_bundles_dir(self.settings.catalog_dir):
+            self.bundles.bundles[bundle.code] = bundle
         for licence in read_licences(self.settings.catalog_dir):
             self.store.licences[licence.ref] = licence
 

@@ -1,0 +1,123 @@
+"""MongoDB adapter of bundles: definitions (`bundles`) and applications (`bundle_applications`),
+whose cases live with every other case (`cases`) and are written in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from services.intake.domain import CaseRecord
+from services.intake.domain.bundle_case import BundleApplication
+from services.intake.domain.bundles import Bundle
+from services.intake.ports import DuplicateKey, IdempotencyRecord
+from services.intake.store import MongoIntakeStore, _case_doc, _strip
+from shared.contracts import Envelope
+from shared.mongo import Document, in_transaction
+
+
+class MongoBundleStore:
+    def __init__(self, store: MongoIntakeStore) -> None:
+        self.store = store
+        self.bundles = store.db["bundles"]
+        self.applications = store.db["bundle_applications"]
+
+    async def ensure_indexes(self) -> None:
+        await self.bundles.create_index([("regions", ASCENDING)])
+
+    async def get_bundle(self, code: str) -> Bundle | None:
+        doc = await self.bundles.find_one({"_id": code})
+        return None if doc is None else Bundle.model_validate(_strip(doc))
+
+    async def list_bundles(self, *, region: str | None, include_closed: bool) -> list[Bundle]:
+        query: Document = {}
+        if region:
+            query["$or"] = [{"region": region}, {"regions": region}]
+        if not include_closed:
+            query["status"] = "open"
+        docs = await self.bundles.find(query).sort("_id", ASCENDING).to_list(None)
+        return [Bundle.model_validate(_strip(d)) for d in docs]
+
+    async def stored_bundle(self, code: str) -> Document | None:
+        """The bundle as stored, unvalidated (`egov audit verify`)."""
+        doc = await self.bundles.find_one({"_id": code})
+        return None if doc is None else _strip(doc)
+
+    async def bundle_codes(self) -> list[str]:
+        return sorted(str(i) for i in await self.bundles.distinct("_id"))
+
+    async def insert_bundle(self, bundle: Bundle, *, session: Any = None) -> None:
+        try:
+            await self.bundles.insert_one(
+                {"_id": bundle.code, **bundle.model_dump(mode="json")}, session=session
+            )
+        except DuplicateKeyError as exc:
+            raise DuplicateKey(bundle.code) from exc
+
+    async def replace_bundle(
+        self, bundle: Bundle, *, expected_version: int, session: Any = None
+    ) -> bool:
+        result = await self.bundles.replace_one(
+            {"_id": bundle.code, "version": expected_version},
+            {"_id": bundle.code, **bundle.model_dump(mode="json")},
+            session=session,
+        )
+        return result.matched_count == 1
+
+    async def create_application(
+        self,
+        app: BundleApplication,
+        cases: Sequence[CaseRecord],
+        events: Sequence[Envelope],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        store = self.store
+        now = store.clock.now()
+
+        async def work(session: AsyncClientSession) -> None:
+            if idempotency is not None:
+                await store.idempotency.insert_one(
+                    {
+                        "_id": idempotency.key,
+                        "fingerprint": idempotency.fingerprint,
+                        "case_id": app.bundle_id,
+                        "response": idempotency.response,
+                        "created_at": now,
+                        "expires_at": now + store.idempotency_ttl,
+                    },
+                    session=session,
+                )
+            doc = app.model_dump(mode="python")
+            await self.applications.insert_one({"_id": app.bundle_id, **doc}, session=session)
+            await store.cases.insert_many([_case_doc(c) for c in cases], session=session)
+            await store.outbox.add(events, session=session)
+
+        try:
+            await in_transaction(store.client, work)
+        except DuplicateKeyError as exc:
+            raise DuplicateKey(str(exc)) from exc
+
+    async def get_application(self, bundle_id: str) -> BundleApplication | None:
+        doc = await self.applications.find_one({"_id": bundle_id})
+        return None if doc is None else BundleApplication.model_validate(_strip(doc))
+
+    async def close_application(
+        self, bundle_id: str, *, outcome: str, at: datetime, events: Sequence[Envelope]
+    ) -> bool:
+        async def work(session: AsyncClientSession) -> bool:
+            result = await self.applications.update_one(
+                {"_id": bundle_id, "closed_at": None},
+                {"$set": {"closed_at": at, "outcome": outcome}},
+                session=session,
+            )
+            if result.modified_count != 1:
+                return False
+            await self.store.outbox.add(events, session=session)
+            return True
+
+        return await in_transaction(self.store.client, work)

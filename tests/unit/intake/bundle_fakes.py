@@ -1,0 +1,78 @@
+"""In-memory fake of intake's bundle store (services/intake/bundles_store.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from services.intake.domain import CaseRecord
+from services.intake.domain.bundle_case import BundleApplication
+from services.intake.domain.bundles import Bundle
+from services.intake.ports import DuplicateKey, IdempotencyRecord
+from shared.contracts import Envelope
+
+if TYPE_CHECKING:
+    from tests.unit.intake.intake_fakes import FakeStore
+
+
+class FakeBundles:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.bundles: dict[str, Bundle] = {}
+        self.applications: dict[str, BundleApplication] = {}
+
+    async def get_bundle(self, code: str) -> Bundle | None:
+        return self.bundles.get(code)
+
+    async def list_bundles(self, *, region: str | None, include_closed: bool) -> list[Bundle]:
+        return [
+            b
+            for _, b in sorted(self.bundles.items())
+            if (region is None or region in b.offered_regions)
+            and (include_closed or b.status == "open")
+        ]
+
+    async def insert_bundle(self, bundle: Bundle, *, session: Any = None) -> None:
+        if bundle.code in self.bundles:
+            raise DuplicateKey(bundle.code)
+        self.bundles[bundle.code] = bundle
+
+    async def replace_bundle(
+        self, bundle: Bundle, *, expected_version: int, session: Any = None
+    ) -> bool:
+        current = self.bundles.get(bundle.code)
+        if current is None or current.version != expected_version:
+            return False
+        self.bundles[bundle.code] = bundle
+        return True
+
+    async def create_application(
+        self,
+        app: BundleApplication,
+        cases: Sequence[CaseRecord],
+        events: Sequence[Envelope],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        if idempotency is not None:
+            if idempotency.key in self.store.idempotency:
+                raise DuplicateKey(idempotency.key)
+            self.store.idempotency[idempotency.key] = idempotency
+        self.applications[app.bundle_id] = app
+        for case in cases:
+            self.store.cases[case.case_id] = case
+        self.store._outbox(events)
+
+    async def get_application(self, bundle_id: str) -> BundleApplication | None:
+        return self.applications.get(bundle_id)
+
+    async def close_application(
+        self, bundle_id: str, *, outcome: str, at: datetime, events: Sequence[Envelope]
+    ) -> bool:
+        app = self.applications.get(bundle_id)
+        if app is None or app.closed_at is not None:
+            return False
+        self.applications[bundle_id] = app.model_copy(update={"closed_at": at, "outcome": outcome})
+        self.store._outbox(events)
+        return True
