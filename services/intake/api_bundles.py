@@ -3,11 +3,17 @@ submission for a whole bundle, and the bundle tracked as one thing (thin: handle
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated, Any
 
-from services.intake.api import Admin, DepsDep
+from fastapi import APIRouter, Header, Query, Response
+
+from services.intake.api import CODE_RESPONSES, Admin, CodeHeader, DepsDep
+from services.intake.domain.bundle_submission import BundleSubmissionIn
 from services.intake.domain.bundles import Bundle
 from services.intake.handlers import bundle_catalog
+from services.intake.handlers.bundle_submission import submit_bundle
+from services.intake.handlers.bundle_tracking import track_bundle
+from shared.auth import OptionalPrincipal
 
 router = APIRouter(prefix="/v1", tags=["bundles"])
 
@@ -37,3 +43,42 @@ async def update_bundle(deps: DepsDep, admin: Admin, code: str, bundle: Bundle) 
 @router.post("/catalog/bundles/{code}/close", summary="close a bundle to applications (admin)")
 async def close_bundle(deps: DepsDep, admin: Admin, code: str) -> Bundle:
     return await bundle_catalog.close_bundle(deps, code, actor=admin)
+
+
+@router.post(
+    "/bundles",
+    status_code=201,
+    summary="apply for a bundle (一件事): one form, each material once; one case per item",
+    responses={
+        401: {"description": "no token"},
+        403: {"description": "the token may not submit in this applicant's name"},
+        422: {"description": "field-level errors (errors: [{field, message}])"},
+    },
+)
+async def submit(
+    deps: DepsDep,
+    body: BundleSubmissionIn,
+    response: Response,
+    principal: OptionalPrincipal,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)
+    ] = None,
+) -> dict[str, Any]:
+    result, replayed = await submit_bundle(
+        deps, body, principal=principal, idempotency_key=idempotency_key
+    )
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    return result
+
+
+@router.get(
+    "/bundles/{bundle_id}",
+    summary="track a bundle as one thing: overall state, each item's state, what is owed",
+    responses=CODE_RESPONSES,
+)
+async def track(
+    deps: DepsDep, bundle_id: str, principal: OptionalPrincipal, code_header: CodeHeader = None
+) -> dict[str, Any]:
+    return await track_bundle(deps, bundle_id, code=code_header, principal=principal)

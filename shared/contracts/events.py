@@ -123,6 +123,9 @@ class CaseSubmitted(EventData):
         description="years the sealed dossier is kept after the case is archived (the item's "
         "catalog entry); absent: the archive's default",
     )
+    bundle_id: str | None = Field(
+        None, description="the bundle (一件事) this case is one item of; absent for a lone case"
+    )
 
 
 class CaseArchived(EventData):

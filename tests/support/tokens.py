@@ -88,9 +88,9 @@ def applicant_token(
 
 
 class SignedInApplicant(httpx.Auth):
-    """httpx auth for tests that submit as applicants do: each ``POST …/v1/cases`` without an
-    Authorization header goes with the real-name token of the body's applicant
-    (shared/auth.submission_token). Other requests go as they are."""
+    """httpx auth for tests that submit as applicants do: each ``POST …/v1/cases`` (or
+    ``…/v1/bundles``) without an Authorization header goes with the real-name token of the
+    body's applicant (shared/auth.submission_token). Other requests go as they are."""
 
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
@@ -98,7 +98,7 @@ class SignedInApplicant(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if (
             request.method == "POST"
-            and request.url.path.endswith("/v1/cases")
+            and request.url.path.endswith(("/v1/cases", "/v1/bundles"))
             and "authorization" not in request.headers
         ):
             try:

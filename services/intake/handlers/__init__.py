@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+from services.intake.handlers.bundle_release import on_case_decided
 from services.intake.handlers.deps import Deps
 from services.intake.handlers.ratings import (
     invite_unrated_cases,
@@ -17,7 +18,6 @@ from services.intake.handlers.ratings import (
 )
 from services.intake.handlers.submission import on_submission_received, submit_case
 from services.intake.handlers.tracking import (
-    on_case_decided,
     on_credit_changed,
     on_deadline_changed,
     on_prereview_done,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.intake.domain import CaseRecord, FieldError, Invalid, Submission
+from services.intake.domain.bundles import Bundle
 from services.intake.domain.uploads import as_material, reference_errors
 from services.intake.handlers.deps import Deps
 from shared.contracts import Material, MaterialForm
@@ -103,3 +104,49 @@ async def release_uploads(deps: Deps, upload_ids: list[str], case_id: str) -> No
 
 def upload_ids(materials: list[Material]) -> list[str]:
     return [m.upload_id for m in materials if m.upload_id is not None]
+
+
+async def resolve_bundle_uploads(
+    deps: Deps, bundle: Bundle, given: list[Material], *, owner_id: str
+) -> tuple[list[Material], list[FieldError]]:
+    """Uploads resolved once, against the first item material each bundle material maps to
+    (an upload slot is asked for that item and material); the other items share it."""
+    asked = {m.code: m for m in bundle.materials}
+    resolved: list[Material] = []
+    errors: list[FieldError] = []
+    for i, material in enumerate(given):
+        spec = asked.get(material.code)
+        if spec is None or not spec.maps_to or material.form is not MaterialForm.UPLOAD:
+            resolved.append(material)
+            continue
+        first = spec.maps_to[0]
+        as_item = material.model_copy(update={"code": first.material})
+        found, errs = await resolve_materials(
+            deps, [as_item], owner_id=owner_id, item_code=first.item_code
+        )
+        resolved.append(found[0].model_copy(update={"code": material.code}))
+        errors += [
+            FieldError(e.field.replace("materials.0", f"materials.{i}"), e.message) for e in errs
+        ]
+    return resolved, errors
+
+
+async def claim_bundle_uploads(
+    deps: Deps,
+    bundle: Bundle,
+    uploads: list[Material],
+    cases: list[CaseRecord],
+    *,
+    owner_id: str,
+) -> dict[str, list[str]]:
+    """Each upload is claimed by the case of the first item its material maps to."""
+    first = {m.code: m.maps_to[0].item_code for m in bundle.materials if m.maps_to}
+    case_of = {c.item_code: c.case_id for c in cases}
+    claimed: dict[str, list[str]] = {}
+    for material in uploads:
+        if material.upload_id is None:
+            continue
+        case_id = case_of[first[material.code]]
+        await claim_materials(deps, [material], owner_id=owner_id, case_id=case_id)
+        claimed.setdefault(case_id, []).append(material.upload_id)
+    return claimed

@@ -197,9 +197,9 @@ async def register_case(
     seq = await deps.store.next_sequence(sub.receiving_region, now.astimezone(SHANGHAI).date())
     case_id = format_case_number(sub.receiving_region, now.astimezone(SHANGHAI).date(), seq)
     code = new_verification_code() if sub.source_system is None else None
-    case = _case_record(item, sub, assessment, credit, case_id, submitted_at or now, code)
+    case = case_record(item, sub, assessment, credit, case_id, submitted_at or now, code)
     envelope = make_envelope(
-        _case_submitted(item, case),
+        case_submitted(item, case),
         source=SOURCE,
         time=now,
         causation=causation,
@@ -211,7 +211,7 @@ async def register_case(
         record = IdempotencyRecord(
             key=idempotency_key, fingerprint=fingerprint or "", case_id=case_id, response=response
         )
-    case, checkpoints = linked(deps, case, actor=_actor(case), causation=causation)
+    case, checkpoints = linked(deps, case, actor=submitter_actor(case), causation=causation)
     await claim_uploads(deps, sub, case_id)
     try:
         await deps.store.create_case(case, [envelope, *checkpoints], idempotency=record)
@@ -299,7 +299,7 @@ def _receipt(
     return response
 
 
-def _actor(case: CaseRecord) -> str:
+def submitter_actor(case: CaseRecord) -> str:
     """Who submitted, for the audit chain: the checked submitter on its channel."""
     by = case.submitted_by
     if by is None:
@@ -307,7 +307,7 @@ def _actor(case: CaseRecord) -> str:
     return f"{by.kind.value} {by.subject} ({case.channel.value})"
 
 
-def _case_record(
+def case_record(
     item: ServiceItem,
     sub: Submission,
     assessment: Assessment,
@@ -346,7 +346,7 @@ def _case_record(
     )
 
 
-def _case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
+def case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
     return CaseSubmitted(
         case_id=case.case_id,
         item_code=item.code,
@@ -371,6 +371,7 @@ def _case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
         external_ref=case.external_ref,
         extra_review=needs_extra_review(case.credit_check),
         submitted_by=case.submitted_by,
+        bundle_id=case.bundle_id,
         issues_licence=item.issues_licence is not None,
         retention_years=item.retention,
         suspension_max={k: Limit(value=v) for k, v in item.suspension_max_working_days.items()},

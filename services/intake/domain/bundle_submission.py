@@ -1,0 +1,61 @@
+"""What an applicant submits for a bundle (POST /v1/bundles): one form, each material once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.intake.domain.bundles import Bundle
+from services.intake.domain.catalog import ItemStatus, ServiceItem
+from services.intake.domain.errors import Conflict, FieldError, Invalid
+from services.intake.domain.submission import ApplicantIn, ContactIn
+from shared.contracts.common import Channel, JsonObject, Material, RegionCode
+
+
+class BundleSubmissionIn(BaseModel):
+    """The body of ``POST /v1/bundles``: the bundle's shared fields in ``form`` and its
+    materials by the bundle's material codes, each once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bundle_code: str = Field(min_length=1, max_length=40)
+    applicant: ApplicantIn
+    contact: ContactIn = ContactIn()
+    form: JsonObject = Field(default_factory=dict)
+    materials: list[Material] = Field(default_factory=list, max_length=200)
+    channel: Channel = Channel.WEB
+    receiving_region: RegionCode
+
+    def fingerprint(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_offered(bundle: Bundle, *, channel: Channel, receiving_region: str) -> None:
+    """A closed bundle is 409; a channel or hall it is not offered on is 422 naming it."""
+    if bundle.status == ItemStatus.CLOSED:
+        raise Conflict(f"bundle {bundle.code} ({bundle.name}) is closed to new applications")
+    errors = []
+    if channel not in bundle.channels:
+        errors.append(FieldError("channel", f"{bundle.name} is not offered on {channel.value}"))
+    if receiving_region not in bundle.offered_regions:
+        errors.append(
+            FieldError("receiving_region", f"{bundle.name} is not offered in {receiving_region}")
+        )
+    if errors:
+        raise Invalid("the submission is not valid", errors)
+
+
+def without_provided(item: ServiceItem, bundle: Bundle) -> ServiceItem:
+    """The item as the applicant must satisfy it in the bundle: the materials an upstream
+    item's e-licence provides are not asked."""
+    provided = {p.material for p in bundle.provided_for(item.code)}
+    kept = [m for m in item.materials if m.code not in provided]
+    return item.model_copy(update={"materials": kept})
+
+
+def item_errors(item_code: str, errors: list[FieldError]) -> list[FieldError]:
+    """An item's own check, named under the item (``items.<code>.form``…)."""
+    return [FieldError(f"items.{item_code}.{e.field}", e.message) for e in errors]
