@@ -1,0 +1,96 @@
+"""A bundle (一件事) on the real broker and database (issue 19): one submission writes four
+linked cases and the bundle's clock; only the licence starts; its approval, decided on
+egov.stages, releases the three waiting items with the licence it issued provided."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+
+from shared.contracts import (
+    T_CASES,
+    T_STAGES,
+    CaseDecided,
+    CaseSubmitted,
+    StageOpened,
+    make_envelope,
+)
+from shared.identifiers import make_resident_id
+from tests.integration.intake import test_intake_stack as base
+from tests.integration.intake.test_intake_stack import UPLOAD, Stack, envelope_of, of_type
+
+pytestmark = pytest.mark.integration
+
+stack = base.stack  # the intake stack fixture of that module, started afresh for this one
+
+PERSON = make_resident_id("500103", date(1991, 3, 9), 33)
+LICENCE, SEAL, TAX, SOCIAL = "500000-SCJ-001", "500000-GAJ-003", "500000-SWJ-002", "500000-RSJ-002"
+
+
+def opening_a_business() -> dict[str, object]:
+    return {
+        "bundle_code": "500000-YJS-001",
+        "applicant": {"kind": "person", "id_number": PERSON, "name": "王五"},
+        "form": {
+            "company_name": "集成测试有限公司",
+            "registered_capital_yuan": 50000,
+            "seal_kinds": "公章",
+            "employees": 2,
+        },
+        "materials": [
+            {"code": c, **UPLOAD}
+            for c in (
+                "legal_rep_id",
+                "application_form",
+                "articles",
+                "premises",
+                "seal_specimen",
+                "bank_account",
+                "social_insurance_form",
+            )
+        ],
+        "receiving_region": "500000",
+    }
+
+
+async def test_a_bundle_from_submission_to_the_release_of_its_waiting_items(stack: Stack) -> None:
+    key = {"Idempotency-Key": f"it-bundle-{uuid.uuid4().hex}"}
+    r = await stack.http.post("/v1/bundles", json=opening_a_business(), headers=key)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    bundle_id, ids = body["bundle_id"], {i["item_code"]: i["case_id"] for i in body["items"]}
+    again = await stack.http.post("/v1/bundles", json=opening_a_business(), headers=key)
+    assert again.status_code == 200 and again.json()["bundle_id"] == bundle_id
+
+    [first] = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[LICENCE]))
+    assert envelope_of(first).data["bundle_id"] == bundle_id
+    [clock] = await stack.read(T_STAGES, of_type(StageOpened.event_type, bundle_id))
+    assert envelope_of(clock).data["stage"] == "case_promised"
+    held = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[SEAL]), timeout=3)
+    assert held == []  # the seal waits for the licence
+
+    decided = CaseDecided(
+        case_id=ids[LICENCE],
+        decision="approved",
+        licence_ref=f"EL-BL-{ids[LICENCE]}",
+        department="500000-SCJ",
+        item_code=LICENCE,
+        region="500000",
+        decided_at=datetime.now(UTC),
+    )
+    env = make_envelope(decided, source="/egov/approval", time=datetime.now(UTC))
+    await stack.service.infra.publisher.publish(env)
+    for code in (SEAL, TAX, SOCIAL):
+        [released] = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[code]))
+        data = envelope_of(released).data
+        assert data["bundle_id"] == bundle_id
+        given = {m["code"]: m for m in data["materials"]}["business_licence"]
+        assert given["licence_ref"] == f"EL-BL-{ids[LICENCE]}" and given["verified_from_licence"]
+
+    code = {"X-Verification-Code": body["verification_code"]}
+    view = (await stack.http.get(f"/v1/bundles/{bundle_id}", headers=code)).json()
+    states = {i["item_code"]: i["status"] for i in view["items"]}
+    assert states == {LICENCE: "decided", SEAL: "submitted", TAX: "submitted", SOCIAL: "submitted"}
+    assert view["status"] == "in_progress"
