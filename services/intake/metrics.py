@@ -10,6 +10,12 @@ SUBMISSIONS = Counter(
     "unknown_item, closed, credit_refused)",
     ["item_code", "channel", "outcome"],
 )
+BUNDLES = Counter(
+    "egov_intake_bundles_total",
+    "Bundle (一件事) applications and their steps by bundle and outcome (accepted, replayed, "
+    "invalid, released, cancelled, completed, not_completed)",
+    ["bundle_code", "outcome"],
+)
 IDEMPOTENT_REPLAYS = Counter(
     "egov_intake_idempotent_replays_total",
     "Submissions answered from an earlier request with the same Idempotency-Key",

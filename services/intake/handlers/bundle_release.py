@@ -22,6 +22,7 @@ from services.intake.handlers import tracking
 from services.intake.handlers.bundle_events import bundle_clock_closed, submitted_envelope
 from services.intake.handlers.deps import Deps
 from services.intake.handlers.tracking import update_case
+from services.intake.metrics import BUNDLES
 from shared.contracts import CaseDecided, CaseSubmitted, Envelope, Material
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ async def advance_bundle(deps: Deps, bundle_id: str, *, causation: Envelope | No
         closed = bundle_clock_closed(app, state, at, causation)
         if await deps.bundles.close_application(bundle_id, outcome=state, at=at, events=[closed]):
             deps.wake()
+            BUNDLES.labels(app.bundle_code, state).inc()
             log.info("bundle %s closed: %s", bundle_id, state)
 
 
@@ -77,6 +79,7 @@ async def _step(
     if step == "cancel":
         change = lambda c: rules.cancelled(c, at=now)  # noqa: E731
         updated = await update_case(deps, case_id, change, actor="intake (bundle)")
+        BUNDLES.labels(app.bundle_code, "cancelled").inc()
         log.info("bundle %s: %s cancelled", app.bundle_id, case_id)
         return updated
     entry = next(i for i in app.items if i.case_id == case_id)
@@ -99,6 +102,7 @@ async def _step(
         causation=causation,
     )
     deps.wake()
+    BUNDLES.labels(app.bundle_code, "released").inc()
     log.info("bundle %s: %s released", app.bundle_id, case_id)
     return updated
 

@@ -56,6 +56,7 @@ from services.intake.handlers.submission import (
     new_verification_code,
     submitter_actor,
 )
+from services.intake.metrics import BUNDLES
 from services.intake.ports import DuplicateKey, IdempotencyRecord
 from shared.auth import Principal
 from shared.clock import SHANGHAI
@@ -99,11 +100,15 @@ async def submit_bundle(
         return _replay(record, fingerprint), True
     try:
         response = await _register(deps, bundle, body, by, principal, scoped, fingerprint)
+    except Invalid:
+        BUNDLES.labels(bundle.code, "invalid").inc()
+        raise
     except DuplicateKey:
         record = await deps.store.find_idempotency(scoped or "")
         if record is None:
             raise
         return _replay(record, fingerprint), True
+    BUNDLES.labels(bundle.code, "accepted").inc()
     return response, False
 
 
@@ -114,6 +119,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> dict[str, Any]:
             "for a new application",
             [FieldError("Idempotency-Key", "already used for a different request body")],
         )
+    BUNDLES.labels(record.response.get("bundle_code", "unknown"), "replayed").inc()
     return record.response
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from prometheus_client import REGISTRY
 
 from services.intake.handlers import bind
 from shared.contracts import (
@@ -251,3 +252,22 @@ async def test_the_applicant_tracks_the_bundle_as_one_thing() -> None:
         view = (await c.get(f"/v1/bundles/{bundle_id}", headers=own)).json()
     assert view["status"] == "not_completed" and view["stopped_by"] == [LICENCE]
     assert {i["status"] for i in view["items"] if i["item_code"] != LICENCE} == {"cancelled"}
+
+
+def counted(outcome: str) -> float:
+    labels = {"bundle_code": BUSINESS, "outcome": outcome}
+    return REGISTRY.get_sample_value("egov_intake_bundles_total", labels) or 0.0
+
+
+async def test_bundles_and_their_steps_are_counted_by_outcome() -> None:
+    w = Wiring()
+    before = {
+        o: counted(o) for o in ("accepted", "replayed", "invalid", "cancelled", "not_completed")
+    }
+    body = (await apply(w, opening_a_business())).json()
+    await apply(w, opening_a_business())
+    await apply(w, opening_a_business(form={}), key="bundle-key-2")
+    ids = {i["item_code"]: i["case_id"] for i in body["items"]}
+    await decide(w, ids[LICENCE], LICENCE, "denied")
+    after = {o: counted(o) - n for o, n in before.items()}
+    assert after == {"accepted": 1, "replayed": 1, "invalid": 1, "cancelled": 3, "not_completed": 1}
