@@ -64,7 +64,7 @@ async def test_the_submitted_case_carries_the_items_retention() -> None:
         assert (await c.post("/v1/cases", json=food_licence())).status_code == 201
     [submitted] = w.store.events_of(CaseSubmitted.event_type)
     assert submitted.data["retention_years"] == LICENCE_RETENTION_YEARS
-    item = await w.store.get_item("500000-SCJ-001")
+    item = await w.store.get_item("510100-GJJ-001")  # an item that issues no licence
     assert item is not None and item.issues_licence is None
     assert item.retention == DEFAULT_RETENTION_YEARS
     assert item.model_copy(update={"retention_years": 50}).retention == 50
