@@ -58,6 +58,10 @@ class ServiceSettings(BaseSettings):
 
     mongo_uri: str = DEFAULT_MONGO_URI
     mongo_db: str | None = Field(None, description="database name; default egov_<service>")
+    mongo_count_commands: bool = Field(
+        False,
+        description="count MongoDB commands by operation (shared.mongo.commands); tests, benches",
+    )
     dedupe_ttl_hours: int = Field(72, description="how long processed event ids are remembered")
 
     outbox_poll_s: float = Field(0.2, description="seconds between outbox relay polls")

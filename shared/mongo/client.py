@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.mongo.commands import COMMANDS
 from shared.settings import ServiceSettings
 
 T = TypeVar("T")
@@ -17,11 +18,14 @@ Document = dict[str, Any]
 
 
 def create_client(settings: ServiceSettings) -> AsyncMongoClient[Document]:
+    # The counter is registered only when asked for: no listener, no cost.
+    listeners = [COMMANDS] if settings.mongo_count_commands else []
     return AsyncMongoClient(
         settings.mongo_uri,
         tz_aware=True,
         appname=f"egov-{settings.service_name}",
         serverSelectionTimeoutMS=5000,
+        event_listeners=listeners,
     )
 
 
