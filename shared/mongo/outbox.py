@@ -18,13 +18,15 @@ from typing import Any
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.contracts import Envelope, kafka_headers, topic_for
 from shared.kafka.producer import KafkaPublisher
 from shared.observability.metrics import EVENTS_PRODUCED, OUTBOX_PENDING, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
+
+DUPLICATE_KEY = 11000
 
 
 class Outbox:
@@ -55,12 +57,14 @@ class Outbox:
             )
         if not docs:
             return
-        for doc in docs:
-            try:
-                await self.col.insert_one(doc, session=session)
-            except DuplicateKeyError:
-                # Same deterministic event id written twice: it is already pending or sent.
-                continue
+        # One round trip for all of a change's events (an audit checkpoint rides along).
+        try:
+            await self.col.insert_many(docs, ordered=False, session=session)
+        except BulkWriteError as exc:
+            # Same deterministic event id written twice: it is already pending or sent.
+            errors = exc.details.get("writeErrors", [])
+            if not errors or any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
 
     async def pending(self) -> int:
         return await self.col.count_documents({"sent": False})

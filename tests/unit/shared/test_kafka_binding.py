@@ -87,6 +87,11 @@ class FakeCollection:
     async def insert_one(self, doc: dict[str, Any], session: Any = None) -> None:
         self.docs.append(dict(doc))
 
+    async def insert_many(
+        self, docs: list[dict[str, Any]], ordered: bool = True, session: Any = None
+    ) -> None:
+        self.docs.extend(dict(d) for d in docs)
+
     def find(self, query: Mapping[str, Any]) -> FakeCursor:
         return FakeCursor([d for d in self.docs if all(d.get(k) == v for k, v in query.items())])
 
