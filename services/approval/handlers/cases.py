@@ -15,8 +15,6 @@ log = logging.getLogger(__name__)
 
 
 async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted) -> None:
-    if await deps.store.get(data.case_id) is not None:
-        return  # replay: the case and its pre-review already exist
     if not data.stage_plan:
         raise PermanentError(f"case {data.case_id} has an empty stage plan")
     issues_licence = data.issues_licence or (data.item_code in deps.settings.licence_item_codes)
@@ -28,6 +26,7 @@ async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted)
         issues_licence=issues_licence,
     )
     entries, envelopes = audited(deps, tr, None, envelope)
+    # A replay is refused by the insert itself (the case id is unique): no read before it.
     if await deps.store.create(tr.case, entries, envelopes):
         if tr.case.findings:
             metrics.PREREVIEW_FINDINGS.labels(tr.case.department).inc()
