@@ -73,10 +73,6 @@ class MongoCreditStore:
         doc = await self.records.find_one({"_id": record_id})
         return record_from_doc(doc) if doc else None
 
-    async def record_by_origin(self, origin_key: str) -> CreditRecord | None:
-        doc = await self.records.find_one({"origin_key": origin_key})
-        return record_from_doc(doc) if doc else None
-
     async def record_by_objection(self, objection_id: str) -> CreditRecord | None:
         doc = await self.records.find_one({"objections.objection_id": objection_id})
         return record_from_doc(doc) if doc else None

@@ -51,10 +51,9 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
     # it came on a topic only the platform writes): an outside system is recorded as its
     # registered id, whatever its payload says.
     source_system = originating_system(envelope_.source, data.source_system)
+    # A copy already recorded is refused on the write (the subject's records, then the unique
+    # origin key): no read of it first, the consumer's dedupe has just looked up the same key.
     origin_key = f"{envelope_.source}|{envelope_.id}"
-    if await deps.store.record_by_origin(origin_key) is not None:
-        log.info("incident %s already recorded", envelope_.id)
-        return
     record = new_record(
         record_id=record_id_for(origin_key),
         origin_key=origin_key,
@@ -92,7 +91,7 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
             record_id=record.record_id,
         )
     except DuplicateRecord:
-        log.info("incident %s already recorded (concurrent copy)", envelope_.id)
+        log.info("incident %s already recorded", envelope_.id)
         return
     metrics.RECORDS.labels(
         data.subject_kind.value, data.severity.value, source_system_label(source_system)

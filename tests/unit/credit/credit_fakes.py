@@ -36,9 +36,6 @@ class FakeStore:
     async def record(self, record_id: str) -> CreditRecord | None:
         return self.records.get(record_id)
 
-    async def record_by_origin(self, origin_key: str) -> CreditRecord | None:
-        return next((r for r in self.records.values() if r.origin_key == origin_key), None)
-
     async def record_by_objection(self, objection_id: str) -> CreditRecord | None:
         return next(
             (
