@@ -375,3 +375,42 @@ def test_directory_versions_compare_by_their_numbers_and_text_as_text() -> None:
     assert is_newer("2026.b", "2026.a") and not is_newer("2026.a", "2026.b")
     assert is_newer("2026.a", "2026.1")  # text against a number: plain comparison
     assert not is_newer("2026.1", "2026.a")
+
+
+@pytest.mark.parametrize(
+    ("url", "insecure", "error"),
+    [
+        ("http://hooks.example.cn/x", False, "must be an https URL"),
+        ("ftp://hooks.example.cn/x", True, "must be an http(s) URL"),
+        ("http://hooks.example.cn/x", True, None),
+        ("https:///x", False, "has no host"),
+        ("https://user@hooks.example.cn/x", False, "must not carry a user name or password"),
+        ("https://:secret@hooks.example.cn/x", False, "must not carry a user name or password"),
+        ("https://user:secret@hooks.example.cn/x", False, "must not carry a user name or password"),
+    ],
+)
+def test_a_destination_url_is_refused_saying_why(
+    url: str, insecure: bool, error: str | None
+) -> None:
+    assert url_error(url, allow_insecure=insecure) == error
+
+
+def test_a_name_inside_a_longer_value_is_masked_after_it_whatever_their_alphabetical_order() -> (
+    None
+):
+    """An individual business named after its owner: the business name goes first, or masking
+    the owner's name inside it would leave the business name unmatched and half shown."""
+    text = "万州区张三小吃店（经营者张三）"
+    assert mask_personal(text, ["张三", "万州区张三小吃店"]) == "万州区*三小吃店（经营者张*）"
+
+
+def test_a_bad_value_inside_an_entrys_list_is_named_with_its_place() -> None:
+    data = {
+        "version": "2026.1",
+        "officers": [{"id": "cq-1", "name": "王芳", "department": "500000-SCJ", "roles": [1]}],
+    }
+    with pytest.raises(InvalidDirectory) as refused:
+        parse_directory(data, "d.yaml")
+    assert str(refused.value) == (
+        "d.yaml: 1 invalid entry: officer 'cq-1' (entry 1) roles.0: Input should be a valid string"
+    )
