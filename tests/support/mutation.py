@@ -290,10 +290,14 @@ def write_report(
     equivalent = equivalent_reasons(package)
     killed = [m for m in mutants if m.status in KILLED]
     untested = [m for m in mutants if m.status == "no tests"]
-    survived = [m for m in mutants if m.status not in KILLED and m.status != "no tests"]
+    # a run stopped before the end (a time box) leaves mutants it never tried
+    unchecked = [m for m in mutants if m.status == "not checked"]
+    survived = [
+        m for m in mutants if m.status not in KILLED and m.status not in ("no tests", "not checked")
+    ]
     by_status = Counter(m.status for m in mutants)
     equivalent_left = [m for m in survived if m.name in equivalent]
-    stale = sorted(set(equivalent) - {m.name for m in survived})
+    stale = sorted(set(equivalent) - {m.name for m in survived + unchecked})
     total, reached = len(mutants), len(mutants) - len(untested)
 
     lines = [
@@ -326,18 +330,24 @@ def write_report(
         "- Outcomes (mutmut): "
         + ", ".join(f"{status} {count}" for status, count in sorted(by_status.items())),
         "",
-        "| module | mutants | killed | survived | no tests | score |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| module | mutants | killed | survived | no tests | score |"
+        + (" not tried |" if unchecked else ""),
+        "|---|---:|---:|---:|---:|---:|" + ("---:|" if unchecked else ""),
     ]
     for module in sorted({m.module for m in mutants}):
         of_module = [m for m in mutants if m.module == module]
         counts = Counter(
-            "killed" if m.status in KILLED else m.status if m.status == "no tests" else "survived"
+            "killed"
+            if m.status in KILLED
+            else m.status
+            if m.status in ("no tests", "not checked")
+            else "survived"
             for m in of_module
         )
         lines.append(
             f"| `{module}` | {len(of_module)} | {counts['killed']} | {counts['survived']} | "
             f"{counts['no tests']} | {percent(counts['killed'], len(of_module))} |"
+            + (f" {counts['not checked']} |" if unchecked else "")
         )
     lines += ["", f"## Survived ({len(survived)})", ""]
     if not survived:
@@ -349,6 +359,16 @@ def write_report(
         if reason:
             lines += [f"Equivalent: {reason}", ""]
         lines += ["```diff", show(workdir, mutant.name), "```", ""]
+    if unchecked:
+        lines += [
+            f"## Not tried: the run stopped first ({len(unchecked)}; not killed in the score)",
+            "",
+        ]
+        lines += [
+            f"- `{function}`: {count}"
+            for function, count in sorted(Counter(m.function for m in unchecked).items())
+        ]
+        lines.append("")
     lines += [f"## In functions no selected test calls ({len(untested)})", ""]
     lines += [
         f"- `{function}`: {count}"
