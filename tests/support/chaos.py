@@ -57,6 +57,11 @@ class ChaosReport:
         return not self.violations and self.day is not None and not self.day.errors
 
 
+def _object_store(stack_env: dict[str, str]) -> dict[str, str]:
+    """The stack's object store for the services (decision and licence PDFs, the archive)."""
+    return {k: v for k, v in stack_env.items() if k == "EGOV_OBJECT_STORE_URL"}
+
+
 async def chaos_monkey(
     platform: Platform,
     state_dir: Path,
@@ -85,6 +90,7 @@ async def chaos_monkey(
                     mongo_port=0,
                     durable=True,
                     memory_db=True,
+                    objects=True,
                     timeout=BROKER_READY_TIMEOUT_S,
                     log=lambda *_: None,
                 ),
@@ -122,6 +128,7 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
             mongo_port=0,
             durable=True,
             memory_db=True,
+            objects=True,
             timeout=BROKER_READY_TIMEOUT_S,
         ),
     )
@@ -146,6 +153,7 @@ async def run(cases: int, kills: int, seed: int, speed: float, workdir: Path) ->
             "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
             "EGOV_RETRY_BASE_S": "0.5",
             "EGOV_LOG_LEVEL": "WARNING",
+            **_object_store(stack.env()),
         },
     )
     try:

@@ -143,7 +143,9 @@ def private_stack(state: Path, *, tls: TlsFiles | None = None) -> Iterator[dict[
     """A broker and database of the caller's own: what one test publishes reaches no other.
     Yields the stack's settings (the harness's; the services' identities derive from them).
     With `tls` the broker also has a SASL_SSL listener with that certificate."""
-    stack = devstack.start_stack(state, kafka_port=0, mongo_port=0, memory_db=True, tls=tls)
+    stack = devstack.start_stack(
+        state, kafka_port=0, mongo_port=0, memory_db=True, tls=tls, objects=True
+    )
     try:
         devstack.ensure_topics(stack.env())
         yield stack.env()
@@ -189,6 +191,8 @@ def running_platform(
             "EGOV_SMTP_PORT": str(smtp_port),
             "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
             "EGOV_LOG_LEVEL": "WARNING",
+            # the stack's own object store (decision and licence PDFs, the archive)
+            **{k: v for k, v in stack_env.items() if k == "EGOV_OBJECT_STORE_URL"},
             **(env or {}),
         },
     )

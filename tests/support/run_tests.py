@@ -163,7 +163,12 @@ class Run:
         stack_dir = self.state_dir / sub
         self.stacks.append(stack_dir)
         stack = devstack.start_stack(
-            stack_dir, kafka_port=0, mongo_port=0, memory_db=True, timeout=STACK_READY_TIMEOUT_S
+            stack_dir,
+            kafka_port=0,
+            mongo_port=0,
+            memory_db=True,
+            objects=True,  # decisions and licences store their PDFs (docs/archive.md)
+            timeout=STACK_READY_TIMEOUT_S,
         )
         print(f"broker: {stack.broker_label}", flush=True)
         self.env.update(stack.env(), EGOV_TEST_STACK="1", EGOV_DEV_BROKER=stack.broker)
