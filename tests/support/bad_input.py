@@ -96,6 +96,7 @@ HANDLED_BY = {
     ev.StageWarned.event_type: ("notify",),
     ev.CreditIncident.event_type: ("credit",),
     ev.CreditChanged.event_type: ("notify", "intake"),
+    ev.LicenceIssued.event_type: ("approval",),  # its PDF joins the sealed dossier
 }
 # A credit incident must name a source the end-to-end checker accepts for a case it does not
 # follow (see tests/support/invariants.py, rule 5).

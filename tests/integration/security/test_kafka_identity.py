@@ -65,7 +65,7 @@ async def test_a_service_writes_the_topics_it_owns(kafka_bootstrap: str) -> None
     ("service", "topic"),
     [
         ("intake", T_CALENDAR),  # only the operator publishes holiday schedules
-        ("approval", T_CASES),  # intake owns the case lifecycle
+        ("approval", T_CREDIT_CHANGES),  # credit owns credit changes
         ("notify", T_CREDIT_CHANGES),  # credit owns credit changes
         ("credit", T_INTAKE_IN),  # only outside systems submit there
     ],
