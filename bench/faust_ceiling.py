@@ -21,7 +21,7 @@ import uuid
 import faust
 
 from bench.monitor_throughput import end_offsets
-from services.monitor.stream import broker_url
+from services.monitor.faust_app import broker_url
 from shared.contracts import T_STAGES
 
 

@@ -10,79 +10,31 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
-import faust
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
 from services.monitor import handlers as h
 from services.monitor import state_store
+from services.monitor.faust_app import FaustPublisher, arrival_instant, build_app
 from services.monitor.firing import Firing, decode_batch, encode_batches, on_timers
 from services.monitor.settings import MonitorSettings
 from services.monitor.store import partition_of, timers_of
 from services.monitor.timers import TimerWheel
-from services.monitor.transport import MonitorApp
-from shared.clock import Clock, SimulatedClock
-from shared.contracts import (
-    DEAD_LETTER_TOPIC,
-    T_CASES,
-    T_STAGES,
-    Envelope,
-    kafka_headers,
-    topic_for,
-)
+from shared.clock import Clock
+from shared.contracts import DEAD_LETTER_TOPIC, T_CASES, T_STAGES
 from shared.contracts.registry import MONITOR_TIMERS_TOPIC
 from shared.kafka import PermanentError, pipeline
 from shared.kafka.deadletter import DeadLetterReason
 from shared.kafka.pipeline import Refused, dead_lettered, decode, too_large
 from shared.observability.logging import correlation_id
-from shared.observability.metrics import EVENTS_CONSUMED, EVENTS_PRODUCED
+from shared.observability.metrics import EVENTS_CONSUMED
 
 log = logging.getLogger(__name__)
 
 SOURCE_TOPICS = (T_STAGES, T_CASES, MONITOR_TIMERS_TOPIC)
-
-
-def broker_url(bootstrap: str) -> str:
-    return ";".join(f"kafka://{h.strip()}" for h in bootstrap.split(",") if h.strip())
-
-
-def arrival_instant(clock: Clock, broker_ts: float | None) -> datetime:
-    """The broker's timestamp of a message on the service's clock (simulated if accelerated)."""
-    if broker_ts is None or broker_ts <= 0:
-        return clock.now()
-    real = datetime.fromtimestamp(broker_ts, UTC)
-    if isinstance(clock, SimulatedClock):
-        return clock.sim_origin + (real - clock.real_epoch) * clock.speed
-    return real
-
-
-class FaustPublisher:
-    """Publishes through the faust producer (acks=all) and waits for every acknowledgement."""
-
-    def __init__(self, app: faust.App, service: str) -> None:
-        self.app = app
-        self.service = service
-
-    async def publish(self, envelopes: Sequence[Envelope]) -> None:
-        pending = []
-        for env in envelopes:
-            pending.append(
-                await self.app.producer.send(
-                    topic_for(env.type),
-                    env.subject.encode(),
-                    env.to_json_bytes(),
-                    None,
-                    None,
-                    kafka_headers(),
-                )
-            )
-        for fut, env in zip(pending, envelopes, strict=True):
-            await fut
-            EVENTS_PRODUCED.labels(self.service, env.type).inc()
 
 
 class MonitorStream:
@@ -94,36 +46,7 @@ class MonitorStream:
         self.settings = settings
         self.clock = clock
         self.service = settings.service_name
-        self.app = MonitorApp(
-            settings.monitor_app_id,
-            settings=settings,
-            broker=broker_url(settings.kafka_bootstrap),
-            store=f"{state_store.SCHEME}://"
-            if settings.monitor_store == "rocksdb"
-            else "memory://",
-            datadir=settings.monitor_data_dir or state_store.scratch_dir(settings.monitor_app_id),
-            web_enabled=False,
-            autodiscover=False,
-            topic_partitions=6,
-            producer_acks=-1,
-            # A dead letter carries the original bytes plus headers, so the producer must accept
-            # twice the largest message we consume; fetch as much so an oversized message reaches
-            # the size check (and the dead-letter topic) instead of stalling its partition.
-            producer_max_request_size=max(settings.kafka_max_message_bytes * 2, 1_048_576),
-            consumer_max_fetch_size=max(settings.kafka_max_message_bytes * 2, 1_048_576),
-            # faust's own changelog and repartition topics follow the cluster's replication.
-            topic_replication_factor=settings.kafka_replication_factor,
-            consumer_auto_offset_reset=settings.monitor_offset_reset,
-            broker_commit_interval=1.0,
-            processing_guarantee=settings.monitor_processing_guarantee,
-            stream_wait_empty=False,
-            table_standby_replicas=settings.monitor_standby_replicas,
-            # Short group timeouts: a killed worker's partitions move within seconds, and a
-            # broker that waits half the session for members to join answers sooner.
-            broker_session_timeout=settings.monitor_session_timeout_s,
-            broker_rebalance_timeout=settings.monitor_session_timeout_s,
-            broker_heartbeat_interval=max(1.0, settings.monitor_session_timeout_s / 5),
-        )
+        self.app = build_app(settings)
         # Values are the records' JSON bytes (see TableCaseStore); keys stay JSON-encoded.
         options = state_store.rocksdb_options() if settings.monitor_store == "rocksdb" else None
         self.cases = self.app.Table(

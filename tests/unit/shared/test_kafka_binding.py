@@ -20,7 +20,7 @@ import pytest
 from cloudevents.core.bindings import kafka as binding
 from cloudevents.v1 import kafka as v1_kafka
 
-from services.monitor.stream import FaustPublisher
+from services.monitor.faust_app import FaustPublisher
 from shared.contracts import EVENT_TYPES, Envelope, topic_for
 from shared.contracts.examples import example_envelope
 from shared.kafka import KafkaPublisher
