@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
+from typing import Protocol, TypeVar
 
 from services.intake.domain import CaseRecord, NotFound, TooManyAttempts
 from services.intake.domain.identity import needs_agent_check, submitter
@@ -55,16 +56,76 @@ async def submitted_by(
     )
 
 
-def _token_opens(case: CaseRecord, principal: Principal | None, *, officers: bool) -> bool:
+def token_opens(
+    principal: Principal | None,
+    *,
+    applicant: Applicant,
+    submitted_by: SubmittedBy | None,
+    officers: bool,
+) -> bool:
+    """The applicant's own token, the agent's who submitted, or (reading only) an officer's."""
     if principal is None:
         return False
     real = principal.real_name
-    if real is not None and real.id_number == case.applicant.id_number:
+    if real is not None and real.id_number == applicant.id_number:
         return True
-    by = case.submitted_by
+    by = submitted_by
     if by is not None and by.kind is SubmitterKind.AGENT and by.subject == principal.subject:
         return True
     return officers and principal.has_any(*OFFICERS_AND_ADMIN)
+
+
+class Coded(Protocol):
+    """A case or a bundle application: what its verification code hashes to."""
+
+    @property
+    def verification_hash(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=Coded)
+
+
+async def verify_code(
+    deps: Deps, number: str, code: str, found: R | None, *, refusal: NotFound
+) -> R:
+    """``found`` (the case or bundle numbered ``number``, None: no such number) when ``code``
+    is its verification code; raises ``refusal`` for a wrong code, or
+    TooManyAttempts while code attempts on this number are paused. Guesses are counted per
+    number whether or not it exists, so a pause tells nothing about which numbers do."""
+    settings = deps.settings
+    now = deps.clock.now()
+    window = timedelta(seconds=settings.code_failure_window_s)
+    # The attempt is recorded before the code is compared, so concurrent guesses are counted
+    # too; it is dropped again if it turns out not to be a failure. Attempts still in flight
+    # take room in the kept history: the margin keeps them from pushing real failures out.
+    attempt_id = uuid.uuid4().hex
+    earlier = await deps.store.add_code_attempt(
+        number,
+        attempt_id=attempt_id,
+        at=now,
+        keep=settings.code_max_failures + IN_FLIGHT_MARGIN,
+        forget_at=now + window,
+    )
+    until = code_locked_until(
+        earlier, now=now, max_failures=settings.code_max_failures, window=window
+    )
+    if until is not None:
+        await deps.store.drop_code_attempt(number, attempt_id)  # a paused try is no guess
+        CODE_ATTEMPTS.labels("paused").inc()
+        retry_after = retry_after_seconds(until, now)
+        log.warning("verification-code attempts on %s paused for %ds", number, retry_after)
+        raise TooManyAttempts(
+            f"too many wrong verification codes for {number}; try again in {retry_after} "
+            "seconds, or sign in",
+            retry_after_s=retry_after,
+        )
+    expected = None if found is None else found.verification_hash
+    if found is not None and expected == hash_verification_code(number, code):
+        await deps.store.drop_code_attempt(number, attempt_id)
+        CODE_ATTEMPTS.labels("accepted").inc()
+        return found
+    CODE_ATTEMPTS.labels("wrong").inc()
+    raise refusal
 
 
 def _not_found(case_id: str) -> NotFound:
@@ -84,40 +145,10 @@ async def open_case(
     token too when ``officers``: reading, never acting for the applicant); else NotFound, or
     TooManyAttempts while code attempts on this number are paused."""
     case = await deps.store.get_case(case_id) if is_case_number(case_id) else None
-    if case is not None and _token_opens(case, principal, officers=officers):
+    if case is not None and token_opens(
+        principal, applicant=case.applicant, submitted_by=case.submitted_by, officers=officers
+    ):
         return case
     if not code or not is_case_number(case_id):
         raise _not_found(case_id)
-    settings = deps.settings
-    now = deps.clock.now()
-    window = timedelta(seconds=settings.code_failure_window_s)
-    # The attempt is recorded before the code is compared, so concurrent guesses are counted
-    # too; it is dropped again if it turns out not to be a failure. Attempts still in flight
-    # take room in the kept history: the margin keeps them from pushing real failures out.
-    attempt_id = uuid.uuid4().hex
-    earlier = await deps.store.add_code_attempt(
-        case_id,
-        attempt_id=attempt_id,
-        at=now,
-        keep=settings.code_max_failures + IN_FLIGHT_MARGIN,
-        forget_at=now + window,
-    )
-    until = code_locked_until(
-        earlier, now=now, max_failures=settings.code_max_failures, window=window
-    )
-    if until is not None:
-        await deps.store.drop_code_attempt(case_id, attempt_id)  # a paused try is no guess
-        CODE_ATTEMPTS.labels("paused").inc()
-        retry_after = retry_after_seconds(until, now)
-        log.warning("verification-code attempts on %s paused for %ds", case_id, retry_after)
-        raise TooManyAttempts(
-            f"too many wrong verification codes for {case_id}; try again in {retry_after} "
-            "seconds, or sign in",
-            retry_after_s=retry_after,
-        )
-    if case is not None and case.verification_hash == hash_verification_code(case_id, code):
-        await deps.store.drop_code_attempt(case_id, attempt_id)
-        CODE_ATTEMPTS.labels("accepted").inc()
-        return case
-    CODE_ATTEMPTS.labels("wrong").inc()
-    raise _not_found(case_id)
+    return await verify_code(deps, case_id, code, case, refusal=_not_found(case_id))

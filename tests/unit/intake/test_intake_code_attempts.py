@@ -4,15 +4,18 @@ and the code travels in a header or the POST body rather than the query string."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import httpx
+import pytest
 
 from services.intake.domain import NotFound, TooManyAttempts
 from services.intake.domain.verification import code_locked_until, retry_after_seconds
 from services.intake.handlers.access import open_case
 from tests.support.tokens import applicant_token
 from tests.unit.intake.intake_fakes import T0, Wiring
+from tests.unit.intake.test_intake_bundles import opening_a_business
 from tests.unit.intake.test_intake_submission import business_licence
 from tests.unit.intake.test_intake_tracking_ratings import decided, deliver
 
@@ -197,3 +200,34 @@ async def test_a_burst_of_concurrent_guesses_gets_no_more_than_the_limit() -> No
         await asyncio.sleep(0)
     answers = await asyncio.gather(*tasks)
     assert sorted(answers) == ["paused"] * 5 + ["wrong"] * 5
+
+
+async def submitted_bundle(c: httpx.AsyncClient) -> tuple[str, str]:
+    body = (
+        await c.post(
+            "/v1/bundles", json=opening_a_business(), headers={"Idempotency-Key": "bundle-key-1"}
+        )
+    ).json()
+    return body["bundle_id"], body["verification_code"]
+
+
+@pytest.mark.parametrize(
+    ("path", "submit"), [("/v1/cases", submitted), ("/v1/bundles", submitted_bundle)]
+)
+async def test_cases_and_bundles_pause_wrong_codes_by_the_one_rule(
+    path: str, submit: Callable[[httpx.AsyncClient], Awaitable[tuple[str, str]]]
+) -> None:
+    """One lockout rule (``verify_code``) for both doors a verification code opens."""
+    w = Wiring(code_max_failures=2, code_failure_window_s=600)
+    async with client(w) as c:
+        number, right = await submit(c)
+        assert (await c.get(f"{path}/{number}", headers=code(right))).status_code == 200
+        for _ in range(2):
+            w.clock.advance(5)
+            assert (await c.get(f"{path}/{number}", headers=code("WRONG234"))).status_code == 404
+        r = await c.get(f"{path}/{number}", headers=code(right))
+        assert r.status_code == 429
+        assert r.headers["Retry-After"] == "595"  # the first failure (+5 s) ages out at +605 s
+        assert f"too many wrong verification codes for {number}" in r.json()["detail"]
+        w.clock.advance(595)
+        assert (await c.get(f"{path}/{number}", headers=code(right))).status_code == 200
