@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.domain import IntakeError, ServiceItem, SubmissionIn, TooManyAttempts
+from services.intake.domain import ServiceItem, SubmissionIn
 from services.intake.domain.agents import AgentGrant, AgentGrantIn
-from services.intake.domain.errors import Unavailable
 from services.intake.handlers import Deps, submit_case
 from services.intake.handlers import agents as agent_handlers
 from services.intake.handlers import catalog as catalog_handlers
@@ -18,7 +16,6 @@ from services.intake.handlers.ratings import answer_rectification, rate_case
 from services.intake.handlers.tracking import add_supplement, track_case
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
 from shared.contracts import Material, RatingLevel
-from shared.observability.errors import error_response, map_errors
 
 router = APIRouter(prefix="/v1", tags=["intake"])
 
@@ -60,22 +57,6 @@ CODE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def _code(*given: str | None) -> str | None:
     """The first code given, in the order body, header, query."""
     return next((c for c in given if c), None)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Every refusal of the domain carries its status; the answer is built in one place."""
-    map_errors(app, {IntakeError: _refusal})
-
-
-def _refusal(exc: Exception) -> JSONResponse:
-    assert isinstance(exc, IntakeError)
-    headers = None
-    if isinstance(exc, TooManyAttempts | Unavailable):
-        headers = {"Retry-After": str(exc.retry_after_s)}
-    elif exc.status_code == 401:
-        headers = {"WWW-Authenticate": "Bearer"}
-    errors = [{"field": e.field, "message": e.message} for e in exc.errors] or None
-    return error_response(exc.status_code, exc.message, headers=headers, errors=errors)
 
 
 # -- catalog ---------------------------------------------------------------------------------

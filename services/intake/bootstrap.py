@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from fastapi import FastAPI
 
-from services.intake.api import install_error_handlers, router
+from services.intake.api import router
 from services.intake.api_bundles import router as bundles_router
 from services.intake.api_uploads import router as uploads_router
 from services.intake.bundles_store import MongoBundleStore
@@ -66,7 +66,6 @@ def create_api(
         description=DESCRIPTION,
         **public_surface(deps.settings),
     )
-    install_error_handlers(app)
     app.state.verifier = TokenVerifier(deps.settings)
     app.state.deps = deps
     return app

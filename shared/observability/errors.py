@@ -15,41 +15,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+# The refusal kinds are pure (a domain raises them): defined in shared/errors.py, answered here.
+from shared.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Refusal,
+    TooManyAttempts,
+    Unavailable,
+)
+
 # An exception -> the answer; a plain status answers with {"detail": str(exc)}.
 ErrorAnswer = Callable[[Exception], JSONResponse]
-
-
-class Refusal(Exception):
-    """A request the service refuses: answered with ``status_code`` and the text as ``detail``
-    by every app :func:`shared.observability.http.create_app` builds."""
-
-    status_code = 400
-
-
-class NotFound(Refusal):
-    status_code = 404
-
-
-class Forbidden(Refusal):
-    status_code = 403
-
-
-class Conflict(Refusal):
-    status_code = 409
-
-
-class Invalid(Refusal):
-    status_code = 422
-
-
-class Unavailable(Refusal):
-    status_code = 503
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-    type: str | None = None
 
 
 class InvalidRequest(BaseModel):
@@ -90,8 +69,24 @@ def map_errors(app: FastAPI, table: Mapping[type[Exception], int | ErrorAnswer])
 
 
 def refused(exc: Exception) -> JSONResponse:
+    """A refusal's answer: its status and message, its field-level errors, Retry-After when
+    it says when to try again, and the scheme to authenticate with on a 401."""
     assert isinstance(exc, Refusal)
-    return error_response(exc.status_code, str(exc))
+    headers = None
+    retry_after = getattr(exc, "retry_after_s", None)
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
+    elif exc.status_code == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    errors = [_field_error(e) for e in exc.errors] or None
+    return error_response(exc.status_code, exc.message, headers=headers, errors=errors)
+
+
+def _field_error(error: FieldError) -> dict[str, str]:
+    body = {"field": error.field, "message": error.message}
+    if error.type is not None:
+        body["type"] = error.type
+    return body
 
 
 def _handler(answer: int | ErrorAnswer) -> Callable[[Request, Exception], Any]:
@@ -101,3 +96,22 @@ def _handler(answer: int | ErrorAnswer) -> Callable[[Request, Exception], Any]:
         return answer(exc)
 
     return handle
+
+
+__all__ = [
+    "Conflict",
+    "ErrorAnswer",
+    "ErrorBody",
+    "FieldError",
+    "Forbidden",
+    "Invalid",
+    "InvalidRequest",
+    "NotFound",
+    "Refusal",
+    "TooManyAttempts",
+    "Unavailable",
+    "error_response",
+    "invalid_field",
+    "map_errors",
+    "refused",
+]
