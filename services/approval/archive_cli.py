@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import typer
 
-from services.approval.domain import ApprovalError
+from services.approval.domain import ApprovalError, StaleVersion
 from services.approval.handlers import Deps, legal_hold, verify_archive
 from services.approval.settings import ApprovalSettings
 from shared.audit.admin import operator
@@ -46,7 +46,7 @@ def _run(work: Callable[[Deps], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except ApprovalError as exc:  # no such case, not sealed, deleted, no reason
+    except (ApprovalError, StaleVersion) as exc:  # no such case, not sealed, deleted, no reason
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(2) from None
 

@@ -169,7 +169,11 @@ class MongoCaseStore:
                 current = await self.cases.find_one(
                     {"_id": case.case_id}, {"version": 1}, session=s
                 )
-                raise StaleVersion(expected_version, int((current or {}).get("version", -1)))
+                raise StaleVersion(
+                    "case",
+                    expected=expected_version,
+                    current=int((current or {}).get("version", -1)),
+                )
             await self._write_rest(s, case, entries, envelopes)
 
         await in_transaction(self.client, work)

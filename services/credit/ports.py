@@ -9,13 +9,9 @@ from services.credit.domain import CreditRecord, Subject
 from shared.calendar import Limit
 from shared.contracts import Envelope
 
-
-class StaleVersion(Exception):
-    """Another change to the same subject was saved first; load again and retry."""
-
-
-class DuplicateRecord(Exception):
-    """A record with the same origin (source|event id) exists already."""
+# What the store raises on a write that conflicts: defined once for every service, in shared/.
+from shared.errors import DuplicateKey as DuplicateKey
+from shared.errors import StaleVersion as StaleVersion
 
 
 class CreditStore(Protocol):
@@ -38,7 +34,7 @@ class CreditStore(Protocol):
     ) -> None:
         """Write the subject (if still at ``expected_version``, else StaleVersion), its new and
         changed records and the outgoing events in one transaction. A new record whose origin
-        exists raises DuplicateRecord."""
+        exists raises DuplicateKey."""
         ...
 
     async def department_records(self, start: datetime, end: datetime) -> list[CreditRecord]:

@@ -12,8 +12,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.credit.domain import CreditRecord, Status, Subject
-from services.credit.ports import DuplicateRecord, StaleVersion
 from shared.contracts import Envelope, SubjectKind
+from shared.errors import DuplicateKey, StaleVersion
 from shared.mongo import Outbox, in_transaction
 
 
@@ -92,18 +92,18 @@ class MongoCreditStore:
                 try:
                     await self.subjects.insert_one(doc, session=s)
                 except DuplicateKeyError as exc:
-                    raise StaleVersion(subject.subject_id) from exc
+                    raise StaleVersion(f"subject {subject.subject_id}") from exc
             else:
                 result = await self.subjects.replace_one(
                     {"_id": subject.subject_id, "version": expected_version}, doc, session=s
                 )
                 if result.matched_count == 0:
-                    raise StaleVersion(subject.subject_id)
+                    raise StaleVersion(f"subject {subject.subject_id}")
             for record in new_records:
                 try:
                     await self.records.insert_one(record_to_doc(record), session=s)
                 except DuplicateKeyError as exc:
-                    raise DuplicateRecord(record.origin_key) from exc
+                    raise DuplicateKey(record.origin_key) from exc
             for record in updated_records:
                 await self.records.replace_one(
                     {"_id": record.record_id}, record_to_doc(record), session=s

@@ -15,6 +15,10 @@ from services.intake.domain.licences import Licence
 from services.intake.domain.uploads import Upload
 from shared.contracts import CreditChanged, Envelope
 
+# What the stores raise on a write that conflicts: defined once for every service, in shared/.
+from shared.errors import DuplicateKey as DuplicateKey
+from shared.errors import StaleVersion as StaleVersion
+
 
 class CreditUnavailable(Exception):
     """The credit service did not answer usably (timeout, connection refused, 5xx, bad body)."""
@@ -39,14 +43,6 @@ class CreditPort(Protocol):
     async def status(self, subject_id: str) -> CreditStatus:
         """The subject's current credit level and list membership; raises CreditUnavailable."""
         ...
-
-
-class DuplicateKey(Exception):
-    """A unique key (item code, idempotency key, external submission) already exists."""
-
-
-class VersionConflict(Exception):
-    """The case changed since it was read (optimistic concurrency)."""
 
 
 class IdempotencyRecord:
@@ -106,7 +102,7 @@ class IntakeStore(Protocol):
         ...
 
     async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
-        """Replace the case if its version is unchanged (bumping it); raises VersionConflict."""
+        """Replace the case if its version is unchanged (bumping it); raises StaleVersion."""
         ...
 
     async def find_case_by_rectification(self, rectification_id: str) -> CaseRecord | None: ...

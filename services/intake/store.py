@@ -16,9 +16,10 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
 from services.intake.domain.licences import Licence
-from services.intake.ports import DuplicateKey, IdempotencyRecord, VersionConflict
+from services.intake.ports import IdempotencyRecord
 from shared.clock import Clock
 from shared.contracts import CreditChanged, Envelope
+from shared.errors import DuplicateKey, StaleVersion
 from shared.mongo import Document, in_transaction
 from shared.mongo.outbox import Outbox
 
@@ -249,7 +250,7 @@ class MongoIntakeStore:
                 {"_id": case.case_id, "version": case.version}, doc, session=session
             )
             if result.matched_count != 1:
-                raise VersionConflict(case.case_id)
+                raise StaleVersion(f"case {case.case_id}")
             await self.outbox.add(events, session=session)
 
         await in_transaction(self.client, work)

@@ -14,7 +14,6 @@ from services.approval.domain.model import (
     NotFound,
     Stage,
     StageState,
-    StaleVersion,
 )
 from services.approval.domain.recompute import needs_recompute, recompute_case
 from services.approval.domain.stages import Emitted, Transition
@@ -28,6 +27,7 @@ from services.approval.domain.workflow import (
     open_case,
     prereview_id,
 )
+from shared.errors import StaleVersion  # a stale If-Match: defined once for every service
 
 __all__ = [
     "Action",

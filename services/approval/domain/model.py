@@ -247,13 +247,6 @@ class ActionNotAllowed(ApprovalError):
         self.allowed = allowed
 
 
-class StaleVersion(ApprovalError):
-    def __init__(self, expected: int, current: int) -> None:
-        super().__init__(f"case was changed: version {expected} is stale, current is {current}")
-        self.expected = expected
-        self.current = current
-
-
 class InvalidAction(ApprovalError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")

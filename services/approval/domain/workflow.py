@@ -24,7 +24,6 @@ from services.approval.domain.model import (
     NotFound,
     PlanStep,
     Stage,
-    StaleVersion,
 )
 from services.approval.domain.progress import decide
 from services.approval.domain.stages import (
@@ -39,6 +38,7 @@ from services.approval.domain.timing import Calendar
 from shared.clock import SHANGHAI
 from shared.contracts.common import Material, StageKind
 from shared.contracts.events import CaseSubmitted, CaseSupplemented
+from shared.errors import StaleVersion
 
 __all__ = ["act", "allowed_actions", "apply_supplement", "authorize", "open_case", "prereview_id"]
 
@@ -185,7 +185,7 @@ def act(
         raise NotFound(f"case {case.case_id} has no stage {stage_id}")
     authorize(case, stage, officer)
     if expected_version != case.version:
-        raise StaleVersion(expected_version, case.version)
+        raise StaleVersion("case", expected=expected_version, current=case.version)
     allowed = allowed_actions(case, stage)
     if action.value not in allowed:
         raise ActionNotAllowed(

@@ -10,6 +10,7 @@ from services.approval.domain import (
     Case,
     NotFound,
     Officer,
+    StaleVersion,
     act,
 )
 from services.approval.handlers.archive import seal_if_finished
@@ -50,7 +51,7 @@ async def perform_action(
         await issue_decision_documents(deps, tr)
         entries, envelopes = audited(deps, tr, case, None, recorded_at=recorded_at)
         await deps.store.update(tr.case, case.version, entries, envelopes)
-    except ApprovalError as exc:
+    except (ApprovalError, StaleVersion) as exc:
         metrics.ACTIONS.labels(action.value, department, _outcome_label(exc)).inc()
         raise
     metrics.ACTIONS.labels(action.value, department, "ok").inc()
@@ -60,7 +61,7 @@ async def perform_action(
     return tr.case
 
 
-def _outcome_label(exc: ApprovalError) -> str:
+def _outcome_label(exc: ApprovalError | StaleVersion) -> str:
     return {
         "Forbidden": "forbidden",
         "ActionNotAllowed": "conflict",

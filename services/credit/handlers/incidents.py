@@ -15,9 +15,9 @@ from services.credit.domain import (
 )
 from services.credit.handlers.deps import Deps
 from services.credit.handlers.subjects import change_subject
-from services.credit.ports import DuplicateRecord
 from shared.contracts import CreditIncident, Envelope, derived_event_id
 from shared.contracts.publishers import originating_system
+from shared.errors import DuplicateKey
 from shared.kafka import PermanentError
 from shared.observability.labels import source_system_label
 
@@ -76,7 +76,7 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
 
     def add(records: list[CreditRecord]) -> tuple[list[CreditRecord], list[CreditRecord]]:
         if any(r.record_id == record.record_id for r in records):
-            raise DuplicateRecord(record.record_id)
+            raise DuplicateKey(record.record_id)
         return [record], []
 
     try:
@@ -90,7 +90,7 @@ async def on_credit_incident(deps: Deps, envelope_: Envelope, data: CreditIncide
             causation=envelope_,
             record_id=record.record_id,
         )
-    except DuplicateRecord:
+    except DuplicateKey:
         log.info("incident %s already recorded", envelope_.id)
         return
     metrics.RECORDS.labels(

@@ -24,7 +24,6 @@ from services.credit.domain import (
 )
 from services.credit.handlers.deps import SOURCE, Deps
 from services.credit.handlers.errors import ConcurrencyExhausted
-from services.credit.ports import StaleVersion
 from shared.audit import ChainHead, append_models, checkpoint, checkpoint_event_id
 from shared.contracts import (
     CreditChanged,
@@ -34,6 +33,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
+from shared.errors import StaleVersion
 from shared.observability.logging import correlation_id
 
 log = logging.getLogger(__name__)

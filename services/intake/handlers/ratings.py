@@ -13,7 +13,6 @@ from services.intake.handlers.audit import SYSTEM, applicant_actor
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.tracking import update_case
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
-from services.intake.ports import VersionConflict
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
@@ -27,6 +26,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
+from shared.errors import StaleVersion
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ async def rate_case(
 
     try:
         updated = await update_case(deps, case_id, change, events, actor=applicant_actor(principal))
-    except VersionConflict as exc:  # a concurrent rating won
+    except StaleVersion as exc:  # a concurrent rating won
         raise Conflict(f"case {case_id} was rated meanwhile; each case is rated once") from exc
     assert updated is not None
     deps.wake()
@@ -180,7 +180,7 @@ async def answer_rectification(
             events,
             actor=principal.subject,
         )
-    except VersionConflict as exc:
+    except StaleVersion as exc:
         raise Conflict(f"rectification {rectification_id} changed meanwhile; retry") from exc
     assert updated is not None and updated.rectification is not None
     deps.wake()
@@ -221,7 +221,7 @@ async def invite_unrated_cases(deps: Deps) -> int:
             updated = await update_case(
                 deps, case.case_id, lambda c: _invite_if_due(c, now, after), events, actor=SYSTEM
             )
-        except VersionConflict:
+        except StaleVersion:
             continue  # picked up by the next sweep
         if updated is not None and updated.invited_at == now:
             invited += 1

@@ -17,7 +17,6 @@ from services.intake.handlers.materials import (
     supplement_materials,
     upload_ids,
 )
-from services.intake.ports import VersionConflict
 from shared.auth import Principal
 from shared.contracts import (
     CaseDecided,
@@ -33,6 +32,7 @@ from shared.contracts import (
     StageSuspended,
     make_envelope,
 )
+from shared.errors import StaleVersion
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,10 @@ async def update_case(
         updated, checkpoints = linked(deps, updated, actor=actor, causation=causation)
         try:
             await deps.store.save_case(updated, events(updated) + checkpoints)
-        except VersionConflict:
+        except StaleVersion:
             continue
         return updated
-    raise VersionConflict(f"case {case_id} kept changing; giving up after {attempts} attempts")
+    raise StaleVersion(f"case {case_id} kept changing; giving up after {attempts} attempts")
 
 
 async def _apply(

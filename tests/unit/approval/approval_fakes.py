@@ -74,7 +74,7 @@ class InMemoryCaseStore:
         current = self.docs[case.case_id]["version"]
         head = self.docs[case.case_id]["audit_seq"]
         if current != expected_version or head != case.audit_seq - len(entries):
-            raise StaleVersion(expected_version, current)
+            raise StaleVersion("case", expected=expected_version, current=current)
         self._write(case, entries, envelopes)
 
     async def tasks(self, query: TaskQuery) -> tuple[list[dict[str, Any]], int]:

@@ -9,11 +9,11 @@ from typing import Any
 from services.credit.bootstrap import build_deps, create_api
 from services.credit.domain import CreditRecord, Status, Subject
 from services.credit.handlers import Deps
-from services.credit.ports import DuplicateRecord, StaleVersion
 from services.credit.settings import CreditSettings
 from shared.calendar import load_default_calendar
 from shared.clock import FixedClock
 from shared.contracts import Envelope, SubjectKind
+from shared.errors import DuplicateKey, StaleVersion
 from tests.support.tokens import bearer_of
 
 
@@ -58,10 +58,10 @@ class FakeStore:
         current = self.subjects.get(subject.subject_id)
         if (current.version if current else 0) != expected_version:
             self.conflicts += 1
-            raise StaleVersion(subject.subject_id)
+            raise StaleVersion(f"subject {subject.subject_id}")
         for r in new_records:
             if any(x.origin_key == r.origin_key for x in self.records.values()):
-                raise DuplicateRecord(r.origin_key)
+                raise DuplicateKey(r.origin_key)
         self.subjects[subject.subject_id] = subject
         for r in [*new_records, *updated_records]:
             self.records[r.record_id] = r

@@ -20,7 +20,7 @@ from services.intake.ports import (
     CreditUnavailable,
     DuplicateKey,
     IdempotencyRecord,
-    VersionConflict,
+    StaleVersion,
 )
 from services.intake.settings import IntakeSettings
 from shared.clock import FixedClock
@@ -131,7 +131,7 @@ class FakeStore:
     async def save_case(self, case: CaseRecord, events: Sequence[Envelope]) -> None:
         current = self.cases.get(case.case_id)
         if current is None or current.version != case.version:
-            raise VersionConflict(case.case_id)
+            raise StaleVersion(f"case {case.case_id}")
         self.cases[case.case_id] = case.model_copy(update={"version": case.version + 1})
         self._outbox(events)
 
