@@ -1,5 +1,8 @@
 """The light board: a pure view over the case records and the closed-stage aggregates.
 
+The scan reads each stage's JSON fields (``StageDoc``) rather than building the model: a
+million stages must stay cheap to count. The case view builds the models.
+
 Each worker owns some partitions of the case table. It condenses each partition into a *part*
 (``aggregate``: counts per department, region and item, the overdue stages, the closed-stage
 aggregates), which it publishes to MongoDB every refresh (``snapshots.py``); the board merges
@@ -13,7 +16,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from services.monitor.domain import Light, StageState, Status, worst
+from services.monitor.domain import Light, Status, worst
+from services.monitor.ports import CaseRecord, StageDoc
 from shared.calendar.timing import light_of
 
 OVERDUE_LIST_LIMIT = 500
@@ -27,7 +31,7 @@ def _matches(row: dict[str, Any], filters: dict[str, str | None]) -> bool:
     return all(v is None or row.get(k) == v for k, v in filters.items())
 
 
-def raw_light(raw: dict[str, Any], now: datetime) -> str:
+def raw_light(raw: StageDoc, now: datetime) -> str:
     """The shared light rule on a stored stage's fields, without building the model (a scan of
     a million stages must stay cheap): the same answer as ``StageState.light``."""
     stopped = raw.get("suspended_at") if raw.get("status") == "suspended" else None
@@ -49,8 +53,8 @@ class Accumulator:
         self.rows: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.overdue: list[dict[str, Any]] = []
 
-    def add(self, rec: dict[str, Any]) -> None:
-        for raw in rec["stages"].values():
+    def add(self, rec: CaseRecord) -> None:
+        for raw in rec.stages.values():
             if raw.get("status", "open") == Status.CLOSED.value or raw.get("parallel_parent"):
                 continue  # a parallel stage counts through its sub-tasks, one per department
             key = (raw.get("department", ""), raw.get("region", ""), raw.get("item_code", ""))
@@ -85,9 +89,9 @@ def _bump(row: dict[str, Any], name: str, by: bool | int = 1) -> None:
     row[name] = row.get(name, 0) + int(by)
 
 
-def _overdue_entry(rec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def _overdue_entry(rec: CaseRecord, raw: StageDoc) -> dict[str, Any]:
     return {
-        "case_id": raw.get("case_id", rec.get("case_id")),
+        "case_id": raw.get("case_id", rec.case_id),
         "stage_id": raw.get("stage_id"),
         "stage": raw.get("stage"),
         "department": raw.get("department"),
@@ -102,7 +106,7 @@ def _overdue_entry(rec: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def aggregate(
-    records: Iterable[dict[str, Any]], stats: Iterable[dict[str, Any]], now: datetime
+    records: Iterable[CaseRecord], stats: Iterable[dict[str, Any]], now: datetime
 ) -> Part:
     """One partition (or any set of records) condensed for the board."""
     acc = Accumulator(now)
@@ -165,7 +169,7 @@ def merge(
 
 
 def build_board(
-    records: Iterable[dict[str, Any]],
+    records: Iterable[CaseRecord],
     stats: Iterable[dict[str, Any]],
     now: datetime,
     *,
@@ -178,10 +182,10 @@ def build_board(
     return merge([part], now, department=department, region=region, item=item)
 
 
-def case_view(record: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+def case_view(record: CaseRecord | None, now: datetime) -> dict[str, Any] | None:
     if record is None:
         return None
-    parsed = [StageState.model_validate(raw) for raw in record["stages"].values()]
+    parsed = record.states()
     lights = {s.stage_id: s.light(now) for s in parsed}
     stages = []
     for stage in parsed:
@@ -198,4 +202,4 @@ def case_view(record: dict[str, Any] | None, now: datetime) -> dict[str, Any] | 
         view["light"] = light.value
         stages.append(view)
     stages.sort(key=lambda s: s["opened_at"])
-    return {"case_id": record["case_id"], "decided": bool(record.get("decided")), "stages": stages}
+    return {"case_id": record.case_id, "decided": record.decided, "stages": stages}

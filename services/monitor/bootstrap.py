@@ -112,7 +112,7 @@ class MonitorService:
         for i, rec in enumerate(self.store.records(), 1):
             if i % chunk == 0:
                 await asyncio.sleep(0)
-            accumulators.setdefault(partition_of(rec) or 0, Accumulator(now)).add(rec)
+            accumulators.setdefault(rec.partition, Accumulator(now)).add(rec)
         stats: dict[int, list[dict[str, Any]]] = {}
         for row in self.stats.rows():
             stats.setdefault(partition_of(row) or 0, []).append(row)

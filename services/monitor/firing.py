@@ -17,6 +17,7 @@ to ``reject`` (the dead-letter topic); the others fire.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -25,7 +26,6 @@ from typing import Any
 
 from services.monitor import handlers as h
 from services.monitor.ports import CaseRecord
-from services.monitor.store import partition_of
 from shared.contracts import Envelope
 
 FIRING_CHUNK = 500  # firings per timer message: ~75 KB, far below the 1 MiB message limit
@@ -100,7 +100,7 @@ class Staging:
         if case_id not in self.held:
             return self.base.store.get(case_id)
         rec = self.held[case_id]
-        return None if rec is None else json.loads(json.dumps(rec))  # a firing may mutate it
+        return None if rec is None else copy.deepcopy(rec)  # a firing may mutate it
 
     def put(self, case_id: str, record: CaseRecord) -> None:
         self._undo.append((case_id, case_id in self.held, self.held.get(case_id)))
@@ -112,7 +112,7 @@ class Staging:
 
     def records(self) -> Iterator[CaseRecord]:
         for rec in self.base.store.records():
-            if rec["case_id"] not in self.held:
+            if rec.case_id not in self.held:
                 yield rec
         yield from (rec for rec in self.held.values() if rec is not None)
 
@@ -155,7 +155,7 @@ async def on_timers(deps: h.Deps, firings: Sequence[Firing], reject: Reject) -> 
         mark = staging.mark()
         try:
             rec = staging.get(firing.case_id)
-            kept_on = None if rec is None else partition_of(rec)
+            kept_on = None if rec is None else rec.partition
             if rec is not None and kept_on != msg.partition:
                 raise WrongPartition(f"case kept on partition {kept_on}, not {msg.partition}")
             await h.on_timer(staging.deps, firing.case_id, firing.stage_id)

@@ -1,49 +1,80 @@
 """The monitor's faust tables as typed stores (the handlers' CaseStore and StatsStore), and the
-table format: only this module knows the keys a record keeps its partition and timers under."""
+table format: only this module knows how a ``CaseRecord`` is laid out as a table value (its
+partition under ``"p"``, each stage's next firing inside the stage under ``"t"``)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from services.monitor.domain import StageState
-from services.monitor.ports import CaseRecord
+from services.monitor.ports import CaseRecord, EarlyClosing
 
 PARTITION = "p"  # the partition of egov.stages a case (or an aggregate row) is kept on
-TIMER = "t"  # a stage's next firing (epoch s): a rebuild indexes timers without parsing stages
+TIMER = "t"  # a stage's next firing (epoch s), kept inside the stage's document
 
 
-def new_record(case_id: str, partition: int) -> CaseRecord:
-    return {PARTITION: partition, "case_id": case_id, "stages": {}}
-
-
-def partition_of(record: Mapping[str, Any]) -> int | None:
-    """The partition a case record or an aggregate row is kept on (None: an old row)."""
-    value = record.get(PARTITION)
+def partition_of(row: Mapping[str, Any]) -> int | None:
+    """The partition an aggregate row is kept on (None: a row kept before it was)."""
+    value = row.get(PARTITION)
     return None if value is None else int(value)
 
 
-def case_partition(record: Mapping[str, Any]) -> int:
-    """The partition a case record is kept on (every record has one)."""
-    return int(record[PARTITION])
+def to_document(record: CaseRecord) -> dict[str, Any]:
+    """A record in the table's format (the same bytes an older worker wrote for it)."""
+    timers = record.timers
+    doc: dict[str, Any] = {
+        PARTITION: record.partition,
+        "case_id": record.case_id,
+        "stages": {
+            stage_id: {**raw, TIMER: timers[stage_id]} if stage_id in timers else raw
+            for stage_id, raw in record.stages.items()
+        },
+    }
+    if record.decided:
+        doc["decided"] = True
+    if record.decided or record.follow:
+        doc["follow"] = record.follow
+    if record.early:
+        doc["early"] = {
+            stage_id: {
+                "closed_at": c.closed_at.isoformat(),
+                "outcome": c.outcome,
+                "reason": c.reason,
+            }
+            for stage_id, c in record.early.items()
+        }
+    return doc
 
 
-def stage_document(stage: StageState, due: datetime | None) -> dict[str, Any]:
-    """A stage as its record keeps it, with its next firing."""
-    raw = stage.model_dump(mode="json", exclude_defaults=True)
-    if due is not None:
-        raw[TIMER] = due.timestamp()
-    return raw
-
-
-def timers_of(record: Mapping[str, Any]) -> Iterator[tuple[str, float]]:
-    """(stage id, next firing) of every stage of a record that waits for one."""
-    for stage_id, raw in record["stages"].items():
-        due = raw.get(TIMER)
+def from_document(doc: Any) -> CaseRecord | None:
+    """The record a table value holds (None: not a case record). Its stage documents are
+    taken over as they are, less their timers: ``doc`` is freshly decoded and nobody's else."""
+    if not isinstance(doc, dict) or PARTITION not in doc:
+        return None
+    stages: dict[str, dict[str, Any]] = doc.get("stages") or {}
+    timers = {}
+    for stage_id, raw in stages.items():
+        due = raw.pop(TIMER, None)
         if due is not None:
-            yield stage_id, due
+            timers[stage_id] = float(due)
+    early = {
+        stage_id: EarlyClosing(
+            datetime.fromisoformat(c["closed_at"]), c["outcome"], c.get("reason")
+        )
+        for stage_id, c in (doc.get("early") or {}).items()
+    }
+    return CaseRecord(
+        case_id=str(doc["case_id"]),
+        partition=int(doc[PARTITION]),
+        stages=stages,
+        timers=timers,
+        decided=bool(doc.get("decided")),
+        follow=list(doc.get("follow") or []),
+        early=early,
+    )
 
 
 class TableCaseStore:
@@ -65,13 +96,15 @@ class TableCaseStore:
     def _decode(value: Any) -> CaseRecord | None:
         if isinstance(value, bytes | str):
             value = json.loads(value)
-        return value if isinstance(value, dict) else None
+        elif isinstance(value, dict):
+            value = copy.deepcopy(value)  # a dict kept by an older worker: never hand it out
+        return from_document(value)
 
     def get(self, case_id: str) -> CaseRecord | None:
         return self._decode(self.table.get(case_id))
 
     def put(self, case_id: str, record: CaseRecord) -> None:
-        self.table[case_id] = json.dumps(record, separators=(",", ":")).encode()
+        self.table[case_id] = json.dumps(to_document(record), separators=(",", ":")).encode()
 
     def delete(self, case_id: str) -> None:
         if case_id in self.table:

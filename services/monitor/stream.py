@@ -21,7 +21,6 @@ from services.monitor import state_store
 from services.monitor.faust_app import FaustPublisher, arrival_instant, build_app
 from services.monitor.firing import Firing, decode_batch, encode_batches, on_timers
 from services.monitor.settings import MonitorSettings
-from services.monitor.store import partition_of, timers_of
 from services.monitor.timers import TimerWheel
 from shared.clock import Clock
 from shared.contracts import DEAD_LETTER_TOPIC, T_CASES, T_STAGES
@@ -81,10 +80,9 @@ class MonitorStream:
 
         def entries() -> Iterator[tuple[int, str, str, float]]:
             for rec in self.deps.store.records():
-                p = partition_of(rec)
-                if p is not None and p in owned:
-                    for stage_id, due in timers_of(rec):
-                        yield p, rec["case_id"], stage_id, due
+                if rec.partition in owned:
+                    for stage_id, due in rec.timers.items():
+                        yield rec.partition, rec.case_id, stage_id, due
 
         self.wheel.assign(owned, entries())
         self.recovered = True

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from services.monitor import domain as d
 from services.monitor.handlers.deps import Deps
-from services.monitor.handlers.records import forget_if_finished, record_of, stage_of
+from services.monitor.handlers.records import forget_if_finished, record_of
 from services.monitor.handlers.settle import late_entry, settle, settle_closed
-from services.monitor.store import new_record
+from services.monitor.ports import CaseRecord
 from shared.contracts import (
     CaseDecided,
     CaseRated,
@@ -23,7 +23,7 @@ SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
 async def on_rectification_opened(deps: Deps, env: Envelope, e: RectificationOpened) -> None:
     msg = deps.msg
     rec = record_of(deps, e.case_id, msg.partition)
-    if e.rectification_id in rec["stages"]:
+    if e.rectification_id in rec.stages:
         return
     stage = d.open_stage(
         kind="rectification",
@@ -47,7 +47,7 @@ async def on_rectification_opened(deps: Deps, env: Envelope, e: RectificationOpe
 async def on_rectification_closed(deps: Deps, env: Envelope, e: RectificationClosed) -> None:
     msg = deps.msg
     rec = record_of(deps, e.case_id, msg.partition)
-    stage = stage_of(rec, e.rectification_id)
+    stage = rec.stage(e.rectification_id)
     if stage is None or stage.status is d.Status.CLOSED:
         return
     closed = d.close(stage, e.closed_at, "completed", None)
@@ -57,14 +57,7 @@ async def on_rectification_closed(deps: Deps, env: Envelope, e: RectificationClo
 async def on_prereview_done(deps: Deps, env: Envelope, e: PreReviewDone) -> None:
     msg = deps.msg
     rec = record_of(deps, e.case_id, msg.partition)
-    pre = next(
-        (
-            s
-            for s in map(d.StageState.model_validate, rec["stages"].values())
-            if s.stage == "prereview"
-        ),
-        None,
-    )
+    pre = next((s for s in rec.states() if s.stage == "prereview"), None)
     if pre is None:
         return  # the pre-review never opened as a stage here: nothing to measure against
     found = late_entry(deps, e.decided_at)
@@ -93,10 +86,9 @@ async def on_case_decided(deps: Deps, env: Envelope, e: CaseDecided) -> None:
     if rec is None:
         if not e.stages_to_follow:
             return  # nothing supervised and nothing to come
-        rec = new_record(e.case_id, msg.partition)
-    rec["decided"] = True
-    follow = set(rec.get("follow", [])) | {k.value for k in e.stages_to_follow}
-    rec["follow"] = sorted(follow)
+        rec = CaseRecord(case_id=e.case_id, partition=msg.partition)
+    rec.decided = True
+    rec.follow = sorted(set(rec.follow) | {k.value for k in e.stages_to_follow})
     deps.store.put(e.case_id, rec)
     forget_if_finished(deps, rec)
 

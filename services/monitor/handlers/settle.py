@@ -11,9 +11,8 @@ from services.monitor import domain as d
 from services.monitor import metrics as m
 from services.monitor.handlers.alerts import alert, finding_envelope, rung_alerts
 from services.monitor.handlers.deps import Deps
-from services.monitor.handlers.records import forget_if_finished, labels_of, put_stage
+from services.monitor.handlers.records import forget_if_finished, labels_of
 from services.monitor.ports import CaseRecord
-from services.monitor.store import case_partition
 from shared.contracts import Envelope
 
 
@@ -69,9 +68,9 @@ async def settle(
         and stage.status is d.Status.OPEN
     ):
         due = min(due, stage.sign_in_due) if due is not None else stage.sign_in_due
-    put_stage(rec, stage, due)
+    rec.put_stage(stage, due)
     deps.store.put(stage.case_id, rec)
-    deps.scheduler.schedule(case_partition(rec), stage.case_id, stage.stage_id, due)
+    deps.scheduler.schedule(rec.partition, stage.case_id, stage.stage_id, due)
 
 
 def late_entry(deps: Deps, claimed: datetime) -> list[d.Finding]:
@@ -104,7 +103,7 @@ async def settle_closed(
     m.CLOSED.labels(**labels, on_time=str(on_time).lower()).inc()
     m.HANDLING_DAYS.labels(**labels).observe(days)
     deps.stats.bump(
-        case_partition(rec),
+        rec.partition,
         stage.department,
         stage.item_code,
         stage.region,

@@ -3,12 +3,11 @@ deadline changed, closed."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from services.monitor import domain as d
 from services.monitor.handlers.deps import Deps
-from services.monitor.handlers.records import STANDALONE, record_of, stage_of
+from services.monitor.handlers.records import STANDALONE, record_of
 from services.monitor.handlers.settle import late_entry, settle, settle_closed
+from services.monitor.ports import EarlyClosing
 from shared.contracts import (
     CASE_CLOCKS,
     DeadlineChanged,
@@ -24,7 +23,7 @@ from shared.contracts import (
 async def on_stage_opened(deps: Deps, env: Envelope, e: StageOpened) -> None:
     msg = deps.msg
     rec = record_of(deps, e.case_id, msg.partition)
-    if e.stage_id in rec["stages"]:
+    if e.stage_id in rec.stages:
         return  # a redelivery: the stage is already supervised
     stage = d.open_stage(
         case_id=e.case_id,
@@ -51,23 +50,21 @@ async def on_stage_opened(deps: Deps, env: Envelope, e: StageOpened) -> None:
     if signs_in and e.assignee is None:
         due = d.sign_in_due(e.opened_at, deps.calendar, deps.findings)
         stage = stage.model_copy(update={"sign_in_due": due})
-    early = rec.get("early", {}).pop(e.stage_id, None)
+    early = rec.early.pop(e.stage_id, None)
     if early is None:
         nobody_acts = stage.parallel_parent or stage.case_clock or e.stage.value in STANDALONE
         found = [] if nobody_acts else late_entry(deps, e.opened_at)
         await settle(deps, rec, stage, env, found)
         return
     # Its closing overtook its opening: supervise it as opened, then closed as recorded.
-    closed = d.close(
-        stage, datetime.fromisoformat(early["closed_at"]), early["outcome"], early["reason"]
-    )
+    closed = d.close(stage, early.closed_at, early.outcome, early.reason)
     await settle_closed(deps, env, rec, closed, late_entry(deps, e.opened_at))
 
 
 async def on_stage_signed_in(deps: Deps, env: Envelope, e: StageSignedIn) -> None:
     msg = deps.msg
     rec = record_of(deps, e.case_id, msg.partition)
-    stage = stage_of(rec, e.stage_id)
+    stage = rec.stage(e.stage_id)
     if stage is None or stage.signed_in_at is not None:
         return
     stage = stage.model_copy(update={"signed_in_at": e.signed_in_at, "assignee": e.officer})
@@ -83,7 +80,7 @@ async def on_stage_signed_in(deps: Deps, env: Envelope, e: StageSignedIn) -> Non
 async def on_stage_suspended(deps: Deps, env: Envelope, e: StageSuspended) -> None:
     msg = deps.msg
     rec = record_of(deps, e.case_id, msg.partition)
-    stage = stage_of(rec, e.stage_id)
+    stage = rec.stage(e.stage_id)
     if stage is None:
         return
     # What was due before the suspension still fires; then the clock and the ladder stop.
@@ -107,7 +104,7 @@ async def on_stage_suspended(deps: Deps, env: Envelope, e: StageSuspended) -> No
 async def on_stage_resumed(deps: Deps, env: Envelope, e: StageResumed) -> None:
     msg = deps.msg
     rec = record_of(deps, e.case_id, msg.partition)
-    stage = stage_of(rec, e.stage_id)
+    stage = rec.stage(e.stage_id)
     if stage is None:
         return
     if stage.status is not d.Status.SUSPENDED:
@@ -123,7 +120,7 @@ async def on_deadline_changed(deps: Deps, env: Envelope, e: DeadlineChanged) -> 
     msg = deps.msg
     rec = deps.store.get(e.case_id)
     stage_id = e.rectification_id if e.kind == "rectification" else e.stage_id
-    stage = None if rec is None or stage_id is None else stage_of(rec, stage_id)
+    stage = None if rec is None or stage_id is None else rec.stage(stage_id)
     if rec is None or stage is None:
         return  # closed and forgotten, or never supervised here
     if stage.due_at == e.new_due_at and stage.due_provisional == e.due_provisional:
@@ -138,11 +135,10 @@ async def on_deadline_changed(deps: Deps, env: Envelope, e: DeadlineChanged) -> 
 async def on_stage_closed(deps: Deps, env: Envelope, e: StageClosed) -> None:
     msg = deps.msg
     rec = record_of(deps, e.case_id, msg.partition)
-    stage = stage_of(rec, e.stage_id)
+    stage = rec.stage(e.stage_id)
     if stage is None:
         # Closed before it was seen opened (events out of order): remember how it closed.
-        closing = {"closed_at": e.closed_at.isoformat(), "outcome": e.outcome, "reason": e.reason}
-        rec.setdefault("early", {})[e.stage_id] = closing
+        rec.early[e.stage_id] = EarlyClosing(e.closed_at, e.outcome, e.reason)
         deps.store.put(e.case_id, rec)
         return
     if stage.status is d.Status.CLOSED:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from services.monitor import domain as d
 from services.monitor.handlers.deps import Deps
-from services.monitor.handlers.records import stage_of
 from services.monitor.handlers.settle import settle
 from shared.contracts import derived_event_id
 
@@ -12,7 +11,7 @@ from shared.contracts import derived_event_id
 async def on_timer(deps: Deps, case_id: str, stage_id: str) -> None:
     msg = deps.msg
     rec = deps.store.get(case_id)
-    stage = None if rec is None else stage_of(rec, stage_id)
+    stage = None if rec is None else rec.stage(stage_id)
     if rec is None or stage is None:
         return  # forgotten since: the firing is moot
     resumed = d.overrun(stage, msg.now, deps.calendar)

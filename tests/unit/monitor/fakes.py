@@ -9,6 +9,7 @@ from typing import Any
 
 from services.monitor.bootstrap import build_deps
 from services.monitor.handlers import Deps
+from services.monitor.ports import CaseRecord
 from services.monitor.settings import MonitorSettings
 from shared.calendar import load_default_calendar
 from shared.contracts import Envelope
@@ -18,19 +19,19 @@ class DictStore:
     """Hands out a fresh copy of a record, as the table adapter (which decodes JSON) does."""
 
     def __init__(self) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
+        self.data: dict[str, CaseRecord] = {}
 
-    def get(self, case_id: str) -> dict[str, Any] | None:
+    def get(self, case_id: str) -> CaseRecord | None:
         rec = self.data.get(case_id)
         return None if rec is None else copy.deepcopy(rec)
 
-    def put(self, case_id: str, record: dict[str, Any]) -> None:
+    def put(self, case_id: str, record: CaseRecord) -> None:
         self.data[case_id] = record
 
     def delete(self, case_id: str) -> None:
         self.data.pop(case_id, None)
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def records(self) -> Iterator[CaseRecord]:
         yield from list(self.data.values())
 
 

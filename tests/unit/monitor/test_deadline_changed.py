@@ -52,7 +52,7 @@ async def test_a_deadline_moved_into_the_past_turns_red_now_and_fires_no_rung_re
     assert datetime.fromisoformat(red.data["due_at"]) == earlier
     # the next rung counts one working day from the recompute instant, not from the due
     assert sched.due[("C1", "S1")] == at(2026, 9, 28, 12)
-    view = store.get("C1")["stages"]["S1"]
+    view = store.get("C1").stages["S1"]
     assert view["overdue_from"] and view["due_at"].startswith("2026-09-23T23:59:59")
 
 
@@ -82,7 +82,7 @@ async def test_a_red_stage_whose_deadline_moves_into_the_future_starts_a_new_ale
     assert first_red == derived_event_id("S1", "red")
     later = at(2026, 10, 12, 23, 59, 59)
     await apply(deps, changed(later), at(2026, 9, 29, 9))
-    stage = store.get("C1")["stages"]["S1"]
+    stage = store.get("C1").stages["S1"]
     assert "red_at" not in stage and stage["gen"] == 1
     await h.on_timer(deps.arrived(msg(later + timedelta(seconds=1))), "C1", "S1")
     new_red = [e for e in pub.sent if e.type.endswith("stage.overdue.v1")][-1]
@@ -104,10 +104,10 @@ async def test_a_redelivered_change_is_ignored_and_the_flag_reaches_the_view() -
     await open_case(deps)
     e = changed(at(2026, 9, 30, 23, 59, 59), provisional=True)
     await apply(deps, e, at(2026, 9, 24, 12))
-    before = dict(store.get("C1")["stages"]["S1"])
+    before = dict(store.get("C1").stages["S1"])
     assert before["due_provisional"] is True
     await apply(deps, e, at(2026, 9, 24, 13))
-    assert store.get("C1")["stages"]["S1"] == before
+    assert store.get("C1").stages["S1"] == before
 
 
 async def test_a_change_for_an_unknown_stage_is_ignored() -> None:
@@ -134,7 +134,7 @@ async def test_a_resumed_stage_counts_its_ladder_from_its_resumed_deadline() -> 
         case_id="C1", stage_id="S1", resumed_at=at(2026, 9, 29, 9), due_at=resumed_due
     )
     await h.on_stage_resumed(deps.arrived(msg(at(2026, 9, 29, 9))), env(resumed, now), resumed)
-    assert "overdue_from" not in store.get("C1")["stages"]["S1"]
+    assert "overdue_from" not in store.get("C1").stages["S1"]
     rungs_before = pub.types().count("escalated")
     await h.on_timer(
         deps.arrived(msg(at(2026, 10, 9, 12))), "C1", "S1"
@@ -222,5 +222,5 @@ async def test_a_following_stop_resumes_without_a_finding_of_its_own() -> None:
     )
     await h.on_stage_suspended(deps.arrived(msg(OPENED)), env(stop, OPENED), stop)
     await h.on_timer(deps.arrived(msg(until + timedelta(seconds=1))), "C1", "C1:case_promised")
-    assert store.get("C1")["stages"]["C1:case_promised"].get("status", "open") == "open"
+    assert store.get("C1").stages["C1:case_promised"].get("status", "open") == "open"
     assert not [x for x in pub.sent if x.type.endswith("finding.v1")]

@@ -4,6 +4,7 @@ any table write, and one bad record dead-lettered on its own while the others fi
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -97,14 +98,14 @@ async def test_a_batch_publishes_everything_awaits_every_ack_then_writes_the_tab
     deps, journal, store, pub, sched = journalled()
     pub.acks.set()
     await open_cases(deps)
-    before = json.dumps(store.data, sort_keys=True)
+    before = copy.deepcopy(store.data)
     pub.acks.clear()
     journal.entries.clear()
     task = asyncio.create_task(on_timers(deps.arrived(msg(AFTER_DUE)), firings(), no_reject))
     await asyncio.sleep(0.01)
     # every overdue and first rung of the three cases in flight at once; nothing written yet
     assert journal.entries == ["send 6"]
-    assert json.dumps(store.data, sort_keys=True) == before
+    assert copy.deepcopy(store.data) == before
     pub.acks.set()
     await task
     assert journal.entries[:2] == ["send 6", "acked"]
@@ -114,18 +115,18 @@ async def test_a_batch_publishes_everything_awaits_every_ack_then_writes_the_tab
     assert ids == {derived_event_id(stage(c), "red") for c in CASES} | {
         derived_event_id(stage(c), "rung", "1") for c in CASES
     }
-    assert all(store.data[c]["stages"][stage(c)]["rung"] == 1 for c in CASES)
+    assert all(store.data[c].stages[stage(c)]["rung"] == 1 for c in CASES)
 
 
 async def test_a_failed_publish_writes_nothing_and_the_replay_publishes_the_same_ids() -> None:
     deps, journal, store, pub, sched = journalled()
     pub.acks.set()
     await open_cases(deps)
-    before, timers = json.dumps(store.data, sort_keys=True), dict(sched.due)
+    before, timers = copy.deepcopy(store.data), dict(sched.due)
     pub.fail = True
     with pytest.raises(ConnectionError):
         await on_timers(deps.arrived(msg(AFTER_DUE)), firings(), no_reject)
-    assert json.dumps(store.data, sort_keys=True) == before and sched.due == timers
+    assert copy.deepcopy(store.data) == before and sched.due == timers
     pub.fail = False
     await on_timers(deps.arrived(msg(AFTER_DUE + timedelta(seconds=1))), firings(), no_reject)
     assert [e.id for e in pub.calls[-2]] == [e.id for e in pub.calls[-1]]
@@ -138,16 +139,16 @@ async def test_two_stages_of_one_case_in_one_batch_both_fire_and_both_are_stored
         await h.on_stage_opened(deps.arrived(msg(OPENED)), env(e, OPENED), e)
     batch = [Firing("C1", s, DUE.timestamp()) for s in ("S1", "S2")]
     await on_timers(deps.arrived(msg(AFTER_DUE)), batch, no_reject)
-    stages = store.data["C1"]["stages"]
+    stages = store.data["C1"].stages
     assert stages["S1"]["rung"] == 1 and stages["S2"]["rung"] == 1
     assert pub.types().count("overdue") == 2
 
 
 def poison(store: DictStore) -> None:
-    store.data["C1"]["stages"]["C1-S"]["due_at"] = "not a date"  # a poisoned record
-    store.data["C2"]["p"] = 4  # kept on another partition: its change would go astray
+    store.data["C1"].stages["C1-S"]["due_at"] = "not a date"  # a poisoned record
+    store.data["C2"].partition = 4  # kept on another partition: its change would go astray
     late = "2029-01-05T23:59:59+08:00"  # a deadline in a year no calendar covers
-    store.data["C3"]["stages"]["C3-S"].update(due_at=late, warn_at=late)
+    store.data["C3"].stages["C3-S"].update(due_at=late, warn_at=late)
 
 
 async def test_bad_records_are_dead_lettered_with_their_reason_and_the_others_fire() -> None:
@@ -157,7 +158,7 @@ async def test_bad_records_are_dead_lettered_with_their_reason_and_the_others_fi
         e = opened(stage(case_id)).model_copy(update={"case_id": case_id})
         await h.on_stage_opened(stream.deps.arrived(msg(OPENED)), env(e, OPENED), e)
     poison(store)
-    bad = {c: json.dumps(store.data[c], sort_keys=True) for c in CASES}
+    bad = {c: copy.deepcopy(store.data[c]) for c in CASES}
     stream.clock.now = lambda: datetime(2029, 1, 7, tzinfo=DUE.tzinfo)  # type: ignore[method-assign]
     batch = [(2, c, stage(c), DUE.timestamp()) for c in (*CASES, "C4", "C5")]
     [(partition, key, value)] = list(encode_batches(batch))
@@ -169,9 +170,9 @@ async def test_bad_records_are_dead_lettered_with_their_reason_and_the_others_fi
     assert "WrongPartition" in rejected["C2"]["dlq.error"]
     assert "CalendarCoverageError" in rejected["C3"]["dlq.error"]
     assert all(hd["dlq.error"].startswith(f"stage {c}-S: ") for c, hd in rejected.items())
-    assert {c: json.dumps(store.data[c], sort_keys=True) for c in CASES} == bad
+    assert {c: copy.deepcopy(store.data[c]) for c in CASES} == bad
     for case_id in ("C4", "C5"):  # fired despite the others
-        assert store.data[case_id]["stages"][stage(case_id)]["rung"] >= 1
+        assert store.data[case_id].stages[stage(case_id)]["rung"] >= 1
     # a dead-lettered firing sent back is a batch of one
     assert decode_batch(letters.sent[0][1]) == [Firing("C1", "C1-S", DUE.timestamp())]
 
@@ -190,7 +191,7 @@ async def test_a_firing_failing_after_its_output_takes_none_of_it_along(
 ) -> None:
     deps, store, pub, sched = fake_deps()
     await open_cases(deps)
-    before, real_on_timer = json.dumps(store.data["C2"], sort_keys=True), h.on_timer
+    before, real_on_timer = copy.deepcopy(store.data["C2"]), h.on_timer
     timers = dict(sched.due)
 
     async def fails_late(deps: h.Deps, case_id: str, stage_id: str) -> None:
@@ -208,6 +209,6 @@ async def test_a_firing_failing_after_its_output_takes_none_of_it_along(
     await on_timers(deps.arrived(msg(AFTER_DUE)), firings(), reject)
     assert rejected == ["C2"]
     assert {e.data["case_id"] for e in pub.sent[sent:]} == {"C1", "C3"}
-    assert json.dumps(store.data["C2"], sort_keys=True) == before
+    assert copy.deepcopy(store.data["C2"]) == before
     assert sched.due[("C2", "C2-S")] == timers[("C2", "C2-S")]  # not moved on
     assert sched.due[("C1", "C1-S")] > timers[("C1", "C1-S")]

@@ -10,6 +10,7 @@ from typing import Any
 from prometheus_client import REGISTRY
 
 from services.monitor.bootstrap import MonitorService
+from services.monitor.ports import CaseRecord
 from services.monitor.settings import MonitorSettings
 from services.monitor.store import TableCaseStore
 from services.monitor.timers import TimerWheel
@@ -34,7 +35,7 @@ def _stage(sid: str, due: datetime, warn: datetime, **extra: Any) -> dict[str, A
 def _service(records: dict[str, Any]) -> MonitorService:
     store = TableCaseStore({})
     for case_id, stages in records.items():
-        store.put(case_id, {"p": 0, "case_id": case_id, "stages": stages})
+        store.put(case_id, CaseRecord(case_id=case_id, partition=0, stages=stages))
     stream: Any = SimpleNamespace(
         deps=SimpleNamespace(store=store, stats=SimpleNamespace(rows=lambda: iter([])))
     )

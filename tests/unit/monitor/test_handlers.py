@@ -214,11 +214,11 @@ async def test_a_finding_replayed_after_a_crash_carries_the_same_id_and_content(
 async def test_publish_failure_leaves_the_table_untouched_so_a_retry_republishes() -> None:
     deps, store, pub, sched = fake_deps()
     await open_case(deps)
-    before = dict(store.get("C1")["stages"]["S1"])  # type: ignore[index]
+    before = dict(store.get("C1").stages["S1"])  # type: ignore[union-attr]
     pub.fail = True
     with pytest.raises(ConnectionError):
         await h.on_timer(deps.arrived(msg(DUE + timedelta(seconds=1))), "C1", "S1")
-    assert store.get("C1")["stages"]["S1"] == before  # type: ignore[index]
+    assert store.get("C1").stages["S1"] == before  # type: ignore[union-attr]
     pub.fail = False
     await h.on_timer(deps.arrived(msg(DUE + timedelta(seconds=2))), "C1", "S1")
     assert pub.types() == ["overdue", "escalated"]
@@ -299,7 +299,7 @@ async def test_a_suspension_past_its_maximum_resumes_supervision_with_one_findin
     await h.on_timer(deps.arrived(msg(maximum + timedelta(seconds=1))), "C1", "S1")
     [finding] = pub.sent
     assert finding.data["kind"] == "suspension_overrun"
-    stage = store.get("C1")["stages"]["S1"]
+    stage = store.get("C1").stages["S1"]
     assert "suspended_at" not in stage and stage.get("status", "open") == "open"
     # what was left at the suspension (14 h of Sep 24, and Sep 28) counts from the maximum:
     # Sep 30, then (Oct 1-7 off) the rest on Oct 8
@@ -316,7 +316,7 @@ async def test_a_suspension_past_its_maximum_resumes_supervision_with_one_findin
         clock_resumed_at=maximum,
     )
     await h.on_stage_resumed(deps.arrived(msg(late.resumed_at)), env(late, late.resumed_at), late)
-    assert store.get("C1")["stages"]["S1"]["due_at"] == stage["due_at"]
+    assert store.get("C1").stages["S1"]["due_at"] == stage["due_at"]
 
 
 async def test_a_task_nobody_signs_in_is_a_finding_at_its_sign_in_deadline_once() -> None:
@@ -405,7 +405,7 @@ async def test_the_board_of_two_partitions_is_the_board_of_all_their_stages() ->
         )
     now = DUE + timedelta(hours=1)
     records = list(store.records())
-    parts = [aggregate([r for r in records if r["p"] == p], [], now) for p in (0, 1)]
+    parts = [aggregate([r for r in records if r.partition == p], [], now) for p in (0, 1)]
     whole = build_board(records, [], now)
     merged = merge(parts, now)
     assert merged == whole
@@ -435,7 +435,7 @@ async def test_stages_nobody_signs_in_get_no_sign_in_timer(kind: str) -> None:
     deps, store, pub, sched = fake_deps()
     e = opened("A1", stage=kind).model_copy(update={"assignee": None})
     await h.on_stage_opened(deps.arrived(msg(OPENED)), env(e, OPENED), e)
-    assert "sign_in_due" not in store.get("C1")["stages"]["A1"]
+    assert "sign_in_due" not in store.get("C1").stages["A1"]
     await h.on_timer(deps.arrived(msg(CAL.add_working_hours(OPENED, 5))), "C1", "A1")
     assert not [x for x in pub.sent if x.type.endswith("finding.v1")]
 
