@@ -48,6 +48,7 @@ from services.notify.store import (
     MongoProjections,
     MongoSubscriptions,
 )
+from services.notify.store.cached import CachedSubscriptions
 from services.notify.templates import JinjaRenderer
 from services.notify.webhook_api import router as webhook_router
 from shared.audit import AuditKeys
@@ -124,7 +125,10 @@ def build_deps(
         directory=directory,
         deliveries=deliveries,
         inbox=inbox,
-        subscriptions=subscriptions,
+        # Read for every consumed event, changed rarely and through this service only.
+        subscriptions=CachedSubscriptions(
+            subscriptions, ttl_s=settings.webhook_subscription_cache_s
+        ),
         integrators=integrators,
         resolver=resolver,
         chaining=chaining_of(settings, changes, clock),

@@ -54,6 +54,12 @@ class NotifySettings(ServiceSettings):
         "addresses (the local stack); never private, link-local or other ranges; refused with "
         "EGOV_ENVIRONMENT=prod",
     )
+    webhook_subscription_cache_s: float = Field(
+        5.0,
+        ge=0,
+        description="seconds a replica keeps the webhook subscriptions per event type (changes "
+        "made through this replica are seen at once, another replica's within this; 0: no cache)",
+    )
     webhook_max_secrets: int = Field(
         3, ge=1, le=10, description="active signing secrets per subscription (rotation)"
     )

@@ -177,11 +177,13 @@ class MemoryDeliveries:
 class MemorySubscriptions:
     def __init__(self) -> None:
         self.items: dict[str, Doc] = {}
+        self.reads_by_type = 0  # for_event_type calls that reached the store
 
     async def add(self, doc: Doc, *, session: Any = None) -> None:
         self.items[doc["_id"]] = copy.deepcopy(doc)
 
     async def for_event_type(self, event_type: str) -> list[Doc]:
+        self.reads_by_type += 1
         return [
             copy.deepcopy(d)
             for d in self.items.values()
