@@ -22,7 +22,7 @@ from services.notify.domain import (
     rate_limited_until,
 )
 from services.notify.metrics import DELIVERIES, DELIVERY_LATENCY, RETRIES
-from services.notify.ports import Channel, DeliveryStore, Doc, Message
+from services.notify.ports import Channel, DeliveryStore, Doc, Message, StoredChannel
 from services.notify.settings import NotifySettings
 from shared.clock import Clock
 from shared.contracts import (
@@ -78,6 +78,33 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings
         self._limit = asyncio.Semaphore(settings.send_concurrency)
+
+    async def record(self, docs: list[Doc]) -> list[str]:
+        """Record one event's deliveries; returns the ids still to send. Those that a stored
+        channel (the inbox) sends and that are due now are sent by the same transaction: their
+        items and outcome events are written with the deliveries, all or nothing."""
+        now = self.clock.now()
+        items: list[Doc] = []
+        events: list[Envelope] = []
+        sent: dict[str, Doc] = {}
+        for doc in docs:
+            channel = self.channels.get(ChannelName(doc["channel"]))
+            if isinstance(channel, StoredChannel) and doc["due_at"] <= now:
+                done = doc | {"status": "sent", "attempts": 1, "sent_at": now}
+                items.append(channel.item(message_from_doc(done)))
+                events.append(self._delivered_event(done, 1, now))
+                sent[str(doc["_id"])] = done
+        recorded = [sent.get(str(d["_id"]), d) for d in docs]
+        if sent and await self.deliveries.record(recorded, inbox=items, events=events):
+            for doc in sent.values():
+                self._count_delivered(doc, now)
+            return [str(d["_id"]) for d in docs if str(d["_id"]) not in sent]
+        # Nothing sent by recording, or recorded before (the event handled again): insert what
+        # is new; each pending delivery goes through a claimed attempt.
+        inserted = await self.deliveries.insert(docs)
+        if inserted < len(docs):
+            DELIVERIES.labels("any", docs[0]["template"], "duplicate").inc(len(docs) - inserted)
+        return [str(d["_id"]) for d in docs]
 
     async def dispatch(self, ids: Iterable[str]) -> None:
         await asyncio.gather(*(self._bounded(i) for i in ids))
@@ -169,22 +196,22 @@ class Dispatcher:
         )
         return env.model_copy(update={"causationid": doc["event_id"]})
 
-    async def _delivered(self, doc: Doc, attempts: int, at: datetime) -> None:
-        source_time: datetime = doc["source_time"]
-        latency = max((at - source_time).total_seconds(), 0.0)
+    def _delivered_event(self, doc: Doc, attempts: int, at: datetime) -> Envelope:
         data = NotificationDelivered.model_validate(
-            self._common(doc, attempts) | {"latency_s": latency, "delivered_at": at}
+            self._common(doc, attempts) | {"latency_s": _latency(doc, at), "delivered_at": at}
         )
-        await self.deliveries.finish(
-            str(doc["_id"]),
-            status="sent",
-            attempts=attempts,
-            at=at,
-            error=None,
-            event=self._envelope(data, doc, "delivered", at),
-        )
+        return self._envelope(data, doc, "delivered", at)
+
+    def _count_delivered(self, doc: Doc, at: datetime) -> None:
         DELIVERIES.labels(doc["channel"], doc["template"], "delivered").inc()
-        DELIVERY_LATENCY.labels(doc["channel"]).observe(latency)
+        DELIVERY_LATENCY.labels(doc["channel"]).observe(_latency(doc, at))
+
+    async def _delivered(self, doc: Doc, attempts: int, at: datetime) -> None:
+        event = self._delivered_event(doc, attempts, at)
+        await self.deliveries.finish(
+            str(doc["_id"]), status="sent", attempts=attempts, at=at, error=None, event=event
+        )
+        self._count_delivered(doc, at)
 
     async def _failed(self, doc: Doc, attempts: int, at: datetime, error: str) -> None:
         data = NotificationFailed.model_validate(
@@ -200,3 +227,9 @@ class Dispatcher:
         )
         DELIVERIES.labels(doc["channel"], doc["template"], "failed").inc()
         log.warning("delivery %s on %s failed for good: %s", doc["_id"], doc["channel"], error)
+
+
+def _latency(doc: Doc, at: datetime) -> float:
+    """Seconds from the source event's time to the delivery."""
+    source_time: datetime = doc["source_time"]
+    return max((at - source_time).total_seconds(), 0.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from services.notify.domain import ChannelName, Directory, Officer, RecipientKind, SendResult
 from shared.contracts import Envelope
@@ -37,6 +37,17 @@ class Channel(Protocol):
     name: ChannelName
 
     async def send(self, message: Message) -> SendResult: ...
+
+
+@runtime_checkable
+class StoredChannel(Protocol):
+    """A channel whose sending is a write into this service's own database (the inbox): a
+    delivery due now is sent by writing ``item(message)`` in the transaction that records it."""
+
+    name: ChannelName
+
+    async def send(self, message: Message) -> SendResult: ...
+    def item(self, message: Message) -> Doc: ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,12 @@ class DirectoryStore(Protocol):
 class DeliveryStore(Protocol):
     async def insert(self, docs: list[Doc]) -> int:
         """Insert new deliveries; existing ids (same event, recipient, channel) are skipped."""
+        ...
+
+    async def record(self, docs: list[Doc], *, inbox: list[Doc], events: list[Envelope]) -> bool:
+        """In one transaction: the deliveries (those among them already sent), the inbox items
+        that sent them and their outcome events (to the outbox). False, writing nothing, when one
+        of the deliveries is already recorded (the event handled again)."""
         ...
 
     async def claim(self, delivery_id: str, *, now: datetime, lease_until: datetime) -> Doc | None:

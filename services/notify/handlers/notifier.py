@@ -170,15 +170,14 @@ async def notify(
         _nobody_to_tell(envelope, template, department)
     docs = [_doc(p, envelope, data, now) for p in planned]
     docs += await webhook_deliveries(deps, envelope, data, template, now, case)
-    inserted = await deps.deliveries.insert(docs)
-    if inserted < len(docs):
-        DELIVERIES.labels("any", template, "duplicate").inc(len(docs) - inserted)
+    if not docs:
+        return []
+    to_send = await deps.dispatcher.record(docs)
     for p in planned:
         if p.deferred:
             DELIVERIES.labels(p.channel.value, template, "deferred").inc()
-    ids = [str(d["_id"]) for d in docs]
-    await deps.dispatcher.dispatch(ids)
-    return ids
+    await deps.dispatcher.dispatch(to_send)
+    return [str(d["_id"]) for d in docs]
 
 
 def _due(

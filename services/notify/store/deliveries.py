@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notify.ports import Doc
+from services.notify.store.inbox import MongoInbox
 from shared.contracts import Envelope
 from shared.mongo import in_transaction
 from shared.runtime import Infrastructure
 
+DUPLICATE_KEY = 11000
+
 
 class MongoDeliveries:
-    def __init__(self, infra: Infrastructure, db: AsyncDatabase[Any] | None = None) -> None:
+    def __init__(self, infra: Infrastructure, inbox: MongoInbox) -> None:
         self.infra = infra
-        self.col = (db if db is not None else infra.db)["deliveries"]
+        self.col = infra.db["deliveries"]
+        self.inbox = inbox.col  # written with the deliveries that send its items
 
     async def ensure_indexes(self) -> None:
         # The rule "at most one delivery per (event, recipient, channel)" lives in this index.
@@ -34,14 +36,31 @@ class MongoDeliveries:
         )
 
     async def insert(self, docs: list[Doc]) -> int:
-        inserted = 0
-        for doc in docs:
-            try:
-                await self.col.insert_one(doc)
-                inserted += 1
-            except (DuplicateKeyError, BulkWriteError):
-                continue  # already recorded by an earlier run of this event
-        return inserted
+        if not docs:
+            return 0
+        try:
+            await self.col.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            # Already recorded by an earlier run of this event: the others are inserted.
+            return len(docs) - _duplicates(exc)
+        return len(docs)
+
+    async def record(self, docs: list[Doc], *, inbox: list[Doc], events: list[Envelope]) -> bool:
+        async def work(session: AsyncClientSession) -> None:
+            await self.col.insert_many(docs, session=session)
+            if inbox:
+                await self.inbox.insert_many(inbox, session=session)
+            await self.infra.outbox.add(events, session=session)
+
+        try:
+            await in_transaction(self.infra.mongo, work)
+        except DuplicateKeyError:
+            return False
+        except BulkWriteError as exc:
+            _duplicates(exc)
+            return False
+        self.infra.relay.wake()
+        return True
 
     async def claim(self, delivery_id: str, *, now: datetime, lease_until: datetime) -> Doc | None:
         return await self.col.find_one_and_update(
@@ -125,3 +144,11 @@ class MongoDeliveries:
 
     async def get(self, delivery_id: str) -> Doc | None:
         return await self.col.find_one({"_id": delivery_id})
+
+
+def _duplicates(exc: BulkWriteError) -> int:
+    """How many of a bulk insert's documents were already there; re-raises any other error."""
+    errors = exc.details.get("writeErrors", [])
+    if not errors or any(e.get("code") != DUPLICATE_KEY for e in errors):
+        raise exc
+    return len(errors)

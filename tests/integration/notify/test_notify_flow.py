@@ -30,7 +30,13 @@ from services.notify.domain import Officer, delivery_id
 from services.notify.settings import NotifySettings
 from services.notify.store import MongoDirectory
 from shared.audit.admin_log import MongoAdminLog
-from shared.contracts import DEAD_LETTER_TOPIC, Envelope, EventData, make_envelope
+from shared.contracts import (
+    DEAD_LETTER_TOPIC,
+    Envelope,
+    EventData,
+    derived_event_id,
+    make_envelope,
+)
 from shared.kafka import KafkaPublisher
 from shared.mongo import Outbox
 from tests.integration.notify.notify_receivers import (
@@ -295,7 +301,15 @@ async def test_a_redelivered_event_sends_nothing_new(stack: Stack, unique_id: st
         lambda: stack.db["processed_events"].find_one({"_id": {"$regex": decided.id}}),
         what="the replay to be handled",
     )
-    assert len(await stack.deliveries(decided)) == 3
+    docs = await stack.deliveries(decided)
+    assert {d["channel"]: (d["status"], d["attempts"]) for d in docs}["inbox"] == ("sent", 1)
+    # Its inbox item was sent by the transaction that recorded it; the replay's aborted on the
+    # delivery already there and left the one item and its one outcome event.
+    inbox_id = delivery_id(decided.id, applicant, "inbox")
+    assert await stack.db["inbox"].count_documents({"_id": inbox_id}) == 1
+    outcomes = [derived_event_id("notify", "delivered", str(d["_id"])) for d in docs]
+    assert await stack.db["outbox"].count_documents({"_id": {"$in": outcomes}}) == 3
+    assert len(docs) == 3
     assert len(stack.mail.for_event(decided.id)) == 1
     assert len(stack.receiver.sms_for(delivery_id(decided.id, applicant, "sms"))) == 1
 

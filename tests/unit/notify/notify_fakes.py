@@ -102,9 +102,26 @@ class MemoryDirectory:
 
 
 class MemoryDeliveries:
-    def __init__(self) -> None:
+    def __init__(self, inbox: MemoryInbox | None = None) -> None:
         self.docs: dict[str, Doc] = {}
         self.events: list[Envelope] = []
+        self.inbox = inbox if inbox is not None else MemoryInbox()
+        self.transactions = 0  # record() calls that wrote
+
+    async def record(self, docs: list[Doc], *, inbox: list[Doc], events: list[Envelope]) -> bool:
+        keys = {(d["event_id"], d["recipient_key"], d["channel"]) for d in self.docs.values()}
+        if any(
+            d["_id"] in self.docs or (d["event_id"], d["recipient_key"], d["channel"]) in keys
+            for d in docs
+        ):
+            return False  # the transaction aborts on the first duplicate: nothing written
+        for doc in docs:
+            self.docs[doc["_id"]] = copy.deepcopy(doc)
+        for item in inbox:
+            await self.inbox.add(item)
+        self.events.extend(events)
+        self.transactions += 1
+        return True
 
     async def insert(self, docs: list[Doc]) -> int:
         n = 0

@@ -57,9 +57,10 @@ class World:
 async def build_world(settings: NotifySettings, *, resolver: Resolver | None = None) -> World:
     clock = FixedClock(NOON)
     channels = {c: FakeChannel(c) for c in ChannelName}
-    deliveries, projections = MemoryDeliveries(), MemoryProjections()
+    inbox, projections = MemoryInbox(), MemoryProjections()
+    deliveries = MemoryDeliveries(inbox)  # writes the inbox items it sends (Dispatcher.record)
     directory, subscriptions = MemoryDirectory(), MemorySubscriptions()
-    integrators, inbox = MemoryIntegrators(), MemoryInbox()
+    integrators = MemoryIntegrators()
     changes = MemoryAdminLog()
     deps = build_deps(
         settings,
