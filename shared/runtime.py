@@ -26,7 +26,8 @@ from shared.kafka.consumer import EventConsumer, Handler
 from shared.kafka.dedupe import MongoDedupe
 from shared.kafka.producer import KafkaPublisher
 from shared.mongo.client import create_client, database, ping
-from shared.mongo.outbox import Outbox, OutboxRelay
+from shared.mongo.outbox import Outbox
+from shared.mongo.relay import OutboxRelay
 from shared.observability.metrics import SERVICE_INFO, calendar_in_force, serve_metrics
 from shared.settings import ServiceSettings
 
@@ -89,6 +90,8 @@ class Infrastructure:
             service=self.service,
             owner=self.owner,
             poll_s=settings.outbox_poll_s,
+            idle_poll_s=settings.outbox_idle_poll_s,
+            change_stream=settings.outbox_change_stream,
             batch=settings.outbox_batch,
         )
         self.consumers: list[EventConsumer] = []

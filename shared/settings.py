@@ -64,7 +64,20 @@ class ServiceSettings(BaseSettings):
     )
     dedupe_ttl_hours: int = Field(72, description="how long processed event ids are remembered")
 
-    outbox_poll_s: float = Field(0.2, description="seconds between outbox relay polls")
+    outbox_poll_s: float = Field(
+        0.2,
+        gt=0,
+        description="seconds between outbox relay polls without a change stream, at first",
+    )
+    outbox_idle_poll_s: float = Field(
+        5.0,
+        gt=0,
+        description="seconds between an idle outbox relay's safety polls (the change stream and "
+        "this process's writes wake it); without a change stream the polls back off up to this",
+    )
+    outbox_change_stream: bool = Field(
+        True, description="wake the outbox relay by a change stream on the outbox (replica set)"
+    )
     outbox_batch: int = 200
 
     # Accelerated simulation clock: every process with the same three values agrees on time.

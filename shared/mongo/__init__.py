@@ -1,7 +1,8 @@
 """MongoDB helpers: the process-wide client, transactions and the transactional outbox."""
 
 from shared.mongo.client import Document, create_client, database, in_transaction, ping
-from shared.mongo.outbox import Outbox, OutboxRelay
+from shared.mongo.outbox import Outbox
+from shared.mongo.relay import OutboxRelay
 
 __all__ = [
     "Document",

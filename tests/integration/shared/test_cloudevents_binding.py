@@ -28,7 +28,8 @@ from shared.contracts.examples import T0, example_data
 from shared.kafka import KafkaPublisher
 from shared.kafka.metadata import topic_partitions
 from shared.mongo import create_client
-from shared.mongo.outbox import Outbox, OutboxRelay
+from shared.mongo.outbox import Outbox
+from shared.mongo.relay import OutboxRelay
 from shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration

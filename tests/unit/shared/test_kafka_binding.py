@@ -24,7 +24,8 @@ from services.monitor.faust_app import FaustPublisher
 from shared.contracts import EVENT_TYPES, Envelope, topic_for
 from shared.contracts.examples import example_envelope
 from shared.kafka import KafkaPublisher
-from shared.mongo.outbox import Outbox, OutboxRelay
+from shared.mongo.outbox import Outbox
+from shared.mongo.relay import OutboxRelay
 from shared.settings import ServiceSettings
 
 
