@@ -79,7 +79,7 @@ async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted)
         "region": data.handling_region,
         "submitted_at": data.submitted_at,
     }
-    await deps.projections.save_case(case)
+    parked = await deps.projections.save_case(case)
     await notify(
         deps,
         envelope,
@@ -89,10 +89,14 @@ async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted)
         case=case,
         department=data.department,
     )
-    # Events that overtook this registration were parked; handle them now, in order.
+    if parked:  # events that overtook this registration: handle them now, in order
+        await _handle_parked(deps, data.case_id)
+
+
+async def _handle_parked(deps: Deps, case_id: str) -> None:
     from services.notify.handlers import HANDLERS  # the routing table imports this module
 
-    for parked in await deps.projections.take_parked(data.case_id):
+    for parked in await deps.projections.take_parked(case_id):
         handler = HANDLERS.get(parked.type)
         if handler is not None:
             await handler(deps, parked, model_for(parked.type).model_validate(parked.data))

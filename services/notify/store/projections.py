@@ -1,18 +1,23 @@
 """What notify keeps of other services' events: case contacts, subjects, stage assignees, and
-events parked until their case's contact data arrives."""
+events parked until their case's contact data arrives.
+
+A case with parked events is flagged (``parked`` on its contact document, alone until the case
+is registered), so registering a case reads the parked events only when there are some."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.notify.domain.subjects import subject_update
 from services.notify.ports import Doc
 from shared.contracts import Envelope
+
+PARKED = "parked"  # on a case's contact document: events of the case wait in parked_events
 
 
 class MongoProjections:
@@ -29,14 +34,23 @@ class MongoProjections:
             "at", expireAfterSeconds=int(self.parked_ttl.total_seconds())
         )
 
-    async def save_case(self, doc: Doc) -> None:
-        await self.cases.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    async def save_case(self, doc: Doc) -> bool:
+        fields = {k: v for k, v in doc.items() if k != "_id"}
+        saved = await self.cases.find_one_and_update(
+            {"_id": doc["_id"]},
+            {"$set": fields},
+            projection={PARKED: 1},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
         await self.subjects.update_one(
             {"_id": doc["applicant_id"]}, {"$set": subject_update(doc)}, upsert=True
         )
+        return bool((saved or {}).get(PARKED))
 
     async def get_case(self, case_id: str) -> Doc | None:
-        return await self.cases.find_one({"_id": case_id})
+        # Not the flag alone that a parked event leaves before its case is registered.
+        return await self.cases.find_one({"_id": case_id, "applicant_id": {"$exists": True}})
 
     async def get_subject(self, subject_id: str) -> Doc | None:
         return await self.subjects.find_one({"_id": subject_id})
@@ -59,10 +73,13 @@ class MongoProjections:
             )
         except DuplicateKeyError:
             pass
+        # After the event: a crash between the two leaves the event unhandled, so it comes again.
+        await self.cases.update_one({"_id": case_id}, {"$set": {PARKED: True}}, upsert=True)
 
     async def take_parked(self, case_id: str) -> list[Envelope]:
         docs = await self.parked.find({"case_id": case_id}).sort("at", ASCENDING).to_list(None)
         out = [Envelope.from_json_bytes(bytes(d["envelope"])) for d in docs]
         if docs:
             await self.parked.delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
+        await self.cases.update_one({"_id": case_id}, {"$unset": {PARKED: ""}})
         return out

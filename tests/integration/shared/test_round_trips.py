@@ -62,7 +62,7 @@ BUDGET: dict[str, dict[str, int]] = {
         "commitTransaction": 1, "find": 2, "insert": 2, "update": 1,
     },
     "notify: event consumed (case.submitted)": {
-        "commitTransaction": 1, "find": 2, "insert": 4, "update": 2,
+        "commitTransaction": 1, "find": 1, "findAndModify": 1, "insert": 4, "update": 1,
     },
     "notify: one delivery (inbox)": {
         "commitTransaction": 1, "findAndModify": 1, "insert": 2, "update": 1,

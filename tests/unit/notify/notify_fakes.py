@@ -20,9 +20,10 @@ class MemoryProjections:
         self.stages: dict[str, Doc] = {}
         self.parked: list[tuple[str, Envelope]] = []
 
-    async def save_case(self, doc: Doc) -> None:
+    async def save_case(self, doc: Doc) -> bool:
         self.cases[doc["_id"]] = dict(doc)
         self.subjects.setdefault(doc["applicant_id"], {}).update(subject_update(doc))
+        return any(c == doc["_id"] for c, _ in self.parked)
 
     async def get_case(self, case_id: str) -> Doc | None:
         return self.cases.get(case_id)
