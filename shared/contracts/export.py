@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.contracts.envelope import Envelope, kafka_headers
 from shared.contracts.flow import flow_markdown
-from shared.contracts.registry import EVENT_TYPES, TOPICS
+from shared.contracts.registry import EVENT_TYPES, TOPICS, TopicSpec
 
 ENVELOPE_FIELDS = ("specversion", "id", "source", "type", "time", "subject")
 
@@ -71,66 +71,81 @@ def message_headers_schema() -> dict[str, Any]:
     }
 
 
+def _ref_id(event_type: str) -> str:
+    """An event type as a component or message id (AsyncAPI ids take no dots)."""
+    return event_type.replace(".", "_")
+
+
+def _channel(name: str, spec: TopicSpec, types: list[str]) -> dict[str, Any]:
+    """One topic as an AsyncAPI channel with its Kafka binding and who produces and consumes it."""
+    return {
+        "address": name,
+        "description": spec.description,
+        "messages": {_ref_id(t): {"$ref": f"#/components/messages/{_ref_id(t)}"} for t in types},
+        "bindings": {
+            "kafka": {
+                "partitions": spec.partitions,
+                "topicConfiguration": {
+                    "retention.ms": spec.retention_ms,
+                    "cleanup.policy": [spec.cleanup_policy],
+                },
+                "bindingVersion": "0.5.0",
+            }
+        },
+        "x-producers": list(spec.producers),
+        "x-consumers": list(spec.consumers),
+    }
+
+
+def _publish_operation(channel_id: str, spec: TopicSpec, types: list[str]) -> dict[str, Any]:
+    return {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{channel_id}"},
+        "summary": f"produced by {', '.join(spec.producers) or 'nobody'}",
+        "messages": [{"$ref": f"#/channels/{channel_id}/messages/{_ref_id(t)}"} for t in types],
+    }
+
+
+def _message(event_type: str) -> dict[str, Any]:
+    model = EVENT_TYPES[event_type]
+    return {
+        "name": event_type,
+        "title": event_type,
+        "summary": model.summary,
+        "contentType": "application/cloudevents+json",
+        "headers": {"$ref": f"#/components/schemas/{HEADERS_SCHEMA}"},
+        "payload": {"$ref": f"schemas/{event_type}.json"},
+        "bindings": {"kafka": {"key": {"type": "string", "description": model.key_field}}},
+    }
+
+
+ASYNCAPI_INFO = {
+    "title": "egov platform events",
+    "version": "1.0.0",
+    "description": (
+        "CloudEvents 1.0 exchanged by the integrated online government services platform, "
+        "in the structured content mode of the CloudEvents Kafka protocol binding: the "
+        "whole event is the JSON value, the header content-type names the event format "
+        "and no ce_ header is set. Every message is keyed by its CloudEvent subject."
+    ),
+}
+
+
 def asyncapi_document() -> dict[str, Any]:
+    """Every topic as a channel, its types as messages, and one send operation per used topic."""
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     for name, spec in sorted(TOPICS.items()):
         types = sorted(t for t, cls in EVENT_TYPES.items() if cls.topic == name)
-        channel_id = name.replace(".", "_")
-        channels[channel_id] = {
-            "address": name,
-            "description": spec.description,
-            "messages": {
-                t.replace(".", "_"): {"$ref": f"#/components/messages/{t.replace('.', '_')}"}
-                for t in types
-            },
-            "bindings": {
-                "kafka": {
-                    "partitions": spec.partitions,
-                    "topicConfiguration": {
-                        "retention.ms": spec.retention_ms,
-                        "cleanup.policy": [spec.cleanup_policy],
-                    },
-                    "bindingVersion": "0.5.0",
-                }
-            },
-            "x-producers": list(spec.producers),
-            "x-consumers": list(spec.consumers),
-        }
+        channel_id = _ref_id(name)
+        channels[channel_id] = _channel(name, spec, types)
         if types:
-            operations[f"publish_{channel_id}"] = {
-                "action": "send",
-                "channel": {"$ref": f"#/channels/{channel_id}"},
-                "summary": f"produced by {', '.join(spec.producers) or 'nobody'}",
-                "messages": [
-                    {"$ref": f"#/channels/{channel_id}/messages/{t.replace('.', '_')}"}
-                    for t in types
-                ],
-            }
-        for t in types:
-            model = EVENT_TYPES[t]
-            messages[t.replace(".", "_")] = {
-                "name": t,
-                "title": t,
-                "summary": model.summary,
-                "contentType": "application/cloudevents+json",
-                "headers": {"$ref": f"#/components/schemas/{HEADERS_SCHEMA}"},
-                "payload": {"$ref": f"schemas/{t}.json"},
-                "bindings": {"kafka": {"key": {"type": "string", "description": model.key_field}}},
-            }
+            operations[f"publish_{channel_id}"] = _publish_operation(channel_id, spec, types)
+        messages.update({_ref_id(t): _message(t) for t in types})
     return {
         "asyncapi": "3.0.0",
-        "info": {
-            "title": "egov platform events",
-            "version": "1.0.0",
-            "description": (
-                "CloudEvents 1.0 exchanged by the integrated online government services platform, "
-                "in the structured content mode of the CloudEvents Kafka protocol binding: the "
-                "whole event is the JSON value, the header content-type names the event format "
-                "and no ce_ header is set. Every message is keyed by its CloudEvent subject."
-            ),
-        },
+        "info": ASYNCAPI_INFO,
         "defaultContentType": "application/cloudevents+json",
         "channels": channels,
         "operations": operations,
