@@ -2,9 +2,9 @@
 
 The same inputs give the same bytes (the PDF's creation date is the issuing time, not the
 clock), so a handler that renders again after a conflict stores the same object under the same
-key and hash. Chinese needs a CJK font: the first of ``CJK_FONTS`` installed (Debian:
-fonts-wqy-microhei); without one the document keeps the English half of every label and the
-values as far as a Latin font draws them, rather than printing empty boxes.
+key and hash. Chinese needs a CJK font (shared/documents/fonts.py, parsed once per process);
+without one the document keeps the English half of every label and the values as far as a
+Latin font draws them, rather than printing empty boxes.
 """
 
 from __future__ import annotations
@@ -18,24 +18,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-CJK_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-)
-LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
-
-
-def find_font(explicit: str | Path | None = None) -> tuple[Path | None, bool]:
-    """The font to draw with and whether it has Chinese."""
-    if explicit is not None:
-        return Path(explicit), True
-    for candidates, cjk in ((CJK_FONTS, True), (LATIN_FONTS, False)):
-        for path in candidates:
-            if Path(path).is_file():
-                return Path(path), cjk
-    return None, False
+from shared.documents.fonts import add_body_font, find_font
 
 
 @dataclass(frozen=True)
@@ -59,8 +42,7 @@ class _Page(FPDF):
         self.cjk, self.unicode = cjk, font is not None
         self.family_name = "helvetica"
         if font is not None:
-            self.add_font("body", fname=str(font))
-            self.family_name = "body"
+            self.family_name = add_body_font(self, font)
         self.set_margins(20, 20, 20)
         self.set_auto_page_break(auto=True, margin=20)
 
@@ -86,9 +68,6 @@ def render_document(
     font: str | Path | None = None,
 ) -> Issued:
     """A4 portrait: ``title``, then one ``label: value`` line per row, then ``footer``."""
-    # A fresh page and font each time (about 1.4 s of the 1.9 s with a CJK font): a page
-    # deep-copied from a cached one shares its parsed font, and the next document's font
-    # subsetting then fails (MissingGlyphsSubsettingError; tried).
     page = _Page(*find_font(font))
     page.set_creation_date(issued_at)
     page.set_title(page.t(title))

@@ -2,7 +2,7 @@
 where a reader would rather look than read (scores by unit, the totals' attainment of each
 indicator, ratings by level, escalations by rung). Drawn with fpdf2 alone: bars are rectangles.
 
-Chinese needs a CJK font: the first of ``CJK_FONTS`` installed (Debian: fonts-wqy-microhei),
+Chinese needs a CJK font, looked up and parsed once per process by shared/documents/fonts.py,
 or the file the caller names. Without one the PDF keeps the English half of every label and
 the units' codes instead of their names, rather than printing empty boxes.
 """
@@ -21,14 +21,8 @@ from services.monitor.history.assess import attainment
 from services.monitor.history.bulletin import BY_LABEL, fmt_value, num, totals_lines
 from services.monitor.history.model import Indicator
 from shared.contracts import RatingLevel
+from shared.documents import add_body_font, find_font
 
-CJK_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-)
-LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
 CHART_TOP = 25  # units drawn in the score chart; the table lists them all
 BLUE, GREEN, AMBER, RED, GREY = (
     (52, 101, 164),
@@ -39,26 +33,11 @@ BLUE, GREEN, AMBER, RED, GREY = (
 )
 
 
-def find_font(explicit: str | Path | None = None) -> tuple[Path | None, bool]:
-    """The font to draw with and whether it has Chinese."""
-    if explicit is not None:
-        return Path(explicit), True
-    for candidates, cjk in ((CJK_FONTS, True), (LATIN_FONTS, False)):
-        for path in candidates:
-            if Path(path).is_file():
-                return Path(path), cjk
-    return None, False
-
-
 class _Doc(FPDF):
     def __init__(self, font: Path | None, cjk: bool) -> None:
         super().__init__(orientation="L", format="A4")
         self.cjk, self.unicode = cjk, font is not None
-        if font is not None:
-            self.add_font("body", fname=str(font))
-            self.family_name = "body"
-        else:
-            self.family_name = "helvetica"
+        self.family_name = add_body_font(self, font) if font is not None else "helvetica"
         self.set_auto_page_break(auto=True, margin=12)
         self.set_margins(12, 12, 12)
 

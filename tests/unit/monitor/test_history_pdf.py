@@ -15,6 +15,7 @@ from services.monitor.history import reports
 from services.monitor.history.model import load_model, parse_period
 from services.monitor.history.pdf import AMBER, GREEN, RED, pdf_bulletin
 from shared.clock import SHANGHAI
+from shared.documents import fonts
 from tests.unit.monitor.test_history_api import Source, auth, client, seeded
 
 AT = datetime(2026, 4, 2, 9, tzinfo=SHANGHAI)
@@ -40,7 +41,7 @@ def colours(image: Any) -> set[tuple[int, int, int]]:
 
 
 def has_cjk_font() -> bool:
-    return any(Path(p).is_file() for p in pdf_module.CJK_FONTS)
+    return any(Path(p).is_file() for p in fonts.CJK_FONTS)
 
 
 async def test_the_api_serves_the_bulletin_as_a_pdf_with_its_charts_drawn() -> None:
@@ -93,8 +94,8 @@ async def test_with_a_chinese_font_the_names_are_printed() -> None:
 async def test_without_any_font_file_it_renders_in_english(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pdf_module, "CJK_FONTS", ())
-    monkeypatch.setattr(pdf_module, "LATIN_FONTS", ())
+    monkeypatch.setattr(fonts, "CJK_FONTS", ())
+    monkeypatch.setattr(fonts, "LATIN_FONTS", ())
     rendered = pages(pdf_bulletin(await bulletin_doc("item_code")))
     text = "".join(t for t, _ in rendered)
     assert "Ranking" in text and "Totals" in text and "考核" not in text
