@@ -17,8 +17,6 @@ from shared.contracts import (
     EventData,
     RectificationClosed,
     RectificationOpened,
-    StageClosed,
-    StageOpened,
     StageOverdue,
     StageResumed,
     StageSuspended,
@@ -28,6 +26,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
+from tests.support.events import stage_closed, stage_opened
 
 SOURCE = "/egov/test"
 # Looks like personal data in every place a leak would show: what the public scan looks for.
@@ -82,25 +81,25 @@ class Case:
 
     def opened(self, kind: str, at: datetime, due: datetime, *, limit: int = 5,
                unit: str = "working_days") -> Envelope:  # fmt: skip
-        data = StageOpened(
-            case_id=self.case_id,
+        data = stage_opened(
+            self.case_id,
             stage_id=self.sid(kind),
-            stage=kind,  # type: ignore[arg-type]
+            stage=kind,
             name=kind,
             opened_at=at,
             due_at=due,
-            limit={"value": limit, "unit": unit},  # type: ignore[arg-type]
+            limit={"value": limit, "unit": unit},
             **self.key,
         )
         return _env(data, self.sid(kind), at=at)
 
     def closed(self, kind: str, at: datetime, outcome: str = "passed",
                officer: str | None = None) -> Envelope:  # fmt: skip
-        data = StageClosed(
-            case_id=self.case_id,
+        data = stage_closed(
+            self.case_id,
             stage_id=self.sid(kind),
-            stage=kind,  # type: ignore[arg-type]
-            outcome=outcome,  # type: ignore[arg-type]
+            stage=kind,
+            outcome=outcome,
             department=self.department,
             closed_at=at,
             officer=officer,

@@ -27,7 +27,6 @@ from shared.contracts import (
     CaseSubmissionReceived,
     Envelope,
     PreReviewDone,
-    StageOpened,
     derived_event_id,
     make_envelope,
 )
@@ -35,6 +34,7 @@ from shared.contracts.envelope import DEV_EVENT_ID_KEY
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import read_dead_letter_headers
 from shared.kafka.metadata import topic_partitions
+from tests.support.events import stage_opened
 from tests.support.tokens import SignedInApplicant, lasting_token, officer_headers
 
 pytestmark = pytest.mark.integration
@@ -439,18 +439,7 @@ async def test_progress_from_egov_stages_and_supplements(stack: Stack) -> None:
     due = datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)
     await publish(
         stack,
-        StageOpened(
-            case_id=case_id,
-            stage_id=f"{case_id}:review",
-            stage="review",
-            name="审查",
-            item_code="500000-SCJ-001",
-            department="500000-SCJ",
-            region="500000",
-            opened_at=now,
-            due_at=due,
-            limit={"value": 1},
-        ),
+        stage_opened(case_id, opened_at=now, due_at=due, limit={"value": 1}),
     )
     view = await wait_status(stack, case_id, code, "in_progress")
     assert view["deadline"] == due.isoformat() and view["current_stages"][0]["name"] == "审查"

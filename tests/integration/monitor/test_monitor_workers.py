@@ -40,7 +40,6 @@ from shared.contracts import (
     T_STAGES,
     T_SUPERVISION,
     EventData,
-    StageClosed,
     StageOpened,
     StageResumed,
     StageSuspended,
@@ -49,6 +48,7 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.kafka.metadata import topic_partitions
+from tests.support.events import stage_closed, stage_opened
 from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration
@@ -276,14 +276,12 @@ async def stack(
 
 
 def _opened(case_id: str, now: datetime, due: datetime, stage_id: str | None = None) -> StageOpened:
-    return StageOpened(
-        case_id=case_id,
+    return stage_opened(
+        case_id,
         stage_id=stage_id or f"{case_id}-review",
-        stage="review",  # type: ignore[arg-type]
         name="review",
         item_code="IT-ITEM",
         department="IT-DEPT",
-        region="500000",
         assignee="officer-1",
         opened_at=now,
         due_at=due,
@@ -334,10 +332,9 @@ async def test_lights_ladder_close_suspend_two_workers_and_sigkill(stack: Stack)
     await s.until("rung 1 on the closing case", lambda: bool(s.of(closed_case, "escalated")))
     closed_at = s.now()
     await s.send(
-        StageClosed(
-            case_id=closed_case,
+        stage_closed(
+            closed_case,
             stage_id=f"{closed_case}-review",
-            stage="review",  # type: ignore[arg-type]
             outcome="approved",
             department="IT-DEPT",
             closed_at=closed_at,

@@ -28,6 +28,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.events import stage_opened
+
 REPO = Path(__file__).resolve().parents[3]
 MARKER = re.compile(
     r"<!-- example: (?P<name>[^>]+?) -->\s*\n```json\n(?P<body>.*?)\n```", re.DOTALL
@@ -111,7 +113,7 @@ def _submission() -> dict[str, Any]:
 
 
 async def _intake_case(c: httpx.AsyncClient, w: Any, stage_events: bool = True) -> tuple[str, str]:
-    from shared.contracts import PreReviewDone, StageOpened
+    from shared.contracts import PreReviewDone
     from tests.unit.intake.intake_fakes import T0
     from tests.unit.intake.test_intake_tracking_ratings import deliver
 
@@ -126,17 +128,8 @@ async def _intake_case(c: httpx.AsyncClient, w: Any, stage_events: bool = True) 
             decided_at=T0,
         )
         await deliver(w, done, "ev-prereview")
-        opened = StageOpened(
-            case_id=case_id,
-            stage_id=f"{case_id}:review",
-            stage="review",
-            name="审查",
-            item_code="500000-SCJ-001",
-            department="500000-SCJ",
-            region="500000",
-            opened_at=T0,
-            due_at=T0 + timedelta(days=3),
-            limit={"value": 3},
+        opened = stage_opened(
+            case_id, opened_at=T0, due_at=T0 + timedelta(days=3), limit={"value": 3}
         )
         await deliver(w, opened, "ev-review-opened")
     return case_id, code

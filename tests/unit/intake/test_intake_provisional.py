@@ -8,7 +8,8 @@ from services.intake.handlers import recompute_rectification_deadlines
 from shared.calendar import Limit, YearSchedule
 from shared.calendar.statutory import statutory_holidays
 from shared.clock import SHANGHAI
-from shared.contracts import DeadlineChanged, RectificationOpened, StageKind, StageOpened
+from shared.contracts import DeadlineChanged, RectificationOpened, StageOpened
+from tests.support.events import stage_opened
 from tests.unit.intake.intake_fakes import Wiring
 from tests.unit.intake.test_intake_tracking_ratings import client, decided, deliver, submitted
 
@@ -53,18 +54,8 @@ DUE = datetime(2027, 1, 5, 23, 59, 59, tzinfo=SHANGHAI)
 
 
 def review_opened(case_id: str) -> StageOpened:
-    return StageOpened(
-        case_id=case_id,
-        stage_id=f"{case_id}:review",
-        stage=StageKind.REVIEW,
-        name="审查",
-        item_code="500000-SCJ-001",
-        department="500000-SCJ",
-        region="500000",
-        opened_at=DEC_28,
-        due_at=DUE,
-        limit=Limit(value=5),
-        due_provisional=True,
+    return stage_opened(
+        case_id, opened_at=DEC_28, due_at=DUE, limit=Limit(value=5), due_provisional=True
     )
 
 

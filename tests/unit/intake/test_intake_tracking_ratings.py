@@ -19,12 +19,11 @@ from shared.contracts import (
     RatingInvited,
     RectificationClosed,
     RectificationOpened,
-    StageClosed,
-    StageOpened,
     StageResumed,
     StageSuspended,
     make_envelope,
 )
+from tests.support.events import stage_closed, stage_opened
 from tests.support.tokens import applicant_token, lasting_token, officer_headers
 from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.test_intake_submission import business_licence
@@ -103,18 +102,7 @@ async def test_applicant_follows_the_case_in_plain_words() -> None:
         assert r.status_code == 409
 
         due = datetime(2026, 3, 3, 23, 59, 59, tzinfo=SHANGHAI)
-        opened = StageOpened(
-            case_id=case_id,
-            stage_id=f"{case_id}:review",
-            stage="review",
-            name="审查",
-            item_code="500000-SCJ-001",
-            department="500000-SCJ",
-            region="500000",
-            opened_at=T0,
-            due_at=due,
-            limit={"value": 1},
-        )
+        opened = stage_opened(case_id, opened_at=T0, due_at=due, limit={"value": 1})
         await deliver(w, opened, "ev-2")
         await deliver(w, opened, "ev-2")  # replayed: applied once
         view = (await c.get(f"/v1/cases/{case_id}", params={"code": code})).json()
@@ -124,14 +112,7 @@ async def test_applicant_follows_the_case_in_plain_words() -> None:
 
         await deliver(
             w,
-            StageClosed(
-                case_id=case_id,
-                stage_id=f"{case_id}:review",
-                stage="review",
-                outcome="passed",
-                department="500000-SCJ",
-                closed_at=T0,
-            ),
+            stage_closed(case_id, closed_at=T0),
             "ev-3",
         )
         await deliver(w, decided(case_id), "ev-4")
@@ -297,18 +278,7 @@ async def test_suspension_and_resumption_show_in_plain_words_and_move_the_deadli
         later = datetime(2026, 3, 11, 23, 59, 59, tzinfo=SHANGHAI)
         await deliver(
             w,
-            StageOpened(
-                case_id=case_id,
-                stage_id=f"{case_id}:review",
-                stage="review",
-                name="审查",
-                item_code="500000-SCJ-001",
-                department="500000-SCJ",
-                region="500000",
-                opened_at=T0,
-                due_at=due,
-                limit={"value": 2},
-            ),
+            stage_opened(case_id, opened_at=T0, due_at=due, limit={"value": 2}),
             "ev-o",
         )
         await deliver(

@@ -14,6 +14,7 @@ from services.monitor.board import case_view
 from shared.calendar import Limit
 from shared.clock import SHANGHAI
 from shared.contracts import CaseDecided, EventData, StageClosed, StageKind, StageOpened
+from tests.support.events import stage_closed, stage_opened
 from tests.unit.monitor.fakes import fake_deps
 from tests.unit.monitor.test_handlers import env, msg
 
@@ -21,14 +22,12 @@ T0 = datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
 
 
 def opened(kind: StageKind, at: datetime) -> StageOpened:
-    return StageOpened(
-        case_id="C1",
-        stage_id=f"C1:{kind.value}",
+    return stage_opened(
+        "C1",
         stage=kind,
         name=kind.value,
         item_code="I1",
         department="D1",
-        region="500000",
         opened_at=at,
         due_at=at + timedelta(days=3),
         limit=Limit(value=1),
@@ -36,14 +35,7 @@ def opened(kind: StageKind, at: datetime) -> StageOpened:
 
 
 def closed(kind: StageKind, at: datetime, outcome: str = "passed") -> StageClosed:
-    return StageClosed(
-        case_id="C1",
-        stage_id=f"C1:{kind.value}",
-        stage=kind,
-        outcome=outcome,  # type: ignore[arg-type]
-        department="D1",
-        closed_at=at,
-    )
+    return stage_closed("C1", stage=kind, outcome=outcome, department="D1", closed_at=at)
 
 
 def decided(at: datetime, follow: list[StageKind]) -> CaseDecided:

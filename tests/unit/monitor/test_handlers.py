@@ -16,7 +16,6 @@ from shared.contracts import (
     EventData,
     ParallelMode,
     PreReviewDone,
-    StageClosed,
     StageOpened,
     StageResumed,
     StageSignedIn,
@@ -24,6 +23,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
+from tests.support.events import stage_closed, stage_opened
 from tests.unit.monitor.fakes import fake_deps
 
 CAL = load_default_calendar()
@@ -40,14 +40,13 @@ def msg(now: datetime, arrived: datetime | None = None) -> h.Incoming:
 
 
 def opened(stage_id: str = "S1", stage: str = "review", due: datetime = DUE) -> StageOpened:
-    return StageOpened(
-        case_id="C1",
+    return stage_opened(
+        "C1",
         stage_id=stage_id,
         stage=stage,
         name="review",
-        item_code="I1",  # type: ignore[arg-type]
+        item_code="I1",
         department="D1",
-        region="500000",
         assignee="h1",
         opened_at=OPENED,
         due_at=due,
@@ -114,14 +113,7 @@ async def test_closing_stops_the_ladder_and_flags_a_red_close_without_reason() -
     await fire(deps, sched.due, DUE + timedelta(seconds=1))
     assert pub.types() == ["overdue", "escalated"]
     closed_at = DUE + timedelta(hours=10)
-    e = StageClosed(
-        case_id="C1",
-        stage_id="S1",
-        stage="review",
-        outcome="approved",  # type: ignore[arg-type]
-        department="D1",
-        closed_at=closed_at,
-    )
+    e = stage_closed("C1", stage_id="S1", outcome="approved", department="D1", closed_at=closed_at)
     await h.on_stage_closed(deps.arrived(msg(closed_at)), env(e, closed_at), e)
     assert pub.sent[-1].data["kind"] == "closed_red_without_reason"
     assert ("C1", "S1") not in sched.due
@@ -171,14 +163,7 @@ async def test_findings_late_sign_in_after_the_fact_prereview_and_fast_close() -
     assert pub.sent[-1].data["kind"] == "prereview_late"
     await open_case(deps, stage_id="R1", stage="review")
     quick = OPENED + timedelta(seconds=5)
-    c = StageClosed(
-        case_id="C1",
-        stage_id="R1",
-        stage="review",
-        outcome="approved",  # type: ignore[arg-type]
-        department="D1",
-        closed_at=quick,
-    )
+    c = stage_closed("C1", stage_id="R1", outcome="approved", department="D1", closed_at=quick)
     await h.on_stage_closed(deps.arrived(msg(quick)), env(c, quick), c)
     assert pub.sent[-1].data["kind"] == "implausibly_fast"
     assert len({x.id for x in pub.sent}) == len(pub.sent)
@@ -193,14 +178,7 @@ async def test_a_finding_replayed_after_a_crash_carries_the_same_id_and_content(
     before = store.get("C1")
     assert before is not None
     quick = OPENED + timedelta(seconds=5)
-    c = StageClosed(
-        case_id="C1",
-        stage_id="R1",
-        stage="review",
-        outcome="approved",  # type: ignore[arg-type]
-        department="D1",
-        closed_at=quick,
-    )
+    c = stage_closed("C1", stage_id="R1", outcome="approved", department="D1", closed_at=quick)
     closed = env(c, quick)
     await h.on_stage_closed(deps.arrived(msg(quick + timedelta(seconds=2))), closed, c)
     first = pub.sent[-1]

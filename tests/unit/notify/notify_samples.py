@@ -26,6 +26,7 @@ from shared.contracts import (
 )
 from shared.contracts.common import Limit
 from shared.identifiers import make_resident_id
+from tests.support import events
 
 DEPT = "500000-SCJ"
 REGION = "500000"
@@ -101,11 +102,9 @@ def stage_opened(
     role: str = "handler",
     department: str = DEPT,
 ) -> StageOpened:
-    return StageOpened(
-        case_id=case_id,
+    return events.stage_opened(
+        case_id,
         stage_id=stage_id,
-        stage="review",
-        name="审查",
         item_code="SCJ-001",
         department=department,
         region=REGION,
