@@ -37,6 +37,7 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.kafka.metadata import topic_partitions
+from tests.support.service_stack import serving_and_producing
 from tests.support.tokens import officer_headers
 
 pytestmark = pytest.mark.integration
@@ -69,14 +70,11 @@ async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
     )
     clock = FixedClock(START)
     service = build(settings, clock=clock)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    await producer.start()
-    async with service.infra.lifespan(service.app):
-        await service.consumer.wait_assigned(60)
-        transport = httpx.ASGITransport(service.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://approval") as client:
-            yield Stack(service, client, producer, clock, settings, kafka_bootstrap)
-    await producer.stop()
+    async with serving_and_producing(service, "http://approval", kafka_bootstrap) as (
+        client,
+        producer,
+    ):
+        yield Stack(service, client, producer, clock, settings, kafka_bootstrap)
 
 
 def plan(*entries: tuple[StageKind, list[str], str, ParallelMode]) -> list[StagePlanEntry]:

@@ -44,6 +44,7 @@ from shared.objectstore import ObjectMissing, document_key, manifest_key, materi
 from shared.objectstore.s3 import S3ObjectStore
 from tests.integration.approval.test_approval_integration import read_topic
 from tests.support.objects import running_s3rver
+from tests.support.service_stack import serving_and_producing
 from tests.support.tokens import lasting_token
 
 pytestmark = pytest.mark.integration
@@ -92,16 +93,13 @@ async def stack(
         )
         service = build(settings, clock=FixedClock(START))
         objects = S3ObjectStore(settings)
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-        await producer.start()
         try:
-            async with service.infra.lifespan(service.app):
-                await service.consumer.wait_assigned(60)
-                transport = httpx.ASGITransport(service.app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://a") as client:
-                    yield Stack(service, client, producer, objects, settings, kafka_bootstrap)
+            async with serving_and_producing(service, "http://a", kafka_bootstrap) as (
+                client,
+                producer,
+            ):
+                yield Stack(service, client, producer, objects, settings, kafka_bootstrap)
         finally:
-            await producer.stop()
             await objects.aclose()
 
 

@@ -24,6 +24,7 @@ from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import CreditIncident, Envelope, make_envelope
 from shared.identifiers import make_resident_id, make_uscc, uscc_error
 from shared.kafka.metadata import topic_partitions
+from tests.support.service_stack import serving_and_producing
 from tests.support.tokens import bearer_of
 
 pytestmark = pytest.mark.integration
@@ -55,14 +56,11 @@ async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
     )
     clock = FixedClock(START)
     service = build(settings, clock=clock)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    await producer.start()
-    async with service.infra.lifespan(service.app):
-        await service.consumer.wait_assigned(60)
-        transport = httpx.ASGITransport(service.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://credit") as client:
-            yield Stack(service, client, producer, clock, settings, kafka_bootstrap)
-    await producer.stop()
+    async with serving_and_producing(service, "http://credit", kafka_bootstrap) as (
+        client,
+        producer,
+    ):
+        yield Stack(service, client, producer, clock, settings, kafka_bootstrap)
 
 
 def person(uid: str) -> str:

@@ -35,6 +35,7 @@ from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import read_dead_letter_headers
 from shared.kafka.metadata import topic_partitions
 from tests.support.events import stage_opened
+from tests.support.service_stack import serving
 from tests.support.tokens import SignedInApplicant, lasting_token, officer_headers
 
 pytestmark = pytest.mark.integration
@@ -115,14 +116,8 @@ async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
         item_cache_s=0,
     )
     service = build(settings)
-    async with service.infra.lifespan(service.app):
-        await service.consumer.wait_assigned(60)
-        transport = httpx.ASGITransport(service.app)
-        auth = SignedInApplicant(settings)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://intake", auth=auth
-        ) as http:
-            yield Stack(service, http, kafka_bootstrap)
+    async with serving(service, "http://intake", auth=SignedInApplicant(settings)) as http:
+        yield Stack(service, http, kafka_bootstrap)
 
 
 def submission(marker: str, **changes: Any) -> dict[str, Any]:
