@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import httpx
 from aiokafka import AIOKafkaProducer
+
+from shared.clock import FixedClock
+from shared.settings import ServiceSettings
+
+ServiceT = TypeVar("ServiceT")
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 @asynccontextmanager
@@ -42,3 +49,25 @@ async def serving_and_producing(
         producer = await stack.enter_async_context(producing(bootstrap))
         http = await stack.enter_async_context(serving(service, base_url))
         yield http, producer
+
+
+@dataclass
+class Running(Generic[ServiceT, SettingsT]):
+    """A service running on a fixed clock, as most integration modules drive one."""
+
+    service: ServiceT
+    client: httpx.AsyncClient
+    producer: AIOKafkaProducer
+    clock: FixedClock
+    settings: SettingsT
+    bootstrap: str
+
+
+@asynccontextmanager
+async def running(
+    service: ServiceT, settings: SettingsT, clock: FixedClock, base_url: str
+) -> AsyncIterator[Running[ServiceT, SettingsT]]:
+    """``service`` built from ``settings`` on ``clock``, serving and with a producer."""
+    bootstrap = settings.kafka_bootstrap
+    async with serving_and_producing(service, base_url, bootstrap) as (client, producer):
+        yield Running(service, client, producer, clock, settings, bootstrap)

@@ -7,13 +7,12 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from pymongo import AsyncMongoClient
 from typer.testing import CliRunner
 
@@ -37,7 +36,7 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.kafka.metadata import topic_partitions
-from tests.support.service_stack import serving_and_producing
+from tests.support.service_stack import Running, running
 from tests.support.tokens import officer_headers
 
 pytestmark = pytest.mark.integration
@@ -48,14 +47,7 @@ START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 MODULE_ID = uuid.uuid4().hex[:10]
 
 
-@dataclass
-class Stack:
-    service: ApprovalService
-    client: httpx.AsyncClient
-    producer: AIOKafkaProducer
-    clock: FixedClock
-    settings: ApprovalSettings
-    bootstrap: str
+Stack = Running[ApprovalService, ApprovalSettings]
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +61,8 @@ async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
         log_json=False,
     )
     clock = FixedClock(START)
-    service = build(settings, clock=clock)
-    async with serving_and_producing(service, "http://approval", kafka_bootstrap) as (
-        client,
-        producer,
-    ):
-        yield Stack(service, client, producer, clock, settings, kafka_bootstrap)
+    async with running(build(settings, clock=clock), settings, clock, "http://approval") as stack:
+        yield stack
 
 
 def plan(*entries: tuple[StageKind, list[str], str, ParallelMode]) -> list[StagePlanEntry]:

@@ -7,13 +7,11 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 
 from services.credit.bootstrap import CreditService, build
 from services.credit.domain import evaluate
@@ -24,7 +22,7 @@ from shared.clock import SHANGHAI, FixedClock
 from shared.contracts import CreditIncident, Envelope, make_envelope
 from shared.identifiers import make_resident_id, make_uscc, uscc_error
 from shared.kafka.metadata import topic_partitions
-from tests.support.service_stack import serving_and_producing
+from tests.support.service_stack import Running, running
 from tests.support.tokens import bearer_of
 
 pytestmark = pytest.mark.integration
@@ -33,14 +31,7 @@ START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 MODULE_ID = uuid.uuid4().hex[:10]
 
 
-@dataclass
-class Stack:
-    service: CreditService
-    client: httpx.AsyncClient
-    producer: AIOKafkaProducer
-    clock: FixedClock
-    settings: CreditSettings
-    bootstrap: str
+Stack = Running[CreditService, CreditSettings]
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +46,8 @@ async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
         log_json=False,
     )
     clock = FixedClock(START)
-    service = build(settings, clock=clock)
-    async with serving_and_producing(service, "http://credit", kafka_bootstrap) as (
-        client,
-        producer,
-    ):
-        yield Stack(service, client, producer, clock, settings, kafka_bootstrap)
+    async with running(build(settings, clock=clock), settings, clock, "http://credit") as stack:
+        yield stack
 
 
 def person(uid: str) -> str:
