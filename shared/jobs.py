@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -27,3 +29,13 @@ async def every(
         except Exception as exc:  # noqa: BLE001 - a periodic job survives a failed round
             log.warning("%s failed: %s", what, exc)
         await asyncio.sleep(seconds)
+
+
+async def stop_task(task: asyncio.Task[Any] | None) -> None:
+    """Cancel ``task`` and wait for it to end; how it ends (cancelled, or a failure on the way)
+    does not stop the shutdown of whatever comes after it."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task

@@ -22,6 +22,7 @@ from shared.calendar import WorkingCalendar, load_dir, packaged_data
 from shared.calendar.feed import CalendarFeed, DeadlineSweep
 from shared.clock import Clock, SimulatedClock, SystemClock
 from shared.contracts.envelope import use_event_id_key
+from shared.jobs import stop_task
 from shared.kafka.consumer import EventConsumer, Handler
 from shared.kafka.dedupe import MongoDedupe
 from shared.kafka.producer import KafkaPublisher
@@ -152,10 +153,7 @@ class Infrastructure:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+            await stop_task(task)
         for consumer in self.consumers:
             await consumer.stop()
         await self.relay.stop()

@@ -22,6 +22,7 @@ from shared.calendar.schedule import YearSchedule
 from shared.calendar.working import WorkingCalendar
 from shared.contracts import Envelope, parse_data
 from shared.contracts.events import T_CALENDAR, CalendarPublished
+from shared.jobs import stop_task
 from shared.kafka.client import connection_kwargs
 from shared.kafka.offsets import verified_end_offsets
 from shared.observability.metrics import CALENDAR_REJECTED
@@ -119,11 +120,8 @@ class CalendarFeed:
         self._task = asyncio.create_task(self._follow(), name="calendar-feed")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None

@@ -23,6 +23,7 @@ from shared.contracts import (
     Envelope,
     EventData,
 )
+from shared.jobs import stop_task
 from shared.kafka.client import connection_kwargs
 from shared.kafka.deadletter import DeadLetterReason
 from shared.kafka.dedupe import DedupeStore
@@ -105,13 +106,8 @@ class EventConsumer:
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None

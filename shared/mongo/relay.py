@@ -28,6 +28,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import kafka_headers
+from shared.jobs import stop_task
 from shared.kafka.producer import KafkaPublisher
 from shared.mongo.outbox import Outbox
 from shared.observability.metrics import EVENTS_PRODUCED, OUTBOX_PENDING, OUTBOX_PUBLISHED
@@ -93,12 +94,7 @@ class OutboxRelay:
         self._stopping = True
         self._wake.set()
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+            await stop_task(task)
 
     # -- the lease ----------------------------------------------------------------------------
 

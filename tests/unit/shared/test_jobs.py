@@ -1,4 +1,5 @@
-"""shared.jobs.every: a periodic job survives a failed round and only cancellation stops it."""
+"""shared.jobs: a periodic job survives a failed round and only cancellation stops it; stop_task
+ends a task whatever it raises on the way out."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 
 import pytest
 
-from shared.jobs import every
+from shared.jobs import every, stop_task
 
 
 async def test_a_failed_round_is_logged_and_the_job_runs_again(
@@ -43,3 +44,24 @@ async def test_wait_first_runs_the_job_only_after_one_interval() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_stop_task_ends_a_task_even_one_that_fails_on_its_way_out() -> None:
+    cleaned: list[str] = []
+
+    async def forever() -> None:
+        await asyncio.Event().wait()
+
+    async def fails_when_cancelled() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned.append("ran")
+            raise RuntimeError("cleanup failed")
+
+    quiet, failing = asyncio.create_task(forever()), asyncio.create_task(fails_when_cancelled())
+    await asyncio.sleep(0)
+    await stop_task(quiet)
+    await stop_task(failing)
+    await stop_task(None)
+    assert quiet.cancelled() and failing.done() and cleaned == ["ran"]
