@@ -52,24 +52,9 @@ def a_case() -> Case:
     )
 
 
-LIMITS = [
-    Limit(value=5),  # the case of the 40 disagreements: opened Monday 10:00
-    Limit(value=1),
-    Limit(value=20),
-    Limit(value=16, unit=LimitUnit.WORKING_HOURS),
-    Limit(value=4, unit=LimitUnit.WORKING_HOURS),
-    Limit(value=10, unit=LimitUnit.NATURAL_DAYS),
-]
-
-
-@pytest.mark.parametrize("limit", LIMITS, ids=lambda lim: f"{lim.value}-{lim.unit.value}")
-@pytest.mark.parametrize(
-    "suspended", [None, "resumed", "overran"], ids=["running", "suspended-and-resumed", "overran"]
-)
-def test_the_work_list_and_the_board_agree_every_hour_of_a_month(
-    limit: Limit, suspended: str | None
-) -> None:
-    opened = sh(2026, 3, 2, 10)
+def opened_in_both(opened: datetime, limit: Limit) -> tuple[Transition, Stage, monitor.StageState]:
+    """The review stage of case C1 opened at ``opened`` as approval opens it (the work list)
+    and as the monitor watches it (the board)."""
     tr = Transition(case=a_case(), now=opened, calendar=CAL)
     stage = open_stage(
         tr,
@@ -94,6 +79,28 @@ def test_the_work_list_and_the_board_agree_every_hour_of_a_month(
         calendar=CAL,
         policy=POLICY,
     )
+    return tr, stage, watched
+
+
+LIMITS = [
+    Limit(value=5),  # the case of the 40 disagreements: opened Monday 10:00
+    Limit(value=1),
+    Limit(value=20),
+    Limit(value=16, unit=LimitUnit.WORKING_HOURS),
+    Limit(value=4, unit=LimitUnit.WORKING_HOURS),
+    Limit(value=10, unit=LimitUnit.NATURAL_DAYS),
+]
+
+
+@pytest.mark.parametrize("limit", LIMITS, ids=lambda lim: f"{lim.value}-{lim.unit.value}")
+@pytest.mark.parametrize(
+    "suspended", [None, "resumed", "overran"], ids=["running", "suspended-and-resumed", "overran"]
+)
+def test_the_work_list_and_the_board_agree_every_hour_of_a_month(
+    limit: Limit, suspended: str | None
+) -> None:
+    opened = sh(2026, 3, 2, 10)
+    tr, stage, watched = opened_in_both(opened, limit)
     stops: list[tuple[datetime, datetime]] = []
     maximum = None
     if suspended:
@@ -205,30 +212,7 @@ def test_yellow_at_the_exact_warning_instant_and_red_at_the_exact_due_instant(
     """Every view turns at the same instant: yellow exactly when no more than the warning
     margin is left, red exactly at the due instant, not one microsecond later."""
     opened = sh(2026, 3, 2, 10)
-    tr = Transition(case=a_case(), now=opened, calendar=CAL)
-    stage = open_stage(
-        tr,
-        stage_id="C1:review",
-        kind=StageKind.REVIEW,
-        name="r",
-        department="500000-SCJ",
-        limit=limit,
-        required_role="reviewer",
-    )
-    watched = monitor.open_stage(
-        case_id="C1",
-        stage_id=stage.stage_id,
-        stage="review",
-        item_code="I1",
-        department="500000-SCJ",
-        region="500000",
-        assignee=None,
-        opened_at=opened,
-        due_at=stage.due_at,
-        limit=limit,
-        calendar=CAL,
-        policy=POLICY,
-    )
+    tr, stage, watched = opened_in_both(opened, limit)
     due, warn = stage.due_at, watched.warn_at
     assert opened < warn < due
     margin = warning_margin(limit, CAL, POLICY)
