@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from shared.contracts import EventData, StageClosed, StageKind, StageOpened
+from shared.contracts import EventData, PreReviewDone, StageClosed, StageKind, StageOpened
 from shared.contracts.examples import EXAMPLES
 
 E = TypeVar("E", bound=EventData)
@@ -18,7 +18,7 @@ def from_example(model: type[E], **fields: Any) -> E:
     required = {
         name: value
         for name, value in EXAMPLES[model.event_type].items()
-        if model.model_fields[name].is_required()
+        if name in model.model_fields and model.model_fields[name].is_required()
     }
     return model.model_validate({**required, **fields})
 
@@ -41,3 +41,9 @@ def stage_closed(case_id: str, *, stage: str = "review", **fields: Any) -> Stage
         StageClosed,
         **{"case_id": case_id, "stage_id": f"{case_id}:{kind}", "stage": kind, **fields},
     )
+
+
+def prereview_done(case_id: str, **fields: Any) -> PreReviewDone:
+    """Pre-review of ``case_id`` asked for supplements at 500000-SCJ, as in the example (reasons
+    and materials empty unless given), unless ``fields`` say other."""
+    return from_example(PreReviewDone, **{"case_id": case_id, **fields})

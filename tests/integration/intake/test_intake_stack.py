@@ -26,7 +26,6 @@ from shared.contracts import (
     CaseDecided,
     CaseSubmissionReceived,
     Envelope,
-    PreReviewDone,
     derived_event_id,
     make_envelope,
 )
@@ -34,7 +33,7 @@ from shared.contracts.envelope import DEV_EVENT_ID_KEY
 from shared.identifiers import make_resident_id, make_uscc
 from shared.kafka import read_dead_letter_headers
 from shared.kafka.metadata import topic_partitions
-from tests.support.events import stage_opened
+from tests.support.events import prereview_done, stage_opened
 from tests.support.service_stack import serving
 from tests.support.tokens import SignedInApplicant, lasting_token, officer_headers
 
@@ -410,14 +409,8 @@ async def test_progress_from_egov_stages_and_supplements(stack: Stack) -> None:
     now = datetime.now(UTC)
     await publish(
         stack,
-        PreReviewDone(
-            case_id=case_id,
-            outcome="supplement_requested",
-            reasons=["章程缺少股东签字"],
-            requested_materials=["articles"],
-            department="500000-SCJ",
-            region="500000",
-            decided_at=now,
+        prereview_done(
+            case_id, reasons=["章程缺少股东签字"], requested_materials=["articles"], decided_at=now
         ),
     )
     view = await wait_status(stack, case_id, code, "supplement_requested")

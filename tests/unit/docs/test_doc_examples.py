@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.events import stage_opened
+from tests.support.events import prereview_done, stage_opened
 
 REPO = Path(__file__).resolve().parents[3]
 MARKER = re.compile(
@@ -113,20 +113,13 @@ def _submission() -> dict[str, Any]:
 
 
 async def _intake_case(c: httpx.AsyncClient, w: Any, stage_events: bool = True) -> tuple[str, str]:
-    from shared.contracts import PreReviewDone
     from tests.unit.intake.intake_fakes import T0
     from tests.unit.intake.test_intake_tracking_ratings import deliver
 
     created = _ok(await c.post("/v1/cases", json=_submission()), 201)
     case_id, code = created["case_id"], created["verification_code"]
     if stage_events:
-        done = PreReviewDone(
-            case_id=case_id,
-            outcome="passed",
-            department="500000-SCJ",
-            region="500000",
-            decided_at=T0,
-        )
+        done = prereview_done(case_id, outcome="passed", decided_at=T0)
         await deliver(w, done, "ev-prereview")
         opened = stage_opened(
             case_id, opened_at=T0, due_at=T0 + timedelta(days=3), limit={"value": 3}
@@ -271,7 +264,6 @@ async def intake_upload_state() -> Any:
 
 @produces("intake POST /v1/cases/{case_no}/supplements")
 async def intake_supplement() -> Any:
-    from shared.contracts import PreReviewDone
     from tests.unit.intake.intake_fakes import T0, Wiring
     from tests.unit.intake.test_intake_tracking_ratings import deliver
     from tests.unit.intake.upload_steps import as_applicant, submission, upload
@@ -281,14 +273,8 @@ async def intake_supplement() -> Any:
     async with w.client() as c:
         first = {"application_form": await upload(w, c, me)}
         case_id = _ok(await c.post("/v1/cases", json=submission(first)), 201)["case_id"]
-        asked = PreReviewDone(
-            case_id=case_id,
-            outcome="supplement_requested",
-            reasons=["住所证明缺失"],
-            requested_materials=["premises"],
-            department="500000-SCJ",
-            region="500000",
-            decided_at=T0,
+        asked = prereview_done(
+            case_id, reasons=["住所证明缺失"], requested_materials=["premises"], decided_at=T0
         )
         await deliver(w, asked, "ev-ask")
         premises = await upload(w, c, me, material="premises")

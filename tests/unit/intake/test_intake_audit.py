@@ -9,7 +9,8 @@ from services.intake.cli import CaseTimelines
 from services.intake.handlers.audit import AUDIT_CHAIN, audit_head, timeline_entries
 from shared.audit import check_against_bus, verify
 from shared.audit.report import audit_chain
-from shared.contracts import AuditCheckpoint, PreReviewDone
+from shared.contracts import AuditCheckpoint
+from tests.support.events import prereview_done
 from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.test_intake_submission import PERSON
 from tests.unit.intake.test_intake_tracking_ratings import client, deliver, submitted
@@ -19,14 +20,11 @@ async def a_case_with_three_steps(w: Wiring, c: httpx.AsyncClient) -> str:
     case_id, code = await submitted(w, c)
     await deliver(
         w,
-        PreReviewDone(
-            case_id=case_id,
-            outcome="supplement_requested",
+        prereview_done(
+            case_id,
             reasons=["租赁合同未签字"],
             requested_materials=["premises"],
             officer="h-7",
-            department="500000-SCJ",
-            region="500000",
             decided_at=T0,
         ),
         "ev-1",

@@ -14,12 +14,12 @@ from services.intake.handlers import bind
 from shared.contracts import (
     CaseDecided,
     CaseSubmitted,
-    PreReviewDone,
     StageClosed,
     StageKind,
     StageOpened,
     make_envelope,
 )
+from tests.support.events import prereview_done
 from tests.support.tokens import applicant_token
 from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.test_intake_submission import PERSON, UPLOAD
@@ -217,14 +217,8 @@ async def test_the_applicant_tracks_the_bundle_as_one_thing() -> None:
     body = (await apply(w, opening_a_business())).json()
     bundle_id, code = body["bundle_id"], body["verification_code"]
     ids = {i["item_code"]: i["case_id"] for i in body["items"]}
-    prereview = PreReviewDone(
-        case_id=ids[LICENCE],
-        outcome="supplement_requested",
-        reasons=["章程缺少股东签字"],
-        requested_materials=["articles"],
-        department="500000-SCJ",
-        region="500000",
-        decided_at=T0,
+    prereview = prereview_done(
+        ids[LICENCE], reasons=["章程缺少股东签字"], requested_materials=["articles"], decided_at=T0
     )
     env = make_envelope(prereview, source="/egov/approval", time=T0, id="pr-1")
     await bind(w.deps)[prereview.event_type](env, prereview)

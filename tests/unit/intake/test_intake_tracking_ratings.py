@@ -15,7 +15,6 @@ from shared.contracts import (
     CaseRated,
     CaseSupplemented,
     EventData,
-    PreReviewDone,
     RatingInvited,
     RectificationClosed,
     RectificationOpened,
@@ -23,7 +22,7 @@ from shared.contracts import (
     StageSuspended,
     make_envelope,
 )
-from tests.support.events import stage_closed, stage_opened
+from tests.support.events import prereview_done, stage_closed, stage_opened
 from tests.support.tokens import applicant_token, lasting_token, officer_headers
 from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.test_intake_submission import business_licence
@@ -62,14 +61,8 @@ async def test_applicant_follows_the_case_in_plain_words() -> None:
         assert (await c.get(f"/v1/cases/{case_id}")).status_code == 404
         await deliver(
             w,
-            PreReviewDone(
-                case_id=case_id,
-                outcome="supplement_requested",
-                reasons=["租赁合同未签字"],
-                requested_materials=["premises"],
-                department="500000-SCJ",
-                region="500000",
-                decided_at=T0,
+            prereview_done(
+                case_id, reasons=["租赁合同未签字"], requested_materials=["premises"], decided_at=T0
             ),
             "ev-1",
         )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 
 from services.intake.handlers import bind
-from shared.contracts import CaseSupplemented, PreReviewDone, make_envelope
+from shared.contracts import CaseSupplemented, make_envelope
+from tests.support.events import prereview_done
 from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.upload_steps import OTHER, PDF, as_applicant, fields, submission, upload
 
@@ -17,14 +18,8 @@ async def test_a_supplement_names_only_its_applicants_verified_uploads() -> None
     async with w.client() as c:
         r = await c.post("/v1/cases", json=submission({"application_form": await upload(w, c, me)}))
         case_id = r.json()["case_id"]
-        asked = PreReviewDone(
-            case_id=case_id,
-            outcome="supplement_requested",
-            reasons=["住所证明缺失"],
-            requested_materials=["premises"],
-            department="500000-SCJ",
-            region="500000",
-            decided_at=T0,
+        asked = prereview_done(
+            case_id, reasons=["住所证明缺失"], requested_materials=["premises"], decided_at=T0
         )
         envelope = make_envelope(asked, source="/egov/approval", time=T0, id="ev-ask")
         await bind(w.deps)[asked.event_type](envelope, asked)

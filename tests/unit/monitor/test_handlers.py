@@ -15,7 +15,6 @@ from shared.contracts import (
     Envelope,
     EventData,
     ParallelMode,
-    PreReviewDone,
     StageOpened,
     StageResumed,
     StageSignedIn,
@@ -23,7 +22,7 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
-from tests.support.events import stage_closed, stage_opened
+from tests.support.events import prereview_done, stage_closed, stage_opened
 from tests.unit.monitor.fakes import fake_deps
 
 CAL = load_default_calendar()
@@ -156,9 +155,7 @@ async def test_findings_late_sign_in_after_the_fact_prereview_and_fast_close() -
     )
     assert sorted(x.data["kind"] for x in pub.sent) == ["after_the_fact_entry", "late_sign_in"]
     done_at = datetime(2026, 9, 30, 11, tzinfo=SHANGHAI)
-    p = PreReviewDone(
-        case_id="C1", outcome="passed", department="D1", region="500000", decided_at=done_at
-    )
+    p = prereview_done("C1", outcome="passed", department="D1", decided_at=done_at)
     await h.on_prereview_done(deps.arrived(msg(done_at)), env(p, done_at), p)
     assert pub.sent[-1].data["kind"] == "prereview_late"
     await open_case(deps, stage_id="R1", stage="review")
@@ -325,9 +322,7 @@ async def test_prereview_lateness_leaves_out_the_wait_for_supplements() -> None:
     resumed = StageResumed(case_id="C1", stage_id="P1", resumed_at=back, due_at=DUE)
     await h.on_stage_resumed(deps.arrived(msg(back)), env(resumed, back), resumed)
     done = back + timedelta(hours=3)
-    p = PreReviewDone(
-        case_id="C1", outcome="passed", department="D1", region="500000", decided_at=done
-    )
+    p = prereview_done("C1", outcome="passed", department="D1", decided_at=done)
     await h.on_prereview_done(deps.arrived(msg(done)), env(p, done), p)
     assert "prereview_late" not in [x.data.get("kind") for x in pub.sent]
 
@@ -396,13 +391,7 @@ async def test_a_second_supplement_request_is_a_finding() -> None:
     await open_case(deps, stage_id="P1", stage="prereview")
     for n in (1, 2):
         at = OPENED + timedelta(hours=n)
-        p = PreReviewDone(
-            case_id="C1",
-            outcome="supplement_requested",
-            department="D1",
-            region="500000",
-            decided_at=at,
-        )
+        p = prereview_done("C1", department="D1", decided_at=at)
         await h.on_prereview_done(deps.arrived(msg(at)), env(p, at), p)
     kinds = [x.data["kind"] for x in pub.sent if x.type.endswith("finding.v1")]
     assert kinds == ["repeated_supplement_request"]

@@ -82,8 +82,8 @@ def case_submitted(
 def prereview_done(
     case_id: str, at: datetime, outcome: str = "supplement_requested", department: str = DEPT
 ) -> PreReviewDone:
-    return PreReviewDone(
-        case_id=case_id,
+    return events.prereview_done(
+        case_id,
         outcome=outcome,
         reasons=["营业执照复印件不清晰"],
         requested_materials=["营业执照"],
