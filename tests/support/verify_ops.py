@@ -101,24 +101,23 @@ def find_kubectl() -> str:
     return path
 
 
-def find_promtool() -> str:
-    path = shutil.which("promtool")
+def _from_prometheus_package(command: str) -> str:
+    """``command`` of Debian's prometheus package, installed (as root) when missing."""
+    path = shutil.which(command)
     if path is None:
         _apt_install("prometheus")
-        path = shutil.which("promtool")
+        path = shutil.which(command)
     if path is None:
-        raise ToolMissing("promtool (Debian package prometheus); run as root or install it")
+        raise ToolMissing(f"{command} (Debian package prometheus); run as root or install it")
     return path
+
+
+def find_promtool() -> str:
+    return _from_prometheus_package("promtool")
 
 
 def find_prometheus() -> str:
-    path = shutil.which("prometheus")
-    if path is None:
-        _apt_install("prometheus")
-        path = shutil.which("prometheus")
-    if path is None:
-        raise ToolMissing("prometheus (Debian package prometheus)")
-    return path
+    return _from_prometheus_package("prometheus")
 
 
 def _apt_install(package: str) -> None:
