@@ -1,6 +1,6 @@
 """Event contracts, defined once. Import event models from here."""
 
-from shared.contracts import common, events
+from shared.contracts import common, events, owed
 from shared.contracts.common import *  # noqa: F403
 from shared.contracts.envelope import (
     CONTENT_TYPE,
@@ -13,6 +13,8 @@ from shared.contracts.envelope import (
     use_event_id_key,
 )
 from shared.contracts.events import *  # noqa: F403
+from shared.contracts.owed import *  # noqa: F403
+from shared.contracts.owed_events import OwedMaterialsSupplied
 from shared.contracts.registry import (
     DEAD_LETTER_TOPIC,
     EVENT_TYPES,
@@ -35,6 +37,7 @@ __all__ = [
     "TOPICS",
     "Envelope",
     "EventData",
+    "OwedMaterialsSupplied",
     "TopicSpec",
     "UnknownEventType",
     "derived_event_id",
@@ -50,4 +53,4 @@ __all__ = [
     "use_event_id_key",
     "wrong_topic_error",
 ]
-__all__ += events.__all__ + common.__all__
+__all__ += events.__all__ + common.__all__ + owed.__all__

@@ -67,6 +67,8 @@ class StageKind(StrEnum):
     CASE_STATUTORY = "case_statutory"
     # A department's answer to a finding or escalation in the 督办 register, supervised in turn.
     REGISTER_ANSWER = "register_answer"
+    # Accept-with-gaps (容缺受理): the applicant's deadline to supply what is still owed.
+    OWED_MATERIALS = "owed_materials"
 
 
 CASE_CLOCKS = frozenset({StageKind.CASE_PROMISED, StageKind.CASE_STATUTORY})

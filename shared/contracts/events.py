@@ -31,6 +31,7 @@ from shared.contracts.common import (
     SubmittedBy,
 )
 from shared.contracts.envelope import EventData
+from shared.contracts.owed import OwedMaterials
 
 T_INTAKE_IN = "egov.intake.submissions"
 T_CASES = "egov.cases"
@@ -125,6 +126,9 @@ class CaseSubmitted(EventData):
     )
     bundle_id: str | None = Field(
         None, description="the bundle (一件事) this case is one item of; absent for a lone case"
+    )
+    owed: OwedMaterials | None = Field(
+        None, description="accepted with gaps (容缺受理): what is still owed and by when"
     )
 
 

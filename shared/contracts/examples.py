@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.contracts import events as ev
 from shared.contracts.envelope import Envelope, EventData, make_envelope
+from shared.contracts.owed_events import OwedMaterialsSupplied
 
 T0 = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 09:30 Asia/Shanghai
 CASE = "500000-20260302-000042"
@@ -85,6 +86,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "case_id": CASE,
         "materials": [{"code": "lease", "form": "upload", "sha256": "b" * 64, "size": 2048}],
         "supplemented_at": T0.isoformat(),
+    },
+    OwedMaterialsSupplied.event_type: {
+        "case_id": CASE,
+        "materials": [{"code": "lease", "form": "upload", "sha256": "b" * 64, "size": 2048}],
+        "remaining": [],
+        "supplied_at": T0.isoformat(),
     },
     ev.CaseRated.event_type: {
         "case_id": CASE,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.contracts import events as ev
+from shared.contracts import owed_events  # noqa: F401 - registers its event types
 from shared.contracts.envelope import Envelope, EventData
 from shared.contracts.publishers import PUBLISHERS, publisher_of_topic
 
