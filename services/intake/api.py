@@ -12,6 +12,7 @@ from services.intake.domain.agents import AgentGrant, AgentGrantIn
 from services.intake.handlers import Deps, submit_case
 from services.intake.handlers import agents as agent_handlers
 from services.intake.handlers import catalog as catalog_handlers
+from services.intake.handlers.owed import supply_owed
 from services.intake.handlers.ratings import answer_rectification, rate_case
 from services.intake.handlers.tracking import add_supplement, track_case
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, require_roles
@@ -182,6 +183,30 @@ async def supplement(
         case_no,
         body.materials,
         code=_code(body.verification_code, code_header, code),
+        principal=principal,
+    )
+
+
+@router.post(
+    "/cases/{case_no}/owed-materials",
+    summary="supply material still owed by a case accepted with gaps (容缺受理)",
+    responses={
+        **CODE_RESPONSES,
+        409: {"description": "nothing owed, the case decided, or the deadline passed"},
+    },
+)
+async def owed_materials(
+    deps: DepsDep,
+    case_no: str,
+    body: SupplementIn,
+    principal: OptionalPrincipal,
+    code_header: CodeHeader = None,
+) -> dict[str, Any]:
+    return await supply_owed(
+        deps,
+        case_no,
+        body.materials,
+        code=_code(body.verification_code, code_header),
         principal=principal,
     )
 

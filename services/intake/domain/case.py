@@ -25,6 +25,7 @@ from shared.contracts.common import (
     SubmittedBy,
     SubmitterKind,
 )
+from shared.contracts.owed import OwedMaterials
 
 
 class CaseStatus(StrEnum):
@@ -63,6 +64,7 @@ STAGE_TEXT = {
     StageKind.DECIDE: "决定",
     StageKind.DELIVER: "送达",
     StageKind.VERIFICATION: "核查",
+    StageKind.OWED_MATERIALS: "容缺材料补齐",
 }
 OUTCOME_TEXT = {
     "passed": "通过",
@@ -192,6 +194,8 @@ class CaseRecord(BaseModel):
     held_submission: JsonObject | None = Field(
         None, description="held: the case.submitted to publish when it is released"
     )
+    owed: OwedMaterials | None = Field(None, description="accepted with gaps: what it owes")
+    owed_supplied: list[str] = Field(default_factory=list, description="owed codes supplied")
     version: int = 0
 
     @property

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.domain.errors import FieldError
 from services.intake.domain.licences import LicenceSpec
+from services.intake.domain.owed_rules import GapsRule
 from shared.calendar import DEFAULT_OFFICE_HOURS, Limit, LimitUnit
 from shared.contracts.common import MaterialForm, RegionCode, StageKind, StagePlanEntry
 
@@ -94,6 +95,9 @@ class ServiceItem(BaseModel):
     )
     commitment_allowed: bool = False
     accept_with_gaps_allowed: bool = False
+    gaps: GapsRule = Field(
+        default_factory=GapsRule, description="accept-with-gaps: deadline, hold, consequence"
+    )
     issues_licence: LicenceSpec | None = Field(
         None, description="the e-licence an approval issues into the registry (电子证照)"
     )

@@ -11,7 +11,7 @@ from services.intake.handlers.deps import Deps
 from services.intake.metrics import CREDIT_CHECKS
 from services.intake.ports import CreditUnavailable
 from shared.clock import SHANGHAI
-from shared.contracts import CreditChanged, CreditCheck, MaterialForm
+from shared.contracts import CreditChanged, CreditCheck, Material, MaterialForm
 
 
 async def check_credit(deps: Deps, subject_id: str, assessment: Assessment) -> CreditCheck:
@@ -65,19 +65,27 @@ def _last_known(last: CreditChanged, why: str) -> CreditCheck:
 
 
 async def licence_errors(deps: Deps, sub: Submission, item: ServiceItem) -> list[FieldError]:
+    return await material_licence_errors(
+        deps, sub.materials, holder=sub.applicant.id_number, item=item
+    )
+
+
+async def material_licence_errors(
+    deps: Deps, materials: list[Material], *, holder: str, item: ServiceItem
+) -> list[FieldError]:
     """Each e-licence reference: in the registry, of the material's type, the applicant's,
     valid today and not revoked (services/intake/domain/licences.py)."""
     if not deps.settings.elicence_check:
         return []
     today = deps.clock.now().astimezone(SHANGHAI).date()
     errors = []
-    for i, material in enumerate(sub.materials):
+    for i, material in enumerate(materials):
         if material.form != MaterialForm.ELICENSE or not material.licence_ref:
             continue
         spec = item.material(material.code)
         problem = licence_problem(
             await deps.store.get_licence(material.licence_ref),
-            holder=sub.applicant.id_number,
+            holder=holder,
             wanted_type=spec.licence_type if spec is not None else None,
             today=today,
         )

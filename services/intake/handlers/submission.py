@@ -10,7 +10,6 @@ from typing import Any
 
 from services.intake.domain import (
     Assessment,
-    CaseRecord,
     FieldError,
     IntakeError,
     Invalid,
@@ -22,17 +21,21 @@ from services.intake.domain import (
     credit_refusal,
     format_case_number,
 )
-from services.intake.domain.case import submitted_entry
-from services.intake.domain.credit import needs_extra_review
 from services.intake.domain.identity import verified_contact
+from services.intake.domain.owed import owed_materials
 from services.intake.domain.submission import (
     check_item_open,
     checked_contact,
-    hash_verification_code,
     idempotency_scope,
 )
 from services.intake.handlers.access import submitted_by
 from services.intake.handlers.audit import linked
+from services.intake.handlers.case_records import (
+    case_record,
+    case_submitted,
+    receipt,
+    submitter_actor,
+)
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.eligibility import (
     check_credit,
@@ -48,11 +51,9 @@ from services.intake.handlers.materials import (
 from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
 from services.intake.ports import DuplicateKey, IdempotencyRecord
 from shared.auth import Principal
-from shared.calendar import Limit
 from shared.clock import SHANGHAI
 from shared.contracts import (
     CaseSubmissionReceived,
-    CaseSubmitted,
     CreditCheck,
     Envelope,
     SubmittedBy,
@@ -64,6 +65,17 @@ from shared.contracts.publishers import originating_system
 from shared.kafka import PermanentError
 
 log = logging.getLogger(__name__)
+
+# Bundles build their cases the same way (handlers/bundle_submission.py imports them here).
+__all__ = [
+    "case_record",
+    "case_submitted",
+    "new_verification_code",
+    "on_submission_received",
+    "register_case",
+    "submit_case",
+    "submitter_actor",
+]
 
 # No 0/O, 1/I/L: read aloud or typed from a receipt without confusion.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -197,7 +209,10 @@ async def register_case(
     seq = await deps.store.next_sequence(sub.receiving_region, now.astimezone(SHANGHAI).date())
     case_id = format_case_number(sub.receiving_region, now.astimezone(SHANGHAI).date(), seq)
     code = new_verification_code() if sub.source_system is None else None
-    case = case_record(item, sub, assessment, credit, case_id, submitted_at or now, code)
+    owed = None
+    if assessment.gaps_used:  # 容缺受理: the deadline counts from acceptance, now
+        owed = owed_materials(item, assessment.missing, accepted_at=now, calendar=deps.calendar)
+    case = case_record(item, sub, assessment, credit, case_id, submitted_at or now, code, owed=owed)
     envelope = make_envelope(
         case_submitted(item, case),
         source=SOURCE,
@@ -205,7 +220,7 @@ async def register_case(
         causation=causation,
         id=derived_event_id("case.submitted", case_id),
     )
-    response = _receipt(item, case, assessment, credit, code)
+    response = receipt(item, case, assessment, credit, code)
     record = None
     if idempotency_key:
         record = IdempotencyRecord(
@@ -272,110 +287,3 @@ async def _checked(
         field = "materials" if assessment.commitment_used else "accept_with_gaps"
         raise Invalid(refusal, [FieldError(field, refusal)])
     return sub, assessment, credit
-
-
-def _receipt(
-    item: ServiceItem,
-    case: CaseRecord,
-    assessment: Assessment,
-    credit: CreditCheck,
-    code: str | None,
-) -> dict[str, Any]:
-    """What the applicant gets back: the case number, limits, checks and where to track it."""
-    response: dict[str, Any] = {
-        "case_id": case.case_id,
-        "item_code": item.code,
-        "item_name": item.name,
-        "status": case.status.value,
-        "submitted_at": case.submitted_at.isoformat(),
-        "promised_limit": item.promised_limit.model_dump(mode="json"),
-        "credit_check": credit.model_dump(mode="json"),
-        "commitment_used": assessment.commitment_used,
-        "accept_with_gaps": assessment.gaps_used,
-        "tracking_url": f"/v1/cases/{case.case_id}",
-    }
-    if code is not None:
-        response["verification_code"] = code
-    return response
-
-
-def submitter_actor(case: CaseRecord) -> str:
-    """Who submitted, for the audit chain: the checked submitter on its channel."""
-    by = case.submitted_by
-    if by is None:
-        return case.source_system or f"applicant ({case.channel.value})"
-    return f"{by.kind.value} {by.subject} ({case.channel.value})"
-
-
-def case_record(
-    item: ServiceItem,
-    sub: Submission,
-    assessment: Assessment,
-    credit: CreditCheck,
-    case_id: str,
-    submitted_at: datetime,
-    code: str | None,
-) -> CaseRecord:
-    return CaseRecord(
-        case_id=case_id,
-        item_code=item.code,
-        item_name=item.name,
-        department=item.department,
-        receiving_region=sub.receiving_region,
-        handling_region=assessment.handling_region,
-        channel=sub.channel,
-        applicant=sub.applicant,
-        contact=sub.contact,
-        materials=sub.materials,
-        form=sub.form,
-        commitment_used=assessment.commitment_used,
-        accept_with_gaps=assessment.gaps_used,
-        credit_check=credit,
-        promised_limit=item.promised_limit,
-        statutory_limit=item.statutory_limit,
-        stage_plan=item.stage_plan,
-        required_materials=item.required_materials,
-        commitment_allowed=item.commitment_allowed,
-        submitted_at=submitted_at,
-        source_system=sub.source_system,
-        external_id=sub.external_id,
-        submitted_by=sub.submitted_by,
-        licence_spec=item.issues_licence,
-        verification_hash=hash_verification_code(case_id, code) if code else None,
-        timeline=[submitted_entry(submitted_at, item.name, sub.channel, sub.submitted_by)],
-    )
-
-
-def case_submitted(item: ServiceItem, case: CaseRecord) -> CaseSubmitted:
-    return CaseSubmitted(
-        case_id=case.case_id,
-        item_code=item.code,
-        item_name=item.name,
-        department=item.department,
-        receiving_region=case.receiving_region,
-        handling_region=case.handling_region,
-        channel=case.channel,
-        applicant=case.applicant,
-        contact=case.contact,
-        materials=case.materials,
-        form=case.form,
-        commitment_used=case.commitment_used,
-        accept_with_gaps=case.accept_with_gaps,
-        credit_check=case.credit_check,
-        promised_limit=item.promised_limit,
-        statutory_limit=item.statutory_limit,
-        stage_plan=item.stage_plan,
-        required_materials=item.required_materials,
-        commitment_allowed=item.commitment_allowed,
-        submitted_at=case.submitted_at,
-        external_ref=case.external_ref,
-        extra_review=needs_extra_review(case.credit_check),
-        submitted_by=case.submitted_by,
-        bundle_id=case.bundle_id,
-        issues_licence=item.issues_licence is not None,
-        retention_years=item.retention,
-        suspension_max={k: Limit(value=v) for k, v in item.suspension_max_working_days.items()},
-        supplement_max=Limit(value=item.supplement_max_working_days)
-        if item.supplement_max_working_days
-        else None,
-    )

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.intake.domain import CaseRecord
 from services.intake.domain import progress as rules
+from services.intake.domain.owed import owed_in_supplement, owed_view
 from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import applicant_actor, linked
 from services.intake.handlers.deps import SOURCE, Deps
@@ -220,12 +221,13 @@ async def on_credit_changed(deps: Deps, envelope: Envelope, data: CreditChanged)
 
 
 def view_of(deps: Deps, case: CaseRecord) -> dict[str, Any]:
-    return rules.tracking_view(
+    view = rules.tracking_view(
         case,
         now=deps.clock.now(),
         calendar=deps.calendar,
         policy=deps.settings.warning_policy(),
     )
+    return {**view, **owed_view(case)}  # accept-with-gaps: what is still owed, by when
 
 
 async def track_case(
@@ -256,7 +258,9 @@ async def add_supplement(
         updated = await update_case(
             deps,
             case_id,
-            lambda c: rules.on_supplemented(c, materials=materials, at=now),
+            lambda c: owed_in_supplement(
+                rules.on_supplemented(c, materials=materials, at=now), materials
+            ),
             events,
             actor=applicant_actor(principal),
         )

@@ -282,6 +282,22 @@ async def intake_supplement() -> Any:
         return _ok(await c.post(f"/v1/cases/{case_id}/supplements", json=body, headers=me))
 
 
+@produces("intake POST /v1/cases/{case_no}/owed-materials")
+async def intake_owed_materials() -> Any:
+    from tests.unit.intake.intake_fakes import Wiring
+    from tests.unit.intake.upload_steps import as_applicant, submission, upload
+
+    w = Wiring()
+    me = as_applicant(w)
+    async with w.client() as c:
+        first = {"application_form": await upload(w, c, me)}  # premises owed (容缺受理)
+        case_id = _ok(await c.post("/v1/cases", json=submission(first)), 201)["case_id"]
+        premises = await upload(w, c, me, material="premises")
+        body = {"materials": [{"code": "premises", "form": "upload", "upload_id": premises}]}
+        url = f"/v1/cases/{case_id}/owed-materials"
+        return _ok(await c.post(url, json=body, headers=me))
+
+
 @produces("intake GET /v1/catalog/items/{code}")
 async def intake_catalog_item() -> Any:
     from tests.unit.intake.intake_fakes import Wiring
