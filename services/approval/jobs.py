@@ -5,19 +5,16 @@ from __future__ import annotations
 import logging
 
 from services.approval import metrics
-from services.approval.handlers import Deps, lapse_supplement_waits, purge_expired, seal_finished
+from services.approval.handlers import Deps, lapse_waits, purge_expired, seal_finished
 from shared.jobs import every
 
 log = logging.getLogger(__name__)
 
 
 async def lapse_loop(deps: Deps) -> None:
-    """Supplement waits past their maximum lapse (the case is decided, the applicant told)."""
-    await every(
-        deps.settings.lapse_sweep_s,
-        lambda: lapse_supplement_waits(deps),
-        what="supplement-wait sweep",
-    )
+    """Supplement waits past their maximum and owed-material (容缺) deadlines that passed lapse
+    (the case is decided, the applicant told)."""
+    await every(deps.settings.lapse_sweep_s, lambda: lapse_waits(deps), what="lapse sweep")
 
 
 async def archive_loop(deps: Deps) -> None:

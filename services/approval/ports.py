@@ -57,6 +57,10 @@ class CaseStore(Protocol):
         """Cases whose supplement wait passed its maximum."""
         ...
 
+    async def owed_deadlines_past(self, now: datetime) -> list[str]:
+        """Cases whose owed-material (容缺) stage is still open past its deadline."""
+        ...
+
     async def cases_to_seal(self) -> list[str]:
         """Finished cases whose dossier is not sealed yet (docs/archive.md)."""
         ...

@@ -226,6 +226,10 @@ class MongoCaseStore:
         }
         return sorted({row["case_id"] async for row in self.task_rows.find(flt, {"case_id": 1})})
 
+    async def owed_deadlines_past(self, now: datetime) -> list[str]:
+        flt = {"state": "open", "stage": "owed_materials", "due_at": {"$lt": now}}
+        return sorted({row["case_id"] async for row in self.task_rows.find(flt, {"case_id": 1})})
+
     async def cases_to_seal(self) -> list[str]:
         return sorted([d["_id"] async for d in self.cases.find({"archive_due": True}, {"_id": 1})])
 

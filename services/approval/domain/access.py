@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.approval.domain.inputs import Officer
 from services.approval.domain.model import Action, Case, Forbidden, Stage, StageState
+from services.approval.domain.owed import held
 from shared.contracts.common import StageKind
 
 _KIND_ACTIONS: dict[StageKind, tuple[Action, ...]] = {
@@ -18,6 +19,11 @@ _SUSPENDABLE = frozenset({StageKind.ACCEPT, StageKind.REVIEW, StageKind.DECIDE})
 
 
 def allowed_actions(case: Case, stage: Stage) -> list[str]:
+    """What may be done to the stage now; what the accept-with-gaps hold stops is left out."""
+    return [a for a in base_actions(case, stage) if not held(case, stage, a)]
+
+
+def base_actions(case: Case, stage: Stage) -> list[str]:
     if case.is_terminal or not stage.is_active or stage.is_parent or stage.is_case_clock:
         return []
     if stage.assignee is None:

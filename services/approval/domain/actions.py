@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.approval.domain.clocks import sync_case_clocks, sync_parent_clock
+from services.approval.domain.incidents import applicant_incident
 from services.approval.domain.inputs import ActionInput, Policy
 from services.approval.domain.model import (
     SPECIAL_PROCEDURES,
@@ -25,12 +27,10 @@ from services.approval.domain.stages import (
     close_stage,
     resume_stage,
     suspend_stage,
-    sync_case_clocks,
-    sync_parent_clock,
 )
 from shared.calendar.limits import Limit
-from shared.contracts.common import ApplicantKind, Severity, StageKind, SubjectKind
-from shared.contracts.events import CreditIncident, PreReviewDone, StageSignedIn
+from shared.contracts.common import Severity, StageKind
+from shared.contracts.events import PreReviewDone, StageSignedIn
 
 
 def _sign_in(tr: Transition, stage: Stage, officer: str, _p: ActionInput, pol: Policy) -> None:
@@ -193,29 +193,15 @@ def _verify(tr: Transition, stage: Stage, officer: str, p: ActionInput, pol: Pol
     close_stage(tr, stage, "failed", officer=officer, reason=joined(reasons))
     cancel_active(tr)
     decide(tr, "revoked", reasons, p.legal_basis, stage.department)
-    tr.emit(
-        CreditIncident(
-            subject_id=case.applicant.id_number,
-            subject_kind=(
-                SubjectKind.PERSON
-                if case.applicant.kind == ApplicantKind.PERSON
-                else SubjectKind.ENTITY
-            ),
-            subject_name=case.applicant.name,
-            incident_type="false_commitment",
-            severity=Severity.SERIOUS,
-            source_system=pol.source_system,
-            evidence=[case.case_id],
-            description=joined(reasons),
-            case_id=case.case_id,
-            stage_id=stage.stage_id,
-            region=case.region,
-            occurred_at=tr.now,
-        ),
-        "credit_incident",
-        "false_commitment",
+    applicant_incident(
+        tr,
+        pol,
+        incident_type="false_commitment",
+        severity=Severity.SERIOUS,
+        description=joined(reasons),
+        stage_id=stage.stage_id,
+        actor=officer,
     )
-    tr.record("credit_incident", officer, stage.stage_id, incident_type="false_commitment")
 
 
 ACTIONS: dict[Action, Callable[[Transition, Stage, str, ActionInput, Policy], None]] = {

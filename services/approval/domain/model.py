@@ -9,7 +9,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.calendar.limits import Limit
-from shared.contracts.common import CASE_CLOCKS, ApplicantKind, ParallelMode, StageKind
+from shared.contracts.common import (
+    CASE_CLOCKS,
+    ApplicantKind,
+    Material,
+    ParallelMode,
+    StageKind,
+)
+from shared.contracts.owed import OwedMaterials
 
 SuspensionReason = Literal["hearing", "expert_review", "testing", "onsite_survey", "supplement"]
 SPECIAL_PROCEDURES: tuple[SuspensionReason, ...] = (
@@ -158,6 +165,18 @@ class MaterialRef(Model):
     size: int | None = None
     media_type: str | None = None
 
+    @classmethod
+    def of(cls, m: Material) -> MaterialRef:
+        return cls(
+            code=m.code,
+            form=m.form.value,
+            licence_ref=m.licence_ref,
+            upload_id=m.upload_id,
+            sha256=m.sha256,
+            size=m.size,
+            media_type=m.media_type,
+        )
+
 
 class IssuedDocument(Model):
     """A document the platform issued for the case (docs/archive.md), by reference."""
@@ -218,6 +237,8 @@ class Case(Model):
     documents: list[IssuedDocument] = Field(default_factory=list)
     retention_years: int | None = Field(None, description="the item's (catalog); else default")
     archive: ArchiveRecord | None = None
+    owed: OwedMaterials | None = Field(None, description="accepted with gaps (容缺受理)")
+    owed_supplied: list[str] = Field(default_factory=list, description="owed codes supplied")
     audit_seq: int = 0
     audit_head: str = ""
 
@@ -227,6 +248,12 @@ class Case(Model):
 
     def active_stages(self) -> list[Stage]:
         return [s for s in self.stages.values() if s.is_active]
+
+    @property
+    def owed_codes(self) -> list[str]:
+        """Materials accepted as gaps (容缺) and not yet supplied."""
+        owed = self.owed.materials if self.owed is not None else []
+        return [m.code for m in owed if m.code not in self.owed_supplied]
 
 
 class ApprovalError(Exception):

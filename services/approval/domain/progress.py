@@ -3,14 +3,13 @@ the decision (with its e-licence), and the commitment verification task."""
 
 from __future__ import annotations
 
+from services.approval.domain.clocks import close_case_clocks, open_case_clocks
 from services.approval.domain.inputs import Policy
 from services.approval.domain.model import CaseStatus, Stage
 from services.approval.domain.stages import (
     Transition,
     cancel_active,
-    close_case_clocks,
     close_stage,
-    open_case_clocks,
     open_plan_step,
     open_stage,
 )

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.approval.domain.access import allowed_actions, authorize
+from services.approval.domain.access import allowed_actions, authorize, base_actions
 from services.approval.domain.actions import ACTIONS
 from services.approval.domain.checks import completeness_findings
+from services.approval.domain.clocks import sync_case_clocks, sync_parent_clock
 from services.approval.domain.inputs import ActionInput, Officer, Policy
 from services.approval.domain.model import (
     Action,
@@ -25,18 +26,17 @@ from services.approval.domain.model import (
     PlanStep,
     Stage,
 )
+from services.approval.domain.owed import open_owed, owed_arrived, refuse_held
 from services.approval.domain.progress import decide
 from services.approval.domain.stages import (
     Transition,
     close_stage,
     open_stage,
     resume_stage,
-    sync_case_clocks,
-    sync_parent_clock,
 )
 from services.approval.domain.timing import Calendar
 from shared.clock import SHANGHAI
-from shared.contracts.common import Material, StageKind
+from shared.contracts.common import StageKind
 from shared.contracts.events import CaseSubmitted, CaseSupplemented
 from shared.errors import StaleVersion
 
@@ -59,7 +59,7 @@ def open_case(
         applicant=ApplicantRef(
             kind=data.applicant.kind, id_number=data.applicant.id_number, name=data.applicant.name
         ),
-        materials=[_material(m) for m in data.materials],
+        materials=[MaterialRef.of(m) for m in data.materials],
         required_materials=list(data.required_materials),
         commitment_used=data.commitment_used,
         commitment_allowed=data.commitment_allowed,
@@ -75,6 +75,7 @@ def open_case(
     )
     tr = Transition(case=case, now=now, calendar=calendar)
     tr.record("case_registered", "system", item_code=data.item_code, channel=data.channel.value)
+    case.owed = data.owed
     _run_check(tr)
     open_stage(
         tr,
@@ -85,6 +86,8 @@ def open_case(
         limit=policy.prereview_limit,
         required_role=policy.prereview_role,
     )
+    if data.owed is not None:
+        open_owed(tr, data.owed)
     case.version = 1
     return tr
 
@@ -120,9 +123,10 @@ def apply_supplement(
         return tr  # late or repeated: nothing waits for it
     by_code = {m.code: m for m in case.materials}
     for m in data.materials:
-        by_code[m.code] = _material(m)
+        by_code[m.code] = MaterialRef.of(m)
     case.materials = list(by_code.values())
     tr.record("case_supplemented", "applicant", materials=[m.code for m in data.materials])
+    owed_arrived(tr, [m.code for m in data.materials])  # a supplement may bring owed material
     _run_check(tr)
     resume_stage(tr, stage, actor="applicant")
     case.status = CaseStatus.PREREVIEW
@@ -187,6 +191,8 @@ def act(
     if expected_version != case.version:
         raise StaleVersion("case", expected=expected_version, current=case.version)
     allowed = allowed_actions(case, stage)
+    if action.value in base_actions(case, stage):
+        refuse_held(case, stage, action.value, allowed)
     if action.value not in allowed:
         raise ActionNotAllowed(
             f"{action.value} is not allowed on {stage.kind.value} stage in state "
@@ -233,22 +239,11 @@ def _run_check(tr: Transition) -> None:
     case = tr.case
     case.findings = completeness_findings(
         materials=case.materials,
-        required=case.required_materials,
+        # Material accepted as a gap (容缺) is owed, not missing: its own deadline governs it.
+        required=[c for c in case.required_materials if c not in case.owed_codes],
         commitment_used=case.commitment_used,
         commitment_allowed=case.commitment_allowed,
         black_listed=case.credit_black_list,
         today=tr.now.astimezone(SHANGHAI).date(),
     )
     tr.record("completeness_checked", "system", findings=case.findings)
-
-
-def _material(m: Material) -> MaterialRef:
-    return MaterialRef(
-        code=m.code,
-        form=m.form.value,
-        licence_ref=m.licence_ref,
-        upload_id=m.upload_id,
-        sha256=m.sha256,
-        size=m.size,
-        media_type=m.media_type,
-    )

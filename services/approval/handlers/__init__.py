@@ -21,7 +21,11 @@ from services.approval.handlers.archive import (
     seal_finished,
 )
 from services.approval.handlers.archive_verify import ArchiveCheck, verify_archive
-from services.approval.handlers.cases import on_case_submitted, on_case_supplemented
+from services.approval.handlers.cases import (
+    on_case_submitted,
+    on_case_supplemented,
+    on_owed_supplied,
+)
 from services.approval.handlers.deps import SOURCE, Deps, policy_from
 from services.approval.handlers.downloads import material_download
 from services.approval.handlers.queries import (
@@ -33,9 +37,20 @@ from services.approval.handlers.queries import (
     task_view,
     visible_case,
 )
-from services.approval.handlers.sweeps import lapse_supplement_waits, recompute_deadlines
+from services.approval.handlers.sweeps import (
+    lapse_owed_materials,
+    lapse_supplement_waits,
+    lapse_waits,
+    recompute_deadlines,
+)
 from services.approval.handlers.transitions import AUDIT_CHAIN, audit_head
-from shared.contracts import CaseSubmitted, CaseSupplemented, Envelope, LicenceIssued
+from shared.contracts import (
+    CaseSubmitted,
+    CaseSupplemented,
+    Envelope,
+    LicenceIssued,
+    OwedMaterialsSupplied,
+)
 from shared.kafka import Handler
 
 EventHandler = Callable[[Deps, Envelope, Any], Awaitable[None]]
@@ -43,6 +58,7 @@ EventHandler = Callable[[Deps, Envelope, Any], Awaitable[None]]
 HANDLERS: dict[str, EventHandler] = {
     CaseSubmitted.event_type: on_case_submitted,
     CaseSupplemented.event_type: on_case_supplemented,
+    OwedMaterialsSupplied.event_type: on_owed_supplied,
     LicenceIssued.event_type: on_licence_issued,
 }
 
@@ -62,7 +78,9 @@ __all__ = [
     "bind",
     "can_see",
     "case_timeline",
+    "lapse_owed_materials",
     "lapse_supplement_waits",
+    "lapse_waits",
     "legal_hold",
     "list_tasks",
     "material_download",
@@ -70,6 +88,7 @@ __all__ = [
     "on_case_submitted",
     "on_case_supplemented",
     "on_licence_issued",
+    "on_owed_supplied",
     "perform_action",
     "policy_from",
     "purge_expired",

@@ -1,11 +1,20 @@
-"""Sweeps over many cases: supplement waits that lapsed, deadlines counted again once a year's
-holidays are published. One case that fails is logged and retried at the next run."""
+"""Sweeps over many cases: supplement waits and owed-material (容缺) deadlines that lapsed,
+deadlines counted again once a year's holidays are published. One case that fails is logged
+and retried at the next run."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from services.approval.domain import StaleVersion, lapse_supplement_wait, recompute_case
+from services.approval.domain import (
+    Case,
+    StaleVersion,
+    Transition,
+    lapse_supplement_wait,
+    recompute_case,
+)
+from services.approval.domain.owed import lapse_owed
 from services.approval.handlers.deps import Deps
 from services.approval.handlers.documents import issue_decision_documents
 from services.approval.handlers.transitions import audited, count_events
@@ -15,15 +24,46 @@ log = logging.getLogger(__name__)
 
 async def lapse_supplement_waits(deps: Deps) -> int:
     """Cases whose applicant did not supplement in time lapse (decided, applicant told)."""
+    waits = await deps.store.supplement_waits_past(deps.clock.now())
+    return await _lapse(
+        deps,
+        waits,
+        lambda case: lapse_supplement_wait(case, now=deps.clock.now(), calendar=deps.calendar),
+        what="supplement wait",
+    )
+
+
+async def lapse_owed_materials(deps: Deps) -> int:
+    """Cases accepted with gaps (容缺) whose owed material did not come by its deadline end as
+    the item says (decided, applicant told, a credit incident where the item provides one)."""
+    past = await deps.store.owed_deadlines_past(deps.clock.now())
+    return await _lapse(
+        deps,
+        past,
+        lambda case: lapse_owed(
+            case, now=deps.clock.now(), calendar=deps.calendar, pol=deps.policy
+        ),
+        what="owed-material deadline",
+    )
+
+
+async def lapse_waits(deps: Deps) -> int:
+    """The lapse sweep: supplement waits and owed-material deadlines."""
+    return await lapse_supplement_waits(deps) + await lapse_owed_materials(deps)
+
+
+async def _lapse(
+    deps: Deps,
+    case_ids: list[str],
+    rule: Callable[[Case], Transition | None],
+    *,
+    what: str,
+) -> int:
     lapsed = 0
-    for case_id in await deps.store.supplement_waits_past(deps.clock.now()):
+    for case_id in case_ids:
         try:
             case = await deps.store.get(case_id)
-            tr = (
-                None
-                if case is None
-                else lapse_supplement_wait(case, now=deps.clock.now(), calendar=deps.calendar)
-            )
+            tr = None if case is None else rule(case)
             if case is None or tr is None:
                 continue
             await issue_decision_documents(deps, tr)
@@ -32,7 +72,7 @@ async def lapse_supplement_waits(deps: Deps) -> int:
             count_events(tr)
             lapsed += 1
         except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
-            log.exception("supplement wait of case %s not lapsed", case_id)
+            log.exception("%s of case %s not lapsed", what, case_id)
     if lapsed:
         deps.wake()
     return lapsed

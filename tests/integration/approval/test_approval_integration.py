@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 from typer.testing import CliRunner
 
 from services.approval.bootstrap import ApprovalService, build
+from services.approval.handlers import lapse_waits
 from services.approval.settings import ApprovalSettings
 from shared.calendar import Limit
 from shared.clock import SHANGHAI, FixedClock
@@ -30,6 +31,9 @@ from shared.contracts import (
     EventData,
     Material,
     MaterialForm,
+    OwedMaterial,
+    OwedMaterials,
+    OwedMaterialsSupplied,
     ParallelMode,
     StageKind,
     StagePlanEntry,
@@ -102,6 +106,7 @@ async def submit(
     stage_plan: list[StagePlanEntry] = STANDARD,
     commitment: bool = False,
     kind: ApplicantKind = ApplicantKind.ENTITY,
+    owed: OwedMaterials | None = None,
 ) -> dict[str, Any]:
     await publish(
         stack,
@@ -121,9 +126,10 @@ async def submit(
             promised_limit=Limit(value=10),
             statutory_limit=Limit(value=20),
             stage_plan=stage_plan,
-            required_materials=["form"],
+            required_materials=["form", *(m.code for m in (owed.materials if owed else []))],
             submitted_at=stack.clock.now(),
             issues_licence=True,
+            owed=owed,
         ),
     )
     return await wait_case(stack, case_id, lambda c: True)
@@ -595,4 +601,61 @@ async def test_concurrent_actions_on_one_version_let_exactly_one_through(stack: 
     assert (
         'egov_approval_actions_total{action="sign-in",department="500000-SCJ",outcome="ok"}'
         in metrics
+    )
+
+
+def owed_premises(stack: Stack, **rule: Any) -> OwedMaterials:
+    """Owed as intake would carry it (容缺受理): 10 working days from acceptance, now."""
+    now, limit = stack.clock.now(), Limit(value=10)
+    due = stack.service.deps.calendar.deadline(now, limit)
+    premises = OwedMaterial(code="premises", name="住所使用证明")
+    return OwedMaterials(materials=[premises], limit=limit, accepted_at=now, due_at=due, **rule)
+
+
+async def test_accept_with_gaps_holds_until_the_material_arrives_or_ends_the_case(
+    stack: Stack,
+) -> None:
+    h, r, a = auth(stack, *HANDLER), auth(stack, *REVIEWER), auth(stack, *APPROVER)
+    arrives, lapses = f"OW-{uuid.uuid4().hex[:8]}", f"OL-{uuid.uuid4().hex[:8]}"
+    await submit(stack, arrives, owed=owed_premises(stack))
+    owed = owed_premises(stack, on_lapse="lapsed", credit_incident=True)
+    await submit(stack, lapses, owed=owed)
+    await signed(stack, arrives, "prereview", "pass", h)
+    await signed(stack, arrives, "accept", "accept", h)
+    await signed(stack, arrives, "review", "pass", r)
+    await ok(stack, arrives, "decide", "sign-in", a)
+    held = await act(stack, arrives, "decide", "approve", a)
+    assert held.status_code == 409 and "住所使用证明 (premises)" in held.json()["detail"]
+    supplied = OwedMaterialsSupplied(
+        case_id=arrives,
+        materials=[Material(code="premises", form=MaterialForm.UPLOAD, sha256="d" * 64, size=9)],
+        supplied_at=stack.clock.now(),
+    )
+    await publish(stack, supplied)
+    await wait_case(stack, arrives, lambda c: c["owed_supplied"] == ["premises"])
+    assert (await ok(stack, arrives, "decide", "approve", a))["decision"] == "approved"
+    start = stack.clock.now()
+    try:
+        stack.clock.set(owed.due_at + timedelta(seconds=1))
+        await lapse_waits(stack.service.deps)  # the sweep's loop may have got there first
+        case = await wait_case(stack, lapses, lambda c: c["status"] == "lapsed")
+    finally:
+        stack.clock.set(start)
+    stage = next(s for s in case["stages"] if s["kind"] == "owed_materials")
+    assert stage["outcome"] == "failed" and "住所使用证明" in stage["reason"]
+    [incident] = await read_topic(
+        stack, "egov.credit.incidents", for_case(lapses), lambda evs: len(evs) >= 1
+    )
+    assert incident["data"]["incident_type"] == "accept_with_gaps_unfulfilled"
+    assert incident["subject"] == "91500000MA5U000000"
+    events = await read_topic(
+        stack, "egov.stages", for_case(lapses), has("case.decided", "stage.opened")
+    )
+    [decided] = [e for e in events if e["type"].endswith("case.decided.v1")]
+    assert (
+        decided["data"]["decision"] == "lapsed" and "住所使用证明" in decided["data"]["reasons"][0]
+    )
+    opened = [e["data"] for e in events if e["type"].endswith("stage.opened.v1")]
+    assert any(
+        o["stage"] == "owed_materials" and o["due_at"] == owed.due_at.isoformat() for o in opened
     )

@@ -118,6 +118,15 @@ class InMemoryCaseStore:
             }
         )
 
+    async def owed_deadlines_past(self, now: datetime) -> list[str]:
+        return sorted(
+            {
+                r["case_id"]
+                for r in self.rows.values()
+                if r["state"] == "open" and r["stage"] == "owed_materials" and r["due_at"] < now
+            }
+        )
+
     async def cases_to_seal(self) -> list[str]:
         return sorted(k for k, d in self.docs.items() if d["archive_due"])
 

@@ -226,7 +226,12 @@ async def test_work_list_flags_a_suspension_past_its_maximum(
 def test_build_wires_the_injected_clock_and_the_case_consumer() -> None:
     from services.approval.bootstrap import build
     from services.approval.settings import ApprovalSettings
-    from shared.contracts import CaseSubmitted, CaseSupplemented, LicenceIssued
+    from shared.contracts import (
+        CaseSubmitted,
+        CaseSupplemented,
+        LicenceIssued,
+        OwedMaterialsSupplied,
+    )
 
     clock = FixedClock(MONDAY_10)
     service = build(ApprovalSettings(consumer_group="g-test"), clock=clock)
@@ -236,6 +241,7 @@ def test_build_wires_the_injected_clock_and_the_case_consumer() -> None:
         CaseSubmitted.event_type,
         CaseSupplemented.event_type,
         LicenceIssued.event_type,  # the licence's PDF joins the sealed dossier (issue 20)
+        OwedMaterialsSupplied.event_type,  # accept-with-gaps: the owed material arrived
     }
 
 
