@@ -52,9 +52,11 @@ def supply_errors(
         raise Conflict(
             f"case {case.case_id} owes no material", [FieldError("materials", "nothing is owed")]
         )
-    if case.decision is not None or now > case.owed.due_at:
+    # An approval may come before the material under a deliver hold; any other decision ends it.
+    ended = case.decision is not None and case.decision != "approved"
+    if ended or now > case.owed.due_at:
         message = f"the deadline to supply passed on {local_text(case.owed.due_at)}"
-        if case.decision is not None:
+        if ended:
             message = f"the case was decided ({case.decision}); nothing can be supplied"
         raise Conflict(message, [FieldError("materials", message)])
     errors: list[FieldError] = []

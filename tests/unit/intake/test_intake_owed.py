@@ -164,6 +164,29 @@ async def test_bad_supplies_are_refused_naming_the_field() -> None:
     assert not w.store.events_of(OwedMaterialsSupplied.event_type)
 
 
+async def test_an_approval_held_before_delivery_still_takes_the_owed_material() -> None:
+    w = Wiring()
+    case_id = await _accepted_with_gaps(w)
+    approved = CaseDecided(
+        case_id=case_id,
+        decision="approved",
+        department="500000-SCJ",
+        item_code="500000-SCJ-001",
+        region="500000",
+        decided_at=w.clock.now(),
+    )
+    await bind(w.deps)[approved.event_type](_envelope(approved), approved)
+    commitment = {"code": "premises", "form": "commitment", "commitment_text": "本人承诺住所真实"}
+    async with w.client() as c:
+        r = await c.post(
+            f"/v1/cases/{case_id}/owed-materials",
+            json={"materials": [commitment]},
+            headers=as_applicant(w),
+        )
+    assert r.status_code == 200, r.text
+    assert r.json()["decision"] == "approved" and r.json()["owed"] == []
+
+
 async def test_nothing_is_taken_after_the_deadline_or_the_decision() -> None:
     w = Wiring()
     case_id = await _accepted_with_gaps(w)
@@ -195,7 +218,9 @@ async def test_nothing_is_taken_after_the_deadline_or_the_decision() -> None:
 
 
 def _envelope(data: CaseDecided) -> Envelope:
-    return make_envelope(data, source="/egov/approval", time=data.decided_at, id="ev-lapse")
+    return make_envelope(
+        data, source="/egov/approval", time=data.decided_at, id=f"ev-{data.decision}"
+    )
 
 
 async def test_a_supplement_that_brings_the_owed_material_settles_it() -> None:
