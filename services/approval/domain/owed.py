@@ -22,9 +22,9 @@ from shared.contracts.owed_events import OwedMaterialsSupplied
 
 OWED_STAGE_NAME = "容缺材料补齐"
 INCIDENT_TYPE = "accept_with_gaps_unfulfilled"
-# The actions that would pass the point the hold guards, by the item's rule.
-_HOLDS = {"decide": (Action.APPROVE,), "deliver": (Action.DELIVER,)}
+# The step each hold guards, and the actions that pass it.
 _FINAL_STEP = {"decide": StageKind.DECIDE, "deliver": StageKind.DELIVER}
+_PASSING = frozenset({Action.PASS.value, Action.APPROVE.value, Action.DELIVER.value})
 
 
 def owed_stage_id(case: Case) -> str:
@@ -50,19 +50,14 @@ def open_owed(tr: Transition, owed: OwedMaterials) -> None:
 
 def held(case: Case, stage: Stage, action: str) -> bool:
     """Whether the item's hold stops ``action`` while material is owed: the approval at the
-    decide stage (or its sub-tasks), the delivery; in a plan without such a step, the action
-    that finishes its last step."""
-    if case.owed is None or not case.owed_codes:
+    decide stage (and its sub-tasks), or the delivery; in a plan without that step, the action
+    that finishes its last step. Denials and refusals are never held."""
+    if case.owed is None or not case.owed_codes or action not in _PASSING:
         return False
-    rule = case.owed.hold
-    if action in (a.value for a in _HOLDS[rule]):
-        return True
-    final = _FINAL_STEP[rule]
+    final = _FINAL_STEP[case.owed.hold]
     if any(step.stage == final for step in case.plan):
-        return False
-    last = len(case.plan) - 1
-    finishing = (Action.PASS.value, Action.APPROVE.value, Action.DELIVER.value)
-    return stage.plan_index == last and action in finishing
+        return stage.kind == final
+    return stage.plan_index == len(case.plan) - 1
 
 
 def refuse_held(case: Case, stage: Stage, action: str, allowed: list[str]) -> None:

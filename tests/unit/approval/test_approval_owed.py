@@ -254,3 +254,42 @@ async def test_a_supplement_that_brings_the_owed_material_settles_it() -> None:
     case = await deps.store.get("C1")
     assert case is not None and case.owed_codes == []
     assert case.stages["C1:owed_materials"].outcome == "completed"
+
+
+async def test_only_the_guarded_step_is_held_not_a_parallel_reviews_approvals() -> None:
+    from services.approval.domain import allowed_actions
+    from shared.contracts import ParallelMode, StageKind
+    from tests.unit.approval.approval_fakes import plan
+
+    deps = make_deps()
+    steps = plan(
+        (StageKind.REVIEW, [DEPT, "500000-ZJW"], "reviewer", ParallelMode.ALL),
+        (StageKind.DECIDE, [DEPT], "approver"),
+    )
+    await submit(deps, submitted().model_copy(update={"stage_plan": steps}))
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    case = await deps.store.get("C1")
+    assert case is not None
+    sub = case.stages["C1:review:500000-SCJ"]
+    await do(deps, "C1", sub.stage_id, Action.SIGN_IN, REVIEWER)
+    case = await deps.store.get("C1")
+    assert case is not None
+    assert "approve" in allowed_actions(case, case.stages[sub.stage_id])
+
+
+async def test_a_plan_without_the_guarded_step_holds_the_action_finishing_its_last_step() -> None:
+    from shared.contracts import StageKind
+    from tests.unit.approval.approval_fakes import plan
+
+    deps = make_deps()
+    steps = plan((StageKind.ACCEPT, [DEPT], "handler"), (StageKind.REVIEW, [DEPT], "reviewer"))
+    await submit(deps, submitted().model_copy(update={"stage_plan": steps}))
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    await signed(deps, "C1", "accept", Action.ACCEPT, HANDLER)  # not the last step: not held
+    await do(deps, "C1", "review", Action.SIGN_IN, REVIEWER)
+    with pytest.raises(ActionNotAllowed) as held:
+        await do(deps, "C1", "review", Action.PASS, REVIEWER)
+    assert "premises" in str(held.value)
+    await supply(deps)
+    case = await do(deps, "C1", "review", Action.PASS, REVIEWER)
+    assert case.decision == "approved"
