@@ -20,7 +20,11 @@ from services.intake.handlers.bundle_catalog import load_bundles
 from services.intake.handlers.catalog import load_catalog
 from services.intake.handlers.deps import SOURCE
 from services.intake.handlers.ratings import recompute_rectification_deadlines
-from services.intake.jobs import expire_unclaimed_uploads, invite_ratings
+from services.intake.jobs import (
+    expire_unclaimed_uploads,
+    invite_ratings,
+    store_owed_licence_documents,
+)
 from services.intake.ports import BundleStore, CreditPort, IntakeStore, UploadStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
@@ -165,6 +169,7 @@ def build(
     )
     infra.add_background(lambda: invite_ratings(deps))
     infra.add_background(lambda: expire_unclaimed_uploads(deps))
+    infra.add_background(lambda: store_owed_licence_documents(deps))
     infra.add_deadline_sweep(lambda: recompute_rectification_deadlines(deps))
     app = create_api(deps, lifespan=infra.lifespan, readiness=infra.readiness())
     return IntakeService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

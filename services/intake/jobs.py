@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.intake.handlers import Deps
+from services.intake.handlers.licences import issue_owed_licence_documents
 from services.intake.handlers.ratings import invite_unrated_cases
 from services.intake.handlers.uploads import expire_uploads
 from shared.jobs import every
@@ -23,4 +24,13 @@ async def expire_unclaimed_uploads(deps: Deps) -> None:
         deps.settings.upload_expiry_interval_s,
         lambda: expire_uploads(deps),
         what="upload expiry sweep",
+    )
+
+
+async def store_owed_licence_documents(deps: Deps) -> None:
+    """E-licence PDFs the object store did not take at the decision are stored, every interval."""
+    await every(
+        deps.settings.licence_document_interval_s,
+        lambda: issue_owed_licence_documents(deps),
+        what="licence document sweep",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 SUBMISSIONS = Counter(
     "egov_intake_submissions_total",
@@ -49,4 +49,13 @@ UPLOADS = Counter(
 )
 UPLOADED_BYTES = Counter(
     "egov_intake_uploaded_bytes_total", "Bytes of uploads intake read and verified"
+)
+LICENCE_DOCUMENTS_OWED = Gauge(
+    "egov_intake_licence_documents_owed",
+    "Issued e-licences whose PDF is not stored yet (the object store did not answer), as the last "
+    "sweep found them",
+)
+LICENCE_DOCUMENT_OWED_AGE = Gauge(
+    "egov_intake_licence_document_owed_oldest_seconds",
+    "Seconds since the longest-owed e-licence PDF's licence was issued (0: none owed)",
 )

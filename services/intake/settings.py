@@ -31,6 +31,9 @@ class IntakeSettings(ServiceSettings, ObjectStoreSettings):
     upload_expiry_interval_s: float = Field(
         300.0, gt=0, description="seconds between sweeps deleting expired unreferenced uploads"
     )
+    licence_document_interval_s: float = Field(
+        30.0, gt=0, description="seconds between sweeps storing the e-licence PDFs still owed"
+    )
     declared_upload_hashes: bool | None = Field(
         None,
         description="accept an upload material as a declared sha256 and size without a "

@@ -15,10 +15,10 @@ from pymongo.errors import DuplicateKeyError
 
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
-from services.intake.domain.licences import Licence
 from services.intake.ports import IdempotencyRecord
+from services.intake.reference_store import ReferenceData
 from shared.clock import Clock
-from shared.contracts import CreditChanged, Envelope
+from shared.contracts import Envelope
 from shared.errors import DuplicateKey, StaleVersion
 from shared.mongo import Document, in_transaction
 from shared.mongo.outbox import Outbox
@@ -32,7 +32,7 @@ def _case_doc(case: CaseRecord) -> Document:
     return doc
 
 
-class MongoIntakeStore:
+class MongoIntakeStore(ReferenceData):
     def __init__(
         self,
         client: Any,
@@ -73,7 +73,7 @@ class MongoIntakeStore:
         await self.code_attempts.create_index("forget_at", expireAfterSeconds=0)
         await self.items.create_index([("region", ASCENDING), ("department", ASCENDING)])
         await self.agents.create_index("subject_id")
-        await self.licences.create_index("holder")
+        await self.ensure_reference_indexes()
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -281,40 +281,6 @@ class MongoIntakeStore:
             .to_list(None)
         )
         return [CaseRecord.model_validate(d) for d in docs]
-
-    # -- reference data --------------------------------------------------------------------
-
-    async def load_licences(self, licences: Sequence[Licence]) -> None:
-        for lic in licences:
-            await self.save_licence(lic)
-
-    async def save_licence(self, licence: Licence) -> None:
-        doc = licence.model_dump(mode="python")
-        await self.licences.replace_one(
-            {"_id": licence.ref}, {"_id": licence.ref, **doc}, upsert=True
-        )
-
-    async def get_licence(self, licence_ref: str) -> Licence | None:
-        doc = await self.licences.find_one({"_id": licence_ref})
-        return None if doc is None else Licence.model_validate(_strip(doc))
-
-    async def licences_of(self, holder: str) -> list[Licence]:
-        docs = await self.licences.find({"holder": holder}).to_list(None)
-        return [Licence.model_validate(_strip(d)) for d in docs]
-
-    async def remember_credit(self, change: CreditChanged) -> None:
-        current = await self.credit.find_one({"_id": change.subject_id}, {"changed_at": 1})
-        if current is not None and current["changed_at"] >= change.changed_at:
-            return  # an older change arriving late
-        await self.credit.replace_one(
-            {"_id": change.subject_id},
-            {"_id": change.subject_id, **change.model_dump(mode="python")},
-            upsert=True,
-        )
-
-    async def last_known_credit(self, subject_id: str) -> CreditChanged | None:
-        doc = await self.credit.find_one({"_id": subject_id})
-        return None if doc is None else CreditChanged.model_validate(_strip(doc))
 
     # -- agents ----------------------------------------------------------------------------
 

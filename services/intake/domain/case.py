@@ -17,6 +17,7 @@ from shared.contracts.common import (
     Channel,
     Contact,
     CreditCheck,
+    DocumentRef,
     JsonObject,
     Material,
     RatingLevel,
@@ -173,6 +174,10 @@ class CaseRecord(BaseModel):
     submitted_by: SubmittedBy | None = None
     licence_spec: LicenceSpec | None = None
     licence: Licence | None = None
+    licence_document: DocumentRef | None = Field(None, description="the licence's stored PDF")
+    licence_document_owed_since: datetime | None = Field(
+        None, description="the licence was issued then and its PDF is not stored yet"
+    )
     verification_hash: str | None = None
     status: CaseStatus = CaseStatus.SUBMITTED
     open_stages: list[OpenStage] = Field(default_factory=list)

@@ -8,11 +8,12 @@ from typing import Any
 
 from services.intake.domain import CaseRecord
 from services.intake.domain import progress as rules
+from services.intake.domain.licence_documents import owe_document
 from services.intake.domain.owed import owed_in_supplement, owed_view
 from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import applicant_actor, linked
 from services.intake.handlers.deps import SOURCE, Deps
-from services.intake.handlers.licences import issue_licence_document, licence_events
+from services.intake.handlers.licences import licence_events, try_licence_document
 from services.intake.handlers.materials import (
     release_uploads,
     supplement_materials,
@@ -193,26 +194,32 @@ async def on_deadline_changed(deps: Deps, envelope: Envelope, data: DeadlineChan
 
 
 async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> None:
-    """The decision on the case; an e-licence it issues or revokes is published with it and
-    then written to the registry (again on a redelivery: the write is idempotent)."""
-    document = await issue_licence_document(deps, data, envelope)
-    case = await update_case(
-        deps,
-        data.case_id,
-        lambda c: rules.on_decided(
+    """The decision, recorded whatever the object store does; a licence it revokes is published
+    with it, one it issues is written to the registry (again on a redelivery: idempotent) and
+    announced once its PDF is stored (handlers/licences.py)."""
+
+    def decided(c: CaseRecord) -> CaseRecord:
+        after = rules.on_decided(
             c,
             event_id=envelope.id,
             decision=data.decision,
             reasons=data.reasons,
             at=data.decided_at,
             licence_ref=data.licence_ref,
-        ),
-        lambda c: licence_events(c, data, envelope, document),
+        )
+        return owe_document(c, after, at=data.decided_at)
+
+    case = await update_case(
+        deps,
+        data.case_id,
+        decided,
+        lambda c: licence_events(c, data, envelope),
         actor=envelope.source,
         causation=envelope,
     )
     if case is not None and case.licence is not None:
         await deps.store.save_licence(case.licence)
+    await try_licence_document(deps, case)
 
 
 async def on_credit_changed(deps: Deps, envelope: Envelope, data: CreditChanged) -> None:

@@ -5,6 +5,7 @@ application is not asked for the material the licence proves; a revocation ends 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 
 from services.intake.domain.licences import LicenceStatus
+from services.intake.handlers.licences import issue_owed_licence_documents
+from services.intake.settings import IntakeSettings
 from shared.contracts import (
     T_CASES,
     T_LICENCES,
@@ -21,6 +24,7 @@ from shared.contracts import (
     LicenceRevoked,
     make_envelope,
 )
+from shared.objectstore.s3 import S3ObjectStore
 from tests.integration.intake import test_intake_stack as base
 from tests.integration.intake.test_intake_stack import (
     UPLOAD,
@@ -35,6 +39,7 @@ pytestmark = pytest.mark.integration
 stack = base.stack  # the intake stack fixture of that module, started afresh for this one
 
 ENTITY = "91310000000000019Q"  # holds the reference business licence of catalog/elicences.yaml
+DEAD_STORE = IntakeSettings(object_store_url="http://127.0.0.1:9", object_store_timeout_s=1.0)
 APPLICANT = {"kind": "entity", "id_number": ENTITY, "name": "上海某某有限公司"}
 
 
@@ -127,3 +132,35 @@ async def test_a_licence_issued_on_approval_is_published_reused_and_revoked(stac
     assert await registry_status(stack, ref, LicenceStatus.REVOKED)
     refused = await stack.http.post("/v1/cases", json=body)
     assert refused.status_code == 422 and "food_licence" in refused.text
+
+
+async def test_a_decision_is_recorded_while_the_store_is_down_and_its_pdf_stored_after(
+    stack: Stack,
+) -> None:
+    """The object store does not answer (the real S3 adapter, pointed at a closed port): the
+    approval, the registry and the applicant's view do not wait for it; the licence's PDF and
+    licence.issued follow once it answers, once."""
+    case_id = (await stack.http.post("/v1/cases", json=food_licence())).json()["case_id"]
+    ref = f"EL-500000-SCJ-002-{case_id}"
+    deps = stack.service.deps
+    live, dead = deps.objects, S3ObjectStore(DEAD_STORE)
+    deps.objects = dead
+    try:
+        await decide(stack, case_id, "approved", ref)
+        assert await registry_status(stack, ref, LicenceStatus.VALID)
+        case = await deps.store.get_case(case_id)
+        assert case is not None and case.decision == "approved"
+        assert case.licence_document_owed_since is not None and case.licence_document is None
+    finally:
+        deps.objects = live
+        await dead.aclose()
+    for _ in range(20):  # the sweep again, the store back (the service's own may come first)
+        await issue_owed_licence_documents(deps)
+        case = await deps.store.get_case(case_id)
+        if case is not None and case.licence_document is not None:
+            break
+    [issued] = await stack.read(T_LICENCES, of_type(LicenceIssued.event_type, case_id))
+    document = LicenceIssued.model_validate(envelope_of(issued).data).document
+    assert document is not None and case is not None and case.licence_document == document
+    data = b"".join([chunk async for chunk in live.read(document.key)])
+    assert hashlib.sha256(data).hexdigest() == document.sha256

@@ -175,6 +175,14 @@ class FakeStore:
     async def save_licence(self, licence: Licence) -> None:
         self.licences[licence.ref] = licence
 
+    async def licence_documents_owed(self, *, limit: int) -> list[tuple[str, datetime]]:
+        owed = [
+            (c.case_id, c.licence_document_owed_since)
+            for c in self.cases.values()
+            if c.licence_document_owed_since is not None
+        ]
+        return sorted(owed, key=lambda o: o[1])[:limit]
+
     async def remember_credit(self, change: CreditChanged) -> None:
         self.credit[change.subject_id] = change
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import hashlib
 
 import pypdfium2 as pdfium
-import pytest
+from prometheus_client import REGISTRY
 
 from services.intake.domain.catalog import DEFAULT_RETENTION_YEARS, LICENCE_RETENTION_YEARS
+from services.intake.handlers.licences import issue_owed_licence_documents
+from services.intake.handlers.tracking import view_of
 from shared.contracts import CaseSubmitted, LicenceIssued
-from shared.objectstore import ObjectStoreUnavailable, document_key
-from tests.unit.intake.intake_fakes import Wiring
+from shared.objectstore import document_key
+from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.test_intake_licences import ENTITY, decision, food_licence
 from tests.unit.intake.test_intake_tracking_ratings import deliver
 
@@ -48,14 +50,43 @@ async def test_a_denial_stores_no_licence() -> None:
     assert not [k for k in w.objects.objects if k.startswith("documents/")]
 
 
-async def test_a_store_that_does_not_answer_leaves_the_licence_to_the_retry() -> None:
+def owed_metrics() -> tuple[float | None, float | None]:
+    return (
+        REGISTRY.get_sample_value("egov_intake_licence_documents_owed"),
+        REGISTRY.get_sample_value("egov_intake_licence_document_owed_oldest_seconds"),
+    )
+
+
+async def test_a_store_that_does_not_answer_delays_the_pdf_not_the_decision() -> None:
     w = Wiring()
     async with w.client() as c:
         case_id = (await c.post("/v1/cases", json=food_licence())).json()["case_id"]
+    ref = f"EL-500000-SCJ-002-{case_id}"
     w.objects.down = True
-    with pytest.raises(ObjectStoreUnavailable):
-        await deliver(w, decision(case_id, "approved", f"EL-500000-SCJ-002-{case_id}"), "d-1")
-    assert w.store.events_of(LicenceIssued.event_type) == []
+    await deliver(w, decision(case_id, "approved", ref), "d-1")  # no exception: not retried
+
+    case = w.store.cases[case_id]  # the decision, the registry and the applicant's view
+    assert (case.status, case.decision) == ("decided", "approved")
+    assert (await w.store.get_licence(ref)) is not None
+    assert view_of(w.deps, case)["licence"]["licence_ref"] == ref
+    assert w.store.events_of(LicenceIssued.event_type) == []  # announced with its PDF
+
+    w.clock.advance(600)
+    assert await issue_owed_licence_documents(w.deps) == 0  # still down: owed, and for how long
+    assert owed_metrics() == (1.0, 600.0)
+
+    w.objects.down = False
+    w.clock.advance(60)
+    assert await issue_owed_licence_documents(w.deps) == 1
+    assert await issue_owed_licence_documents(w.deps) == 0  # once
+    await deliver(w, decision(case_id, "approved", ref), "d-1")  # a redelivery owes nothing
+    assert owed_metrics() == (0.0, 0.0)
+    key = document_key(case_id, f"licence-{ref}")
+    pdf = w.objects.objects[key]
+    [issued] = w.store.events_of(LicenceIssued.event_type)
+    assert issued.data["document"]["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert LicenceIssued.model_validate(issued.data).issued_at == T0  # the same bytes
+    assert w.store.cases[case_id].licence_document_owed_since is None
 
 
 async def test_the_submitted_case_carries_the_items_retention() -> None:
