@@ -9,6 +9,8 @@
    this test's own messages (by fingerprint) are looked at, and the bad ones are registered as
    meant-to-be-bad (tests/e2e/bad_input_registry.py) for the scenario's dead-letter check.
 2. schemathesis against each service's OpenAPI document: no 5xx, responses match the schema.
+3. The upload endpoints with bad files (a wrong type, too large, a hash mismatch, another
+   applicant's upload, an expired slot): tests/e2e/test_bad_uploads.py.
 
 The full 1,000-message flood is `python -m tests.support.bad_input` (figures in docs/testing.md).
 """

@@ -81,7 +81,7 @@ async def open_upload_slot(
     )
     errors = slot_errors(item, body, max_bytes=deps.settings.max_material_bytes)
     if errors:
-        raise Invalid("no upload slot for this material", errors)
+        raise Invalid(f"no upload slot for material {body.material_code}", errors)
     settings = deps.settings
     upload = new_upload(
         "up-" + secrets.token_urlsafe(24),
@@ -164,7 +164,8 @@ async def verify_upload(
             message = "the upload slot expired before a file was uploaded; ask for a new one"
         else:
             message = "nothing was uploaded yet: PUT the file to the upload URL first"
-        raise Invalid(message, [FieldError("upload_id", message)]) from None
+        detail = f"upload {upload_id} of material {upload.material_code}: {message}"
+        raise Invalid(detail, [FieldError("upload_id", message)]) from None
     except ObjectStoreUnavailable as error:
         raise unavailable(error) from error
     item = await deps.store.get_item(upload.item_code)
