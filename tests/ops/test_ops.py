@@ -260,7 +260,7 @@ def test_promtool_accepts_the_rules_and_the_local_config(tools: verify_ops.Tools
 
 
 def test_every_alert_has_a_unit_test_firing_and_one_quiet() -> None:
-    assert len(verify_ops.alert_names()) == 7
+    assert len(verify_ops.alert_names()) == 8
     assert verify_ops.alert_test_coverage() == []
 
 
