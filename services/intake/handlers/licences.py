@@ -26,7 +26,7 @@ from shared.contracts import (
 )
 from shared.documents import render_document
 from shared.errors import StaleVersion
-from shared.objectstore import document_key
+from shared.objectstore import ObjectStoreUnavailable, document_key
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,14 @@ async def issue_owed_licence_documents(deps: Deps) -> int:
     """Every licence PDF still owed (the sweep); sets the owed metrics to what is left."""
     left: list[datetime] = []
     stored = 0
-    for case_id, since in await deps.store.licence_documents_owed(limit=SWEEP_LIMIT):
+    owing = await deps.store.licence_documents_owed(limit=SWEEP_LIMIT)
+    for n, (case_id, since) in enumerate(owing):
         try:
             stored += await issue_owed_licence_document(deps, case_id)
+        except ObjectStoreUnavailable as exc:  # the others would wait for it too: next round
+            log.warning("licence PDFs still owed: %d; the object store: %s", len(owing) - n, exc)
+            left += [t for _, t in owing[n:]]
+            break
         except Exception as exc:  # noqa: BLE001 - one case must not stop the others
             log.warning("case %s: licence PDF still owed: %s", case_id, exc)
             left.append(since)

@@ -99,3 +99,27 @@ async def test_the_submitted_case_carries_the_items_retention() -> None:
     assert item is not None and item.issues_licence is None
     assert item.retention == DEFAULT_RETENTION_YEARS
     assert item.model_copy(update={"retention_years": 50}).retention == 50
+
+
+async def test_an_outage_stops_the_sweep_at_the_first_pdf_and_counts_the_rest() -> None:
+    w = Wiring()
+    w.objects.down = True
+    async with w.client() as c:
+        for _ in range(3):
+            case_id = (await c.post("/v1/cases", json=food_licence())).json()["case_id"]
+            ref = f"EL-500000-SCJ-002-{case_id}"
+            await deliver(w, decision(case_id, "approved", ref), f"d-{case_id}")
+    tried: list[str] = []
+    put = w.objects.put
+
+    async def counted(key: str, data: bytes, *, content_type: str) -> None:
+        tried.append(key)
+        await put(key, data, content_type=content_type)
+
+    w.objects.put = counted  # type: ignore[method-assign]
+    w.clock.advance(120)
+    assert await issue_owed_licence_documents(w.deps) == 0
+    assert len(tried) == 1 and owed_metrics() == (3.0, 120.0)  # one render, not three
+    w.objects.down = False
+    assert await issue_owed_licence_documents(w.deps) == 3
+    assert len(w.store.events_of(LicenceIssued.event_type)) == 3
