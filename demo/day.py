@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from demo.day_uploads import DayFiles
 from demo.plan import PlannedCase, Script, plan_day
+from demo.uploads import UploadRefused
 from shared.auth import mint_token, submission_token
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
@@ -152,6 +154,7 @@ class Day:
     async def run(self, *, limit_s: float = 900.0) -> DayResult:
         async with httpx.AsyncClient(timeout=30) as http:
             self.http = http
+            self.files = DayFiles(http, self.ep.intake, self.ep.approval)
             items = (await http.get(f"{self.ep.intake}/v1/catalog/items")).json()
             planned = plan_day(items, self.n, self.seed)
             result = DayResult(planned=planned, started=time.monotonic(), finished=0.0)
@@ -207,6 +210,12 @@ class Day:
             "receiving_region": case.receiving_region,
             "handling_region": case.handling_region,
         }
+        try:  # some applicants upload their files first (demo/day_uploads.py)
+            sent = await self.files.upload(case, self.officers.applicant_headers(body))
+        except (UploadRefused, httpx.HTTPError) as exc:
+            result.errors.append(f"case {case.n} ({case.item['code']}): upload failed: {exc}")
+            return
+        result.actions["material uploaded"] += len(sent)
         key = f"day-{self.seed}-{case.n:05d}"
         for attempt in range(5):
             try:
@@ -223,6 +232,7 @@ class Day:
                 data = resp.json()
                 case.case_id, case.code = data["case_id"], data.get("verification_code")
                 self.by_case[case.case_id] = case
+                self.files.submitted(case.case_id, sent)
                 return
             if resp.status_code >= 500:
                 last = f"{resp.status_code} {resp.text[:200]}"
@@ -390,6 +400,9 @@ class Day:
         if not row.get("signed_in_at"):
             if not await self._act(case_id, stage_id, "sign-in", row, role, dept, result):
                 return
+        officer = self.officers.headers(dept, role)
+        if await self.files.download_one(case_id, officer, result.errors):
+            result.actions["material downloaded"] += 1
         action, extra = self._decide(script, kind, stage_id, row, now)
         if action:
             await self._act(case_id, stage_id, action, row, role, dept, result, extra)

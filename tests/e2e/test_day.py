@@ -55,6 +55,8 @@ async def test_a_day_of_the_service_hall(
     result = await day.run(limit_s=480)
     assert result.errors == [], result.errors[:10]
     assert len(day.by_case) == sum(1 for c in result.planned if not c.external)
+    # Real files: some applicants uploaded PDFs / PNGs, an officer read one back (issue 20).
+    assert result.actions["material uploaded"] >= 2 and result.actions["material downloaded"] == 1
 
     await asyncio.sleep(8)  # let the last notifications and escalations drain
     # Cases other systems published get their case numbers from intake: find them on the bus so
