@@ -86,21 +86,19 @@ class DayFiles:
         if self.downloaded or case_id not in self.to_download:
             return False
         code, sha256 = self.to_download[case_id]
+        self.downloaded = True  # claimed: the departments' officers work concurrently
         url = f"{self.approval}/v1/cases/{case_id}/materials/{code}/download"
         try:
             resp = await self.http.post(url, headers=officer)
-            if resp.status_code >= 500:
-                return False  # approval restarting: at the next round
-            if resp.status_code != 200:
-                errors.append(f"download of {case_id} {code}: {resp.status_code} {resp.text[:200]}")
-                self.downloaded = True
-                return False
-            got = await self.http.get(resp.json()["url"])
+            got = await self.http.get(resp.json()["url"]) if resp.status_code == 200 else None
         except httpx.HTTPError:
+            got = resp = None
+        if resp is None or resp.status_code >= 500 or (got is not None and got.status_code >= 500):
+            self.downloaded = False  # approval or the store restarting: at a later round
             return False
-        if got.status_code >= 500:
+        if got is None:
+            errors.append(f"download of {case_id} {code}: {resp.status_code} {resp.text[:200]}")
             return False
-        self.downloaded = True
         if got.status_code != 200 or hashlib.sha256(got.content).hexdigest() != sha256:
             errors.append(f"download of {case_id} {code}: not the uploaded bytes")
             return False
