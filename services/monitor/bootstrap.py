@@ -184,8 +184,9 @@ class MonitorService:
         for tp in consumer.assignment():
             if tp.topic in (T_STAGES, T_CASES):
                 position = await consumer.position(tp)
-                if position is not None:
-                    lag = max(0, consumer.highwater(tp) - position)
+                highwater = consumer.highwater(tp)  # None until the first fetch of tp answers
+                if position is not None and highwater is not None:
+                    lag = max(0, highwater - position)
                     m.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(lag)
 
 
