@@ -18,6 +18,7 @@ from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps, bind
 from services.intake.handlers.bundle_catalog import load_bundles
 from services.intake.handlers.catalog import load_catalog
+from services.intake.handlers.catalog_events import publish_catalog
 from services.intake.handlers.deps import SOURCE
 from services.intake.handlers.ratings import recompute_rectification_deadlines
 from services.intake.jobs import (
@@ -154,6 +155,7 @@ def build(
         await changes.ensure_indexes()
         await uploads.ensure_indexes()
         await load_catalog(deps)
+        await publish_catalog(deps)  # the whole catalog on the bus again (idempotent)
         await load_bundles(deps)
         await store.load_licences(read_licences(settings.catalog_dir))
 

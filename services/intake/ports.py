@@ -61,14 +61,28 @@ class IntakeStore(Protocol):
     async def list_items(
         self, *, region: str | None, department: str | None, include_closed: bool
     ) -> list[ServiceItem]: ...
-    async def insert_item(self, item: ServiceItem, *, session: Any = None) -> None:
+    async def insert_item(
+        self, item: ServiceItem, *, session: Any = None, events: Sequence[Envelope] = ()
+    ) -> None:
         """Raises DuplicateKey when the code exists. ``session``: the transaction that chains
-        the change (shared/audit/admin.py)."""
+        the change (shared/audit/admin.py); ``events`` are queued on the outbox with it."""
         ...
 
     async def replace_item(
-        self, item: ServiceItem, *, expected_version: int, session: Any = None
-    ) -> bool: ...
+        self,
+        item: ServiceItem,
+        *,
+        expected_version: int,
+        session: Any = None,
+        events: Sequence[Envelope] = (),
+    ) -> bool:
+        """False (nothing written, no event queued) when the stored version is not
+        ``expected_version``."""
+        ...
+
+    async def publish(self, events: Sequence[Envelope]) -> None:
+        """Queue events on the outbox alone; an event id already queued is skipped."""
+        ...
 
     # cases
     async def next_sequence(self, region: str, local_day: date) -> int: ...

@@ -3,7 +3,6 @@ external references, the e-licence registry and the last known credit status per
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.catalog_store import MongoCatalog
 from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
 from services.intake.ports import IdempotencyRecord
@@ -32,7 +32,7 @@ def _case_doc(case: CaseRecord) -> Document:
     return doc
 
 
-class MongoIntakeStore(ReferenceData):
+class MongoIntakeStore(MongoCatalog, ReferenceData):
     def __init__(
         self,
         client: Any,
@@ -74,60 +74,6 @@ class MongoIntakeStore(ReferenceData):
         await self.items.create_index([("region", ASCENDING), ("department", ASCENDING)])
         await self.agents.create_index("subject_id")
         await self.ensure_reference_indexes()
-
-    # -- catalog ---------------------------------------------------------------------------
-
-    async def get_item(self, code: str) -> ServiceItem | None:
-        cached = self._item_cache.get(code)
-        if cached is not None and time.monotonic() - cached[0] < self.item_cache_s:
-            return cached[1]
-        doc = await self.items.find_one({"_id": code})
-        item = None if doc is None else ServiceItem.model_validate(_strip(doc))
-        if len(self._item_cache) > 10_000:  # unknown codes must not grow it without bound
-            self._item_cache.clear()
-        self._item_cache[code] = (time.monotonic(), item)
-        return item
-
-    async def list_items(
-        self, *, region: str | None, department: str | None, include_closed: bool
-    ) -> list[ServiceItem]:
-        query: Document = {}
-        if region:
-            query["region"] = region
-        if department:
-            query["department"] = department
-        if not include_closed:
-            query["status"] = "open"
-        docs = await self.items.find(query).sort("_id", ASCENDING).to_list(None)
-        return [ServiceItem.model_validate(_strip(d)) for d in docs]
-
-    async def stored_item(self, code: str) -> Document | None:
-        """The item as stored, uncached and unvalidated (`egov audit verify`)."""
-        doc = await self.items.find_one({"_id": code})
-        return None if doc is None else _strip(doc)
-
-    async def item_codes(self) -> list[str]:
-        return sorted(str(i) for i in await self.items.distinct("_id"))
-
-    async def insert_item(self, item: ServiceItem, *, session: Session = None) -> None:
-        self._item_cache.pop(item.code, None)
-        try:
-            await self.items.insert_one(
-                {"_id": item.code, **item.model_dump(mode="json")}, session=session
-            )
-        except DuplicateKeyError as exc:
-            raise DuplicateKey(item.code) from exc
-
-    async def replace_item(
-        self, item: ServiceItem, *, expected_version: int, session: Session = None
-    ) -> bool:
-        self._item_cache.pop(item.code, None)
-        result = await self.items.replace_one(
-            {"_id": item.code, "version": expected_version},
-            {"_id": item.code, **item.model_dump(mode="json")},
-            session=session,
-        )
-        return result.matched_count == 1
 
     # -- cases -----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Event contracts, defined once. Import event models from here."""
 
-from shared.contracts import common, events, owed
+from shared.contracts import catalog, common, events, owed
+from shared.contracts.catalog import *  # noqa: F403
 from shared.contracts.common import *  # noqa: F403
 from shared.contracts.envelope import (
     CONTENT_TYPE,
@@ -53,4 +54,4 @@ __all__ = [
     "use_event_id_key",
     "wrong_topic_error",
 ]
-__all__ += events.__all__ + common.__all__ + owed.__all__
+__all__ += events.__all__ + common.__all__ + owed.__all__ + catalog.__all__

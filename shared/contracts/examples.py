@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.contracts import events as ev
+from shared.contracts.catalog import EXAMPLES as CATALOG_EXAMPLES
 from shared.contracts.envelope import Envelope, EventData, make_envelope
 from shared.contracts.owed_events import OwedMaterialsSupplied
 
@@ -331,6 +332,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "key_id": "89d2f487f6de",
         "signature": "1aa01a7918910c72bcd5607be822d74797559680b38f96729f1e0226cf572c93",
     },
+    **CATALOG_EXAMPLES,
 }
 
 

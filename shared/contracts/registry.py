@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from shared.contracts import events as ev
 from shared.contracts import owed_events  # noqa: F401 - registers its event types
+from shared.contracts.catalog import T_CATALOG
 from shared.contracts.envelope import Envelope, EventData
 from shared.contracts.publishers import PUBLISHERS, publisher_of_topic
 
@@ -134,6 +135,17 @@ TOPICS: dict[str, TopicSpec] = {
             cleanup_policy="compact",
             producers=("operator",),
             consumers=("intake", "approval", "monitor", "notify", "credit"),
+        ),
+        TopicSpec(
+            T_CATALOG,
+            1,
+            "item_code",
+            "the service catalog, each item's latest definition (intake); compacted, read whole "
+            "by the monitor's history (share of items fully online and zero-visit)",
+            retention_ms=-1,
+            cleanup_policy="compact",
+            producers=("intake",),
+            consumers=("monitor",),
         ),
         TopicSpec(
             ev.T_AUDIT_CHECKPOINTS,

@@ -19,6 +19,7 @@ from services.intake.domain import (
     ServiceItem,
     catalog_errors,
 )
+from services.intake.handlers.catalog_events import catalog_event
 from services.intake.handlers.deps import Deps
 from services.intake.ports import DuplicateKey
 from shared.audit.admin import ChainMoved, View
@@ -107,12 +108,14 @@ async def _changed(
     """Write ``item`` over ``current`` (None: a new item) and chain the change with ``actor``;
     False when the stored item is no longer ``current``."""
 
+    events = [catalog_event(item, at=deps.clock.now())]  # the item on the bus, with it
+
     async def work(session: Any) -> bool:
         if current is None:
-            await deps.store.insert_item(item, session=session)
+            await deps.store.insert_item(item, session=session, events=events)
             return True
         return await deps.store.replace_item(
-            item, expected_version=current.version, session=session
+            item, expected_version=current.version, session=session, events=events
         )
 
     return await deps.chaining.record(

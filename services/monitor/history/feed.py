@@ -12,14 +12,16 @@ from services.monitor.history.metrics import count
 from services.monitor.history.store import MongoHistory
 from shared.calendar.timing import Calendar
 from shared.clock import SHANGHAI
-from shared.contracts import T_CASES, T_STAGES, T_SUPERVISION, Envelope
+from shared.contracts import T_CASES, T_CATALOG, T_STAGES, T_SUPERVISION, Envelope
 from shared.kafka.client import connection_kwargs
 from shared.kafka.feed import Batch, follow_topics
 from shared.kafka.offsets import verified_end_offsets
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-HISTORY_TOPICS = (T_CASES, T_STAGES, T_SUPERVISION)
+# The catalog (compacted: every item's latest definition) is read from its beginning by the
+# same group: the statistics count the items offered online and zero-visit (catalog.py).
+HISTORY_TOPICS = (T_CASES, T_STAGES, T_SUPERVISION, T_CATALOG)
 RETRY_S = 5.0
 BATCH = 500
 QUIET_ROUNDS = 5  # empty fetches of a second before a partition counts as holding no event
@@ -79,8 +81,9 @@ async def replay(
         consumer.assign(parts)
         starts = await consumer.beginning_offsets(parts)
         todo = {tp for tp in parts if ends[tp] > starts[tp]}
-        if before_folding is not None:
-            before_folding(await _oldest_day(consumer, todo, ends))
+        if before_folding is not None:  # the catalog is compacted: its age says nothing
+            cases = {tp for tp in todo if tp.topic != T_CATALOG}
+            before_folding(await _oldest_day(consumer, cases, ends))
         await consumer.seek_to_beginning(*parts)
         read = 0
         while todo:

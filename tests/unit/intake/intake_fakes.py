@@ -66,19 +66,32 @@ class FakeStore:
             and (include_closed or i.status == "open")
         ]
 
-    async def insert_item(self, item: ServiceItem, *, session: Any = None) -> None:
+    async def insert_item(
+        self, item: ServiceItem, *, session: Any = None, events: Sequence[Envelope] = ()
+    ) -> None:
         if item.code in self.items:
             raise DuplicateKey(item.code)
         self.items[item.code] = item
+        self._outbox(events)
 
     async def replace_item(
-        self, item: ServiceItem, *, expected_version: int, session: Any = None
+        self,
+        item: ServiceItem,
+        *,
+        expected_version: int,
+        session: Any = None,
+        events: Sequence[Envelope] = (),
     ) -> bool:
         current = self.items.get(item.code)
         if current is None or current.version != expected_version:
             return False
         self.items[item.code] = item
+        self._outbox(events)
         return True
+
+    async def publish(self, events: Sequence[Envelope]) -> None:
+        queued = {e.id for e in self.events}  # the outbox's unique event id
+        self._outbox([e for e in events if e.id not in queued])
 
     async def next_sequence(self, region: str, local_day: date) -> int:
         key = f"{region}-{local_day:%Y%m%d}"

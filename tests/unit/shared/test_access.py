@@ -3,6 +3,7 @@ really reads or writes is granted (the broker would refuse it otherwise)."""
 
 from __future__ import annotations
 
+from services.monitor.history.feed import HISTORY_TOPICS
 from services.monitor.stream import SOURCE_TOPICS
 from shared.contracts import T_CALENDAR, T_SUPERVISION, TOPICS
 from shared.contracts.access import SERVICES, all_grants, grants_for, parties, principal
@@ -49,5 +50,6 @@ def test_outside_systems_write_only_their_topics_and_read_nothing() -> None:
 
 
 def test_the_monitor_reads_what_its_consumers_subscribe_to() -> None:
-    # the faust agent's topics plus the register's feed of its own findings
-    assert {*SOURCE_TOPICS, T_SUPERVISION} == set(topics_consumed_by("monitor"))
+    # the faust agent's topics, the register's feed of its own findings and the history's feed
+    # (cases, stages, findings and the catalog)
+    assert {*SOURCE_TOPICS, T_SUPERVISION, *HISTORY_TOPICS} == set(topics_consumed_by("monitor"))
