@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from services.monitor.history import catalog
 from services.monitor.history.fold import Folded, fold
 from shared.calendar import Limit, WorkingCalendar
 from shared.clock import SHANGHAI
-from shared.contracts import Envelope
+from shared.contracts import CatalogItemChanged, Envelope, derived_event_id, make_envelope
 from tests.support.history_events import Case
 
 UNITS = (("500000-SCJ", "500000"), ("500000-GAJ", "500000"), ("510100-SCJ", "510100"))
@@ -133,6 +134,33 @@ def events(row: Row, calendar: WorkingCalendar) -> list[Envelope]:
     return out
 
 
+# The seeded catalog of each department: (suffix, fully online, visits, status); -001 and -002
+# have cases (rows()), -003 is offered with no case, -004 is closed (counts nowhere), -005 asks
+# for no visit without being online end to end (results by post).
+ITEMS = (("001", True, 0, "open"), ("002", False, 1, "open"), ("003", True, 0, "open"),
+         ("004", True, 0, "closed"), ("005", False, 0, "open"))  # fmt: skip
+CATALOG_AT = datetime(2026, 2, 27, 9, tzinfo=SHANGHAI)
+
+
+def catalog_events(
+    units: tuple[tuple[str, str], ...] = UNITS, *, version: int = 1
+) -> list[Envelope]:
+    """Each department's items as intake publishes them on egov.catalog."""
+    out = []
+    for dept, region in units:
+        for suffix, online, visits, status in ITEMS:
+            data = CatalogItemChanged(
+                item_code=f"{dept}-{suffix}", version=version, name=f"事项 {suffix}",
+                department=dept, region=region, handling_level="municipal",
+                service_type="promised", fully_online=online, visits_required=visits,
+                status=status, promised_limit=Limit(value=PROMISED),
+                statutory_limit=Limit(value=STATUTORY), changed_at=CATALOG_AT,
+            )  # fmt: skip
+            event_id = derived_event_id("catalog.item.changed", data.item_code, str(version))
+            out.append(make_envelope(data, source="/egov/intake", time=CATALOG_AT, id=event_id))
+    return out
+
+
 class MemoryHistory:
     """The rollups kept in memory, summed by period like MongoHistory.totals."""
 
@@ -141,8 +169,12 @@ class MemoryHistory:
         self.facts: dict[str, Any] = {}
         self.rollups: dict[tuple[str, str, str, str], dict[str, float]] = {}
         self.officers: dict[tuple[str, str, str, str], dict[str, float]] = {}
+        self.catalog: dict[str, catalog.Entry] = {}
 
     def apply(self, batch: list[Envelope], calendar: WorkingCalendar) -> Folded:
+        for code, entry in catalog.entries(batch).items():
+            if catalog.newer(entry, self.catalog.get(code)):
+                self.catalog[code] = entry
         folded = fold(batch, self.docs, self.facts, calendar)
         self.docs.update(folded.docs)
         self.facts.update(folded.facts)
@@ -159,6 +191,9 @@ class MemoryHistory:
             dim: await self.totals(since, until, by=dim, region_prefix=region_prefix, **filters)
             for dim in dims
         }
+
+    async def offered(self, *, region_prefix: str | None = None, **filters: str | None) -> Any:
+        return catalog.offered(self.catalog.values(), region_prefix=region_prefix, **filters)
 
     async def rated(self, since: date, until: date, *, limit: int, region_prefix: str | None = None,
                     **filters: str | None) -> list[Any]:  # fmt: skip

@@ -63,6 +63,9 @@ INDICATORS: dict[str, Callable[[Counters, AssessmentModel], float | None]] = {
     "completion_rate": lambda c, m: ratio(
         sum(_g(c, f"decision_{d}") for d in m.completed_decisions), _g(c, "decided")
     ),
+    # of the unit's items offered now (the catalog, catalog.py), not of a period's cases
+    "fully_online_share": lambda c, m: ratio(_g(c, "items_fully_online"), _g(c, "items")),
+    "zero_visit_share": lambda c, m: ratio(_g(c, "items_zero_visit"), _g(c, "items")),
 }
 
 
@@ -108,6 +111,11 @@ def figures(c: Counters, model: AssessmentModel) -> dict[str, Any]:
                 for r in RatingLevel
                 if c.get(f"rating_{r.value}")
             },
+        },
+        "catalog": {
+            "items": int(_g(c, "items")),
+            "fully_online": int(_g(c, "items_fully_online")),
+            "zero_visit": int(_g(c, "items_zero_visit")),
         },
         "rectifications": {
             "opened": int(_g(c, "rect_opened")),

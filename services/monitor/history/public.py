@@ -53,6 +53,11 @@ def unit_statistics(c: Counters, model: AssessmentModel) -> dict[str, Any]:
         "satisfaction": {level.value: levels.get(level.value, 0) for level in RatingLevel},
         "satisfaction_rate": ind["satisfaction_rate"],
         "rectification_rate": ratio(rect["closed"], rect["opened"]),
+        "items_offered": f["catalog"]["items"],
+        "items_fully_online": f["catalog"]["fully_online"],
+        "items_zero_visit": f["catalog"]["zero_visit"],
+        "fully_online_share": ind["fully_online_share"],
+        "zero_visit_share": ind["zero_visit_share"],
         **service_standard(c, model),
     }
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.monitor.history import catalog
 from services.monitor.history.assess import Counters
 from services.monitor.history.bulletin import bulletin
 from services.monitor.history.model import AssessmentModel, Period, region_prefix
@@ -34,6 +35,10 @@ class Totals(Protocol):
         **filters: str | None,
     ) -> dict[str | None, list[dict[str, Any]]]: ...
 
+    async def offered(
+        self, *, region_prefix: str | None = None, **filters: str | None
+    ) -> list[catalog.Entry]: ...
+
 
 async def units(
     history: Totals,
@@ -43,10 +48,13 @@ async def units(
     scope: str | None = None,
     **filters: str | None,
 ) -> dict[str, Counters]:
-    """Each unit's counters over the period, within a region scope (None: everywhere)."""
+    """Each unit's counters over the period, within a region scope (None: everywhere), with
+    the items it offers (catalog.py) added to those that had cases."""
     prefix = region_prefix(scope) if scope else None
     rows = await history.totals(period.since, period.until, by=by, region_prefix=prefix, **filters)
-    return {str(r["key"]): r["c"] for r in rows}
+    items = catalog.units(await history.offered(region_prefix=prefix, **filters), by)
+    found = catalog.with_catalog({str(r["key"]): r["c"] for r in rows}, items, every_unit=False)
+    return dict(found)
 
 
 async def assessment(
@@ -72,11 +80,18 @@ async def public_statistics(
     **filters: str | None,
 ) -> dict[str, Any]:
     """``region``: that region and the regions under it, as in the assessment. The three
-    breakdowns come from one read of the item rollups (not three reads of the period)."""
+    breakdowns come from one read of the item rollups (not three reads of the period); the
+    items offered (fully online, zero-visit) from the catalog, every unit that has any."""
     prefix = region_prefix(region) if region else None
     dims = ("region", "department", "item_code")
     found = await history.breakdowns(
         period.since, period.until, dims, region_prefix=prefix, **filters
     )
-    by = {dim: {str(r["key"]): r["c"] for r in found[dim]} for dim in dims}
+    items = await history.offered(region_prefix=prefix, **filters)
+    by = {
+        dim: catalog.with_catalog(
+            {str(r["key"]): r["c"] for r in found[dim]}, catalog.units(items, dim), every_unit=True
+        )
+        for dim in dims
+    }
     return statistics(by, model, period)

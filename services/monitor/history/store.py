@@ -4,6 +4,7 @@
                     what it counts for, by day, department, region and item (facts.py)
 ``history_rollups`` the sums of the facts per day (grain ``d``) and per month (``m``) x
                     department x region, by item and over every item (item ``*``)
+``history_catalog`` intake's service catalog, one entry per item code (catalog.py)
 
 A batch is written in one transaction (documents with their facts and the rollup increments
 together), so a crash leaves either all of it or none, and the replayed batch folds to the
@@ -21,6 +22,7 @@ from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.monitor.history import catalog
 from services.monitor.history.facts import Fact, Key, rollup_id
 from services.monitor.history.fold import Folded, case_of, fold
 from services.monitor.history.model import split_period
@@ -39,6 +41,7 @@ class MongoHistory:
         self.cases = db["history_cases"]
         self.rollups = db["history_rollups"]
         self.officers = db["history_officers"]  # handling stages by officer, day and month
+        self.catalog = db["history_catalog"]
 
     async def ensure_indexes(self) -> None:
         for dim in ("department", "region", "item_code"):
@@ -53,12 +56,13 @@ class MongoHistory:
         await self.cases.create_index([("rating.department", 1), ("rating.at", -1)])
 
     async def drop(self) -> None:
-        for col in (self.cases, self.rollups, self.officers):
+        for col in (self.cases, self.rollups, self.officers, self.catalog):
             await col.drop()
 
     async def apply(self, envelopes: Sequence[Envelope], calendar: Calendar) -> Folded:
         """Fold a batch of events into the history (idempotent: the same batch again changes
         nothing)."""
+        await self._catalog(catalog.entries(envelopes))
         ids = sorted({c for e in envelopes if (c := case_of(e)) is not None})
         if not ids:
             return Folded()
@@ -90,6 +94,26 @@ class MongoHistory:
         ]
         if officers:
             await self.officers.bulk_write(officers, ordered=False, session=session)
+
+    async def _catalog(self, found: dict[str, catalog.Entry]) -> None:
+        """Keep each item's highest version (one partition, one writer: read, then replace)."""
+        if not found:
+            return
+        stored = {d["_id"]: d async for d in self.catalog.find({"_id": {"$in": list(found)}})}
+        ops = [
+            ReplaceOne({"_id": code}, entry, upsert=True)
+            for code, entry in found.items()
+            if catalog.newer(entry, stored.get(code))
+        ]
+        if ops:
+            await self.catalog.bulk_write(ops, ordered=False)
+
+    async def offered(
+        self, *, region_prefix: str | None = None, **filters: str | None
+    ) -> list[catalog.Entry]:
+        """The open catalog items within a scope (a few thousand at most: read whole)."""
+        every = [doc async for doc in self.catalog.find({})]
+        return catalog.offered(every, region_prefix=region_prefix, **filters)
 
     async def case(self, case_id: str) -> Doc | None:
         return await self.cases.find_one({"_id": case_id})

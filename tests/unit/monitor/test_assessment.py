@@ -16,11 +16,13 @@ from shared.calendar import Limit, load_default_calendar
 from shared.clock import SHANGHAI
 from tests.support.history_scenario import (
     ANSWER_DAYS,
+    ITEMS,
     PROMISED,
     RECT_DAYS,
     STAGE_LIMIT,
     MemoryHistory,
     Row,
+    catalog_events,
     events,
     rows,
 )
@@ -35,6 +37,7 @@ def history() -> MemoryHistory:
     batch = [e for row in ROWS for e in events(row, CAL)]
     for i in range(0, len(batch), 97):  # batches that cut cases in two
         h.apply(batch[i : i + 97], CAL)
+    h.apply(catalog_events(), CAL)
     return h
 
 
@@ -79,6 +82,7 @@ def expected(rows_: list[Row], since: date, until: date) -> dict[str, float | No
     ]
     credit = sum(1 for r in rows_ if r.rungs >= 4 and inside(rung_day(r, 4)))
     good = ("very_satisfied", "satisfied", "basically_satisfied")
+    offered = [i for i in ITEMS if i[3] == "open"]
     return {
         "stage_on_time_rate": rate(sum(r.days <= STAGE_LIMIT for r in closed), len(closed)),
         "case_on_time_rate": rate(sum(r.days <= PROMISED for r in closed), len(closed)),
@@ -99,6 +103,11 @@ def expected(rows_: list[Row], since: date, until: date) -> dict[str, float | No
         "digital_take_up": rate(sum(r.channel in ("web", "app") for r in accepted), len(accepted)),
         "completion_rate": rate(
             sum(r.decision in ("approved", "denied") for r in closed), len(closed)
+        ),
+        # each department's own catalog (ITEMS), as it is now: the open items
+        "fully_online_share": rate(sum(o for _, o, _, st in ITEMS if st == "open"), len(offered)),
+        "zero_visit_share": rate(
+            sum(v == 0 for _, _, v, st in ITEMS if st == "open"), len(offered)
         ),
     }
 

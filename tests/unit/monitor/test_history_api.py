@@ -20,7 +20,7 @@ from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI, FixedClock
 from shared.observability.http import create_app
 from tests.support.history_events import APPLICANT
-from tests.support.history_scenario import MemoryHistory, events, rows
+from tests.support.history_scenario import MemoryHistory, catalog_events, events, rows
 from tests.support.personal_data import personal_data
 from tests.support.tokens import officer_headers
 
@@ -45,6 +45,7 @@ class Source:
 def seeded() -> MemoryHistory:
     h = MemoryHistory()
     h.apply([e for row in ROWS for e in events(row, CAL)], CAL)
+    h.apply(catalog_events(), CAL)  # intake's catalog on egov.catalog
     return h
 
 
