@@ -28,7 +28,7 @@ from shared.clock import SHANGHAI
 from shared.contracts import topic_for
 from shared.mongo.client import create_client
 from tests.support.history_events import APPLICANT, Case
-from tests.support.history_scenario import MemoryHistory, events, rows
+from tests.support.history_scenario import ITEMS, MemoryHistory, catalog_events, events, rows
 from tests.support.personal_data import personal_data
 
 pytestmark = pytest.mark.integration
@@ -46,9 +46,7 @@ async def publish(bootstrap: str, batch: list[Any]) -> None:
     await producer.start()
     try:
         sent = [
-            await producer.send(
-                topic_for(e.type), e.to_json_bytes(), key=e.data["case_id"].encode()
-            )
+            await producer.send(topic_for(e.type), e.to_json_bytes(), key=e.subject.encode())
             for e in batch
         ]
         await asyncio.gather(*sent)
@@ -94,6 +92,11 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
     units = ((f"500000-IT{unique_id}", "500000"), (f"510100-IT{unique_id}", "510100"))
     scenario = rows(seed=3, n=60, calendar=CAL, units=units, prefix=f"it{unique_id}-")
     batch = [e for row in scenario for e in events(row, CAL)]
+    # intake's catalog of these departments, the newest version first: -002 goes online in v2
+    v2 = [e for e in catalog_events(units, version=2) if e.subject.endswith("-002")]
+    online = [e.model_copy(update={"data": {**e.data, "fully_online": True, "visits_required": 0}})
+              for e in v2]  # fmt: skip
+    batch += online + catalog_events(units)
     settings = MonitorSettings(
         kafka_bootstrap=kafka_bootstrap,
         mongo_uri=mongo_uri,
@@ -157,6 +160,23 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
     assert [u["unit"] for u in doc["units"] if u["unit"] in dict(units)] == [units[1][0]]
     stats = await reports.public_statistics(history, MODEL, PERIOD, department=units[0][0])
     assert personal_data(repr(stats), (APPLICANT["name"],)) == []
+    offered = [i for i in ITEMS if i[3] == "open"]  # -002 counted in its v2: online, no visit
+    online_now = sum(online or suffix == "002" for suffix, online, _, _ in offered)
+    zero_now = sum(visits == 0 or suffix == "002" for suffix, _, visits, _ in offered)
+    t = stats["totals"]
+    assert (t["items_offered"], t["items_fully_online"], t["items_zero_visit"]) == (
+        len(offered), online_now, zero_now
+    )  # fmt: skip
+    expect_stats = await reports.public_statistics(memory, MODEL, PERIOD, department=units[0][0])
+
+    def shares(doc: dict[str, Any]) -> dict[str, Any]:
+        return {
+            i["item_code"]: (i["fully_online_share"], i["zero_visit_share"])
+            for i in doc["by_item_code"]
+        }
+
+    assert shares(stats) == shares(expect_stats)
+    assert len(shares(stats)) == len(offered)  # the item offered without cases listed too
     for dept, _ in units:  # published ratings: the same from MongoDB as from the memory
         mine = await history.rated(PERIOD.since, PERIOD.until, limit=500, department=dept)
         expect = await memory.rated(PERIOD.since, PERIOD.until, limit=500, department=dept)
@@ -173,6 +193,8 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
     await fresh.ensure_indexes()
     await replay(settings, fresh, CAL)  # rebuilt from nothing
     assert canon(await snapshot(fresh, units[0][0])) == before
+    mine = {"department": units[0][0]}
+    assert await fresh.offered(**mine) == await history.offered(**mine) != []
     await client.close()
 
 
