@@ -3,8 +3,8 @@ long a quarter's period queries take over rollups of a city's shape.
 
 1. ``--cases`` made-up cases (tests/support/history_scenario.py, ~11 events each) folded
    through ``MongoHistory.apply`` in batches of 500: events/s (and the pure fold alone).
-2. Rollups of a quarter at city shape written directly as the store keeps them (daily and
-   monthly, by item and over every item; ``--days`` x ``--departments`` x ``--items`` items
+2. Rollups of a quarter at city shape written directly as the store keeps them (daily,
+   monthly and quarterly, by item and over every item; ``--days`` x ``--departments`` x ``--items`` items
    each x 2 regions, ~40 counters a daily document): the time of the assessment by department,
    by region and by item, and of the public statistics, over the whole quarter and over a
    period with edges (2026-01-10..2026-03-20).
@@ -36,7 +36,7 @@ from dev.devstack import free_port  # noqa: E402
 from services.monitor.history import reports  # noqa: E402
 from services.monitor.history.facts import COUNTERS  # noqa: E402
 from services.monitor.history.fold import fold  # noqa: E402
-from services.monitor.history.model import load_model, parse_period  # noqa: E402
+from services.monitor.history.model import load_model, parse_period, quarter_of  # noqa: E402
 from services.monitor.history.store import ALL, MongoHistory  # noqa: E402
 from shared.calendar import load_default_calendar  # noqa: E402
 from tests.support.history_scenario import events, rows  # noqa: E402
@@ -73,7 +73,8 @@ async def fold_rate(history: MongoHistory, cases: int) -> None:
 
 
 async def city_quarter(history: MongoHistory, days: int, departments: int, items: int) -> None:
-    """Rollups as the store keeps them: daily and monthly, by item and over every item."""
+    """Rollups as the store keeps them: daily, monthly and quarterly, by item and over every
+    item."""
     rnd = random.Random(21)
     first = date(2026, 1, 1)
     docs: dict[str, dict[str, object]] = {}
@@ -103,7 +104,7 @@ async def city_quarter(history: MongoHistory, days: int, departments: int, items
                 dept = f"{region}-D{n:03d}"
                 for i in range(items):
                     c = {name: rnd.randint(0, 40) for name in rnd.sample(COUNTERS, 40)}
-                    for grain, period in (("d", day), ("m", day[:7])):
+                    for grain, period in (("d", day), ("m", day[:7]), ("q", quarter_of(day))):
                         for item in (f"{dept}-{i:03d}", ALL):
                             add(grain, period, dept, region, item, c)
     # upserts, not inserts: a batch the driver retries after a timeout writes the same again
@@ -119,6 +120,12 @@ async def city_quarter(history: MongoHistory, days: int, departments: int, items
         doc = await reports.assessment(history, model, quarter, by=by, scope=None, at=at)
         took = time.perf_counter() - started
         print(f"quarter assessment by {by}: {took:.2f} s ({len(doc['units']):,} units)")
+    await history.meta.delete_many({})  # no quarter marker: every quarter read from its months
+    started = time.perf_counter()
+    await reports.assessment(history, model, quarter, by="item_code", scope=None, at=at)
+    print(f"  the same from the monthly rollups: {time.perf_counter() - started:.2f} s")
+    await history.start()  # the marker again (the rollups were written whole)
+    await history.meta.update_one({}, {"$set": {"complete_from": "0000-Q1"}})
     started = time.perf_counter()
     await reports.assessment(history, model, quarter, by="department", scope="510100", at=at)
     print(f"quarter assessment by department, one region: {time.perf_counter() - started:.2f} s")
@@ -146,7 +153,7 @@ async def run(args: argparse.Namespace, uri: str) -> None:
         for name, part in (("bench_history_fold", "fold"), ("bench_history_city", "city")):
             history = MongoHistory(client[name])
             await history.drop()
-            await history.ensure_indexes()
+            await history.start()  # empty: quarter rollups whole from the first
             if part == "fold" and args.cases:
                 await fold_rate(history, args.cases)
             elif part == "city":

@@ -52,7 +52,7 @@ async def follow(
         HISTORY_TOPICS,
         group_id=group_id,
         on_batch=on_batch,
-        on_start=history.ensure_indexes,
+        on_start=history.start,
         name="history",
         max_records=BATCH,
     )

@@ -152,3 +152,30 @@ def split_period(since: date, until: date) -> tuple[list[str], list[tuple[date, 
                 edges.append((day, end))
         day = month_end + timedelta(days=1)
     return months, edges
+
+
+# Quarter rollups are read only for the quarters they are known to be complete from (the
+# history's marker, store.py); an earlier quarter is read from its months.
+EVERY_QUARTER = "0000-Q1"
+
+
+def quarter_of(month: str) -> str:
+    """``2026-03`` (or a day ``2026-03-15``) -> ``2026-Q1``."""
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def next_quarter(quarter: str) -> str:
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return f"{year + q // 4:04d}-Q{q % 4 + 1}"
+
+
+def split_quarters(months: list[str], complete_from: str | None) -> tuple[list[str], list[str]]:
+    """The whole quarters among ``months`` whose quarter rollups are complete (from
+    ``complete_from`` on; None: none is), and the months left to read month by month."""
+    if complete_from is None:
+        return [], months
+    by_quarter: dict[str, list[str]] = {}
+    for month in months:
+        by_quarter.setdefault(quarter_of(month), []).append(month)
+    quarters = [q for q, ms in by_quarter.items() if len(ms) == 3 and q >= complete_from]
+    return quarters, [m for m in months if quarter_of(m) not in quarters]

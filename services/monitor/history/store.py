@@ -2,8 +2,9 @@
 
 ``history_cases``   one document per case (projection.py), no personal data, with its facts:
                     what it counts for, by day, department, region and item (facts.py)
-``history_rollups`` the sums of the facts per day (grain ``d``) and per month (``m``) x
-                    department x region, by item and over every item (item ``*``)
+``history_rollups`` the sums of the facts per day (grain ``d``), month (``m``) and quarter
+                    (``q``, quarters.py) x department x region, by item and over every item
+                    (item ``*``)
 ``history_catalog`` intake's service catalog, one entry per item code (catalog.py)
 
 A batch is written in one transaction (documents with their facts and the rollup increments
@@ -22,10 +23,10 @@ from pymongo import ASCENDING, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.monitor.history import catalog
+from services.monitor.history import catalog, quarters
 from services.monitor.history.facts import Fact, Key, rollup_id
 from services.monitor.history.fold import Folded, case_of, fold
-from services.monitor.history.model import split_period
+from services.monitor.history.model import quarter_of, split_period, split_quarters
 from services.monitor.history.projection import Doc
 from shared.calendar.timing import Calendar
 from shared.clock import SHANGHAI
@@ -42,6 +43,7 @@ class MongoHistory:
         self.rollups = db["history_rollups"]
         self.officers = db["history_officers"]  # handling stages by officer, day and month
         self.catalog = db["history_catalog"]
+        self.meta = db["history_meta"]  # from which quarter the quarter rollups are whole
 
     async def ensure_indexes(self) -> None:
         for dim in ("department", "region", "item_code"):
@@ -56,8 +58,18 @@ class MongoHistory:
         await self.cases.create_index([("rating.department", 1), ("rating.at", -1)])
 
     async def drop(self) -> None:
-        for col in (self.cases, self.rollups, self.officers, self.catalog):
+        for col in (self.cases, self.rollups, self.officers, self.catalog, self.meta):
             await col.drop()
+
+    async def start(self) -> None:
+        """Before a feed folds: indexes, and the quarter marker (quarters.py)."""
+        await self.ensure_indexes()
+        await quarters.mark(self.meta, self.rollups)
+
+    async def sum_quarters(self) -> int:
+        """Every quarter from its months, once (quarters.py; the feeds stopped)."""
+        pairs = [(self.rollups, "item_code"), (self.officers, "officer")]
+        return await quarters.sum_quarters(self.meta, pairs)
 
     async def apply(self, envelopes: Sequence[Envelope], calendar: Calendar) -> Folded:
         """Fold a batch of events into the history (idempotent: the same batch again changes
@@ -162,7 +174,7 @@ class MongoHistory:
         # Summed here, not in a $group: a $group of the 111 counters costs the database far
         # more a document than sending it (SecantusDB: ~0.5 ms against ~0.2 ms; a quarter by
         # item, 3,000 documents, 1.7 s against 0.6 s). One query a span: each on its index.
-        for span in period_spans(since, until):
+        for span in period_spans(since, until, await quarters.complete_from(self.meta)):
             async for doc in self.rollups.find({**span, **common}, fields):
                 if every_item and doc["item_code"] == ALL:
                     continue
@@ -186,7 +198,7 @@ class MongoHistory:
     ) -> list[dict[str, Any]]:
         """Each officer's handling-stage counters over the period, within one department or a
         region (the department heads' and supervisors' view), keyed ``(department, officer)``."""
-        spans = period_spans(since, until)
+        spans = period_spans(since, until, await quarters.complete_from(self.meta))
         common: dict[str, Any] = {}
         if department is not None:
             common["department"] = department
@@ -224,22 +236,27 @@ class MongoHistory:
         return [doc async for doc in cursor]
 
 
-def period_spans(since: date, until: date) -> list[dict[str, Any]]:
-    """The rollups of [since, until]: the monthly ones of its whole months, the daily ones of
-    the days at its edges (``model.split_period``)."""
-    months, edges = split_period(since, until)
-    spans: list[dict[str, Any]] = [{"grain": "m", "day": {"$in": months}}] if months else []
+def period_spans(
+    since: date, until: date, quarters_from: str | None = None
+) -> list[dict[str, Any]]:
+    """The rollups of [since, until]: the quarterly ones of its whole quarters from
+    ``quarters_from`` on (None: none), the monthly ones of its other whole months, the daily
+    ones of the days at its edges (``model.split_period``, ``model.split_quarters``)."""
+    whole, edges = split_period(since, until)
+    qs, months = split_quarters(whole, quarters_from)
+    spans: list[dict[str, Any]] = [{"grain": "q", "day": {"$in": qs}}] if qs else []
+    spans += [{"grain": "m", "day": {"$in": months}}] if months else []
     for a, b in edges:
         spans.append({"grain": "d", "day": {"$gte": a.isoformat(), "$lte": b.isoformat()}})
     return spans
 
 
 def increments(key: Key, inc: dict[str, float], dimension: str = "item_code") -> list[UpdateOne]:
-    """One fact's change into the rollups it counts in: its day and its month, by item and over
-    all items (ALL); or by officer (``dimension`` "officer", no total: that is the item's)."""
+    """One fact's change into the rollups it counts in: its day, month and quarter, by item and
+    over all items (ALL); or by officer (``dimension`` "officer", no total: the item's is)."""
     day, department, region, value = key
     ops = []
-    for grain, period in (("d", day), ("m", day[:7])):
+    for grain, period in (("d", day), ("m", day[:7]), ("q", quarter_of(day))):
         for unit in (value, ALL) if dimension == "item_code" else (value,):
             fields = {"grain": grain, "day": period, "department": department}
             fields |= {"region": region, dimension: unit}

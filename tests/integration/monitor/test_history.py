@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from services.monitor.history import reports
+from services.monitor.history import quarters, reports
 from services.monitor.history.feed import follow, replay
 from services.monitor.history.model import load_model, parse_period
 from services.monitor.history.ratings import published
@@ -195,7 +195,33 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
     assert canon(await snapshot(fresh, units[0][0])) == before
     mine = {"department": units[0][0]}
     assert await fresh.offered(**mine) == await history.offered(**mine) != []
+    await quarters_from_months(fresh, memory, units)
     await client.close()
+
+
+async def quarters_from_months(
+    history: MongoHistory, memory: MemoryHistory, units: tuple[tuple[str, str], ...]
+) -> None:
+    """A history folded before quarter rollups: its quarters are read from its months until
+    `egov assess quarters` sums them, then from the quarter rollups, with the same answer."""
+    quarter = parse_period("2026-Q1")
+    dept = units[0][0]
+    folded = await history.rollups.find({"grain": "q", "department": dept}).to_list(None)
+    assert folded  # the replay counted every fact in its quarter too
+    await history.rollups.update_many({"grain": "q", "department": dept}, {"$set": {"c": {}}})
+    await history.meta.delete_many({})
+    await history.start()  # the marker of a history folded before: from after its latest day
+    assert await quarters.complete_from(history.meta) > "2026-Q1"
+    for by in ("department", "item_code"):
+        mine = await reports.units(history, quarter, by, department=dept)
+        assert rounded(mine) == rounded(await reports.units(memory, quarter, by, department=dept))
+    await history.sum_quarters()
+    assert await quarters.complete_from(history.meta) == "0000-Q1"
+    summed = await history.rollups.find({"grain": "q", "department": dept}).to_list(None)
+    assert canon({"cases": [], "rollups": summed}) == canon({"cases": [], "rollups": folded})
+    for by in ("department", "item_code"):
+        mine = await reports.units(history, quarter, by, department=dept)
+        assert rounded(mine) == rounded(await reports.units(memory, quarter, by, department=dept))
 
 
 CLI_TIMEOUT_S = 420
