@@ -19,6 +19,7 @@ from dev import kafka_security
 from shared.contracts import (
     T_CALENDAR,
     T_CASES,
+    T_CATALOG,
     T_CREDIT_CHANGES,
     T_CREDIT_INCIDENTS,
     T_INTAKE_IN,
@@ -58,6 +59,7 @@ async def send(settings: ServiceSettings, topic: str) -> None:
 
 async def test_a_service_writes_the_topics_it_owns(kafka_bootstrap: str) -> None:
     await send(identity("intake"), T_CASES)
+    await send(identity("intake"), T_CATALOG)  # the catalog on the bus (its readers skip {})
     await send(identity("approval"), T_STAGES)
 
 
@@ -68,6 +70,7 @@ async def test_a_service_writes_the_topics_it_owns(kafka_bootstrap: str) -> None
         ("approval", T_CREDIT_CHANGES),  # credit owns credit changes
         ("notify", T_CREDIT_CHANGES),  # credit owns credit changes
         ("credit", T_INTAKE_IN),  # only outside systems submit there
+        ("monitor", T_CATALOG),  # the monitor reads the catalog; intake alone publishes it
     ],
 )
 async def test_the_broker_refuses_a_write_outside_the_grants(
