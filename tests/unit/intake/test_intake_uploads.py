@@ -74,6 +74,8 @@ async def test_ofd_only_where_the_catalog_allows_it_and_only_a_real_ofd_package(
             "/v1/uploads", json=slot_body("articles", OFD, file_type="ofd"), headers=me
         )
         assert "OFD" not in fields(r)["file_type"] and "PDF" in fields(r)["file_type"]
+        r = await c.post("/v1/uploads", json=slot_body(data=PNG, file_type="png"), headers=me)
+        assert fields(r)["file_type"] == "企业设立登记申请书 is accepted as PDF, OFD only"
         fake = await slot(c, me, data=DOCX, file_type="ofd")  # a ZIP, but no OFD.xml in it
         w.objects.objects[material_key(fake["upload_id"])] = DOCX
         assert "file_type" in fields(await c.post(fake["verify_url"], headers=me))
@@ -214,6 +216,7 @@ async def test_the_object_store_down_is_a_503_for_uploads_only() -> None:
         w.objects.down = True
         r = await c.post("/v1/uploads", json=slot_body(), headers=me)
         assert r.status_code == 503 and r.headers["Retry-After"] == "30"
+        assert r.json()["detail"] == "the object store does not answer; try again shortly"
         assert w.uploads.uploads.keys() == {done}, "no slot without its URL"
         w.objects.down = False
         pending = await slot(c, me)
