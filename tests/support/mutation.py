@@ -47,7 +47,8 @@ WORK_ROOT = REPO_ROOT / ".mutation"
 REPORT_DIR = REPO_ROOT / "docs" / "mutation"
 EQUIVALENT_FILE = REPORT_DIR / "equivalent.toml"
 # what the unit tests import or read, copied into each work directory (and by mutmut into mutants/)
-COPIED = ("shared", "services", "tests", "docs/contracts")
+# (tests/unit/demo imports demo/; the docs tests and the contract picture read README.md, docs/)
+COPIED = ("shared", "services", "demo", "tests", "docs", "README.md")
 
 # Package (file or directory, from the repository root) -> the unit tests that run against it.
 # mutmut maps each test to the functions it calls and runs, for each mutant, only the tests that
@@ -82,7 +83,7 @@ def mutmut_settings(package: str) -> dict[str, object]:
     return {
         "source_paths": [package],
         # the rest of the tree the tests import or read, unmutated
-        "also_copy": [f"{name}/" for name in COPIED],
+        "also_copy": [name if "." in name else f"{name}/" for name in COPIED],
         "pytest_add_cli_args_test_selection": PACKAGES[package],
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
         # the work directory is a copy inside a git work tree; mutmut's git-based cache
@@ -104,9 +105,12 @@ def prepare(package: str, workdir: Path, *, fresh: bool) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
     for name in COPIED:
         target = workdir / name
+        # copy2 keeps modification times: mutmut compares them to reuse earlier results
+        if (REPO_ROOT / name).is_file():
+            shutil.copy2(REPO_ROOT / name, target)
+            continue
         if target.exists():
             shutil.rmtree(target)
-        # copy2 keeps modification times: mutmut compares them to reuse earlier results
         shutil.copytree(REPO_ROOT / name, target, ignore=ignore)
     pyproject = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
     if "[tool.mutmut]" in pyproject:
