@@ -165,6 +165,27 @@ async def test_a_closed_stage_leaves_the_open_ones_with_its_outcome_in_plain_wor
     )
     assert unseen.timeline[-1].text == "核查结束：withdrawn"
     assert len(unseen.open_stages) == 2
+    # the stage's own name, as opened, names it when it closes
+    named = on_stage_opened(
+        case,
+        event_id="ev-n",
+        stage_id=f"{case.case_id}:onsite",
+        stage=StageKind.REVIEW,
+        name="现场核查",
+        department="500000-SCJ",
+        due_at=DUE,
+        at=T0,
+    )
+    done = on_stage_closed(
+        named,
+        event_id="ev-nc",
+        stage_id=f"{case.case_id}:onsite",
+        stage=StageKind.REVIEW,
+        outcome="completed",
+        reason=None,
+        at=at,
+    )
+    assert done.timeline[-1].text == "现场核查结束：完成"
     objection = on_stage_closed(
         case,
         event_id="ev-o",
