@@ -19,8 +19,9 @@ async def test_the_owed_material_stage_is_lit_like_any_stage_and_needs_no_sign_i
         update={"assignee": "applicant"}
     )
     await h.on_stage_opened(deps.arrived(msg(OPENED)), env(e, OPENED), e)
-    stage = store.get("C1")["stages"]["C1:owed_materials"]
-    assert "sign_in_due" not in stage
+    record = store.get("C1")
+    stage = None if record is None else record.stage("C1:owed_materials")
+    assert stage is not None and stage.sign_in_due is None
     view = case_view(store.get("C1"), OPENED)
     assert view is not None and view["stages"][0]["light"] == "green"
     warn_at = sched.due[("C1", "C1:owed_materials")]
