@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
-from services.intake.api import CODE_RESPONSES, Admin, CodeHeader, DepsDep
+from services.intake.api import CODE_RESPONSES, Admin, CodeHeader, DepsDep, RatingIn
 from services.intake.domain.bundle_submission import BundleSubmissionIn
 from services.intake.domain.bundles import Bundle
 from services.intake.handlers import bundle_catalog
+from services.intake.handlers.bundle_rating import rate_bundle
 from services.intake.handlers.bundle_submission import submit_bundle
 from services.intake.handlers.bundle_tracking import track_bundle
 from shared.auth import OptionalPrincipal
@@ -82,3 +83,31 @@ async def track(
     deps: DepsDep, bundle_id: str, principal: OptionalPrincipal, code_header: CodeHeader = None
 ) -> dict[str, Any]:
     return await track_bundle(deps, bundle_id, code=code_header, principal=principal)
+
+
+@router.post(
+    "/bundles/{bundle_id}/rating",
+    status_code=201,
+    summary="rate a finished bundle once, as one thing (好差评)",
+    responses={
+        **CODE_RESPONSES,
+        403: {"description": "an officer's token: officers never rate for the applicant"},
+        409: {"description": "not finished yet, or already rated (field bundle_id)"},
+    },
+)
+async def rate(
+    deps: DepsDep,
+    bundle_id: str,
+    body: RatingIn,
+    principal: OptionalPrincipal,
+    code_header: CodeHeader = None,
+) -> dict[str, Any]:
+    return await rate_bundle(
+        deps,
+        bundle_id,
+        level=body.level,
+        scores=body.scores,
+        comment=body.comment,
+        code=body.verification_code or code_header,
+        principal=principal,
+    )

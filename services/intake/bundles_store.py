@@ -121,3 +121,25 @@ class MongoBundleStore:
             return True
 
         return await in_transaction(self.store.client, work)
+
+    async def update_application(
+        self, app: BundleApplication, *, while_unset: str, events: Sequence[Envelope]
+    ) -> bool:
+        async def work(session: AsyncClientSession) -> bool:
+            result = await self.applications.replace_one(
+                {"_id": app.bundle_id, while_unset: None},
+                {"_id": app.bundle_id, **app.model_dump(mode="python")},
+                session=session,
+            )
+            if result.matched_count != 1:
+                return False
+            await self.store.outbox.add(events, session=session)
+            return True
+
+        return await in_transaction(self.store.client, work)
+
+    async def find_application_by_rectification(
+        self, rectification_id: str
+    ) -> BundleApplication | None:
+        doc = await self.applications.find_one({"rectification.rectification_id": rectification_id})
+        return None if doc is None else BundleApplication.model_validate(_strip(doc))

@@ -189,6 +189,17 @@ class BundleStore(Protocol):
         """Record the outcome of a bundle not yet closed, with its events; False if it was."""
         ...
 
+    async def update_application(
+        self, app: BundleApplication, *, while_unset: str, events: Sequence[Envelope]
+    ) -> bool:
+        """Write ``app`` with its events if the stored application's ``while_unset`` (a dotted
+        path: ``rating``, ``rectification.closed_at``) is still unset; False if it is set."""
+        ...
+
+    async def find_application_by_rectification(
+        self, rectification_id: str
+    ) -> BundleApplication | None: ...
+
 
 class UploadStore(Protocol):
     """Uploads by id (services/intake/uploads_store.py); an unreferenced one is forgotten a

@@ -220,6 +220,7 @@ class MongoIntakeStore(MongoCatalog, ReferenceData):
                     "status": "decided",
                     "rating": None,
                     "invited_at": None,
+                    "bundle_id": None,
                     "decided_at": {"$lte": decided_before},
                 }
             )

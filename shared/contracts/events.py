@@ -161,17 +161,25 @@ class CaseSupplemented(EventData):
 class CaseRated(EventData):
     event_type = "gov.egov.case.rated.v1"
     topic = T_CASES
-    summary = "the applicant rated a decided case (好差评, once per case)"
+    summary = "the applicant rated a decided case, or a finished bundle, once (好差评)"
 
-    case_id: str
+    case_id: str = Field(description="the case rated, or the bundle id for a bundle's one rating")
     rating_id: str
     level: RatingLevel
     scores: dict[str, int] = Field(default_factory=dict)
     comment: str | None = None
-    department: str
-    item_code: str
+    department: str = Field(description="the case's department, or the bundle's lead department")
+    item_code: str = Field(description="the case's item, or the bundle's code")
     region: RegionCode
     rated_at: AwareDatetime
+    bundle_id: str | None = Field(
+        None, description="set when the bundle (一件事) is rated as one thing: equals case_id"
+    )
+    departments: list[str] = Field(
+        default_factory=list,
+        description="a bundle's rating: the departments of its items (the lead's first), each "
+        "once; empty for a case",
+    )
 
 
 class RatingInvited(EventData):

@@ -17,7 +17,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.domain.bundles import Bundle, ProvidedMaterial
-from services.intake.domain.case import CaseRecord, CaseStatus, TimelineEntry
+from services.intake.domain.case import (
+    CaseRecord,
+    CaseStatus,
+    Rating,
+    Rectification,
+    TimelineEntry,
+)
 from services.intake.domain.errors import FieldError
 from shared.calendar import Limit
 from shared.contracts.common import Applicant, Channel, JsonObject, Material, SubmittedBy
@@ -65,6 +71,8 @@ class BundleApplication(BaseModel):
     verification_hash: str | None = None
     closed_at: datetime | None = None
     outcome: str | None = None
+    rating: Rating | None = None  # the bundle's one rating (一次一评), once it is finished
+    rectification: Rectification | None = None  # a bad rating's, answered by the lead department
 
     @property
     def case_ids(self) -> list[str]:
@@ -81,6 +89,10 @@ class BundleApplication(BaseModel):
 def format_bundle_id(case_id: str) -> str:
     """The bundle is numbered after its first case: ``YJS-500000-20260302-000042``."""
     return f"YJS-{case_id}"
+
+
+def is_bundle_id(text: str) -> bool:
+    return text.startswith("YJS-") and len(text) <= 40
 
 
 def split_submission(

@@ -44,6 +44,7 @@ def bundle_view(
         "items": items,
         "owed": owed,
         "stopped_by": stopped_by,
+        "rated": app.rating is not None,
     }
 
 

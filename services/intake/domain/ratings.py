@@ -121,21 +121,31 @@ def recompute_rectification(
     return updated, event
 
 
-def close_rectification(case: CaseRecord, *, officer: str, answer: str, at: datetime) -> CaseRecord:
-    rect = case.rectification
+def answered(
+    rect: Rectification | None, owner: str, *, officer: str, answer: str, at: datetime
+) -> Rectification:
+    """``rect`` answered once (a case's or a bundle's, ``owner`` naming it)."""
     if rect is None:
-        raise Conflict(f"case {case.case_id} has no rectification")
+        raise Conflict(f"{owner} has no rectification")
     if rect.closed_at is not None:
         raise Conflict(f"rectification {rect.rectification_id} was already answered")
-    closed = rect.model_copy(update={"closed_at": at, "officer": officer, "answer": answer})
+    return rect.model_copy(update={"closed_at": at, "officer": officer, "answer": answer})
+
+
+def close_rectification(case: CaseRecord, *, officer: str, answer: str, at: datetime) -> CaseRecord:
+    closed = answered(
+        case.rectification, f"case {case.case_id}", officer=officer, answer=answer, at=at
+    )
     entry = TimelineEntry(at=at, kind="rectification_answered", text=f"部门整改答复：{answer}")
     return case.with_entry(entry, rectification=closed)
 
 
 def due_for_invitation(case: CaseRecord, *, now: datetime, after: timedelta) -> bool:
-    """A decided, unrated, not yet invited case whose decision is at least ``after`` old."""
+    """A decided, unrated, not yet invited case whose decision is at least ``after`` old (a
+    bundle's case is rated with its bundle, never invited on its own)."""
     return (
         case.status == CaseStatus.DECIDED
+        and case.bundle_id is None
         and case.rating is None
         and case.invited_at is None
         and case.decided_at is not None

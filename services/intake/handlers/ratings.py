@@ -8,8 +8,11 @@ from typing import Any
 
 from services.intake.domain import CaseRecord, Conflict, Forbidden, NotFound
 from services.intake.domain import ratings as rules
+from services.intake.domain.bundle_case import is_bundle_id
+from services.intake.domain.bundle_rating import refuse_item_rating
 from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import SYSTEM, applicant_actor
+from services.intake.handlers.bundle_rating import answer_bundle_rectification
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.tracking import update_case
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
@@ -47,7 +50,8 @@ async def rate_case(
     code: str | None,
     principal: Principal | None,
 ) -> dict[str, Any]:
-    await open_case(deps, case_id, code=code, principal=principal)
+    case = await open_case(deps, case_id, code=code, principal=principal)
+    refuse_item_rating(case)
     now = deps.clock.now()
     limit = Limit(value=deps.settings.rectification_days)
     rating_id = f"RATE-{case_id}"
@@ -143,6 +147,10 @@ async def answer_rectification(
     deps: Deps, rectification_id: str, *, answer: str, principal: Principal
 ) -> dict[str, Any]:
     case = await deps.store.find_case_by_rectification(rectification_id)
+    if case is None and is_bundle_id(rectification_id.removeprefix("RECT-")):
+        return await answer_bundle_rectification(
+            deps, rectification_id, answer=answer, principal=principal
+        )
     if case is None or case.rectification is None:
         raise NotFound(f"unknown rectification {rectification_id!r}")
     if principal.department != case.rectification.department:

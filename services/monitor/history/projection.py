@@ -113,10 +113,13 @@ def apply(doc: Doc, envelope: Envelope) -> Doc:
                 **_key(data.department, data.region, data.item_code),
             }
         case CaseRated():
+            # A bundle's one rating (一件事) is folded under the bundle id like its clock: one
+            # rating of the lead department under the bundle code, naming its items' departments.
             doc["rating"] = {
                 "level": str(data.level),
                 "at": _ms(data.rated_at),
                 **_key(data.department, data.region, data.item_code),
+                **({"departments": data.departments} if data.departments else {}),
             }
         case RectificationOpened():
             rect = _entry(doc["rects"], "id", data.rectification_id)

@@ -42,6 +42,8 @@ def published(doc: Mapping[str, Any]) -> dict[str, Any]:
         "region": rating["region"],
         "item_code": rating.get("item_code"),
     }
+    if rating.get("departments"):  # a bundle's one rating: its items' departments
+        out["departments"] = rating["departments"]
     rects = [r for r in doc.get("rects", []) if "opened_at" in r]
     if rects:
         from services.monitor.history.projection import due_at  # it imports public_answer

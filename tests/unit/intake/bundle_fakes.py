@@ -76,3 +76,28 @@ class FakeBundles:
         self.applications[bundle_id] = app.model_copy(update={"closed_at": at, "outcome": outcome})
         self.store._outbox(events)
         return True
+
+    async def update_application(
+        self, app: BundleApplication, *, while_unset: str, events: Sequence[Envelope]
+    ) -> bool:
+        stored: Any = self.applications.get(app.bundle_id)
+        for name in while_unset.split("."):
+            stored = getattr(stored, name, None) if stored is not None else None
+        if app.bundle_id not in self.applications or stored is not None:
+            return False
+        self.applications[app.bundle_id] = app
+        self.store._outbox(events)
+        return True
+
+    async def find_application_by_rectification(
+        self, rectification_id: str
+    ) -> BundleApplication | None:
+        return next(
+            (
+                a
+                for a in self.applications.values()
+                if a.rectification is not None
+                and a.rectification.rectification_id == rectification_id
+            ),
+            None,
+        )

@@ -175,6 +175,7 @@ class FakeStore:
             if c.status == "decided"
             and c.rating is None
             and c.invited_at is None
+            and c.bundle_id is None
             and c.decided_at
             and c.decided_at <= decided_before
         ][:limit]

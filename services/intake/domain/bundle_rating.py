@@ -1,0 +1,99 @@
+"""The bundle rated once (好差评, 一次一评): the applicant rates the bundle as the one thing
+they applied for, once it is finished (every item decided or cancelled), never its cases one
+by one. The rating is the lead department's to answer for: a bad one opens a rectification the
+lead department answers, like a case's. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from services.intake.domain.bundle_case import BundleApplication
+from services.intake.domain.case import CaseRecord, Rating, Rectification, local_text
+from services.intake.domain.errors import Conflict, FieldError
+from services.intake.domain.ratings import answered
+from shared.calendar import Limit
+from shared.contracts.common import RatingLevel
+
+
+def rating_id_for(bundle_id: str) -> str:
+    return f"RATE-{bundle_id}"
+
+
+def rate_bundle(
+    app: BundleApplication,
+    *,
+    level: RatingLevel,
+    scores: dict[str, int],
+    comment: str | None,
+    at: datetime,
+) -> BundleApplication:
+    """One rating per bundle, only once its outcome is settled."""
+    if app.closed_at is None:
+        raise Conflict(
+            f"bundle {app.bundle_id} is not finished yet; it is rated once every item is done",
+            [FieldError("bundle_id", "the bundle is still in progress")],
+        )
+    if app.rating is not None:
+        raise Conflict(
+            f"bundle {app.bundle_id} was already rated on {local_text(app.rating.rated_at)}; "
+            "a bundle is rated once",
+            [FieldError("bundle_id", "already rated")],
+        )
+    rating = Rating(
+        rating_id=rating_id_for(app.bundle_id),
+        level=level,
+        scores=scores,
+        comment=comment,
+        rated_at=at,
+    )
+    return app.model_copy(update={"rating": rating})
+
+
+def open_bundle_rectification(
+    app: BundleApplication,
+    *,
+    at: datetime,
+    due_at: datetime,
+    limit: Limit,
+    due_provisional: bool,
+    due_calendar: str,
+) -> BundleApplication:
+    if app.rating is None:
+        raise Conflict("a rectification follows a rating")
+    rect = Rectification(
+        rectification_id=f"RECT-{app.bundle_id}",
+        department=app.lead_department,
+        rating_level=app.rating.level,
+        opened_at=at,
+        due_at=due_at,
+        limit=limit,
+        due_provisional=due_provisional,
+        due_calendar=due_calendar,
+    )
+    return app.model_copy(update={"rectification": rect})
+
+
+def close_bundle_rectification(
+    app: BundleApplication, *, officer: str, answer: str, at: datetime
+) -> BundleApplication:
+    owner = f"bundle {app.bundle_id}"
+    closed = answered(app.rectification, owner, officer=officer, answer=answer, at=at)
+    return app.model_copy(update={"rectification": closed})
+
+
+def rated_departments(app: BundleApplication, cases: Mapping[str, CaseRecord]) -> list[str]:
+    """The departments the bundle's rating speaks of: the lead's first, then each item's, once."""
+    found = [app.lead_department]
+    found += [cases[i.case_id].department for i in app.items if i.case_id in cases]
+    return list(dict.fromkeys(found))
+
+
+def refuse_item_rating(case: CaseRecord) -> None:
+    """A bundle's case is rated with its bundle, once, never on its own."""
+    if case.bundle_id is not None:
+        raise Conflict(
+            f"case {case.case_id} is an item of bundle {case.bundle_id}, rated once as a whole: "
+            f"POST /v1/bundles/{case.bundle_id}/rating",
+            [FieldError("case_no", f"rate bundle {case.bundle_id} instead")],
+        )

@@ -1,0 +1,130 @@
+"""A bundle is rated once, as one thing (好差评): one case.rated for the bundle with its lead
+department and its items' departments, never one per item; refused before it is finished,
+twice, by an officer or with a wrong code; a bad rating opens a rectification the lead
+department answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from services.intake.handlers import invite_unrated_cases
+from shared.contracts import CaseRated, RatingInvited, RectificationClosed, RectificationOpened
+from tests.support.tokens import applicant_token, bearer, officer_headers
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.test_intake_bundles import (
+    LICENCE,
+    SEAL,
+    SOCIAL,
+    TAX,
+    apply,
+    decide,
+    opening_a_business,
+)
+
+DEPARTMENTS = ["500000-SCJ", "500000-GAJ", "500000-SWJ", "500000-RSJ"]
+
+
+async def finished(w: Wiring, licence: str = "approved") -> dict[str, Any]:
+    """A bundle of four items, every one decided (or cancelled after a denied licence)."""
+    body: dict[str, Any] = (await apply(w, opening_a_business())).json()
+    ids = {i["item_code"]: i["case_id"] for i in body["items"]}
+    await decide(w, ids[LICENCE], LICENCE, licence, ref="EL-BL-500000-0001")
+    if licence == "approved":
+        for code in (SEAL, TAX, SOCIAL):
+            await decide(w, ids[code], code, "approved")
+    return body
+
+
+async def rate(w: Wiring, body: dict[str, Any], rating: dict[str, Any], **headers: str) -> Any:
+    async with w.client(signed_in=False) as c:
+        return await c.post(f"/v1/bundles/{body['bundle_id']}/rating", json=rating, headers=headers)
+
+
+async def test_a_finished_bundle_is_rated_once_as_one_thing() -> None:
+    w = Wiring()
+    body = await finished(w)
+    code = {"X-Verification-Code": body["verification_code"]}
+    r = await rate(w, body, {"level": "very_satisfied", "scores": {"speed": 5}}, **code)
+    assert r.status_code == 201, r.text
+    assert r.json()["departments"] == DEPARTMENTS and "rectification" not in r.json()
+    [rated] = [CaseRated.model_validate(e.data) for e in w.store.events_of(CaseRated.event_type)]
+    assert rated.case_id == rated.bundle_id == body["bundle_id"]
+    assert (rated.department, rated.item_code) == ("500000-SCJ", "500000-YJS-001")
+    assert rated.departments == DEPARTMENTS and rated.level == "very_satisfied"
+    again = await rate(w, body, {"level": "satisfied"}, **code)
+    assert again.status_code == 409
+    assert again.json()["errors"] == [{"field": "bundle_id", "message": "already rated"}]
+    assert len(w.store.events_of(CaseRated.event_type)) == 1
+    async with w.client(signed_in=False) as c:
+        view = (await c.get(f"/v1/bundles/{body['bundle_id']}", headers=code)).json()
+    assert view["rated"] is True
+
+
+async def test_a_bundle_in_progress_is_not_rated_and_its_cases_never_on_their_own() -> None:
+    w = Wiring()
+    body = (await apply(w, opening_a_business())).json()
+    ids = {i["item_code"]: i["case_id"] for i in body["items"]}
+    code = {"X-Verification-Code": body["verification_code"]}
+    await decide(w, ids[LICENCE], LICENCE, "approved", ref="EL-BL-500000-0001")
+    r = await rate(w, body, {"level": "satisfied"}, **code)
+    assert r.status_code == 409
+    assert r.json()["errors"] == [
+        {"field": "bundle_id", "message": "the bundle is still in progress"}
+    ]
+    async with w.client(signed_in=False) as c:  # the decided licence item is no rating of its own
+        own = await c.post(
+            f"/v1/cases/{ids[LICENCE]}/rating", json={"level": "satisfied"}, headers=code
+        )
+    assert own.status_code == 409 and own.json()["errors"][0]["field"] == "case_no"
+    assert w.store.events_of(CaseRated.event_type) == []
+
+
+async def test_only_the_applicant_rates_the_bundle() -> None:
+    w = Wiring()
+    body = await finished(w, licence="denied")  # not completed: still rated, once
+    officer = officer_headers(w.settings, subject="o1", roles=["handler"], department="500000-SCJ")
+    r = await rate(w, body, {"level": "satisfied"}, **officer)
+    assert r.status_code == 403 and r.json()["errors"][0]["field"] == "Authorization"
+    r = await rate(w, body, {"level": "satisfied"}, **{"X-Verification-Code": "WRONG234"})
+    assert r.status_code == 404
+    other = applicant_token(w.settings, id_number="11010519491231002X", name="李四")
+    assert (await rate(w, body, {"level": "satisfied"}, **bearer(other))).status_code == 404
+    assert w.store.events_of(CaseRated.event_type) == []
+    own = applicant_token(
+        w.settings, id_number=opening_a_business()["applicant"]["id_number"], name="张三"
+    )
+    assert (await rate(w, body, {"level": "satisfied"}, **bearer(own))).status_code == 201
+
+
+async def test_a_bad_bundle_rating_opens_a_rectification_the_lead_department_answers() -> None:
+    w = Wiring()
+    body = await finished(w)
+    code = {"X-Verification-Code": body["verification_code"]}
+    r = await rate(w, body, {"level": "dissatisfied", "comment": "跑了两次"}, **code)
+    rect = r.json()["rectification"]
+    assert rect["rectification_id"] == f"RECT-{body['bundle_id']}"
+    assert rect["department"] == "500000-SCJ"
+    [opened] = w.store.events_of(RectificationOpened.event_type)
+    assert opened.data["case_id"] == body["bundle_id"]
+    answer = {"answer": "已优化一件事联办流程"}
+    path = f"/v1/rectifications/{rect['rectification_id']}/answer"
+    async with w.client(signed_in=False) as c:
+        tax = officer_headers(w.settings, subject="t", roles=["handler"], department="500000-SWJ")
+        assert (await c.post(path, json=answer, headers=tax)).status_code == 403
+        lead = officer_headers(
+            w.settings, subject="h", roles=["department_head"], department="500000-SCJ"
+        )
+        r = await c.post(path, json=answer, headers=lead)
+        assert r.status_code == 200 and r.json()["on_time"] is True
+        assert (await c.post(path, json=answer, headers=lead)).status_code == 409
+    [closed] = w.store.events_of(RectificationClosed.event_type)
+    assert closed.data["case_id"] == body["bundle_id"]
+
+
+async def test_a_bundles_cases_are_never_invited_to_rate_one_by_one() -> None:
+    w = Wiring(rating_invite_after_days=1)
+    await finished(w)
+    w.clock.advance(timedelta(days=2))
+    assert await invite_unrated_cases(w.deps) == 0
+    assert w.store.events_of(RatingInvited.event_type) == []
