@@ -1,6 +1,9 @@
 """A bundle (一件事) on the real broker and database (issue 19): one submission writes four
 linked cases and the bundle's clock; only the licence starts; its approval, decided on
-egov.stages, releases the three waiting items with the licence it issued provided."""
+egov.stages, releases the three waiting items with the licence it issued provided. With the
+licence denied instead, the outcome follows docs/bundles.md (all_or_stop): the waiting items
+are cancelled, never started, the bundle is not completed, its clock closes failed, the
+applicant sees what stopped it, and rates the bundle once."""
 
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ from shared.contracts import (
     T_CASES,
     T_STAGES,
     CaseDecided,
+    CaseRated,
     CaseSubmitted,
+    StageClosed,
     StageOpened,
     make_envelope,
 )
@@ -55,6 +60,11 @@ def opening_a_business() -> dict[str, object]:
     }
 
 
+async def publish_decision(stack: Stack, decided: CaseDecided) -> None:
+    env = make_envelope(decided, source="/egov/approval", time=datetime.now(UTC))
+    await stack.service.infra.publisher.publish(env)
+
+
 async def test_a_bundle_from_submission_to_the_release_of_its_waiting_items(stack: Stack) -> None:
     key = {"Idempotency-Key": f"it-bundle-{uuid.uuid4().hex}"}
     r = await stack.http.post("/v1/bundles", json=opening_a_business(), headers=key)
@@ -80,8 +90,7 @@ async def test_a_bundle_from_submission_to_the_release_of_its_waiting_items(stac
         region="500000",
         decided_at=datetime.now(UTC),
     )
-    env = make_envelope(decided, source="/egov/approval", time=datetime.now(UTC))
-    await stack.service.infra.publisher.publish(env)
+    await publish_decision(stack, decided)
     for code in (SEAL, TAX, SOCIAL):
         [released] = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[code]))
         data = envelope_of(released).data
@@ -94,3 +103,47 @@ async def test_a_bundle_from_submission_to_the_release_of_its_waiting_items(stac
     states = {i["item_code"]: i["status"] for i in view["items"]}
     assert states == {LICENCE: "decided", SEAL: "submitted", TAX: "submitted", SOCIAL: "submitted"}
     assert view["status"] == "in_progress"
+
+
+async def test_a_denied_licence_stops_the_bundle_which_is_rated_once(stack: Stack) -> None:
+    key = {"Idempotency-Key": f"it-bundle-{uuid.uuid4().hex}"}
+    r = await stack.http.post("/v1/bundles", json=opening_a_business(), headers=key)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    bundle_id, ids = body["bundle_id"], {i["item_code"]: i["case_id"] for i in body["items"]}
+    code = {"X-Verification-Code": body["verification_code"]}
+    rating = {"level": "basically_satisfied"}
+    early = await stack.http.post(f"/v1/bundles/{bundle_id}/rating", json=rating, headers=code)
+    assert early.status_code == 409 and early.json()["errors"][0]["field"] == "bundle_id"
+    denied = CaseDecided(
+        case_id=ids[LICENCE],
+        decision="denied",
+        department="500000-SCJ",
+        item_code=LICENCE,
+        region="500000",
+        decided_at=datetime.now(UTC),
+    )
+    await publish_decision(stack, denied)
+    [closed] = await stack.read(T_STAGES, of_type(StageClosed.event_type, bundle_id))
+    assert envelope_of(closed).data["outcome"] == "failed"
+
+    view = (await stack.http.get(f"/v1/bundles/{bundle_id}", headers=code)).json()
+    assert view["status"] == "not_completed" and view["status_text"] == "未能全部办结"
+    assert view["stopped_by"] == [LICENCE]
+    states = {i["item_code"]: i["status"] for i in view["items"]}
+    assert states == {LICENCE: "decided", SEAL: "cancelled", TAX: "cancelled", SOCIAL: "cancelled"}
+    seal = (await stack.http.get(f"/v1/cases/{ids[SEAL]}", headers=code)).json()
+    assert seal["status"] == "cancelled"
+    assert "前序事项未获准予" in " ".join(e["text"] for e in seal["timeline"])
+
+    r = await stack.http.post(f"/v1/bundles/{bundle_id}/rating", json=rating, headers=code)
+    assert r.status_code == 201, r.text
+    again = await stack.http.post(f"/v1/bundles/{bundle_id}/rating", json=rating, headers=code)
+    assert again.status_code == 409
+    [rated] = await stack.read(T_CASES, of_type(CaseRated.event_type, bundle_id))
+    data = envelope_of(rated).data
+    assert (data["department"], data["item_code"]) == ("500000-SCJ", "500000-YJS-001")
+    assert data["departments"] == ["500000-SCJ", "500000-GAJ", "500000-SWJ", "500000-RSJ"]
+    # the cancelled items never started: no case.submitted of theirs on the topic
+    never = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[SEAL]), timeout=1)
+    assert never == []
