@@ -181,6 +181,21 @@ class CreditCheck(Frozen):
     )
 
 
+class BundleItem(Frozen):
+    case_id: str
+    item_code: str
+    item_name: str
+
+
+class BundleInfo(Frozen):
+    """The bundle (一件事) a case belongs to, as its applicant knows it: what to tell them of
+    the bundle as one thing rather than of each case."""
+
+    code: str
+    name: str
+    items: list[BundleItem] = Field(description="every item's case, in the bundle's order")
+
+
 JsonObject = dict[str, Any]
 
 __all__ = [
@@ -188,6 +203,8 @@ __all__ = [
     "Applicant",
     "ApplicantKind",
     "AwareDatetime",
+    "BundleInfo",
+    "BundleItem",
     "Channel",
     "Contact",
     "CreditCheck",

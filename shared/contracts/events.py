@@ -13,6 +13,7 @@ from pydantic import Field
 from shared.contracts.common import (
     Applicant,
     AwareDatetime,
+    BundleInfo,
     Channel,
     Contact,
     CreditCheck,
@@ -129,6 +130,10 @@ class CaseSubmitted(EventData):
     )
     owed: OwedMaterials | None = Field(
         None, description="accepted with gaps (容缺受理): what is still owed and by when"
+    )
+    bundle: BundleInfo | None = Field(
+        None,
+        description="the bundle's code, name and items (with bundle_id; absent before 2026-12)",
     )
 
 

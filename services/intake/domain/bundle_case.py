@@ -26,7 +26,15 @@ from services.intake.domain.case import (
 )
 from services.intake.domain.errors import FieldError
 from shared.calendar import Limit
-from shared.contracts.common import Applicant, Channel, JsonObject, Material, SubmittedBy
+from shared.contracts.common import (
+    Applicant,
+    BundleInfo,
+    BundleItem,
+    Channel,
+    JsonObject,
+    Material,
+    SubmittedBy,
+)
 
 FINISHED = frozenset({CaseStatus.DECIDED, CaseStatus.CANCELLED})
 CANCELLED_TEXT = "前序事项未获准予，本事项不再办理（一件事）"
@@ -84,6 +92,14 @@ class BundleApplication(BaseModel):
 
     def entry(self, item_code: str) -> BundledCase | None:
         return next((i for i in self.items if i.item_code == item_code), None)
+
+    def info(self) -> BundleInfo:
+        """What each of its case.submitted tells of the bundle (notify speaks of it)."""
+        items = [
+            BundleItem(case_id=i.case_id, item_code=i.item_code, item_name=i.item_name)
+            for i in self.items
+        ]
+        return BundleInfo(code=self.bundle_code, name=self.bundle_name, items=items)
 
 
 def format_bundle_id(case_id: str) -> str:

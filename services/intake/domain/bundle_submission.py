@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.intake.domain.bundle_case import BundleApplication, BundledCase
 from services.intake.domain.bundles import Bundle
+from services.intake.domain.case import CaseRecord
 from services.intake.domain.catalog import ItemStatus, ServiceItem
 from services.intake.domain.errors import Conflict, FieldError, Invalid
-from services.intake.domain.submission import ApplicantIn, ContactIn
-from shared.contracts.common import Channel, JsonObject, Material, RegionCode
+from services.intake.domain.submission import ApplicantIn, ContactIn, hash_verification_code
+from shared.contracts.common import Channel, JsonObject, Material, RegionCode, SubmittedBy
 
 
 class BundleSubmissionIn(BaseModel):
@@ -59,3 +64,65 @@ def without_provided(item: ServiceItem, bundle: Bundle) -> ServiceItem:
 def item_errors(item_code: str, errors: list[FieldError]) -> list[FieldError]:
     """An item's own check, named under the item (``items.<code>.form``…)."""
     return [FieldError(f"items.{item_code}.{e.field}", e.message) for e in errors]
+
+
+def new_application(
+    bundle: Bundle,
+    body: BundleSubmissionIn,
+    by: SubmittedBy,
+    cases: list[CaseRecord],
+    names: Mapping[str, str],
+    *,
+    code: str,
+    at: datetime,
+    due_at: datetime,
+    due_provisional: bool,
+) -> BundleApplication:
+    """The application as intake keeps it, with a snapshot of the bundle's structure."""
+    bundle_id = cases[0].bundle_id
+    assert bundle_id is not None
+    return BundleApplication(
+        bundle_id=bundle_id,
+        bundle_code=bundle.code,
+        bundle_name=bundle.name,
+        bundle_version=bundle.version,
+        region=bundle.region,
+        lead_department=bundle.lead_department,
+        applicant=body.applicant.to_applicant(),
+        channel=body.channel,
+        receiving_region=body.receiving_region,
+        submitted_by=by,
+        submitted_at=at,
+        promised_limit=bundle.promised_limit,
+        due_at=due_at,
+        due_provisional=due_provisional,
+        items=[
+            BundledCase(
+                item_code=c.item_code,
+                item_name=names[c.item_code],
+                case_id=c.case_id,
+                after=bundle.upstream(c.item_code),
+                provided=bundle.provided_for(c.item_code),
+            )
+            for c in cases
+        ],
+        verification_hash=hash_verification_code(bundle_id, code),
+    )
+
+
+def receipt(app: BundleApplication, cases: list[CaseRecord], code: str) -> dict[str, Any]:
+    """The answer to ``POST /v1/bundles`` (replayed as it is for the same Idempotency-Key)."""
+    return {
+        "bundle_id": app.bundle_id,
+        "bundle_code": app.bundle_code,
+        "bundle_name": app.bundle_name,
+        "verification_code": code,
+        "submitted_at": app.submitted_at.isoformat(),
+        "promised_limit": app.promised_limit.model_dump(mode="json"),
+        "deadline": app.due_at.isoformat(),
+        "items": [
+            {"item_code": c.item_code, "case_id": c.case_id, "status": c.status.value}
+            for c in cases
+        ],
+        "tracking_url": f"/v1/bundles/{app.bundle_id}",
+    }

@@ -21,11 +21,13 @@ from services.intake.domain import (
     format_case_number,
 )
 from services.intake.domain import bundle_case as rules
-from services.intake.domain.bundle_case import BundleApplication, BundledCase
+from services.intake.domain.bundle_case import BundleApplication
 from services.intake.domain.bundle_submission import (
     BundleSubmissionIn,
     check_offered,
     item_errors,
+    new_application,
+    receipt,
     without_provided,
 )
 from services.intake.domain.bundles import Bundle
@@ -33,7 +35,6 @@ from services.intake.domain.identity import verified_contact
 from services.intake.domain.submission import (
     check_item_open,
     checked_contact,
-    hash_verification_code,
     idempotency_scope,
 )
 from services.intake.handlers.access import submitted_by
@@ -134,32 +135,32 @@ async def _register(
 ) -> dict[str, Any]:
     checked, credit, uploads = await _checked(deps, bundle, body, by, principal)
     now = deps.clock.now()
-    day = now.astimezone(SHANGHAI).date()
-    region = body.receiving_region
-    case_ids = [
-        format_case_number(region, day, await deps.store.next_sequence(region, day))
-        for _ in checked
-    ]
+    case_ids = await _case_numbers(deps, body.receiving_region, len(checked))
     bundle_id = rules.format_bundle_id(case_ids[0])
     code = new_verification_code()
     names = {item.code: item.name for item, _, _ in checked}
-    cases: list[CaseRecord] = []
-    events: list[Envelope] = []
-    for (item, sub, assessment), case_id in zip(checked, case_ids, strict=True):
-        case = case_record(item, sub, assessment, credit, case_id, now, code)
-        case = case.model_copy(update={"bundle_id": bundle_id})
-        after = bundle.upstream(item.code)
-        if after:
-            pending = case_submitted(item, case).model_dump(mode="json")
-            case = rules.held(case, after, names).model_copy(update={"held_submission": pending})
-        else:
-            events.append(submitted_envelope(case_submitted(item, case), now))
-        case, checkpoints = linked(deps, case, actor=submitter_actor(case))
-        cases.append(case)
-        events += checkpoints
-    app = _application(deps, bundle, body, by, bundle_id, code, cases, names)
+    cases = [
+        case_record(item, sub, assessment, credit, case_id, now, code).model_copy(
+            update={"bundle_id": bundle_id}
+        )
+        for (item, sub, assessment), case_id in zip(checked, case_ids, strict=True)
+    ]
+    due_at = deps.calendar.deadline(now, bundle.promised_limit)
+    provisional = deps.calendar.is_provisional(bundle.promised_limit, now, due_at)
+    app = new_application(
+        bundle,
+        body,
+        by,
+        cases,
+        names,
+        code=code,
+        at=now,
+        due_at=due_at,
+        due_provisional=provisional,
+    )
+    cases, events = _held_or_submitted(deps, app, [item for item, _, _ in checked], cases, names)
     events.append(bundle_clock_opened(app))
-    response = _receipt(app, cases, code)
+    response = receipt(app, cases, code)
     record = None
     if idempotency_key:
         record = IdempotencyRecord(
@@ -177,6 +178,41 @@ async def _register(
     deps.wake()
     log.info("bundle %s (%s): cases %s", bundle_id, bundle.code, ", ".join(case_ids))
     return response
+
+
+async def _case_numbers(deps: Deps, region: str, count: int) -> list[str]:
+    """One case number per item, in the bundle's order (the bundle is named after the first)."""
+    day = deps.clock.now().astimezone(SHANGHAI).date()
+    return [
+        format_case_number(region, day, await deps.store.next_sequence(region, day))
+        for _ in range(count)
+    ]
+
+
+def _held_or_submitted(
+    deps: Deps,
+    app: BundleApplication,
+    items: list[ServiceItem],
+    cases: list[CaseRecord],
+    names: dict[str, str],
+) -> tuple[list[CaseRecord], list[Envelope]]:
+    """Each case held (its case.submitted kept for its release) or submitted at once, each
+    case.submitted telling of the bundle, with the audit checkpoints."""
+    out: list[CaseRecord] = []
+    events: list[Envelope] = []
+    info = app.info()
+    for item, case in zip(items, cases, strict=True):
+        submitted = case_submitted(item, case).model_copy(update={"bundle": info})
+        after = next(e.after for e in app.items if e.case_id == case.case_id)
+        if after:
+            pending = submitted.model_dump(mode="json")
+            case = rules.held(case, after, names).model_copy(update={"held_submission": pending})
+        else:
+            events.append(submitted_envelope(submitted, app.submitted_at))
+        case, checkpoints = linked(deps, case, actor=submitter_actor(case))
+        out.append(case)
+        events += checkpoints
+    return out, events
 
 
 async def _checked(
@@ -241,61 +277,3 @@ async def _credit(deps: Deps, body: BundleSubmissionIn, checked: Checked) -> Cre
         if refusal is not None:
             raise Invalid(refusal, [FieldError(f"items.{item.code}.materials", refusal)])
     return credit
-
-
-def _application(
-    deps: Deps,
-    bundle: Bundle,
-    body: BundleSubmissionIn,
-    by: SubmittedBy,
-    bundle_id: str,
-    code: str,
-    cases: list[CaseRecord],
-    names: dict[str, str],
-) -> BundleApplication:
-    now = deps.clock.now()
-    due_at = deps.calendar.deadline(now, bundle.promised_limit)
-    return BundleApplication(
-        bundle_id=bundle_id,
-        bundle_code=bundle.code,
-        bundle_name=bundle.name,
-        bundle_version=bundle.version,
-        region=bundle.region,
-        lead_department=bundle.lead_department,
-        applicant=body.applicant.to_applicant(),
-        channel=body.channel,
-        receiving_region=body.receiving_region,
-        submitted_by=by,
-        submitted_at=now,
-        promised_limit=bundle.promised_limit,
-        due_at=due_at,
-        due_provisional=deps.calendar.is_provisional(bundle.promised_limit, now, due_at),
-        items=[
-            BundledCase(
-                item_code=c.item_code,
-                item_name=names[c.item_code],
-                case_id=c.case_id,
-                after=bundle.upstream(c.item_code),
-                provided=bundle.provided_for(c.item_code),
-            )
-            for c in cases
-        ],
-        verification_hash=hash_verification_code(bundle_id, code),
-    )
-
-
-def _receipt(app: BundleApplication, cases: list[CaseRecord], code: str) -> dict[str, Any]:
-    return {
-        "bundle_id": app.bundle_id,
-        "bundle_code": app.bundle_code,
-        "bundle_name": app.bundle_name,
-        "verification_code": code,
-        "submitted_at": app.submitted_at.isoformat(),
-        "promised_limit": app.promised_limit.model_dump(mode="json"),
-        "deadline": app.due_at.isoformat(),
-        "items": [
-            {"item_code": c.item_code, "case_id": c.case_id, "status": c.status.value}
-            for c in cases
-        ],
-        "tracking_url": f"/v1/bundles/{app.bundle_id}",
-    }

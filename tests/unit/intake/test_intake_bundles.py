@@ -169,6 +169,13 @@ async def test_an_approved_licence_releases_the_waiting_items_with_the_licence_p
         licence = next(m for m in events[code].materials if m.code == "business_licence")
         assert licence.licence_ref == "EL-BL-500000-0001" and licence.verified_from_licence
         assert events[code].bundle_id == body["bundle_id"]
+        # each case.submitted tells of the whole bundle, so notify can speak of it
+        bundle = events[code].bundle
+        assert bundle is not None and bundle.name == "开办企业一件事"
+        assert [(i.item_code, i.case_id) for i in bundle.items] == [
+            (c, ids[c]) for c in (LICENCE, SEAL, TAX, SOCIAL)
+        ]
+    assert events[LICENCE].bundle == events[SEAL].bundle
     # a redelivered decision releases nothing twice
     await decide(w, ids[LICENCE], LICENCE, "approved", ref="EL-BL-500000-0001")
     assert len(w.store.events_of(CaseSubmitted.event_type)) == 4
