@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+from services.notify.handlers.bundles import on_stage_closed
 from services.notify.handlers.cases import (
     on_case_decided,
     on_case_submitted,
@@ -40,6 +41,7 @@ from shared.contracts import (
     RatingInvited,
     RectificationClosed,
     RectificationOpened,
+    StageClosed,
     StageOpened,
     StageOverdue,
     StageSignedIn,
@@ -66,10 +68,11 @@ HANDLERS: dict[str, EventHandler] = {
     RectificationClosed.event_type: on_rectification_closed,
     CreditChanged.event_type: on_credit_changed,
     RatingInvited.event_type: on_rating_invited,
+    StageClosed.event_type: on_stage_closed,  # a bundle's end only
 }
 
 # Event types other systems may subscribe to by webhook (those notify handles).
-WEBHOOK_EVENT_TYPES = frozenset(HANDLERS) - {StageSignedIn.event_type}
+WEBHOOK_EVENT_TYPES = frozenset(HANDLERS) - {StageSignedIn.event_type, StageClosed.event_type}
 
 
 def bind(deps: Deps) -> dict[str, Handler]:

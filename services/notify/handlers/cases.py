@@ -8,6 +8,7 @@ from typing import Any
 
 from services.notify.domain import Recipient, RoleQuery
 from services.notify.domain.subjects import subject_contact
+from services.notify.handlers.bundles import bundle_progress, bundle_received
 from services.notify.handlers.deps import Deps
 from services.notify.handlers.notifier import applicant_from_case, notify, officers_for
 from services.notify.handlers.webhooks import webhooks_only
@@ -78,25 +79,29 @@ async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted)
         "item_name": data.item_name,
         "region": data.handling_region,
         "submitted_at": data.submitted_at,
+        "bundle_id": data.bundle_id,
     }
     parked = await deps.projections.save_case(case)
-    await notify(
-        deps,
-        envelope,
-        data,
-        template="case_received",
-        recipients=[applicant_from_case(case)],
-        case=case,
-        department=data.department,
-    )
+    if not await bundle_received(deps, envelope, data, case):
+        await notify(
+            deps,
+            envelope,
+            data,
+            template="case_received",
+            recipients=[applicant_from_case(case)],
+            case=case,
+            department=data.department,
+        )
     if parked:  # events that overtook this registration: handle them now, in order
         await _handle_parked(deps, data.case_id)
+    if data.bundle_id is not None:  # the bundle's own events (its rectification's answer)
+        await _handle_parked(deps, data.bundle_id)
 
 
-async def _handle_parked(deps: Deps, case_id: str) -> None:
+async def _handle_parked(deps: Deps, key: str) -> None:
     from services.notify.handlers import HANDLERS  # the routing table imports this module
 
-    for parked in await deps.projections.take_parked(case_id):
+    for parked in await deps.projections.take_parked(key):
         handler = HANDLERS.get(parked.type)
         if handler is not None:
             await handler(deps, parked, model_for(parked.type).model_validate(parked.data))
@@ -107,6 +112,9 @@ async def on_prereview_done(deps: Deps, envelope: Envelope, data: PreReviewDone)
 
 
 async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> None:
+    case = await deps.projections.get_case(data.case_id)
+    if case is not None and await bundle_progress(deps, envelope, data, case):
+        return
     await _to_applicant(deps, envelope, data, "case_decided", data.department)
 
 

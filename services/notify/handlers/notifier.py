@@ -136,8 +136,10 @@ async def notify(
     department: str,
     urgent: bool = False,
     extra: Doc | None = None,
+    webhooks: bool = True,
 ) -> list[str]:
-    """Record and send one message per recipient and channel; returns the delivery ids."""
+    """Record and send one message per recipient and channel; returns the delivery ids.
+    ``webhooks``: also deliver the event to the subscriptions that cover it."""
     now = deps.clock.now()
     planned: list[Planned] = []
     urgent_applicant = template in deps.settings.urgent_templates
@@ -169,7 +171,8 @@ async def notify(
     if not planned:
         _nobody_to_tell(envelope, template, department)
     docs = [_doc(p, envelope, data, now) for p in planned]
-    docs += await webhook_deliveries(deps, envelope, data, template, now, case)
+    if webhooks:
+        docs += await webhook_deliveries(deps, envelope, data, template, now, case)
     if not docs:
         return []
     to_send = await deps.dispatcher.record(docs)

@@ -11,10 +11,11 @@ import pytest
 
 import tests.unit.notify.notify_samples as s
 from services.notify.domain import ChannelName, Recipient, RecipientKind
+from services.notify.domain.bundles import bundle_context
 from services.notify.handlers.notifier import _context
 from services.notify.settings import NotifySettings
 from services.notify.templates import JinjaRenderer
-from shared.contracts import CaseDecided, EventData, SupervisionFinding
+from shared.contracts import CaseDecided, EventData, StageClosed, SupervisionFinding
 from shared.kafka import PermanentError
 
 AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
@@ -34,12 +35,26 @@ SAMPLES: dict[str, EventData] = {
     "credit_changed": s.credit_changed("X", AT),
     "rating_invited": s.rating_invited("C1", AT),
     "deadline_changed": s.deadline_changed("C1", "S1", AT),
+    "bundle_received": s.case_submitted("C1", AT),
+    "bundle_progress": s.case_decided("C1", AT, "denied"),
+    "bundle_finished": StageClosed(
+        case_id="YJS-C1",
+        stage_id="YJS-C1:case_promised",
+        stage="case_promised",
+        outcome="failed",
+        department=s.DEPT,
+        closed_at=AT,
+    ),
 }
+# What the bundle templates read besides the event (services/notify/domain/bundles.py).
+BUNDLE = bundle_context(
+    {"_id": "YJS-C1", "item_name": "开办企业一件事", "items": [{"item_name": "企业设立登记"}]}
+)
 
 
 def ctx(data: EventData, locale: str) -> dict[str, object]:
     who = Recipient("k", RecipientKind.APPLICANT, "张三", locale=locale)
-    return _context(who, data, {"item_name": "食品经营许可"}, s.DEPT, {})
+    return _context(who, data, {"item_name": "食品经营许可"}, s.DEPT, BUNDLE)
 
 
 def test_every_template_directory_has_a_sample() -> None:
