@@ -76,6 +76,12 @@ async def test_a_bundle_from_submission_to_the_release_of_its_waiting_items(stac
 
     [first] = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[LICENCE]))
     assert envelope_of(first).data["bundle_id"] == bundle_id
+    # what notify needs to speak of the bundle as one thing, on every item's event
+    told = envelope_of(first).data["bundle"]
+    assert told["name"] == "开办企业一件事" and told["code"] == "500000-YJS-001"
+    assert [(i["item_code"], i["case_id"]) for i in told["items"]] == [
+        (c, ids[c]) for c in (LICENCE, SEAL, TAX, SOCIAL)
+    ]
     [clock] = await stack.read(T_STAGES, of_type(StageOpened.event_type, bundle_id))
     assert envelope_of(clock).data["stage"] == "case_promised"
     held = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[SEAL]), timeout=3)
@@ -94,7 +100,7 @@ async def test_a_bundle_from_submission_to_the_release_of_its_waiting_items(stac
     for code in (SEAL, TAX, SOCIAL):
         [released] = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[code]))
         data = envelope_of(released).data
-        assert data["bundle_id"] == bundle_id
+        assert data["bundle_id"] == bundle_id and data["bundle"] == told
         given = {m["code"]: m for m in data["materials"]}["business_licence"]
         assert given["licence_ref"] == f"EL-BL-{ids[LICENCE]}" and given["verified_from_licence"]
 
