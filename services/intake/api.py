@@ -77,22 +77,22 @@ async def list_items(
 
 @router.get("/catalog/items/{code}", summary="one service item")
 async def get_item(deps: DepsDep, code: str) -> ServiceItem:
-    return await catalog_handlers.get_item(deps, code)
+    return await catalog_handlers.ITEMS.one(deps, code)
 
 
 @router.post("/catalog/items", status_code=201, summary="create an item (admin)")
 async def create_item(deps: DepsDep, admin: Admin, item: ServiceItem) -> ServiceItem:
-    return await catalog_handlers.create_item(deps, item, actor=admin)
+    return await catalog_handlers.ITEMS.create(deps, item, actor=admin)
 
 
 @router.put("/catalog/items/{code}", summary="replace an item definition (admin)")
 async def update_item(deps: DepsDep, admin: Admin, code: str, item: ServiceItem) -> ServiceItem:
-    return await catalog_handlers.update_item(deps, code, item, actor=admin)
+    return await catalog_handlers.ITEMS.update(deps, code, item, actor=admin)
 
 
 @router.post("/catalog/items/{code}/close", summary="close an item to applications (admin)")
 async def close_item(deps: DepsDep, admin: Admin, code: str) -> ServiceItem:
-    return await catalog_handlers.close_item(deps, code, actor=admin)
+    return await catalog_handlers.ITEMS.close(deps, code, actor=admin)
 
 
 # -- agents ----------------------------------------------------------------------------------

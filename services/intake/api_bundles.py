@@ -28,22 +28,22 @@ async def list_bundles(
 
 @router.get("/catalog/bundles/{code}", summary="one bundle")
 async def get_bundle(deps: DepsDep, code: str) -> Bundle:
-    return await bundle_catalog.get_bundle(deps, code)
+    return await bundle_catalog.BUNDLES.one(deps, code)
 
 
 @router.post("/catalog/bundles", status_code=201, summary="create a bundle (admin)")
 async def create_bundle(deps: DepsDep, admin: Admin, bundle: Bundle) -> Bundle:
-    return await bundle_catalog.create_bundle(deps, bundle, actor=admin)
+    return await bundle_catalog.BUNDLES.create(deps, bundle, actor=admin)
 
 
 @router.put("/catalog/bundles/{code}", summary="replace a bundle definition (admin)")
 async def update_bundle(deps: DepsDep, admin: Admin, code: str, bundle: Bundle) -> Bundle:
-    return await bundle_catalog.update_bundle(deps, code, bundle, actor=admin)
+    return await bundle_catalog.BUNDLES.update(deps, code, bundle, actor=admin)
 
 
 @router.post("/catalog/bundles/{code}/close", summary="close a bundle to applications (admin)")
 async def close_bundle(deps: DepsDep, admin: Admin, code: str) -> Bundle:
-    return await bundle_catalog.close_bundle(deps, code, actor=admin)
+    return await bundle_catalog.BUNDLES.close(deps, code, actor=admin)
 
 
 @router.post(

@@ -16,8 +16,8 @@ from services.intake.bundles_store import MongoBundleStore
 from services.intake.credit import HttpCreditClient
 from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps, bind
-from services.intake.handlers.bundle_catalog import load_bundles
-from services.intake.handlers.catalog import load_catalog
+from services.intake.handlers.bundle_catalog import BUNDLES
+from services.intake.handlers.catalog import ITEMS
 from services.intake.handlers.catalog_events import publish_catalog
 from services.intake.handlers.deps import SOURCE
 from services.intake.handlers.ratings import recompute_rectification_deadlines
@@ -154,9 +154,9 @@ def build(
         await bundles.ensure_indexes()
         await changes.ensure_indexes()
         await uploads.ensure_indexes()
-        await load_catalog(deps)
+        await ITEMS.load(deps)
         await publish_catalog(deps)  # the whole catalog on the bus again (idempotent)
-        await load_bundles(deps)
+        await BUNDLES.load(deps)  # after the items they are checked against
         await store.load_licences(read_licences(settings.catalog_dir))
 
     async def on_stop() -> None:

@@ -11,6 +11,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.catalog_store import insert_definition, listing, replace_definition
 from services.intake.domain import CaseRecord
 from services.intake.domain.bundle_case import BundleApplication
 from services.intake.domain.bundles import Bundle
@@ -34,12 +35,9 @@ class MongoBundleStore:
         return None if doc is None else Bundle.model_validate(_strip(doc))
 
     async def list_bundles(self, *, region: str | None, include_closed: bool) -> list[Bundle]:
-        query: Document = {}
-        if region:
-            query["$or"] = [{"region": region}, {"regions": region}]
-        if not include_closed:
-            query["status"] = "open"
-        docs = await self.bundles.find(query).sort("_id", ASCENDING).to_list(None)
+        query: Document = {"$or": [{"region": region}, {"regions": region}]} if region else {}
+        found = self.bundles.find(listing(query, include_closed=include_closed))
+        docs = await found.sort("_id", ASCENDING).to_list(None)
         return [Bundle.model_validate(_strip(d)) for d in docs]
 
     async def stored_bundle(self, code: str) -> Document | None:
@@ -51,22 +49,14 @@ class MongoBundleStore:
         return sorted(str(i) for i in await self.bundles.distinct("_id"))
 
     async def insert_bundle(self, bundle: Bundle, *, session: Any = None) -> None:
-        try:
-            await self.bundles.insert_one(
-                {"_id": bundle.code, **bundle.model_dump(mode="json")}, session=session
-            )
-        except DuplicateKeyError as exc:
-            raise DuplicateKey(bundle.code) from exc
+        await insert_definition(self.bundles, bundle, session=session)
 
     async def replace_bundle(
         self, bundle: Bundle, *, expected_version: int, session: Any = None
     ) -> bool:
-        result = await self.bundles.replace_one(
-            {"_id": bundle.code, "version": expected_version},
-            {"_id": bundle.code, **bundle.model_dump(mode="json")},
-            session=session,
+        return await replace_definition(
+            self.bundles, bundle, expected_version=expected_version, session=session
         )
-        return result.matched_count == 1
 
     async def create_application(
         self,

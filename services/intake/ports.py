@@ -3,11 +3,11 @@ credit.py, in-memory fakes in the unit tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
-from services.intake.domain import CaseRecord, ServiceItem
+from services.intake.domain import CaseRecord, ItemStatus, ServiceItem
 from services.intake.domain.agents import AgentGrant
 from services.intake.domain.bundle_case import BundleApplication
 from services.intake.domain.bundles import Bundle
@@ -18,6 +18,21 @@ from shared.contracts import CreditChanged, Envelope
 # What the stores raise on a write that conflicts: defined once for every service, in shared/.
 from shared.errors import DuplicateKey as DuplicateKey
 from shared.errors import StaleVersion as StaleVersion
+
+
+class Definition(Protocol):
+    """What the catalog's versioned definitions (items, bundles) have in common."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def status(self) -> ItemStatus: ...
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self: ...
+    def model_dump(self, *, mode: str = "python") -> dict[str, Any]: ...
 
 
 class CreditUnavailable(Exception):

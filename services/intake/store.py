@@ -12,8 +12,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.catalog_store import MongoCatalog
-from services.intake.domain import CaseRecord, ServiceItem
+from services.intake.catalog_store import MongoItemCatalog, strip_id
+from services.intake.domain import CaseRecord
 from services.intake.domain.agents import AgentGrant
 from services.intake.ports import IdempotencyRecord
 from services.intake.reference_store import ReferenceData
@@ -32,7 +32,7 @@ def _case_doc(case: CaseRecord) -> Document:
     return doc
 
 
-class MongoIntakeStore(MongoCatalog, ReferenceData):
+class MongoIntakeStore(MongoItemCatalog, ReferenceData):
     def __init__(
         self,
         client: Any,
@@ -60,7 +60,7 @@ class MongoIntakeStore(MongoCatalog, ReferenceData):
         # Items are read on every submission and change rarely; another replica's admin edit
         # is seen after at most ``item_cache_s``.
         self.item_cache_s = item_cache_s
-        self._item_cache: dict[str, tuple[float, ServiceItem | None]] = {}
+        self._item_cache = {}
 
     async def ensure_indexes(self) -> None:
         await self.external.create_index(
@@ -246,5 +246,4 @@ class MongoIntakeStore(MongoCatalog, ReferenceData):
         return [AgentGrant.model_validate(_strip(d)) for d in docs]
 
 
-def _strip(doc: Document) -> Document:
-    return {k: v for k, v in doc.items() if k != "_id"}
+_strip = strip_id

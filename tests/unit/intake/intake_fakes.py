@@ -13,8 +13,8 @@ from services.intake.domain import CaseRecord, ServiceItem
 from services.intake.domain.agents import AgentGrant
 from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps
-from services.intake.handlers.bundle_catalog import read_bundles_dir
-from services.intake.handlers.catalog import read_catalog_dir
+from services.intake.handlers.bundle_catalog import BUNDLES
+from services.intake.handlers.catalog import ITEMS
 from services.intake.ports import (
     CreditStatus,
     CreditUnavailable,
@@ -253,9 +253,9 @@ class Wiring:
             objects=self.objects,
         )
         self.deps.wake = self._wake
-        for item in read_catalog_dir(self.settings.catalog_dir):
+        for item in ITEMS.read_dir(self.settings.catalog_dir):
             self.store.items[item.code] = item
-        for bundle in read_bundles_dir(self.settings.catalog_dir):
+        for bundle in BUNDLES.read_dir(self.settings.catalog_dir):
             self.bundles.bundles[bundle.code] = bundle
         for licence in read_licences(self.settings.catalog_dir):
             self.store.licences[licence.ref] = licence

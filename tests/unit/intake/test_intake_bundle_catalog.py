@@ -10,19 +10,19 @@ import httpx
 import pytest
 
 from services.intake.domain.bundles import Bundle, bundle_errors
-from services.intake.handlers.bundle_catalog import BUNDLE_CHAIN, load_bundles, read_bundles_dir
-from services.intake.handlers.catalog import read_catalog_dir
+from services.intake.handlers.bundle_catalog import BUNDLE_CHAIN, BUNDLES
+from services.intake.handlers.catalog import ITEMS as ITEM_DEFINITIONS
 from services.intake.handlers.deps import department_regions
 from services.intake.settings import DEFAULT_CATALOG_DIR
 from shared.reference import regions
 from tests.support.tokens import lasting_token
 from tests.unit.intake.intake_fakes import Wiring
 
-ITEMS = {i.code: i for i in read_catalog_dir(DEFAULT_CATALOG_DIR)}
+ITEMS = {i.code: i for i in ITEM_DEFINITIONS.read_dir(DEFAULT_CATALOG_DIR)}
 
 
 def shipped() -> dict[str, Bundle]:
-    return {b.code: b for b in read_bundles_dir(DEFAULT_CATALOG_DIR)}
+    return {b.code: b for b in BUNDLES.read_dir(DEFAULT_CATALOG_DIR)}
 
 
 def errors_of(bundle: Bundle) -> dict[str, str]:
@@ -143,10 +143,10 @@ async def test_admin_api_creates_updates_closes_and_refuses_invalid_bundles() ->
 async def test_start_up_load_writes_the_files_and_keeps_a_newer_admin_edit() -> None:
     w = Wiring()
     w.bundles.bundles.clear()
-    assert await load_bundles(w.deps) == len(shipped())
+    assert await BUNDLES.load(w.deps) == len(shipped())
     edited = w.bundles.bundles["500000-YJS-001"].model_copy(update={"version": 5, "name": "改"})
     w.bundles.bundles["500000-YJS-001"] = edited
-    assert await load_bundles(w.deps) == 0
+    assert await BUNDLES.load(w.deps) == 0
     assert w.bundles.bundles["500000-YJS-001"].name == "改"
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from services.intake.domain import ServiceItem, catalog_errors
-from services.intake.handlers.catalog import read_catalog_dir
+from services.intake.handlers.catalog import ITEMS
 from services.intake.handlers.deps import department_regions
 from services.intake.settings import DEFAULT_CATALOG_DIR
 from shared.reference import regions
@@ -17,7 +17,7 @@ from tests.unit.intake.intake_fakes import Wiring
 
 
 def sample() -> list[ServiceItem]:
-    return read_catalog_dir(DEFAULT_CATALOG_DIR)
+    return ITEMS.read_dir(DEFAULT_CATALOG_DIR)
 
 
 def errors_of(item: ServiceItem) -> dict[str, str]:

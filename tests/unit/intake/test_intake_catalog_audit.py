@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from services.cli import app
 from services.intake.domain import ItemStatus
-from services.intake.handlers.catalog import CATALOG_CHAIN, item_view, load_catalog
+from services.intake.handlers.catalog import CATALOG_CHAIN, ITEMS, item_view
 from shared.audit import ChainHead, verify
 from shared.audit import cli as audit_cli
 from shared.audit.admin import AdminChains
@@ -78,8 +78,8 @@ async def test_each_admin_change_is_linked_with_its_actor_and_what_changed() -> 
 async def test_the_start_up_load_is_chained_as_the_catalog_files() -> None:
     w = Wiring()
     w.store.items.clear()
-    assert await load_catalog(w.deps) > 0
-    assert await load_catalog(w.deps) == 0  # nothing newer: nothing written, nothing chained
+    assert await ITEMS.load(w.deps) > 0
+    assert await ITEMS.load(w.deps) == 0  # nothing newer: nothing written, nothing chained
     ids = await w.changes.chain_ids(CATALOG_CHAIN)
     assert ids == sorted(w.store.items)
     [entry] = await w.changes.entries(CATALOG_CHAIN, ids[0])

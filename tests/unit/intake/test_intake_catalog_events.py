@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.intake.handlers.catalog import load_catalog
+from services.intake.handlers.catalog import ITEMS
 from services.intake.handlers.catalog_events import publish_catalog
 from shared.contracts import T_CATALOG, CatalogItemChanged, topic_for
 from tests.support.tokens import lasting_token
@@ -42,7 +42,7 @@ async def test_creating_changing_and_closing_an_item_publishes_each_version() ->
 async def test_the_whole_catalog_is_published_once_however_often_intake_starts() -> None:
     w = Wiring()
     w.store.items.clear()
-    await load_catalog(w.deps)  # start-up: each file item written with its event
+    await ITEMS.load(w.deps)  # start-up: each file item written with its event
     loaded = len(published(w))
     assert loaded == len(w.store.items) > 20
     await publish_catalog(w.deps)
