@@ -74,22 +74,7 @@ async def rate_case(
         return rated
 
     def events(c: CaseRecord) -> list[Envelope]:
-        rated = CaseRated(
-            case_id=case_id,
-            rating_id=rating_id,
-            level=level,
-            scores=scores,
-            comment=comment,
-            department=c.department,
-            item_code=c.item_code,
-            region=c.handling_region,
-            rated_at=now,
-        )
-        out = [
-            make_envelope(
-                rated, source=SOURCE, time=now, id=derived_event_id("case.rated", case_id)
-            )
-        ]
+        out = [_case_rated(c, now)]
         if c.rectification is not None:
             out.append(_rectification_opened(c, level, limit, now))
         return out
@@ -104,6 +89,25 @@ async def rate_case(
     if updated.rectification is not None:
         RECTIFICATIONS.labels(updated.department, "opened").inc()
     return _rating_answer(updated, rating_id, level)
+
+
+def _case_rated(c: CaseRecord, now: datetime) -> Envelope:
+    """The event of the rating ``c`` was just given."""
+    assert c.rating is not None
+    rated = CaseRated(
+        case_id=c.case_id,
+        rating_id=c.rating.rating_id,
+        level=c.rating.level,
+        scores=c.rating.scores,
+        comment=c.rating.comment,
+        department=c.department,
+        item_code=c.item_code,
+        region=c.handling_region,
+        rated_at=now,
+    )
+    return make_envelope(
+        rated, source=SOURCE, time=now, id=derived_event_id("case.rated", c.case_id)
+    )
 
 
 def _rectification_opened(
