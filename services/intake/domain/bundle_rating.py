@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from services.intake.domain.bundle_case import BundleApplication
+from services.intake.domain.bundle_case import BundleApplication, outcome
 from services.intake.domain.case import CaseRecord, Rating, Rectification, local_text
 from services.intake.domain.errors import Conflict, FieldError
 from services.intake.domain.ratings import answered
@@ -22,14 +22,17 @@ def rating_id_for(bundle_id: str) -> str:
 
 def rate_bundle(
     app: BundleApplication,
+    cases: Mapping[str, CaseRecord],
     *,
     level: RatingLevel,
     scores: dict[str, int],
     comment: str | None,
     at: datetime,
 ) -> BundleApplication:
-    """One rating per bundle, only once its outcome is settled."""
-    if app.closed_at is None:
+    """One rating per bundle, only once its outcome is settled: every item decided or
+    cancelled (the rule the tracking view shows, ``bundle_case.outcome``), even while the
+    bundle clock's closing is still on its way."""
+    if (app.outcome or outcome(app, cases)) == "in_progress":
         raise Conflict(
             f"bundle {app.bundle_id} is not finished yet; it is rated once every item is done",
             [FieldError("bundle_id", "the bundle is still in progress")],

@@ -59,7 +59,9 @@ async def rate_bundle(
 ) -> dict[str, Any]:
     app = await _open_for_applicant(deps, bundle_id, code=code, principal=principal)
     now = deps.clock.now()
-    rated = rules.rate_bundle(app, level=level, scores=scores, comment=comment, at=now)
+    found = {cid: await deps.store.get_case(cid) for cid in app.case_ids}
+    cases = {k: v for k, v in found.items() if v is not None}
+    rated = rules.rate_bundle(app, cases, level=level, scores=scores, comment=comment, at=now)
     limit = Limit(value=deps.settings.rectification_days)
     if needs_rectification(level):
         due_at = deps.calendar.deadline(now, limit)
@@ -71,8 +73,7 @@ async def rate_bundle(
             due_provisional=deps.calendar.is_provisional(limit, now, due_at),
             due_calendar=deps.calendar.version,
         )
-    cases = {cid: await deps.store.get_case(cid) for cid in app.case_ids}
-    departments = rules.rated_departments(app, {k: v for k, v in cases.items() if v is not None})
+    departments = rules.rated_departments(app, cases)
     events = [_rated(rated, departments, now)]
     if rated.rectification is not None:
         events.append(_rectification_opened(rated, now))

@@ -128,3 +128,16 @@ async def test_a_bundles_cases_are_never_invited_to_rate_one_by_one() -> None:
     w.clock.advance(timedelta(days=2))
     assert await invite_unrated_cases(w.deps) == 0
     assert w.store.events_of(RatingInvited.event_type) == []
+
+
+async def test_a_settled_bundle_is_rated_while_its_clock_closing_is_on_its_way() -> None:
+    """The rule the tracking view shows (every item decided or cancelled), not the bookkeeping
+    of the bundle clock's closing, decides when the bundle may be rated."""
+    w = Wiring()
+    body = await finished(w)
+    app = w.bundles.applications[body["bundle_id"]]
+    w.bundles.applications[app.bundle_id] = app.model_copy(
+        update={"closed_at": None, "outcome": None}
+    )
+    code = {"X-Verification-Code": body["verification_code"]}
+    assert (await rate(w, body, {"level": "satisfied"}, **code)).status_code == 201
