@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from services.monitor.domain import Light, Status, worst
-from services.monitor.ports import CaseRecord, StageDoc
+from services.monitor.ports import CaseRecord, StageDoc, StatsRow
 from shared.calendar.timing import light_of
 
 OVERDUE_LIST_LIMIT = 500
@@ -75,13 +75,13 @@ class Accumulator:
             if light == Light.RED.value:
                 self.overdue.append(_overdue_entry(rec, raw))
 
-    def part(self, stats: Iterable[dict[str, Any]]) -> Part:
+    def part(self, stats: Iterable[StatsRow]) -> Part:
         # the most overdue of each partition: the board lists the most overdue of all of them
         self.overdue.sort(key=lambda o: datetime.fromisoformat(o["due_at"]))
         return {
             "rows": list(self.rows.values()),
             "overdue": self.overdue[:OVERDUE_LIST_LIMIT],
-            "stats": list(stats),
+            "stats": [row.view() for row in stats],
         }
 
 
@@ -105,9 +105,7 @@ def _overdue_entry(rec: CaseRecord, raw: StageDoc) -> dict[str, Any]:
     }
 
 
-def aggregate(
-    records: Iterable[CaseRecord], stats: Iterable[dict[str, Any]], now: datetime
-) -> Part:
+def aggregate(records: Iterable[CaseRecord], stats: Iterable[StatsRow], now: datetime) -> Part:
     """One partition (or any set of records) condensed for the board."""
     acc = Accumulator(now)
     for rec in records:
@@ -170,7 +168,7 @@ def merge(
 
 def build_board(
     records: Iterable[CaseRecord],
-    stats: Iterable[dict[str, Any]],
+    stats: Iterable[StatsRow],
     now: datetime,
     *,
     department: str | None = None,

@@ -24,12 +24,12 @@ from services.monitor.history.api import router as history_router
 from services.monitor.history.model import AssessmentModel, load_model
 from services.monitor.history.store import MongoHistory
 from services.monitor.jobs import set_gauges
-from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsStore
+from services.monitor.ports import CaseStore, Publisher, Scheduler, StatsRow, StatsStore
 from services.monitor.register_api import router as register_router
 from services.monitor.register_store import MongoRegister
 from services.monitor.settings import MonitorSettings
 from services.monitor.snapshots import MongoBoardParts
-from services.monitor.store import TableCaseStore, TableStats, partition_of
+from services.monitor.store import TableCaseStore, TableStats
 from services.monitor.stream import MonitorStream
 from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
@@ -113,9 +113,9 @@ class MonitorService:
             if i % chunk == 0:
                 await asyncio.sleep(0)
             accumulators.setdefault(rec.partition, Accumulator(now)).add(rec)
-        stats: dict[int, list[dict[str, Any]]] = {}
+        stats: dict[int, list[StatsRow]] = {}
         for row in self.stats.rows():
-            stats.setdefault(partition_of(row) or 0, []).append(row)
+            stats.setdefault(row.partition, []).append(row)
         partitions = set(accumulators) | set(stats)
         parts = {
             p: accumulators.get(p, Accumulator(now)).part(stats.get(p, [])) for p in partitions

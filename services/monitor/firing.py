@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from services.monitor import handlers as h
-from services.monitor.ports import CaseRecord
+from services.monitor.ports import CaseRecord, StatsRow
 from shared.contracts import Envelope
 
 FIRING_CHUNK = 500  # firings per timer message: ~75 KB, far below the 1 MiB message limit
@@ -120,7 +120,7 @@ class Staging:
     def bump(self, partition: int, department: str, item: str, region: str, **inc: float) -> None:
         self.bumps.append((partition, department, item, region, inc))
 
-    def rows(self) -> Iterator[dict[str, Any]]:
+    def rows(self) -> Iterator[StatsRow]:
         return self.base.stats.rows()  # what is committed: a firing only adds to it
 
     # Publisher

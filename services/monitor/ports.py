@@ -54,6 +54,22 @@ class CaseRecord:
             self.timers[stage.stage_id] = due.timestamp()
 
 
+@dataclass(frozen=True)
+class StatsRow:
+    """The closed-stage and rating aggregates of one (partition, department, item, region)."""
+
+    partition: int
+    department: str
+    item_code: str
+    region: str
+    counts: dict[str, float] = field(default_factory=dict)
+
+    def view(self) -> dict[str, Any]:
+        """The row as the board's parts carry it (no partition: a part is one partition)."""
+        keys = {"department": self.department, "item_code": self.item_code, "region": self.region}
+        return {**keys, **self.counts}
+
+
 class CaseStore(Protocol):
     """The changelog-backed table of open cases (keyed and co-partitioned by case id)."""
 
@@ -73,7 +89,7 @@ class StatsStore(Protocol):
         self, partition: int, department: str, item: str, region: str, **inc: float
     ) -> None: ...
 
-    def rows(self) -> Iterator[dict[str, Any]]: ...
+    def rows(self) -> Iterator[StatsRow]: ...
 
 
 class Publisher(Protocol):

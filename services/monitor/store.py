@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from services.monitor.ports import CaseRecord, EarlyClosing
+from services.monitor.ports import CaseRecord, EarlyClosing, StatsRow
 
 PARTITION = "p"  # the partition of egov.stages a case (or an aggregate row) is kept on
+ROW_KEYS = frozenset({PARTITION, "department", "item_code", "region"})  # a stats row's key
 TIMER = "t"  # a stage's next firing (epoch s), kept inside the stage's document
-
-
-def partition_of(row: Mapping[str, Any]) -> int | None:
-    """The partition an aggregate row is kept on (None: a row kept before it was)."""
-    value = row.get(PARTITION)
-    return None if value is None else int(value)
 
 
 def to_document(record: CaseRecord) -> dict[str, Any]:
@@ -130,8 +125,15 @@ class TableStats:
             row[name] = row.get(name, 0) + value
         self.table[key] = row
 
-    def rows(self) -> Iterator[dict[str, Any]]:
+    def rows(self) -> Iterator[StatsRow]:
         for key, value in list(self.table.items()):
             if isinstance(value, dict):
                 # rows kept before the partition was: the key names it
-                yield {PARTITION: int(str(key).split("|", 1)[0]), **value}
+                partition = value.get(PARTITION, str(key).split("|", 1)[0])
+                yield StatsRow(
+                    partition=int(partition),
+                    department=str(value.get("department", "")),
+                    item_code=str(value.get("item_code", "")),
+                    region=str(value.get("region", "")),
+                    counts={k: v for k, v in value.items() if k not in ROW_KEYS},
+                )

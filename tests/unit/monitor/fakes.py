@@ -9,7 +9,7 @@ from typing import Any
 
 from services.monitor.bootstrap import build_deps
 from services.monitor.handlers import Deps
-from services.monitor.ports import CaseRecord
+from services.monitor.ports import CaseRecord, StatsRow
 from services.monitor.settings import MonitorSettings
 from shared.calendar import load_default_calendar
 from shared.contracts import Envelope
@@ -47,8 +47,14 @@ class DictStats:
         for k, v in inc.items():
             row[k] = row.get(k, 0) + v
 
-    def rows(self) -> Iterator[dict[str, Any]]:
-        yield from list(self.data.values())
+    def rows(self) -> Iterator[StatsRow]:
+        for key, row in list(self.data.items()):
+            counts = {
+                k: v for k, v in row.items() if k not in ("department", "item_code", "region")
+            }
+            yield StatsRow(
+                int(key.split("|")[0]), row["department"], row["item_code"], row["region"], counts
+            )
 
 
 class ListPublisher:

@@ -7,8 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from services.monitor.ports import CaseRecord, EarlyClosing
-from services.monitor.store import TableCaseStore
+from services.monitor.ports import CaseRecord, EarlyClosing, StatsRow
+from services.monitor.store import TableCaseStore, TableStats
 
 RECORD: dict[str, Any] = {
     "p": 3,
@@ -77,3 +77,25 @@ def test_delete_removes_the_record() -> None:
     store.delete("C1")
     store.delete("C1")
     assert table == {} and list(store.records()) == []
+
+
+def test_stats_rows_are_typed_and_rows_kept_before_the_partition_take_it_from_their_key() -> None:
+    table: dict[str, Any] = {
+        # a row as a worker before the partition key wrote it: the key's prefix names it
+        "7|D0|I0|R0": {"department": "D0", "item_code": "I0", "region": "R0", "closed": 4},
+    }
+    stats = TableStats(table)
+    stats.bump(2, "D1", "I1", "R1", closed=1, on_time=1)
+    stats.bump(2, "D1", "I1", "R1", closed=1)
+    rows = sorted(stats.rows(), key=lambda r: r.partition)
+    assert rows == [
+        StatsRow(2, "D1", "I1", "R1", {"closed": 2, "on_time": 1}),
+        StatsRow(7, "D0", "I0", "R0", {"closed": 4}),
+    ]
+    assert rows[0].view() == {
+        "department": "D1",
+        "item_code": "I1",
+        "region": "R1",
+        "closed": 2,
+        "on_time": 1,
+    }
