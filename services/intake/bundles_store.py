@@ -15,9 +15,10 @@ from services.intake.catalog_store import insert_definition, listing, replace_de
 from services.intake.domain import CaseRecord
 from services.intake.domain.bundle_case import BundleApplication
 from services.intake.domain.bundles import Bundle
-from services.intake.ports import DuplicateKey, IdempotencyRecord
+from services.intake.ports import IdempotencyRecord
 from services.intake.store import MongoIntakeStore, _case_doc, _strip
 from shared.contracts import Envelope
+from shared.errors import DuplicateKey
 from shared.mongo import Document, in_transaction
 
 

@@ -15,8 +15,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.domain import ServiceItem
-from services.intake.ports import Definition, DuplicateKey
+from services.intake.ports import Definition
 from shared.contracts import Envelope
+from shared.errors import DuplicateKey
 from shared.mongo import Document
 from shared.mongo.outbox import Outbox
 

@@ -16,8 +16,6 @@ from services.intake.domain.uploads import Upload
 from shared.contracts import CreditChanged, Envelope
 
 # What the stores raise on a write that conflicts: defined once for every service, in shared/.
-from shared.errors import DuplicateKey as DuplicateKey
-from shared.errors import StaleVersion as StaleVersion
 
 
 class Definition(Protocol):

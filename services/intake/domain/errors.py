@@ -10,18 +10,14 @@ from shared.errors import (
     Forbidden,
     Invalid,
     NotFound,
-    Refusal,
     TooManyAttempts,
     Unavailable,
 )
-
-IntakeError = Refusal  # any refusal of the intake rules
 
 __all__ = [
     "Conflict",
     "FieldError",
     "Forbidden",
-    "IntakeError",
     "Invalid",
     "NotFound",
     "TooManyAttempts",

@@ -17,8 +17,9 @@ credit changes only at verified contacts.
 
 from __future__ import annotations
 
-from services.intake.domain.errors import FieldError, Forbidden, IntakeError, Invalid
+from services.intake.domain.errors import FieldError, Forbidden, Invalid
 from shared.contracts.common import Applicant, Channel, Contact, SubmittedBy, SubmitterKind
+from shared.errors import Refusal
 from shared.identity import Principal
 from shared.roles import Assurance, Role
 
@@ -27,7 +28,7 @@ TERMINAL_CHANNELS = frozenset({Channel.KIOSK, Channel.BANK_BRANCH})
 AUTH_FIELD = "Authorization"
 
 
-class Unauthenticated(IntakeError):
+class Unauthenticated(Refusal):
     status_code = 401
 
 

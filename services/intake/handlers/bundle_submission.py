@@ -58,10 +58,11 @@ from services.intake.handlers.submission import (
     submitter_actor,
 )
 from services.intake.metrics import BUNDLES
-from services.intake.ports import DuplicateKey, IdempotencyRecord
+from services.intake.ports import IdempotencyRecord
 from shared.auth import Principal
 from shared.clock import SHANGHAI
 from shared.contracts import CreditCheck, Envelope, Material, SubmittedBy
+from shared.errors import DuplicateKey
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from pydantic import ValidationError
 
 from services.intake.domain import Conflict, FieldError, Invalid, ItemStatus, NotFound
 from services.intake.handlers.deps import Deps
-from services.intake.ports import Definition, DuplicateKey
+from services.intake.ports import Definition
 from shared.audit.admin import ChainMoved, View
 from shared.auth import Principal
+from shared.errors import DuplicateKey
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from typing import Any
 from services.intake.domain import (
     Assessment,
     FieldError,
-    IntakeError,
     Invalid,
     NotFound,
     ServiceItem,
@@ -49,7 +48,7 @@ from services.intake.handlers.materials import (
     upload_ids,
 )
 from services.intake.metrics import IDEMPOTENT_REPLAYS, SUBMISSIONS
-from services.intake.ports import DuplicateKey, IdempotencyRecord
+from services.intake.ports import IdempotencyRecord
 from shared.auth import Principal
 from shared.clock import SHANGHAI
 from shared.contracts import (
@@ -62,6 +61,7 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.contracts.publishers import originating_system
+from shared.errors import DuplicateKey, Refusal
 from shared.kafka import PermanentError
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ async def on_submission_received(
         await register_case(deps, sub, causation=envelope, submitted_at=data.submitted_at)
     except DuplicateKey:
         log.info("submission %s/%s registered concurrently", data.source_system, data.external_id)
-    except IntakeError as exc:
+    except Refusal as exc:
         raise PermanentError(f"submission refused ({exc.status_code}): {exc}") from exc
 
 
@@ -251,7 +251,7 @@ async def _open_item(deps: Deps, sub: Submission) -> ServiceItem:
         )
     try:
         check_item_open(item)
-    except IntakeError:
+    except Refusal:
         SUBMISSIONS.labels(item.code, channel, "closed").inc()
         raise
     return item

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from services.intake.domain import CaseRecord
 from services.intake.domain.bundle_case import BundleApplication
 from services.intake.domain.bundles import Bundle
-from services.intake.ports import DuplicateKey, IdempotencyRecord
+from services.intake.ports import IdempotencyRecord
 from shared.contracts import Envelope
+from shared.errors import DuplicateKey
 
 if TYPE_CHECKING:
     from tests.unit.intake.intake_fakes import FakeStore

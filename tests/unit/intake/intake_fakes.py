@@ -15,16 +15,11 @@ from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps
 from services.intake.handlers.bundle_catalog import BUNDLES
 from services.intake.handlers.catalog import ITEMS
-from services.intake.ports import (
-    CreditStatus,
-    CreditUnavailable,
-    DuplicateKey,
-    IdempotencyRecord,
-    StaleVersion,
-)
+from services.intake.ports import CreditStatus, CreditUnavailable, IdempotencyRecord
 from services.intake.settings import IntakeSettings
 from shared.clock import FixedClock
 from shared.contracts import AuditCheckpoint, CreditChanged, Envelope
+from shared.errors import DuplicateKey, StaleVersion
 from tests.support.admin_log import MemoryAdminLog
 from tests.support.fake_objects import FakeObjectStore
 from tests.support.tokens import SignedInApplicant
