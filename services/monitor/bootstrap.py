@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from pymongo.errors import PyMongoError
 
@@ -183,7 +184,11 @@ class MonitorService:
         m.CONSUMER_LAG.clear()
         for tp in consumer.assignment():
             if tp.topic in (T_STAGES, T_CASES):
-                position = await consumer.position(tp)
+                try:  # during a rebalance a position may wait for the group: never hold
+                    # the gauge refresh (and the board's parts written after it) on it
+                    position = await asyncio.wait_for(consumer.position(tp), timeout=1.0)
+                except (TimeoutError, KafkaError):
+                    continue
                 highwater = consumer.highwater(tp)  # None until the first fetch of tp answers
                 if position is not None and highwater is not None:
                     lag = max(0, highwater - position)
