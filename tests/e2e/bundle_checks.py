@@ -29,16 +29,3 @@ def check_bundles(bundles: BundleApplicants, records: list[BusRecord]) -> None:
     assert told[("bundle_received", "inbox")] == len(applied), told
     assert told[("bundle_finished", "inbox")] == len(applied), told
     assert told[("case_received", "inbox")] == 0, "a bundle's item told as a lone case"
-
-
-def bundles_told_finished(bundles: BundleApplicants, records: list[BusRecord]) -> bool:
-    """Whether every applied bundle's applicant has been told it finished (in the inbox)."""
-    told = {
-        e.data["case_id"]
-        for e in (r.envelope for r in records)
-        if e is not None
-        and e.type == "gov.egov.notification.delivered.v1"
-        and e.data["template"] == "bundle_finished"
-        and e.data["channel"] == "inbox"
-    }
-    return all(b.bundle_id in told for b in bundles.planned if b.bundle_id)

@@ -18,7 +18,7 @@ from demo.summary import external_case_ids, summarise
 from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI, SimulatedClock
 from shared.settings import ServiceSettings
-from tests.e2e.bundle_checks import bundles_told_finished, check_bundles
+from tests.e2e.bundle_checks import check_bundles
 from tests.support.invariants import Expectations, check
 from tests.support.processes import Platform
 from tests.support.tokens import lasting_token
@@ -86,13 +86,6 @@ async def test_a_day_of_the_service_hall(
         }
 
     records = await read_all(kafka_bootstrap)
-    # A bundle's end is told after its clock's closing reaches notify: wait for that positive
-    # marker (each bundle's finished message) rather than for a fixed time, then check.
-    for _ in range(30):
-        if bundles_told_finished(day.bundles, records):
-            break
-        await asyncio.sleep(3)
-        records = await read_all(kafka_bootstrap)
     check_bundles(day.bundles, records)
     meant_bad = set(meant_bad_file.read_text().split())
     violations = check(
