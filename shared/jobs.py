@@ -24,11 +24,32 @@ async def every(
     if wait_first:
         await asyncio.sleep(seconds)
     while True:
-        try:
-            await job()
-        except Exception as exc:  # noqa: BLE001 - a periodic job survives a failed round
-            log.warning("%s failed: %s", what, exc)
+        await one_round(job, what=what)
         await asyncio.sleep(seconds)
+
+
+async def one_round(job: Callable[[], Awaitable[object]], *, what: str) -> None:
+    """One round of a periodic job: a failure is logged, never raised, so the loop carries on.
+
+    That includes a ``CancelledError`` the job did not ask for: a call it awaits may be
+    cancelled elsewhere (faust answers a consumer call from its own thread and drops it in a
+    rebalance) without this task being cancelled, and letting it through would end the loop
+    silently. Only the cancellation of the task running the loop (a stop) ends it."""
+    try:
+        await job()
+    except asyncio.CancelledError:
+        if stopping():
+            raise
+        log.warning("%s failed: a call it awaited was cancelled", what)
+    except Exception as exc:  # noqa: BLE001 - a periodic job survives a failed round
+        log.warning("%s failed: %s", what, exc)
+
+
+def stopping() -> bool:
+    """Whether the running task is being cancelled (a stop), as opposed to a ``CancelledError``
+    raised by a call it awaited that was cancelled elsewhere (see ``one_round``)."""
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
 
 
 async def stop_task(task: asyncio.Task[Any] | None) -> None:

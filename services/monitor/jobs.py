@@ -18,6 +18,7 @@ from services.monitor import metrics as m
 from services.monitor.board import LIGHTS, Part
 from services.monitor.history.feed import follow as follow_history
 from services.monitor.register_feed import follow_supervision
+from shared.jobs import one_round
 from shared.observability.metrics import serve_metrics
 
 if TYPE_CHECKING:  # bootstrap builds the service and imports the gauges from here
@@ -129,17 +130,18 @@ class MonitorLoops(Service):
 
     @Service.task
     async def _gauges(self) -> None:
+        """The colour gauges and this worker's board parts. A large board takes seconds to
+        scan: the scans keep to a fifth of the worker's time."""
         while not self.should_stop:
             started = time.monotonic()
-            try:
-                await self.monitor.refresh_gauges()
-            except Exception:  # noqa: BLE001 - metrics must never stop the worker
-                log.exception("gauge refresh failed")
-            # A large board takes seconds to scan: keep the scans to a fifth of the worker's time
-            # (the scan's own time: waiting on the broker for the lag below is not scanning).
+            await one_round(self.monitor.refresh_gauges, what="gauge refresh")
             took = time.monotonic() - started
-            try:
-                await self.monitor.refresh_lag()
-            except Exception:  # noqa: BLE001
-                log.exception("consumer lag refresh failed")
             await self.sleep(max(self.monitor.settings.monitor_board_refresh_s, 4 * took))
+
+    @Service.task
+    async def _lag(self) -> None:
+        """Consumer lag, in a loop of its own: asking the consumer for a position may wait on
+        (or be dropped by) a rebalance, and the board's parts must not wait with it."""
+        while not self.should_stop:
+            await one_round(self.monitor.refresh_lag, what="consumer lag refresh")
+            await self.sleep(self.monitor.settings.monitor_board_refresh_s)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from services.monitor import metrics as m
 from shared.clock import Clock
+from shared.jobs import stopping
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class TimerWheel:
                 if due:
                     try:
                         await fire(due)
-                    except Exception:
+                    except BaseException:  # a stop too: the changelog keeps them either way
                         for p, case_id, stage_id, ts in due:  # keep them for the next round
                             self._repush(p, case_id, stage_id, ts)
                         raise
@@ -134,7 +135,11 @@ class TimerWheel:
                 except TimeoutError:
                     pass
             except asyncio.CancelledError:
-                raise
+                if stopping():
+                    raise
+                # a send the producer dropped (its thread cancels pending calls in a rebalance)
+                log.warning("timer loop: a firing's send was cancelled; retrying")
+                await asyncio.sleep(1.0)
             except Exception:  # noqa: BLE001 - the loop must survive; firings are re-derived
                 log.exception("timer loop failed; retrying")
                 await asyncio.sleep(1.0)

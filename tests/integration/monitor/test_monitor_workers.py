@@ -170,6 +170,12 @@ class Stack:
         return [((await w.status()) or {}).get("partitions", []) for w in self.workers]
 
 
+def _warnings(log: Path, last: int = 15) -> list[str]:
+    """A worker's last warnings and errors, for a failure's message."""
+    lines = log.read_text(errors="replace").splitlines()
+    return [ln[:300] for ln in lines if " WARNING " in ln or " ERROR " in ln][-last:]
+
+
 async def _collect(bootstrap: str, seen: list[dict[str, Any]], prefix: str) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
@@ -423,7 +429,8 @@ async def test_lights_ladder_close_suspend_two_workers_and_sigkill(stack: Stack)
         if seen["partitions"] == list(range(6)) and paused_case in overdue:
             break
         assert time.monotonic() < deadline, (
-            f"board covers {seen['partitions']}, overdue {sorted(overdue)}, not {paused_case}"
+            f"board covers {seen['partitions']}, overdue {sorted(overdue)}, not {paused_case}; "
+            f"workers {await s.assignment()}; warnings: {[_warnings(w.log) for w in s.workers]}"
         )
         await asyncio.sleep(0.5)
     assert seen["partitions_total"] == 6

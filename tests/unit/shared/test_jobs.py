@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from shared.jobs import every, stop_task
+from shared.jobs import every, one_round, stop_task
 
 
 async def test_a_failed_round_is_logged_and_the_job_runs_again(
@@ -29,6 +29,53 @@ async def test_a_failed_round_is_logged_and_the_job_runs_again(
         with pytest.raises(asyncio.CancelledError):
             await task
     assert [r.getMessage() for r in caplog.records] == ["the sweep failed: database away"]
+
+
+async def test_a_cancelled_call_inside_a_round_does_not_end_the_loop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A future cancelled by someone else (faust's consumer thread dropping a call in a
+    rebalance) raises CancelledError in the job; the loop must survive it, and still stop when
+    its own task is cancelled."""
+    rounds: list[int] = []
+
+    async def job() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            dropped: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            dropped.cancel()
+            await dropped
+
+    with caplog.at_level(logging.WARNING):
+        task = asyncio.create_task(every(0.001, job, what="the lag refresh"))
+
+        async def three_rounds() -> None:
+            while len(rounds) < 3:
+                assert not task.done(), "the loop ended"
+                await asyncio.sleep(0.001)
+
+        await asyncio.wait_for(three_rounds(), timeout=5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert [r.getMessage() for r in caplog.records] == [
+        "the lag refresh failed: a call it awaited was cancelled"
+    ]
+
+
+async def test_a_round_cancelled_with_its_task_raises() -> None:
+    started = asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    task = asyncio.create_task(one_round(job, what="scan"))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert task.cancelled()
 
 
 async def test_wait_first_runs_the_job_only_after_one_interval() -> None:
