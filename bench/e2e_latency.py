@@ -4,7 +4,7 @@ receipt notification being delivered (email, SMS, inbox), on the whole platform 
     .venv/bin/python bench/e2e_latency.py --cases 100 --concurrency 5 [--write-docs]
 
 Starts its own broker and database (memory mode), the five services, a real SMTP server and the
-stand-in SMS gateway; real clock. Prints p50 / p99 per channel.
+stand-in SMS gateway; real clock. Prints p50 / p99 per channel, and per hop (bench/e2e_hops.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -25,21 +26,41 @@ if str(REPO) not in sys.path:
 
 import httpx  # noqa: E402
 
+from bench.e2e_hops import hops  # noqa: E402
+from bench.e2e_hops import table as hop_table  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from demo.bus import read_all  # noqa: E402
 from demo.plan import plan_day  # noqa: E402
 from dev import devstack  # noqa: E402
 from dev.devsms import make_server  # noqa: E402
 from shared.auth import submission_token  # noqa: E402
+from shared.contracts import T_NOTIFICATIONS, topic_for  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
 from tests.support.processes import Platform, free_port  # noqa: E402
 
 SETTINGS = ServiceSettings(service_name="bench")  # the dev stack's token key
+SUBMITTED = "gov.egov.case.submitted.v1"
+
+
+async def hop_times(
+    bootstrap: str, mongo_uri: str, sent: dict[str, float]
+) -> dict[str, list[float]]:
+    """Per hop (bench/e2e_hops.py): the bus's records and notify's delivery rows."""
+    from pymongo import AsyncMongoClient
+
+    records = await read_all(bootstrap, [topic_for(SUBMITTED), T_NOTIFICATIONS], idle_s=2.0)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    try:
+        rows = client["bench_notify"]["deliveries"].find({}, {"created_at": 1})
+        recorded = {str(d["_id"]): d["created_at"] async for d in rows}
+    finally:
+        await client.close()
+    return hops(records, sent, recorded)
 
 
 async def measure(
     platform: Platform, bootstrap: str, cases: int, concurrency: int
-) -> tuple[dict[str, list[float]], dict[str, int]]:
+) -> tuple[dict[str, list[float]], dict[str, int], dict[str, list[float]]]:
     intake = platform.url("intake")
     sent: dict[str, float] = {}
     refused: dict[str, int] = {}
@@ -88,7 +109,8 @@ async def measure(
             latencies.setdefault(d["channel"], []).append(delivered - sent[d["case_id"]])
         if latencies and all(len(v) >= len(sent) for v in latencies.values()):
             break
-    return latencies, {"planned": len(planned), "accepted": len(sent), **refused}
+    by_hop = await hop_times(bootstrap, platform.mongo_uri, sent)
+    return latencies, {"planned": len(planned), "accepted": len(sent), **refused}, by_hop
 
 
 def main() -> int:
@@ -126,7 +148,7 @@ def main() -> int:
         mail.start()
         threading.Thread(target=sms.serve_forever, daemon=True).start()
         platform.start()
-        lat, counts = asyncio.run(
+        lat, counts, by_hop = asyncio.run(
             measure(platform, stack.kafka_bootstrap, args.cases, args.concurrency)
         )
     finally:
@@ -148,6 +170,8 @@ def main() -> int:
         + (f" ({others}: applicants the rules refuse, by plan)" if others else "")
         + "; n is the receipts delivered within the wait."
     )
+    table += "\n\nBy hop (bench/e2e_hops.py says where each instant comes from):\n\n"
+    table += hop_table(by_hop)
     print(table)
     if args.write_docs:
         section = (

@@ -22,7 +22,9 @@ import faust
 
 from bench.monitor_throughput import end_offsets
 from services.monitor.faust_app import broker_url
+from services.monitor.transport import faust_credentials
 from shared.contracts import T_STAGES
+from shared.settings import ServiceSettings
 
 
 def main() -> None:
@@ -30,11 +32,14 @@ def main() -> None:
     ap.add_argument("--table", action="store_true", help="write every event into a table")
     ap.add_argument("--threaded", action="store_true", help="faust's producer_threaded setting")
     args = ap.parse_args()
-    bootstrap = os.environ.get("EGOV_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-    target = sum(asyncio.run(end_offsets(bootstrap)).values())
+    # the platform's connection settings (EGOV_KAFKA_*: a SASL broker such as the dev stack's)
+    settings = ServiceSettings(service_name="bench")
+    target = sum(asyncio.run(end_offsets(settings.kafka_bootstrap)).values())
+    credentials = faust_credentials(settings)
     app = faust.App(
         f"egov-faust-ceiling-{uuid.uuid4().hex[:8]}",
-        broker=broker_url(bootstrap),
+        broker=broker_url(settings.kafka_bootstrap),
+        **({"broker_credentials": credentials} if credentials is not None else {}),
         store="memory://",
         web_enabled=False,
         autodiscover=False,

@@ -21,14 +21,19 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.monitor_common import WorkerProc, far_future, produce_stages, worker_env
 from shared.contracts import T_STAGES
+from shared.kafka.client import connection_kwargs
 from shared.kafka.offsets import verified_end_offsets
+from shared.settings import ServiceSettings
 from tests.support.processes import free_port
 
 
 async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
     # Verified: Tansu's ListOffsets lags behind batched produces (see shared/kafka/offsets.py).
     tps = [TopicPartition(T_STAGES, p) for p in range(6)]
-    return await verified_end_offsets(tps, {"bootstrap_servers": bootstrap})
+    options = connection_kwargs(ServiceSettings(service_name="bench")) | {
+        "bootstrap_servers": bootstrap
+    }
+    return await verified_end_offsets(tps, options)
 
 
 async def bare_read(

@@ -21,6 +21,7 @@ class BusRecord:
     value: bytes
     headers: tuple[tuple[str, bytes], ...]
     envelope: Envelope | None
+    timestamp_ms: int = -1  # the record's Kafka timestamp (the producer's CreateTime)
 
     def header(self, name: str) -> str | None:
         return next((v.decode(errors="replace") for k, v in self.headers if k == name), None)
@@ -65,6 +66,7 @@ async def read_all(
                             value,
                             tuple(r.headers or ()),
                             _decode(value),
+                            r.timestamp,
                         )
                     )
         return out

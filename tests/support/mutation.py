@@ -89,6 +89,10 @@ def mutmut_settings(package: str) -> dict[str, object]:
         # the work directory is a copy inside a git work tree; mutmut's git-based cache
         # invalidation would look at the wrong tree
         "use_git_change_detection": False,
+        # a run at nice 19 next to other work is starved of the CPU for long stretches: mutmut's
+        # wall-clock limit (15x a test's baseline time) then calls live mutants timeouts, which
+        # count as killed; a genuine endless loop is still stopped, later
+        "timeout_multiplier": 60.0,
     }
 
 

@@ -1,0 +1,75 @@
+"""Where an applicant's receipt spends its time, hop by hop (issue 22's latency by hop).
+
+Every instant comes from a record the platform keeps anyway, all on one machine's clock:
+
+1. intake, request to event: the client sends ``POST /v1/cases`` -> the ``case.submitted``
+   envelope's ``time`` (set inside intake's transaction, with the case and its outbox row);
+2. commit and outbox relay: that ``time`` -> the Kafka timestamp of the ``case.submitted``
+   record (the relay producer's send);
+3. notify's consumer: that timestamp -> the delivery row's ``created_at`` in notify's database
+   (fetched, deduplicated, recipients looked up, rows written);
+4. notify's dispatcher and the channel, per channel: ``created_at`` -> ``delivered_at`` of the
+   ``notification.delivered`` event (picked up, rendered, handed to the SMTP server, the SMS
+   gateway or the inbox);
+
+and the whole path, request to ``delivered_at``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from bench.stats import percentile
+from demo.bus import BusRecord
+
+SUBMITTED = "gov.egov.case.submitted.v1"
+DELIVERED = "gov.egov.notification.delivered.v1"
+
+
+def _ts(at: datetime) -> float:
+    return at.astimezone(UTC).timestamp()
+
+
+def hops(
+    records: Iterable[BusRecord],
+    sent: Mapping[str, float],
+    recorded: Mapping[str, datetime],
+) -> dict[str, list[float]]:
+    """Seconds per hop for the receipts of the cases in ``sent`` (case id -> request instant),
+    with ``recorded`` the delivery rows' ``created_at`` by notification id."""
+    submitted: dict[str, tuple[float, float]] = {}  # case id -> (envelope time, kafka time)
+    delivered = []
+    for r in records:
+        e = r.envelope
+        if e is None:
+            continue
+        if e.type == SUBMITTED and e.subject in sent and r.timestamp_ms > 0:
+            submitted[e.subject] = (_ts(e.time), r.timestamp_ms / 1000)
+        elif e.type == DELIVERED and e.data.get("source_event_type") == SUBMITTED:
+            delivered.append(e.data)
+    out: dict[str, list[float]] = {}
+
+    def add(hop: str, seconds: float) -> None:
+        out.setdefault(hop, []).append(seconds)
+
+    for case_id, (event_at, sent_at) in submitted.items():
+        add("1 intake: request -> event in the transaction", event_at - sent[case_id])
+        add("2 commit + outbox relay -> broker", sent_at - event_at)
+    for d in delivered:
+        case_id, row_at = d.get("case_id"), recorded.get(str(d.get("notification_id")))
+        if case_id not in submitted or row_at is None:
+            continue
+        done = _ts(datetime.fromisoformat(d["delivered_at"]))
+        add("3 notify consumer: broker -> delivery recorded", _ts(row_at) - submitted[case_id][1])
+        add(f"4 dispatcher + {d['channel']}: recorded -> delivered", done - _ts(row_at))
+        add(f"whole path, {d['channel']}: request -> delivered", done - sent[case_id])
+    return out
+
+
+def table(by_hop: Mapping[str, list[float]]) -> str:
+    rows = [
+        f"| {hop} | {len(v)} | {percentile(v, 50) * 1000:.0f} | {percentile(v, 99) * 1000:.0f} |"
+        for hop, v in sorted(by_hop.items())
+    ]
+    return "| hop | n | p50 ms | p99 ms |\n|---|---|---|---|\n" + "\n".join(rows)
