@@ -3,11 +3,12 @@ long a quarter's period queries take over rollups of a city's shape.
 
 1. ``--cases`` made-up cases (tests/support/history_scenario.py, ~11 events each) folded
    through ``MongoHistory.apply`` in batches of 500: events/s (and the pure fold alone).
-2. Rollups of a quarter at city shape written directly as the store keeps them (daily,
+2. Rollups of a quarter at city shape written directly as the store keeps them (daily, dekad,
    monthly and quarterly, by item and over every item; ``--days`` x ``--departments`` x ``--items`` items
    each x 2 regions, ~40 counters a daily document): the time of the assessment by department,
    by region and by item, and of the public statistics, over the whole quarter and over a
-   period with edges (2026-01-10..2026-03-20).
+   period with edges (2026-01-10..2026-03-20), the latter from the dekad rollups and, on the
+   same data, from the daily ones as before them (no dekad marker).
 
 Against ``EGOV_MONGO_URI`` if set, else a private in-memory SecantusDB on a free port.
 
@@ -36,7 +37,13 @@ from dev.devstack import free_port  # noqa: E402
 from services.monitor.history import reports  # noqa: E402
 from services.monitor.history.facts import COUNTERS  # noqa: E402
 from services.monitor.history.fold import fold  # noqa: E402
-from services.monitor.history.model import load_model, parse_period, quarter_of  # noqa: E402
+from services.monitor.history.model import (  # noqa: E402
+    AssessmentModel,
+    dekad_of,
+    load_model,
+    parse_period,
+    quarter_of,
+)
 from services.monitor.history.store import ALL, MongoHistory  # noqa: E402
 from shared.calendar import load_default_calendar  # noqa: E402
 from tests.support.history_scenario import events, rows  # noqa: E402
@@ -73,8 +80,8 @@ async def fold_rate(history: MongoHistory, cases: int) -> None:
 
 
 async def city_quarter(history: MongoHistory, days: int, departments: int, items: int) -> None:
-    """Rollups as the store keeps them: daily, monthly and quarterly, by item and over every
-    item."""
+    """Rollups as the store keeps them: daily, dekad, monthly and quarterly, by item and over
+    every item."""
     rnd = random.Random(21)
     first = date(2026, 1, 1)
     docs: dict[str, dict[str, object]] = {}
@@ -104,7 +111,8 @@ async def city_quarter(history: MongoHistory, days: int, departments: int, items
                 dept = f"{region}-D{n:03d}"
                 for i in range(items):
                     c = {name: rnd.randint(0, 40) for name in rnd.sample(COUNTERS, 40)}
-                    for grain, period in (("d", day), ("m", day[:7]), ("q", quarter_of(day))):
+                    grains = (("d", day), ("x", dekad_of(day)), ("m", day[:7]))
+                    for grain, period in (*grains, ("q", quarter_of(day))):
                         for item in (f"{dept}-{i:03d}", ALL):
                             add(grain, period, dept, region, item, c)
     # upserts, not inserts: a batch the driver retries after a timeout writes the same again
@@ -125,7 +133,8 @@ async def city_quarter(history: MongoHistory, days: int, departments: int, items
     await reports.assessment(history, model, quarter, by="item_code", scope=None, at=at)
     print(f"  the same from the monthly rollups: {time.perf_counter() - started:.2f} s")
     await history.start()  # the marker again (the rollups were written whole)
-    await history.meta.update_one({}, {"$set": {"complete_from": "0000-Q1"}})
+    for marker, first in (("quarters", "0000-Q1"), ("dekads", "0000-01-X1")):  # written whole
+        await history.meta.replace_one({"_id": marker}, {"complete_from": first}, upsert=True)
     started = time.perf_counter()
     await reports.assessment(history, model, quarter, by="department", scope="510100", at=at)
     print(f"quarter assessment by department, one region: {time.perf_counter() - started:.2f} s")
@@ -140,11 +149,23 @@ async def city_quarter(history: MongoHistory, days: int, departments: int, items
     started = time.perf_counter()
     await history.breakdowns(quarter.since, quarter.until, dims)
     print(f"  its rollups read once for the three: {time.perf_counter() - started:.2f} s")
+    await edged(history, model, at)
+
+
+async def edged(history: MongoHistory, model: AssessmentModel, at: datetime) -> None:
+    """The period with edges from the dekad rollups, then from the daily ones alone (the dekad
+    marker removed, as before dekads), then from the dekads again: before and after, same data."""
     edges = parse_period("2026-01-10..2026-03-20")
-    for by in ("department", "item_code"):
-        started = time.perf_counter()
-        await reports.assessment(history, model, edges, by=by, scope=None, at=at)
-        print(f"{edges.label} assessment by {by}: {time.perf_counter() - started:.2f} s")
+    for label in ("dekads", "days only (before)", "dekads again"):
+        if label.startswith("days"):
+            await history.meta.delete_one({"_id": "dekads"})
+        elif label == "dekads again":
+            await history.meta.insert_one({"_id": "dekads", "complete_from": "0000-01-X1"})
+        for by in ("department", "item_code"):
+            started = time.perf_counter()
+            await reports.assessment(history, model, edges, by=by, scope=None, at=at)
+            took = time.perf_counter() - started
+            print(f"{edges.label} assessment by {by}, {label}: {took:.2f} s")
 
 
 async def run(args: argparse.Namespace, uri: str) -> None:

@@ -97,16 +97,16 @@ async def _retained(settings: Any, history: Any, calendar: Any) -> str | None:
 
 @assess_app.command("quarters")
 def quarters_command() -> None:
-    """Sum every quarter's rollups from its months, once, for a history folded before quarter
-    rollups existed; until then its earlier quarters are read from their months. Stop the
-    monitor workers first (their history feeds): an event folded meanwhile would be lost from
-    its quarter."""
+    """Sum every quarter's rollups from its months and every dekad's from its days, once, for a
+    history folded before quarter or dekad rollups existed; until then its earlier quarters are
+    read from their months and its earlier dekads from their days. Stop the monitor workers
+    first (their history feeds): an event folded meanwhile would be lost from its quarter."""
 
     async def run() -> int:
         async with _opened() as (_, history, _client):
             return int(await history.sum_quarters())
 
-    typer.echo(f"{asyncio.run(run()):,} quarter rollups summed from their months")
+    typer.echo(f"{asyncio.run(run()):,} quarter and dekad rollups summed from months and days")
 
 
 def _write(text: str, out: Path | None) -> None:

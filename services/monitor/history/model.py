@@ -179,3 +179,50 @@ def split_quarters(months: list[str], complete_from: str | None) -> tuple[list[s
         by_quarter.setdefault(quarter_of(month), []).append(month)
     quarters = [q for q, ms in by_quarter.items() if len(ms) == 3 and q >= complete_from]
     return quarters, [m for m in months if quarter_of(m) not in quarters]
+
+
+# Dekad rollups (旬: 上旬 days 1-10, 中旬 11-20, 下旬 21 to the month's end, the ten-day period
+# of Chinese statistical reports, ``2026-03-X2``) answer the days at a period's edges: at most
+# nine days of each dekad are read day by day. Like quarters, from the history's marker on.
+EVERY_DEKAD = "0000-01-X1"
+
+
+def dekad_of(day: str) -> str:
+    """``2026-03-15`` -> ``2026-03-X2``."""
+    return f"{day[:7]}-X{min((int(day[8:10]) - 1) // 10, 2) + 1}"
+
+
+def dekad_days(dekad: str) -> tuple[date, date]:
+    """The first and last day of a dekad."""
+    year, month, n = int(dekad[:4]), int(dekad[5:7]), int(dekad[-1])
+    first = date(year, month, 10 * n - 9)
+    return first, (first + timedelta(days=9) if n < 3 else _months(year, month, 1)[1])
+
+
+def next_dekad(dekad: str) -> str:
+    return dekad_of((dekad_days(dekad)[1] + timedelta(days=1)).isoformat())
+
+
+def split_dekads(
+    edges: list[tuple[date, date]], complete_from: str | None
+) -> tuple[list[str], list[tuple[date, date]]]:
+    """The whole dekads inside the day ranges ``edges`` whose rollups are whole (from
+    ``complete_from`` on; None: none is), and the day ranges left to read day by day."""
+    if complete_from is None:
+        return [], edges
+    dekads: list[str] = []
+    days: list[tuple[date, date]] = []
+    for since, until in edges:
+        day = since
+        while day <= until:
+            dekad = dekad_of(day.isoformat())
+            first, last = dekad_days(dekad)
+            end = min(last, until)
+            if first == day and last <= until and dekad >= complete_from:
+                dekads.append(dekad)
+            elif days and days[-1][1] + timedelta(days=1) == day:
+                days[-1] = (days[-1][0], end)
+            else:
+                days.append((day, end))
+            day = end + timedelta(days=1)
+    return dekads, days

@@ -2,9 +2,9 @@
 
 ``history_cases``   one document per case (projection.py), no personal data, with its facts:
                     what it counts for, by day, department, region and item (facts.py)
-``history_rollups`` the sums of the facts per day (grain ``d``), month (``m``) and quarter
-                    (``q``, quarters.py) x department x region, by item and over every item
-                    (item ``*``)
+``history_rollups`` the sums of the facts per day (grain ``d``), dekad (``x``), month (``m``)
+                    and quarter (``q``; quarters.py) x department x region, by item and
+                    over every item (item ``*``)
 ``history_catalog`` intake's service catalog, one entry per item code (catalog.py)
 
 A batch is written in one transaction (documents with their facts and the rollup increments
@@ -26,7 +26,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.monitor.history import catalog, quarters
 from services.monitor.history.facts import Fact, Key, rollup_id
 from services.monitor.history.fold import Folded, case_of, fold
-from services.monitor.history.model import quarter_of, split_period, split_quarters
+from services.monitor.history.model import (
+    dekad_of,
+    quarter_of,
+    split_dekads,
+    split_period,
+    split_quarters,
+)
 from services.monitor.history.projection import Doc
 from shared.calendar.timing import Calendar
 from shared.clock import SHANGHAI
@@ -67,7 +73,8 @@ class MongoHistory:
         await quarters.mark(self.meta, self.rollups)
 
     async def sum_quarters(self) -> int:
-        """Every quarter from its months, once (quarters.py; the feeds stopped)."""
+        """Every quarter from its months and every dekad from its days, once (quarters.py; the
+        feeds stopped)."""
         pairs = [(self.rollups, "item_code"), (self.officers, "officer")]
         return await quarters.sum_quarters(self.meta, pairs)
 
@@ -145,8 +152,9 @@ class MongoHistory:
     ) -> list[dict[str, Any]]:
         """The counters of the period [since, until] (days, inclusive), summed per value of
         ``by`` (department, region, item_code) or over everything (``by`` None): from the
-        monthly rollups for its whole months and the daily ones for the days at its edges,
-        without the item dimension unless the question is about items; never a case."""
+        quarterly and monthly rollups for its whole quarters and months, the dekads' and
+        days' for its edges (``period_spans``), without the item dimension unless the question
+        is about items; never a case."""
         found = await self.breakdowns(since, until, (by,), region_prefix=region_prefix, **filters)
         return found[by]
 
@@ -174,7 +182,7 @@ class MongoHistory:
         # Summed here, not in a $group: a $group of the 111 counters costs the database far
         # more a document than sending it (SecantusDB: ~0.5 ms against ~0.2 ms; a quarter by
         # item, 3,000 documents, 1.7 s against 0.6 s). One query a span: each on its index.
-        for span in period_spans(since, until, await quarters.complete_from(self.meta)):
+        for span in period_spans(since, until, *await quarters.markers(self.meta)):
             async for doc in self.rollups.find({**span, **common}, fields):
                 if every_item and doc["item_code"] == ALL:
                     continue
@@ -198,7 +206,7 @@ class MongoHistory:
     ) -> list[dict[str, Any]]:
         """Each officer's handling-stage counters over the period, within one department or a
         region (the department heads' and supervisors' view), keyed ``(department, officer)``."""
-        spans = period_spans(since, until, await quarters.complete_from(self.meta))
+        spans = period_spans(since, until, *await quarters.markers(self.meta))
         common: dict[str, Any] = {}
         if department is not None:
             common["department"] = department
@@ -237,26 +245,32 @@ class MongoHistory:
 
 
 def period_spans(
-    since: date, until: date, quarters_from: str | None = None
+    since: date, until: date, quarters_from: str | None = None, dekads_from: str | None = None
 ) -> list[dict[str, Any]]:
-    """The rollups of [since, until]: the quarterly ones of its whole quarters from
-    ``quarters_from`` on (None: none), the monthly ones of its other whole months, the daily
-    ones of the days at its edges (``model.split_period``, ``model.split_quarters``)."""
+    """The rollups of [since, until], each day in exactly one: the quarterly ones of its whole
+    quarters from ``quarters_from`` on (None: none), the monthly ones of its other whole
+    months, the dekads' of the whole dekads at its edges from ``dekads_from`` on (None: none),
+    the daily ones of the days left (``model.split_period``, ``split_quarters``,
+    ``split_dekads``)."""
     whole, edges = split_period(since, until)
     qs, months = split_quarters(whole, quarters_from)
+    dekads, days = split_dekads(edges, dekads_from)
     spans: list[dict[str, Any]] = [{"grain": "q", "day": {"$in": qs}}] if qs else []
     spans += [{"grain": "m", "day": {"$in": months}}] if months else []
-    for a, b in edges:
+    spans += [{"grain": "x", "day": {"$in": dekads}}] if dekads else []
+    for a, b in days:
         spans.append({"grain": "d", "day": {"$gte": a.isoformat(), "$lte": b.isoformat()}})
     return spans
 
 
 def increments(key: Key, inc: dict[str, float], dimension: str = "item_code") -> list[UpdateOne]:
-    """One fact's change into the rollups it counts in: its day, month and quarter, by item and
-    over all items (ALL); or by officer (``dimension`` "officer", no total: the item's is)."""
+    """One fact's change into the rollups it counts in: its day, dekad, month and quarter, by
+    item and over all items (ALL); or by officer (``dimension`` "officer", no total: the
+    item's is)."""
     day, department, region, value = key
     ops = []
-    for grain, period in (("d", day), ("m", day[:7]), ("q", quarter_of(day))):
+    grains = (("d", day), ("x", dekad_of(day)), ("m", day[:7]), ("q", quarter_of(day)))
+    for grain, period in grains:
         for unit in (value, ALL) if dimension == "item_code" else (value,):
             fields = {"grain": grain, "day": period, "department": department}
             fields |= {"region": region, dimension: unit}

@@ -220,26 +220,34 @@ async def test_a_month_through_the_bus_answers_a_period_and_rebuilds_the_same(
 async def quarters_from_months(
     history: MongoHistory, memory: MemoryHistory, units: tuple[tuple[str, str], ...]
 ) -> None:
-    """A history folded before quarter rollups: its quarters are read from its months until
-    `egov assess quarters` sums them, then from the quarter rollups, with the same answer."""
-    quarter = parse_period("2026-Q1")
+    """A history folded before quarter and dekad rollups: its quarters are read from its months
+    and its dekads from its days until `egov assess quarters` sums them, then from the quarter
+    and dekad rollups, with the same answer."""
+    periods = (parse_period("2026-Q1"), parse_period("2026-03-05..2026-03-20"))
     dept = units[0][0]
-    folded = await history.rollups.find({"grain": "q", "department": dept}).to_list(None)
-    assert folded  # the replay counted every fact in its quarter too
-    await history.rollups.update_many({"grain": "q", "department": dept}, {"$set": {"c": {}}})
+    mine_only = {"grain": {"$in": ["q", "x"]}, "department": dept}
+    folded = await history.rollups.find(mine_only).sort("_id", 1).to_list(None)
+    assert {r["grain"] for r in folded} == {"q", "x"}  # the replay counted them too
+    await history.rollups.update_many(mine_only, {"$set": {"c": {}}})
     await history.meta.delete_many({})
-    await history.start()  # the marker of a history folded before: from after its latest day
-    assert await quarters.complete_from(history.meta) > "2026-Q1"
-    for by in ("department", "item_code"):
-        mine = await reports.units(history, quarter, by, department=dept)
-        assert rounded(mine) == rounded(await reports.units(memory, quarter, by, department=dept))
+    await history.start()  # the markers of a history folded before: from after its latest day
+    quarter_from, dekad_from = await quarters.markers(history.meta)
+    assert quarter_from is not None and quarter_from > "2026-Q1"
+    assert dekad_from is not None and dekad_from > "2026-03-X2"
+
+    async def same_answers() -> None:
+        for period in periods:
+            for by in ("department", "item_code"):
+                mine = await reports.units(history, period, by, department=dept)
+                expect = await reports.units(memory, period, by, department=dept)
+                assert rounded(mine) == rounded(expect), (period.label, by)
+
+    await same_answers()
     await history.sum_quarters()
-    assert await quarters.complete_from(history.meta) == "0000-Q1"
-    summed = await history.rollups.find({"grain": "q", "department": dept}).to_list(None)
+    assert await quarters.markers(history.meta) == ("0000-Q1", "0000-01-X1")
+    summed = await history.rollups.find(mine_only).sort("_id", 1).to_list(None)
     assert canon({"cases": [], "rollups": summed}) == canon({"cases": [], "rollups": folded})
-    for by in ("department", "item_code"):
-        mine = await reports.units(history, quarter, by, department=dept)
-        assert rounded(mine) == rounded(await reports.units(memory, quarter, by, department=dept))
+    await same_answers()
 
 
 CLI_TIMEOUT_S = 420

@@ -30,18 +30,17 @@ def test_a_day_or_month_lies_in_its_quarter(day: str, quarter: str, after: str) 
     assert quarter_of(day) == quarter and next_quarter(quarter) == after
 
 
-def test_a_fact_counts_in_its_day_month_and_quarter_by_item_and_over_every_item() -> None:
+def test_a_fact_counts_in_its_day_dekad_month_and_quarter_by_item_and_over_every_item() -> None:
     ops = increments(("2026-05-20", "500000-SCJ", "500000", "500000-SCJ-001"), {"submitted": 1})
     ids = sorted(op._filter["_id"] for op in ops)  # noqa: SLF001 - what the upsert targets
+    grains = (("d", "2026-05-20"), ("x", "2026-05-X2"), ("m", "2026-05"), ("q", "2026-Q2"))
     assert ids == sorted(
-        f"{g}|{p}|500000-SCJ|500000|{unit}"
-        for g, p in (("d", "2026-05-20"), ("m", "2026-05"), ("q", "2026-Q2"))
-        for unit in ("500000-SCJ-001", ALL)
+        f"{g}|{p}|500000-SCJ|500000|{unit}" for g, p in grains for unit in ("500000-SCJ-001", ALL)
     )
     quarter = next(op for op in ops if op._filter["_id"].startswith("q|"))  # noqa: SLF001
     assert quarter._doc["$setOnInsert"]["day"] == "2026-Q2"  # noqa: SLF001
     officer = increments(("2026-05-20", "500000-SCJ", "500000", "o1"), {"x": 1}, "officer")
-    assert len(officer) == 3
+    assert len(officer) == 4
 
 
 def test_whole_quarters_are_read_from_quarters_only_from_where_they_are_whole() -> None:
