@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 import time
 import uuid
 
@@ -41,6 +42,7 @@ def main() -> None:
         broker=broker_url(settings.kafka_bootstrap),
         **({"broker_credentials": credentials} if credentials is not None else {}),
         store="memory://",
+        datadir=tempfile.mkdtemp(prefix="egov-faust-ceiling-"),
         web_enabled=False,
         autodiscover=False,
         topic_partitions=6,
@@ -67,7 +69,8 @@ def main() -> None:
                     "events": target,
                     "rate": round(target / took),
                 }
-                print(json.dumps(result), flush=True)
+                # faust's worker redirects sys.stdout into its log (stderr): write to the fd
+                os.write(1, (json.dumps(result) + "\n").encode())
                 os._exit(0)
 
     app.agent(topic, name="ceiling")(agent)
