@@ -13,8 +13,16 @@ from shared.contracts.common import DocumentRef
 
 def owe_document(before: CaseRecord, after: CaseRecord, *, at: datetime) -> CaseRecord:
     """The case after a decision, owing the PDF of the licence that decision issued (``at``:
-    when it was issued); unchanged when the decision issued none, or was applied before."""
+    when it was issued); unchanged when the decision issued none, or was applied before.
+
+    A licence revoked while its PDF is still owed was never announced (``licence.issued``
+    waits for the PDF): it owes nothing any more, and is never announced (nor its revocation,
+    see ``announced``)."""
     lic = after.licence
+    if after.licence_document_owed_since is not None and (
+        lic is None or lic.status is not LicenceStatus.VALID
+    ):
+        return after.model_copy(update={"licence_document_owed_since": None})
     if (
         after is before
         or lic is None
@@ -24,6 +32,12 @@ def owe_document(before: CaseRecord, after: CaseRecord, *, at: datetime) -> Case
     ):
         return after
     return after.model_copy(update={"licence_document_owed_since": at})
+
+
+def announced(case: CaseRecord) -> bool:
+    """Whether the case's licence was announced: ``licence.issued`` goes out with its stored
+    PDF, so a licence without one (revoked while owed) was never told to anyone."""
+    return case.licence_document is not None
 
 
 def document_stored(case: CaseRecord, document: DocumentRef) -> CaseRecord:

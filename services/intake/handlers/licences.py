@@ -127,11 +127,16 @@ def _issued(case: CaseRecord, lic: Licence, document: DocumentRef, at: datetime)
 
 
 def licence_events(case: CaseRecord, decided: CaseDecided, causation: Envelope) -> list[Envelope]:
-    """Published with the decision: a revocation (an issue waits for its PDF, above)."""
+    """Published with the decision: a revocation of an announced licence (an issue waits for
+    its PDF, above; one revoked before that was never announced, so neither is its end)."""
     lic = case.licence
     if lic is None or lic.case_id != case.case_id:
         return []
-    if decided.decision == "revoked" and lic.status is LicenceStatus.REVOKED:
+    if (
+        decided.decision == "revoked"
+        and lic.status is LicenceStatus.REVOKED
+        and owed.announced(case)
+    ):
         revoked = LicenceRevoked(
             licence_ref=lic.ref,
             case_id=case.case_id,

@@ -10,9 +10,10 @@ import pypdfium2 as pdfium
 from prometheus_client import REGISTRY
 
 from services.intake.domain.catalog import DEFAULT_RETENTION_YEARS, LICENCE_RETENTION_YEARS
+from services.intake.domain.licences import LicenceStatus
 from services.intake.handlers.licences import issue_owed_licence_documents
 from services.intake.handlers.tracking import view_of
-from shared.contracts import CaseSubmitted, LicenceIssued
+from shared.contracts import CaseSubmitted, LicenceIssued, LicenceRevoked
 from shared.objectstore import document_key
 from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.test_intake_licences import ENTITY, decision, food_licence
@@ -123,3 +124,24 @@ async def test_an_outage_stops_the_sweep_at_the_first_pdf_and_counts_the_rest() 
     w.objects.down = False
     assert await issue_owed_licence_documents(w.deps) == 3
     assert len(w.store.events_of(LicenceIssued.event_type)) == 3
+
+
+async def test_a_licence_revoked_while_its_pdf_is_owed_is_never_announced() -> None:
+    """licence.issued waits for the PDF: a revocation before it must not leave the bus with
+    a licence.revoked, then a licence.issued for the same licence once the store is back."""
+    w = Wiring()
+    async with w.client() as c:
+        case_id = (await c.post("/v1/cases", json=food_licence())).json()["case_id"]
+    ref = f"EL-500000-SCJ-002-{case_id}"
+    w.objects.down = True
+    await deliver(w, decision(case_id, "approved", ref), "d-1")
+    await deliver(w, decision(case_id, "revoked", ref, T0.replace(day=20)), "d-2")
+    w.objects.down = False
+    assert await issue_owed_licence_documents(w.deps) == 0
+    assert w.store.events_of(LicenceIssued.event_type) == []
+    assert w.store.events_of(LicenceRevoked.event_type) == []
+    case = w.store.cases[case_id]
+    assert case.licence_document_owed_since is None and case.licence_document is None
+    registered = await w.store.get_licence(ref)  # the registry knows it revoked: never reused
+    assert registered is not None and registered.status is LicenceStatus.REVOKED
+    assert owed_metrics() == (0.0, 0.0)
