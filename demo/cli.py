@@ -36,6 +36,9 @@ def _clock() -> tuple[Clock, float]:
 
 def demo(
     cases: int = typer.Option(500, help="how many cases the day brings"),
+    bundles: int = typer.Option(
+        -1, help="bundle (一件事) applications besides the cases (default: one per 50 cases)"
+    ),
     seed: int = typer.Option(7, help="the same seed gives the same day"),
     concurrency: int = typer.Option(8, help="applicants submitting at once"),
     limit_s: float = typer.Option(1800, help="give up after this many real seconds"),
@@ -94,6 +97,7 @@ def demo(
             seed=seed,
             concurrency=concurrency,
             progress=progress,
+            bundles=bundles if bundles >= 0 else max(1, cases // 50),
         )
 
         async def poll_board() -> None:
@@ -122,7 +126,10 @@ def demo(
             f"\nthe day took {result.seconds:.0f} s of wall time ({len(result.planned)} cases)"
         )
         records = await read_all(settings.kafka_bootstrap)
-        for line in summarise(records, set(day.by_case), set(day.by_external)).lines():
+        bundle_cases = day.bundles.case_ids if day.bundles else set()
+        for line in summarise(
+            records, set(day.by_case) | bundle_cases, set(day.by_external)
+        ).lines():
             console.print("  " + line)
         for err in result.errors[:10]:
             console.print(f"  [red]{err}[/red]")

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from demo.bundles import BundleApplicants
 from demo.day_uploads import DayFiles
 from demo.plan import PlannedCase, Script, plan_day
 from demo.uploads import UploadRefused
@@ -129,6 +130,7 @@ class Day:
         seed: int = 7,
         concurrency: int = 8,
         progress: Callable[[str, DayResult], None] | None = None,
+        bundles: int = 0,
     ) -> None:
         self.ep = endpoints
         self.clock = clock
@@ -148,6 +150,8 @@ class Day:
         self.answered: set[str] = set()
         self.done: set[str] = set()
         self.result: DayResult | None = None
+        self.bundle_count = bundles  # bundle (一件事) applications: demo/bundles.py
+        self.bundles: BundleApplicants | None = None
 
     # -- top level ----------------------------------------------------------------------
 
@@ -163,13 +167,16 @@ class Day:
             await producer.start()
             try:
                 await self._submit_all(planned, producer, result)
+                self.bundles = BundleApplicants(http, self.ep.intake, self.officers, self.seed)
+                await self.bundles.submit(self.bundle_count, items, result.errors)
                 result.external_incidents = await self._publish_court_records(producer)
                 deadline = time.monotonic() + limit_s
                 while time.monotonic() < deadline:
                     await self._officers_round(result)
                     await self._applicants_round(result)
+                    await self.bundles.round(result.actions, result.errors)
                     self.progress("working", result)
-                    if len(self.done) >= len(self.by_case):
+                    if len(self.done) >= len(self.by_case) and not self.bundles.open:
                         break
                     await asyncio.sleep(0.5)
                 else:
@@ -348,7 +355,7 @@ class Day:
             depts.add(case.item["department"])
             for s in case.item["stage_plan"]:
                 depts.update(s["departments"])
-        return depts
+        return depts | (self.bundles.departments() if self.bundles else set())
 
     async def _officers_round(self, result: DayResult) -> None:
         # Departments work at the same time (as in a real hall), each through its list in order.

@@ -18,6 +18,7 @@ from demo.summary import external_case_ids, summarise
 from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI, SimulatedClock
 from shared.settings import ServiceSettings
+from tests.e2e.bundle_checks import check_bundles
 from tests.support.invariants import Expectations, check
 from tests.support.processes import Platform
 from tests.support.tokens import lasting_token
@@ -51,6 +52,7 @@ async def test_a_day_of_the_service_hall(
         cases=CASES,
         seed=11,
         concurrency=4,
+        bundles=1,  # one applicant applies for a bundle (一件事): tests/e2e/bundle_checks.py
     )
     result = await day.run(limit_s=480)
     assert result.errors == [], result.errors[:10]
@@ -63,7 +65,8 @@ async def test_a_day_of_the_service_hall(
     # the check covers them like the HTTP ones.
     external = external_case_ids(await read_all(kafka_bootstrap), set(day.by_external))
     assert len(external) == len(day.by_external), "every externally published case was accepted"
-    all_cases = set(day.by_case) | external
+    assert day.bundles is not None
+    all_cases = set(day.by_case) | external | day.bundles.case_ids
     async with httpx.AsyncClient(timeout=10) as http:
         monitor_open = await monitor_open_stages(
             http, endpoints.monitor, all_cases, day.officers.system_headers()
@@ -83,6 +86,7 @@ async def test_a_day_of_the_service_hall(
         }
 
     records = await read_all(kafka_bootstrap)
+    check_bundles(day.bundles, records)
     meant_bad = set(meant_bad_file.read_text().split())
     violations = check(
         records,
