@@ -67,11 +67,18 @@ async def bundle_progress(deps: Deps, envelope: Envelope, data: CaseDecided, cas
 
 async def on_stage_closed(deps: Deps, envelope: Envelope, data: StageClosed) -> None:
     """Only a bundle's own clock closing matters here: its outcome is settled (completed when
-    every item was approved), told once. Any other stage closing tells nobody."""
+    every item was approved), told once. Any other stage closing tells nobody.
+
+    The clock is keyed by the bundle id and its items' registrations travel on another topic,
+    so the closing can reach notify before any item's registration has told it of the bundle:
+    then it waits, parked under the bundle id, for the first item's case.submitted."""
     if data.stage is not StageKind.CASE_PROMISED:
         return
     bundle = await deps.projections.get_case(data.case_id)
-    if bundle is None or not is_bundle(bundle):
+    if bundle is None:
+        await deps.projections.park(data.case_id, envelope, deps.clock.now())
+        return
+    if not is_bundle(bundle):
         return
     await notify(
         deps,
