@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from demo.summary import external_case_ids, summarise
 from shared.calendar import load_default_calendar
 from shared.clock import SHANGHAI, SimulatedClock
 from shared.settings import ServiceSettings
-from tests.e2e.bundle_checks import check_bundles
+from tests.e2e.bundle_checks import bundles_told_finished, check_bundles
 from tests.support.invariants import Expectations, check
 from tests.support.processes import Platform
 from tests.support.tokens import lasting_token
@@ -86,6 +87,12 @@ async def test_a_day_of_the_service_hall(
         }
 
     records = await read_all(kafka_bootstrap)
+    # A bundle's end is told after its clock's closing reaches notify: wait for that positive
+    # marker (each bundle's finished message) rather than for a fixed time, then check.
+    told_by = time.monotonic() + 90
+    while not bundles_told_finished(day.bundles, records) and time.monotonic() < told_by:
+        await asyncio.sleep(3)
+        records = await read_all(kafka_bootstrap)
     check_bundles(day.bundles, records)
     meant_bad = set(meant_bad_file.read_text().split())
     violations = check(
