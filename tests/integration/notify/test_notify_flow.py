@@ -32,6 +32,8 @@ from services.notify.store import MongoDirectory
 from shared.audit.admin_log import MongoAdminLog
 from shared.contracts import (
     DEAD_LETTER_TOPIC,
+    BundleInfo,
+    BundleItem,
     Envelope,
     EventData,
     derived_event_id,
@@ -47,6 +49,7 @@ from tests.integration.notify.notify_receivers import (
     start_smtp,
     until,
 )
+from tests.support import events
 from tests.support.tokens import officer_headers
 
 pytestmark = pytest.mark.integration
@@ -312,6 +315,35 @@ async def test_a_redelivered_event_sends_nothing_new(stack: Stack, unique_id: st
     assert len(docs) == 3
     assert len(stack.mail.for_event(decided.id)) == 1
     assert len(stack.receiver.sms_for(delivery_id(decided.id, applicant, "sms"))) == 1
+
+
+async def test_a_bundles_end_that_overtook_its_items_registration_is_told(
+    stack: Stack, unique_id: str
+) -> None:
+    """The bundle clock's closing (egov.stages, keyed by the bundle id) reaches notify before
+    any item's registration (egov.cases): it waits in the real store, parked under the bundle
+    id, and the first item's registration tells it (docs/notify.md#bundles-一件事)."""
+    applicant, bundle_id, case_id = s.applicant_id(15), f"YJS-{unique_id}", f"{unique_id}-1"
+    now = stack.clock.now()
+    closed = events.stage_closed(
+        bundle_id, stage="case_promised", outcome="completed", reason="bundle completed"
+    )
+    end = await stack.publish(closed)
+    await until(
+        lambda: stack.db["parked_events"].find_one({"_id": end.id}),
+        what="the bundle's end to be parked",
+    )
+    item = BundleItem(case_id=case_id, item_code="500000-SCJ-001", item_name="企业设立登记")
+    info = BundleInfo(code="500000-YJS-001", name="开办企业一件事", items=[item])
+    submitted = s.case_submitted(case_id, now, applicant=applicant).model_copy(
+        update={"bundle_id": bundle_id, "bundle": info}
+    )
+    await stack.publish(submitted)
+    docs = await stack.settled(end, 3)
+    assert {(d["template"], d["channel"], d["status"]) for d in docs} == {
+        ("bundle_finished", c, "sent") for c in ("inbox", "sms", "email")
+    }
+    assert await stack.db["parked_events"].find_one({"_id": end.id}) is None
 
 
 async def test_gateway_failure_is_retried_then_recorded_as_failed(
