@@ -101,10 +101,15 @@ async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted)
 async def _handle_parked(deps: Deps, key: str) -> None:
     from services.notify.handlers import HANDLERS  # the routing table imports this module
 
-    for parked in await deps.projections.take_parked(key):
-        handler = HANDLERS.get(parked.type)
+    # Handled first, dropped after: a failure (or a crash) on the way leaves them parked and
+    # the case flagged, so the registration's redelivery handles them again (each handler's
+    # deliveries have derived ids: what went out before the failure goes out once).
+    parked = await deps.projections.parked_events(key)
+    for event in parked:
+        handler = HANDLERS.get(event.type)
         if handler is not None:
-            await handler(deps, parked, model_for(parked.type).model_validate(parked.data))
+            await handler(deps, event, model_for(event.type).model_validate(event.data))
+    await deps.projections.drop_parked(key, [e.id for e in parked])
 
 
 async def on_prereview_done(deps: Deps, envelope: Envelope, data: PreReviewDone) -> None:

@@ -76,10 +76,12 @@ class MongoProjections:
         # After the event: a crash between the two leaves the event unhandled, so it comes again.
         await self.cases.update_one({"_id": case_id}, {"$set": {PARKED: True}}, upsert=True)
 
-    async def take_parked(self, case_id: str) -> list[Envelope]:
+    async def parked_events(self, case_id: str) -> list[Envelope]:
         docs = await self.parked.find({"case_id": case_id}).sort("at", ASCENDING).to_list(None)
-        out = [Envelope.from_json_bytes(bytes(d["envelope"])) for d in docs]
-        if docs:
-            await self.parked.delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
+        return [Envelope.from_json_bytes(bytes(d["envelope"])) for d in docs]
+
+    async def drop_parked(self, case_id: str, event_ids: list[str]) -> None:
+        if event_ids:
+            await self.parked.delete_many({"_id": {"$in": event_ids}})
+        # Last: a crash before it leaves the flag, so the redelivered registration finds them.
         await self.cases.update_one({"_id": case_id}, {"$unset": {PARKED: ""}})
-        return out

@@ -41,10 +41,11 @@ class MemoryProjections:
         if all(e.id != envelope.id for _, e in self.parked):
             self.parked.append((case_id, envelope))
 
-    async def take_parked(self, case_id: str) -> list[Envelope]:
-        taken = [e for c, e in self.parked if c == case_id]
-        self.parked = [(c, e) for c, e in self.parked if c != case_id]
-        return taken
+    async def parked_events(self, case_id: str) -> list[Envelope]:
+        return [e for c, e in self.parked if c == case_id]
+
+    async def drop_parked(self, case_id: str, event_ids: list[str]) -> None:
+        self.parked = [(c, e) for c, e in self.parked if e.id not in event_ids]
 
 
 class MemoryDirectory:

@@ -6,13 +6,14 @@ import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import tests.unit.notify.notify_samples as s
 from services.notify.domain import ChannelName, SendResult
 from services.notify.settings import NotifySettings
-from shared.contracts import Envelope, EventData, ParallelMode
+from shared.contracts import Envelope, EventData, ParallelMode, PreReviewDone
 from shared.kafka import PermanentError
 from tests.unit.notify.notify_fakes import by_channel
 from tests.unit.notify.notify_world import NOON, World, build_world
@@ -361,6 +362,34 @@ async def test_stage_event_before_its_case_is_parked_then_sent(world: World) -> 
     await submit(world)
     templates = sorted(m.template for m in world.sent(ChannelName.SMS))
     assert templates == ["case_received", "prereview_done"]
+    assert world.projections.parked == []
+
+
+async def test_a_parked_event_whose_handling_fails_stays_parked_for_the_redelivery(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The registration that releases parked events fails while handling one (a database
+    error, a crash): the consumer retries the registration, and the parked event must still be
+    there to be handled then (taken away before its handling, it would be lost)."""
+    from services.notify.handlers import HANDLERS
+
+    real = HANDLERS[PreReviewDone.event_type]
+    failures = [RuntimeError("database away")]
+
+    async def once_failing(deps: Any, envelope: Envelope, data: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await real(deps, envelope, data)
+
+    monkeypatch.setitem(HANDLERS, PreReviewDone.event_type, once_failing)
+    await world.handle(env(s.prereview_done("C1", NOON), world))
+    registration = env(s.case_submitted("C1", world.clock.now()), world)
+    with pytest.raises(RuntimeError, match="database away"):
+        await world.handle(registration)
+    assert [e.type for _, e in world.projections.parked] == [PreReviewDone.event_type]
+    await world.handle(registration)  # the consumer's retry
+    templates = sorted(m.template for m in world.sent(ChannelName.SMS))
+    assert templates == ["case_received", "prereview_done"]  # the receipt once, not twice
     assert world.projections.parked == []
 
 
