@@ -25,6 +25,7 @@ async def open_deps(settings: ApprovalSettings) -> AsyncIterator[Deps]:
     from services.approval.bootstrap import build_deps
     from services.approval.store import MongoCaseStore
     from shared.clock import SystemClock
+    from shared.documents import render_document
     from shared.mongo import Outbox, create_client, database
     from shared.objectstore.s3 import S3ObjectStore
 
@@ -33,7 +34,9 @@ async def open_deps(settings: ApprovalSettings) -> AsyncIterator[Deps]:
     db = database(client, settings)
     store = MongoCaseStore(client, db, Outbox(db))
     try:
-        yield build_deps(settings, store=store, clock=SystemClock(), objects=objects)
+        yield build_deps(
+            settings, store=store, clock=SystemClock(), objects=objects, render=render_document
+        )
     finally:
         await objects.aclose()
         await client.close()

@@ -11,7 +11,7 @@ from services.approval.api import install_error_handlers, router
 from services.approval.api_materials import router as materials_router
 from services.approval.handlers import Deps, bind, policy_from, recompute_deadlines
 from services.approval.jobs import archive_loop, lapse_loop, refresh_open_gauge
-from services.approval.ports import CaseStore
+from services.approval.ports import CaseStore, DocumentRenderer
 from services.approval.settings import ApprovalSettings
 from services.approval.store import MongoCaseStore
 from shared.audit import AuditKeys
@@ -19,6 +19,7 @@ from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
+from shared.documents import render_document
 from shared.kafka import EventConsumer
 from shared.objectstore import ObjectStore
 from shared.objectstore.s3 import S3ObjectStore
@@ -47,6 +48,7 @@ def build_deps(
     store: CaseStore,
     clock: Clock,
     objects: ObjectStore,
+    render: DocumentRenderer,
     calendar: WorkingCalendar | None = None,
 ) -> Deps:
     """Wiring shared by the real service and the unit tests (which pass in-memory fakes)."""
@@ -58,6 +60,7 @@ def build_deps(
         policy=policy_from(settings),
         audit_keys=AuditKeys.from_setting(settings.audit_key.get_secret_value()),
         objects=objects,
+        render=render,
     )
 
 
@@ -91,7 +94,12 @@ def build(
     store = MongoCaseStore(infra.mongo, infra.db, infra.outbox)
     objects = S3ObjectStore(settings)
     deps = build_deps(
-        settings, store=store, clock=infra.clock, objects=objects, calendar=infra.calendar
+        settings,
+        store=store,
+        clock=infra.clock,
+        objects=objects,
+        render=render_document,
+        calendar=infra.calendar,
     )
     deps.wake = infra.relay.wake
     infra.on_stop.append(objects.aclose)

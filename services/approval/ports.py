@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.approval.domain import Case
 from shared.contracts import Envelope
+from shared.documents import DocumentRenderer as DocumentRenderer  # issues decision notices
 
 
 class TaskQuery(BaseModel):

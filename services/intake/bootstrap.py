@@ -26,7 +26,13 @@ from services.intake.jobs import (
     invite_ratings,
     store_owed_licence_documents,
 )
-from services.intake.ports import BundleStore, CreditPort, IntakeStore, UploadStore
+from services.intake.ports import (
+    BundleStore,
+    CreditPort,
+    DocumentRenderer,
+    IntakeStore,
+    UploadStore,
+)
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoIntakeStore
 from services.intake.uploads_store import MongoUploadStore
@@ -37,6 +43,7 @@ from shared.auth import TokenVerifier
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
+from shared.documents import render_document
 from shared.kafka import EventConsumer
 from shared.objectstore import ObjectStore
 from shared.objectstore.s3 import S3ObjectStore
@@ -86,6 +93,7 @@ def build_deps(
     clock: Clock,
     uploads: UploadStore,
     objects: ObjectStore,
+    render: DocumentRenderer,
     calendar: WorkingCalendar | None = None,
 ) -> Deps:
     """Wiring shared by the real service and the unit tests (which pass in-memory fakes)."""
@@ -101,6 +109,7 @@ def build_deps(
         chaining=Chaining(changes, keys, clock, SOURCE),
         uploads=uploads,
         objects=objects,
+        render=render,
     )
 
 
@@ -145,6 +154,7 @@ def build(
         clock=infra.clock,
         uploads=uploads,
         objects=objects,
+        render=render_document,
         calendar=infra.calendar,
     )
     deps.wake = infra.relay.wake

@@ -14,6 +14,7 @@ from services.intake.domain.bundles import Bundle
 from services.intake.domain.licences import Licence
 from services.intake.domain.uploads import Upload
 from shared.contracts import CreditChanged, Envelope
+from shared.documents import DocumentRenderer as DocumentRenderer  # issues licence PDFs
 
 # What the stores raise on a write that conflicts: defined once for every service, in shared/.
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -34,6 +35,20 @@ class Issued:
     @property
     def size(self) -> int:
         return len(self.data)
+
+
+class DocumentRenderer(Protocol):
+    """What a handler that issues a document needs (the services' port): ``render_document``
+    in production, a fake in unit tests that do not look inside the PDF."""
+
+    def __call__(
+        self,
+        title: str,
+        rows: Sequence[tuple[str, str]],
+        *,
+        issued_at: datetime,
+        footer: str = "",
+    ) -> Issued: ...
 
 
 class _Page(FPDF):

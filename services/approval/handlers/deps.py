@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.approval.domain import Policy
-from services.approval.ports import CaseStore, Clock
+from services.approval.ports import CaseStore, Clock, DocumentRenderer
 from services.approval.settings import ApprovalSettings
 from shared.audit import AuditKeys
 from shared.calendar import WorkingCalendar
@@ -25,6 +25,7 @@ class Deps:
     policy: Policy
     audit_keys: AuditKeys
     objects: ObjectStore
+    render: DocumentRenderer
     wake: Callable[[], None] = field(default=lambda: None)
 
 

@@ -18,7 +18,6 @@ from services.approval.domain.documents import (
 )
 from services.approval.handlers.deps import Deps
 from shared.contracts import DocumentRef
-from shared.documents import render_document
 from shared.objectstore import document_key
 
 PDF = "application/pdf"
@@ -29,7 +28,7 @@ async def issue_decision_documents(deps: Deps, tr: Transition) -> None:
         title, rows = decision_notice(tr.case, decided)
         # CPU-bound (about 1.9 s with a CJK font, most of it parsing the font): off the loop
         issued = await asyncio.to_thread(
-            render_document, title, rows, issued_at=decided.decided_at, footer=FOOTER
+            deps.render, title, rows, issued_at=decided.decided_at, footer=FOOTER
         )
         key = document_key(tr.case.case_id, decision_name(decided))
         await deps.objects.put(key, issued.data, content_type=PDF)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from services.intake.ports import BundleStore, CreditPort, IntakeStore, UploadStore
+from services.intake.ports import (
+    BundleStore,
+    CreditPort,
+    DocumentRenderer,
+    IntakeStore,
+    UploadStore,
+)
 from services.intake.settings import IntakeSettings
 from shared.audit import AuditKeys
 from shared.audit.admin import Chaining
@@ -33,6 +39,7 @@ class Deps:
     chaining: Chaining  # of admin changes (the catalog)
     uploads: UploadStore
     objects: ObjectStore
+    render: DocumentRenderer
     wake: Callable[[], None] = lambda: None
     departments: dict[str, str] = field(default_factory=department_regions)
     regions: dict[str, str] = field(default_factory=regions)

@@ -24,7 +24,6 @@ from shared.contracts import (
     derived_event_id,
     make_envelope,
 )
-from shared.documents import render_document
 from shared.errors import StaleVersion
 from shared.objectstore import ObjectStoreUnavailable, document_key
 
@@ -42,9 +41,7 @@ async def _store_pdf(
     as creation date: the same bytes under the same key whenever it is tried again."""
     title, rows = licence_document(lic, case.applicant.name)
     # CPU-bound (about 1.9 s with a CJK font, most of it parsing the font): off the loop
-    issued = await asyncio.to_thread(
-        render_document, title, rows, issued_at=issued_at, footer=FOOTER
-    )
+    issued = await asyncio.to_thread(deps.render, title, rows, issued_at=issued_at, footer=FOOTER)
     key = document_key(case.case_id, f"licence-{lic.ref}")
     await deps.objects.put(key, issued.data, content_type="application/pdf")
     return DocumentRef(key=key, sha256=issued.sha256, size=issued.size)

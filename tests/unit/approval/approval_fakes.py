@@ -8,7 +8,7 @@ from typing import Any
 from services.approval.bootstrap import build_deps
 from services.approval.domain import Case, StaleVersion
 from services.approval.handlers import Deps
-from services.approval.ports import TaskQuery
+from services.approval.ports import DocumentRenderer, TaskQuery
 from services.approval.settings import ApprovalSettings
 from services.approval.store import case_from_doc, case_to_doc, task_row
 from shared.calendar import Limit, load_default_calendar
@@ -28,6 +28,7 @@ from shared.contracts import (
     StagePlanEntry,
     make_envelope,
 )
+from tests.support.fake_documents import FakeRenderer
 from tests.support.fake_objects import FakeObjectStore
 
 # Monday 2 March 2026, 10:00 in Shanghai.
@@ -155,12 +156,16 @@ class InMemoryCaseStore:
         ]
 
 
-def make_deps(clock: FixedClock | None = None, **settings: Any) -> Deps:
+def make_deps(
+    clock: FixedClock | None = None, *, render: DocumentRenderer | None = None, **settings: Any
+) -> Deps:
+    """``render``: a fake unless a test looks inside the PDF (then ``render_document``)."""
     return build_deps(
         ApprovalSettings(**settings),
         store=InMemoryCaseStore(),
         clock=clock or FixedClock(MONDAY_10),
         objects=FakeObjectStore(),
+        render=render or FakeRenderer(),
         calendar=load_default_calendar(),
     )
 

@@ -13,6 +13,7 @@ import pytest
 from services.approval.bootstrap import create_api
 from services.approval.domain import Action
 from services.approval.handlers import Deps
+from shared.documents import render_document
 from shared.objectstore import ObjectStoreUnavailable, document_key
 from tests.support.fake_objects import FakeObjectStore
 from tests.support.tokens import lasting_token
@@ -45,7 +46,7 @@ async def to_decision(deps: Deps) -> None:
 
 
 async def test_an_approval_stores_its_notice_and_the_event_refers_to_it_by_hash() -> None:
-    deps = make_deps()
+    deps = make_deps(render=render_document)  # the real PDF: the test reads it
     await to_decision(deps)
     case = await signed(deps, "C1", "decide", Action.APPROVE, APPROVER)
 
@@ -67,7 +68,7 @@ async def test_an_approval_stores_its_notice_and_the_event_refers_to_it_by_hash(
 
 
 async def test_a_denial_stores_a_denial_notice_with_its_reasons() -> None:
-    deps = make_deps()
+    deps = make_deps(render=render_document)  # the real PDF: the test reads it
     await to_decision(deps)
     await signed(
         deps,

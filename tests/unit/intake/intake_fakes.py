@@ -15,12 +15,18 @@ from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps
 from services.intake.handlers.bundle_catalog import BUNDLES
 from services.intake.handlers.catalog import ITEMS
-from services.intake.ports import CreditStatus, CreditUnavailable, IdempotencyRecord
+from services.intake.ports import (
+    CreditStatus,
+    CreditUnavailable,
+    DocumentRenderer,
+    IdempotencyRecord,
+)
 from services.intake.settings import IntakeSettings
 from shared.clock import FixedClock
 from shared.contracts import AuditCheckpoint, CreditChanged, Envelope
 from shared.errors import DuplicateKey, StaleVersion
 from tests.support.admin_log import MemoryAdminLog
+from tests.support.fake_documents import FakeRenderer
 from tests.support.fake_objects import FakeObjectStore
 from tests.support.tokens import SignedInApplicant
 from tests.unit.intake.bundle_fakes import FakeBundles
@@ -227,7 +233,7 @@ class FakeCredit:
 
 
 class Wiring:
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, render: DocumentRenderer | None = None, **settings: Any) -> None:
         self.settings = IntakeSettings(**settings)
         self.store = FakeStore()
         self.bundles = FakeBundles(self.store)
@@ -236,6 +242,7 @@ class Wiring:
         self.clock = FixedClock(T0)
         self.uploads = FakeUploads()
         self.objects = FakeObjectStore()
+        self.render = render or FakeRenderer()  # render_document to look inside the PDF
         self.woken = 0
         self.deps: Deps = build_deps(
             self.settings,
@@ -246,6 +253,7 @@ class Wiring:
             clock=self.clock,
             uploads=self.uploads,
             objects=self.objects,
+            render=self.render,
         )
         self.deps.wake = self._wake
         for item in ITEMS.read_dir(self.settings.catalog_dir):

@@ -14,6 +14,7 @@ from services.intake.domain.licences import LicenceStatus
 from services.intake.handlers.licences import issue_owed_licence_documents
 from services.intake.handlers.tracking import view_of
 from shared.contracts import CaseSubmitted, LicenceIssued, LicenceRevoked
+from shared.documents import render_document
 from shared.objectstore import document_key
 from tests.unit.intake.intake_fakes import T0, Wiring
 from tests.unit.intake.test_intake_licences import ENTITY, decision, food_licence
@@ -25,7 +26,7 @@ def text_of(data: bytes) -> str:
 
 
 async def test_an_issued_licence_is_stored_as_pdf_and_the_event_refers_to_it() -> None:
-    w = Wiring()
+    w = Wiring(render=render_document)  # the real PDF: the test reads it
     async with w.client() as c:
         case_id = (await c.post("/v1/cases", json=food_licence())).json()["case_id"]
     ref = f"EL-500000-SCJ-002-{case_id}"
