@@ -32,23 +32,34 @@ from typing import Any
 import yaml
 
 from dev import devstack
+from shared.calendar import load_default_calendar
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "approval", "monitor", "notify", "credit")
 RULES = REPO_ROOT / "deploy" / "prometheus" / "rules" / "egov-alerts.yml"
 EXAMPLE = REPO_ROOT / "services" / "intake" / "examples" / "submission.json"
-# 1 real second = 2 simulated hours: a 2-working-day pre-review goes red in ~25 s and reaches
-# rung 4 (three more working days, over a weekend) about a minute and a half later.
-CLOCK_SPEED = 7200.0
+# 1 real second = 4 simulated hours: a 2-working-day pre-review submitted on Monday or Tuesday
+# goes red about 20 s after the launch and reaches rung 4 (three more working days, over a
+# weekend) about 45 s later.
+CLOCK_SPEED = 14400.0
 FIRST_MONDAY = date(2025, 1, 6)  # simulated time starts on a random Monday 09:00 from here
 WEEKS = 90  # ... up to late September 2026, well inside the packaged calendar
 
 
 def random_sim_origin() -> str:
     """Case numbers carry the simulated date and restart with each run's fresh database: a
-    random start week keeps runs sharing one broker from reusing each other's case numbers."""
-    monday = FIRST_MONDAY + timedelta(weeks=random.randrange(WEEKS))
-    return f"{monday.isoformat()}T09:00:00+08:00"
+    random start week keeps runs sharing one broker from reusing each other's case numbers.
+    Only a plain fortnight (Monday to the next Friday worked, weekends off): a holiday in it
+    postponed the late case's deadline by up to 8 days (about 100 s of the test's time)."""
+    calendar = load_default_calendar()
+    plain = [
+        monday
+        for monday in (FIRST_MONDAY + timedelta(weeks=w) for w in range(WEEKS))
+        if all(
+            calendar.is_working_day(monday + timedelta(days=d)) == (d % 7 < 5) for d in range(12)
+        )
+    ]
+    return f"{random.choice(plain).isoformat()}T09:00:00+08:00"
 
 
 DEPARTMENT = "500000-SCJ"
