@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
@@ -133,7 +132,8 @@ def make_envelope(
         correlationid=corr,
         causationid=causation.id if causation else None,
         schemaversion=data.schema_version,
-        data=json.loads(data.model_dump_json()),
+        # the same dict as json.loads(data.model_dump_json()), without the text in between
+        data=data.model_dump(mode="json"),
     )
 
 
