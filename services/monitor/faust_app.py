@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import faust
 
@@ -36,8 +37,17 @@ class FaustPublisher:
     def __init__(self, app: faust.App, service: str) -> None:
         self.app = app
         self.service = service
+        # A burst publishes thousands of events of a few types: look each counter up once.
+        self._produced: dict[str, Any] = {}
+
+    def _counter(self, event_type: str) -> Any:
+        counter = self._produced.get(event_type)
+        if counter is None:
+            counter = self._produced[event_type] = EVENTS_PRODUCED.labels(self.service, event_type)
+        return counter
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
+        headers = kafka_headers()
         pending = []
         for env in envelopes:
             pending.append(
@@ -47,12 +57,12 @@ class FaustPublisher:
                     env.to_json_bytes(),
                     None,
                     None,
-                    kafka_headers(),
+                    headers,
                 )
             )
         for fut, env in zip(pending, envelopes, strict=True):
             await fut
-            EVENTS_PRODUCED.labels(self.service, env.type).inc()
+            self._counter(env.type).inc()
 
 
 def build_app(settings: MonitorSettings) -> MonitorApp:

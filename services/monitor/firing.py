@@ -76,6 +76,9 @@ class Staging:
     def __init__(self, deps: h.Deps) -> None:
         self.base = deps
         self.held: dict[str, CaseRecord | None] = {}  # None: deleted
+        # Decoded by ``peek`` and not handed out yet: the firing's handler gets this copy
+        # instead of decoding the table value a second time.
+        self.fresh: dict[str, CaseRecord | None] = {}
         self.envelopes: list[Envelope] = []
         self.schedules: list[tuple[int, str, str, datetime | None]] = []
         self.bumps: list[tuple[int, str, str, str, dict[str, float]]] = []
@@ -95,18 +98,31 @@ class Staging:
             else:
                 self.held.pop(case_id, None)
 
+    def peek(self, case_id: str) -> CaseRecord | None:
+        """The record as ``get`` would give it, kept for the next ``get`` of that case (the
+        caller must not change it)."""
+        if case_id in self.held:
+            return self.held[case_id]
+        if case_id not in self.fresh:
+            self.fresh[case_id] = self.base.store.get(case_id)
+        return self.fresh[case_id]
+
     # CaseStore
     def get(self, case_id: str) -> CaseRecord | None:
         if case_id not in self.held:
+            if case_id in self.fresh:
+                return self.fresh.pop(case_id)  # handed out once: nobody else holds it
             return self.base.store.get(case_id)
         rec = self.held[case_id]
         return None if rec is None else copy.deepcopy(rec)  # a firing may mutate it
 
     def put(self, case_id: str, record: CaseRecord) -> None:
+        self.fresh.pop(case_id, None)
         self._undo.append((case_id, case_id in self.held, self.held.get(case_id)))
         self.held[case_id] = record
 
     def delete(self, case_id: str) -> None:
+        self.fresh.pop(case_id, None)
         self._undo.append((case_id, case_id in self.held, self.held.get(case_id)))
         self.held[case_id] = None
 
@@ -154,7 +170,7 @@ async def on_timers(deps: h.Deps, firings: Sequence[Firing], reject: Reject) -> 
     for n, firing in enumerate(firings, 1):
         mark = staging.mark()
         try:
-            rec = staging.get(firing.case_id)
+            rec = staging.peek(firing.case_id)
             kept_on = None if rec is None else rec.partition
             if rec is not None and kept_on != msg.partition:
                 raise WrongPartition(f"case kept on partition {kept_on}, not {msg.partition}")

@@ -13,6 +13,7 @@ import pytest
 
 from services.monitor import handlers as h
 from services.monitor.firing import Firing, decode_batch, encode_batches, on_timers
+from services.monitor.ports import CaseRecord
 from shared.contracts import Envelope, derived_event_id
 from shared.contracts.registry import MONITOR_TIMERS_TOPIC
 from tests.unit.monitor.fakes import DictScheduler, DictStore, fake_deps
@@ -142,6 +143,28 @@ async def test_two_stages_of_one_case_in_one_batch_both_fire_and_both_are_stored
     stages = store.data["C1"].stages
     assert stages["S1"]["rung"] == 1 and stages["S2"]["rung"] == 1
     assert pub.types().count("overdue") == 2
+
+
+class CountingStore(DictStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def get(self, case_id: str) -> CaseRecord | None:
+        self.reads.append(case_id)
+        return super().get(case_id)
+
+
+async def test_each_firing_reads_and_decodes_its_case_from_the_table_once() -> None:
+    # a burst's cost per firing: the partition check and the handler share one decoded record
+    deps, _, pub, _ = fake_deps()
+    store = deps.store = CountingStore()
+    await open_cases(deps)
+    store.reads.clear()
+    await on_timers(deps.arrived(msg(AFTER_DUE)), firings(), no_reject)
+    assert sorted(store.reads) == sorted(CASES)
+    assert all(store.data[c].stages[stage(c)]["rung"] == 1 for c in CASES)
+    assert pub.types().count("overdue") == len(CASES)
 
 
 def poison(store: DictStore) -> None:
