@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -52,7 +53,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     stack = devstack.start_stack(
         base / "stack", kafka_port=0, mongo_port=0, memory_db=True, broker="apache"
     )
-    results: dict[str, Any] = {"broker": stack.broker_label}
+    results: dict[str, Any] = {
+        "broker": stack.broker_label,
+        "load": [load()],
+        "run_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
     try:
         devstack.ensure_topics(stack.env())
         for store in reversed(STORES):
@@ -72,7 +77,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         print("ceiling", json.dumps(results["ceiling"]), flush=True)
     finally:
         devstack.stop_stack(base / "stack", log=lambda *_: None)
+    results["load"].append(load())
     return results
+
+
+def load() -> str:
+    """The 1-minute load average as ``uptime`` shows it, with the time it was read."""
+    return f"{os.getloadavg()[0]:.2f} at {time.strftime('%H:%M UTC', time.gmtime())}"
 
 
 def render(r: dict[str, Any], command: str) -> str:
@@ -123,6 +134,10 @@ def render(r: dict[str, Any], command: str) -> str:
         ),
         row("burst fired, and firings/s until the last", drain),
         row(
+            "burst: seconds the worker held every stage before they fell due",
+            lambda x: f"{x['burst']['held_before_due_s']:.1f}",
+        ),
+        row(
             f"faust's table-write ceiling over egov.stages (bound), events/s ({r.get('ceiling', {}).get('events', 0):,} events)",
             lambda x: f"{ceiling:,}",
         ),
@@ -130,9 +145,12 @@ def render(r: dict[str, Any], command: str) -> str:
     ]
     return (
         f"{MARKERS[0]}\n## The monitor's table stores on Apache Kafka (same run)\n\n"
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on one private "
+        f"Run {r.get('run_at') or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on one private "
         f"{r['broker']} stack, one worker per store one after the other, timers firing in "
-        "batches.\n\n" + "\n".join(lines) + f"\n\nCommand:\n\n```\n{command}\n```\n{MARKERS[1]}\n"
+        f"batches; 1-minute load average {' and '.join(r.get('load') or ['not recorded'])} "
+        "(2 cores shared with other work).\n\n"
+        + "\n".join(lines)
+        + f"\n\nCommand:\n\n```\n{command}\n```\n{MARKERS[1]}\n"
     )
 
 
@@ -147,8 +165,13 @@ def main() -> int:
         results = json.loads(args.from_json.read_text())
     else:
         results = measure(args) | {"open": args.open, "burst": args.burst}
+    # a saved run keeps the command that measured it
+    command = results.get("command") or ".venv/bin/python -m bench.monitor_stores " + " ".join(
+        sys.argv[1:]
+    )
+    results["command"] = command
     print(json.dumps(results, indent=1))
-    text = render(results, ".venv/bin/python " + " ".join(sys.argv))
+    text = render(results, command)
     print(text)
     if args.write_docs:
         doc = DOCS.read_text()
