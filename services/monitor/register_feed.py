@@ -5,6 +5,7 @@ stage (``register_answer``) the monitor lights and escalates like any other."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -38,8 +39,8 @@ async def follow_supervision(
     idempotent by event id, so a batch handed over again after a failure changes nothing."""
 
     async def on_batch(messages: Batch) -> None:
-        for message in messages:
-            await record_event(message.value, register, publisher, calendar, answer_working_days)
+        values = [message.value for message in messages]
+        await record_events(values, register, publisher, calendar, answer_working_days)
 
     await follow_topics(
         settings,
@@ -51,6 +52,33 @@ async def follow_supervision(
     )
 
 
+async def record_events(
+    values: Sequence[bytes | None],
+    register: MongoRegister,
+    publisher: Publisher,
+    calendar: WorkingCalendar,
+    days: int,
+) -> None:
+    """A batch of supervision events into the register, in three round trips whatever its size
+    (which of its records are known, the answers' stages published, the new records inserted):
+    a record awaiting an answer opens the supervised stage of that answer first (published
+    before it is stored: a replay publishes the same id again, which the monitor ignores)."""
+    found: dict[str, tuple[Record, datetime]] = {}
+    for value in values:
+        parsed = _parse(value, calendar, days)
+        if parsed is not None:
+            found.setdefault(parsed[0]["_id"], parsed)  # the first of an event seen twice
+    if not found:
+        return
+    awaiting = [rid for rid, (record, _) in found.items() if record["state"] == "open"]
+    known = await register.known(awaiting) if awaiting else set()
+    opened = [answer_envelope(found[rid][0], days, found[rid][1]) for rid in awaiting]
+    new_answers = [env for rid, env in zip(awaiting, opened, strict=True) if rid not in known]
+    if new_answers:
+        await publisher.publish(new_answers)
+    await register.add_many([record for record, _ in found.values()])
+
+
 async def record_event(
     value: bytes | None,
     register: MongoRegister,
@@ -58,9 +86,13 @@ async def record_event(
     calendar: WorkingCalendar,
     days: int,
 ) -> None:
-    """One supervision event into the register; a record awaiting an answer opens the
-    supervised stage of that answer first (published before it is stored: a replay publishes
-    the same id again, which the monitor ignores)."""
+    """One supervision event into the register (a batch of one)."""
+    await record_events([value], register, publisher, calendar, days)
+
+
+def _parse(
+    value: bytes | None, calendar: WorkingCalendar, days: int
+) -> tuple[Record, datetime] | None:
     try:
         envelope = Envelope.from_json_bytes(value or b"")
         at = envelope.time
@@ -68,12 +100,8 @@ async def record_event(
     except (ValidationError, ValueError, KeyError) as exc:
         # egov.supervision is written by the monitor alone; anything else is skipped, logged
         log.warning("register: message skipped: %s", exc)
-        return
-    if record is None:
-        return
-    if record["state"] == "open" and await register.get(record["_id"]) is None:
-        await publisher.publish([answer_envelope(record, days, at)])
-    await register.add(record)
+        return None
+    return None if record is None else (record, at)
 
 
 def answer_envelope(record: Record, days: int, at: datetime) -> Envelope:

@@ -7,9 +7,10 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.monitor.register import Record
+from shared.mongo.outbox import DUPLICATE_KEY
 
 
 class MongoRegister:
@@ -27,6 +28,22 @@ class MongoRegister:
         except DuplicateKeyError:
             return False
         return True
+
+    async def add_many(self, records: list[Record]) -> None:
+        """Insert every record not stored yet (one round trip; those seen before stay)."""
+        if not records:
+            return
+        try:
+            await self.records.insert_many(records, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors) or not errors:
+                raise
+
+    async def known(self, record_ids: list[str]) -> set[str]:
+        """Which of these records are stored."""
+        found = self.records.find({"_id": {"$in": record_ids}}, {"_id": 1})
+        return {str(doc["_id"]) async for doc in found}
 
     async def get(self, record_id: str) -> Record | None:
         return await self.records.find_one({"_id": record_id})

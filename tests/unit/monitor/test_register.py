@@ -12,7 +12,7 @@ import pytest
 
 from services.monitor.register import RegisterError, answered, decided, record_from
 from services.monitor.register_api import router as register_router
-from services.monitor.register_feed import record_event
+from services.monitor.register_feed import record_event, record_events
 from services.monitor.settings import MonitorSettings
 from shared.auth import TokenVerifier
 from shared.calendar import load_default_calendar
@@ -30,12 +30,22 @@ AT = datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
 class MemoryRegister:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
+        self.calls: list[str] = []
 
     async def add(self, record: dict[str, Any]) -> bool:
         if record["_id"] in self.rows:
             return False
         self.rows[record["_id"]] = record
         return True
+
+    async def add_many(self, records: list[dict[str, Any]]) -> None:
+        self.calls.append("add_many")
+        for record in records:
+            self.rows.setdefault(record["_id"], record)
+
+    async def known(self, record_ids: list[str]) -> set[str]:
+        self.calls.append("known")
+        return {rid for rid in record_ids if rid in self.rows}
 
     async def get(self, record_id: str) -> dict[str, Any] | None:
         return self.rows.get(record_id)
@@ -224,3 +234,21 @@ async def test_the_register_api_by_role_and_department() -> None:
         assert closed.status_code == 200 and closed.json()["state"] == "closed"
         bad_period = await c.get("/v1/register?from=2026-03-05&to=2026-03-01", headers=sup)
         assert bad_period.status_code == 422
+
+
+async def test_a_batch_is_recorded_in_two_register_calls_and_one_publication() -> None:
+    """The register feed's batch: which records are known (one query), the new answers'
+    stages published together, the records inserted together; an event seen twice in the
+    batch, or recorded by an earlier batch, opens no second answer."""
+    register, publisher = MemoryRegister(), ListPublisher()
+    d0, d1 = finding("D0"), finding("D1")
+    await record(d0, register, publisher)  # an earlier batch
+    publisher.sent.clear()
+    register.calls.clear()
+    batch = [d0, d1, d1, finding("D2"), escalation("none")]
+    await record_events(batch, register, publisher, CAL, 5)  # type: ignore[arg-type]
+    assert register.calls == ["known", "add_many"]
+    assert len(publisher.sent) == 2 and set(publisher.types()) == {"opened"}
+    departments = sorted(r["department"] for r in register.rows.values() if r["kind"] == "finding")
+    assert departments == ["D0", "D1", "D2"]
+    assert len(register.rows) == 4  # and the escalation without a card: noted, no answer
