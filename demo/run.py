@@ -69,10 +69,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     ensure_platform(args.speed)
-    egov = Path(sys.executable).with_name("egov")
-    return subprocess.call(
-        [str(egov), "demo", "--cases", str(args.cases), "--seed", str(args.seed)], cwd=REPO
-    )  # noqa: S603
+    return subprocess.call(demo_command(args.cases, args.seed), cwd=REPO)  # noqa: S603
+
+
+def demo_command(cases: int, seed: int) -> list[str]:
+    """The day itself: `python -m demo` (the demo is its own package, not an `egov` command)."""
+    return [sys.executable, "-m", "demo", "--cases", str(cases), "--seed", str(seed)]
 
 
 if __name__ == "__main__":
