@@ -75,3 +75,26 @@ async def test_a_parallel_review_denied_closes_with_the_denials_reasons_and_basi
         assert (sub.outcome, sub.reason) == ("cancelled", "parallel stage denied")
     [decided] = store(deps).events("case.decided")
     assert decided.data["legal_basis"] == "《城乡规划法》第四十条"
+
+
+async def test_a_parallel_approval_under_commitment_opens_the_policys_verification() -> None:
+    deps = make_deps()
+    steps = plan(
+        (StageKind.ACCEPT, [DEPT], "handler"),
+        (StageKind.REVIEW, [DEPT], "reviewer"),
+        (StageKind.DECIDE, [DEPT, OTHER], "approver", "any"),
+    )
+    await submit(
+        deps, stage_plan=steps, issues_licence=False, commitment_used=True, commitment_allowed=True
+    )
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    await signed(deps, "C1", "accept", Action.ACCEPT, HANDLER)
+    await signed(deps, "C1", "review", Action.PASS, REVIEWER)
+    approver = officer("a-2", "approver", OTHER)
+    case = await signed(deps, "C1", f"C1:decide:{OTHER}", Action.APPROVE, approver)
+    verification = case.stages["C1:verification"]
+    assert verification.is_active
+    assert (verification.limit, verification.required_role) == (
+        deps.policy.verification_limit,
+        deps.policy.verification_role,
+    )
