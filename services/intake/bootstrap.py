@@ -122,14 +122,10 @@ def read_licences(catalog_dir: str) -> list[Licence]:
     return [Licence.model_validate(entry) for entry in data.get("licences") or []]
 
 
-def build(
-    settings: IntakeSettings | None = None,
-    *,
-    clock: Clock | None = None,
-    credit: CreditPort | None = None,
-) -> IntakeService:
-    settings = settings or IntakeSettings()
-    infra = Infrastructure(settings, clock=clock)
+def _mongo_adapters(
+    settings: IntakeSettings, infra: Infrastructure
+) -> tuple[MongoIntakeStore, MongoBundleStore, MongoAdminLog, MongoUploadStore]:
+    """The four MongoDB adapters, sharing the client, the database and the outbox."""
     store = MongoIntakeStore(
         infra.mongo,
         infra.db,
@@ -138,9 +134,19 @@ def build(
         idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
         item_cache_s=settings.item_cache_s,
     )
-    bundles = MongoBundleStore(store)
     changes = MongoAdminLog(infra.mongo, infra.db, infra.outbox)
-    uploads = MongoUploadStore(infra.db)
+    return store, MongoBundleStore(store), changes, MongoUploadStore(infra.db)
+
+
+def build(
+    settings: IntakeSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    credit: CreditPort | None = None,
+) -> IntakeService:
+    settings = settings or IntakeSettings()
+    infra = Infrastructure(settings, clock=clock)
+    store, bundles, changes, uploads = _mongo_adapters(settings, infra)
     objects = S3ObjectStore(settings)
     http_credit: HttpCreditClient | None = None
     if credit is None:

@@ -53,6 +53,19 @@ def _applicant(body: UploadSlotIn, principal: Principal | None) -> Applicant | N
     return Applicant(kind=real.kind, id_number=real.id_number, name=real.name)
 
 
+async def _presign_put(deps: Deps, upload_id: str, *, size: int, content_type: str) -> str:
+    """The slot's pre-signed PUT URL; a store that does not answer is a 503 with a retry hint."""
+    try:
+        return await deps.objects.presign_put(
+            material_key(upload_id),
+            size=size,
+            content_type=content_type,
+            expires=timedelta(seconds=deps.settings.upload_slot_ttl_s),
+        )
+    except ObjectStoreUnavailable as error:
+        raise unavailable(error) from error
+
+
 async def open_upload_slot(
     deps: Deps, body: UploadSlotIn, *, principal: Principal | None
 ) -> dict[str, Any]:
@@ -93,15 +106,7 @@ async def open_upload_slot(
         keep_unreferenced=timedelta(hours=settings.upload_unreferenced_ttl_hours),
     )
     content_type = MEDIA_TYPES[body.file_type]
-    try:
-        url = await deps.objects.presign_put(
-            material_key(upload.upload_id),
-            size=body.size,
-            content_type=content_type,
-            expires=timedelta(seconds=settings.upload_slot_ttl_s),
-        )
-    except ObjectStoreUnavailable as error:
-        raise unavailable(error) from error
+    url = await _presign_put(deps, upload.upload_id, size=body.size, content_type=content_type)
     await deps.uploads.insert(upload)
     UPLOADS.labels("slot", body.file_type.value).inc()
     return {
