@@ -12,7 +12,7 @@ from services.credit.domain import CreditError, CreditRecord, Objection, Status,
 from services.credit.handlers.deps import Deps
 from services.credit.handlers.errors import Forbidden, NotFound
 from services.credit.handlers.records import current_record, is_record_subject, load_record
-from services.credit.handlers.subjects import change_subject, credit_department
+from services.credit.handlers.subjects import change_record_subject, credit_department
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
@@ -76,15 +76,12 @@ async def file_objection(
         )
         return [(data, derived_event_id(objection.objection_id, "objection-opened"))]
 
-    _, changed = await change_subject(
+    changed = await change_record_subject(
         deps,
-        subject_id=record.subject_id,
-        kind=record.subject_kind,
-        name=None,
+        record,
         mutate=mutate,
         reason="objection filed",
         extra_events=opened,
-        record_id=record_id,
     )
     metrics.OBJECTIONS.labels("filed").inc()
     metrics.OBJECTIONS_OPEN.inc()
@@ -137,15 +134,12 @@ async def decide_objection(
         )
         return [(data, derived_event_id(objection_id, "objection-closed"))]
 
-    _, changed = await change_subject(
+    changed = await change_record_subject(
         deps,
-        subject_id=record.subject_id,
-        kind=record.subject_kind,
-        name=None,
+        record,
         mutate=mutate,
         reason=f"objection {'upheld' if upheld else 'rejected'}: {reason}",
         extra_events=closed,
-        record_id=record.record_id,
     )
     metrics.OBJECTIONS.labels("upheld" if upheld else "rejected").inc()
     metrics.OBJECTIONS_OPEN.dec()
@@ -218,15 +212,12 @@ async def _recompute_objection(deps: Deps, record: CreditRecord) -> bool:
     def changed_event(_: list[CreditRecord]) -> list[tuple[Any, str]]:
         return [(c, derived_event_id(c.case_id, "deadline", c.calendar_version)) for c in changes]
 
-    await change_subject(
+    await change_record_subject(
         deps,
-        subject_id=record.subject_id,
-        kind=record.subject_kind,
-        name=None,
+        record,
         mutate=mutate,
         reason="objection deadline recomputed",
         extra_events=changed_event,
-        record_id=record.record_id,
     )
     return any(c.old_due_at != c.new_due_at for c in changes)
 

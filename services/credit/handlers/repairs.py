@@ -8,7 +8,7 @@ from services.credit.domain import CreditRecord, earliest_repair
 from services.credit.handlers.deps import Deps
 from services.credit.handlers.errors import Forbidden
 from services.credit.handlers.records import current_record, is_record_subject, load_record
-from services.credit.handlers.subjects import change_subject, credit_department
+from services.credit.handlers.subjects import change_record_subject, credit_department
 from shared.auth import Principal
 
 DECIDE_REPAIR_ROLES = ("supervisor", "admin", "approver", "reviewer")
@@ -33,14 +33,11 @@ async def apply_for_repair(
         )
         return [], [changed]
 
-    _, changed = await change_subject(
+    changed = await change_record_subject(
         deps,
-        subject_id=record.subject_id,
-        kind=record.subject_kind,
-        name=None,
+        record,
         mutate=mutate,
         reason="repair applied for",
-        record_id=record_id,
     )
     metrics.REPAIRS.labels("applied").inc()
     return changed[0]
@@ -64,14 +61,11 @@ async def decide_repair(
         )
         return [], [changed]
 
-    _, changed = await change_subject(
+    changed = await change_record_subject(
         deps,
-        subject_id=record.subject_id,
-        kind=record.subject_kind,
-        name=None,
+        record,
         mutate=mutate,
         reason=f"repair {'approved' if approved else 'refused'}: {reason}",
-        record_id=record_id,
     )
     metrics.REPAIRS.labels("approved" if approved else "refused").inc()
     return changed[0]

@@ -163,6 +163,29 @@ async def change_subject(
     )
 
 
+async def change_record_subject(
+    deps: Deps,
+    record: CreditRecord,
+    *,
+    mutate: Mutation,
+    reason: str,
+    extra_events: ExtraEvents = lambda changed: [],
+) -> list[CreditRecord]:
+    """``change_subject`` for a change to one of the subject's records (an objection, a repair):
+    the subject named by the record, audited under the record's id. The changed records."""
+    _, changed = await change_subject(
+        deps,
+        subject_id=record.subject_id,
+        kind=record.subject_kind,
+        name=None,
+        mutate=mutate,
+        reason=reason,
+        extra_events=extra_events,
+        record_id=record.record_id,
+    )
+    return changed
+
+
 def _count_changes(before: Subject, after: Subject) -> None:
     """Level changes and red or black list entries and exits, counted once saved."""
     if before.level != after.level:
