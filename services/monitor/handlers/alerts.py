@@ -4,6 +4,7 @@ credit incidents) and findings, each under an id derived from the stage."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from services.monitor import domain as d
 from services.monitor.handlers.deps import SOURCE
@@ -25,21 +26,18 @@ def alert_id(stage: d.StageState, *parts: str) -> str:
     return derived_event_id(stage.stage_id, *parts, *cycle)
 
 
+_ABOUT = ("case_id", "stage_id", "stage", "item_code", "department", "region", "assignee")
+
+
+def _about(stage: d.StageState) -> dict[str, Any]:
+    """What every alert on a stage names (warned, overdue, escalated): stage and deadline."""
+    fields: dict[str, Any] = {name: getattr(stage, name) for name in _ABOUT}
+    return fields | {"due_at": stage.due_at, "due_provisional": stage.due_provisional}
+
+
 def alert(stage: d.StageState, t: d.Transition, now: datetime, cause: Envelope | None) -> Envelope:
     cls = StageWarned if t.kind == "yellow" else StageOverdue
-    data = cls(
-        case_id=stage.case_id,
-        stage_id=stage.stage_id,
-        stage=stage.stage,
-        item_code=stage.item_code,
-        department=stage.department,
-        region=stage.region,
-        assignee=stage.assignee,
-        due_at=stage.due_at,
-        light=t.kind,
-        at=t.at,
-        due_provisional=stage.due_provisional,
-    )
+    data = cls(**_about(stage), light=t.kind, at=t.at)
     return make_envelope(data, source=SOURCE, time=now, id=alert_id(stage, t.kind), causation=cause)
 
 
@@ -49,20 +47,12 @@ def rung_alerts(
     assert t.rung is not None
     rung_id = alert_id(stage, "rung", str(t.number))
     escalated = SupervisionEscalated(
-        case_id=stage.case_id,
-        stage_id=stage.stage_id,
-        stage=stage.stage,
-        item_code=stage.item_code,
-        department=stage.department,
-        region=stage.region,
+        **_about(stage),
         rung=t.number,
         recipients=list(t.rung.recipients),
-        assignee=stage.assignee,
         card=t.rung.card,
         credit_incident=t.rung.credit_incident,
-        due_at=stage.due_at,
         escalated_at=t.at,
-        due_provisional=stage.due_provisional,
     )
     out = [make_envelope(escalated, source=SOURCE, time=now, id=rung_id, causation=cause)]
     if t.rung.credit_incident:
