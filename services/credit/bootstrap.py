@@ -9,11 +9,12 @@ from fastapi import FastAPI
 from services.credit.api import install_error_handlers, router
 from services.credit.handlers import Deps, bind, recompute_objection_deadlines
 from services.credit.jobs import refresh_open_objections, sweep_decay
-from services.credit.ports import Calendar, CreditStore
+from services.credit.ports import CreditStore
 from services.credit.settings import CreditSettings
 from services.credit.store import MongoCreditStore
 from shared.audit import AuditKeys
 from shared.auth import TokenVerifier
+from shared.calendar.timing import DeadlineCalendar
 from shared.clock import Clock
 from shared.contracts.registry import topics_consumed_by
 from shared.kafka import EventConsumer
@@ -39,7 +40,7 @@ def build_deps(
     *,
     store: CreditStore,
     clock: Clock,
-    calendar: Calendar | None = None,
+    calendar: DeadlineCalendar | None = None,
 ) -> Deps:
     """Wiring shared by the real service and the unit tests (which pass in-memory fakes)."""
     return Deps(

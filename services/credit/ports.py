@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Protocol
 
 from services.credit.domain import CreditRecord, Subject
-from shared.calendar import Limit
 from shared.contracts import Envelope
 
 # What the store raises on a write that conflicts: defined once for every service, in shared/.
@@ -56,14 +55,3 @@ class CreditStore(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
-
-
-class Calendar(Protocol):
-    @property
-    def version(self) -> str: ...
-
-    def deadline(self, start: datetime, limit: Limit) -> datetime: ...
-
-    def is_provisional(self, limit: Limit, start: datetime, due: datetime) -> bool: ...
-
-    def superseded(self, version: str | None) -> bool: ...

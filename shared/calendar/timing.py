@@ -49,6 +49,21 @@ class Calendar(Protocol):
     def add_working_hours(self, a: datetime, hours: float) -> datetime: ...
 
 
+class DeadlineCalendar(Protocol):
+    """The parts of ``WorkingCalendar`` a kept deadline uses: counted on a calendar version,
+    marked provisional where an unpublished year decides it, and recounted when a newer
+    version supersedes the one it was counted on (rectifications, objections)."""
+
+    @property
+    def version(self) -> str: ...
+
+    def deadline(self, start: datetime, limit: Limit) -> datetime: ...
+
+    def is_provisional(self, limit: Limit, start: datetime, due: datetime) -> bool: ...
+
+    def superseded(self, version: str | None) -> bool: ...
+
+
 class WarningPolicy(BaseModel):
     """Yellow starts when the larger margin is left: the earlier warning wins."""
 

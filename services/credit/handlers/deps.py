@@ -6,9 +6,10 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from services.credit.domain import RuleModel
-from services.credit.ports import Calendar, Clock, CreditStore
+from services.credit.ports import Clock, CreditStore
 from services.credit.settings import CreditSettings
 from shared.audit import AuditKeys
+from shared.calendar.timing import DeadlineCalendar
 
 SOURCE = "/egov/credit"
 
@@ -17,7 +18,7 @@ SOURCE = "/egov/credit"
 class Deps:
     store: CreditStore
     clock: Clock
-    calendar: Calendar
+    calendar: DeadlineCalendar
     settings: CreditSettings
     rules: RuleModel
     departments: Collection[str]

@@ -4,7 +4,6 @@ unrated cases are invited once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from services.intake.domain.case import (
     BAD_LEVELS,
@@ -17,6 +16,7 @@ from services.intake.domain.case import (
 )
 from services.intake.domain.errors import Conflict
 from shared.calendar import Limit
+from shared.calendar.timing import DeadlineCalendar as Calendar
 from shared.contracts.common import RatingLevel
 from shared.contracts.events import RECOMPUTED_ON_PUBLICATION, DeadlineChanged
 
@@ -71,17 +71,6 @@ def open_rectification(
         due_calendar=due_calendar,
     )
     return case.model_copy(update={"rectification": rect})
-
-
-class Calendar(Protocol):
-    @property
-    def version(self) -> str: ...
-
-    def deadline(self, start: datetime, limit: Limit) -> datetime: ...
-
-    def is_provisional(self, limit: Limit, start: datetime, due: datetime) -> bool: ...
-
-    def superseded(self, version: str | None) -> bool: ...
 
 
 def recompute_rectification(
