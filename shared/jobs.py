@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+K = TypeVar("K")
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,21 @@ async def one_round(job: Callable[[], Awaitable[object]], *, what: str) -> None:
         log.warning("%s failed: a call it awaited was cancelled", what)
     except Exception as exc:  # noqa: BLE001 - a periodic job survives a failed round
         log.warning("%s failed: %s", what, exc)
+
+
+async def each(keys: Iterable[K], step: Callable[[K], Awaitable[object]], *, what: str) -> int:
+    """One sweep: ``step`` for every key, in order. A key whose step fails is logged with
+    ``what`` and left for the next sweep; the others go on (one case must not stop the rest).
+    The number of steps that did something (returned a true value or a count)."""
+    done = 0
+    for key in keys:
+        try:
+            result = await step(key)
+        except Exception:  # noqa: BLE001 - one key must not stop the others; retried next sweep
+            log.exception("%s of %s failed; left for the next sweep", what, key)
+            continue
+        done += result if isinstance(result, int) else bool(result)
+    return done
 
 
 def stopping() -> bool:

@@ -13,6 +13,7 @@ from services.approval.domain import archive as rules
 from services.approval.domain.model import IssuedDocument
 from services.approval.handlers.deps import Deps
 from services.approval.handlers.transitions import audited, count_events
+from shared import jobs
 from shared.contracts import DocumentRef, Envelope, LicenceIssued
 from shared.objectstore import manifest_key
 
@@ -55,13 +56,11 @@ async def seal_case(deps: Deps, case_id: str) -> bool:
 
 async def seal_finished(deps: Deps) -> int:
     """Every finished case not sealed yet (the fast path after an action may have failed)."""
-    sealed = 0
-    for case_id in await deps.store.cases_to_seal():
-        try:
-            sealed += await seal_case(deps, case_id)
-        except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
-            log.exception("dossier of case %s not sealed", case_id)
-    return sealed
+    return await jobs.each(
+        await deps.store.cases_to_seal(),
+        lambda case_id: seal_case(deps, case_id),
+        what="sealing the dossier",
+    )
 
 
 async def seal_if_finished(deps: Deps, case: Case) -> None:
@@ -76,13 +75,11 @@ async def seal_if_finished(deps: Deps, case: Case) -> None:
 
 async def purge_expired(deps: Deps) -> int:
     """Delete the objects of every dossier past its retention and not on legal hold."""
-    purged = 0
-    for case_id in await deps.store.archives_expired(deps.clock.now()):
-        try:
-            purged += await _purge_case(deps, case_id)
-        except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
-            log.exception("expired dossier of case %s not deleted", case_id)
-    return purged
+    return await jobs.each(
+        await deps.store.archives_expired(deps.clock.now()),
+        lambda case_id: _purge_case(deps, case_id),
+        what="deleting the expired dossier",
+    )
 
 
 async def _purge_case(deps: Deps, case_id: str) -> bool:

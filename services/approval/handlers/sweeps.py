@@ -18,6 +18,7 @@ from services.approval.domain.owed import lapse_owed
 from services.approval.handlers.deps import Deps
 from services.approval.handlers.documents import issue_decision_documents
 from services.approval.handlers.transitions import audited, count_events
+from shared import jobs
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,11 @@ async def _lapse(
 async def recompute_deadlines(deps: Deps) -> int:
     """After a holiday schedule is published: every open provisional deadline counted again on
     the calendar in force; returns the number of cases whose deadlines moved."""
-    moved = 0
-    for case_id in await deps.store.cases_to_recompute(deps.calendar.version):
-        try:
-            moved += await _recompute_case(deps, case_id)
-        except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
-            log.exception("deadlines of case %s not recomputed", case_id)
+    moved = await jobs.each(
+        await deps.store.cases_to_recompute(deps.calendar.version),
+        lambda case_id: _recompute_case(deps, case_id),
+        what="recounting the deadlines",
+    )
     if moved:
         deps.wake()
         log.info("calendar %s: deadlines of %d cases recomputed", deps.calendar.version, moved)

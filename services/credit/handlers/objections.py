@@ -13,6 +13,7 @@ from services.credit.handlers.deps import Deps
 from services.credit.handlers.errors import Forbidden, NotFound
 from services.credit.handlers.records import current_record, is_record_subject, load_record
 from services.credit.handlers.subjects import change_record_subject, credit_department
+from shared import jobs
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
@@ -164,13 +165,11 @@ async def _objection_to_decide(
 async def recompute_objection_deadlines(deps: Deps) -> int:
     """After a holiday schedule is published: each open objection whose deadline was provisional
     counted again from its filing and limit; ``deadline.changed`` where it moved."""
-    moved = 0
-    for record in await deps.store.records_with_open_objection():
-        try:
-            moved += await _recompute_objection(deps, record)
-        except Exception:  # noqa: BLE001 - one record must not stop the others
-            log.exception("objection deadline of record %s not recomputed", record.record_id)
-    return moved
+    return await jobs.each(
+        await deps.store.records_with_open_objection(),
+        lambda record: _recompute_objection(deps, record),
+        what="recounting the objection deadline",
+    )
 
 
 async def _recompute_objection(deps: Deps, record: CreditRecord) -> bool:

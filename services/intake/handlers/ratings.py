@@ -16,6 +16,7 @@ from services.intake.handlers.bundle_rating import answer_bundle_rectification
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.tracking import update_case
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
+from shared import jobs
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
@@ -252,12 +253,11 @@ def _invite_if_due(case: CaseRecord, now: Any, after: timedelta) -> CaseRecord:
 async def recompute_rectification_deadlines(deps: Deps) -> int:
     """After a holiday schedule is published: each open rectification with a provisional due
     counted again from its opening and limit; ``deadline.changed`` where it moved."""
-    moved = 0
-    for case_id in await deps.store.rectifications_to_recompute(deps.calendar.version):
-        try:
-            moved += await _recompute_rectification(deps, case_id)
-        except Exception:  # noqa: BLE001 - one case must not stop the others; retried next run
-            log.exception("rectification deadline of case %s not recomputed", case_id)
+    moved = await jobs.each(
+        await deps.store.rectifications_to_recompute(deps.calendar.version),
+        lambda case_id: _recompute_rectification(deps, case_id),
+        what="recounting the rectification deadline",
+    )
     if moved:
         deps.wake()
         log.info("calendar %s: %d rectification deadlines moved", deps.calendar.version, moved)

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from shared.jobs import every, one_round, stop_task
+from shared.jobs import each, every, one_round, stop_task
 
 
 async def test_a_failed_round_is_logged_and_the_job_runs_again(
@@ -112,3 +112,32 @@ async def test_stop_task_ends_a_task_even_one_that_fails_on_its_way_out() -> Non
     await stop_task(failing)
     await stop_task(None)
     assert quiet.cancelled() and failing.done() and cleaned == ["ran"]
+
+
+async def test_each_goes_on_past_a_failed_key_and_counts_what_did_something(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[str] = []
+
+    async def step(key: str) -> object:
+        seen.append(key)
+        if key == "C2":
+            raise RuntimeError("store away")
+        return {"C1": True, "C3": False, "C4": 2}[key]
+
+    with caplog.at_level(logging.ERROR):
+        done = await each(["C1", "C2", "C3", "C4"], step, what="sealing the dossier")
+
+    assert seen == ["C1", "C2", "C3", "C4"]  # the failure of C2 did not stop C3 and C4
+    assert done == 3  # C1 (true) + C4 (a count of 2); C3 did nothing, C2 failed
+    assert [r.getMessage() for r in caplog.records] == [
+        "sealing the dossier of C2 failed; left for the next sweep"
+    ]
+
+
+async def test_each_lets_a_stop_through() -> None:
+    async def step(key: str) -> bool:
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await each(["C1"], step, what="sealing the dossier")
