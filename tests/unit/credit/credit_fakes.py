@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.credit.bootstrap import build_deps, create_api
-from services.credit.domain import CreditRecord, Status, Subject
+from services.credit.domain import CreditRecord, RuleModel, Status, Subject, new_record
 from services.credit.handlers import Deps
 from services.credit.settings import CreditSettings
 from shared.calendar import load_default_calendar
 from shared.clock import FixedClock
-from shared.contracts import Envelope, SubjectKind
+from shared.contracts import Envelope, Severity, SubjectKind
 from shared.errors import DuplicateKey, StaleVersion
 from tests.support.tokens import bearer_of
 
@@ -96,6 +96,7 @@ class FakeStore:
 
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 Shanghai
+PERSON = "500103199005170126"
 SETTINGS = CreditSettings(log_json=False)
 
 
@@ -115,3 +116,26 @@ def make_app(deps: Deps) -> Any:
 
 def bearer(sub: str, *roles: str, department: str | None = None) -> dict[str, str]:
     return bearer_of(SETTINGS, sub, *roles, department=department)
+
+
+def person_record(n: int, status: Status, days_ago: int) -> CreditRecord:
+    """Record ``CR-n`` of the person ``PERSON`` (a general false commitment on CASE-1), occurred
+    ``days_ago`` days before START and now in ``status``."""
+    occurred = START - timedelta(days=days_ago)
+    return new_record(
+        record_id=f"CR-{n}",
+        origin_key=f"t|{n}",
+        subject_id=PERSON,
+        subject_kind=SubjectKind.PERSON,
+        subject_name="张三",
+        record_type="false_commitment",
+        severity=Severity.GENERAL,
+        source_system="t",
+        evidence=["CASE-1"],
+        description=f"{PERSON} signed a false commitment",
+        case_id="CASE-1",
+        region="500000",
+        occurred_at=occurred,
+        now=occurred,
+        rules=RuleModel(),
+    ).model_copy(update={"status": status})

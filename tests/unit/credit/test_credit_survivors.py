@@ -3,53 +3,28 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from services.credit.domain import (
-    CreditRecord,
     RuleModel,
     Status,
     Viewer,
     credit_view,
     evaluate,
-    new_record,
     viewer_for,
 )
 from shared.contracts import Severity, SubjectKind
-from tests.unit.credit.credit_fakes import START
+from tests.unit.credit.credit_fakes import START, person_record
 
 PERSON = "500103199005170126"
 RULES = RuleModel()
 
 
-def _record(n: int, status: Status, days_ago: int) -> CreditRecord:
-    occurred = START - timedelta(days=days_ago)
-    return new_record(
-        record_id=f"CR-{n}",
-        origin_key=f"t|{n}",
-        subject_id=PERSON,
-        subject_kind=SubjectKind.PERSON,
-        subject_name="张三",
-        record_type="false_commitment",
-        severity=Severity.GENERAL,
-        source_system="t",
-        evidence=["CASE-1"],
-        description=f"{PERSON} signed a false commitment",
-        case_id="CASE-1",
-        region="500000",
-        occurred_at=occurred,
-        now=occurred,
-        rules=RULES,
-    ).model_copy(update={"status": status})
-
-
 RECORDS = [
-    _record(1, Status.ACTIVE, 1),
-    _record(2, Status.CORRECTED, 2),
-    _record(3, Status.DISPUTED, 3),
-    _record(4, Status.REVOKED, 4),
-    _record(5, Status.REPAIRED, 5),
-    _record(6, Status.ACTIVE, 200),  # publicity over, still in effect
+    person_record(1, Status.ACTIVE, 1),
+    person_record(2, Status.CORRECTED, 2),
+    person_record(3, Status.DISPUTED, 3),
+    person_record(4, Status.REVOKED, 4),
+    person_record(5, Status.REPAIRED, 5),
+    person_record(6, Status.ACTIVE, 200),  # publicity over, still in effect
 ]
 
 

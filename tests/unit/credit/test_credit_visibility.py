@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from prometheus_client import REGISTRY
@@ -14,13 +14,12 @@ from services.credit.domain import (
     Viewer,
     credit_view,
     evaluate,
-    new_record,
     viewer_for,
 )
 from services.credit.handlers import on_credit_incident
 from shared.auth import Principal
-from shared.contracts import CreditIncident, Severity, SubjectKind, make_envelope
-from tests.unit.credit.credit_fakes import START, make_deps
+from shared.contracts import CreditIncident, SubjectKind, make_envelope
+from tests.unit.credit.credit_fakes import START, make_deps, person_record
 
 PERSON = "500103199005170126"
 RULES = RuleModel()
@@ -53,35 +52,14 @@ def test_department_head_speaks_for_the_department() -> None:
     assert viewer_for("500000-SCJ", "head", {"department_head"}, "500000-ZJW") == Viewer.OFFICER
 
 
-def _record(n: int, status: Status, days_ago: int) -> object:
-    occurred = START - timedelta(days=days_ago)
-    return new_record(
-        record_id=f"CR-{n}",
-        origin_key=f"t|{n}",
-        subject_id=PERSON,
-        subject_kind=SubjectKind.PERSON,
-        subject_name="张三",
-        record_type="false_commitment",
-        severity=Severity.GENERAL,
-        source_system="t",
-        evidence=["CASE-1"],
-        description=f"{PERSON} signed a false commitment",
-        case_id="CASE-1",
-        region="500000",
-        occurred_at=occurred,
-        now=occurred,
-        rules=RULES,
-    ).model_copy(update={"status": status})
-
-
 def test_public_sees_only_running_undisputed_records_masked() -> None:
     records = [
-        _record(1, Status.ACTIVE, 1),
-        _record(2, Status.CORRECTED, 2),
-        _record(3, Status.DISPUTED, 3),
-        _record(4, Status.REVOKED, 4),
-        _record(5, Status.REPAIRED, 5),
-        _record(6, Status.ACTIVE, 200),  # general: 3 months of publicity, over
+        person_record(1, Status.ACTIVE, 1),
+        person_record(2, Status.CORRECTED, 2),
+        person_record(3, Status.DISPUTED, 3),
+        person_record(4, Status.REVOKED, 4),
+        person_record(5, Status.REPAIRED, 5),
+        person_record(6, Status.ACTIVE, 200),  # general: 3 months of publicity, over
     ]
     standing = evaluate(records, START, RULES)  # type: ignore[arg-type]
     public = credit_view(
