@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from services.monitor.domain.policy import FindingPolicy, Status
 from services.monitor.domain.stages import StageState
@@ -13,17 +12,7 @@ from shared.calendar.timing import (
     DAY_S,
     Calendar,
 )
-
-FindingKind = Literal[
-    "prereview_late",
-    "late_sign_in",
-    "closed_red_without_reason",
-    "after_the_fact_entry",
-    "implausibly_fast",
-    "rectification_late",
-    "suspension_overrun",
-    "repeated_supplement_request",
-]
+from shared.contracts.events.supervision import FindingKind as FindingKind
 
 
 @dataclass(frozen=True)

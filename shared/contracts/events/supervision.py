@@ -67,6 +67,19 @@ class SupervisionEscalated(EventData):
     due_provisional: bool = Field(False, description=PROVISIONAL_DESCRIPTION)
 
 
+# What the supervision rules find (the monitor's finding rules produce exactly these).
+FindingKind = Literal[
+    "prereview_late",
+    "late_sign_in",
+    "closed_red_without_reason",
+    "after_the_fact_entry",
+    "implausibly_fast",
+    "rectification_late",
+    "suspension_overrun",
+    "repeated_supplement_request",
+]
+
+
 class SupervisionFinding(EventData):
     event_type = "gov.egov.supervision.finding.v1"
     topic = T_SUPERVISION
@@ -75,16 +88,7 @@ class SupervisionFinding(EventData):
     case_id: str
     stage_id: str | None = None
     assignee: str | None = Field(None, description="the officer holding the task, if any")
-    kind: Literal[
-        "prereview_late",
-        "late_sign_in",
-        "closed_red_without_reason",
-        "after_the_fact_entry",
-        "implausibly_fast",
-        "rectification_late",
-        "suspension_overrun",
-        "repeated_supplement_request",
-    ]
+    kind: FindingKind
     detail: str
     department: str
     region: RegionCode
