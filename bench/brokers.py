@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.report import write_section  # noqa: E402
 from dev import devstack  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
 BROKERS = ("apache", "tansu")
 
 
@@ -214,13 +214,7 @@ def main() -> int:
     text = render(results, ".venv/bin/python " + " ".join(sys.argv), args)
     print(text)
     if args.write_docs:
-        doc = DOCS.read_text()
-        if "<!-- brokers:start -->" in doc:
-            before, _, rest = doc.partition("<!-- brokers:start -->")
-            doc = before + text + rest.partition("<!-- brokers:end -->\n")[2]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        DOCS.write_text(doc)
+        write_section("brokers", text)
     return 0
 
 

@@ -28,6 +28,7 @@ import httpx  # noqa: E402
 
 from bench.e2e_hops import hops  # noqa: E402
 from bench.e2e_hops import table as hop_table  # noqa: E402
+from bench.report import write_section  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from demo.bus import read_all  # noqa: E402
 from demo.plan import plan_day  # noqa: E402
@@ -180,18 +181,10 @@ def main() -> int:
             f"stack, real clock; {args.cases} cases at {args.concurrency} concurrent applicants. Latency "
             "from sending `POST /v1/cases` to the `notification.delivered` time of the applicant's "
             "receipt notification, per channel.\n\n" + table + "\n\nCommand:\n\n```\n"
-            f".venv/bin/python bench/e2e_latency.py --cases {args.cases} --concurrency {args.concurrency} --write-docs\n```\n"
+            f".venv/bin/python -m bench.e2e_latency --cases {args.cases} --concurrency {args.concurrency} --write-docs\n```\n"
             "<!-- e2e-latency:end -->\n"
         )
-        docs = REPO / "docs" / "benchmarks.md"
-        text = docs.read_text(encoding="utf-8")
-        if "<!-- e2e-latency:start -->" in text:
-            start = text.index("<!-- e2e-latency:start -->")
-            end = text.index("<!-- e2e-latency:end -->") + len("<!-- e2e-latency:end -->\n")
-            text = text[:start] + section + text[end:]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        docs.write_text(text, encoding="utf-8")
+        write_section("e2e-latency", section)
     return 0
 
 

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.report import DOCS, markers, write_section  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from shared.auth import submission_token  # noqa: E402
 from shared.identifiers import make_resident_id  # noqa: E402
@@ -40,9 +41,7 @@ from tests.support.processes import free_port  # noqa: E402
 
 SETTINGS = ServiceSettings(service_name="bench")  # the service's dev token key
 
-DOCS = ROOT / "docs" / "benchmarks.md"
-START = "<!-- intake-bench:start -->"
-END = "<!-- intake-bench:end -->"
+START, END = markers("intake-bench")
 UPLOAD = {"form": "upload", "sha256": "a" * 64, "size": 2048}
 
 
@@ -265,17 +264,6 @@ def render(args: argparse.Namespace, results: list[dict[str, Any]], command: str
     return "\n".join(lines) + "\n"
 
 
-def write_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
@@ -305,7 +293,7 @@ async def main() -> None:
         f"--requests {args.requests} --concurrency {args.concurrency} --write-docs"
     )
     if args.write_docs:
-        write_docs(render(args, results, command))
+        write_section("intake-bench", render(args, results, command))
         print(f"wrote {DOCS.relative_to(ROOT)}")
 
 

@@ -27,12 +27,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.brokers import run  # noqa: E402
+from bench.report import markers, write_section  # noqa: E402
 from dev import apache_kafka, devstack  # noqa: E402
 from shared.contracts import T_SUPERVISION  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
 GUARANTEES = ("at_least_once", "exactly_once")
-MARKERS = ("<!-- guarantee:start -->", "<!-- guarantee:end -->")
+MARKERS = markers("guarantee")
 
 
 def last_json(out: str) -> dict[str, Any]:
@@ -126,13 +126,7 @@ def main() -> int:
     text = render(results, ".venv/bin/python " + " ".join(sys.argv))
     print(text)
     if args.write_docs:
-        doc = DOCS.read_text()
-        if MARKERS[0] in doc:
-            before, _, rest = doc.partition(MARKERS[0])
-            doc = before + text + rest.partition(MARKERS[1] + "\n")[2]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        DOCS.write_text(doc)
+        write_section("guarantee", text)
     return 0
 
 

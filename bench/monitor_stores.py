@@ -30,11 +30,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.brokers import run  # noqa: E402
+from bench.report import markers, write_section  # noqa: E402
 from dev import devstack  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
 STORES = ("memory", "rocksdb")  # columns; measured rocksdb first
-MARKERS = ("<!-- stores:start -->", "<!-- stores:end -->")
+MARKERS = markers("stores")
 
 
 def json_line(out: str) -> dict[str, Any]:
@@ -174,13 +174,7 @@ def main() -> int:
     text = render(results, command)
     print(text)
     if args.write_docs:
-        doc = DOCS.read_text()
-        if MARKERS[0] in doc:
-            before, _, rest = doc.partition(MARKERS[0])
-            doc = before + text + rest.partition(MARKERS[1] + "\n")[2]
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        DOCS.write_text(doc)
+        write_section("stores", text)
     return 0
 
 

@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.intake_bench import DOCS, cpu_seconds, wait_ready  # noqa: E402
+from bench.report import markers, write_section  # noqa: E402
 from demo.uploads import put_bytes, request_slot, sample_pdf, verify  # noqa: E402
 from dev import devstack  # noqa: E402
 from shared.identifiers import make_resident_id  # noqa: E402
@@ -42,8 +43,7 @@ from shared.settings import ServiceSettings  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
 from tests.support.tokens import applicant_token  # noqa: E402
 
-START = "<!-- uploads-bench:start -->"
-END = "<!-- uploads-bench:end -->"
+START, END = markers("uploads-bench")
 SIZES = {"100 KB": 100_000, "1 MB": 1_000_000, "10 MB": 10_000_000}
 ITEM, MATERIAL = "500000-SCJ-001", "articles"
 
@@ -174,17 +174,6 @@ async def run(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str, A
         await proc.wait()
 
 
-def write_docs(section: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (appended the first time)."""
-    text = DOCS.read_text(encoding="utf-8")
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text, encoding="utf-8")
-
-
 def describe(r: dict[str, Any]) -> str:
     return (
         f"{r['label']} x{r['rounds']}: intake flow {r['flow']:.1f} MB/s "
@@ -264,7 +253,7 @@ def main() -> None:
                 devstack.stop_stack(Path(tmp))
         stack = f"a private stack ({info.broker_label}, SecantusDB in memory, s3rver 3.7)"
     if args.write_docs:
-        write_docs(render(results, command, load, stack))
+        write_section("uploads-bench", render(results, command, load, stack))
         print(f"wrote {DOCS.relative_to(ROOT)}")
 
 
