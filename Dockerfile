@@ -39,6 +39,11 @@ LABEL org.opencontainers.image.title="egov-platform" \
       org.opencontainers.image.description="Event-driven back end for integrated online government services" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0"
+# The CJK font the issued PDFs (decision notices, e-licences, the bulletin) draw Chinese with;
+# without it they keep only the English half of every label (shared/documents/fonts.py).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 egov \
  && useradd --system --uid 10001 --gid egov --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin egov

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from shared.documents.fonts import CJK_FONTS
+
 pytestmark = pytest.mark.ops
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +50,17 @@ def test_the_base_image_is_a_pinned_python_3_11_slim() -> None:
 def test_the_runtime_stage_is_non_root_without_build_tools() -> None:
     runtime = _stages()[-1]
     assert "build-essential" in _stages()[0]
-    assert not re.search(r"apt-get install|build-essential|gcc|pip install", runtime)
+    assert not re.search(r"build-essential|gcc|pip install", runtime)
+    # The one package the runtime installs: the CJK font the issued PDFs draw Chinese with.
+    installed = [
+        word
+        for line in re.findall(r"apt-get install ([^\n\\&]*)", runtime)
+        for word in line.split()
+        if not word.startswith("-")
+    ]
+    assert installed == ["fonts-wqy-microhei"]
+    assert "wqy/wqy-microhei.ttc" in CJK_FONTS[0]  # the first font shared/documents looks for
+    assert "rm -rf /var/lib/apt/lists/*" in runtime
     user = re.search(r"(?m)^USER (\d+):(\d+)$", runtime)
     assert user is not None and int(user.group(1)) >= 10000
     assert "COPY --from=build /opt/egov /opt/egov" in runtime

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import FrameType
 
 from dev import devstack
+from dev.tools import apt_install
+from shared.documents.fonts import find_font
 
 REPO_ROOT = devstack.REPO_ROOT
 NO_TESTS_COLLECTED = 5
@@ -212,6 +214,7 @@ class Run:
         try:
             _reap_abandoned_stacks()
             if "unit" in wanted:
+                ensure_cjk_font()
                 self.phase("unit tests", lambda: self.tests("unit", ["tests/unit"], ()))
             if "integration" in wanted:
                 it = [p for p in ("tests/integration", "tests/ops") if (REPO_ROOT / p).is_dir()]
@@ -253,6 +256,17 @@ class Run:
         c = self.counts
         print(f"tests: {c.passed} passed, {c.failed} failed, {c.skipped} skipped")
         return ok
+
+
+def ensure_cjk_font() -> None:
+    """The issued PDFs (decision notices, e-licences, the assessment bulletin) draw Chinese with
+    a CJK font; without one their tests would not run. Installed like the image does
+    (Debian fonts-wqy-microhei) when missing and the run may; said when it still is missing."""
+    if find_font()[1]:
+        return
+    apt_install("fonts-wqy-microhei")
+    if not find_font()[1]:
+        print("no CJK font: install fonts-wqy-microhei (the PDF tests will skip)", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

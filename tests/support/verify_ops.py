@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -38,6 +37,8 @@ from typing import Any
 
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+
+from dev.tools import apt_install
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 K8S = REPO_ROOT / "deploy" / "k8s"
@@ -94,7 +95,7 @@ def _run(
 def find_kubectl() -> str:
     path = shutil.which("kubectl")
     if path is None:
-        _apt_install("kubernetes-client")
+        apt_install("kubernetes-client")
         path = shutil.which("kubectl")
     if path is None or _run([path, "kustomize", "--help"]).returncode != 0:
         raise ToolMissing("kubectl with the kustomize sub-command (Debian kubernetes-client)")
@@ -105,7 +106,7 @@ def _from_prometheus_package(command: str) -> str:
     """``command`` of Debian's prometheus package, installed (as root) when missing."""
     path = shutil.which(command)
     if path is None:
-        _apt_install("prometheus")
+        apt_install("prometheus")
         path = shutil.which(command)
     if path is None:
         raise ToolMissing(f"{command} (Debian package prometheus); run as root or install it")
@@ -118,19 +119,6 @@ def find_promtool() -> str:
 
 def find_prometheus() -> str:
     return _from_prometheus_package("prometheus")
-
-
-def _apt_install(package: str) -> None:
-    if os.name != "posix" or os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if _run_env(["apt-get", "install", "-y", "-q", package], env).returncode != 0:
-        _run_env(["apt-get", "update", "-q"], env)
-        _run_env(["apt-get", "install", "-y", "-q", package], env)
-
-
-def _run_env(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=900)
 
 
 def find_python_tools() -> tuple[str, str]:
