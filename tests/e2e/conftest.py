@@ -6,7 +6,6 @@ the day crosses into 2027, a year without a published holiday schedule (provisio
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from dev import devstack
-from dev.devsms import make_server
-from tests.support.processes import Platform, free_port
+from tests.support.platform import message_sinks
+from tests.support.processes import Platform
 
 SIM_ORIGIN = "2026-12-31T09:00:00+08:00"
 SPEED = float(os.environ.get("EGOV_E2E_SPEED", "6000"))
@@ -52,33 +51,23 @@ def platform(
     clock_env: dict[str, str],
     meant_bad_file: Path,
 ) -> Iterator[Platform]:
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Mailbox
-
-    smtp_port, sms_port = free_port(), free_port()
-    mail = Controller(Mailbox(str(e2e_dir / "mail")), hostname="127.0.0.1", port=smtp_port)
-    mail.start()
-    sms = make_server("127.0.0.1", sms_port, e2e_dir / "sms.jsonl")
-    threading.Thread(target=sms.serve_forever, daemon=True).start()
-    plat = Platform(
-        kafka_bootstrap,
-        mongo_uri,
-        e2e_dir / "logs",
-        db_prefix="e2e",
-        identities=devstack.service_identities(os.environ),
-        extra_env={
-            **clock_env,
-            "EGOV_SMTP_PORT": str(smtp_port),
-            "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
-            "EGOV_RETRY_BASE_S": "0.5",
-            "EGOV_LOG_LEVEL": "WARNING",
-        },
-    )
-    try:
-        plat.start()
-        yield plat
-    finally:
-        plat.stop()
-        sms.shutdown()
-        mail.stop()
-        print(f"\ne2e logs: {e2e_dir / 'logs'}")
+    with message_sinks(e2e_dir) as sinks:
+        plat = Platform(
+            kafka_bootstrap,
+            mongo_uri,
+            e2e_dir / "logs",
+            db_prefix="e2e",
+            identities=devstack.service_identities(os.environ),
+            extra_env={
+                **clock_env,
+                **sinks,
+                "EGOV_RETRY_BASE_S": "0.5",
+                "EGOV_LOG_LEVEL": "WARNING",
+            },
+        )
+        try:
+            plat.start()
+            yield plat
+        finally:
+            plat.stop()
+            print(f"\ne2e logs: {e2e_dir / 'logs'}")

@@ -168,42 +168,54 @@ def running_platform(
     ``identities`` replaces those settings) on one simulated clock that reaches ``origin``
     ``startup_s`` after launch, with a local SMTP server and the SMS stand-in."""
     bootstrap, mongo = stack_env["EGOV_KAFKA_BOOTSTRAP"], stack_env["EGOV_MONGO_URI"]
+    epoch = datetime.now(UTC) + timedelta(seconds=startup_s)
+    clock = SimulatedClock(real_epoch=epoch, sim_origin=origin, speed=speed)
+    with message_sinks(base) as sinks:
+        platform = Platform(
+            bootstrap,
+            mongo,
+            base / "logs",
+            db_prefix="it",
+            identities=devstack.service_identities(stack_env) if identities is None else identities,
+            extra_env={
+                "EGOV_CLOCK_SPEED": str(speed),
+                "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
+                "EGOV_CLOCK_SIM_ORIGIN": origin.isoformat(),
+                **sinks,
+                "EGOV_LOG_LEVEL": "WARNING",
+                # the stack's own object store (decision and licence PDFs, the archive)
+                **{k: v for k, v in stack_env.items() if k == "EGOV_OBJECT_STORE_URL"},
+                **(env or {}),
+            },
+        )
+        try:
+            platform.start()
+            yield World(platform, clock, bootstrap, speed)
+        finally:
+            platform.stop()
+            print(f"\nplatform logs: {base / 'logs'}")
+
+
+@contextmanager
+def message_sinks(base: Path) -> Iterator[dict[str, str]]:
+    """The local SMTP server (mail kept under ``base/mail``) and the SMS stand-in (messages in
+    ``base/sms.jsonl``) for the length of the block; yields the settings that point notify there."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Mailbox
 
-    epoch = datetime.now(UTC) + timedelta(seconds=startup_s)
-    clock = SimulatedClock(real_epoch=epoch, sim_origin=origin, speed=speed)
     smtp_port, sms_port = free_port(), free_port()
     mail = Controller(Mailbox(str(base / "mail")), hostname="127.0.0.1", port=smtp_port)
     mail.start()
     sms = make_server("127.0.0.1", sms_port, base / "sms.jsonl")
     threading.Thread(target=sms.serve_forever, daemon=True).start()
-    platform = Platform(
-        bootstrap,
-        mongo,
-        base / "logs",
-        db_prefix="it",
-        identities=devstack.service_identities(stack_env) if identities is None else identities,
-        extra_env={
-            "EGOV_CLOCK_SPEED": str(speed),
-            "EGOV_CLOCK_REAL_EPOCH": epoch.isoformat(),
-            "EGOV_CLOCK_SIM_ORIGIN": origin.isoformat(),
+    try:
+        yield {
             "EGOV_SMTP_PORT": str(smtp_port),
             "EGOV_SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
-            "EGOV_LOG_LEVEL": "WARNING",
-            # the stack's own object store (decision and licence PDFs, the archive)
-            **{k: v for k, v in stack_env.items() if k == "EGOV_OBJECT_STORE_URL"},
-            **(env or {}),
-        },
-    )
-    try:
-        platform.start()
-        yield World(platform, clock, bootstrap, speed)
+        }
     finally:
-        platform.stop()
         sms.shutdown()
         mail.stop()
-        print(f"\nplatform logs: {base / 'logs'}")
 
 
 def platform_fixtures(
