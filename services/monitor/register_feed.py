@@ -79,17 +79,6 @@ async def record_events(
     await register.add_many([record for record, _ in found.values()])
 
 
-async def record_event(
-    value: bytes | None,
-    register: MongoRegister,
-    publisher: Publisher,
-    calendar: WorkingCalendar,
-    days: int,
-) -> None:
-    """One supervision event into the register (a batch of one)."""
-    await record_events([value], register, publisher, calendar, days)
-
-
 def _parse(
     value: bytes | None, calendar: WorkingCalendar, days: int
 ) -> tuple[Record, datetime] | None:

@@ -6,16 +6,10 @@ from __future__ import annotations
 
 from services.intake.domain import FieldError, ServiceItem, catalog_errors
 from services.intake.handlers.catalog_events import catalog_event
-from services.intake.handlers.definitions import Definitions, view
+from services.intake.handlers.definitions import Definitions
 from services.intake.handlers.deps import Deps
-from shared.audit.admin import View
 
 CATALOG_CHAIN = "intake.catalog"
-
-
-def item_view(item: ServiceItem | None) -> View | None:
-    """An item as its chain records it (its stored form)."""
-    return view(item)
 
 
 async def item_problems(deps: Deps, item: ServiceItem) -> list[FieldError]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from services.monitor.history.projection import Doc, due_at
@@ -241,7 +241,3 @@ def rollup_deltas(
 
 def rollup_id(key: tuple[str, ...]) -> str:
     return "|".join(key)
-
-
-def parse_day(text: str) -> date:
-    return date.fromisoformat(text)

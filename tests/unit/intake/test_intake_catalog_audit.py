@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from services.cli import app
 from services.intake.domain import ItemStatus
-from services.intake.handlers.catalog import CATALOG_CHAIN, ITEMS, item_view
+from services.intake.handlers.catalog import CATALOG_CHAIN, ITEMS
+from services.intake.handlers.definitions import view
 from shared.audit import ChainHead, verify
 from shared.audit import cli as audit_cli
 from shared.audit.admin import AdminChains
@@ -47,7 +48,7 @@ async def an_item_created_renamed_and_closed(w: Wiring) -> None:
 
 def source(w: Wiring) -> AdminChains:
     async def current(code: str) -> dict[str, Any] | None:
-        return None if code not in w.store.items else dict(item_view(w.store.items[code]) or {})
+        return None if code not in w.store.items else dict(view(w.store.items[code]) or {})
 
     async def every() -> list[str]:
         return sorted(w.store.items)

@@ -12,7 +12,7 @@ import pytest
 
 from services.monitor.register import RegisterError, answered, decided, record_from
 from services.monitor.register_api import router as register_router
-from services.monitor.register_feed import record_event, record_events
+from services.monitor.register_feed import record_events
 from services.monitor.settings import MonitorSettings
 from shared.auth import TokenVerifier
 from shared.calendar import load_default_calendar
@@ -97,7 +97,7 @@ def escalation(card: str) -> bytes:
 
 
 async def record(value: bytes, register: MemoryRegister, publisher: ListPublisher) -> None:
-    await record_event(value, register, publisher, CAL, 5)  # type: ignore[arg-type]
+    await record_events([value], register, publisher, CAL, 5)  # type: ignore[arg-type]
 
 
 async def test_findings_and_cards_await_an_answer_supervised_as_a_stage() -> None:
