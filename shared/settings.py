@@ -55,6 +55,12 @@ class ServiceSettings(BaseSettings):
     )
     consumer_max_retries: int = Field(3, description="handler attempts before dead-lettering")
     consumer_retry_backoff_s: float = Field(0.2, description="first retry delay, doubled each try")
+    consumer_concurrency: int = Field(
+        1,
+        ge=1,
+        description="records handled at once by the event consumer: records of one key stay in "
+        "order, other keys run alongside (shared/kafka/batch.py); 1: one at a time, fetch order",
+    )
 
     mongo_uri: str = DEFAULT_MONGO_URI
     mongo_db: str | None = Field(None, description="database name; default egov_<service>")

@@ -24,6 +24,7 @@ from shared.contracts import (
     EventData,
 )
 from shared.jobs import stop_task
+from shared.kafka.batch import handle_batch
 from shared.kafka.client import connection_kwargs
 from shared.kafka.deadletter import DeadLetterReason
 from shared.kafka.dedupe import DedupeStore
@@ -83,6 +84,7 @@ class EventConsumer:
         self.dedupe = dedupe
         self.clock = clock
         self.name = name or group_id
+        self.concurrency = max(1, settings.consumer_concurrency)
         self.assigned = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -129,18 +131,31 @@ class EventConsumer:
                 log.warning("fetch failed, retrying: %s", exc)
                 await asyncio.sleep(1)
                 continue
-            offsets: dict[TopicPartition, int] = {}
-            for tp, records in batch.items():
-                for record in records:
-                    await self.process(record)
-                    offsets[tp] = record.offset + 1
+            offsets, error = await self.handle(batch)
             if offsets:
                 try:
                     await consumer.commit(offsets)
                 except (CommitFailedError, KafkaError) as exc:
                     # A rebalance took the partition; the new owner re-reads and dedupes.
                     log.warning("commit failed (%s); events will be redelivered", exc)
+            if error is not None:
+                raise error
             await self._record_lag(consumer)
+
+    async def handle(
+        self, batch: Mapping[TopicPartition, Sequence[Record]]
+    ) -> tuple[dict[TopicPartition, int], BaseException | None]:
+        """Handle a fetched batch; the offsets to commit and the failure that stopped it.
+        One record at a time in fetch order, or with ``consumer_concurrency`` above 1 the
+        records of different keys at once (shared/kafka/batch.py)."""
+        if self.concurrency > 1:
+            return await handle_batch(batch, self.process, concurrency=self.concurrency)
+        offsets: dict[TopicPartition, int] = {}
+        for tp, records in batch.items():
+            for record in records:
+                await self.process(record)
+                offsets[tp] = record.offset + 1
+        return offsets, None
 
     async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
         for tp in consumer.assignment():
