@@ -18,6 +18,12 @@ class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8004
     consumer_group: str | None = Field(None, description="Kafka group id; default egov-notify")
+    consumer_concurrency: int = Field(
+        16,
+        ge=1,
+        description="consumed events handled at once; one case's events (one key) stay in order "
+        "(shared/kafka/batch.py)",
+    )
 
     directory_file: str = Field(
         str(_HERE / "data" / "directory.yaml"), description="versioned officer directory (YAML)"

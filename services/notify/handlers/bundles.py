@@ -8,6 +8,7 @@ from __future__ import annotations
 from services.notify.domain.bundles import bundle_contact, bundle_context, is_bundle
 from services.notify.handlers.deps import Deps
 from services.notify.handlers.notifier import applicant_from_case, notify
+from services.notify.handlers.parking import park
 from services.notify.handlers.webhooks import webhooks_only
 from services.notify.ports import Doc
 from shared.contracts import (
@@ -76,7 +77,7 @@ async def on_stage_closed(deps: Deps, envelope: Envelope, data: StageClosed) -> 
         return
     bundle = await deps.projections.get_case(data.case_id)
     if bundle is None:
-        await deps.projections.park(data.case_id, envelope, deps.clock.now())
+        await park(deps, data.case_id, envelope)
         return
     if not is_bundle(bundle):
         return

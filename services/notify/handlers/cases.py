@@ -3,7 +3,6 @@ rectification answers and credit changes (plus the officers told about rectifica
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from services.notify.domain import Recipient, RoleQuery
@@ -12,6 +11,7 @@ from services.notify.domain.subjects import subject_contact
 from services.notify.handlers.bundles import bundle_progress, bundle_received
 from services.notify.handlers.deps import Deps
 from services.notify.handlers.notifier import applicant_from_case, notify, officers_for
+from services.notify.handlers.parking import handle_parked, park
 from services.notify.handlers.webhooks import webhooks_only
 from services.notify.ports import Doc
 from shared.contracts import (
@@ -23,11 +23,8 @@ from shared.contracts import (
     RatingInvited,
     RectificationClosed,
     RectificationOpened,
-    model_for,
 )
 from shared.contracts.common import SubjectKind
-
-log = logging.getLogger(__name__)
 
 
 async def _applicant_or_park(
@@ -37,11 +34,8 @@ async def _applicant_or_park(
     topics are read in parallel, so a stage event can overtake its case's registration)."""
     case = await deps.projections.get_case(data.case_id)
     if case is None:
-        await deps.projections.park(data.case_id, envelope, deps.clock.now())
-        await webhooks_only(deps, envelope, data, template)
-        log.info(
-            "%s for case %s parked until its contact data arrives", envelope.type, data.case_id
-        )
+        if not await park(deps, data.case_id, envelope):
+            await webhooks_only(deps, envelope, data, template)
         return None
     return applicant_from_case(case), case
 
@@ -96,23 +90,9 @@ async def on_case_submitted(deps: Deps, envelope: Envelope, data: CaseSubmitted)
             department=data.department,
         )
     if parked:  # events that overtook this registration: handle them now, in order
-        await _handle_parked(deps, data.case_id)
+        await handle_parked(deps, data.case_id)
     if data.bundle_id is not None:  # the bundle's own events (its rectification's answer)
-        await _handle_parked(deps, data.bundle_id)
-
-
-async def _handle_parked(deps: Deps, key: str) -> None:
-    from services.notify.handlers import HANDLERS  # the routing table imports this module
-
-    # Handled first, dropped after: a failure (or a crash) on the way leaves them parked and
-    # the case flagged, so the registration's redelivery handles them again (each handler's
-    # deliveries have derived ids: what went out before the failure goes out once).
-    parked = await deps.projections.parked_events(key)
-    for event in parked:
-        handler = HANDLERS.get(event.type)
-        if handler is not None:
-            await handler(deps, event, model_for(event.type).model_validate(event.data))
-    await deps.projections.drop_parked(key, [e.id for e in parked])
+        await handle_parked(deps, data.bundle_id)
 
 
 async def on_prereview_done(deps: Deps, envelope: Envelope, data: PreReviewDone) -> None:

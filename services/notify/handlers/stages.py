@@ -11,6 +11,7 @@ from services.notify.handlers.notifier import (
     officer_by_id,
     officers_for,
 )
+from services.notify.handlers.parking import park
 from shared.contracts import (
     CASE_CLOCKS,
     DeadlineChanged,
@@ -173,8 +174,10 @@ async def on_deadline_changed(deps: Deps, envelope: Envelope, data: DeadlineChan
     case = await deps.projections.get_case(data.case_id)
     if data.applicant_told:
         if case is None:
-            # The case's contact data has not arrived yet: the applicant part waits for it.
-            await deps.projections.park(data.case_id, envelope, deps.clock.now())
+            # The case's contact data has not arrived yet: the applicant part waits for it
+            # (all of it was handled again, and is done, when the data came meanwhile).
+            if await park(deps, data.case_id, envelope):
+                return
         else:
             recipients.append(applicant_from_case(case))
     await notify(
