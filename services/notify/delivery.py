@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.notify.domain import (
@@ -64,6 +65,15 @@ def public_recipient(doc: Doc) -> str:
     return str(doc["recipient_key"])
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """An event's deliveries to send now: ``held`` were written by this process leased to it
+    (sent without a claim), ``others`` were there before (a replay: each claimed first)."""
+
+    held: list[Doc]
+    others: list[str]
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -79,40 +89,60 @@ class Dispatcher:
         self.settings = settings
         self._limit = asyncio.Semaphore(settings.send_concurrency)
 
-    async def record(self, docs: list[Doc]) -> list[str]:
-        """Record one event's deliveries; returns the ids still to send. Those that a stored
+    async def record(self, docs: list[Doc]) -> Recorded:
+        """Record one event's deliveries; returns those to send now. Those that a stored
         channel (the inbox) sends and that are due now are sent by the same transaction: their
-        items and outcome events are written with the deliveries, all or nothing."""
+        items and outcome events are written with the deliveries, all or nothing. The others
+        due now are written leased to this process, so they are sent without a claim."""
         now = self.clock.now()
-        items: list[Doc] = []
+        lease = now + timedelta(seconds=self.settings.delivery_lease_s)
+        inbox: list[Doc] = []
         events: list[Envelope] = []
         sent: dict[str, Doc] = {}
+        pending: list[Doc] = []
         for doc in docs:
             channel = self.channels.get(ChannelName(doc["channel"]))
-            if isinstance(channel, StoredChannel) and doc["due_at"] <= now:
+            if doc["due_at"] > now:
+                pending.append(doc)  # waits (quiet hours): the delivery worker sends it
+            elif isinstance(channel, StoredChannel):
                 done = doc | {"status": "sent", "attempts": 1, "sent_at": now}
-                items.append(channel.item(message_from_doc(done)))
+                inbox.append(channel.item(message_from_doc(done)))
                 events.append(self._delivered_event(done, 1, now))
                 sent[str(doc["_id"])] = done
-        recorded = [sent.get(str(d["_id"]), d) for d in docs]
-        if sent and await self.deliveries.record(recorded, inbox=items, events=events):
+                pending.append(doc)
+            else:
+                pending.append(doc | {"lease_until": lease})
+        held = [d for d in pending if d["lease_until"] == lease]
+        recorded = [sent.get(str(d["_id"]), d) for d in pending]
+        if sent and await self.deliveries.record(recorded, inbox=inbox, events=events):
             for doc in sent.values():
                 self._count_delivered(doc, now)
-            return [str(d["_id"]) for d in docs if str(d["_id"]) not in sent]
+            return Recorded(held=held, others=[])
         # Nothing sent by recording, or recorded before (the event handled again): insert what
-        # is new; each pending delivery goes through a claimed attempt.
-        inserted = await self.deliveries.insert(docs)
-        if inserted < len(docs):
-            DELIVERIES.labels("any", docs[0]["template"], "duplicate").inc(len(docs) - inserted)
-        return [str(d["_id"]) for d in docs]
+        # is new (held by this process); every other one goes through a claimed attempt.
+        inserted = set(await self.deliveries.insert(pending))
+        if len(inserted) < len(docs):
+            DELIVERIES.labels("any", docs[0]["template"], "duplicate").inc(
+                len(docs) - len(inserted)
+            )
+        mine = [d for d in held if str(d["_id"]) in inserted]
+        ids = {str(d["_id"]) for d in mine}
+        return Recorded(held=mine, others=[str(d["_id"]) for d in docs if str(d["_id"]) not in ids])
+
+    async def send(self, recorded: Recorded) -> None:
+        """Send what ``record`` returned: the held deliveries at once, the others claimed."""
+        await asyncio.gather(
+            *(self._bounded(d["_id"], held=d) for d in recorded.held),
+            *(self._bounded(i) for i in recorded.others),
+        )
 
     async def dispatch(self, ids: Iterable[str]) -> None:
         await asyncio.gather(*(self._bounded(i) for i in ids))
 
-    async def _bounded(self, delivery_id: str) -> None:
+    async def _bounded(self, delivery_id: str, *, held: Doc | None = None) -> None:
         async with self._limit:
             try:
-                await self.attempt(delivery_id)
+                await self.attempt(delivery_id, held=held)
             except Exception as exc:  # noqa: BLE001 - one delivery never stops the others
                 log.warning("delivery %s attempt failed to record: %s", delivery_id, exc)
 
@@ -121,11 +151,12 @@ class Dispatcher:
         await self.dispatch(ids)
         return len(ids)
 
-    async def attempt(self, delivery_id: str) -> str:
-        """One attempt; returns the outcome label (or 'skipped' when not claimable)."""
+    async def attempt(self, delivery_id: str, *, held: Doc | None = None) -> str:
+        """One attempt; returns the outcome label (or 'skipped' when not claimable). ``held``:
+        the delivery as this process wrote it, leased to it (``record``): no claim needed."""
         s = self.settings
         now = self.clock.now()
-        doc = await self.deliveries.claim(
+        doc = held or await self.deliveries.claim(
             delivery_id, now=now, lease_until=now + timedelta(seconds=s.delivery_lease_s)
         )
         if doc is None:

@@ -108,8 +108,9 @@ class DirectoryStore(Protocol):
 
 
 class DeliveryStore(Protocol):
-    async def insert(self, docs: list[Doc]) -> int:
-        """Insert new deliveries; existing ids (same event, recipient, channel) are skipped."""
+    async def insert(self, docs: list[Doc]) -> list[str]:
+        """Insert new deliveries; existing ids (same event, recipient, channel) are skipped.
+        Returns the ids inserted."""
         ...
 
     async def record(self, docs: list[Doc], *, inbox: list[Doc], events: list[Envelope]) -> bool:

@@ -175,11 +175,11 @@ async def notify(
         docs += await webhook_deliveries(deps, envelope, data, template, now, case)
     if not docs:
         return []
-    to_send = await deps.dispatcher.record(docs)
+    recorded = await deps.dispatcher.record(docs)
     for p in planned:
         if p.deferred:
             DELIVERIES.labels(p.channel.value, template, "deferred").inc()
-    await deps.dispatcher.dispatch(to_send)
+    await deps.dispatcher.send(recorded)
     return [str(d["_id"]) for d in docs]
 
 

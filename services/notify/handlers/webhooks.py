@@ -89,4 +89,4 @@ async def webhook_deliveries(
 async def webhooks_only(deps: Deps, envelope: Envelope, data: EventData, template: str) -> None:
     docs = await webhook_deliveries(deps, envelope, data, template, deps.clock.now())
     if docs:
-        await deps.dispatcher.dispatch(await deps.dispatcher.record(docs))
+        await deps.dispatcher.send(await deps.dispatcher.record(docs))

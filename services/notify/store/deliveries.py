@@ -35,15 +35,16 @@ class MongoDeliveries:
             [("recipient_key", ASCENDING), ("channel", ASCENDING), ("sent_at", ASCENDING)]
         )
 
-    async def insert(self, docs: list[Doc]) -> int:
+    async def insert(self, docs: list[Doc]) -> list[str]:
         if not docs:
-            return 0
+            return []
         try:
             await self.col.insert_many(docs, ordered=False)
         except BulkWriteError as exc:
             # Already recorded by an earlier run of this event: the others are inserted.
-            return len(docs) - _duplicates(exc)
-        return len(docs)
+            there = _duplicates(exc)
+            return [str(d["_id"]) for i, d in enumerate(docs) if i not in there]
+        return [str(d["_id"]) for d in docs]
 
     async def record(self, docs: list[Doc], *, inbox: list[Doc], events: list[Envelope]) -> bool:
         async def work(session: AsyncClientSession) -> None:
@@ -146,9 +147,10 @@ class MongoDeliveries:
         return await self.col.find_one({"_id": delivery_id})
 
 
-def _duplicates(exc: BulkWriteError) -> int:
-    """How many of a bulk insert's documents were already there; re-raises any other error."""
+def _duplicates(exc: BulkWriteError) -> set[int]:
+    """Which of a bulk insert's documents (by index) were already there; re-raises any other
+    error."""
     errors = exc.details.get("writeErrors", [])
     if not errors or any(e.get("code") != DUPLICATE_KEY for e in errors):
         raise exc
-    return len(errors)
+    return {int(e["index"]) for e in errors}

@@ -53,6 +53,7 @@ class MemoryDirectory:
         self.items: dict[str, Officer] = {}
         self.sources: dict[str, str] = {}
         self.loaded: str | None = None
+        self.role_reads = 0  # officers() calls that reached the store
 
     async def officers(
         self,
@@ -62,6 +63,7 @@ class MemoryDirectory:
         section: str | None = None,
         departments: list[str] | None = None,
     ) -> list[Officer]:
+        self.role_reads += 1
         out = []
         for o in sorted(self.items.values(), key=lambda o: o.id):
             if not o.active or (role is not None and role not in o.roles):
@@ -125,8 +127,8 @@ class MemoryDeliveries:
         self.transactions += 1
         return True
 
-    async def insert(self, docs: list[Doc]) -> int:
-        n = 0
+    async def insert(self, docs: list[Doc]) -> list[str]:
+        inserted = []
         keys = {(d["event_id"], d["recipient_key"], d["channel"]) for d in self.docs.values()}
         for doc in docs:
             key = (doc["event_id"], doc["recipient_key"], doc["channel"])
@@ -134,8 +136,8 @@ class MemoryDeliveries:
                 continue
             self.docs[doc["_id"]] = copy.deepcopy(doc)
             keys.add(key)
-            n += 1
-        return n
+            inserted.append(doc["_id"])
+        return inserted
 
     async def claim(self, delivery_id: str, *, now: datetime, lease_until: datetime) -> Doc | None:
         d = self.docs.get(delivery_id)

@@ -97,3 +97,43 @@ async def test_without_an_inbox_recipient_the_deliveries_are_one_plain_insert(
     assert plain.inbox.items == {}
     assert {m.channel for m in plain.sent(ChannelName.INBOX)} == {ChannelName.INBOX}
     assert delivered(plain) == {"inbox": 1, "sms": 1, "email": 1}
+
+
+async def test_a_push_delivery_recorded_now_is_sent_without_a_claim_and_only_by_its_writer(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SMS and email deliveries are written leased to the process that records them, so it
+    sends them at once without a claim (one command fewer each), and the delivery worker,
+    passing while they are in flight, cannot take them and send them a second time."""
+    claims: list[str] = []
+    real_claim = world.deliveries.claim
+
+    async def counted_claim(delivery_id: str, **kwargs: object) -> object:
+        claims.append(delivery_id)
+        return await real_claim(delivery_id, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(world.deliveries, "claim", counted_claim)
+    email = world.channels[ChannelName.EMAIL]
+    real_send = email.send
+    worker_passes: list[int] = []
+
+    async def send_while_the_worker_passes(message: object) -> object:
+        worker_passes.append(await world.deps.dispatcher.run_due_once())
+        return await real_send(message)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(email, "send", send_while_the_worker_passes)
+    await world.handle(submitted())
+    assert [m.template for m in world.sent(ChannelName.SMS)] == ["case_received"]
+    assert [m.template for m in world.sent(ChannelName.EMAIL)] == ["case_received"]
+    assert worker_passes == [0] and claims == []
+    assert delivered(world) == {"inbox": 1, "sms": 1, "email": 1}
+
+
+async def test_a_replayed_event_claims_what_was_recorded_before_and_sends_nothing_twice(
+    world: World,
+) -> None:
+    event = submitted()
+    await world.handle(event)
+    await world.handle(event)  # past the dedupe: the same envelope again
+    assert len(world.sent(ChannelName.SMS)) == 1 and len(world.sent(ChannelName.EMAIL)) == 1
+    assert delivered(world) == {"inbox": 1, "sms": 1, "email": 1}
