@@ -48,7 +48,7 @@ from services.notify.store import (
     MongoProjections,
     MongoSubscriptions,
 )
-from services.notify.store.cached import CachedSubscriptions
+from services.notify.store.cached import CachedDirectory, CachedSubscriptions
 from services.notify.templates import JinjaRenderer
 from services.notify.webhook_api import router as webhook_router
 from shared.audit import AuditKeys
@@ -122,7 +122,8 @@ def build_deps(
         settings=settings,
         clock=clock,
         projections=projections,
-        directory=directory,
+        # Role lookups for every officer's message; changed rarely, through this service only.
+        directory=CachedDirectory(directory, ttl_s=settings.directory_cache_s),
         deliveries=deliveries,
         inbox=inbox,
         # Read for every consumed event, changed rarely and through this service only.
@@ -225,7 +226,7 @@ def build(settings: NotifySettings | None = None, *, clock: Clock | None = None)
         stores = (projections, directory, deliveries, inbox, subscriptions, integrators, changes)
         for store in stores:
             await store.ensure_indexes()
-        await load_directory_if_newer(directory, settings.directory_file, deps.chaining)
+        await load_directory_if_newer(deps.directory, settings.directory_file, deps.chaining)
 
     async def close_http() -> None:
         await http.aclose()

@@ -32,6 +32,12 @@ class NotifySettings(ServiceSettings):
         str(_HERE / "templates"), description="Jinja2 templates: <template>/<channel>.<locale>.j2"
     )
     default_locale: str = "zh-CN"
+    directory_cache_s: float = Field(
+        5.0,
+        ge=0,
+        description="seconds a replica keeps the officers found for a role query (changes made "
+        "through this replica are seen at once, another replica's within this; 0: no cache)",
+    )
 
     # Email over SMTP (make run starts dev/devsmtp.py on 127.0.0.1:8025).
     smtp_host: str = "127.0.0.1"
