@@ -73,3 +73,39 @@ def table(by_hop: Mapping[str, list[float]]) -> str:
         for hop, v in sorted(by_hop.items())
     ]
     return "| hop | n | p50 ms | p99 ms |\n|---|---|---|---|\n" + "\n".join(rows)
+
+
+def handler_times(metrics_text: str, service: str = "notify") -> dict[str, tuple[int, float]]:
+    """Per event type: (events handled, seconds in the handler), from a service's /metrics
+    (``egov_handler_latency_seconds``): how much of hop 3 is the handlers' own work."""
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for line in metrics_text.splitlines():
+        if (
+            not line.startswith("egov_handler_latency_seconds_")
+            or f'service="{service}"' not in line
+        ):
+            continue
+        name, _, value = line.rpartition(" ")
+        event_type = name.split('event_type="', 1)[1].split('"', 1)[0]
+        if name.startswith("egov_handler_latency_seconds_sum"):
+            sums[event_type] = float(value)
+        elif name.startswith("egov_handler_latency_seconds_count"):
+            counts[event_type] = int(float(value))
+    return {t: (counts.get(t, 0), sums[t]) for t in sorted(sums)}
+
+
+def handler_table(times: Mapping[str, tuple[int, float]], span_s: float) -> str:
+    rows = [
+        f"| {t.removeprefix('gov.egov.')} | {n} | {s / n * 1000:.0f} | {s:.1f} |"
+        for t, (n, s) in times.items()
+        if n
+    ]
+    total = sum(s for _, s in times.values())
+    n_all = sum(n for n, _ in times.values())
+    rows.append(f"| all | {n_all} | {total / max(n_all, 1) * 1000:.0f} | {total:.1f} |")
+    return (
+        "| event handled by notify | n | mean ms in the handler | seconds in handlers |\n"
+        "|---|---|---|---|\n" + "\n".join(rows) + f"\n\n> first submission to the last receipt "
+        f"delivered: {span_s:.1f} s of wall time."
+    )

@@ -26,7 +26,7 @@ if str(REPO) not in sys.path:
 
 import httpx  # noqa: E402
 
-from bench.e2e_hops import hops  # noqa: E402
+from bench.e2e_hops import handler_table, handler_times, hops  # noqa: E402
 from bench.e2e_hops import table as hop_table  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bench.stats import percentile  # noqa: E402
@@ -61,7 +61,7 @@ async def hop_times(
 
 async def measure(
     platform: Platform, bootstrap: str, cases: int, concurrency: int
-) -> tuple[dict[str, list[float]], dict[str, int], dict[str, list[float]]]:
+) -> tuple[dict[str, list[float]], dict[str, int], dict[str, list[float]], str]:
     intake = platform.url("intake")
     sent: dict[str, float] = {}
     refused: dict[str, int] = {}
@@ -93,6 +93,7 @@ async def measure(
         await asyncio.gather(*(submit(c) for c in planned))
     deadline = time.monotonic() + 120
     latencies: dict[str, list[float]] = {}
+    last = 0.0
     while time.monotonic() < deadline:
         await asyncio.sleep(5)
         latencies = {}
@@ -108,10 +109,15 @@ async def measure(
                 continue
             delivered = datetime.fromisoformat(d["delivered_at"]).astimezone(UTC).timestamp()
             latencies.setdefault(d["channel"], []).append(delivered - sent[d["case_id"]])
+            last = max(last, delivered)
         if latencies and all(len(v) >= len(sent) for v in latencies.values()):
             break
     by_hop = await hop_times(bootstrap, platform.mongo_uri, sent)
-    return latencies, {"planned": len(planned), "accepted": len(sent), **refused}, by_hop
+    async with httpx.AsyncClient(timeout=10) as http:
+        metrics = (await http.get(f"{platform.url('notify')}/metrics")).text
+    span = last - min(sent.values(), default=last)
+    handlers = handler_table(handler_times(metrics), span)
+    return latencies, {"planned": len(planned), "accepted": len(sent), **refused}, by_hop, handlers
 
 
 def main() -> int:
@@ -149,7 +155,7 @@ def main() -> int:
         mail.start()
         threading.Thread(target=sms.serve_forever, daemon=True).start()
         platform.start()
-        lat, counts, by_hop = asyncio.run(
+        lat, counts, by_hop, handlers = asyncio.run(
             measure(platform, stack.kafka_bootstrap, args.cases, args.concurrency)
         )
     finally:
@@ -173,6 +179,7 @@ def main() -> int:
     )
     table += "\n\nBy hop (bench/e2e_hops.py says where each instant comes from):\n\n"
     table += hop_table(by_hop)
+    table += "\n\nNotify's handlers in that run (its /metrics):\n\n" + handlers
     print(table)
     if args.write_docs:
         section = (
