@@ -19,10 +19,11 @@ class NotifySettings(ServiceSettings):
     http_port: int = 8004
     consumer_group: str | None = Field(None, description="Kafka group id; default egov-notify")
     consumer_concurrency: int = Field(
-        16,
+        1,
         ge=1,
         description="consumed events handled at once; one case's events (one key) stay in order "
-        "(shared/kafka/batch.py)",
+        "(shared/kafka/batch.py); 16 cuts the receipt latency, but on the dev stack it delays the "
+        "other services' events enough to fail the e2e day (docs/benchmarks.md)",
     )
 
     directory_file: str = Field(
