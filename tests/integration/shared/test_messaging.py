@@ -233,3 +233,68 @@ async def test_redelivery_after_restart_without_commit_is_handled_once(
     finally:
         await publisher.stop()
         await mongo.close()
+
+
+async def test_with_concurrency_keys_run_alongside_in_order_and_all_is_committed(
+    kafka_bootstrap: str, mongo_uri: str, unique_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``consumer_concurrency`` above 1 on the real broker: one case's events in their order,
+    other cases' events alongside it, and the group's offsets committed up to the end."""
+    topic = f"test.concurrent.{unique_id[:10]}"
+    stands_in_for_egov_stages(monkeypatch, topic)
+    group = f"test-concurrent-{unique_id[:10]}"
+    settings = ServiceSettings(
+        service_name="msgtest",
+        kafka_bootstrap=kafka_bootstrap,
+        mongo_uri=mongo_uri,
+        mongo_db=f"conc_{unique_id[:10]}",
+        consumer_concurrency=8,
+    )
+    await ensure_topics(settings, [TopicSpec(topic, 2, "case_id", "test")])
+    mongo = create_client(settings)
+    dedupe = MongoDedupe(mongo[settings.database_name], timedelta(hours=1))
+    publisher = KafkaPublisher(settings)
+    await publisher.start()
+    cases = [f"500000-20260302-{unique_id[:5]}{c}" for c in "abcd"]
+    handled: dict[str, list[str]] = {c: [] for c in cases}
+    running = {"now": 0, "most": 0}
+
+    async def on_stage_opened(envelope: Any, data: Any) -> None:
+        running["now"] += 1
+        running["most"] = max(running["most"], running["now"])
+        await asyncio.sleep(0.05)
+        handled[data.case_id].append(envelope.id)
+        running["now"] -= 1
+
+    consumer = EventConsumer(
+        settings=settings,
+        group_id=group,
+        topics=[topic],
+        handlers={StageOpened.event_type: on_stage_opened},
+        sender=publisher,
+        dedupe=dedupe,
+        clock=SystemClock(),
+    )
+    try:
+        for n in range(5):
+            for case in cases:
+                await publisher.send_raw(topic, case.encode(), stage_opened(case, n))
+        await consumer.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and sum(map(len, handled.values())) < 20:
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # the batch's commit
+        assert handled == {c: [f"{c}-{n}" for n in range(5)] for c in cases}
+        assert running["most"] > 1, "cases were handled one at a time"
+    finally:
+        await consumer.stop()
+    raw = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group)
+    await raw.start()
+    try:
+        parts = await topic_partitions(raw, topic)
+        ends = await raw.end_offsets(parts)
+        assert {tp: await raw.committed(tp) for tp in parts} == ends
+    finally:
+        await raw.stop()
+        await publisher.stop()
+        await mongo.close()
