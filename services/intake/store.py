@@ -19,7 +19,7 @@ from services.intake.ports import IdempotencyRecord
 from services.intake.reference_store import ReferenceData
 from shared.clock import Clock
 from shared.contracts import Envelope
-from shared.errors import DuplicateKey, StaleVersion
+from shared.errors import DuplicateKey, StaleVersion, Unavailable
 from shared.mongo import Document, in_transaction
 from shared.mongo.outbox import Outbox
 
@@ -30,6 +30,9 @@ def _case_doc(case: CaseRecord) -> Document:
     doc = case.model_dump(mode="python")
     doc["_id"] = case.case_id
     return doc
+
+
+SEQUENCE_TRIES = 5  # a day's counter contended by concurrent submissions
 
 
 class MongoIntakeStore(MongoItemCatalog, ReferenceData):
@@ -79,7 +82,7 @@ class MongoIntakeStore(MongoItemCatalog, ReferenceData):
 
     async def next_sequence(self, region: str, local_day: date) -> int:
         key = f"{region}-{local_day:%Y%m%d}"
-        for _ in range(3):
+        for _ in range(SEQUENCE_TRIES):
             try:
                 doc = await self.counters.find_one_and_update(
                     {"_id": key},
@@ -89,9 +92,10 @@ class MongoIntakeStore(MongoItemCatalog, ReferenceData):
                 )
             except DuplicateKeyError:
                 continue  # two first-of-the-day upserts raced; the loser increments again
-            assert doc is not None
+            if doc is None:  # an upsert racing another answered no document (seen on SecantusDB)
+                continue
             return int(doc["seq"])
-        raise RuntimeError(f"could not allocate a case number for {key}")
+        raise Unavailable(f"no case number for {key} yet: try again", retry_after_s=1)
 
     async def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         doc = await self.idempotency.find_one({"_id": key})
