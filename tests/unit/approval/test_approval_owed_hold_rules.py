@@ -2,16 +2,17 @@
 approval's real handlers on fakes and on the domain: the owed-material stage is the applicant's
 (assigned to them, watched at handler level); an officer held by it is told every owed material,
 the due date as the applicant reads it in Shanghai and what cannot happen (approved, or
-delivered); a supply moves the case's version on by one and leaves the case it was given alone."""
+delivered), and a lapse states the deadline as the Shanghai date too; a supply moves the case's
+version on by one and leaves the case it was given alone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.approval.domain import Action, ActionNotAllowed
-from services.approval.domain.owed import supply_owed
+from services.approval.domain.owed import lapse_owed, supply_owed
 from services.approval.handlers import Deps
 from shared.contracts import CaseSubmitted, Material, MaterialForm, OwedMaterialsSupplied
 from tests.unit.approval.approval_fakes import MONDAY_10, make_deps
@@ -81,3 +82,16 @@ async def test_a_supply_moves_the_version_on_and_leaves_the_given_case_alone() -
     assert tr.case.stages[STAGE].outcome == "completed"
     assert tr.case.version == case.version + 1
     assert case.stages[STAGE].is_active and case.owed_supplied == []  # the input is untouched
+
+
+async def test_a_lapse_states_its_deadline_as_the_shanghai_date() -> None:
+    deps = make_deps()
+    await submit(deps, submitted())
+    case = await deps.store.get("C1")
+    assert case is not None
+    case.stages[STAGE].due_at = DUE  # a deadline whose Shanghai date is a day after UTC's
+    tr = lapse_owed(case, now=DUE + timedelta(minutes=1), calendar=CAL, pol=deps.policy)
+    assert tr is not None
+    assert tr.case.stages[STAGE].reason == (
+        "容缺受理材料（住所（经营场所）使用证明）未在承诺期限（2026-03-17）内补齐"
+    )
