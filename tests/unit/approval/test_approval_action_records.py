@@ -121,6 +121,19 @@ async def test_a_delivery_marks_the_case_delivered_and_keeps_the_note() -> None:
     assert case.stages["C1:deliver"].reason == "窗口领取"
 
 
+async def test_a_delivery_with_reasons_keeps_the_reasons() -> None:
+    deps = make_deps()
+    await submit(deps)
+    await signed(deps, "C1", "prereview", Action.PASS, HANDLER)
+    await signed(deps, "C1", "accept", Action.ACCEPT, HANDLER)
+    await signed(deps, "C1", "review", Action.PASS, REVIEWER)
+    await signed(deps, "C1", "decide", Action.APPROVE, APPROVER)
+    case = await signed(
+        deps, "C1", "deliver", Action.DELIVER, HANDLER, reasons=["邮寄送达"], note="窗口领取"
+    )
+    assert case.stages["C1:deliver"].reason == "邮寄送达"
+
+
 async def test_a_plan_ending_in_delivery_approves_with_the_policys_verification() -> None:
     deps = make_deps(verification_working_days=3)
     steps = plan((StageKind.ACCEPT, [DEPT], "handler"), (StageKind.DELIVER, [DEPT], "handler"))
