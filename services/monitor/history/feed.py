@@ -181,7 +181,9 @@ async def replay(
     replay starts; returns the number of messages read. ``before_folding`` receives the day of
     the oldest event retained (None when the topics are empty) before anything is written, and
     may raise to stop (the rebuild's check that the topics still hold the whole history)."""
-    consumer = AIOKafkaConsumer(**connection_kwargs(settings), enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **connection_kwargs(settings), enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         parts = [
@@ -196,7 +198,11 @@ async def replay(
         if before_folding is not None:  # the catalog is compacted: its age says nothing
             cases = {tp for tp in todo if tp.topic != T_CATALOG}
             before_folding(await _oldest_day(consumer, cases, ends))
-        await consumer.seek_to_beginning(*parts)
+        # Explicit positions: a seek_to_beginning right after assign was seen to leave a
+        # partition at its end (the reset raced the fetcher's own), and the replay then read
+        # nothing at all, on a broker whose topics held other tests' events.
+        for tp in parts:
+            consumer.seek(tp, starts[tp])
         read = 0
         while todo:
             batch = await consumer.getmany(*todo, timeout_ms=1000, max_records=BATCH)
@@ -227,7 +233,9 @@ async def _oldest_day(
     when it holds none (control records and garbage only)."""
     if not parts:
         return None
-    await consumer.seek_to_beginning(*parts)
+    starts = await consumer.beginning_offsets(list(parts))
+    for tp in parts:
+        consumer.seek(tp, starts[tp])
     firsts: dict[TopicPartition, str] = {}
     pending = set(parts)
     quiet = 0

@@ -299,12 +299,14 @@ async def test_egov_assess_rebuild_refuses_to_drop_what_the_topics_no_longer_hol
 
     code, out = await run("assess", "rebuild", "--no-drop")
     assert code == 0, out
-    assert (await history.case(case.case_id))["decision"]["decision"] == "approved"  # type: ignore[index]
+    folded = await history.case(case.case_id)
+    assert folded is not None, out  # what the rebuild said, when it missed the case
+    assert folded["decision"]["decision"] == "approved"
     assert await history.oldest_day() == "2020-01-02"
 
     code, out = await run("assess", "rebuild", "--force")
     assert code == 0, out
-    assert await history.case(case.case_id) is not None
+    assert await history.case(case.case_id) is not None, out
     assert await history.oldest_day() != "2020-01-02"
 
     code, out = await run("assess", "bulletin", "--period", "2026-03", "--format", "json")
