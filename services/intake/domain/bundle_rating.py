@@ -9,13 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from services.intake.domain.bundle_case import BundleApplication, outcome
-from services.intake.domain.case import (
-    CaseRecord,
-    Rating,
-    Rectification,
-    TimelineEntry,
-    local_text,
-)
+from services.intake.domain.case import CaseRecord, Rating, Rectification, local_text
 from services.intake.domain.errors import Conflict, FieldError
 from services.intake.domain.ratings import answered
 from shared.calendar import Limit
@@ -56,8 +50,7 @@ def rate_bundle(
         comment=comment,
         rated_at=at,
     )
-    entry = TimelineEntry(at=at, kind="rated", text="已评价（一件事），感谢您的反馈")
-    return app.model_copy(update={"rating": rating, "timeline": [*app.timeline, entry]})
+    return app.model_copy(update={"rating": rating})
 
 
 def open_bundle_rectification(
@@ -89,8 +82,7 @@ def close_bundle_rectification(
 ) -> BundleApplication:
     owner = f"bundle {app.bundle_id}"
     closed = answered(app.rectification, owner, officer=officer, answer=answer, at=at)
-    entry = TimelineEntry(at=at, kind="rectification_answered", text=f"部门整改答复：{answer}")
-    return app.model_copy(update={"rectification": closed, "timeline": [*app.timeline, entry]})
+    return app.model_copy(update={"rectification": closed})
 
 
 def rated_departments(app: BundleApplication, cases: Mapping[str, CaseRecord]) -> list[str]:
