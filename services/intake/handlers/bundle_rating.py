@@ -78,10 +78,7 @@ async def rate_bundle(
     events = [_rated(rated, departments, now)]
     if rated.rectification is not None:
         events.append(_rectification_opened(rated, now))
-    written = await deps.bundles.update_application(
-        rated, fields=("rating", "rectification"), while_unset="rating", events=events
-    )
-    if not written:
+    if not await deps.bundles.update_application(rated, while_unset="rating", events=events):
         raise Conflict(
             f"bundle {bundle_id} was rated meanwhile; a bundle is rated once",
             [FieldError("bundle_id", "already rated")],
@@ -169,7 +166,7 @@ async def answer_bundle_rectification(
         data, source=SOURCE, time=now, id=derived_event_id("rectification.closed", app.bundle_id)
     )
     written = await deps.bundles.update_application(
-        closed, fields=("rectification",), while_unset="rectification.closed_at", events=[event]
+        closed, while_unset="rectification.closed_at", events=[event]
     )
     if not written:
         raise Conflict(f"rectification {rectification_id} was already answered")

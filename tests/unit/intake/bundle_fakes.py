@@ -79,21 +79,14 @@ class FakeBundles:
         return True
 
     async def update_application(
-        self,
-        app: BundleApplication,
-        *,
-        fields: Sequence[str],
-        while_unset: str,
-        events: Sequence[Envelope],
+        self, app: BundleApplication, *, while_unset: str, events: Sequence[Envelope]
     ) -> bool:
-        current = self.applications.get(app.bundle_id)
-        stored: Any = current
+        stored: Any = self.applications.get(app.bundle_id)
         for name in while_unset.split("."):
             stored = getattr(stored, name, None) if stored is not None else None
-        if current is None or stored is not None:
+        if app.bundle_id not in self.applications or stored is not None:
             return False
-        written = {f: getattr(app, f) for f in fields}
-        self.applications[app.bundle_id] = current.model_copy(update=written)
+        self.applications[app.bundle_id] = app
         self.store._outbox(events)
         return True
 
