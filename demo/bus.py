@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.contracts import TOPICS, Envelope
 from shared.kafka.metadata import topic_partitions
@@ -72,3 +73,24 @@ async def read_all(
         return out
     finally:
         await consumer.stop()
+
+
+async def group_lag(bootstrap: str, group: str, topics: list[str]) -> int:
+    """Records on ``topics`` the consumer group ``group`` has not yet committed, that is still
+    has to handle (a partition it never committed counts from its beginning)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [tp for t in topics for tp in await topic_partitions(consumer, t)]
+        ends = await consumer.end_offsets(parts)
+        starts = await consumer.beginning_offsets(parts)
+    finally:
+        await consumer.stop()
+    done = {tp: meta.offset for tp, meta in committed.items() if meta.offset >= 0}
+    return sum(max(0, ends[tp] - done.get(tp, starts[tp])) for tp in parts)

@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaProducer
 from demo.bundles import BundleApplicants
 from demo.day_uploads import DayFiles
 from demo.plan import PlannedCase, Script, plan_day
+from demo.register import RegisterRound
 from demo.uploads import UploadRefused
 from shared.auth import mint_token, submission_token
 from shared.calendar import WorkingCalendar
@@ -168,6 +169,7 @@ class Day:
             try:
                 await self._submit_all(planned, producer, result)
                 self.bundles = BundleApplicants(http, self.ep.intake, self.officers, self.seed)
+                register = RegisterRound(http, self.ep.monitor, self.officers)
                 await self.bundles.submit(self.bundle_count, items, result.errors)
                 result.external_incidents = await self._publish_court_records(producer)
                 deadline = time.monotonic() + limit_s
@@ -175,6 +177,7 @@ class Day:
                     await self._officers_round(result)
                     await self._applicants_round(result)
                     await self.bundles.round(result.actions, result.errors)
+                    await register.round(result.actions, result.errors)
                     self.progress("working", result)
                     if len(self.done) >= len(self.by_case) and not self.bundles.open:
                         break
