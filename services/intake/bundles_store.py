@@ -30,6 +30,7 @@ class MongoBundleStore:
 
     async def ensure_indexes(self) -> None:
         await self.bundles.create_index([("regions", ASCENDING)])
+        await self.applications.create_index([("invited_at", ASCENDING), ("closed_at", ASCENDING)])
 
     async def get_bundle(self, code: str) -> Bundle | None:
         doc = await self.bundles.find_one({"_id": code})
@@ -134,3 +135,27 @@ class MongoBundleStore:
     ) -> BundleApplication | None:
         doc = await self.applications.find_one({"rectification.rectification_id": rectification_id})
         return None if doc is None else BundleApplication.model_validate(_strip(doc))
+
+    async def finished_uninvited(
+        self, *, closed_before: datetime, limit: int
+    ) -> list[BundleApplication]:
+        closed = {"$ne": None, "$lte": closed_before}
+        flt = {"invited_at": None, "rating": None, "closed_at": closed}
+        docs = await self.applications.find(flt).limit(limit).to_list(None)
+        return [BundleApplication.model_validate(_strip(d)) for d in docs]
+
+    async def mark_invited(
+        self, bundle_id: str, *, at: datetime, events: Sequence[Envelope]
+    ) -> bool:
+        async def work(session: AsyncClientSession) -> bool:
+            result = await self.applications.update_one(
+                {"_id": bundle_id, "invited_at": None, "rating": None},
+                {"$set": {"invited_at": at}},
+                session=session,
+            )
+            if result.modified_count != 1:
+                return False
+            await self.store.outbox.add(events, session=session)
+            return True
+
+        return await in_transaction(self.store.client, work)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.intake.handlers import Deps
+from services.intake.handlers.bundle_rating import invite_finished_bundles
 from services.intake.handlers.licences import issue_owed_licence_documents
 from services.intake.handlers.ratings import invite_unrated_cases
 from services.intake.handlers.uploads import expire_uploads
@@ -10,12 +11,18 @@ from shared.jobs import every
 
 
 async def invite_ratings(deps: Deps) -> None:
-    """Decided cases not yet rated are invited to rate (好差评), every interval."""
+    """Decided cases and finished bundles not yet rated are invited to rate (好差评), every
+    interval: a bundle once as one thing, never its items one by one."""
     await every(
         deps.settings.rating_invite_interval_s,
-        lambda: invite_unrated_cases(deps),
+        lambda: invite_unrated(deps),
         what="rating invitation sweep",
     )
+
+
+async def invite_unrated(deps: Deps) -> int:
+    """One round of the invitation sweep: the cases, then the bundles."""
+    return await invite_unrated_cases(deps) + await invite_finished_bundles(deps)
 
 
 async def expire_unclaimed_uploads(deps: Deps) -> None:

@@ -213,6 +213,19 @@ class BundleStore(Protocol):
     async def find_application_by_rectification(
         self, rectification_id: str
     ) -> BundleApplication | None: ...
+    async def finished_uninvited(
+        self, *, closed_before: datetime, limit: int
+    ) -> list[BundleApplication]:
+        """Closed bundles, unrated and not yet invited to rate, closed at or before
+        ``closed_before``."""
+        ...
+
+    async def mark_invited(
+        self, bundle_id: str, *, at: datetime, events: Sequence[Envelope]
+    ) -> bool:
+        """``invited_at`` set with its events if the bundle is still unrated and uninvited
+        (a rating given meanwhile is kept); False otherwise."""
+        ...
 
 
 class UploadStore(Protocol):

@@ -80,6 +80,7 @@ class BundleApplication(BaseModel):
     closed_at: datetime | None = None
     outcome: str | None = None
     rating: Rating | None = None  # the bundle's one rating (一次一评), once it is finished
+    invited_at: datetime | None = None  # invited to rate it, once (never each item)
     rectification: Rectification | None = None  # a bad rating's, answered by the lead department
 
     @property

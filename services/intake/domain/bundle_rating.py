@@ -6,7 +6,7 @@ lead department answers, like a case's. Pure."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.intake.domain.bundle_case import BundleApplication, outcome
 from services.intake.domain.case import CaseRecord, Rating, Rectification, local_text
@@ -90,6 +90,18 @@ def rated_departments(app: BundleApplication, cases: Mapping[str, CaseRecord]) -
     found = [app.lead_department]
     found += [cases[i.case_id].department for i in app.items if i.case_id in cases]
     return list(dict.fromkeys(found))
+
+
+def due_for_invitation(app: BundleApplication, *, now: datetime, after: timedelta) -> bool:
+    """A finished (closed), unrated, not yet invited bundle whose outcome is at least ``after``
+    old: the rule a case's invitation follows (``ratings.due_for_invitation``), for the bundle
+    as one thing, so its applicant is invited once and never once per item."""
+    return (
+        app.closed_at is not None
+        and app.rating is None
+        and app.invited_at is None
+        and now - app.closed_at >= after
+    )
 
 
 def refuse_item_rating(case: CaseRecord) -> None:

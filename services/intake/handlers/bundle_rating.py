@@ -4,7 +4,7 @@ the items' departments), never one per item. Rules: services/intake/domain/bundl
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.intake.domain import Conflict, FieldError, Forbidden, NotFound
@@ -14,12 +14,13 @@ from services.intake.domain.ratings import needs_rectification
 from services.intake.handlers.access import token_opens
 from services.intake.handlers.bundle_tracking import open_bundle
 from services.intake.handlers.deps import SOURCE, Deps
-from services.intake.metrics import RATINGS, RECTIFICATIONS
+from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
     CaseRated,
     Envelope,
+    RatingInvited,
     RatingLevel,
     RectificationClosed,
     RectificationOpened,
@@ -180,3 +181,31 @@ async def answer_bundle_rectification(
         "due_at": due.isoformat(),
         "on_time": now <= due,
     }
+
+
+async def invite_finished_bundles(deps: Deps) -> int:
+    """``case.rating_invited`` once for each finished bundle left unrated long enough (the
+    delay and batch of a case's invitation), with case_id = bundle_id = the bundle id: the
+    applicant is invited to rate the bundle once, never each of its items."""
+    now = deps.clock.now()
+    after = timedelta(days=deps.settings.rating_invite_after_days)
+    apps = await deps.bundles.finished_uninvited(
+        closed_before=now - after, limit=deps.settings.rating_invite_batch
+    )
+    invited = 0
+    for app in apps:
+        if not rules.due_for_invitation(app, now=now, after=after):
+            continue
+        data = RatingInvited(case_id=app.bundle_id, invited_at=now, bundle_id=app.bundle_id)
+        event = make_envelope(
+            data,
+            source=SOURCE,
+            time=now,
+            id=derived_event_id("case.rating_invited", app.bundle_id),
+        )
+        if await deps.bundles.mark_invited(app.bundle_id, at=now, events=[event]):
+            invited += 1
+    if invited:
+        deps.wake()
+        RATING_INVITATIONS.inc(invited)
+    return invited

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.notify.domain import Recipient, RoleQuery
+from services.notify.domain.bundles import bundle_context, is_bundle
 from services.notify.domain.subjects import subject_contact
 from services.notify.handlers.bundles import bundle_progress, bundle_received
 from services.notify.handlers.deps import Deps
@@ -54,6 +55,8 @@ async def _to_applicant(
         recipients=[recipient],
         case=case,
         department=department,
+        # an event about a bundle as a whole (its invitation to rate) speaks of the bundle
+        extra=bundle_context(case) if is_bundle(case) else None,
     )
 
 

@@ -161,10 +161,15 @@ class CaseRated(EventData):
 class RatingInvited(EventData):
     event_type = "gov.egov.case.rating_invited.v1"
     topic = T_CASES
-    summary = "an unrated decided case is invited to rate"
+    summary = "an unrated decided case, or a finished bundle, is invited to rate"
 
     case_id: str
     invited_at: AwareDatetime
+    bundle_id: str | None = Field(
+        None,
+        description="set when a finished bundle (一件事) is invited to rate it as one thing: "
+        "equals case_id; its items are never invited on their own",
+    )
 
 
 class RectificationOpened(EventData):

@@ -3,7 +3,8 @@ linked cases and the bundle's clock; only the licence starts; its approval, deci
 egov.stages, releases the three waiting items with the licence it issued provided. With the
 licence denied instead, the outcome follows docs/bundles.md (all_or_stop): the waiting items
 are cancelled, never started, the bundle is not completed, its clock closes failed, the
-applicant sees what stopped it, and rates the bundle once."""
+applicant sees what stopped it, and rates the bundle once; a finished bundle left unrated is
+invited to rate once, as one thing, never its items."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from shared.contracts import (
     CaseDecided,
     CaseRated,
     CaseSubmitted,
+    RatingInvited,
     StageClosed,
     StageOpened,
     make_envelope,
@@ -153,3 +155,32 @@ async def test_a_denied_licence_stops_the_bundle_which_is_rated_once(stack: Stac
     # the cancelled items never started: no case.submitted of theirs on the topic
     never = await stack.read(T_CASES, of_type(CaseSubmitted.event_type, ids[SEAL]), timeout=1)
     assert never == []
+
+
+async def test_a_finished_bundle_left_unrated_is_invited_once_never_its_items(
+    stack: Stack,
+) -> None:
+    key = {"Idempotency-Key": f"it-bundle-{uuid.uuid4().hex}"}
+    r = await stack.http.post("/v1/bundles", json=opening_a_business(), headers=key)
+    assert r.status_code == 201, r.text
+    bundle_id, ids = (
+        r.json()["bundle_id"],
+        {i["item_code"]: i["case_id"] for i in r.json()["items"]},
+    )
+    denied = CaseDecided(
+        case_id=ids[LICENCE],
+        decision="denied",
+        department="500000-SCJ",
+        item_code=LICENCE,
+        region="500000",
+        decided_at=datetime.now(UTC),
+    )
+    await publish_decision(stack, denied)
+    # the sweep runs every 0.5 s, inviting at once (EGOV_RATING_INVITE_AFTER_DAYS=0 here)
+    invited = await stack.read(T_CASES, of_type(RatingInvited.event_type, bundle_id), settle=2)
+    assert len(invited) == 1
+    assert envelope_of(invited[0]).data["bundle_id"] == bundle_id
+    for case_id in ids.values():
+        assert (
+            await stack.read(T_CASES, of_type(RatingInvited.event_type, case_id), timeout=1) == []
+        )

@@ -102,3 +102,26 @@ class FakeBundles:
             ),
             None,
         )
+
+    async def finished_uninvited(
+        self, *, closed_before: datetime, limit: int
+    ) -> list[BundleApplication]:
+        found = [
+            a
+            for a in self.applications.values()
+            if a.invited_at is None
+            and a.rating is None
+            and a.closed_at is not None
+            and a.closed_at <= closed_before
+        ]
+        return found[:limit]
+
+    async def mark_invited(
+        self, bundle_id: str, *, at: datetime, events: Sequence[Envelope]
+    ) -> bool:
+        app = self.applications.get(bundle_id)
+        if app is None or app.invited_at is not None or app.rating is not None:
+            return False
+        self.applications[bundle_id] = app.model_copy(update={"invited_at": at})
+        self.store._outbox(events)
+        return True

@@ -8,8 +8,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from services.intake.domain.bundle_rating import due_for_invitation
+from services.intake.domain.case import Rating
 from services.intake.handlers import invite_unrated_cases
-from shared.contracts import CaseRated, RatingInvited, RectificationClosed, RectificationOpened
+from services.intake.jobs import invite_unrated
+from shared.contracts import (
+    CaseRated,
+    RatingInvited,
+    RatingLevel,
+    RectificationClosed,
+    RectificationOpened,
+)
 from tests.support.tokens import applicant_token, bearer, officer_headers
 from tests.unit.intake.intake_fakes import Wiring
 from tests.unit.intake.test_intake_bundles import (
@@ -122,11 +131,52 @@ async def test_a_bad_bundle_rating_opens_a_rectification_the_lead_department_ans
     assert closed.data["case_id"] == body["bundle_id"]
 
 
-async def test_a_bundles_cases_are_never_invited_to_rate_one_by_one() -> None:
+async def test_a_finished_bundle_is_invited_to_rate_once_and_never_its_items() -> None:
     w = Wiring(rating_invite_after_days=1)
-    await finished(w)
+    body = await finished(w)
+    bundle_id = body["bundle_id"]
+    w.clock.advance(timedelta(hours=23))  # the delay of a case's invitation: not yet
+    assert await invite_unrated(w.deps) == 0
+    w.clock.advance(timedelta(hours=2))
+    assert await invite_unrated_cases(w.deps) == 0  # the items, never one by one
+    assert await invite_unrated(w.deps) == 1
+    [invited] = w.store.events_of(RatingInvited.event_type)
+    assert invited.data["case_id"] == invited.data["bundle_id"] == bundle_id
+    assert invited.subject == bundle_id
+    w.clock.advance(timedelta(days=3))
+    assert await invite_unrated(w.deps) == 0  # once
+    assert len(w.store.events_of(RatingInvited.event_type)) == 1
+    code = {"X-Verification-Code": body["verification_code"]}
+    assert (await rate(w, body, {"level": "satisfied"}, **code)).status_code == 201
+
+
+async def test_the_bundle_invitation_rule_closed_unrated_uninvited_old_enough() -> None:
+    w = Wiring()
+    body = await finished(w)
+    app = w.bundles.applications[body["bundle_id"]]
+    assert app.closed_at is not None
+    day = timedelta(days=1)
+    assert due_for_invitation(app, now=app.closed_at + day, after=day)
+    assert not due_for_invitation(app, now=app.closed_at + day - timedelta(seconds=1), after=day)
+    later = app.closed_at + 2 * day
+    for changed in (
+        {"closed_at": None},  # not finished
+        {"invited_at": later},  # invited once already
+        {"rating": Rating(rating_id="r", level=RatingLevel.SATISFIED, rated_at=later)},
+    ):
+        assert not due_for_invitation(app.model_copy(update=changed), now=later, after=day)
+
+
+async def test_a_bundle_in_progress_or_rated_is_not_invited() -> None:
+    w = Wiring(rating_invite_after_days=1)
+    running = (await apply(w, opening_a_business(), key="bundle-key-running")).json()
+    ids = {i["item_code"]: i["case_id"] for i in running["items"]}
+    await decide(w, ids[LICENCE], LICENCE, "approved", ref="EL-BL-500000-0001")
+    rated = await finished(w, licence="denied")  # not completed, rated before the sweep
+    code = {"X-Verification-Code": rated["verification_code"]}
+    assert (await rate(w, rated, {"level": "satisfied"}, **code)).status_code == 201
     w.clock.advance(timedelta(days=2))
-    assert await invite_unrated_cases(w.deps) == 0
+    assert await invite_unrated(w.deps) == 0
     assert w.store.events_of(RatingInvited.event_type) == []
 
 

@@ -179,3 +179,17 @@ async def test_in_every_order_the_bus_may_deliver_each_is_told_once(world: World
         if told.get(s.applicant_id(n)) != once_each
     }
     assert wrong == {}
+
+
+async def test_the_bundle_invited_to_rate_is_spoken_of_as_one_thing(world: World) -> None:
+    await handle(world, bundled("C1"), bundled("C2"))
+    invited = s.rating_invited(BUNDLE, NOON).model_copy(update={"bundle_id": BUNDLE})
+    await handle(world, invited)
+    assert templates(world) == ["bundle_received", "rating_invited"]
+    [email] = [m for m in world.sent(ChannelName.EMAIL) if m.template == "rating_invited"]
+    assert email.subject == "请为您的一件事评价：开办企业一件事"
+    assert BUNDLE in email.body and "整体评价一次" in email.body
+    # a lone case's invitation reads as before
+    await handle(world, s.case_submitted("C9", NOON), s.rating_invited("C9", NOON))
+    [lone] = [m for m in world.sent(ChannelName.EMAIL) if m.template == "rating_invited"][1:]
+    assert lone.subject == "请为本次政务服务评价" and "一件事" not in lone.body
