@@ -15,6 +15,7 @@ from services.intake.domain.bundles import Bundle
 from services.intake.domain.case import CaseRecord
 from services.intake.domain.catalog import ItemStatus, ServiceItem
 from services.intake.domain.errors import Conflict, FieldError, Invalid
+from services.intake.domain.owed import owed_view
 from services.intake.domain.submission import ApplicantIn, ContactIn, hash_verification_code
 from shared.contracts.common import Channel, JsonObject, Material, RegionCode, SubmittedBy
 
@@ -32,6 +33,11 @@ class BundleSubmissionIn(BaseModel):
     materials: list[Material] = Field(default_factory=list, max_length=200)
     channel: Channel = Channel.WEB
     receiving_region: RegionCode
+    accept_with_gaps: bool = Field(
+        False,
+        description="ask for 容缺受理 for each item that misses a material: accepted with the "
+        "material owed where the item's rules allow it, as a lone case is",
+    )
 
     def fingerprint(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
@@ -59,6 +65,13 @@ def without_provided(item: ServiceItem, bundle: Bundle) -> ServiceItem:
     provided = {p.material for p in bundle.provided_for(item.code)}
     kept = [m for m in item.materials if m.code not in provided]
     return item.model_copy(update={"materials": kept})
+
+
+def asks_gaps(item: ServiceItem, materials: list[Material], *, asked: bool) -> bool:
+    """Whether an item's share asks for accept-with-gaps: the bundle asked, and the item misses
+    a required material (an item missing nothing is simply complete, whatever it allows)."""
+    given = {m.code for m in materials}
+    return asked and any(code not in given for code in item.required_materials)
 
 
 def item_errors(item_code: str, errors: list[FieldError]) -> list[FieldError]:
@@ -120,9 +133,13 @@ def receipt(app: BundleApplication, cases: list[CaseRecord], code: str) -> dict[
         "submitted_at": app.submitted_at.isoformat(),
         "promised_limit": app.promised_limit.model_dump(mode="json"),
         "deadline": app.due_at.isoformat(),
-        "items": [
-            {"item_code": c.item_code, "case_id": c.case_id, "status": c.status.value}
-            for c in cases
-        ],
+        "items": [_receipt_item(c) for c in cases],
         "tracking_url": f"/v1/bundles/{app.bundle_id}",
     }
+
+
+def _receipt_item(case: CaseRecord) -> dict[str, Any]:
+    item = {"item_code": case.item_code, "case_id": case.case_id, "status": case.status.value}
+    if case.owed is not None:  # 容缺受理: told at once what the item owes and by when
+        item.update(owed_view(case))
+    return item

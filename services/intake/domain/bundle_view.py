@@ -1,5 +1,6 @@
 """What the applicant sees of a bundle (GET /v1/bundles/{id}): its overall state and deadline,
-each item's state, and what is owed (materials asked in a supplement request)."""
+each item's state, and what is owed per item (asked in a supplement request, or owed after
+acceptance with gaps)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.intake.domain.bundle_case import (
     outcome,
 )
 from services.intake.domain.case import STATUS_TEXT, CaseRecord, CaseStatus, local_text
+from services.intake.domain.owed import remaining
 
 
 def bundle_view(
@@ -20,11 +22,7 @@ def bundle_view(
 ) -> dict[str, Any]:
     state = app.outcome or outcome(app, cases)
     items = [_item_view(app, entry.case_id, cases) for entry in app.items]
-    owed = [
-        {"item_code": c.item_code, "case_id": c.case_id, "materials": c.requested_materials}
-        for c in (cases.get(cid) for cid in app.case_ids)
-        if c is not None and c.status is CaseStatus.SUPPLEMENT_REQUESTED
-    ]
+    owed = [o for cid in app.case_ids if (c := cases.get(cid)) is not None for o in _owed(c)]
     stopped_by = [
         i["item_code"]
         for i in items
@@ -65,3 +63,28 @@ def _item_view(
         "decision": case.decision if case is not None else None,
         "tracking_url": f"/v1/cases/{case_id}",
     }
+
+
+def _owed(case: CaseRecord) -> list[dict[str, Any]]:
+    """What an item owes: the materials asked in an open supplement request (``supplement``,
+    answered at .../supplements) and those still owed after acceptance with gaps
+    (``accept_with_gaps``, 容缺受理, with their deadline, supplied at .../owed-materials)."""
+    found: list[dict[str, Any]] = []
+    where = {"item_code": case.item_code, "case_id": case.case_id}
+    if case.status is CaseStatus.SUPPLEMENT_REQUESTED:
+        found.append({**where, "kind": "supplement", "materials": case.requested_materials})
+    gaps = remaining(case)
+    # an approval under a deliver hold still waits for it; any other end closes it
+    if gaps and case.owed is not None and case.decision in (None, "approved"):
+        found.append(
+            {
+                **where,
+                "kind": "accept_with_gaps",
+                "materials": [m.code for m in gaps],
+                "due_at": case.owed.due_at.isoformat(),
+                "due_text": local_text(case.owed.due_at)
+                + ("（暂定）" if case.owed.due_provisional else ""),
+                "supply_url": f"/v1/cases/{case.case_id}/owed-materials",
+            }
+        )
+    return found

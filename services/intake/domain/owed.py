@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.intake.domain.assessment import Assessment
 from services.intake.domain.case import CaseRecord, TimelineEntry, local_text
 from services.intake.domain.catalog import ServiceItem
 from services.intake.domain.errors import Conflict, FieldError
@@ -36,10 +37,30 @@ def owed_materials(
     )
 
 
+def owed_at_acceptance(
+    item: ServiceItem, assessment: Assessment, *, accepted_at: datetime, calendar: WorkingCalendar
+) -> OwedMaterials | None:
+    """What a submission accepted with gaps owes, from its acceptance (``accepted_at``); None
+    when the item's rules did not accept it with gaps. The one rule for a lone case and for each
+    item of a bundle."""
+    if not assessment.gaps_used:
+        return None
+    return owed_materials(item, assessment.missing, accepted_at=accepted_at, calendar=calendar)
+
+
 def remaining(case: CaseRecord) -> list[OwedMaterial]:
     if case.owed is None:
         return []
     return [m for m in case.owed.materials if m.code not in case.owed_supplied]
+
+
+def still_owed(case: CaseRecord) -> OwedMaterials | None:
+    """What the case owes now, its deadline unchanged: the material supplied while a bundle's
+    item was held is not owed when it is released (approval hears of the case only then)."""
+    left = remaining(case)
+    if case.owed is None or not left:
+        return None
+    return case.owed.model_copy(update={"materials": left})
 
 
 def supply_errors(

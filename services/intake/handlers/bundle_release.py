@@ -18,6 +18,7 @@ from services.intake.domain import CaseRecord
 from services.intake.domain import bundle_case as rules
 from services.intake.domain.bundle_case import BundleApplication, BundledCase
 from services.intake.domain.licences import from_licence
+from services.intake.domain.owed import still_owed
 from services.intake.handlers import tracking
 from services.intake.handlers.bundle_events import bundle_clock_closed, submitted_envelope
 from services.intake.handlers.deps import Deps
@@ -88,8 +89,13 @@ async def _step(
     def events(c: CaseRecord) -> list[Envelope]:
         if c.held_submission is None:
             return []
+        owed = still_owed(c)
         data = CaseSubmitted.model_validate(
-            {**c.held_submission, "materials": [m.model_dump(mode="json") for m in c.materials]}
+            {
+                **c.held_submission,
+                "materials": [m.model_dump(mode="json") for m in c.materials],
+                "owed": None if owed is None else owed.model_dump(mode="json"),
+            }
         )
         return [submitted_envelope(data, now, causation)]
 

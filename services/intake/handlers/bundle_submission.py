@@ -24,6 +24,7 @@ from services.intake.domain import bundle_case as rules
 from services.intake.domain.bundle_case import BundleApplication
 from services.intake.domain.bundle_submission import (
     BundleSubmissionIn,
+    asks_gaps,
     check_offered,
     item_errors,
     new_application,
@@ -32,6 +33,7 @@ from services.intake.domain.bundle_submission import (
 )
 from services.intake.domain.bundles import Bundle
 from services.intake.domain.identity import verified_contact
+from services.intake.domain.owed import owed_at_acceptance
 from services.intake.domain.submission import (
     check_item_open,
     checked_contact,
@@ -141,9 +143,16 @@ async def _register(
     code = new_verification_code()
     names = {item.code: item.name for item, _, _ in checked}
     cases = [
-        case_record(item, sub, assessment, credit, case_id, now, code).model_copy(
-            update={"bundle_id": bundle_id}
-        )
+        case_record(
+            item,
+            sub,
+            assessment,
+            credit,
+            case_id,
+            now,
+            code,
+            owed=owed_at_acceptance(item, assessment, accepted_at=now, calendar=deps.calendar),
+        ).model_copy(update={"bundle_id": bundle_id})
         for (item, sub, assessment), case_id in zip(checked, case_ids, strict=True)
     ]
     due_at = deps.calendar.deadline(now, bundle.promised_limit)
@@ -253,6 +262,8 @@ async def _checked(
             submitted_by=by,
         )
         sub = await filled_from_licences(deps, sub, asked)
+        gaps = asks_gaps(asked, sub.materials, asked=body.accept_with_gaps)
+        sub = sub.model_copy(update={"accept_with_gaps": gaps})
         assessment, found = assess_submission(
             asked,
             sub,
@@ -276,5 +287,6 @@ async def _credit(deps: Deps, body: BundleSubmissionIn, checked: Checked) -> Cre
             assessment, credit, default_allows=deps.settings.credit_default_allows
         )
         if refusal is not None:
-            raise Invalid(refusal, [FieldError(f"items.{item.code}.materials", refusal)])
+            field = "materials" if assessment.commitment_used else "accept_with_gaps"
+            raise Invalid(refusal, [FieldError(f"items.{item.code}.{field}", refusal)])
     return credit

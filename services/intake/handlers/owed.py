@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.intake.domain import CaseRecord, Invalid, NotFound
+from services.intake.domain.case import CaseStatus
 from services.intake.domain.owed import on_owed_supplied, remaining, supply_errors
 from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import applicant_actor
@@ -79,6 +80,8 @@ async def supply_owed(
         return on_owed_supplied(current, materials=materials, at=now)
 
     def events(updated: CaseRecord) -> list[Envelope]:
+        if updated.status is CaseStatus.HELD:
+            return []  # a bundle's held item: its release tells approval what is still owed
         data = OwedMaterialsSupplied(
             case_id=case_id,
             materials=materials,

@@ -21,7 +21,7 @@ from services.intake.domain import (
     format_case_number,
 )
 from services.intake.domain.identity import verified_contact
-from services.intake.domain.owed import owed_materials
+from services.intake.domain.owed import owed_at_acceptance
 from services.intake.domain.submission import (
     check_item_open,
     checked_contact,
@@ -209,9 +209,8 @@ async def register_case(
     seq = await deps.store.next_sequence(sub.receiving_region, now.astimezone(SHANGHAI).date())
     case_id = format_case_number(sub.receiving_region, now.astimezone(SHANGHAI).date(), seq)
     code = new_verification_code() if sub.source_system is None else None
-    owed = None
-    if assessment.gaps_used:  # 容缺受理: the deadline counts from acceptance, now
-        owed = owed_materials(item, assessment.missing, accepted_at=now, calendar=deps.calendar)
+    # 容缺受理: the deadline counts from acceptance, now
+    owed = owed_at_acceptance(item, assessment, accepted_at=now, calendar=deps.calendar)
     case = case_record(item, sub, assessment, credit, case_id, submitted_at or now, code, owed=owed)
     envelope = make_envelope(
         case_submitted(item, case),

@@ -240,7 +240,12 @@ async def test_the_applicant_tracks_the_bundle_as_one_thing() -> None:
         items = {i["item_code"]: i for i in view["items"]}
         assert items[SEAL]["status"] == "held" and items[SEAL]["waiting_for"] == [LICENCE]
         assert view["owed"] == [
-            {"item_code": LICENCE, "case_id": ids[LICENCE], "materials": ["articles"]}
+            {
+                "item_code": LICENCE,
+                "case_id": ids[LICENCE],
+                "kind": "supplement",
+                "materials": ["articles"],
+            }
         ]
         # the same code opens each of the bundle's cases
         assert (
