@@ -115,12 +115,19 @@ class MongoBundleStore:
         return await in_transaction(self.store.client, work)
 
     async def update_application(
-        self, app: BundleApplication, *, while_unset: str, events: Sequence[Envelope]
+        self,
+        app: BundleApplication,
+        *,
+        fields: Sequence[str],
+        while_unset: str,
+        events: Sequence[Envelope],
     ) -> bool:
+        written = app.model_dump(mode="python", include=set(fields))
+
         async def work(session: AsyncClientSession) -> bool:
-            result = await self.applications.replace_one(
+            result = await self.applications.update_one(
                 {"_id": app.bundle_id, while_unset: None},
-                {"_id": app.bundle_id, **app.model_dump(mode="python")},
+                {"$set": written},
                 session=session,
             )
             if result.matched_count != 1:

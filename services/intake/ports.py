@@ -204,10 +204,17 @@ class BundleStore(Protocol):
         ...
 
     async def update_application(
-        self, app: BundleApplication, *, while_unset: str, events: Sequence[Envelope]
+        self,
+        app: BundleApplication,
+        *,
+        fields: Sequence[str],
+        while_unset: str,
+        events: Sequence[Envelope],
     ) -> bool:
-        """Write ``app`` with its events if the stored application's ``while_unset`` (a dotted
-        path: ``rating``, ``rectification.closed_at``) is still unset; False if it is set."""
+        """Write ``app``'s ``fields`` (only those: what other writers set meanwhile, its
+        closing, its invitation, is kept) with its events if the stored application's
+        ``while_unset`` (a dotted path: ``rating``, ``rectification.closed_at``) is still unset;
+        False if it is set."""
         ...
 
     async def find_application_by_rectification(

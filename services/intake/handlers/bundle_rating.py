@@ -78,7 +78,10 @@ async def rate_bundle(
     events = [_rated(rated, departments, now)]
     if rated.rectification is not None:
         events.append(_rectification_opened(rated, now))
-    if not await deps.bundles.update_application(rated, while_unset="rating", events=events):
+    written = await deps.bundles.update_application(
+        rated, fields=("rating", "rectification"), while_unset="rating", events=events
+    )
+    if not written:
         raise Conflict(
             f"bundle {bundle_id} was rated meanwhile; a bundle is rated once",
             [FieldError("bundle_id", "already rated")],
@@ -166,7 +169,7 @@ async def answer_bundle_rectification(
         data, source=SOURCE, time=now, id=derived_event_id("rectification.closed", app.bundle_id)
     )
     written = await deps.bundles.update_application(
-        closed, while_unset="rectification.closed_at", events=[event]
+        closed, fields=("rectification",), while_unset="rectification.closed_at", events=[event]
     )
     if not written:
         raise Conflict(f"rectification {rectification_id} was already answered")

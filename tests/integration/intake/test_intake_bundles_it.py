@@ -8,6 +8,7 @@ invited to rate once, as one thing, never its items."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime
 
@@ -27,6 +28,7 @@ from shared.contracts import (
 from shared.identifiers import make_resident_id
 from tests.integration.intake import test_intake_stack as base
 from tests.integration.intake.test_intake_stack import UPLOAD, Stack, envelope_of, of_type
+from tests.support.tokens import officer_headers
 
 pytestmark = pytest.mark.integration
 
@@ -184,3 +186,45 @@ async def test_a_finished_bundle_left_unrated_is_invited_once_never_its_items(
         assert (
             await stack.read(T_CASES, of_type(RatingInvited.event_type, case_id), timeout=1) == []
         )
+
+
+async def test_a_bundle_rated_as_soon_as_it_is_settled_publishes_its_rating_once(
+    stack: Stack,
+) -> None:
+    """As the demo does: the applicant rates the moment the view says the bundle is settled
+    (possibly before its closing is written), badly, and the lead department answers."""
+    key = {"Idempotency-Key": f"it-bundle-{uuid.uuid4().hex}"}
+    r = await stack.http.post("/v1/bundles", json=opening_a_business(), headers=key)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    bundle_id, ids = body["bundle_id"], {i["item_code"]: i["case_id"] for i in body["items"]}
+    code = {"X-Verification-Code": body["verification_code"]}
+    denied = CaseDecided(
+        case_id=ids[LICENCE],
+        decision="denied",
+        department="500000-SCJ",
+        item_code=LICENCE,
+        region="500000",
+        decided_at=datetime.now(UTC),
+    )
+    await publish_decision(stack, denied)
+    rating = {"level": "dissatisfied"}
+    for _ in range(300):
+        r = await stack.http.post(f"/v1/bundles/{bundle_id}/rating", json=rating, headers=code)
+        if r.status_code == 201:
+            break
+        await asyncio.sleep(0.05)
+    assert r.status_code == 201, r.text
+    rect = r.json()["rectification"]["rectification_id"]
+    lead = officer_headers(
+        stack.service.settings, subject="h-it", roles=["department_head"], department="500000-SCJ"
+    )
+    answer = {"answer": "已整改"}
+    r = await stack.http.post(f"/v1/rectifications/{rect}/answer", json=answer, headers=lead)
+    assert r.status_code == 200, r.text
+    rated = await stack.read(T_CASES, of_type(CaseRated.event_type, bundle_id), settle=3)
+    assert len(rated) == 1, [envelope_of(x).id for x in rated]
+    closed = await stack.read(T_STAGES, of_type(StageClosed.event_type, bundle_id), settle=2)
+    assert len(closed) == 1
+    view = (await stack.http.get(f"/v1/bundles/{bundle_id}", headers=code)).json()
+    assert view["status"] == "not_completed" and view["rated"] is True

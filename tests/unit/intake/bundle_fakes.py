@@ -79,14 +79,21 @@ class FakeBundles:
         return True
 
     async def update_application(
-        self, app: BundleApplication, *, while_unset: str, events: Sequence[Envelope]
+        self,
+        app: BundleApplication,
+        *,
+        fields: Sequence[str],
+        while_unset: str,
+        events: Sequence[Envelope],
     ) -> bool:
-        stored: Any = self.applications.get(app.bundle_id)
+        current = self.applications.get(app.bundle_id)
+        stored: Any = current
         for name in while_unset.split("."):
             stored = getattr(stored, name, None) if stored is not None else None
-        if app.bundle_id not in self.applications or stored is not None:
+        if current is None or stored is not None:
             return False
-        self.applications[app.bundle_id] = app
+        written = {f: getattr(app, f) for f in fields}
+        self.applications[app.bundle_id] = current.model_copy(update=written)
         self.store._outbox(events)
         return True
 

@@ -191,3 +191,24 @@ async def test_a_settled_bundle_is_rated_while_its_clock_closing_is_on_its_way()
     )
     code = {"X-Verification-Code": body["verification_code"]}
     assert (await rate(w, body, {"level": "satisfied"}, **code)).status_code == 201
+
+
+async def test_a_rating_racing_the_bundles_closing_keeps_the_closing() -> None:
+    """The rating may be given while the closing is on its way (above): read before the
+    closing, written after it, the rating must not undo the closing (nor the invitation)."""
+    w = Wiring()
+    body = await finished(w)
+    closed = w.bundles.applications[body["bundle_id"]]
+    assert closed.closed_at is not None and closed.outcome == "completed"
+    stale = closed.model_copy(update={"closed_at": None, "outcome": None})
+
+    async def read_before_the_closing(bundle_id: str) -> Any:
+        return stale
+
+    w.bundles.get_application = read_before_the_closing  # type: ignore[method-assign]
+    code = {"X-Verification-Code": body["verification_code"]}
+    r = await rate(w, body, {"level": "dissatisfied"}, **code)
+    assert r.status_code == 201, r.text
+    stored = w.bundles.applications[body["bundle_id"]]
+    assert stored.rating is not None and stored.rectification is not None
+    assert (stored.closed_at, stored.outcome) == (closed.closed_at, "completed")
