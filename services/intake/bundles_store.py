@@ -31,6 +31,7 @@ class MongoBundleStore:
     async def ensure_indexes(self) -> None:
         await self.bundles.create_index([("regions", ASCENDING)])
         await self.applications.create_index([("invited_at", ASCENDING), ("closed_at", ASCENDING)])
+        await self.applications.create_index("rectification.due_provisional", sparse=True)
 
     async def get_bundle(self, code: str) -> Bundle | None:
         doc = await self.bundles.find_one({"_id": code})
@@ -142,6 +143,14 @@ class MongoBundleStore:
     ) -> BundleApplication | None:
         doc = await self.applications.find_one({"rectification.rectification_id": rectification_id})
         return None if doc is None else BundleApplication.model_validate(_strip(doc))
+
+    async def rectifications_to_recompute(self, calendar_version: str) -> list[str]:
+        flt = {
+            "rectification.closed_at": None,
+            "rectification.due_provisional": True,
+            "rectification.due_calendar": {"$ne": calendar_version},
+        }
+        return [str(d["_id"]) async for d in self.applications.find(flt, {"_id": 1})]
 
     async def finished_uninvited(
         self, *, closed_before: datetime, limit: int

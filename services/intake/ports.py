@@ -220,6 +220,11 @@ class BundleStore(Protocol):
     async def find_application_by_rectification(
         self, rectification_id: str
     ) -> BundleApplication | None: ...
+    async def rectifications_to_recompute(self, calendar_version: str) -> list[str]:
+        """Bundle ids whose open rectification has a provisional due counted on another
+        calendar version."""
+        ...
+
     async def finished_uninvited(
         self, *, closed_before: datetime, limit: int
     ) -> list[BundleApplication]:

@@ -79,27 +79,41 @@ def recompute_rectification(
     """An open rectification's provisional due counted again on ``calendar`` from its opening;
     the case unchanged (the same object) when there is nothing to do."""
     rect = case.rectification
+    recomputed, event = recounted(
+        rect, owner_id=case.case_id, region=case.handling_region, calendar=calendar, at=at
+    )
+    if recomputed is rect:
+        return case, None
+    return case.model_copy(update={"rectification": recomputed}), event
+
+
+def recounted(
+    rect: Rectification | None, *, owner_id: str, region: str, calendar: Calendar, at: datetime
+) -> tuple[Rectification | None, DeadlineChanged | None]:
+    """The rule for a case's rectification and a bundle's (``owner_id`` the case or bundle id):
+    an open one with a provisional due counted on an older calendar is counted again from its
+    opening; ``deadline.changed`` when the due or its provisional mark moved. ``rect`` itself
+    (the same object) when there is nothing to do."""
     if (
         rect is None
         or rect.closed_at is not None
         or not rect.due_provisional
         or not calendar.superseded(rect.due_calendar)
     ):
-        return case, None
+        return rect, None
     due = calendar.deadline(rect.opened_at, rect.limit)
     provisional = calendar.is_provisional(rect.limit, rect.opened_at, due)
     recomputed = rect.model_copy(
         update={"due_at": due, "due_provisional": provisional, "due_calendar": calendar.version}
     )
-    updated = case.model_copy(update={"rectification": recomputed})
     if due == rect.due_at and provisional == rect.due_provisional:
-        return updated, None
+        return recomputed, None
     event = DeadlineChanged(
-        case_id=case.case_id,
+        case_id=owner_id,
         kind="rectification",
         rectification_id=rect.rectification_id,
         department=rect.department,
-        region=case.handling_region,
+        region=region,
         old_due_at=rect.due_at,
         new_due_at=due,
         due_provisional=provisional,
@@ -107,7 +121,7 @@ def recompute_rectification(
         reason=RECOMPUTED_ON_PUBLICATION,
         changed_at=at,
     )
-    return updated, event
+    return recomputed, event
 
 
 def answered(

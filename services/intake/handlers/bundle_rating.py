@@ -4,17 +4,19 @@ the items' departments), never one per item. Rules: services/intake/domain/bundl
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from services.intake.domain import Conflict, FieldError, Forbidden, NotFound
 from services.intake.domain import bundle_rating as rules
 from services.intake.domain.bundle_case import BundleApplication
-from services.intake.domain.ratings import needs_rectification
+from services.intake.domain.ratings import needs_rectification, recounted
 from services.intake.handlers.access import token_opens
 from services.intake.handlers.bundle_tracking import open_bundle
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
+from shared import jobs
 from shared.auth import Principal
 from shared.calendar import Limit
 from shared.contracts import (
@@ -28,6 +30,8 @@ from shared.contracts import (
     make_envelope,
 )
 from shared.roles import OFFICERS_AND_ADMIN
+
+log = logging.getLogger(__name__)
 
 
 async def _open_for_applicant(
@@ -212,3 +216,41 @@ async def invite_finished_bundles(deps: Deps) -> int:
         deps.wake()
         RATING_INVITATIONS.inc(invited)
     return invited
+
+
+async def recompute_bundle_rectifications(deps: Deps) -> int:
+    """After a holiday schedule is published: each open bundle rectification with a provisional
+    due counted again from its opening (the rule of a case's, ``ratings.recounted``);
+    ``deadline.changed`` (case_id = the bundle id) where it moved. Returns how many moved."""
+    return await jobs.each(
+        await deps.bundles.rectifications_to_recompute(deps.calendar.version),
+        lambda bundle_id: _recount(deps, bundle_id),
+        what="recounting the bundle's rectification deadline",
+    )
+
+
+async def _recount(deps: Deps, bundle_id: str) -> bool:
+    app = await deps.bundles.get_application(bundle_id)
+    if app is None:
+        return False
+    now = deps.clock.now()
+    rect, change = recounted(
+        app.rectification,
+        owner_id=app.bundle_id,
+        region=app.region,
+        calendar=deps.calendar,
+        at=now,
+    )
+    if rect is app.rectification:
+        return False
+    events = []
+    if change is not None:
+        key = derived_event_id(str(change.rectification_id), "deadline", change.calendar_version)
+        events.append(make_envelope(change, source=SOURCE, time=now, id=key))
+    written = await deps.bundles.update_application(
+        app.model_copy(update={"rectification": rect}),
+        fields=("rectification",),
+        while_unset="rectification.closed_at",
+        events=events,
+    )
+    return written and change is not None

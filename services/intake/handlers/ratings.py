@@ -12,7 +12,10 @@ from services.intake.domain.bundle_case import is_bundle_id
 from services.intake.domain.bundle_rating import refuse_item_rating
 from services.intake.handlers.access import open_case
 from services.intake.handlers.audit import SYSTEM, applicant_actor
-from services.intake.handlers.bundle_rating import answer_bundle_rectification
+from services.intake.handlers.bundle_rating import (
+    answer_bundle_rectification,
+    recompute_bundle_rectifications,
+)
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.handlers.tracking import update_case
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
@@ -252,12 +255,14 @@ def _invite_if_due(case: CaseRecord, now: Any, after: timedelta) -> CaseRecord:
 
 async def recompute_rectification_deadlines(deps: Deps) -> int:
     """After a holiday schedule is published: each open rectification with a provisional due
-    counted again from its opening and limit; ``deadline.changed`` where it moved."""
+    counted again from its opening and limit, a case's and a bundle's; ``deadline.changed``
+    where it moved."""
     moved = await jobs.each(
         await deps.store.rectifications_to_recompute(deps.calendar.version),
         lambda case_id: _recompute_rectification(deps, case_id),
         what="recounting the rectification deadline",
     )
+    moved += await recompute_bundle_rectifications(deps)
     if moved:
         deps.wake()
         log.info("calendar %s: %d rectification deadlines moved", deps.calendar.version, moved)

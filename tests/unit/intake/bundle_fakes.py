@@ -132,3 +132,13 @@ class FakeBundles:
         self.applications[bundle_id] = app.model_copy(update={"invited_at": at})
         self.store._outbox(events)
         return True
+
+    async def rectifications_to_recompute(self, calendar_version: str) -> list[str]:
+        return [
+            a.bundle_id
+            for a in self.applications.values()
+            if a.rectification is not None
+            and a.rectification.closed_at is None
+            and a.rectification.due_provisional
+            and a.rectification.due_calendar != calendar_version
+        ]

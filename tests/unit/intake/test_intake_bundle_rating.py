@@ -10,10 +10,11 @@ from typing import Any
 
 from services.intake.domain.bundle_rating import due_for_invitation
 from services.intake.domain.case import Rating
-from services.intake.handlers import invite_unrated_cases
+from services.intake.handlers import invite_unrated_cases, recompute_rectification_deadlines
 from services.intake.jobs import invite_unrated
 from shared.contracts import (
     CaseRated,
+    DeadlineChanged,
     RatingInvited,
     RatingLevel,
     RectificationClosed,
@@ -30,6 +31,7 @@ from tests.unit.intake.test_intake_bundles import (
     decide,
     opening_a_business,
 )
+from tests.unit.intake.test_intake_provisional import DEC_28, FIXTURE_2027
 
 DEPARTMENTS = ["500000-SCJ", "500000-GAJ", "500000-SWJ", "500000-RSJ"]
 
@@ -212,3 +214,26 @@ async def test_a_rating_racing_the_bundles_closing_keeps_the_closing() -> None:
     stored = w.bundles.applications[body["bundle_id"]]
     assert stored.rating is not None and stored.rectification is not None
     assert (stored.closed_at, stored.outcome) == (closed.closed_at, "completed")
+
+
+async def test_a_provisional_bundle_rectification_is_recounted_when_the_year_is_published() -> None:
+    w = Wiring()
+    w.clock.set(DEC_28)
+    body = await finished(w)
+    code = {"X-Verification-Code": body["verification_code"]}
+    r = await rate(w, body, {"level": "very_dissatisfied"}, **code)
+    rect = r.json()["rectification"]
+    # Dec 29, 30, 31, (Jan 1 statutory holiday), Jan 4, 5 -> Jan 5, provisional
+    assert rect["due_at"].startswith("2027-01-05T23:59:59") and rect["due_provisional"]
+    assert await recompute_rectification_deadlines(w.deps) == 0  # same calendar
+    w.deps.calendar.publish(FIXTURE_2027)  # Jan 4 a holiday after all
+    assert await recompute_rectification_deadlines(w.deps) == 1
+    [changed] = w.store.events_of(DeadlineChanged.event_type)
+    assert changed.data["case_id"] == body["bundle_id"]
+    assert changed.data["rectification_id"] == rect["rectification_id"]
+    assert changed.data["department"] == "500000-SCJ" and changed.data["kind"] == "rectification"
+    assert changed.data["new_due_at"].startswith("2027-01-06T23:59:59")
+    assert changed.data["due_provisional"] is False
+    stored = w.bundles.applications[body["bundle_id"]].rectification
+    assert stored is not None and stored.due_at.isoformat() == changed.data["new_due_at"]
+    assert await recompute_rectification_deadlines(w.deps) == 0  # once
