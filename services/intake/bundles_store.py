@@ -144,6 +144,10 @@ class MongoBundleStore:
         doc = await self.applications.find_one({"rectification.rectification_id": rectification_id})
         return None if doc is None else BundleApplication.model_validate(_strip(doc))
 
+    async def chained_application_ids(self) -> list[str]:
+        found = self.applications.find({"audit_seq": {"$gt": 0}}, {"_id": 1})
+        return sorted([str(d["_id"]) async for d in found])
+
     async def rectifications_to_recompute(self, calendar_version: str) -> list[str]:
         flt = {
             "rectification.closed_at": None,

@@ -220,6 +220,10 @@ class BundleStore(Protocol):
     async def find_application_by_rectification(
         self, rectification_id: str
     ) -> BundleApplication | None: ...
+    async def chained_application_ids(self) -> list[str]:
+        """Bundle ids whose application has steps of its own on its audit chain."""
+        ...
+
     async def rectifications_to_recompute(self, calendar_version: str) -> list[str]:
         """Bundle ids whose open rectification has a provisional due counted on another
         calendar version."""

@@ -81,6 +81,11 @@ class BundleApplication(BaseModel):
     outcome: str | None = None
     rating: Rating | None = None  # the bundle's one rating (一次一评), once it is finished
     invited_at: datetime | None = None  # invited to rate it, once (never each item)
+    # The bundle's own steps (its rating, its rectification's answer) as an audit chain
+    # (intake.bundle_application), like a case's timeline; its items' steps are on theirs.
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    audit_seq: int = 0
+    audit_head: str = ""
     rectification: Rectification | None = None  # a bad rating's, answered by the lead department
 
     @property

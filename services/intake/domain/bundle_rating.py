@@ -9,7 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from services.intake.domain.bundle_case import BundleApplication, outcome
-from services.intake.domain.case import CaseRecord, Rating, Rectification, local_text
+from services.intake.domain.case import (
+    CaseRecord,
+    Rating,
+    Rectification,
+    TimelineEntry,
+    local_text,
+)
 from services.intake.domain.errors import Conflict, FieldError
 from services.intake.domain.ratings import answered
 from shared.calendar import Limit
@@ -50,7 +56,8 @@ def rate_bundle(
         comment=comment,
         rated_at=at,
     )
-    return app.model_copy(update={"rating": rating})
+    entry = TimelineEntry(at=at, kind="rated", text="已评价（一件事），感谢您的反馈")
+    return app.model_copy(update={"rating": rating, "timeline": [*app.timeline, entry]})
 
 
 def open_bundle_rectification(
@@ -82,7 +89,8 @@ def close_bundle_rectification(
 ) -> BundleApplication:
     owner = f"bundle {app.bundle_id}"
     closed = answered(app.rectification, owner, officer=officer, answer=answer, at=at)
-    return app.model_copy(update={"rectification": closed})
+    entry = TimelineEntry(at=at, kind="rectification_answered", text=f"部门整改答复：{answer}")
+    return app.model_copy(update={"rectification": closed, "timeline": [*app.timeline, entry]})
 
 
 def rated_departments(app: BundleApplication, cases: Mapping[str, CaseRecord]) -> list[str]:

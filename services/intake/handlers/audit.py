@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.intake.domain import CaseRecord
+from services.intake.domain.bundle_case import BundleApplication
 from services.intake.domain.case import TimelineEntry
 from services.intake.handlers.deps import SOURCE, Deps
 from shared.audit import ChainHead, append_models, checkpoint, checkpoint_event_id
@@ -14,6 +15,7 @@ from shared.auth import Principal
 from shared.contracts import Envelope, make_envelope
 
 AUDIT_CHAIN = "intake.case"
+BUNDLE_AUDIT_CHAIN = "intake.bundle_application"  # a bundle's own steps: its rating, its answer
 SYSTEM = SOURCE  # intake's own sweeps (invitations, recomputed deadlines)
 
 
@@ -44,20 +46,67 @@ def linked(
 ) -> tuple[CaseRecord, list[Envelope]]:
     """The case with its new timeline entries linked (``actor`` where the rules named none) and
     the signed checkpoint of the new head (none when the timeline did not grow)."""
-    new = [e.model_copy(update={"at": _as_stored(e.at)}) for e in case.timeline[case.audit_seq :]]
-    if not new:
+    timeline, head, events = link_timeline(
+        deps,
+        case.timeline,
+        head=audit_head(case),
+        chain=AUDIT_CHAIN,
+        chain_id=case.case_id,
+        actor=actor,
+        causation=causation,
+    )
+    if not events:
         return case, []
-    entries, head = append_models(
-        deps.audit_keys, new, head=audit_head(case), defaults={"actor": actor}
-    )
-    timeline = [*case.timeline[: case.audit_seq], *map(TimelineEntry.model_validate, entries)]
-    case = case.model_copy(
-        update={"timeline": timeline, "audit_seq": head.count, "audit_head": head.hash}
-    )
-    now = deps.clock.now()
-    cp = checkpoint(
-        deps.audit_keys, chain=AUDIT_CHAIN, chain_id=case.case_id, head=head, recorded_at=now
-    )
-    return case, [
-        make_envelope(cp, source=SOURCE, time=now, id=checkpoint_event_id(cp), causation=causation)
+    update = {"timeline": timeline, "audit_seq": head.count, "audit_head": head.hash}
+    return case.model_copy(update=update), events
+
+
+def link_timeline(
+    deps: Deps,
+    timeline: list[TimelineEntry],
+    *,
+    head: ChainHead,
+    chain: str,
+    chain_id: str,
+    actor: str,
+    causation: Envelope | None = None,
+) -> tuple[list[TimelineEntry], ChainHead, list[Envelope]]:
+    """A timeline's entries past ``head`` linked into chain ``chain``/``chain_id`` (a case's,
+    or a bundle application's) and the signed checkpoint of the new head; nothing new, no
+    checkpoint."""
+    new = [e.model_copy(update={"at": _as_stored(e.at)}) for e in timeline[head.count :]]
+    if not new:
+        return timeline, head, []
+    entries, head = append_models(deps.audit_keys, new, head=head, defaults={"actor": actor})
+    linked_timeline = [
+        *timeline[: head.count - len(new)],
+        *map(TimelineEntry.model_validate, entries),
     ]
+    now = deps.clock.now()
+    cp = checkpoint(deps.audit_keys, chain=chain, chain_id=chain_id, head=head, recorded_at=now)
+    envelope = make_envelope(
+        cp, source=SOURCE, time=now, id=checkpoint_event_id(cp), causation=causation
+    )
+    return linked_timeline, head, [envelope]
+
+
+def bundle_audit_head(app: BundleApplication) -> ChainHead:
+    if app.audit_seq == 0:
+        return ChainHead.start(BUNDLE_AUDIT_CHAIN, app.bundle_id)
+    return ChainHead(count=app.audit_seq, hash=app.audit_head)
+
+
+def linked_bundle(
+    deps: Deps, app: BundleApplication, *, actor: str
+) -> tuple[BundleApplication, list[Envelope]]:
+    """The bundle application with its new steps linked into its own chain, as a case's are."""
+    timeline, head, events = link_timeline(
+        deps,
+        app.timeline,
+        head=bundle_audit_head(app),
+        chain=BUNDLE_AUDIT_CHAIN,
+        chain_id=app.bundle_id,
+        actor=actor,
+    )
+    update = {"timeline": timeline, "audit_seq": head.count, "audit_head": head.hash}
+    return app.model_copy(update=update), events

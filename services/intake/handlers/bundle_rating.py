@@ -13,6 +13,7 @@ from services.intake.domain import bundle_rating as rules
 from services.intake.domain.bundle_case import BundleApplication
 from services.intake.domain.ratings import needs_rectification, recounted
 from services.intake.handlers.access import token_opens
+from services.intake.handlers.audit import applicant_actor, linked_bundle
 from services.intake.handlers.bundle_tracking import open_bundle
 from services.intake.handlers.deps import SOURCE, Deps
 from services.intake.metrics import RATING_INVITATIONS, RATINGS, RECTIFICATIONS
@@ -32,6 +33,8 @@ from shared.contracts import (
 from shared.roles import OFFICERS_AND_ADMIN
 
 log = logging.getLogger(__name__)
+
+CHAINED = ("timeline", "audit_seq", "audit_head")  # the application's own audit chain
 
 
 async def _open_for_applicant(
@@ -79,11 +82,15 @@ async def rate_bundle(
             due_calendar=deps.calendar.version,
         )
     departments = rules.rated_departments(app, cases)
+    rated, checkpoints = linked_bundle(deps, rated, actor=applicant_actor(principal))
     events = [_rated(rated, departments, now)]
     if rated.rectification is not None:
         events.append(_rectification_opened(rated, now))
     written = await deps.bundles.update_application(
-        rated, fields=("rating", "rectification"), while_unset="rating", events=events
+        rated,
+        fields=(*CHAINED, "rating", "rectification"),
+        while_unset="rating",
+        events=[*events, *checkpoints],
     )
     if not written:
         raise Conflict(
@@ -172,8 +179,12 @@ async def answer_bundle_rectification(
     event = make_envelope(
         data, source=SOURCE, time=now, id=derived_event_id("rectification.closed", app.bundle_id)
     )
+    closed, checkpoints = linked_bundle(deps, closed, actor=principal.subject)
     written = await deps.bundles.update_application(
-        closed, fields=("rectification",), while_unset="rectification.closed_at", events=[event]
+        closed,
+        fields=(*CHAINED, "rectification"),
+        while_unset="rectification.closed_at",
+        events=[event, *checkpoints],
     )
     if not written:
         raise Conflict(f"rectification {rectification_id} was already answered")

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from services.intake.cli import BundleTimelines
+from shared.audit.report import audit_chain
 from shared.contracts import (
     T_CASES,
     T_STAGES,
@@ -228,3 +230,9 @@ async def test_a_bundle_rated_as_soon_as_it_is_settled_publishes_its_rating_once
     assert len(closed) == 1
     view = (await stack.http.get(f"/v1/bundles/{bundle_id}", headers=code)).json()
     assert view["status"] == "not_completed" and view["rated"] is True
+    # the rating and its answer on the bundle's own audit chain, as stored in the database
+    deps = stack.service.deps
+    app = await deps.bundles.get_application(bundle_id)
+    assert app is not None and [e.kind for e in app.timeline] == ["rated", "rectification_answered"]
+    report = await audit_chain(BundleTimelines(deps.bundles), bundle_id, keys=deps.audit_keys)
+    assert report is not None and report.broken is None

@@ -142,3 +142,6 @@ class FakeBundles:
             and a.rectification.due_provisional
             and a.rectification.due_calendar != calendar_version
         ]
+
+    async def chained_application_ids(self) -> list[str]:
+        return sorted(a.bundle_id for a in self.applications.values() if a.audit_seq > 0)
