@@ -236,3 +236,4 @@ async def test_a_bundle_rated_as_soon_as_it_is_settled_publishes_its_rating_once
     assert app is not None and [e.kind for e in app.timeline] == ["rated", "rectification_answered"]
     report = await audit_chain(BundleTimelines(deps.bundles), bundle_id, keys=deps.audit_keys)
     assert report is not None and report.broken is None
+    assert bundle_id in await deps.bundles.chained_application_ids()
