@@ -166,30 +166,50 @@ class Day:
             self.result = result
             producer = AIOKafkaProducer(bootstrap_servers=self.ep.kafka_bootstrap, acks="all")
             await producer.start()
+            self.bundles = BundleApplicants(http, self.ep.intake, self.officers, self.seed)
+            register = RegisterRound(http, self.ep.monitor, self.officers)
+            # The hall works while applicants are still arriving, as a real one does: the first
+            # cases are not left waiting (and running late) until the last one is submitted.
+            arrivals = asyncio.create_task(self._arrive(planned, items, producer, result))
+            # Department heads answer the register at their own desks, beside the handlers.
+            desk = asyncio.create_task(register.follow(result.actions, result.errors))
             try:
-                await self._submit_all(planned, producer, result)
-                self.bundles = BundleApplicants(http, self.ep.intake, self.officers, self.seed)
-                register = RegisterRound(http, self.ep.monitor, self.officers)
-                await self.bundles.submit(self.bundle_count, items, result.errors)
-                result.external_incidents = await self._publish_court_records(producer)
                 deadline = time.monotonic() + limit_s
                 while time.monotonic() < deadline:
                     await self._officers_round(result)
                     await self._applicants_round(result)
                     await self.bundles.round(result.actions, result.errors)
-                    await register.round(result.actions, result.errors)
                     self.progress("working", result)
-                    if len(self.done) >= len(self.by_case) and not self.bundles.open:
-                        break
+                    if desk.done():
+                        desk.result()  # the register desk never ends on its own: its failure
+                    if arrivals.done():
+                        arrivals.result()  # a failed arrival fails the day at once
+                        if len(self.done) >= len(self.by_case) and not self.bundles.open:
+                            break
                     await asyncio.sleep(0.5)
                 else:
                     result.errors.append(
                         f"time limit: {len(self.by_case) - len(self.done)} case(s) still open"
                     )
             finally:
+                arrivals.cancel()
+                desk.cancel()
                 await producer.stop()
                 result.finished = time.monotonic()
             return result
+
+    async def _arrive(
+        self,
+        planned: list[PlannedCase],
+        items: list[dict[str, Any]],
+        producer: AIOKafkaProducer,
+        result: DayResult,
+    ) -> None:
+        """The day's applicants and other systems: cases, bundles, the court's records."""
+        assert self.bundles is not None
+        await self._submit_all(planned, producer, result)
+        await self.bundles.submit(self.bundle_count, items, result.errors)
+        result.external_incidents = await self._publish_court_records(producer)
 
     # -- applicants ---------------------------------------------------------------------
 

@@ -7,10 +7,11 @@ comes, and each of those answers (a supervised stage of its own) would climb the
 ladder in turn: a flood of escalations to the inspection office that no real hall produces, and
 that outgrows what notify and the database deliver at the day's accelerated clock.
 
-Self-contained: ``RegisterRound`` is called by the day (demo/day.py) once per round."""
+Self-contained: the day (demo/day.py) runs ``RegisterRound.follow`` beside its other rounds."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any, Protocol
 
@@ -32,6 +33,12 @@ class RegisterRound:
 
     def __init__(self, http: httpx.AsyncClient, monitor: str, officers: Headers) -> None:
         self.http, self.monitor, self.officers = http, monitor, officers
+
+    async def follow(self, actions: Counter[str], errors: list[str], pause_s: float = 1.0) -> None:
+        """Rounds until cancelled (the day's end)."""
+        while True:
+            await self.round(actions, errors)
+            await asyncio.sleep(pause_s)
 
     async def round(self, actions: Counter[str], errors: list[str]) -> None:
         for record in await self._records("open", errors):

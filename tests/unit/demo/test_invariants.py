@@ -176,6 +176,25 @@ def test_a_stage_flagged_but_closed_well_before_its_due_is_reported() -> None:
     assert violations(close_call, LATER) == []
 
 
+def test_a_flag_that_overtook_an_early_closing_on_the_bus_is_the_clock_not_the_monitor() -> None:
+    """On an accelerated clock a closing published seconds late is hours late: the monitor is
+    at fault only when the closing was on the bus well (Expectations.bus_lag) before its flag."""
+    flag_ms = 1_796_183_736_527
+
+    def closing_on_bus(ms_before_flag: int) -> list[BusRecord]:
+        closing = replace(
+            closed_at(DUE - timedelta(hours=4)), timestamp_ms=flag_ms - ms_before_flag
+        )
+        flag = replace(overdue(), timestamp_ms=flag_ms)
+        return [*submitted(), closing, decided(), flag]
+
+    assert violations(closing_on_bus(-2_200), LATER) == []  # published after the flag
+    assert violations(closing_on_bus(78), LATER) == []  # 78 ms before it: a race
+    assert violations(closing_on_bus(60_000), LATER) == [  # a minute before: ignored
+        f"stage {STAGE} was flagged overdue but ended 4:00:00 before its due"
+    ]
+
+
 def test_a_suspended_stage_is_judged_at_the_instant_its_clock_stopped() -> None:
     # stopped a day before its deadline: days later it is still not overdue
     assert violations([*submitted(), suspended(DUE - timedelta(days=1))], LATER) == []
