@@ -3,6 +3,7 @@ the broker's arrival time of a message on the service's clock."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,11 @@ from services.monitor.settings import MonitorSettings
 from services.monitor.transport import MonitorApp
 from shared.clock import Clock, SimulatedClock
 from shared.contracts import Envelope, kafka_headers, topic_for
+from shared.contracts.registry import TopicSpec
+from shared.kafka.admin import ensure_topics
 from shared.observability.metrics import EVENTS_PRODUCED
+
+log = logging.getLogger(__name__)
 
 
 def broker_url(bootstrap: str) -> str:
@@ -96,3 +101,34 @@ def build_app(settings: MonitorSettings) -> MonitorApp:
         broker_rebalance_timeout=settings.monitor_session_timeout_s,
         broker_heartbeat_interval=max(1.0, settings.monitor_session_timeout_s / 5),
     )
+
+
+def changelog_specs(tables: Sequence[Any]) -> list[TopicSpec]:
+    """The tables' changelog topics as faust names and shapes them: compacted, one partition
+    per partition of the source topics, written and read by the monitor only."""
+    return [
+        TopicSpec(
+            t.changelog_topic.get_topic_name(),
+            t.partitions,
+            "the table's key (a case id)",
+            f"changelog of the monitor's {t.name} table (faust)",
+            retention_ms=-1,
+            cleanup_policy="compact",
+            internal=True,
+            producers=("monitor",),
+            consumers=("monitor",),
+        )
+        for t in tables
+    ]
+
+
+async def prepare_changelogs(settings: MonitorSettings, tables: Sequence[Any]) -> None:
+    """Create the changelog topics before the worker joins its group. Faust creates them too,
+    but at its first assignment: a topic created then was once not yet in the metadata the
+    assignor read ("Ignoring missing topic"), so that table had no changelog partition and
+    every write to it failed until the next rebalance. Best effort: when the broker cannot be
+    reached now, faust creates them as before."""
+    try:
+        await ensure_topics(settings, changelog_specs(tables))
+    except Exception as exc:  # noqa: BLE001 - faust's own creation remains the fallback
+        log.warning("changelog topics not prepared (%s); faust creates them", exc)
