@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.catalog_store import insert_definition, listing, replace_definition
 from services.intake.domain import CaseRecord
 from services.intake.domain.bundle_case import BundleApplication
+from services.intake.domain.bundle_clock import CLOCK_FIELDS
 from services.intake.domain.bundles import Bundle
 from services.intake.ports import IdempotencyRecord
 from services.intake.store import MongoIntakeStore, _case_doc, _strip
@@ -32,6 +33,7 @@ class MongoBundleStore:
         await self.bundles.create_index([("regions", ASCENDING)])
         await self.applications.create_index([("invited_at", ASCENDING), ("closed_at", ASCENDING)])
         await self.applications.create_index("rectification.due_provisional", sparse=True)
+        await self.applications.create_index([("due_provisional", ASCENDING)])
 
     async def get_bundle(self, code: str) -> Bundle | None:
         doc = await self.bundles.find_one({"_id": code})
@@ -137,6 +139,35 @@ class MongoBundleStore:
             return True
 
         return await in_transaction(self.store.client, work)
+
+    async def update_clock(
+        self, app: BundleApplication, *, expected_seq: int, events: Sequence[Envelope]
+    ) -> bool:
+        written = app.model_dump(mode="python", include=set(CLOCK_FIELDS))
+        seq: Document = {"clock_seq": expected_seq}
+        if expected_seq == 0:  # an application stored before the clock followed stops
+            seq = {"$or": [{"clock_seq": 0}, {"clock_seq": {"$exists": False}}]}
+
+        async def work(session: AsyncClientSession) -> bool:
+            result = await self.applications.update_one(
+                {"_id": app.bundle_id, "closed_at": None, **seq},
+                {"$set": written},
+                session=session,
+            )
+            if result.matched_count != 1:
+                return False
+            await self.store.outbox.add(events, session=session)
+            return True
+
+        return await in_transaction(self.store.client, work)
+
+    async def clocks_to_recompute(self, calendar_version: str) -> list[str]:
+        flt = {
+            "closed_at": None,
+            "due_provisional": True,
+            "due_calendar": {"$ne": calendar_version},
+        }
+        return [str(d["_id"]) async for d in self.applications.find(flt, {"_id": 1})]
 
     async def find_application_by_rectification(
         self, rectification_id: str

@@ -217,6 +217,19 @@ class BundleStore(Protocol):
         False if it is set."""
         ...
 
+    async def update_clock(
+        self, app: BundleApplication, *, expected_seq: int, events: Sequence[Envelope]
+    ) -> bool:
+        """Write ``app``'s clock (its stops, due, provisional mark, calendar and ``clock_seq``)
+        with its events if the stored application is still open with clock ``expected_seq``;
+        False otherwise (another writer moved it, or it closed)."""
+        ...
+
+    async def clocks_to_recompute(self, calendar_version: str) -> list[str]:
+        """Bundle ids of open applications whose clock has a provisional due counted on another
+        calendar version."""
+        ...
+
     async def find_application_by_rectification(
         self, rectification_id: str
     ) -> BundleApplication | None: ...

@@ -55,6 +55,18 @@ class BundledCase(BaseModel):
     provided: list[ProvidedMaterial] = Field(default_factory=list)
 
 
+class ClockStop(BaseModel):
+    """A stop of the bundle clock (domain/bundle_clock.py): from the first item stopping to the
+    last running again."""
+
+    model_config = ConfigDict(frozen=True)
+
+    started_at: datetime
+    ended_at: datetime | None = None
+    reason: str
+    case_id: str  # the item that stopped it
+
+
 class BundleApplication(BaseModel):
     """What intake keeps of a bundle application: a snapshot of the bundle's structure (a later
     edit of the definition changes nothing for it) and its cases."""
@@ -75,6 +87,9 @@ class BundleApplication(BaseModel):
     promised_limit: Limit
     due_at: datetime
     due_provisional: bool = False
+    due_calendar: str | None = None  # the calendar version the due was counted on
+    clock_stops: list[ClockStop] = Field(default_factory=list)  # its items' stops, followed
+    clock_seq: int = 0  # each change of the clock; a write expects the one it read
     items: list[BundledCase]
     verification_hash: str | None = None
     closed_at: datetime | None = None

@@ -13,6 +13,7 @@ from services.intake.domain.bundle_case import (
     BundleApplication,
     outcome,
 )
+from services.intake.domain.bundle_clock import current_stop
 from services.intake.domain.case import STATUS_TEXT, CaseRecord, CaseStatus, local_text
 from services.intake.domain.owed import remaining
 
@@ -21,6 +22,7 @@ def bundle_view(
     app: BundleApplication, cases: Mapping[str, CaseRecord], *, now: datetime
 ) -> dict[str, Any]:
     state = app.outcome or outcome(app, cases)
+    stop = current_stop(app)
     items = [_item_view(app, entry.case_id, cases) for entry in app.items]
     owed = [o for cid in app.case_ids if (c := cases.get(cid)) is not None for o in _owed(c)]
     stopped_by = [
@@ -38,7 +40,9 @@ def bundle_view(
         "promised_limit": app.promised_limit.model_dump(mode="json"),
         "deadline": app.due_at.isoformat(),
         "deadline_text": local_text(app.due_at) + ("（暂定）" if app.due_provisional else ""),
-        "overdue": state == "in_progress" and now > app.due_at,
+        # stopped while one of its items waits on the applicant or a special procedure
+        "clock_stopped": state == "in_progress" and stop is not None,
+        "overdue": state == "in_progress" and (stop.started_at if stop else now) > app.due_at,
         "items": items,
         "owed": owed,
         "stopped_by": stopped_by,

@@ -117,6 +117,7 @@ class OpenStage(BaseModel):
     limit: Limit | None = None
     since: datetime | None = Field(None, description="where the stage's clock last started")
     suspended_at: datetime | None = None
+    suspension_reason: str | None = None
     suspension_ends_by: datetime | None = None
 
 

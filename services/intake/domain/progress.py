@@ -137,11 +137,14 @@ def on_stage_suspended(
         event_id=event_id,
         text=f"办理暂停：{what}（这段时间不计入办理时限）",
     )
+    stopped = {
+        "suspended": True,
+        "suspended_at": at,
+        "suspension_reason": reason,
+        "suspension_ends_by": ends_by,
+    }
     suspended = [
-        s.model_copy(update={"suspended": True, "suspended_at": at, "suspension_ends_by": ends_by})
-        if s.stage_id == stage_id
-        else s
-        for s in case.open_stages
+        s.model_copy(update=stopped) if s.stage_id == stage_id else s for s in case.open_stages
     ]
     return case.with_entry(entry, open_stages=suspended)
 
@@ -167,6 +170,7 @@ def on_stage_resumed(
     update = {
         "suspended": False,
         "suspended_at": None,
+        "suspension_reason": None,
         "suspension_ends_by": None,
         "due_at": due_at,
         "due_provisional": due_provisional,

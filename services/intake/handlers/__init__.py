@@ -10,6 +10,11 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+from services.intake.handlers.bundle_clock import (
+    on_stage_closed,
+    on_stage_resumed,
+    on_stage_suspended,
+)
 from services.intake.handlers.bundle_release import on_case_decided
 from services.intake.handlers.deps import Deps
 from services.intake.handlers.ratings import (
@@ -21,10 +26,7 @@ from services.intake.handlers.tracking import (
     on_credit_changed,
     on_deadline_changed,
     on_prereview_done,
-    on_stage_closed,
     on_stage_opened,
-    on_stage_resumed,
-    on_stage_suspended,
 )
 from shared.contracts import (
     CaseDecided,

@@ -19,7 +19,7 @@ from services.intake.domain import bundle_case as rules
 from services.intake.domain.bundle_case import BundleApplication, BundledCase
 from services.intake.domain.licences import from_licence
 from services.intake.domain.owed import still_owed
-from services.intake.handlers import tracking
+from services.intake.handlers import bundle_clock, tracking
 from services.intake.handlers.bundle_events import bundle_clock_closed, submitted_envelope
 from services.intake.handlers.deps import Deps
 from services.intake.handlers.tracking import update_case
@@ -34,6 +34,8 @@ async def on_case_decided(deps: Deps, envelope: Envelope, data: CaseDecided) -> 
     await tracking.on_case_decided(deps, envelope, data)
     case = await deps.store.get_case(data.case_id)
     if case is not None and case.bundle_id is not None:
+        # a decided item stops the bundle clock no more; then the held items move on
+        await bundle_clock.follow(deps, case.bundle_id, at=data.decided_at, causation=envelope)
         await advance_bundle(deps, case.bundle_id, causation=envelope)
 
 

@@ -167,7 +167,7 @@ async def _register(
         at=now,
         due_at=due_at,
         due_provisional=provisional,
-    )
+    ).model_copy(update={"due_calendar": deps.calendar.version})
     cases, events = _held_or_submitted(deps, app, [item for item, _, _ in checked], cases, names)
     events.append(bundle_clock_opened(app))
     response = receipt(app, cases, code)

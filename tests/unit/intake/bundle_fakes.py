@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.intake.domain import CaseRecord
 from services.intake.domain.bundle_case import BundleApplication
+from services.intake.domain.bundle_clock import CLOCK_FIELDS
 from services.intake.domain.bundles import Bundle
 from services.intake.ports import IdempotencyRecord
 from shared.contracts import Envelope
@@ -96,6 +97,24 @@ class FakeBundles:
         self.applications[app.bundle_id] = current.model_copy(update=written)
         self.store._outbox(events)
         return True
+
+    async def update_clock(
+        self, app: BundleApplication, *, expected_seq: int, events: Sequence[Envelope]
+    ) -> bool:
+        current = self.applications.get(app.bundle_id)
+        if current is None or current.closed_at is not None or current.clock_seq != expected_seq:
+            return False
+        written = {f: getattr(app, f) for f in CLOCK_FIELDS}
+        self.applications[app.bundle_id] = current.model_copy(update=written)
+        self.store._outbox(events)
+        return True
+
+    async def clocks_to_recompute(self, calendar_version: str) -> list[str]:
+        return [
+            a.bundle_id
+            for a in self.applications.values()
+            if a.closed_at is None and a.due_provisional and a.due_calendar != calendar_version
+        ]
 
     async def find_application_by_rectification(
         self, rectification_id: str
