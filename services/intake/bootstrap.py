@@ -17,6 +17,7 @@ from services.intake.credit import HttpCreditClient
 from services.intake.domain.licences import Licence
 from services.intake.handlers import Deps, bind
 from services.intake.handlers.bundle_catalog import BUNDLES
+from services.intake.handlers.bundle_clock import recompute_bundle_clocks
 from services.intake.handlers.catalog import ITEMS
 from services.intake.handlers.catalog_events import publish_catalog
 from services.intake.handlers.deps import SOURCE
@@ -189,5 +190,6 @@ def build(
     infra.add_background(lambda: expire_unclaimed_uploads(deps))
     infra.add_background(lambda: store_owed_licence_documents(deps))
     infra.add_deadline_sweep(lambda: recompute_rectification_deadlines(deps))
+    infra.add_deadline_sweep(lambda: recompute_bundle_clocks(deps))
     app = create_api(deps, lifespan=infra.lifespan, readiness=infra.readiness())
     return IntakeService(settings=settings, infra=infra, app=app, deps=deps, consumer=consumer)

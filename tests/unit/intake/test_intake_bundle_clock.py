@@ -73,8 +73,8 @@ def bundle_events(w: Wiring, model: type[Any], bundle_id: str) -> list[Any]:
     return [d for d in found if d.case_id == bundle_id]
 
 
-async def started(w: Wiring) -> tuple[str, dict[str, str]]:
-    body = (await apply(w, opening_a_business())).json()
+async def started(w: Wiring, key: str = "bundle-key-1") -> tuple[str, dict[str, str]]:
+    body = (await apply(w, opening_a_business(), key)).json()
     return body["bundle_id"], {i["item_code"]: i["case_id"] for i in body["items"]}
 
 
