@@ -181,10 +181,28 @@ class CreditCheck(Frozen):
     )
 
 
+class OwedMaterial(Frozen):
+    code: str
+    name: str
+
+
+class BundleItemOwed(Frozen):
+    """What an item accepted with gaps (容缺受理) owed when the bundle was submitted."""
+
+    materials: list[OwedMaterial] = Field(min_length=1)
+    due_at: AwareDatetime = Field(description="supplied by then (end of its last working day)")
+    due_provisional: bool = Field(
+        False, description="due_at reaches a year whose holiday schedule is not yet published"
+    )
+
+
 class BundleItem(Frozen):
     case_id: str
     item_code: str
     item_name: str
+    owed: BundleItemOwed | None = Field(
+        None, description="accepted with gaps: what the item owed at submission, and by when"
+    )
 
 
 class BundleInfo(Frozen):
@@ -205,6 +223,7 @@ __all__ = [
     "AwareDatetime",
     "BundleInfo",
     "BundleItem",
+    "BundleItemOwed",
     "Channel",
     "Contact",
     "CreditCheck",
@@ -216,6 +235,7 @@ __all__ = [
     "LimitUnit",
     "Material",
     "MaterialForm",
+    "OwedMaterial",
     "ParallelMode",
     "RatingLevel",
     "RegionCode",

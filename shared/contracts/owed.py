@@ -8,15 +8,10 @@ from typing import Literal
 from pydantic import Field
 
 from shared.calendar.limits import Limit
-from shared.contracts.common import AwareDatetime, Frozen
+from shared.contracts.common import AwareDatetime, Frozen, OwedMaterial
 
 OwedHold = Literal["decide", "deliver"]
 OwedLapse = Literal["lapsed", "refused"]
-
-
-class OwedMaterial(Frozen):
-    code: str
-    name: str
 
 
 class OwedMaterials(Frozen):

@@ -30,11 +30,13 @@ from shared.contracts.common import (
     Applicant,
     BundleInfo,
     BundleItem,
+    BundleItemOwed,
     Channel,
     JsonObject,
     Material,
     SubmittedBy,
 )
+from shared.contracts.owed import OwedMaterials
 
 FINISHED = frozenset({CaseStatus.DECIDED, CaseStatus.CANCELLED})
 CANCELLED_TEXT = "前序事项未获准予，本事项不再办理（一件事）"
@@ -114,13 +116,27 @@ class BundleApplication(BaseModel):
     def entry(self, item_code: str) -> BundledCase | None:
         return next((i for i in self.items if i.item_code == item_code), None)
 
-    def info(self) -> BundleInfo:
-        """What each of its case.submitted tells of the bundle (notify speaks of it)."""
+    def info(self, owed: Mapping[str, OwedMaterials | None]) -> BundleInfo:
+        """What each of its case.submitted tells of the bundle (notify speaks of it), with
+        what each item accepted with gaps owes (``owed``, by case id) at submission."""
         items = [
-            BundleItem(case_id=i.case_id, item_code=i.item_code, item_name=i.item_name)
+            BundleItem(
+                case_id=i.case_id,
+                item_code=i.item_code,
+                item_name=i.item_name,
+                owed=_told(owed.get(i.case_id)),
+            )
             for i in self.items
         ]
         return BundleInfo(code=self.bundle_code, name=self.bundle_name, items=items)
+
+
+def _told(owed: OwedMaterials | None) -> BundleItemOwed | None:
+    if owed is None:
+        return None
+    return BundleItemOwed(
+        materials=owed.materials, due_at=owed.due_at, due_provisional=owed.due_provisional
+    )
 
 
 def format_bundle_id(case_id: str) -> str:

@@ -210,7 +210,7 @@ def _held_or_submitted(
     case.submitted telling of the bundle, with the audit checkpoints."""
     out: list[CaseRecord] = []
     events: list[Envelope] = []
-    info = app.info()
+    info = app.info({c.case_id: c.owed for c in cases})
     for item, case in zip(items, cases, strict=True):
         submitted = case_submitted(item, case).model_copy(update={"bundle": info})
         after = next(e.after for e in app.items if e.case_id == case.case_id)

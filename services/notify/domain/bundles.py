@@ -41,15 +41,28 @@ def bundle_contact(case: Doc, bundle_id: str, info: BundleInfo) -> Doc:
 
 def bundle_context(bundle: Doc) -> Doc:
     """What the bundle templates read: ``bundle.id``, ``bundle.name``, ``bundle.item_names`` (the
-    items' names in the bundle's order) and ``bundle.count``."""
-    names = [str(i["item_name"]) for i in bundle.get("items", [])]
+    items' names in the bundle's order), ``bundle.count`` and ``bundle.owed``: per item accepted
+    with gaps (容缺受理), ``item_name``, ``materials`` (their names), ``due_at`` and
+    ``due_provisional``, in the bundle's order (empty when nothing is owed)."""
+    items = bundle.get("items", [])
+    names = [str(i["item_name"]) for i in items]
     return {
         "bundle": {
             "id": bundle["_id"],
             "name": bundle.get("item_name", ""),
             "item_names": names,
             "count": len(names),
+            "owed": [_owed(i["item_name"], o) for i in items if (o := i.get("owed"))],
         }
+    }
+
+
+def _owed(item_name: str, owed: Doc) -> Doc:
+    return {
+        "item_name": item_name,
+        "materials": [str(m["name"]) for m in owed["materials"]],
+        "due_at": owed["due_at"],
+        "due_provisional": bool(owed.get("due_provisional")),
     }
 
 

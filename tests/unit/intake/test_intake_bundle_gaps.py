@@ -71,6 +71,12 @@ async def test_an_item_is_accepted_with_gaps_exactly_as_a_lone_case_is() -> None
     assert [m.code for m in event.owed.materials] == ["premises"]
     assert event.owed.limit.value == DEFAULT_SUPPLY_WORKING_DAYS
     assert told[LICENCE]["owed_due_at"] == event.owed.due_at.isoformat()
+    # the bundle each case.submitted tells of says what each item owes (notify's one message)
+    assert event.bundle is not None
+    by_item = {i.item_code: i.owed for i in event.bundle.items}
+    assert by_item[SEAL] is None and by_item[LICENCE] is not None
+    assert by_item[LICENCE].materials == event.owed.materials
+    assert by_item[LICENCE].due_at == event.owed.due_at
     # the same item applied for alone at the same moment owes the same, by the same rule
     lone = await _lone_case_with_gaps(w)
     assert lone.owed is not None

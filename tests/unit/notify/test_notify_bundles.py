@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,9 +16,11 @@ from services.notify.settings import NotifySettings
 from shared.contracts import (
     BundleInfo,
     BundleItem,
+    BundleItemOwed,
     CaseDecided,
     CaseSubmitted,
     Envelope,
+    OwedMaterial,
     StageClosed,
     StageKind,
     derived_event_id,
@@ -90,6 +93,30 @@ async def test_the_applicant_hears_of_the_bundle_once_not_of_each_item(world: Wo
     # integrators still receive each case's own event
     hooked = [m.payload for m in world.sent(ChannelName.WEBHOOK)]
     assert len(hooked) == 2 and all(b'"case_id":"C' in p for p in hooked)
+
+
+async def test_the_received_message_lists_what_each_item_accepted_with_gaps_owes(
+    world: World,
+) -> None:
+    owed = BundleItemOwed(
+        materials=[OwedMaterial(code="premises", name="住所（经营场所）使用证明")],
+        due_at=datetime(2026, 3, 24, 15, 59, 59, tzinfo=UTC),  # 23:59:59 in Shanghai
+        due_provisional=False,
+    )
+    items = [INFO.items[0], INFO.items[1].model_copy(update={"owed": owed})]
+    info = INFO.model_copy(update={"items": items})
+    await handle(world, bundled("C1").model_copy(update={"bundle": info}))
+    [email] = world.sent(ChannelName.EMAIL)
+    assert "印章刻制备案：住所（经营场所）使用证明，2026-03-24 23:59 前补交" in email.body
+    assert "企业设立登记：" not in email.body  # it owes nothing
+    [sms] = world.sent(ChannelName.SMS)
+    assert "印章刻制备案须于03-24前补交住所（经营场所）使用证明" in sms.body
+
+
+async def test_nothing_owed_says_nothing_of_gaps(world: World) -> None:
+    await handle(world, bundled("C1"))
+    [email] = world.sent(ChannelName.EMAIL)
+    assert "容缺受理" not in email.body and "补交" not in email.body
 
 
 async def test_each_decision_is_the_bundles_progress_and_its_end_is_told_once(
