@@ -70,6 +70,7 @@ class MongoBundleStore:
         events: Sequence[Envelope],
         *,
         idempotency: IdempotencyRecord | None = None,
+        external: tuple[str, str] | None = None,
     ) -> None:
         store = self.store
         now = store.clock.now()
@@ -84,6 +85,18 @@ class MongoBundleStore:
                         "response": idempotency.response,
                         "created_at": now,
                         "expires_at": now + store.idempotency_ttl,
+                    },
+                    session=session,
+                )
+            if external is not None:  # the bundle, as an external case is, by its reference
+                system, external_id = external
+                await store.external.insert_one(
+                    {
+                        "_id": f"{system}|{external_id}",
+                        "source_system": system,
+                        "external_id": external_id,
+                        "case_id": app.bundle_id,
+                        "at": now,
                     },
                     session=session,
                 )

@@ -191,9 +191,11 @@ class BundleStore(Protocol):
         events: Sequence[Envelope],
         *,
         idempotency: IdempotencyRecord | None = None,
+        external: tuple[str, str] | None = None,
     ) -> None:
-        """The application, its cases, its idempotency record and its events in one
-        transaction; raises DuplicateKey when the idempotency key exists."""
+        """The application, its cases, its idempotency record (or its external reference,
+        (source system, external id), of a bundle submitted on the bus) and its events in one
+        transaction; raises DuplicateKey when the idempotency key or the reference exists."""
         ...
 
     async def get_application(self, bundle_id: str) -> BundleApplication | None: ...

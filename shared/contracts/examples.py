@@ -41,6 +41,20 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "handling_region": "500000",
         "submitted_at": T0.isoformat(),
     },
+    ev.BundleSubmissionReceived.event_type: {
+        "external_id": "APP-7731-0002",
+        "source_system": "cq-mobile-app",
+        "applicant": {"kind": "person", "id_number": PERSON, "name": "张三"},
+        "contact": {"phone": "13800138000", "locale": "zh-CN"},
+        "bundle_code": "500000-YJS-001",
+        "form": {"company_name": "山城小面有限公司", "registered_capital_yuan": 100000},
+        "materials": [
+            {"code": "legal_rep_id", "form": "elicense", "licence_ref": "EL-ID-500103199005170126"}
+        ],
+        "channel": "app",
+        "receiving_region": "500000",
+        "submitted_at": T0.isoformat(),
+    },
     ev.CaseSubmitted.event_type: {
         "case_id": CASE,
         "item_code": "500000-SCJ-001",

@@ -36,16 +36,25 @@ class Publisher:
 
 
 SUBMISSION = ev.CaseSubmissionReceived.event_type
+BUNDLE_SUBMISSION = ev.BundleSubmissionReceived.event_type
 INCIDENT = ev.CreditIncident.event_type
 
 PUBLISHERS: dict[str, Publisher] = {
     p.id: p
     for p in (
-        Publisher("cq-mobile-app", "渝快办 (Chongqing government app)", (SUBMISSION,)),
+        Publisher(
+            "cq-mobile-app",
+            "渝快办 (Chongqing government app)",
+            (SUBMISSION, BUNDLE_SUBMISSION),
+        ),
         Publisher(
             "cq-bank-terminal", "银行网点政务自助终端 (bank-branch terminals)", (SUBMISSION,)
         ),
-        Publisher("sc-tianfu-hall", "四川省一体化政务服务平台 (跨省通办, Sichuan)", (SUBMISSION,)),
+        Publisher(
+            "sc-tianfu-hall",
+            "四川省一体化政务服务平台 (跨省通办, Sichuan)",
+            (SUBMISSION, BUNDLE_SUBMISSION),
+        ),
         Publisher("cq-intermediate-court", "重庆市第一中级人民法院", (INCIDENT,)),
         Publisher("cq-tax", "国家税务总局重庆市税务局", (INCIDENT,)),
     )

@@ -15,6 +15,7 @@ from services.intake.handlers.bundle_clock import (
     on_stage_resumed,
     on_stage_suspended,
 )
+from services.intake.handlers.bundle_ingress import on_bundle_submission_received
 from services.intake.handlers.bundle_release import on_case_decided
 from services.intake.handlers.deps import Deps
 from services.intake.handlers.ratings import (
@@ -29,6 +30,7 @@ from services.intake.handlers.tracking import (
     on_stage_opened,
 )
 from shared.contracts import (
+    BundleSubmissionReceived,
     CaseDecided,
     CaseSubmissionReceived,
     CreditChanged,
@@ -46,6 +48,7 @@ EventHandler = Callable[[Deps, Envelope, Any], Awaitable[None]]
 
 HANDLERS: dict[str, EventHandler] = {
     CaseSubmissionReceived.event_type: on_submission_received,
+    BundleSubmissionReceived.event_type: on_bundle_submission_received,
     PreReviewDone.event_type: on_prereview_done,
     StageOpened.event_type: on_stage_opened,
     StageClosed.event_type: on_stage_closed,

@@ -6,6 +6,8 @@ case.submitted yet); services/intake/handlers/bundle_release.py releases them.""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 from services.intake.domain import (
@@ -103,17 +105,48 @@ async def submit_bundle(
     if scoped and (record := await deps.store.find_idempotency(scoped)) is not None:
         return _replay(record, fingerprint), True
     try:
-        response = await _register(deps, bundle, body, by, principal, scoped, fingerprint)
-    except Invalid:
-        BUNDLES.labels(bundle.code, "invalid").inc()
-        raise
+        response = await _counted(
+            bundle, _register(deps, bundle, body, by, principal, scoped, fingerprint)
+        )
     except DuplicateKey:
         record = await deps.store.find_idempotency(scoped or "")
         if record is None:
             raise
         return _replay(record, fingerprint), True
-    BUNDLES.labels(bundle.code, "accepted").inc()
     return response, False
+
+
+async def register_bundle(
+    deps: Deps,
+    body: BundleSubmissionIn,
+    *,
+    by: SubmittedBy,
+    external: tuple[str, str],
+    submitted_at: datetime,
+) -> dict[str, Any]:
+    """Another system's bundle submission (handlers/bundle_ingress.py): the same checks and
+    writes as ``POST /v1/bundles``, known by ``external`` (source system, external id) instead
+    of an Idempotency-Key (DuplicateKey when it is already registered), and, as an external
+    case, no verification code."""
+    bundle = await deps.bundles.get_bundle(body.bundle_code)
+    if bundle is None:
+        raise NotFound(
+            f"unknown bundle {body.bundle_code!r}",
+            [FieldError("bundle_code", "not in the service catalog")],
+        )
+    check_offered(bundle, channel=body.channel, receiving_region=body.receiving_region)
+    work = _register(deps, bundle, body, by, None, None, "", external, submitted_at)
+    return await _counted(bundle, work)
+
+
+async def _counted(bundle: Bundle, work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        response = await work
+    except Invalid:
+        BUNDLES.labels(bundle.code, "invalid").inc()
+        raise
+    BUNDLES.labels(bundle.code, "accepted").inc()
+    return response
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> dict[str, Any]:
@@ -135,9 +168,11 @@ async def _register(
     principal: Principal | None,
     idempotency_key: str | None,
     fingerprint: str,
+    external: tuple[str, str] | None = None,
+    submitted_at: datetime | None = None,
 ) -> dict[str, Any]:
     checked, credit, uploads = await _checked(deps, bundle, body, by, principal)
-    now = deps.clock.now()
+    now = submitted_at or deps.clock.now()
     case_ids = await _case_numbers(deps, body.receiving_region, len(checked))
     bundle_id = rules.format_bundle_id(case_ids[0])
     code = new_verification_code()
@@ -168,6 +203,8 @@ async def _register(
         due_at=due_at,
         due_provisional=provisional,
     ).model_copy(update={"due_calendar": deps.calendar.version})
+    if external is not None:  # known by its publisher's id; no code: followed by token
+        app, cases = _external(app, cases, external)
     cases, events = _held_or_submitted(deps, app, [item for item, _, _ in checked], cases, names)
     events.append(bundle_clock_opened(app))
     response = receipt(app, cases, code)
@@ -180,7 +217,9 @@ async def _register(
         deps, bundle, uploads, cases, owner_id=body.applicant.id_number
     )
     try:
-        await deps.bundles.create_application(app, cases, events, idempotency=record)
+        await deps.bundles.create_application(
+            app, cases, events, idempotency=record, external=external
+        )
     except BaseException:
         for case_id, ids in claimed.items():
             await release_uploads(deps, ids, case_id)
@@ -188,6 +227,17 @@ async def _register(
     deps.wake()
     log.info("bundle %s (%s): cases %s", bundle_id, bundle.code, ", ".join(case_ids))
     return response
+
+
+def _external(
+    app: BundleApplication, cases: list[CaseRecord], external: tuple[str, str]
+) -> tuple[BundleApplication, list[CaseRecord]]:
+    system, external_id = external
+    ref = {"source_system": system, "external_id": external_id, "verification_hash": None}
+    return (
+        app.model_copy(update={"verification_hash": None}),
+        [c.model_copy(update=ref) for c in cases],
+    )
 
 
 async def _case_numbers(deps: Deps, region: str, count: int) -> list[str]:

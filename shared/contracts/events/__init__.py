@@ -11,6 +11,7 @@ from __future__ import annotations
 from shared.contracts.events.audit import AuditCheckpoint
 from shared.contracts.events.calendar import CalendarPublished
 from shared.contracts.events.cases import (
+    BundleSubmissionReceived,
     CaseArchived,
     CaseRated,
     CaseSubmissionReceived,
@@ -66,6 +67,7 @@ __all__ = [
     "CaseDecided",
     "CaseRated",
     "CaseSubmissionReceived",
+    "BundleSubmissionReceived",
     "CaseSubmitted",
     "CaseSupplemented",
     "CreditChanged",

@@ -47,6 +47,36 @@ class CaseSubmissionReceived(EventData):
     submitted_at: AwareDatetime
 
 
+class BundleSubmissionReceived(EventData):
+    """Published by other systems to apply for a bundle (一件事) in one submission, the bus
+    twin of ``POST /v1/bundles``: intake checks it as that does and writes the same (one case
+    per item linked by the bundle id, the bundle clock), or dead-letters it with the reason."""
+
+    event_type = "gov.egov.intake.bundle_submission.v1"
+    topic = T_INTAKE_IN
+    key_field = "external_id"
+    summary = "external system applies for a bundle (一件事): one submission, one case per item"
+
+    external_id: str = Field(min_length=1, max_length=120)
+    source_system: str = Field(min_length=1, max_length=120)
+    applicant: Applicant
+    contact: Contact = Contact()
+    bundle_code: str
+    form: JsonObject = Field(
+        default_factory=dict, description="the bundle's shared fields, each asked once"
+    )
+    materials: list[Material] = Field(
+        default_factory=list, description="by the bundle's material codes, each once"
+    )
+    accept_with_gaps: bool = False
+    channel: Channel = Field(
+        description="where the applicant applied (app, window, ...): the bundle must be offered "
+        "on it"
+    )
+    receiving_region: RegionCode
+    submitted_at: AwareDatetime
+
+
 class CaseSubmitted(EventData):
     event_type = "gov.egov.case.submitted.v1"
     topic = T_CASES

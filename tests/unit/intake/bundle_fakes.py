@@ -56,7 +56,12 @@ class FakeBundles:
         events: Sequence[Envelope],
         *,
         idempotency: IdempotencyRecord | None = None,
+        external: tuple[str, str] | None = None,
     ) -> None:
+        if external is not None:
+            if external in self.store.external:
+                raise DuplicateKey("|".join(external))
+            self.store.external[external] = app.bundle_id
         if idempotency is not None:
             if idempotency.key in self.store.idempotency:
                 raise DuplicateKey(idempotency.key)
