@@ -10,26 +10,39 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from services.intake.cli import BundleTimelines
 from shared.audit.report import audit_chain
 from shared.contracts import (
+    DEAD_LETTER_TOPIC,
     T_CASES,
     T_STAGES,
+    BundleSubmissionReceived,
     CaseDecided,
     CaseRated,
     CaseSubmitted,
     RatingInvited,
     StageClosed,
     StageOpened,
+    StageResumed,
+    StageSuspended,
     make_envelope,
 )
 from shared.identifiers import make_resident_id
+from shared.kafka import read_dead_letter_headers
 from tests.integration.intake import test_intake_stack as base
-from tests.integration.intake.test_intake_stack import UPLOAD, Stack, envelope_of, of_type
+from tests.integration.intake.test_intake_stack import (
+    UPLOAD,
+    Stack,
+    envelope_of,
+    lettered_by_intake,
+    of_type,
+    produce,
+)
+from tests.support.events import from_example, stage_opened
 from tests.support.tokens import officer_headers
 
 pytestmark = pytest.mark.integration
@@ -237,3 +250,86 @@ async def test_a_bundle_rated_as_soon_as_it_is_settled_publishes_its_rating_once
     report = await audit_chain(BundleTimelines(deps.bundles), bundle_id, keys=deps.audit_keys)
     assert report is not None and report.broken is None
     assert bundle_id in await deps.bundles.chained_application_ids()
+
+
+async def test_the_bundle_clock_stops_and_runs_again_with_its_item_on_the_bus(
+    stack: Stack,
+) -> None:
+    """An item's case clock stopped and resumed on egov.stages (as approval publishes it) stops
+    and runs again the bundle's clock, each published once, written in the real database."""
+    key = {"Idempotency-Key": f"it-bundle-{uuid.uuid4().hex}"}
+    r = await stack.http.post("/v1/bundles", json=opening_a_business(), headers=key)
+    assert r.status_code == 201, r.text
+    bundle_id, licence = r.json()["bundle_id"], r.json()["items"][0]["case_id"]
+    [clock] = await stack.read(T_STAGES, of_type(StageOpened.event_type, bundle_id))
+    now = datetime.now(UTC)
+    clock_id = f"{licence}:case_promised"
+    for data in (
+        stage_opened(licence, stage="case_promised", opened_at=now),
+        from_example(
+            StageSuspended, case_id=licence, stage_id=clock_id, reason="hearing", suspended_at=now
+        ),
+        from_example(
+            StageResumed,
+            case_id=licence,
+            stage_id=clock_id,
+            resumed_at=now + timedelta(hours=1),
+            due_at=now + timedelta(days=30),
+        ),
+    ):
+        await stack.service.infra.publisher.publish(
+            make_envelope(data, source="/egov/approval", time=now)
+        )
+    [stopped] = await stack.read(T_STAGES, of_type(StageSuspended.event_type, bundle_id))
+    assert envelope_of(stopped).data["stage_id"] == f"{bundle_id}:case_promised"
+    resumed = await stack.read(T_STAGES, of_type(StageResumed.event_type, bundle_id), settle=2)
+    assert len(resumed) == 1
+    app = await stack.service.deps.bundles.get_application(bundle_id)
+    assert app is not None and app.clock_seq == 2 and app.clock_stops[0].ended_at is not None
+    published = datetime.fromisoformat(envelope_of(resumed[0]).data["due_at"])
+    assert abs(published - app.due_at) < timedelta(milliseconds=1)  # stored to the millisecond
+    assert published > datetime.fromisoformat(envelope_of(clock).data["due_at"])
+
+
+def bundle_from_the_bus(external_id: str, **changes: object) -> BundleSubmissionReceived:
+    body = opening_a_business()
+    return BundleSubmissionReceived.model_validate(
+        {
+            "external_id": external_id,
+            "source_system": "cd-window-system",
+            **{k: body[k] for k in ("applicant", "form", "materials", "bundle_code")},
+            "channel": "window",
+            "receiving_region": "500000",
+            "submitted_at": datetime.now(UTC).isoformat(),
+            **changes,
+        }
+    )
+
+
+async def test_a_bundle_from_the_bus_is_registered_once_and_a_bad_one_dead_lettered(
+    stack: Stack,
+) -> None:
+    ext, bad = f"WIN-B-{uuid.uuid4().hex[:10]}", f"WIN-BB-{uuid.uuid4().hex[:10]}"
+    now = datetime.now(UTC)
+    for data in (bundle_from_the_bus(ext), bundle_from_the_bus(ext)):  # published again
+        await produce(stack.bootstrap, make_envelope(data, source="/cd/window", time=now), ext)
+    unknown = bundle_from_the_bus(bad, bundle_code="500000-YJS-098")
+    await produce(stack.bootstrap, make_envelope(unknown, source="/cd/window", time=now), bad)
+
+    def licence_of_it(record: object) -> bool:
+        env = envelope_of(record)
+        return env.type == CaseSubmitted.event_type and env.data.get("external_ref") == (
+            f"cd-window-system/{ext}"
+        )
+
+    found = await stack.read(T_CASES, licence_of_it, settle=3)
+    assert len(found) == 1  # only the licence starts; the bundle registered once
+    data = envelope_of(found[0]).data
+    assert data["item_code"] == LICENCE and data["bundle_id"].startswith("YJS-")
+    bundle_id = data["bundle_id"]
+    assert await stack.service.deps.store.find_external("cd-window-system", ext) == bundle_id
+    [clock] = await stack.read(T_STAGES, of_type(StageOpened.event_type, bundle_id))
+    assert envelope_of(clock).data["stage"] == "case_promised"
+    [dead] = await stack.read(DEAD_LETTER_TOPIC, lettered_by_intake(bad))
+    headers = read_dead_letter_headers(dead.headers)
+    assert headers["dlq.reason"] == "rejected" and "unknown bundle" in headers["dlq.error"]
