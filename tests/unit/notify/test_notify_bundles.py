@@ -19,6 +19,7 @@ from shared.contracts import (
     BundleItemOwed,
     CaseDecided,
     CaseSubmitted,
+    DeadlineChanged,
     Envelope,
     OwedMaterial,
     StageClosed,
@@ -220,3 +221,33 @@ async def test_the_bundle_invited_to_rate_is_spoken_of_as_one_thing(world: World
     await handle(world, s.case_submitted("C9", NOON), s.rating_invited("C9", NOON))
     [lone] = [m for m in world.sent(ChannelName.EMAIL) if m.template == "rating_invited"][1:]
     assert lone.subject == "请为本次政务服务评价" and "一件事" not in lone.body
+
+
+async def test_a_recounted_bundle_deadline_reaches_the_applicant_not_the_officers(
+    world: World,
+) -> None:
+    """Intake's deadline.changed for the bundle clock (a provisional due recounted on a
+    published schedule): the applicant, told the date on the receipt, hears the new one
+    through the bundle's document; nobody acts on the clock, so no officer is told."""
+    clock = events.stage_opened(
+        BUNDLE, stage="case_promised", department="500000-SCJ", required_role="department_head"
+    )
+    changed = DeadlineChanged(
+        case_id=BUNDLE,
+        kind="stage",
+        stage_id=f"{BUNDLE}:case_promised",
+        department="500000-SCJ",
+        region="500000",
+        old_due_at=datetime(2027, 1, 5, 15, 59, 59, tzinfo=UTC),
+        new_due_at=datetime(2027, 1, 6, 15, 59, 59, tzinfo=UTC),
+        due_provisional=False,
+        calendar_version="v2",
+        reason="the official holiday schedule was published",
+        applicant_told=True,
+        changed_at=NOON,
+    )
+    await handle(world, bundled("C1"), clock, changed)
+    told = [m for m in world.sent(ChannelName.EMAIL) if m.template == "deadline_changed"]
+    assert len(told) == 1 and BUNDLE in told[0].body and "2027-01-06 23:59" in told[0].body
+    inbox = [m for m in world.sent(ChannelName.INBOX) if m.template == "deadline_changed"]
+    assert len(inbox) == 1  # the applicant's only: no officer's
