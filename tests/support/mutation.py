@@ -1,6 +1,7 @@
 """Mutation score of the pure domain packages and shared/calendar (`make mutation`, issue 17).
 
-    python -m tests.support.mutation [--package PATH ...] [--max-children N] [--report-only] [--fresh]
+    python -m tests.support.mutation [--package PATH ...] [--module PATH ...] [--max-children N]
+                                     [--report-only] [--fresh] [--retest]
 
 Runs mutmut (3.x, the dev extra) over one package at a time with that package's unit tests and
 writes docs/mutation/<package>.md: the score, the counts by outcome, every surviving mutant as
@@ -16,7 +17,9 @@ pyproject.toml with a [tool.mutmut] table for that package (PACKAGES below). The
 copied along (`also_copy`), and only the package under test is mutated. mutmut keeps its results
 in the work directory: a second run retests only the functions whose code changed; `--fresh`
 starts over; `--report-only` writes the report again from the results so far (of an
-interrupted run, say, or after docs/mutation/equivalent.toml changed).
+interrupted run, say, or after docs/mutation/equivalent.toml changed). `--module PATH` (a path
+in the package, a glob allowed) limits a run to the mutants of those modules; the report gives
+the part's score and names the earlier runs whose results stand for the rest.
 
 Mutants that survive but cannot change any behaviour (equivalent mutants) are listed with their
 reason in docs/mutation/equivalent.toml, a table per package of `"mutant id" = "reason"`; the
@@ -47,8 +50,9 @@ WORK_ROOT = REPO_ROOT / ".mutation"
 REPORT_DIR = REPO_ROOT / "docs" / "mutation"
 EQUIVALENT_FILE = REPORT_DIR / "equivalent.toml"
 # what the unit tests import or read, copied into each work directory (and by mutmut into mutants/)
-# (tests/unit/demo imports demo/; the docs tests and the contract picture read README.md, docs/)
-COPIED = ("shared", "services", "demo", "tests", "docs", "README.md")
+# (tests/unit/demo imports demo/, which imports dev/; the docs tests and the contract picture read
+# README.md, docs/)
+COPIED = ("shared", "services", "demo", "dev", "tests", "docs", "README.md")
 
 # Package (file or directory, from the repository root) -> the unit tests that run against it.
 # mutmut maps each test to the functions it calls and runs, for each mutant, only the tests that
@@ -77,6 +81,45 @@ KILLED = {"killed", "timeout", "caught by type check"}
 
 def slug(package: str) -> str:
     return package.removesuffix(".py").replace("/", "-")
+
+
+def module_of(package_root: Path, path: Path) -> str:
+    """The dotted module name mutmut gives `path` (a package's `__init__.py` is the package)."""
+    module = ".".join(path.relative_to(package_root).with_suffix("").parts)
+    return module.removesuffix(".__init__")
+
+
+def select_modules(package: str, patterns: list[str], root: Path = REPO_ROOT) -> list[str]:
+    """The modules of `package` that `--module` patterns name, as dotted module names.
+
+    A pattern is a path relative to the package, a glob allowed (`bundle_*.py`, `owed.py`,
+    `sub/*.py`); the `.py` may be left out. A pattern that names no module of the package is an
+    error: a typo must not measure nothing and report it as measured.
+    """
+    base = root / package
+    if base.is_file():
+        raise SystemExit(f"--module: {package} is a single module, measure it whole")
+    found: set[str] = set()
+    for pattern in patterns:
+        glob = pattern if pattern.endswith(".py") else f"{pattern}.py"
+        matches = [p for p in base.glob(glob) if p.is_file() and "__pycache__" not in p.parts]
+        if not matches:
+            raise SystemExit(f"--module {pattern}: no module of {package} matches")
+        found.update(module_of(root, p) for p in matches)
+    return sorted(found)
+
+
+def mutant_globs(modules: list[str]) -> list[str]:
+    """mutmut's names for every mutant of `modules` (`mutmut run` takes fnmatch patterns).
+
+    A mutant is named `<module>.x_<function>__mutmut_N` or `<module>.xǁ<Class>ǁ<method>__mutmut_N`;
+    spelling out both prefixes keeps a package's `__init__` from matching its submodules.
+    """
+    return [f"{module}.{prefix}*" for module in modules for prefix in ("x_", "x\u01c1")]
+
+
+def in_modules(mutants: list[Mutant], modules: list[str] | None) -> list[Mutant]:
+    return mutants if modules is None else [m for m in mutants if m.module in modules]
 
 
 def mutmut_settings(package: str) -> dict[str, object]:
@@ -288,6 +331,31 @@ def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "n/a"
 
 
+def part_summary(mutants: list[Mutant], modules: list[str]) -> str:
+    """The score of the part a `--module` run measured."""
+    part = in_modules(mutants, modules)
+    killed = sum(m.status in KILLED for m in part)
+    names = ", ".join(f"`{module}`" for module in modules)
+    return f"{names}: {killed} / {len(part)} killed ({percent(killed, len(part))})"
+
+
+def run_lines(run: dict[str, Any], mutants: list[Mutant]) -> list[str]:
+    """The report's lines on the part a run measured and the earlier runs whose results stand."""
+    lines = []
+    if run.get("modules"):
+        lines.append(
+            f"- Part measured by this run (`--module`): {part_summary(mutants, run['modules'])}; "
+            "the other modules keep the results of earlier runs, or are not tried"
+        )
+    if run.get("earlier"):
+        lines.append(
+            "- Earlier runs in this work directory, whose results stand where a later one did "
+            "not go: "
+            + "; ".join(f"`{e.get('command')}` ({e.get('date')})" for e in run["earlier"])
+        )
+    return lines
+
+
 def write_report(
     package: str,
     workdir: Path,
@@ -332,6 +400,7 @@ def write_report(
             if (based := run.get("based_on"))
             else ""
         ),
+        *run_lines(run, mutants),
         f"- Tests: {' '.join(f'`{t}`' for t in PACKAGES[package])} (each mutant runs the tests "
         "that call the mutated function; a function that runs while the tests are imported "
         "counts as called by all)",
@@ -407,16 +476,20 @@ def write_report(
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["mutmut"]:
-        return patched_mutmut(argv[1:])
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--package",
         action="append",
         choices=sorted(PACKAGES),
         help="package to mutate (repeatable; default: all, one after the other)",
+    )
+    parser.add_argument(
+        "--module",
+        action="append",
+        metavar="PATH",
+        help="only the mutants of this module of the package: a path relative to the package, "
+        "a glob allowed (`owed.py`, `bundle_*.py`); repeatable; needs one --package",
     )
     parser.add_argument("--max-children", type=int, default=2, help="parallel test processes")
     parser.add_argument("--fresh", action="store_true", help="drop earlier results first")
@@ -431,66 +504,108 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.retest and args.fresh:
         parser.error("--retest tests the survivors of the last run; --fresh drops them")
-    failed = False
-    for package in args.package or list(PACKAGES):
-        workdir = WORK_ROOT / slug(package)
-        wall: float | None = None
-        run_file = workdir / "last-run.json"
-        names: list[str] | None = None
-        if args.retest:
-            if not run_file.exists():
-                print(f"{package}: no earlier run in {workdir} to retest")
-                failed = True
-                continue
-            earlier = json.loads(run_file.read_text(encoding="utf-8"))
-            names = [m.name for m in results(workdir) if m.status not in KILLED]
-        if not args.report_only:
-            prepare(package, workdir, fresh=args.fresh)
-            print(f"{package}: mutmut run in {workdir.relative_to(REPO_ROOT)} ...", flush=True)
-            code, wall = run_mutmut(workdir, args.max_children, names)
-            if code != 0:
-                print(f"{package}: mutmut exited with {code}, see {workdir}/mutmut-run.log")
-                failed = True
-                continue
-        elif not (workdir / "mutants").exists():
-            print(f"{package}: no results in {workdir} yet")
-            failed = True
-            continue
-        if wall is not None:
-            command = (
-                f"python -m tests.support.mutation --package {package}" + " --fresh" * args.fresh
-            )
-            if args.max_children != 2:
-                command += f" --max-children {args.max_children}"
-            if args.retest:
-                command += " --retest"
-            run = {
-                "date": datetime.now(UTC).date().isoformat(),
-                "command": command,
-                "wall_seconds": round(wall, 1),
-            }
-            if args.retest:
-                # the mutants the earlier run killed keep their result: a test added since
-                # cannot bring one back (a function whose code changed is not retested here:
-                # its new mutants stay "not checked" and count as not killed)
-                run["retested"] = len(names or [])
-                run["based_on"] = earlier.get("based_on") or {
-                    k: earlier[k] for k in ("command", "date", "wall_seconds")
-                }
-            run_file.write_text(json.dumps(run), encoding="utf-8")
-        elif run_file.exists():
-            run = json.loads(run_file.read_text(encoding="utf-8"))
-        else:
-            run = {"date": "unknown", "command": "unknown", "wall_seconds": None}
-        mutants = results(workdir)
-        report = write_report(package, workdir, mutants, run=run)
-        killed = sum(m.status in KILLED for m in mutants)
-        print(
-            f"{package}: {killed} / {len(mutants)} killed ({percent(killed, len(mutants))}), "
-            f"report {report.relative_to(REPO_ROOT)}"
-            + (f", {wall / 60:.1f} min" if wall is not None else "")
+    if args.module and len(args.package or []) != 1:
+        parser.error("--module measures part of one package: name it with a single --package")
+    if args.module and args.report_only:
+        parser.error("--report-only reports the whole package; --module limits a run")
+    return args
+
+
+def command_line(package: str, args: argparse.Namespace) -> str:
+    """The command a run record names (the options that decide what was measured)."""
+    command = f"python -m tests.support.mutation --package {package}"
+    command += " --fresh" if args.fresh else ""
+    command += "".join(f" --module {pattern}" for pattern in args.module or [])
+    if args.max_children != 2:
+        command += f" --max-children {args.max_children}"
+    return command + (" --retest" if args.retest else "")
+
+
+def run_record(
+    package: str,
+    args: argparse.Namespace,
+    wall: float,
+    *,
+    modules: list[str] | None,
+    earlier: dict[str, Any] | None,
+    retested: int,
+) -> dict[str, Any]:
+    run: dict[str, Any] = {
+        "date": datetime.now(UTC).date().isoformat(),
+        "command": command_line(package, args),
+        "wall_seconds": round(wall, 1),
+    }
+    if modules is not None:
+        run["modules"] = modules
+    if earlier is not None and not args.fresh:
+        # the results of earlier runs in the work directory stand where this one did not go
+        run["earlier"] = [
+            *earlier.get("earlier", []),
+            {k: earlier.get(k) for k in ("command", "date", "modules") if k in earlier},
+        ]
+    if args.retest and earlier is not None:
+        # the mutants the earlier run killed keep their result: a test added since
+        # cannot bring one back (a function whose code changed is not retested here:
+        # its new mutants stay "not checked" and count as not killed)
+        run["retested"] = retested
+        run["based_on"] = earlier.get("based_on") or {
+            k: earlier[k] for k in ("command", "date", "wall_seconds")
+        }
+    return run
+
+
+def measure(package: str, args: argparse.Namespace) -> bool:
+    """Run (unless --report-only) and report one package; False when it could not."""
+    workdir = WORK_ROOT / slug(package)
+    run_file = workdir / "last-run.json"
+    earlier = json.loads(run_file.read_text(encoding="utf-8")) if run_file.exists() else None
+    modules = select_modules(package, args.module) if args.module else None
+    if args.retest and earlier is None:
+        print(f"{package}: no earlier run in {workdir} to retest")
+        return False
+    if args.report_only and not (workdir / "mutants").exists():
+        print(f"{package}: no results in {workdir} yet")
+        return False
+    wall: float | None = None
+    names = mutant_globs(modules) if modules else None
+    if args.retest:
+        names = [m.name for m in in_modules(results(workdir), modules) if m.status not in KILLED]
+    if not args.report_only and names == []:
+        print(f"{package}: every mutant of the part retested is killed already; nothing to run")
+    elif not args.report_only:
+        prepare(package, workdir, fresh=args.fresh)
+        print(f"{package}: mutmut run in {workdir.relative_to(REPO_ROOT)} ...", flush=True)
+        code, wall = run_mutmut(workdir, args.max_children, names)
+        if code != 0:
+            print(f"{package}: mutmut exited with {code}, see {workdir}/mutmut-run.log")
+            return False
+    if wall is not None:
+        run = run_record(
+            package, args, wall, modules=modules, earlier=earlier, retested=len(names or [])
         )
-    return 1 if failed else 0
+        run_file.write_text(json.dumps(run), encoding="utf-8")
+    else:
+        run = earlier or {"date": "unknown", "command": "unknown", "wall_seconds": None}
+    mutants = results(workdir)
+    report = write_report(package, workdir, mutants, run=run)
+    killed = sum(m.status in KILLED for m in mutants)
+    print(
+        f"{package}: {killed} / {len(mutants)} killed ({percent(killed, len(mutants))}), "
+        f"report {report.relative_to(REPO_ROOT)}"
+        + (f", {wall / 60:.1f} min" if wall is not None else "")
+    )
+    if modules is not None:
+        print(f"{package}: {part_summary(mutants, modules)}")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["mutmut"]:
+        return patched_mutmut(argv[1:])
+    args = parse_args(argv)
+    measured = [measure(package, args) for package in args.package or list(PACKAGES)]
+    return 0 if all(measured) else 1
 
 
 if __name__ == "__main__":
