@@ -90,6 +90,7 @@ class FakeConsumer:
         self.started = self.stopped = False
         self.assigned: list[TopicPartition] = []
         self.position: int | None = None
+        self.waits: list[float] = []  # each fetch's longest wait, in seconds
 
     async def start(self) -> None:
         self.started = True
@@ -106,6 +107,7 @@ class FakeConsumer:
 
     async def getmany(self, *tps: TopicPartition, timeout_ms: int) -> dict[Any, Any]:
         assert list(tps) == [TP] and self.position is not None
+        self.waits.append(timeout_ms / 1000)  # as aiokafka does: a number of milliseconds
         await _sleep(0.001)
         if self.topic.fetch_failures:
             self.topic.fetch_failures -= 1

@@ -100,3 +100,26 @@ async def test_the_feed_keeps_following_an_idle_topic_until_a_schedule_arrives(
         assert not calendar.is_provisional_year(2027)
     finally:
         await feed.stop()
+
+
+async def test_a_catch_up_fetch_waits_half_a_second_and_a_follow_fetch_a_second(
+    topic: Topic,
+) -> None:
+    """The catch-up overruns its deadline by at most one fetch's wait (0.5 s), and the follow
+    loop comes back at least every second; aiokafka takes the wait in milliseconds (`None`
+    fails in it). Kills feed.xǁCalendarFeedǁstart__mutmut_32/_35 (None, 501 ms) and
+    xǁCalendarFeedǁ_follow__mutmut_5/_8 (None, 1001 ms)."""
+    for n, year in enumerate((2027, 2028, 2029)):  # two catch-up fetches: batches of two
+        topic.add(on_topic(schedule(year, date(year, 1, 4)), n))
+    feed = CalendarFeed(SETTINGS, load_default_calendar(provisional_years=3))
+    await feed.start()
+    try:
+        [consumer] = topic.consumers
+        assert consumer.waits == [0.5, 0.5]
+        for _ in range(2000):
+            if len(consumer.waits) >= 4:
+                break
+            await asyncio.sleep(0.001)
+        assert consumer.waits[2:4] == [1.0, 1.0]
+    finally:
+        await feed.stop()
