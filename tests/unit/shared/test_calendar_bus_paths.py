@@ -361,7 +361,8 @@ class Bus:
         self.sent: list[Any] = []
         self.started = self.stopped = 0
 
-    async def read(self, _settings: ServiceSettings, timeout_s: float = 30.0) -> list[Any]:
+    async def read(self, settings: ServiceSettings, timeout_s: float = 30.0) -> list[Any]:
+        assert settings is SETTINGS  # the topic the operator's settings name
         return list(self.events)
 
     def publisher(self, settings: ServiceSettings) -> Any:

@@ -14,6 +14,7 @@ from shared.calendar import feed as calendar_feed
 from shared.calendar import load_default_calendar
 from shared.calendar.audit import CALENDAR_CHAIN_ID, PublishedCalendar
 from shared.calendar.feed import CalendarFeed, published_event
+from shared.settings import ServiceSettings
 from tests.unit.shared.test_calendar_bus_paths import (
     AT,
     SETTINGS,
@@ -121,5 +122,22 @@ async def test_a_catch_up_fetch_waits_half_a_second_and_a_follow_fetch_a_second(
                 break
             await asyncio.sleep(0.001)
         assert consumer.waits[2:4] == [1.0, 1.0]
+    finally:
+        await feed.stop()
+
+
+async def test_the_follow_loop_is_named_and_waits_as_long_as_the_services_by_default(
+    topic: Topic,
+) -> None:
+    """The task is `calendar-feed` in a task dump; a feed built without a catch-up time (the
+    monitor's `history` command) waits as long as every service's (`calendar_catch_up_s`).
+    Kills feed.xǁCalendarFeedǁstart__mutmut_60/_62/_63/_64 (the name) and
+    xǁCalendarFeedǁ__init____mutmut_1 (31 s)."""
+    feed = CalendarFeed(SETTINGS, load_default_calendar())
+    assert feed.catch_up_timeout_s == ServiceSettings().calendar_catch_up_s == 30.0
+    await feed.start()
+    try:
+        assert feed._task is not None  # noqa: SLF001 - the follow loop under test
+        assert feed._task.get_name() == "calendar-feed"  # noqa: SLF001
     finally:
         await feed.stop()
