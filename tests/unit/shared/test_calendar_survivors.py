@@ -1,6 +1,7 @@
 """Rules of the calendar and the time model that the mutation run left unpinned
 (docs/mutation/shared-calendar.md): each test names the surviving mutants it kills."""
 
+import math
 from datetime import date, datetime
 
 from shared.calendar import Limit, LimitUnit, YearSchedule, load_default_calendar
@@ -60,3 +61,14 @@ def test_a_calendar_swapped_twice_knows_both_earlier_versions() -> None:
     assert calendar.superseded(first) and calendar.superseded(second)
     assert not calendar.superseded(third)
     assert all(calendar.has_run(v) for v in (first, second, third))
+
+
+def test_at_the_due_instant_the_time_left_is_zero_counted_as_past_due() -> None:
+    """``time_left`` is negative once past due, and the due instant is past due (the light is
+    red exactly then): the zero it gives there carries the past-due sign, which a task view's
+    `seconds_left` shows (`-0.0`). Kills timing.x_time_left__mutmut_1 (`now > due_at`: +0.0)."""
+    due = sh(2025, 3, 14, 12)  # Friday noon
+    for unit in (LimitUnit.NATURAL_DAYS, LimitUnit.WORKING_DAYS, LimitUnit.WORKING_HOURS):
+        left = time_left(unit, due, due, CAL)
+        assert left == 0 and math.copysign(1.0, left) == -1.0, unit
+        assert time_left(unit, sh(2025, 3, 14, 11, 59, 59), due, CAL) > 0
