@@ -1,0 +1,60 @@
+"""Accept-with-gaps rules of services/intake/domain/owed.py on the domain itself, on a case
+accepted with gaps through the real API (tests/unit/intake/intake_fakes.py): what the timeline
+tells when owed material arrives, part of it or all. Each test names the mutants of the
+measured run (docs/mutation/services-intake-domain.md) it kills."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.intake.domain import CaseRecord
+from services.intake.domain.owed import on_owed_supplied, remaining
+from shared.contracts import MaterialForm
+from shared.contracts.common import Material
+from shared.contracts.owed import OwedMaterial
+from tests.unit.intake.intake_fakes import Wiring
+from tests.unit.intake.upload_steps import as_applicant, submission, upload
+
+PREMISES = "住所（经营场所）使用证明"
+
+
+async def accepted_with_gaps() -> CaseRecord:
+    w = Wiring()
+    me = as_applicant(w)
+    async with w.client() as c:
+        body = submission({"application_form": await upload(w, c, me)})
+        r = await c.post("/v1/cases", json=body, headers=me)
+    assert r.status_code == 201, r.text
+    case = w.store.cases[str(r.json()["case_id"])]
+    assert case.owed is not None and [m.code for m in case.owed.materials] == ["premises"]
+    return case
+
+
+def owing_two(case: CaseRecord) -> CaseRecord:
+    """The same case owing a second material (the catalog's item owes one at most)."""
+    assert case.owed is not None
+    two = [*case.owed.materials, OwedMaterial(code="articles", name="公司章程")]
+    return case.model_copy(update={"owed": case.owed.model_copy(update={"materials": two})})
+
+
+def commitment(code: str) -> Material:
+    return Material(code=code, form=MaterialForm.COMMITMENT, commitment_text="本人承诺材料真实")
+
+
+async def test_the_timeline_names_what_arrived_and_what_is_still_owed() -> None:
+    """Kills owed.x_on_owed_supplied__mutmut_3/_5/_7 (the names of what arrived: None, another
+    separator, the others') and _12 to _20 (the "still owed" part and its names)."""
+    case = owing_two(await accepted_with_gaps())
+    at = case.submitted_at + timedelta(days=1)
+    part = on_owed_supplied(case, materials=[commitment("premises")], at=at)
+    assert (part.timeline[-1].kind, part.timeline[-1].at) == ("owed_supplied", at)
+    assert part.timeline[-1].text == f"已补齐容缺材料：{PREMISES}；尚欠：公司章程"
+    assert part.owed_supplied == ["premises"] and [m.code for m in remaining(part)] == ["articles"]
+    assert part.materials == [*case.materials, commitment("premises")]
+
+    rest = on_owed_supplied(part, materials=[commitment("articles")], at=at)
+    assert rest.timeline[-1].text == "已补齐容缺材料：公司章程"
+    assert remaining(rest) == []
+
+    both = on_owed_supplied(case, materials=[commitment("articles"), commitment("premises")], at=at)
+    assert both.timeline[-1].text == f"已补齐容缺材料：{PREMISES}、公司章程"  # in owed order
