@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from services.intake.domain import CaseRecord
-from services.intake.domain.owed import on_owed_supplied, remaining
+from services.intake.domain.errors import Conflict, FieldError
+from services.intake.domain.owed import on_owed_supplied, remaining, supply_errors
 from shared.contracts import MaterialForm
 from shared.contracts.common import Material
 from shared.contracts.owed import OwedMaterial
@@ -18,8 +21,8 @@ from tests.unit.intake.upload_steps import as_applicant, submission, upload
 PREMISES = "住所（经营场所）使用证明"
 
 
-async def accepted_with_gaps() -> CaseRecord:
-    w = Wiring()
+async def accepted_with_gaps(w: Wiring | None = None) -> CaseRecord:
+    w = w or Wiring()
     me = as_applicant(w)
     async with w.client() as c:
         body = submission({"application_form": await upload(w, c, me)})
@@ -58,3 +61,30 @@ async def test_the_timeline_names_what_arrived_and_what_is_still_owed() -> None:
 
     both = on_owed_supplied(case, materials=[commitment("articles"), commitment("premises")], at=at)
     assert both.timeline[-1].text == f"已补齐容缺材料：{PREMISES}、公司章程"  # in owed order
+
+
+async def test_a_case_that_owes_nothing_more_takes_nothing_naming_the_field() -> None:
+    """Everything supplied: a further supply is a 409 saying so, with the field. Kills
+    owed.x_supply_errors__mutmut_6 (no message), _11/_16/_17 (the field's message)."""
+    w = Wiring()
+    case = await accepted_with_gaps(w)
+    item = w.store.items[case.item_code]
+    settled = on_owed_supplied(case, materials=[commitment("premises")], at=case.submitted_at)
+    with pytest.raises(Conflict) as refused:
+        supply_errors(settled, item, [commitment("premises")], now=settled.submitted_at)
+    assert refused.value.message == f"case {case.case_id} owes no material"
+    assert refused.value.errors == (FieldError("materials", "nothing is owed"),)
+
+
+async def test_the_owed_material_is_taken_up_to_the_due_instant_itself() -> None:
+    """The deadline is the end of the N-th working day (23:59:59): a supply at that very
+    instant is in time, a microsecond later it is not. Kills owed.x_supply_errors__mutmut_25
+    (`now >= due_at`)."""
+    w = Wiring()
+    case = await accepted_with_gaps(w)
+    item = w.store.items[case.item_code]
+    assert case.owed is not None
+    due = case.owed.due_at
+    assert supply_errors(case, item, [commitment("premises")], now=due) == []
+    with pytest.raises(Conflict, match="the deadline to supply passed"):
+        supply_errors(case, item, [commitment("premises")], now=due + timedelta(microseconds=1))
