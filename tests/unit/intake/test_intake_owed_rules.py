@@ -88,3 +88,30 @@ async def test_the_owed_material_is_taken_up_to_the_due_instant_itself() -> None
     assert supply_errors(case, item, [commitment("premises")], now=due) == []
     with pytest.raises(Conflict, match="the deadline to supply passed"):
         supply_errors(case, item, [commitment("premises")], now=due + timedelta(microseconds=1))
+
+
+async def test_every_material_of_a_supply_is_checked_each_once_naming_what_is_owed() -> None:
+    """One supply, four materials: one not owed, one owed, the same again, one in a form its
+    item does not take; each refusal names its field, what is still owed and the forms taken.
+    Kills owed.x_supply_errors__mutmut_45/_60 (the second copy taken), _52 (the list of what
+    is owed), _59 (`break`: the materials after a refused one unchecked), _64 (the forms)."""
+    w = Wiring()
+    case = await accepted_with_gaps(w)
+    item = w.store.items[case.item_code]
+    id_card = item.material("id_card")
+    assert id_card is not None and [f.value for f in id_card.forms] == ["upload", "elicense"]
+    assert case.owed is not None
+    extra = [
+        OwedMaterial(code="articles", name="公司章程"),
+        OwedMaterial(code="id_card", name="身份证"),
+    ]
+    owes = case.owed.model_copy(update={"materials": [*case.owed.materials, *extra]})
+    case = case.model_copy(update={"owed": owes})
+    given = [commitment("bogus"), commitment("premises"), commitment("premises")]
+    given.append(commitment("id_card"))
+    owed = "(articles, id_card, premises)"
+    assert supply_errors(case, item, given, now=case.submitted_at) == [
+        FieldError("materials.0.code", f"'bogus' is not owed {owed}"),
+        FieldError("materials.2.code", f"'premises' is not owed {owed}"),
+        FieldError("materials.3.form", f"{id_card.name} is accepted as upload, elicense only"),
+    ]
