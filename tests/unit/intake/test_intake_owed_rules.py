@@ -11,7 +11,13 @@ import pytest
 
 from services.intake.domain import CaseRecord
 from services.intake.domain.errors import Conflict, FieldError
-from services.intake.domain.owed import on_owed_supplied, remaining, supply_errors
+from services.intake.domain.owed import (
+    on_owed_supplied,
+    owed_view,
+    remaining,
+    still_owed,
+    supply_errors,
+)
 from shared.contracts import MaterialForm
 from shared.contracts.common import Material
 from shared.contracts.owed import OwedMaterial
@@ -115,3 +121,25 @@ async def test_every_material_of_a_supply_is_checked_each_once_naming_what_is_ow
         FieldError("materials.2.code", f"'premises' is not owed {owed}"),
         FieldError("materials.3.form", f"{id_card.name} is accepted as upload, elicense only"),
     ]
+
+
+async def test_what_is_still_owed_keeps_its_deadline_and_the_view_shows_it() -> None:
+    """Part supplied: still owed is the rest, with the same deadline; all supplied or nothing
+    ever owed: None. The tracking view shows the rest, the deadline and its provisional mark.
+    Kills owed.x_still_owed__mutmut_1/_4/_6/_7/_8 and x_owed_view__mutmut_10/_11/_12."""
+    case = owing_two(await accepted_with_gaps())
+    assert case.owed is not None
+    part = case.model_copy(update={"owed_supplied": ["premises"]})
+    left = still_owed(part)
+    assert left is not None
+    assert [m.code for m in left.materials] == ["articles"]
+    assert (left.due_at, left.limit) == (case.owed.due_at, case.owed.limit)
+    assert still_owed(part.model_copy(update={"owed_supplied": ["premises", "articles"]})) is None
+    never = case.model_copy(update={"owed": None, "owed_supplied": []})
+    assert still_owed(never) is None
+    assert owed_view(part) == {
+        "owed": [{"code": "articles", "name": "公司章程"}],
+        "owed_due_at": case.owed.due_at.isoformat(),
+        "owed_due_provisional": case.owed.due_provisional,
+    }
+    assert owed_view(never) == {"owed": [], "owed_due_at": None, "owed_due_provisional": False}
