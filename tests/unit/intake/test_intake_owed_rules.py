@@ -5,7 +5,7 @@ measured run (docs/mutation/services-intake-domain.md) it kills."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,11 +13,14 @@ from services.intake.domain import CaseRecord
 from services.intake.domain.errors import Conflict, FieldError
 from services.intake.domain.owed import (
     on_owed_supplied,
+    owed_materials,
     owed_view,
     remaining,
     still_owed,
     supply_errors,
 )
+from shared.calendar import load_default_calendar
+from shared.clock import SHANGHAI
 from shared.contracts import MaterialForm
 from shared.contracts.common import Material
 from shared.contracts.owed import OwedMaterial
@@ -143,3 +146,18 @@ async def test_what_is_still_owed_keeps_its_deadline_and_the_view_shows_it() -> 
         "owed_due_provisional": case.owed.due_provisional,
     }
     assert owed_view(never) == {"owed": [], "owed_due_at": None, "owed_due_provisional": False}
+
+
+def test_a_deadline_counted_into_a_year_without_an_official_schedule_is_provisional() -> None:
+    """Accepted on 28 December 2026, the 10 working days run into 2027, whose schedule is not
+    published yet: the deadline is provisional (recounted on publication); accepted in March,
+    it is not. Kills owed.x_owed_materials__mutmut_21 (the mark dropped)."""
+    item = Wiring().store.items["500000-SCJ-001"]
+    calendar = load_default_calendar()
+    december = datetime(2026, 12, 28, 10, tzinfo=SHANGHAI)
+    late = owed_materials(item, ["premises"], accepted_at=december, calendar=calendar)
+    assert late is not None and late.due_at.year == 2027 and late.due_provisional is True
+    march = datetime(2026, 3, 2, 10, tzinfo=SHANGHAI)
+    early = owed_materials(item, ["premises"], accepted_at=march, calendar=calendar)
+    assert early is not None and early.due_provisional is False
+    assert owed_materials(item, [], accepted_at=march, calendar=calendar) is None
