@@ -55,7 +55,7 @@ def commitment(code: str) -> Material:
 
 async def test_the_timeline_names_what_arrived_and_what_is_still_owed() -> None:
     """Kills owed.x_on_owed_supplied__mutmut_3/_5/_7 (the names of what arrived: None, another
-    separator, the others') and _12 to _20 (the "still owed" part and its names)."""
+    separator, the others') and _12 to _20 (the "still owed" part, its names and separator)."""
     case = owing_two(await accepted_with_gaps())
     at = case.submitted_at + timedelta(days=1)
     part = on_owed_supplied(case, materials=[commitment("premises")], at=at)
@@ -67,6 +67,13 @@ async def test_the_timeline_names_what_arrived_and_what_is_still_owed() -> None:
     rest = on_owed_supplied(part, materials=[commitment("articles")], at=at)
     assert rest.timeline[-1].text == "已补齐容缺材料：公司章程"
     assert remaining(rest) == []
+
+    assert case.owed is not None  # owing premises and articles; and now an ID card too
+    extra = OwedMaterial(code="id_card", name="身份证")
+    owes = case.owed.model_copy(update={"materials": [*case.owed.materials, extra]})
+    three = case.model_copy(update={"owed": owes})
+    first = on_owed_supplied(three, materials=[commitment("premises")], at=at)
+    assert first.timeline[-1].text == f"已补齐容缺材料：{PREMISES}；尚欠：公司章程、身份证"
 
     both = on_owed_supplied(case, materials=[commitment("articles"), commitment("premises")], at=at)
     assert both.timeline[-1].text == f"已补齐容缺材料：{PREMISES}、公司章程"  # in owed order
