@@ -110,6 +110,14 @@ HANDLED_BY = {
 PROBE_CREDIT_SOURCE = "egov-approval"
 
 
+def _ingress_type(topic: str) -> str:
+    """What the flood sends on an outside publisher's topic: a case submission where it may
+    send one (the kind every channel publisher sends), else the first type it may send."""
+    types = types_on_topic(topic)
+    wanted = ev.CaseSubmissionReceived.event_type
+    return wanted if wanted in types else types[0]
+
+
 def fingerprint(value: bytes) -> str:
     return hashlib.sha256(value).hexdigest()
 
@@ -221,13 +229,13 @@ class Builder:
         return d, case
 
     def valid(self, topic: str) -> Message:
-        event_type = VALID_TYPE.get(topic) or types_on_topic(topic)[0]  # an ingress topic
+        event_type = VALID_TYPE.get(topic) or _ingress_type(topic)
         data, key = self.data(event_type)
         env = self.envelope(event_type, data, key, topic)
         return Message(topic, key, _dumps(env), "valid", event_type, key)
 
     def bad(self, topic: str, kind: str) -> Message:
-        event_type = BAD_BASE.get(topic) or types_on_topic(topic)[0]
+        event_type = BAD_BASE.get(topic) or _ingress_type(topic)
         data, _ = self.data(event_type)
         n = self.n
         key = f"{self.prefix}-bad-{n}"
