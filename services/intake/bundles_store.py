@@ -117,18 +117,12 @@ class MongoBundleStore:
     async def close_application(
         self, bundle_id: str, *, outcome: str, at: datetime, events: Sequence[Envelope]
     ) -> bool:
-        async def work(session: AsyncClientSession) -> bool:
-            result = await self.applications.update_one(
-                {"_id": bundle_id, "closed_at": None},
-                {"$set": {"closed_at": at, "outcome": outcome}},
-                session=session,
-            )
-            if result.modified_count != 1:
-                return False
-            await self.store.outbox.add(events, session=session)
-            return True
-
-        return await in_transaction(self.store.client, work)
+        return await self._update_with_events(
+            {"_id": bundle_id, "closed_at": None},
+            {"closed_at": at, "outcome": outcome},
+            events,
+            changed=True,
+        )
 
     async def update_application(
         self,
@@ -139,19 +133,8 @@ class MongoBundleStore:
         events: Sequence[Envelope],
     ) -> bool:
         written = app.model_dump(mode="python", include=set(fields))
-
-        async def work(session: AsyncClientSession) -> bool:
-            result = await self.applications.update_one(
-                {"_id": app.bundle_id, while_unset: None},
-                {"$set": written},
-                session=session,
-            )
-            if result.matched_count != 1:
-                return False
-            await self.store.outbox.add(events, session=session)
-            return True
-
-        return await in_transaction(self.store.client, work)
+        flt = {"_id": app.bundle_id, while_unset: None}
+        return await self._update_with_events(flt, written, events)
 
     async def update_clock(
         self, app: BundleApplication, *, expected_seq: int, events: Sequence[Envelope]
@@ -160,19 +143,8 @@ class MongoBundleStore:
         seq: Document = {"clock_seq": expected_seq}
         if expected_seq == 0:  # an application stored before the clock followed stops
             seq = {"$or": [{"clock_seq": 0}, {"clock_seq": {"$exists": False}}]}
-
-        async def work(session: AsyncClientSession) -> bool:
-            result = await self.applications.update_one(
-                {"_id": app.bundle_id, "closed_at": None, **seq},
-                {"$set": written},
-                session=session,
-            )
-            if result.matched_count != 1:
-                return False
-            await self.store.outbox.add(events, session=session)
-            return True
-
-        return await in_transaction(self.store.client, work)
+        flt = {"_id": app.bundle_id, "closed_at": None, **seq}
+        return await self._update_with_events(flt, written, events)
 
     async def clocks_to_recompute(self, calendar_version: str) -> list[str]:
         flt = {
@@ -211,13 +183,29 @@ class MongoBundleStore:
     async def mark_invited(
         self, bundle_id: str, *, at: datetime, events: Sequence[Envelope]
     ) -> bool:
+        return await self._update_with_events(
+            {"_id": bundle_id, "invited_at": None, "rating": None},
+            {"invited_at": at},
+            events,
+            changed=True,
+        )
+
+    async def _update_with_events(
+        self,
+        flt: Document,
+        fields: Document,
+        events: Sequence[Envelope],
+        *,
+        changed: bool = False,
+    ) -> bool:
+        """Set ``fields`` on the application ``flt`` matches and queue ``events`` in the same
+        transaction. False, and nothing queued, when none matched (with ``changed``: when none
+        was changed, the match already holding those values)."""
+
         async def work(session: AsyncClientSession) -> bool:
-            result = await self.applications.update_one(
-                {"_id": bundle_id, "invited_at": None, "rating": None},
-                {"$set": {"invited_at": at}},
-                session=session,
-            )
-            if result.modified_count != 1:
+            result = await self.applications.update_one(flt, {"$set": fields}, session=session)
+            count = result.modified_count if changed else result.matched_count
+            if count != 1:
                 return False
             await self.store.outbox.add(events, session=session)
             return True
